@@ -1,0 +1,84 @@
+//! Broker ids as the APIs send them.
+//!
+//! Ids are JSON numbers in responses, but request bodies of `POST /actuator/cluster/brokers`
+//! are documented with strings (`["0","2"]`) and with numbers (`[0,1]`); the server accepts
+//! both, so this type does too. 8.10 zone-aware clusters send `"<zone>_<n>"`; those are out of
+//! scope for dual-region and are rejected with a message naming the value.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// A Zeebe broker (node) id. Broker `n` lives in region `n % 2` in a dual-region cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BrokerId(pub i32);
+
+impl BrokerId {
+    /// The region a broker belongs to in a dual-region layout (even ids in 0, odd in 1).
+    pub fn region(self) -> u8 {
+        if self.0.rem_euclid(2) == 0 { 0 } else { 1 }
+    }
+}
+
+impl fmt::Display for BrokerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl Serialize for BrokerId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i32(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for BrokerId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw<'a> {
+            Num(i64),
+            #[serde(borrow)]
+            Str(std::borrow::Cow<'a, str>),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Num(n) => i32::try_from(n)
+                .map(BrokerId)
+                .map_err(|_| serde::de::Error::custom(format!("broker id {n} is out of range"))),
+            Raw::Str(s) => parse_broker_id(&s).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// Parses a broker id written as text, as request bodies and query strings carry it.
+pub fn parse_broker_id(s: &str) -> Result<BrokerId, String> {
+    s.trim()
+        .parse::<i32>()
+        .map(BrokerId)
+        .map_err(|_| format!("broker id {s:?} is not a number"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_numbers_and_numeric_strings() {
+        let ids: Vec<BrokerId> = serde_json::from_str(r#"[0, "2", " 4 ", 7]"#).unwrap();
+        assert_eq!(
+            ids,
+            vec![BrokerId(0), BrokerId(2), BrokerId(4), BrokerId(7)]
+        );
+    }
+
+    #[test]
+    fn rejects_words_with_the_value_in_the_message() {
+        let err = serde_json::from_str::<Vec<BrokerId>>(r#"["zone-a_1"]"#).unwrap_err();
+        assert!(err.to_string().contains("zone-a_1"), "{err}");
+    }
+
+    #[test]
+    fn region_follows_parity() {
+        assert_eq!(BrokerId(6).region(), 0);
+        assert_eq!(BrokerId(7).region(), 1);
+    }
+}

@@ -1,0 +1,285 @@
+//! The lab: a simulated dual-region Camunda 8 deployment on loopback, speaking the real wire
+//! protocols so that every client path that talks to a real cluster is exercised unchanged.
+//!
+//! `start` binds every listener on 127.0.0.1 (free ports), writes a c8dr config for the lab
+//! into its directory and returns a handle whose [`Ready`] line tells where everything is.
+//! The lab depends on `api` only, never on the cockpit's model.
+
+pub mod files;
+pub mod server;
+pub mod sim;
+pub mod views;
+
+use color_eyre::eyre::{Result, WrapErr, bail};
+use serde::Serialize;
+use server::{RestAuth, Shared, Up};
+use sim::{Camunda, Entry, Settings, Sim};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How to build the lab (the `c8dr lab` flags).
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub camunda: Camunda,
+    pub brokers: u32,
+    pub partitions: u32,
+    pub replication_factor: u32,
+    /// Simulated seconds per real second.
+    pub speed: f64,
+    /// Where the lab writes its files; a fresh temporary directory when `None`.
+    pub dir: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            camunda: Camunda::V88,
+            brokers: 8,
+            partitions: 8,
+            replication_factor: 4,
+            speed: 1.0,
+            dir: None,
+        }
+    }
+}
+
+impl Options {
+    /// Rejects shapes a dual-region lab cannot have; RF may differ from 4 on purpose.
+    pub fn validate(&self) -> Result<()> {
+        if self.brokers < 4 || !self.brokers.is_multiple_of(2) {
+            bail!(
+                "--brokers must be even and at least 4 (got {})",
+                self.brokers
+            );
+        }
+        if self.brokers > 256 {
+            bail!("--brokers must be at most 256 (got {})", self.brokers);
+        }
+        if self.partitions < 1 || self.partitions > 1024 {
+            bail!(
+                "--partitions must be between 1 and 1024 (got {})",
+                self.partitions
+            );
+        }
+        if self.replication_factor < 1 || self.replication_factor > self.brokers {
+            bail!(
+                "--replication-factor must be between 1 and the number of brokers {} (got {})",
+                self.brokers,
+                self.replication_factor
+            );
+        }
+        if !(self.speed.is_finite() && self.speed > 0.0 && self.speed <= 1000.0) {
+            bail!(
+                "--speed must be a number above 0 and at most 1000 (got {})",
+                self.speed
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Where the lab's endpoints are: serialized as the one JSON line `c8dr lab` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ready {
+    pub control: String,
+    pub config: PathBuf,
+    pub camunda: &'static str,
+    pub rest_auth: ReadyAuth,
+    pub regions: Vec<ReadyRegion>,
+    pub brokers: Vec<ReadyBroker>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadyAuth {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadyRegion {
+    pub id: u8,
+    pub name: String,
+    pub rest: String,
+    pub management: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadyBroker {
+    pub id: i32,
+    pub region: u8,
+    pub management: String,
+}
+
+/// A running lab. Dropping it without `shutdown` leaves its tasks to the runtime.
+pub struct Lab {
+    pub ready: Ready,
+    pub dir: PathBuf,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    _tempdir: Option<tempfile::TempDir>,
+}
+
+fn base_url(l: &TcpListener) -> Result<String> {
+    Ok(format!(
+        "http://{}",
+        l.local_addr().wrap_err("reading a listener's address")?
+    ))
+}
+
+async fn bind() -> Result<TcpListener> {
+    TcpListener::bind("127.0.0.1:0")
+        .await
+        .wrap_err("binding a loopback port for the lab")
+}
+
+impl Lab {
+    /// Starts every listener and the simulation clock.
+    pub async fn start(options: Options) -> Result<Lab> {
+        options.validate()?;
+        let (dir, tempdir) = match &options.dir {
+            Some(d) => {
+                std::fs::create_dir_all(d)
+                    .wrap_err_with(|| format!("creating the lab directory {}", d.display()))?;
+                (d.clone(), None)
+            }
+            None => {
+                let t = tempfile::Builder::new()
+                    .prefix("c8dr-lab-")
+                    .tempdir()
+                    .wrap_err("creating a temporary directory for the lab")?;
+                (t.path().to_path_buf(), Some(t))
+            }
+        };
+        let settings = Settings {
+            camunda: options.camunda,
+            brokers: options.brokers,
+            partitions: options.partitions,
+            replication_factor: options.replication_factor,
+        };
+        let sim = Sim::new(settings, jiff::Timestamp::now());
+        let auth = RestAuth {
+            username: "demo".into(),
+            password: files::random_secret(),
+        };
+        let rest_auth = (options.camunda == Camunda::V88).then(|| auth.clone());
+        let region_names: Vec<String> = sim.regions.iter().map(|r| r.name.clone()).collect();
+        let shared = Shared::new(sim, options.speed, rest_auth);
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+        let mut spawn =
+            |listener: TcpListener, router, pred: Arc<dyn Fn(&Up) -> bool + Send + Sync>| {
+                tasks.push(tokio::spawn(server::supervise(
+                    listener,
+                    router,
+                    shared.subscribe(),
+                    pred,
+                    shutdown_rx.clone(),
+                )));
+            };
+
+        let control = bind().await?;
+        let control_url = base_url(&control)?;
+        spawn(
+            control,
+            server::control::router(shared.clone()),
+            Arc::new(|_| true),
+        );
+
+        let mut regions = Vec::new();
+        for (id, name) in region_names.iter().enumerate() {
+            let r = id as u8;
+            let rest = bind().await?;
+            let mgmt = bind().await?;
+            regions.push(ReadyRegion {
+                id: r,
+                name: name.clone(),
+                rest: base_url(&rest)?,
+                management: base_url(&mgmt)?,
+            });
+            let up: Arc<dyn Fn(&Up) -> bool + Send + Sync> = Arc::new(move |u| u.regions[id]);
+            spawn(rest, server::gateway::router(shared.clone(), r), up.clone());
+            spawn(
+                mgmt,
+                server::management::router(shared.clone(), Entry::Gateway(r)),
+                up,
+            );
+        }
+
+        let mut brokers = Vec::new();
+        for id in 0..options.brokers as i32 {
+            let b = crate::api::BrokerId(id);
+            let mgmt = bind().await?;
+            brokers.push(ReadyBroker {
+                id,
+                region: b.region(),
+                management: base_url(&mgmt)?,
+            });
+            let up: Arc<dyn Fn(&Up) -> bool + Send + Sync> =
+                Arc::new(move |u| u.brokers.get(&b).copied().unwrap_or(false));
+            spawn(
+                mgmt,
+                server::management::router(shared.clone(), Entry::Broker(b)),
+                up,
+            );
+        }
+
+        // The clock: changes progress and positions advance even when nobody asks.
+        let ticker_shared = shared.clone();
+        let mut ticker_stop = shutdown_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut interval = tokio::time::interval(Duration::from_millis(20));
+            loop {
+                tokio::select! {
+                    _ = interval.tick() => ticker_shared.with(|_| ()),
+                    _ = ticker_stop.changed() => return,
+                }
+            }
+        }));
+
+        let mut ready = Ready {
+            control: control_url,
+            config: dir.join("c8dr.toml"),
+            camunda: options.camunda.label(),
+            rest_auth: ReadyAuth {
+                username: auth.username.clone(),
+                password: auth.password.clone(),
+            },
+            regions,
+            brokers,
+        };
+        ready.config = files::write_config(&dir, &ready, options.camunda)?;
+        tracing::info!(dir = %dir.display(), camunda = ready.camunda, "lab: ready");
+        Ok(Lab {
+            ready,
+            dir,
+            shared,
+            shutdown,
+            tasks,
+            _tempdir: tempdir,
+        })
+    }
+
+    /// The ready line: exactly one line of JSON.
+    pub fn ready_line(&self) -> String {
+        serde_json::to_string(&self.ready).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    /// Direct access to the simulation, for in-process tests and the demo.
+    pub fn with_sim<R>(&self, f: impl FnOnce(&mut Sim) -> R) -> R {
+        self.shared.with(f)
+    }
+
+    /// Stops every listener and waits (bounded) for them to close.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        }
+        tracing::info!("lab: stopped");
+    }
+}

@@ -1,0 +1,187 @@
+//! The lab's HTTP side: shared state, listeners that go down with their region, routers.
+//!
+//! A failed region must look failed on the wire: its listeners close (connections are
+//! refused) and reopen on the same port when it comes back. Each listener is supervised
+//! against a predicate over [`Up`], republished after every state change.
+
+pub mod control;
+pub mod gateway;
+pub mod management;
+
+use super::sim::Sim;
+use crate::api::BrokerId;
+use axum::Router;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// Which listeners should accept connections.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Up {
+    pub regions: [bool; 2],
+    pub brokers: BTreeMap<BrokerId, bool>,
+}
+
+impl Up {
+    fn of(sim: &Sim) -> Up {
+        Up {
+            regions: [!sim.regions[0].failed, !sim.regions[1].failed],
+            brokers: sim
+                .brokers
+                .keys()
+                .map(|b| (*b, sim.reachable(*b)))
+                .collect(),
+        }
+    }
+}
+
+/// Simulated time: `sim_base` at `real_base`, running `speed` times faster than real time.
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    real_base: Instant,
+    sim_base: Duration,
+    speed: f64,
+}
+
+impl Clock {
+    fn now(&self) -> Duration {
+        self.sim_base + Duration::from_secs_f64(self.real_base.elapsed().as_secs_f64() * self.speed)
+    }
+}
+
+/// Basic-auth credentials the REST API demands (8.8+).
+#[derive(Debug, Clone)]
+pub struct RestAuth {
+    pub username: String,
+    pub password: String,
+}
+
+/// State shared by every handler.
+pub struct Shared {
+    sim: Mutex<Sim>,
+    clock: Mutex<Clock>,
+    pub rest_auth: Option<RestAuth>,
+    up: watch::Sender<Up>,
+}
+
+impl Shared {
+    pub fn new(sim: Sim, speed: f64, rest_auth: Option<RestAuth>) -> Arc<Shared> {
+        let (up, _) = watch::channel(Up::of(&sim));
+        let clock = Clock {
+            real_base: Instant::now(),
+            sim_base: Duration::ZERO,
+            speed,
+        };
+        Arc::new(Shared {
+            sim: Mutex::new(sim),
+            clock: Mutex::new(clock),
+            rest_auth,
+            up,
+        })
+    }
+
+    fn sim_now(&self) -> Duration {
+        self.clock.lock().unwrap_or_else(|p| p.into_inner()).now()
+    }
+
+    /// Changes how fast simulated time runs from now on; simulated time stays continuous.
+    pub fn set_speed(&self, speed: f64) {
+        let mut clock = self.clock.lock().unwrap_or_else(|p| p.into_inner());
+        *clock = Clock {
+            real_base: Instant::now(),
+            sim_base: clock.now(),
+            speed,
+        };
+    }
+
+    pub fn speed(&self) -> f64 {
+        self.clock.lock().unwrap_or_else(|p| p.into_inner()).speed
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Sim> {
+        self.sim
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` on the simulation brought up to the current simulated time, then tells the
+    /// listeners what changed.
+    pub fn with<R>(&self, f: impl FnOnce(&mut Sim) -> R) -> R {
+        let now = self.sim_now();
+        let mut sim = self.lock();
+        sim.tick(now);
+        let result = f(&mut sim);
+        let up = Up::of(&sim);
+        drop(sim);
+        self.up.send_if_modified(|current| {
+            let changed = *current != up;
+            *current = up;
+            changed
+        });
+        result
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<Up> {
+        self.up.subscribe()
+    }
+}
+
+/// Serves `router` on `first` while `is_up` holds; closes the port while it does not and
+/// binds the same address again when it holds again. Ends on `shutdown`.
+pub async fn supervise(
+    first: TcpListener,
+    router: Router,
+    mut up: watch::Receiver<Up>,
+    is_up: Arc<dyn Fn(&Up) -> bool + Send + Sync>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let addr: Option<SocketAddr> = first.local_addr().ok();
+    let mut listener = Some(first);
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        if !is_up(&up.borrow()) {
+            listener = None;
+            tokio::select! {
+                changed = up.changed() => if changed.is_err() { return },
+                _ = shutdown.changed() => return,
+            }
+            continue;
+        }
+        let l = match listener.take() {
+            Some(l) => l,
+            None => match addr {
+                Some(addr) => match TcpListener::bind(addr).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::warn!(%addr, error = %e, "lab: cannot re-open listener, retrying");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+                None => return,
+            },
+        };
+        let (mut up_rx, mut sd, pred) = (up.clone(), shutdown.clone(), is_up.clone());
+        let stop = async move {
+            loop {
+                tokio::select! {
+                    changed = up_rx.changed() => {
+                        if changed.is_err() || !pred(&up_rx.borrow()) { return }
+                    }
+                    _ = sd.changed() => return,
+                }
+            }
+        };
+        if let Err(e) = axum::serve(l, router.clone())
+            .with_graceful_shutdown(stop)
+            .await
+        {
+            tracing::warn!(error = %e, "lab: listener failed");
+        }
+    }
+}

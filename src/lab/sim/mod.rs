@@ -1,0 +1,723 @@
+//! The simulated dual-region Zeebe cluster: state, time and the documented semantics.
+//!
+//! Pure state machine, no I/O: the HTTP layer calls it under a lock and `tick` moves
+//! simulated time forward. Two kinds of state live here, as in a real cluster:
+//! the agreed *configuration* (`members`, the change log) that `/actuator/cluster` shows, and
+//! the *runtime* (which processes run, which regions are reachable, who leads and commits,
+//! positions) that decides what actually happens and what the gateways can see.
+
+pub mod config;
+pub mod layout;
+pub mod plan;
+pub mod raft;
+
+use crate::api::{
+    BrokerId, ChangeStatus, ExporterStateCode, Operation, OperationKind, PartitionStateCode,
+};
+use config::{Member, Members, Replica, voters};
+use plan::{Plan, Refusal};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::Duration;
+
+/// Which Camunda family the lab imitates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Camunda {
+    /// 8.6/8.7: `elasticsearchregionN` exporters, exporting answers 204/500, REST without auth.
+    V87,
+    /// 8.8: `camundaregionN` exporters, exporting answers 200 + wrapper, REST with basic auth.
+    V88,
+}
+
+impl Camunda {
+    pub fn label(self) -> &'static str {
+        match self {
+            Camunda::V87 => "8.7",
+            Camunda::V88 => "8.8",
+        }
+    }
+
+    /// The version brokers and gateways report.
+    pub fn version(self) -> &'static str {
+        match self {
+            Camunda::V87 => "8.7.0",
+            Camunda::V88 => "8.8.0",
+        }
+    }
+
+    pub fn exporter_prefix(self) -> &'static str {
+        match self {
+            Camunda::V87 => "elasticsearchregion",
+            Camunda::V88 => "camundaregion",
+        }
+    }
+}
+
+/// The shape of the simulated deployment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub camunda: Camunda,
+    pub brokers: u32,
+    pub partitions: u32,
+    pub replication_factor: u32,
+}
+
+/// A region (a Kubernetes cluster in the real thing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Region {
+    pub name: String,
+    /// Unreachable as a whole: brokers, gateway, every endpoint.
+    pub failed: bool,
+}
+
+/// A broker process.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokerRuntime {
+    pub region: u8,
+    /// The process runs (false after it shut itself down).
+    pub alive: bool,
+    pub stopped_reason: Option<String>,
+    /// It has been a member and would notice being dropped from the configuration.
+    pub was_member: bool,
+    /// It holds partition data (false for a freshly recreated broker).
+    pub has_data: bool,
+    /// Replicas it still believes it holds after being force-removed while cut off.
+    pub orphaned_replicas: Vec<i32>,
+}
+
+/// What happens to a partition at runtime.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartitionRuntime {
+    /// The leader brokers report: the committing leader, or a stale one without quorum.
+    pub leader: Option<BrokerId>,
+    pub committing: bool,
+    pub live: Vec<BrokerId>,
+    pub term: u64,
+    pub processed: f64,
+    /// Exported position per enabled exporter.
+    pub exported: BTreeMap<String, f64>,
+    /// Exporting paused through `/actuator/exporting/pause`.
+    pub paused: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingChange {
+    pub id: i64,
+    pub started: jiff::Timestamp,
+    pub coordinator: BrokerId,
+    pub completed: Vec<(Operation, jiff::Timestamp)>,
+    pub pending: VecDeque<Operation>,
+    /// Simulated time the operation at the front started, if it has.
+    op_started: Option<Duration>,
+    /// Simulated time the previous operation finished.
+    cursor: Duration,
+    replication_factor: i32,
+    initialize_from: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastChange {
+    pub id: i64,
+    pub status: ChangeStatus,
+    pub started: jiff::Timestamp,
+    pub completed: jiff::Timestamp,
+}
+
+/// Where a request enters the cluster: a region's gateway or one broker's own port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    Gateway(u8),
+    Broker(BrokerId),
+}
+
+/// Records per simulated second a committing partition processes.
+fn load(p: i32) -> f64 {
+    40.0 + 3.0 * p as f64
+}
+
+/// Simulated duration of one operation; a whole failover change takes about a second, as
+/// the documented examples show (`startedAt`/`completedAt` in examples/*lastchange*).
+fn op_duration(kind: &OperationKind) -> Duration {
+    let secs = match kind {
+        OperationKind::PartitionForceReconfigure => 0.06,
+        OperationKind::BrokerRemove => 0.05,
+        OperationKind::BrokerAdd => 0.2,
+        OperationKind::PartitionJoin => 0.5,
+        OperationKind::PartitionLeave => 0.2,
+        OperationKind::PartitionReconfigurePriority => 0.05,
+        OperationKind::PartitionDisableExporter => 0.015,
+        OperationKind::PartitionEnableExporter => 0.04,
+        _ => 0.1,
+    };
+    Duration::from_secs_f64(secs)
+}
+
+/// The whole simulated deployment.
+#[derive(Debug, Clone)]
+pub struct Sim {
+    pub settings: Settings,
+    /// Simulated time since the lab started.
+    pub now: Duration,
+    wall0: jiff::Timestamp,
+    pub regions: [Region; 2],
+    pub split: bool,
+    pub brokers: BTreeMap<BrokerId, BrokerRuntime>,
+    pub members: Members,
+    /// Configuration version; bumped when a change starts and when it ends, so change ids
+    /// step by two as in the documented examples (2, 4, 6).
+    pub version: i64,
+    pub replication_factor: i32,
+    pub last_change: Option<LastChange>,
+    pub pending: Option<PendingChange>,
+    pub partitions: BTreeMap<i32, PartitionRuntime>,
+    pub exporters: Vec<String>,
+    pub cluster_id: String,
+}
+
+impl Sim {
+    /// A healthy cluster: every broker a member, round-robin layout, exporters enabled.
+    pub fn new(settings: Settings, wall0: jiff::Timestamp) -> Sim {
+        let ids: Vec<BrokerId> = (0..settings.brokers as i32).map(BrokerId).collect();
+        let exporters: Vec<String> = (0..2)
+            .map(|r| format!("{}{r}", settings.camunda.exporter_prefix()))
+            .collect();
+        let layout = layout::round_robin(&ids, settings.partitions, settings.replication_factor);
+        let mut members: Members = ids
+            .iter()
+            .map(|id| {
+                let m = Member {
+                    state: crate::api::BrokerStateCode::Active,
+                    version: 1,
+                    updated: wall0,
+                    replicas: BTreeMap::new(),
+                };
+                (*id, m)
+            })
+            .collect();
+        for (p, replicas) in &layout {
+            for (b, prio) in replicas {
+                if let Some(m) = members.get_mut(b) {
+                    m.replicas.insert(
+                        *p,
+                        Replica {
+                            state: PartitionStateCode::Active,
+                            priority: *prio,
+                            exporters: exporters
+                                .iter()
+                                .map(|e| (e.clone(), ExporterStateCode::Enabled))
+                                .collect(),
+                        },
+                    );
+                }
+            }
+        }
+        let brokers = ids
+            .iter()
+            .map(|id| {
+                let rt = BrokerRuntime {
+                    region: id.region(),
+                    alive: true,
+                    stopped_reason: None,
+                    was_member: true,
+                    has_data: true,
+                    orphaned_replicas: vec![],
+                };
+                (*id, rt)
+            })
+            .collect();
+        let partitions = (1..=settings.partitions as i32)
+            .map(|p| {
+                let rt = PartitionRuntime {
+                    leader: None,
+                    committing: false,
+                    live: vec![],
+                    term: 0,
+                    processed: 0.0,
+                    exported: exporters.iter().map(|e| (e.clone(), 0.0)).collect(),
+                    paused: false,
+                };
+                (p, rt)
+            })
+            .collect();
+        let rf = settings.replication_factor.min(settings.brokers) as i32;
+        let mut sim = Sim {
+            settings,
+            now: Duration::ZERO,
+            wall0,
+            regions: [
+                Region {
+                    name: "london".into(),
+                    failed: false,
+                },
+                Region {
+                    name: "paris".into(),
+                    failed: false,
+                },
+            ],
+            split: false,
+            brokers,
+            members,
+            version: 1,
+            replication_factor: rf,
+            last_change: None,
+            pending: None,
+            partitions,
+            exporters,
+            cluster_id: format!("{:08x}-lab", fastrand::u32(..)),
+        };
+        sim.elect_all();
+        sim
+    }
+
+    /// Wall-clock time of a simulated instant.
+    pub fn wall(&self, t: Duration) -> jiff::Timestamp {
+        let span = jiff::SignedDuration::try_from(t).unwrap_or(jiff::SignedDuration::ZERO);
+        self.wall0.checked_add(span).unwrap_or(self.wall0)
+    }
+
+    pub fn wall_now(&self) -> jiff::Timestamp {
+        self.wall(self.now)
+    }
+
+    /// The process runs and its region is reachable.
+    pub fn reachable(&self, b: BrokerId) -> bool {
+        self.brokers
+            .get(&b)
+            .is_some_and(|rt| rt.alive && !self.regions[rt.region as usize].failed)
+    }
+
+    /// Two brokers can talk to each other.
+    pub fn connected(&self, a: BrokerId, b: BrokerId) -> bool {
+        self.reachable(a) && self.reachable(b) && (!self.split || a.region() == b.region())
+    }
+
+    /// A request entering at `entry` can reach broker `b`.
+    pub fn reaches(&self, entry: Entry, b: BrokerId) -> bool {
+        match entry {
+            Entry::Gateway(r) => {
+                !self.regions[r as usize].failed
+                    && self.reachable(b)
+                    && (!self.split || b.region() == r)
+            }
+            Entry::Broker(x) => (x == b && self.reachable(b)) || self.connected(x, b),
+        }
+    }
+
+    fn group_of(&self, b: BrokerId) -> Option<u8> {
+        self.reachable(b)
+            .then_some(if self.split { b.region() } else { 0 })
+    }
+
+    /// Moves simulated time to `now`: runs due operations, elects, advances positions.
+    pub fn tick(&mut self, now: Duration) {
+        if now <= self.now {
+            return;
+        }
+        let dt = (now - self.now).as_secs_f64();
+        self.progress_change(now);
+        self.now = now;
+        self.elect_all();
+        self.advance_positions(dt);
+        self.notice_removals();
+    }
+
+    fn elect_all(&mut self) {
+        let ids: Vec<i32> = self.partitions.keys().copied().collect();
+        for p in ids {
+            let v = voters(&self.members, p);
+            let current = self.partitions.get(&p).and_then(|rt| rt.leader);
+            let e = raft::elect(&v, |b| self.group_of(b), current);
+            let stale_leader = current.filter(|l| v.contains_key(l) && self.reachable(*l));
+            let Some(rt) = self.partitions.get_mut(&p) else {
+                continue;
+            };
+            rt.live = e.live;
+            match e.committing_leader {
+                Some(l) => {
+                    if rt.leader != Some(l) || !rt.committing {
+                        rt.term += 1;
+                    }
+                    rt.leader = Some(l);
+                    rt.committing = true;
+                }
+                None => {
+                    rt.committing = false;
+                    rt.leader = stale_leader;
+                }
+            }
+        }
+    }
+
+    /// The region an exporter writes to (`…region1` → 1).
+    pub fn exporter_region(id: &str) -> Option<u8> {
+        match id.chars().last() {
+            Some('0') => Some(0),
+            Some('1') => Some(1),
+            _ => None,
+        }
+    }
+
+    fn exporter_target_reachable(&self, exporter: &str, leader: BrokerId) -> bool {
+        match Self::exporter_region(exporter) {
+            Some(r) => !self.regions[r as usize].failed && (!self.split || leader.region() == r),
+            None => false,
+        }
+    }
+
+    fn advance_positions(&mut self, dt: f64) {
+        let ids: Vec<i32> = self.partitions.keys().copied().collect();
+        for p in ids {
+            let Some(rt) = self.partitions.get(&p) else {
+                continue;
+            };
+            let Some(leader) = rt.leader else { continue };
+            let enabled: Vec<String> = self
+                .members
+                .get(&leader)
+                .and_then(|m| m.replicas.get(&p))
+                .map(|r| {
+                    r.exporters
+                        .iter()
+                        .filter(|(_, s)| **s == ExporterStateCode::Enabled)
+                        .map(|(e, _)| e.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let flowing: Vec<String> = enabled
+                .into_iter()
+                .filter(|e| self.exporter_target_reachable(e, leader))
+                .collect();
+            let Some(rt) = self.partitions.get_mut(&p) else {
+                continue;
+            };
+            if rt.committing {
+                rt.processed += load(p) * dt;
+            }
+            if !rt.paused {
+                let target = (rt.processed - load(p) * 0.2).max(0.0);
+                for e in flowing {
+                    let pos = rt.exported.entry(e).or_insert(target);
+                    *pos = pos.max(target);
+                }
+            }
+        }
+    }
+
+    /// Force-removed brokers that can reach the cluster again learn they were removed and
+    /// shut down (camunda/camunda#16367), so two committing leaders can never exist.
+    fn notice_removals(&mut self) {
+        let members: Vec<BrokerId> = self.members.keys().copied().collect();
+        let stopping: Vec<BrokerId> = self
+            .brokers
+            .iter()
+            .filter(|(b, rt)| rt.alive && rt.was_member && !self.members.contains_key(b))
+            .filter(|(b, _)| members.iter().any(|m| self.connected(**b, *m)))
+            .map(|(b, _)| *b)
+            .collect();
+        for b in stopping {
+            if let Some(rt) = self.brokers.get_mut(&b) {
+                rt.alive = false;
+                rt.orphaned_replicas.clear();
+                rt.stopped_reason = Some(
+                    "removed from the cluster while unreachable; shut down after rejoining \
+                     (camunda/camunda#16367)"
+                        .into(),
+                );
+            }
+        }
+    }
+
+    fn can_run(&self, op: &Operation, coordinator: BrokerId) -> bool {
+        if !self.reachable(coordinator) {
+            return false;
+        }
+        let Some(b) = op.broker_id else { return true };
+        let quorum = |p: Option<i32>| {
+            p.and_then(|p| self.partitions.get(&p))
+                .is_some_and(|rt| rt.committing)
+        };
+        match op.operation {
+            OperationKind::BrokerRemove if op.brokers.is_some() => true,
+            OperationKind::PartitionJoin | OperationKind::PartitionLeave => {
+                self.connected(coordinator, b) && quorum(op.partition_id)
+            }
+            _ => self.connected(coordinator, b),
+        }
+    }
+
+    fn progress_change(&mut self, now: Duration) {
+        loop {
+            let Some(pc) = &self.pending else { return };
+            let Some(op) = pc.pending.front().cloned() else {
+                self.finish_change(pc.cursor.max(self.now).min(now));
+                return;
+            };
+            let (coordinator, started, cursor) = (pc.coordinator, pc.op_started, pc.cursor);
+            if !self.can_run(&op, coordinator) {
+                return;
+            }
+            let start = match started {
+                Some(s) => s,
+                None => {
+                    let s = cursor.max(self.now);
+                    let wall = self.wall(s);
+                    config::begin(&mut self.members, &op, &self.exporters, wall);
+                    s
+                }
+            };
+            let end = start + op_duration(&op.operation);
+            if end > now {
+                if let Some(pc) = &mut self.pending {
+                    pc.op_started = Some(start);
+                }
+                return;
+            }
+            self.complete_op(&op, end);
+            let finished_at = self.wall(end);
+            if let Some(pc) = &mut self.pending {
+                pc.pending.pop_front();
+                pc.completed.push((op, finished_at));
+                pc.op_started = None;
+                pc.cursor = end;
+            }
+        }
+    }
+
+    fn complete_op(&mut self, op: &Operation, at: Duration) {
+        let wall = self.wall(at);
+        let before = self.members.clone();
+        config::complete(&mut self.members, op, &self.exporters, wall);
+        let coordinator = self.pending.as_ref().map(|p| p.coordinator);
+        match (&op.operation, op.broker_id) {
+            (OperationKind::BrokerAdd, Some(b)) => {
+                if let Some(rt) = self.brokers.get_mut(&b) {
+                    rt.was_member = true;
+                }
+            }
+            (OperationKind::PartitionJoin, Some(b)) => {
+                if let Some(rt) = self.brokers.get_mut(&b) {
+                    rt.has_data = true;
+                }
+            }
+            (OperationKind::BrokerRemove, Some(b)) => match &op.brokers {
+                Some(removed) if !removed.is_empty() => {
+                    for r in removed {
+                        let cut_off = coordinator.is_none_or(|c| !self.connected(c, *r));
+                        let held: Vec<i32> = before
+                            .get(r)
+                            .map(|m| m.replicas.keys().copied().collect())
+                            .unwrap_or_default();
+                        if let Some(rt) = self.brokers.get_mut(r)
+                            && cut_off
+                        {
+                            rt.orphaned_replicas = held;
+                        }
+                    }
+                }
+                _ => {
+                    // A graceful removal: the broker stays up, idle, until scaled down.
+                    if let Some(rt) = self.brokers.get_mut(&b) {
+                        rt.was_member = false;
+                    }
+                }
+            },
+            (OperationKind::PartitionEnableExporter, Some(_)) => {
+                if let (Some(e), Some(p)) = (&op.exporter_id, op.partition_id) {
+                    let from = self
+                        .pending
+                        .as_ref()
+                        .and_then(|pc| pc.initialize_from.clone());
+                    if let Some(rt) = self.partitions.get_mut(&p)
+                        && !rt.exported.contains_key(e)
+                    {
+                        let start = from
+                            .and_then(|f| rt.exported.get(&f).copied())
+                            .unwrap_or(rt.processed);
+                        rt.exported.insert(e.clone(), start);
+                    }
+                }
+            }
+            (OperationKind::PartitionDisableExporter, Some(_)) => {
+                if let (Some(e), Some(p)) = (&op.exporter_id, op.partition_id) {
+                    let still_enabled = self.members.values().any(|m| {
+                        m.replicas.get(&p).is_some_and(|r| {
+                            r.exporters.get(e) == Some(&ExporterStateCode::Enabled)
+                        })
+                    });
+                    if !still_enabled && let Some(rt) = self.partitions.get_mut(&p) {
+                        rt.exported.remove(e);
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.elect_all();
+    }
+
+    fn finish_change(&mut self, at: Duration) {
+        let Some(pc) = self.pending.take() else {
+            return;
+        };
+        self.version += 1;
+        self.replication_factor = pc.replication_factor;
+        self.last_change = Some(LastChange {
+            id: pc.id,
+            status: ChangeStatus::Completed,
+            started: pc.started,
+            completed: self.wall(at),
+        });
+    }
+
+    /// Refuses unless the coordinator can be reached from where the request came in.
+    fn check_reach(&self, entry: Entry, coordinator: BrokerId) -> Result<(), Refusal> {
+        if self.reaches(entry, coordinator) {
+            Ok(())
+        } else {
+            Err(Refusal {
+                status: 502,
+                message: format!(
+                    "Failed to send request to broker {coordinator}: \
+                     io.atomix.cluster.messaging.MessagingException$NoRemoteHandler: \
+                     broker {coordinator} is not reachable"
+                ),
+            })
+        }
+    }
+
+    /// Rejects a change while another is in flight (409, as `CONCURRENT_MODIFICATION`).
+    pub fn check_no_pending(&self) -> Result<(), Refusal> {
+        match &self.pending {
+            Some(pc) => Err(Refusal {
+                status: 409,
+                message: format!(
+                    "Failed to handle request: Another topology change (id {}) is in progress",
+                    pc.id
+                ),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Validates reachability and starts `plan` (or only reports it, for a dry run).
+    /// Returns the change id and the expected configuration.
+    pub fn start_change(
+        &mut self,
+        entry: Entry,
+        plan: Plan,
+        dry_run: bool,
+    ) -> Result<(i64, Members), Refusal> {
+        self.check_no_pending()?;
+        self.check_reach(entry, plan.coordinator)?;
+        let wall = self.wall_now();
+        let mut expected = self.members.clone();
+        for op in &plan.operations {
+            config::complete(&mut expected, op, &self.exporters, wall);
+        }
+        if plan.operations.is_empty() {
+            let id = self.last_change.as_ref().map(|c| c.id).unwrap_or(0);
+            return Ok((id, expected));
+        }
+        let id = self.version + 1;
+        if dry_run {
+            return Ok((id, expected));
+        }
+        self.version += 1;
+        self.pending = Some(PendingChange {
+            id,
+            started: wall,
+            coordinator: plan.coordinator,
+            completed: vec![],
+            pending: plan.operations.into(),
+            op_started: None,
+            cursor: self.now,
+            replication_factor: plan.replication_factor,
+            initialize_from: plan.initialize_from,
+        });
+        Ok((id, expected))
+    }
+
+    /// The configuration can be read from `entry` (some member is reachable).
+    pub fn config_readable(&self, entry: Entry) -> Result<(), Refusal> {
+        match self.members.keys().find(|m| self.reaches(entry, **m)) {
+            Some(_) => Ok(()),
+            None => Err(Refusal {
+                status: 502,
+                message: "Failed to send request to broker: no member broker is reachable".into(),
+            }),
+        }
+    }
+
+    /// Pauses or resumes exporting on every partition. Needs every replica reachable; 8.8
+    /// changes nothing on failure, 8.7 may leave the reachable partitions changed.
+    pub fn set_exporting(&mut self, entry: Entry, pause: bool) -> Result<(), String> {
+        let mut failure = None;
+        let mut complete_partitions = vec![];
+        for p in self.partitions.keys().copied() {
+            let v = voters(&self.members, p);
+            let found: Vec<BrokerId> = v
+                .keys()
+                .copied()
+                .filter(|b| self.reaches(entry, *b))
+                .collect();
+            if found.len() < v.len() || v.is_empty() {
+                failure.get_or_insert_with(|| {
+                    let members: Vec<String> = self.members.keys().map(|b| b.to_string()).collect();
+                    format!(
+                        "Expected {} members of partition {p} but found {}, current topology: \
+                         members [{}], reachable replicas of partition {p}: {:?}",
+                        v.len(),
+                        found.len(),
+                        members.join(", "),
+                        found.iter().map(|b| b.0).collect::<Vec<_>>()
+                    )
+                });
+            } else {
+                complete_partitions.push(p);
+            }
+        }
+        let apply: Vec<i32> = match (&failure, self.settings.camunda) {
+            (None, _) => self.partitions.keys().copied().collect(),
+            (Some(_), Camunda::V87) => complete_partitions,
+            (Some(_), Camunda::V88) => vec![],
+        };
+        for p in apply {
+            if let Some(rt) = self.partitions.get_mut(&p) {
+                rt.paused = pause;
+            }
+        }
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// `/lab/regions/{r}/fail`: the region becomes unreachable; its state is kept.
+    pub fn fail_region(&mut self, r: u8) {
+        self.regions[r as usize].failed = true;
+        self.elect_all();
+    }
+
+    /// `/lab/regions/{r}/restore`: the region comes back as it was.
+    pub fn restore_region(&mut self, r: u8) {
+        self.regions[r as usize].failed = false;
+        self.elect_all();
+        self.notice_removals();
+    }
+
+    /// `/lab/regions/{r}/recreate`: a fresh installation: brokers run with no data; ids that
+    /// are no longer members stay outside the cluster until added back.
+    pub fn recreate_region(&mut self, r: u8) {
+        self.regions[r as usize].failed = false;
+        let members: BTreeSet<BrokerId> = self.members.keys().copied().collect();
+        for (b, rt) in self.brokers.iter_mut().filter(|(_, rt)| rt.region == r) {
+            rt.alive = true;
+            rt.stopped_reason = None;
+            rt.has_data = false;
+            rt.orphaned_replicas.clear();
+            rt.was_member = members.contains(b);
+        }
+        self.elect_all();
+    }
+
+    pub fn set_split(&mut self, split: bool) {
+        self.split = split;
+        self.elect_all();
+        self.notice_removals();
+    }
+}

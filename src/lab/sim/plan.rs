@@ -1,0 +1,276 @@
+//! Turning a requested change into planned operations, with the server's validation.
+//!
+//! Errors carry the HTTP status the real management API answers with
+//! (`ClusterApiUtils`: invalid request → 400, concurrent change → 409, broker unreachable →
+//! 502). Operation shapes follow `ClusterApiUtils.mapOperation` (examples/NOTES.md): a force
+//! reconfigure names the executing broker and the new replica set, a force member removal the
+//! coordinator and the removed broker.
+
+use super::config::{Members, voters};
+use super::layout::round_robin;
+use crate::api::{BrokerId, ExporterStateCode, Operation, OperationKind};
+use std::collections::BTreeSet;
+
+/// A refused request, with the status code the real server uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: u16,
+    pub message: String,
+}
+
+impl Refusal {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Refusal {
+            status: 400,
+            message: message.into(),
+        }
+    }
+}
+
+/// A planned change, not yet started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub operations: Vec<Operation>,
+    /// The broker that coordinates the change (lowest member id; for force requests the
+    /// lowest surviving id, camunda/camunda#16424).
+    pub coordinator: BrokerId,
+    /// Replication factor the topology reports once the change is done.
+    pub replication_factor: i32,
+    /// For exporter enables: the exporter whose position the enabled one starts from.
+    pub initialize_from: Option<String>,
+}
+
+fn op(kind: OperationKind, broker: BrokerId) -> Operation {
+    Operation {
+        operation: kind,
+        broker_id: Some(broker),
+        partition_id: None,
+        priority: None,
+        brokers: None,
+        exporter_id: None,
+    }
+}
+
+fn lowest(ids: impl IntoIterator<Item = BrokerId>) -> Option<BrokerId> {
+    ids.into_iter().min()
+}
+
+/// Force removal (`?force=true`): drops the given brokers from every replica set without
+/// their cooperation and without redistributing, so the replication factor shrinks.
+pub fn force_remove(
+    members: &Members,
+    partitions: u32,
+    remove: &BTreeSet<BrokerId>,
+    current_rf: i32,
+) -> Result<Plan, Refusal> {
+    if remove.is_empty() {
+        return Err(Refusal::invalid(
+            "Expected at least one broker to remove, but none given",
+        ));
+    }
+    let removed: BTreeSet<BrokerId> = remove
+        .iter()
+        .copied()
+        .filter(|b| members.contains_key(b))
+        .collect();
+    let survivors: Vec<BrokerId> = members
+        .keys()
+        .copied()
+        .filter(|b| !removed.contains(b))
+        .collect();
+    let Some(coordinator) = lowest(survivors.iter().copied()) else {
+        return Err(Refusal::invalid(
+            "Cannot force remove all brokers of the cluster",
+        ));
+    };
+    let mut operations = Vec::new();
+    let mut rf = i32::MAX;
+    for p in 1..=partitions as i32 {
+        let replicas = voters(members, p);
+        let remaining: Vec<BrokerId> = replicas
+            .keys()
+            .copied()
+            .filter(|b| !removed.contains(b))
+            .collect();
+        if remaining.is_empty() {
+            return Err(Refusal::invalid(format!(
+                "Cannot force remove brokers {}: partition {p} would have no replicas left",
+                list(&removed)
+            )));
+        }
+        rf = rf.min(remaining.len() as i32);
+        if remaining.len() < replicas.len() {
+            let mut o = op(OperationKind::PartitionForceReconfigure, remaining[0]);
+            o.partition_id = Some(p);
+            o.brokers = Some(remaining);
+            operations.push(o);
+        }
+    }
+    for r in &removed {
+        let mut o = op(OperationKind::BrokerRemove, coordinator);
+        o.brokers = Some(vec![*r]);
+        operations.push(o);
+    }
+    if operations.is_empty() {
+        rf = current_rf;
+    }
+    Ok(Plan {
+        operations,
+        coordinator,
+        replication_factor: rf,
+        initialize_from: None,
+    })
+}
+
+/// A regular reconfiguration to the member set `target` with replication factor `rf`:
+/// add brokers, redistribute round-robin (join, reprioritize, leave), remove brokers.
+pub fn scale(
+    members: &Members,
+    partitions: u32,
+    target: &BTreeSet<BrokerId>,
+    rf: i32,
+) -> Result<Plan, Refusal> {
+    if target.is_empty() {
+        return Err(Refusal::invalid(
+            "Expected at least one broker in the cluster, but none given",
+        ));
+    }
+    if rf < 1 {
+        return Err(Refusal::invalid(format!(
+            "Replication factor {rf} must be at least 1"
+        )));
+    }
+    if rf as usize > target.len() {
+        return Err(Refusal::invalid(format!(
+            "Replication factor {rf} must not be greater than the number of brokers {}",
+            target.len()
+        )));
+    }
+    let Some(coordinator) = lowest(members.keys().copied()) else {
+        return Err(Refusal {
+            status: 502,
+            message: "No member broker to coordinate".into(),
+        });
+    };
+    let wanted: Vec<BrokerId> = target.iter().copied().collect();
+    let layout = round_robin(&wanted, partitions, rf as u32);
+    let mut operations: Vec<Operation> = target
+        .iter()
+        .filter(|b| !members.contains_key(b))
+        .map(|b| op(OperationKind::BrokerAdd, *b))
+        .collect();
+    for (p, want) in &layout {
+        let have = voters(members, *p);
+        for (b, prio) in want.iter().filter(|(b, _)| !have.contains_key(b)) {
+            let mut o = op(OperationKind::PartitionJoin, *b);
+            o.partition_id = Some(*p);
+            o.priority = Some(*prio);
+            operations.push(o);
+        }
+        for (b, prio) in want
+            .iter()
+            .filter(|(b, prio)| have.get(b).is_some_and(|h| h != *prio))
+        {
+            let mut o = op(OperationKind::PartitionReconfigurePriority, *b);
+            o.partition_id = Some(*p);
+            o.priority = Some(*prio);
+            operations.push(o);
+        }
+        for b in have.keys().filter(|b| !want.contains_key(b)) {
+            let mut o = op(OperationKind::PartitionLeave, *b);
+            o.partition_id = Some(*p);
+            operations.push(o);
+        }
+    }
+    operations.extend(
+        members
+            .keys()
+            .filter(|b| !target.contains(b))
+            .map(|b| op(OperationKind::BrokerRemove, *b)),
+    );
+    Ok(Plan {
+        operations,
+        coordinator,
+        replication_factor: rf,
+        initialize_from: None,
+    })
+}
+
+/// Enabling or disabling an exporter on every replica that is not yet in the wanted state.
+pub fn exporter(
+    members: &Members,
+    configured: &[String],
+    exporter_id: &str,
+    enable: bool,
+    initialize_from: Option<&str>,
+    current_rf: i32,
+) -> Result<Plan, Refusal> {
+    if !configured.iter().any(|e| e == exporter_id) {
+        return Err(Refusal::invalid(format!(
+            "Exporter '{exporter_id}' is not configured; configured exporters are {}",
+            configured.join(", ")
+        )));
+    }
+    if let Some(from) = initialize_from {
+        if from == exporter_id {
+            return Err(Refusal::invalid(format!(
+                "Cannot initialize exporter '{exporter_id}' from itself"
+            )));
+        }
+        if !configured.iter().any(|e| e == from) {
+            return Err(Refusal::invalid(format!(
+                "Cannot initialize exporter '{exporter_id}' from '{from}': no such exporter"
+            )));
+        }
+        if exporter_type(from) != exporter_type(exporter_id) {
+            return Err(Refusal::invalid(format!(
+                "Cannot initialize exporter '{exporter_id}' from '{from}': they are of different types"
+            )));
+        }
+    }
+    let Some(coordinator) = lowest(members.keys().copied()) else {
+        return Err(Refusal {
+            status: 502,
+            message: "No member broker to coordinate".into(),
+        });
+    };
+    let (kind, wanted) = if enable {
+        (
+            OperationKind::PartitionEnableExporter,
+            ExporterStateCode::Enabled,
+        )
+    } else {
+        (
+            OperationKind::PartitionDisableExporter,
+            ExporterStateCode::Disabled,
+        )
+    };
+    let mut operations = Vec::new();
+    for (b, m) in members {
+        for (p, r) in &m.replicas {
+            if r.exporters.get(exporter_id) != Some(&wanted) {
+                let mut o = op(kind.clone(), *b);
+                o.partition_id = Some(*p);
+                o.exporter_id = Some(exporter_id.to_string());
+                operations.push(o);
+            }
+        }
+    }
+    Ok(Plan {
+        operations,
+        coordinator,
+        replication_factor: current_rf,
+        initialize_from: initialize_from.map(str::to_string),
+    })
+}
+
+/// Exporters of one class share an id prefix in the dual-region layout
+/// (`camundaregionN`: Camunda exporter, `elasticsearchregionN`: Elasticsearch exporter).
+fn exporter_type(id: &str) -> &str {
+    id.trim_end_matches(|c: char| c.is_ascii_digit())
+}
+
+fn list(ids: &BTreeSet<BrokerId>) -> String {
+    let v: Vec<String> = ids.iter().map(|b| b.to_string()).collect();
+    format!("[{}]", v.join(", "))
+}

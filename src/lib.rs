@@ -1,0 +1,9 @@
+//! c8dr: a terminal cockpit for Camunda 8 dual-region deployments.
+//!
+//! Data flows one way: sources → observations → model → views and runbooks. Today the crate
+//! holds the API types (`api`) and the simulated deployment the rest is tested against (`lab`).
+
+pub mod api;
+pub mod cli;
+pub mod lab;
+pub mod logging;

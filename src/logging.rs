@@ -1,0 +1,28 @@
+//! Logging to a file through `tracing`: never to the terminal, which belongs to the TUI or,
+//! for `c8dr lab`, to the one ready line.
+
+use color_eyre::eyre::{Result, WrapErr};
+use std::path::Path;
+use std::sync::Mutex;
+use tracing_subscriber::EnvFilter;
+
+/// Sends all logs to `path` (appending). Level from `C8DR_LOG`, default `info`. A second call
+/// keeps the first subscriber.
+pub fn init_file(path: &Path) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .wrap_err_with(|| format!("creating the log directory {}", parent.display()))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .wrap_err_with(|| format!("opening the log file {}", path.display()))?;
+    let filter = EnvFilter::try_from_env("C8DR_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(Mutex::new(file))
+        .try_init();
+    Ok(())
+}
