@@ -171,23 +171,23 @@ impl Lab {
         let shared = Shared::new(sim, options.speed, rest_auth);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut tasks = Vec::new();
-        let mut spawn =
-            |listener: TcpListener, router, pred: Arc<dyn Fn(&Up) -> bool + Send + Sync>| {
-                tasks.push(tokio::spawn(server::supervise(
-                    listener,
-                    router,
-                    shared.subscribe(),
-                    pred,
-                    shutdown_rx.clone(),
-                )));
-            };
+        let mut spawn = |listener: TcpListener, router, pred: server::UpPredicate| {
+            let index = shared.register(pred);
+            tasks.push(tokio::spawn(server::supervise(
+                shared.clone(),
+                index,
+                listener,
+                router,
+                shutdown_rx.clone(),
+            )));
+        };
 
         let control = bind().await?;
         let control_url = base_url(&control)?;
         spawn(
             control,
             server::control::router(shared.clone()),
-            Arc::new(|_| true),
+            Arc::new(|_: &Up| true),
         );
 
         let mut regions = Vec::new();
@@ -201,7 +201,7 @@ impl Lab {
                 rest: base_url(&rest)?,
                 management: base_url(&mgmt)?,
             });
-            let up: Arc<dyn Fn(&Up) -> bool + Send + Sync> = Arc::new(move |u| u.regions[id]);
+            let up: server::UpPredicate = Arc::new(move |u: &Up| u.regions[id]);
             spawn(rest, server::gateway::router(shared.clone(), r), up.clone());
             spawn(
                 mgmt,
@@ -219,8 +219,8 @@ impl Lab {
                 region: b.region(),
                 management: base_url(&mgmt)?,
             });
-            let up: Arc<dyn Fn(&Up) -> bool + Send + Sync> =
-                Arc::new(move |u| u.brokers.get(&b).copied().unwrap_or(false));
+            let up: server::UpPredicate =
+                Arc::new(move |u: &Up| u.brokers.get(&b).copied().unwrap_or(false));
             spawn(
                 mgmt,
                 server::management::router(shared.clone(), Entry::Broker(b)),

@@ -58,6 +58,7 @@ async fn region(
         tracing::info!(region, action = %action, "lab: region action");
         Some(views::lab_state(sim))
     });
+    shared.settle().await;
     match result {
         Some(state) => Json(state).into_response(),
         None => error(
@@ -78,12 +79,13 @@ async fn network(State(shared): State<Arc<Shared>>, Path(action): Path<String>) 
             );
         }
     };
-    Json(shared.with(|sim| {
+    let state = shared.with(|sim| {
         sim.set_split(split);
         tracing::info!(split, "lab: network");
         views::lab_state(sim)
-    }))
-    .into_response()
+    });
+    shared.settle().await;
+    Json(state).into_response()
 }
 
 async fn clock(State(shared): State<Arc<Shared>>) -> Response {

@@ -65,6 +65,7 @@ pub struct Shared {
     clock: Mutex<Clock>,
     pub rest_auth: Option<RestAuth>,
     up: watch::Sender<Up>,
+    listeners: Mutex<Vec<ListenerStatus>>,
 }
 
 impl Shared {
@@ -80,6 +81,7 @@ impl Shared {
             clock: Mutex::new(clock),
             rest_auth,
             up,
+            listeners: Mutex::new(Vec::new()),
         })
     }
 
@@ -129,15 +131,74 @@ impl Shared {
     }
 }
 
-/// Serves `router` on `first` while `is_up` holds; closes the port while it does not and
-/// binds the same address again when it holds again. Ends on `shutdown`.
+/// Decides from [`Up`] whether a listener should accept connections.
+pub type UpPredicate = Arc<dyn Fn(&Up) -> bool + Send + Sync>;
+
+struct ListenerStatus {
+    should_be_up: UpPredicate,
+    open: bool,
+}
+
+impl Shared {
+    /// Registers a listener (open at first) and returns its index for [`supervise`].
+    pub fn register(&self, should_be_up: UpPredicate) -> usize {
+        let mut l = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
+        l.push(ListenerStatus {
+            should_be_up,
+            open: true,
+        });
+        l.len() - 1
+    }
+
+    fn set_open(&self, index: usize, open: bool) {
+        let mut l = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = l.get_mut(index) {
+            s.open = open;
+        }
+    }
+
+    /// Waits (at most 3 s) until every listener is open or closed as the state says, so a
+    /// control call returns only once a failed region really refuses connections.
+    pub async fn settle(&self) {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        loop {
+            let up = self.up.borrow().clone();
+            let settled = self
+                .listeners
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .all(|l| (l.should_be_up)(&up) == l.open);
+            if settled || Instant::now() > deadline {
+                if !settled {
+                    tracing::warn!("lab: listeners did not settle within 3 s");
+                }
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+/// Serves `router` on `first` while listener `index`'s predicate holds; closes the port while
+/// it does not and binds the same address again when it holds again. Ends on `shutdown`.
 pub async fn supervise(
+    shared: Arc<Shared>,
+    index: usize,
     first: TcpListener,
     router: Router,
-    mut up: watch::Receiver<Up>,
-    is_up: Arc<dyn Fn(&Up) -> bool + Send + Sync>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let is_up = match shared
+        .listeners
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(index)
+    {
+        Some(l) => l.should_be_up.clone(),
+        None => return,
+    };
+    let mut up = shared.subscribe();
     let addr: Option<SocketAddr> = first.local_addr().ok();
     let mut listener = Some(first);
     loop {
@@ -146,6 +207,7 @@ pub async fn supervise(
         }
         if !is_up(&up.borrow()) {
             listener = None;
+            shared.set_open(index, false);
             tokio::select! {
                 changed = up.changed() => if changed.is_err() { return },
                 _ = shutdown.changed() => return,
@@ -166,6 +228,7 @@ pub async fn supervise(
                 None => return,
             },
         };
+        shared.set_open(index, true);
         let (mut up_rx, mut sd, pred) = (up.clone(), shutdown.clone(), is_up.clone());
         let stop = async move {
             loop {
@@ -183,5 +246,6 @@ pub async fn supervise(
         {
             tracing::warn!(error = %e, "lab: listener failed");
         }
+        shared.set_open(index, false);
     }
 }

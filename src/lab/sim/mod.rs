@@ -171,6 +171,9 @@ pub struct Sim {
     pub partitions: BTreeMap<i32, PartitionRuntime>,
     pub exporters: Vec<String>,
     pub cluster_id: String,
+    /// Coordinator of the latest change: the configuration spreads from it, so only brokers
+    /// that can reach it (directly or through a member that can) learn the new one.
+    last_coordinator: Option<BrokerId>,
 }
 
 impl Sim {
@@ -263,6 +266,7 @@ impl Sim {
             partitions,
             exporters,
             cluster_id: format!("{:08x}-lab", fastrand::u32(..)),
+            last_coordinator: None,
         };
         sim.elect_all();
         sim
@@ -405,7 +409,17 @@ impl Sim {
     /// Force-removed brokers that can reach the cluster again learn they were removed and
     /// shut down (camunda/camunda#16367), so two committing leaders can never exist.
     fn notice_removals(&mut self) {
-        let members: Vec<BrokerId> = self.members.keys().copied().collect();
+        // Members that hold the current configuration: those that reach the coordinator of
+        // the latest change (a cut-off member still has the old one).
+        let members: Vec<BrokerId> = self
+            .members
+            .keys()
+            .copied()
+            .filter(|m| match self.last_coordinator {
+                Some(c) => self.connected(*m, c) || (*m == c && self.reachable(c)),
+                None => true,
+            })
+            .collect();
         let stopping: Vec<BrokerId> = self
             .brokers
             .iter()
@@ -621,6 +635,7 @@ impl Sim {
             return Ok((id, expected));
         }
         self.version += 1;
+        self.last_coordinator = Some(plan.coordinator);
         self.pending = Some(PendingChange {
             id,
             started: wall,

@@ -1,0 +1,171 @@
+//! The `c8dr` binary as a user runs it: `c8dr lab` prints exactly one JSON line, serves,
+//! and stops cleanly on SIGTERM; bad flags get a clear message and a non-zero exit.
+
+mod common;
+
+use common::{DEADLINE, wait_until};
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn c8dr() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_c8dr"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lab_prints_one_ready_line_serves_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = c8dr()
+        .args(["lab", "--speed", "5", "--camunda", "8.8", "--dir"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("c8dr starts");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(first)) = lines.next() {
+            let _ = tx.send(first);
+        }
+        lines.map_while(Result::ok).collect::<Vec<String>>()
+    });
+    let line = rx
+        .recv_timeout(DEADLINE)
+        .expect("a ready line within the deadline");
+    let ready: Value = serde_json::from_str(&line).expect("the ready line is JSON");
+
+    for key in [
+        "control",
+        "config",
+        "camunda",
+        "rest_auth",
+        "regions",
+        "brokers",
+    ] {
+        assert!(ready.get(key).is_some(), "ready line lacks {key}: {line}");
+    }
+    assert_eq!(ready["camunda"], "8.8");
+    assert_eq!(ready["regions"].as_array().unwrap().len(), 2);
+    assert_eq!(ready["brokers"].as_array().unwrap().len(), 8);
+    for url in [
+        &ready["control"],
+        &ready["regions"][0]["rest"],
+        &ready["brokers"][7]["management"],
+    ] {
+        let url = url.as_str().unwrap();
+        assert!(
+            url.starts_with("http://127.0.0.1:") && !url.ends_with('/'),
+            "{url}"
+        );
+    }
+    assert_eq!(ready["brokers"][3]["region"], 1);
+
+    // The config refers to the secret by file; the secret is private.
+    let config = std::fs::read_to_string(ready["config"].as_str().unwrap()).unwrap();
+    let password = ready["rest_auth"]["password"].as_str().unwrap();
+    assert!(
+        !config.contains(password),
+        "the config must not hold the secret inline"
+    );
+    assert!(config.contains("password_file"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("rest-password"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "password file readable by others: {mode:o}"
+        );
+    }
+
+    let http = reqwest::Client::new();
+    let state_url = format!("{}/lab/state", ready["control"].as_str().unwrap());
+    let state: Value = http
+        .get(&state_url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["brokers"].as_array().unwrap().len(), 8);
+    let topo = http
+        .get(format!(
+            "{}/v2/topology",
+            ready["regions"][1]["rest"].as_str().unwrap()
+        ))
+        .basic_auth("demo", Some(password))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(topo.status(), 200);
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = wait_until("c8dr lab to exit after SIGTERM", DEADLINE, || {
+        let r = child.try_wait();
+        async move {
+            match r {
+                Ok(Some(s)) => Ok(s),
+                other => Err(format!("{other:?}")),
+            }
+        }
+    })
+    .await;
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "exit {status:?}, stderr: {stderr}");
+    let rest = reader.join().unwrap();
+    assert!(
+        rest.is_empty(),
+        "exactly one line on stdout, got more: {rest:?}"
+    );
+    assert!(
+        http.get(&state_url)
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await
+            .is_err()
+    );
+    let log = std::fs::read_to_string(dir.path().join("lab.log")).unwrap_or_default();
+    assert!(
+        log.contains("lab: stopped"),
+        "the log file records the shutdown: {log}"
+    );
+}
+
+#[test]
+fn bad_flags_are_refused_with_the_reason() {
+    for (args, needle) in [
+        (vec!["lab", "--brokers", "5"], "--brokers must be even"),
+        (vec!["lab", "--brokers", "2"], "at least 4"),
+        (vec!["lab", "--speed", "0"], "--speed"),
+        (
+            vec!["lab", "--replication-factor", "9"],
+            "--replication-factor",
+        ),
+        (vec!["lab", "--camunda", "8.5"], "8.5"),
+    ] {
+        let out = c8dr().args(&args).output().unwrap();
+        assert!(!out.status.success(), "{args:?} must fail");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+    }
+}
