@@ -736,3 +736,102 @@ impl Sim {
         self.notice_removals();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sim(camunda: Camunda) -> Sim {
+        let settings = Settings {
+            camunda,
+            brokers: 8,
+            partitions: 8,
+            replication_factor: 4,
+        };
+        Sim::new(settings, jiff::Timestamp::UNIX_EPOCH)
+    }
+
+    fn committing(sim: &Sim) -> usize {
+        sim.partitions.values().filter(|p| p.committing).count()
+    }
+
+    fn run_until_idle(sim: &mut Sim) {
+        for _ in 0..10_000 {
+            if sim.pending.is_none() {
+                return;
+            }
+            let next = sim.now + Duration::from_millis(10);
+            sim.tick(next);
+        }
+        panic!("change did not finish: {:?}", sim.pending);
+    }
+
+    #[test]
+    fn force_removal_restores_quorum_and_processing_in_the_survivor() {
+        let mut s = sim(Camunda::V88);
+        assert_eq!(committing(&s), 8);
+        s.fail_region(1);
+        assert_eq!(committing(&s), 0);
+        let remove = [1, 3, 5, 7].into_iter().map(BrokerId).collect();
+        let plan = plan::force_remove(&s.members, 8, &remove, 4).unwrap();
+        let (id, _) = s.start_change(Entry::Gateway(0), plan, false).unwrap();
+        assert_eq!(id, 2);
+        assert_eq!(s.check_no_pending().unwrap_err().status, 409);
+        run_until_idle(&mut s);
+        assert_eq!(
+            s.last_change.as_ref().map(|c| (c.id, c.status.clone())),
+            Some((2, ChangeStatus::Completed))
+        );
+        assert_eq!(committing(&s), 8);
+        assert_eq!(s.replication_factor, 2);
+        let before = s.partitions[&1].processed;
+        s.tick(s.now + Duration::from_secs(1));
+        assert!(s.partitions[&1].processed > before, "processing resumed");
+    }
+
+    #[test]
+    fn the_coordinator_must_be_reachable() {
+        let mut s = sim(Camunda::V88);
+        s.fail_region(0);
+        let plan = plan::exporter(
+            &s.members,
+            &s.exporters.clone(),
+            "camundaregion0",
+            false,
+            None,
+            4,
+        )
+        .unwrap();
+        let err = s.start_change(Entry::Gateway(1), plan, false).unwrap_err();
+        assert_eq!(err.status, 502);
+    }
+
+    #[test]
+    fn exporting_pause_is_atomic_in_88_and_partial_in_87() {
+        for (camunda, paused_after_failure) in [(Camunda::V88, 0), (Camunda::V87, 0)] {
+            let mut s = sim(camunda);
+            s.fail_region(1);
+            assert!(s.set_exporting(Entry::Gateway(0), true).is_err());
+            let paused = s.partitions.values().filter(|p| p.paused).count();
+            // With RF 4 round-robin every partition has a replica in the lost region, so
+            // even 8.7's partial pause finds no complete partition.
+            assert_eq!(paused, paused_after_failure, "{camunda:?}");
+        }
+        let mut s = Sim::new(
+            Settings {
+                camunda: Camunda::V87,
+                brokers: 8,
+                partitions: 8,
+                // RF 1 (a misconfigured lab): partitions on even brokers are whole in region 0.
+                replication_factor: 1,
+            },
+            jiff::Timestamp::UNIX_EPOCH,
+        );
+        s.fail_region(1);
+        assert!(s.set_exporting(Entry::Gateway(0), true).is_err());
+        assert!(
+            s.partitions.values().any(|p| p.paused),
+            "8.7 may leave some partitions paused"
+        );
+    }
+}

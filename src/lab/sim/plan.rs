@@ -274,3 +274,115 @@ fn list(ids: &BTreeSet<BrokerId>) -> String {
     let v: Vec<String> = ids.iter().map(|b| b.to_string()).collect();
     format!("[{}]", v.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::sim::{Camunda, Settings, Sim};
+
+    fn healthy() -> Sim {
+        let settings = Settings {
+            camunda: Camunda::V88,
+            brokers: 8,
+            partitions: 8,
+            replication_factor: 4,
+        };
+        Sim::new(settings, jiff::Timestamp::UNIX_EPOCH)
+    }
+
+    fn odd() -> BTreeSet<BrokerId> {
+        [1, 3, 5, 7].into_iter().map(BrokerId).collect()
+    }
+
+    fn count(plan: &Plan, kind: OperationKind) -> usize {
+        plan.operations
+            .iter()
+            .filter(|o| o.operation == kind)
+            .count()
+    }
+
+    #[test]
+    fn force_removing_a_region_reconfigures_every_partition_to_rf_2() {
+        let sim = healthy();
+        let plan = force_remove(&sim.members, 8, &odd(), 4).unwrap();
+        assert_eq!(count(&plan, OperationKind::PartitionForceReconfigure), 8);
+        assert_eq!(count(&plan, OperationKind::BrokerRemove), 4);
+        assert_eq!(plan.replication_factor, 2);
+        assert_eq!(plan.coordinator, BrokerId(0));
+        let p1 = &plan.operations[0];
+        assert_eq!(p1.brokers, Some(vec![BrokerId(0), BrokerId(2)]));
+        // Removal comes last and names the removed broker.
+        let last = plan.operations.last().unwrap();
+        assert_eq!(last.brokers, Some(vec![BrokerId(7)]));
+    }
+
+    #[test]
+    fn removing_every_replica_of_a_partition_is_refused() {
+        let sim = healthy();
+        let all: BTreeSet<BrokerId> = [0, 1, 2, 3].into_iter().map(BrokerId).collect();
+        let err = force_remove(&sim.members, 8, &all, 4).unwrap_err();
+        assert_eq!(err.status, 400);
+        assert!(err.message.contains("partition 1"), "{}", err.message);
+        assert_eq!(
+            force_remove(&sim.members, 8, &BTreeSet::new(), 4)
+                .unwrap_err()
+                .status,
+            400
+        );
+    }
+
+    #[test]
+    fn re_adding_the_lost_region_only_joins_replicas() {
+        let mut sim = healthy();
+        for b in odd() {
+            sim.members.remove(&b);
+        }
+        let all: BTreeSet<BrokerId> = (0..8).map(BrokerId).collect();
+        let plan = scale(&sim.members, 8, &all, 4).unwrap();
+        assert_eq!(count(&plan, OperationKind::BrokerAdd), 4);
+        assert_eq!(count(&plan, OperationKind::PartitionJoin), 16);
+        assert_eq!(count(&plan, OperationKind::PartitionLeave), 0);
+        assert_eq!(count(&plan, OperationKind::PartitionReconfigurePriority), 0);
+        assert_eq!(plan.replication_factor, 4);
+        assert_eq!(scale(&sim.members, 8, &all, 9).unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn exporter_plans_skip_replicas_already_in_state_and_check_initialize_from() {
+        let sim = healthy();
+        let plan = exporter(
+            &sim.members,
+            &sim.exporters,
+            "camundaregion1",
+            false,
+            None,
+            4,
+        )
+        .unwrap();
+        assert_eq!(plan.operations.len(), 32);
+        let none = exporter(
+            &sim.members,
+            &sim.exporters,
+            "camundaregion1",
+            true,
+            None,
+            4,
+        )
+        .unwrap();
+        assert!(none.operations.is_empty(), "already enabled everywhere");
+        let mixed = [
+            "camundaregion0".to_string(),
+            "elasticsearchregion1".to_string(),
+        ];
+        let err = exporter(
+            &sim.members,
+            &mixed,
+            "camundaregion0",
+            true,
+            Some("elasticsearchregion1"),
+            4,
+        )
+        .unwrap_err();
+        assert!(err.message.contains("different types"), "{}", err.message);
+    }
+}
