@@ -32,6 +32,8 @@ pub enum CamundaArg {
     V87,
     #[value(name = "8.8")]
     V88,
+    #[value(name = "8.9")]
+    V89,
 }
 
 #[derive(Debug, clap::Args)]
@@ -64,6 +66,7 @@ impl LabArgs {
             camunda: match self.camunda {
                 CamundaArg::V87 => Camunda::V87,
                 CamundaArg::V88 => Camunda::V88,
+                CamundaArg::V89 => Camunda::V89,
             },
             brokers: self.brokers,
             partitions: self.partitions,

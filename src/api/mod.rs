@@ -9,6 +9,7 @@ mod open_enum;
 
 pub mod backups;
 pub mod cluster;
+pub mod elasticsearch;
 pub mod error;
 pub mod exporters;
 pub mod ids;

@@ -30,10 +30,14 @@ fn toml_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// Writes `c8dr.toml` and `rest-password` into `dir`; returns the config's path.
+/// Writes `c8dr.toml` and the password files into `dir`; returns the config's path.
 pub fn write_config(dir: &Path, ready: &Ready, camunda: Camunda) -> Result<PathBuf> {
     let password_file = dir.join("rest-password");
     write_private(&password_file, &ready.rest_auth.password)?;
+    let es_password_file = dir.join("elasticsearch-password");
+    if let Some(es) = &ready.elasticsearch_auth {
+        write_private(&es_password_file, &es.password)?;
+    }
     let mut out = String::new();
     out.push_str("# c8dr configuration for a c8dr lab (written by `c8dr lab`).\n");
     out.push_str(&format!(
@@ -42,17 +46,25 @@ pub fn write_config(dir: &Path, ready: &Ready, camunda: Camunda) -> Result<PathB
     ));
     for r in &ready.regions {
         out.push_str(&format!(
-            "\n[[regions]]\nid = {}\nname = {}\nrest_url = {}\nmanagement_url = {}\n",
+            "\n[[regions]]\nid = {}\nname = {}\nrest_url = {}\nmanagement_url = {}\nelasticsearch_url = {}\n",
             r.id,
             toml_str(&r.name),
             toml_str(&r.rest),
-            toml_str(&r.management)
+            toml_str(&r.management),
+            toml_str(&r.elasticsearch)
         ));
-        if camunda == Camunda::V88 {
+        if !camunda.family87() {
             out.push_str(&format!(
                 "\n[regions.rest_auth]\nusername = {}\npassword_file = {}\n",
                 toml_str(&ready.rest_auth.username),
                 toml_str(&password_file.to_string_lossy())
+            ));
+        }
+        if let Some(es) = &ready.elasticsearch_auth {
+            out.push_str(&format!(
+                "\n[regions.elasticsearch_auth]\nusername = {}\npassword_file = {}\n",
+                toml_str(&es.username),
+                toml_str(&es_password_file.to_string_lossy())
             ));
         }
     }

@@ -12,6 +12,7 @@ pub mod views;
 
 use color_eyre::eyre::{Result, WrapErr, bail};
 use serde::Serialize;
+use server::faults::{Flavour, Target};
 use server::{RestAuth, Shared, Up};
 use sim::{Camunda, Entry, Settings, Sim};
 use std::path::PathBuf;
@@ -89,6 +90,9 @@ pub struct Ready {
     pub config: PathBuf,
     pub camunda: &'static str,
     pub rest_auth: ReadyAuth,
+    /// 8.9+: the Elasticsearch `elastic` user (ECK); absent when Elasticsearch is open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elasticsearch_auth: Option<ReadyAuth>,
     pub regions: Vec<ReadyRegion>,
     pub brokers: Vec<ReadyBroker>,
 }
@@ -105,6 +109,7 @@ pub struct ReadyRegion {
     pub name: String,
     pub rest: String,
     pub management: String,
+    pub elasticsearch: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -166,12 +171,34 @@ impl Lab {
             username: "demo".into(),
             password: files::random_secret(),
         };
-        let rest_auth = (options.camunda == Camunda::V88).then(|| auth.clone());
+        let rest_auth = (!options.camunda.family87()).then(|| auth.clone());
+        let es_auth = (options.camunda == Camunda::V89).then(|| RestAuth {
+            username: "elastic".into(),
+            password: files::random_secret(),
+        });
         let region_names: Vec<String> = sim.regions.iter().map(|r| r.name.clone()).collect();
-        let shared = Shared::new(sim, options.speed, rest_auth);
+        let shared = Shared::new(sim, options.speed, rest_auth, es_auth.clone());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut tasks = Vec::new();
-        let mut spawn = |listener: TcpListener, router, pred: server::UpPredicate| {
+        // Every Camunda and Elasticsearch listener: guarded by the fault/request-log layer,
+        // open while its region (or broker) is up and no `refuse` fault stands on it.
+        let mut spawn = |listener: TcpListener,
+                         router: axum::Router,
+                         target: Option<Target>,
+                         up: server::UpPredicate| {
+            let (router, pred) = match target {
+                Some(target) => {
+                    let name = target.name.clone();
+                    let guarded = router.layer(axum::middleware::from_fn_with_state(
+                        (shared.clone(), Arc::new(target)),
+                        server::faults::guard,
+                    ));
+                    let pred: server::UpPredicate =
+                        Arc::new(move |u: &Up| up(u) && !u.refused.contains(&name));
+                    (guarded, pred)
+                }
+                None => (router, up),
+            };
             let index = shared.register(pred);
             tasks.push(tokio::spawn(server::supervise(
                 shared.clone(),
@@ -187,25 +214,53 @@ impl Lab {
         spawn(
             control,
             server::control::router(shared.clone()),
+            None,
             Arc::new(|_: &Up| true),
         );
 
         let mut regions = Vec::new();
         for (id, name) in region_names.iter().enumerate() {
             let r = id as u8;
-            let rest = bind().await?;
-            let mgmt = bind().await?;
+            let (rest, mgmt, es) = (bind().await?, bind().await?, bind().await?);
             regions.push(ReadyRegion {
                 id: r,
                 name: name.clone(),
                 rest: base_url(&rest)?,
                 management: base_url(&mgmt)?,
+                elasticsearch: base_url(&es)?,
             });
             let up: server::UpPredicate = Arc::new(move |u: &Up| u.regions[id]);
-            spawn(rest, server::gateway::router(shared.clone(), r), up.clone());
+            // From 8.8 the gateway runs inside the broker pods, so its Service is subject to
+            // their roll-outs; the 8.7 gateway is a Deployment of its own.
+            let gateway_of = (!options.camunda.family87()).then_some(r);
+            spawn(
+                rest,
+                server::gateway::router(shared.clone(), r),
+                Some(Target::new(
+                    format!("region{r}.rest"),
+                    gateway_of,
+                    Flavour::Rest,
+                )),
+                up.clone(),
+            );
             spawn(
                 mgmt,
                 server::management::router(shared.clone(), Entry::Gateway(r)),
+                Some(Target::new(
+                    format!("region{r}.management"),
+                    gateway_of,
+                    Flavour::Management,
+                )),
+                up.clone(),
+            );
+            spawn(
+                es,
+                server::elasticsearch::router(shared.clone(), r),
+                Some(Target::new(
+                    format!("region{r}.elasticsearch"),
+                    None,
+                    Flavour::Elasticsearch,
+                )),
                 up,
             );
         }
@@ -224,6 +279,11 @@ impl Lab {
             spawn(
                 mgmt,
                 server::management::router(shared.clone(), Entry::Broker(b)),
+                Some(Target::new(
+                    format!("broker{id}.management"),
+                    None,
+                    Flavour::Management,
+                )),
                 up,
             );
         }
@@ -245,6 +305,10 @@ impl Lab {
             control: control_url,
             config: dir.join("c8dr.toml"),
             camunda: options.camunda.label(),
+            elasticsearch_auth: es_auth.map(|a| ReadyAuth {
+                username: a.username,
+                password: a.password,
+            }),
             rest_auth: ReadyAuth {
                 username: auth.username.clone(),
                 password: auth.password.clone(),

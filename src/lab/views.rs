@@ -37,7 +37,7 @@ pub fn topology(sim: &Sim, r: u8) -> TopologyResponse {
             version: version.to_string(),
         })
         .collect();
-    let v88 = sim.settings.camunda == Camunda::V88;
+    let v88 = !sim.settings.camunda.family87();
     TopologyResponse {
         brokers,
         cluster_size: Some(sim.members.len() as i32),
@@ -46,7 +46,8 @@ pub fn topology(sim: &Sim, r: u8) -> TopologyResponse {
         gateway_version: Some(version.to_string()),
         last_completed_change_id: v88
             .then(|| sim.last_change.as_ref().map_or(-1, |c| c.id).to_string()),
-        cluster_id: None,
+        // 8.9 requires the field (nullable).
+        cluster_id: (sim.settings.camunda == Camunda::V89).then(|| Some(sim.cluster_id.clone())),
     }
 }
 
@@ -97,7 +98,7 @@ fn wire_op(op: &Operation) -> Operation {
 
 /// `GET /actuator/cluster`.
 pub fn cluster(sim: &Sim) -> ClusterTopology {
-    let v88 = sim.settings.camunda == Camunda::V88;
+    let v88 = !sim.settings.camunda.family87();
     ClusterTopology {
         version: Some(sim.version),
         brokers: render(&sim.members, true),
@@ -285,6 +286,61 @@ pub struct LabState {
     pub exporting_paused: bool,
     pub pending_change: Option<ChangeTruth>,
     pub last_change: Option<CompletedChange>,
+    pub elasticsearch: Vec<ElasticsearchTruth>,
+    /// Where user traffic goes: 0, 1 or "both".
+    pub traffic: serde_json::Value,
+    pub webapps: Vec<WebappsTruth>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ElasticsearchTruth {
+    pub region: u8,
+    pub reachable: bool,
+    pub version: &'static str,
+    pub health: String,
+    /// Camunda's index templates exist (restored with the global state or created).
+    pub templates: bool,
+    /// Exporters can write into it.
+    pub writable: bool,
+    pub indices: Vec<IndexTruth>,
+    pub repositories: Vec<RepositoryTruth>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IndexTruth {
+    pub name: String,
+    pub docs: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RepositoryTruth {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub settings: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WebappsTruth {
+    pub region: u8,
+    /// Operate and Tasklist run.
+    pub active: bool,
+    /// What the last Helm upgrade asked for.
+    pub target: bool,
+    pub rolling: bool,
+    pub restarting: Option<i32>,
+    pub pending_restarts: Vec<i32>,
+    /// 8.8+: the orchestration pods' Spring profiles (null for 8.7's separate webapps).
+    pub profiles: Option<&'static str>,
+}
+
+/// The active Spring profiles of an 8.8+ orchestration pod (docs, failback steps 2 and 8).
+pub fn profiles(webapps_on: bool) -> &'static str {
+    if webapps_on {
+        "broker,operate,tasklist,identity,consolidated-auth"
+    } else {
+        "broker,identity,consolidated-auth"
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -391,5 +447,52 @@ pub fn lab_state(sim: &Sim) -> LabState {
             next: pc.pending.front().cloned(),
         }),
         last_change: cluster(sim).last_change,
+        elasticsearch: sim
+            .es
+            .iter()
+            .map(|es| ElasticsearchTruth {
+                region: es.region,
+                reachable: !sim.regions[es.region as usize].failed,
+                version: es.version,
+                health: es.health(sim.now).status.to_string(),
+                templates: es.templates,
+                writable: es.writable(sim.now),
+                indices: es
+                    .indices
+                    .iter()
+                    .map(|(n, i)| IndexTruth {
+                        name: n.clone(),
+                        docs: i.docs,
+                    })
+                    .collect(),
+                repositories: es
+                    .repositories
+                    .iter()
+                    .map(|(n, r)| RepositoryTruth {
+                        name: n.clone(),
+                        kind: r.kind.clone(),
+                        settings: r.settings.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        traffic: match sim.traffic {
+            super::sim::Traffic::Region(r) => serde_json::json!(r),
+            super::sim::Traffic::Both => serde_json::json!("both"),
+        },
+        webapps: sim
+            .webapps
+            .iter()
+            .enumerate()
+            .map(|(r, w)| WebappsTruth {
+                region: r as u8,
+                active: w.active,
+                target: w.target,
+                rolling: w.restarting.is_some() || !w.queue.is_empty(),
+                restarting: w.restarting.map(|(b, _)| b.0),
+                pending_restarts: w.queue.iter().map(|b| b.0).collect(),
+                profiles: (!sim.settings.camunda.family87()).then(|| profiles(w.active)),
+            })
+            .collect(),
     }
 }

@@ -1,12 +1,19 @@
 //! The lab's control API for drills and tests: the ground truth and the faults.
 //!
 //! `GET /lab/state`; `POST /lab/regions/{id}/fail|restore|recreate`;
-//! `POST /lab/network/split|heal`; `GET|POST /lab/clock?speed=F` (how fast simulated time
-//! runs, e.g. slow enough to watch a change step by step). Region and network actions answer
-//! with the new ground truth.
+//! `POST /lab/regions/{id}/recreate?schema_manager=on`; `POST /lab/regions/{id}/webapps/on|off`
+//! (a Helm upgrade); `POST /lab/network/split|heal`; `POST /lab/traffic/0|1|both`;
+//! `GET|POST|DELETE /lab/faults`; `GET|DELETE /lab/requests` (every mutating request that
+//! reached a Camunda or Elasticsearch endpoint); `GET|POST /lab/clock?speed=F` (how fast
+//! simulated time runs). State-changing actions answer with the new ground truth.
+
+// Handlers return ready-made error responses; boxing them would only add noise.
+#![allow(clippy::result_large_err)]
 
 use super::Shared;
+use super::faults::{Fault, valid_target};
 use crate::api::ErrorBody;
+use crate::lab::sim::Traffic;
 use crate::lab::views;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -22,6 +29,13 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/lab/regions/{id}/{action}", post(region))
         .route("/lab/network/{action}", post(network))
         .route("/lab/clock", get(clock).post(set_clock))
+        .route("/lab/regions/{id}/webapps/{state}", post(webapps))
+        .route("/lab/traffic/{to}", post(traffic))
+        .route(
+            "/lab/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/lab/requests", get(requests).delete(clear_requests))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such lab endpoint".into()) })
         .with_state(shared)
 }
@@ -34,17 +48,33 @@ async fn state(State(shared): State<Arc<Shared>>) -> Response {
     Json(shared.with(|sim| views::lab_state(sim))).into_response()
 }
 
+fn region_id(id: &str) -> Result<u8, Response> {
+    match id {
+        "0" => Ok(0),
+        "1" => Ok(1),
+        other => Err(error(
+            StatusCode::NOT_FOUND,
+            format!("no region {other:?}; regions are 0 and 1"),
+        )),
+    }
+}
+
 async fn region(
     State(shared): State<Arc<Shared>>,
     Path((id, action)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let region = match id.as_str() {
-        "0" => 0u8,
-        "1" => 1u8,
-        other => {
+    let region = match region_id(&id) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let schema_manager = match q.get("schema_manager").map(String::as_str) {
+        None | Some("off") | Some("false") => false,
+        Some("on") | Some("true") => true,
+        Some(other) => {
             return error(
-                StatusCode::NOT_FOUND,
-                format!("no region {other:?}; regions are 0 and 1"),
+                StatusCode::BAD_REQUEST,
+                format!("schema_manager must be on or off, not {other:?}"),
             );
         }
     };
@@ -52,7 +82,7 @@ async fn region(
         match action.as_str() {
             "fail" => sim.fail_region(region),
             "restore" => sim.restore_region(region),
-            "recreate" => sim.recreate_region(region),
+            "recreate" => sim.recreate_region(region, schema_manager),
             _ => return None,
         }
         tracing::info!(region, action = %action, "lab: region action");
@@ -111,4 +141,104 @@ async fn set_clock(
     shared.set_speed(speed);
     tracing::info!(speed, "lab: clock speed changed");
     clock(State(shared)).await
+}
+
+async fn webapps(
+    State(shared): State<Arc<Shared>>,
+    Path((id, state)): Path<(String, String)>,
+) -> Response {
+    let region = match region_id(&id) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let on = match state.as_str() {
+        "on" => true,
+        "off" => false,
+        other => {
+            return error(
+                StatusCode::NOT_FOUND,
+                format!("webapps can be on or off, not {other:?}"),
+            );
+        }
+    };
+    let state = shared.with(|sim| {
+        sim.set_webapps(region, on);
+        tracing::info!(region, on, "lab: webapps (helm upgrade)");
+        views::lab_state(sim)
+    });
+    Json(state).into_response()
+}
+
+async fn traffic(State(shared): State<Arc<Shared>>, Path(to): Path<String>) -> Response {
+    let traffic = match to.as_str() {
+        "0" => Traffic::Region(0),
+        "1" => Traffic::Region(1),
+        "both" => Traffic::Both,
+        other => {
+            return error(
+                StatusCode::NOT_FOUND,
+                format!("traffic goes to 0, 1 or both, not {other:?}"),
+            );
+        }
+    };
+    let state = shared.with(|sim| {
+        sim.set_traffic(traffic);
+        tracing::info!(?traffic, "lab: user traffic moved");
+        views::lab_state(sim)
+    });
+    Json(state).into_response()
+}
+
+async fn list_faults(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.faults()).into_response()
+}
+
+async fn add_fault(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+    let fault: Fault = match serde_json::from_slice(&body) {
+        Ok(f) => f,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "a fault is {{\"target\", \"kind\": http500|malformed|slow|hang|refuse, \"ratio\", \"duration_ms\"}}: {e}"
+                ),
+            );
+        }
+    };
+    let brokers = shared.with(|sim| sim.brokers.len());
+    if !valid_target(&fault.target, brokers) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "unknown fault target {:?}; use region0|region1 + .management|.rest|.elasticsearch, or brokerN.management",
+                fault.target
+            ),
+        );
+    }
+    if !(0.0..=1.0).contains(&fault.ratio) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("ratio must be within 0..1, not {}", fault.ratio),
+        );
+    }
+    tracing::info!(target = %fault.target, kind = ?fault.kind, "lab: fault injected");
+    shared.add_fault(fault);
+    shared.settle().await;
+    Json(shared.faults()).into_response()
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> Response {
+    shared.clear_faults();
+    shared.settle().await;
+    tracing::info!("lab: faults cleared");
+    Json(shared.faults()).into_response()
+}
+
+async fn requests(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.requests()).into_response()
+}
+
+async fn clear_requests(State(shared): State<Arc<Shared>>) -> Response {
+    shared.clear_requests();
+    Json(shared.requests()).into_response()
 }

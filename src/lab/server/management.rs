@@ -316,13 +316,13 @@ async fn exporting(State((shared, entry)): State<Ctx>, Path(op): Path<String>) -
         shared.with(|sim| (sim.settings.camunda, sim.set_exporting(entry, pause)));
     match (camunda, result) {
         // 8.8 docs: always HTTP 200, success or failure in the wrapper's `status`.
-        (Camunda::V88, Ok(())) => Json(ExportingWrapper {
+        (Camunda::V88 | Camunda::V89, Ok(())) => Json(ExportingWrapper {
             body: None,
             status: 204,
             content_type: None,
         })
         .into_response(),
-        (Camunda::V88, Err(message)) => Json(ExportingWrapper {
+        (Camunda::V88 | Camunda::V89, Err(message)) => Json(ExportingWrapper {
             body: Some(serde_json::json!({ "message": message })),
             status: 500,
             content_type: None,
@@ -343,7 +343,7 @@ async fn exporting(State((shared, entry)): State<Ctx>, Path(op): Path<String>) -
 fn partitions_broker(sim: &Sim, entry: Entry) -> Result<BrokerId, Box<Response>> {
     match entry {
         Entry::Broker(b) => Ok(b),
-        Entry::Gateway(_) if sim.settings.camunda == Camunda::V87 => {
+        Entry::Gateway(_) if sim.settings.camunda.family87() => {
             Err(Box::new(spring_404("/actuator/partitions")))
         }
         Entry::Gateway(r) => sim

@@ -5,14 +5,18 @@
 //! against a predicate over [`Up`], republished after every state change.
 
 pub mod control;
+pub mod elasticsearch;
+pub mod faults;
 pub mod gateway;
 pub mod management;
 
 use super::sim::Sim;
 use crate::api::BrokerId;
 use axum::Router;
-use std::collections::BTreeMap;
+use faults::{Fault, FaultKind, LoggedRequest};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
@@ -23,16 +27,23 @@ use tokio::sync::watch;
 pub struct Up {
     pub regions: [bool; 2],
     pub brokers: BTreeMap<BrokerId, bool>,
+    /// Targets with a `refuse` fault.
+    pub refused: BTreeSet<String>,
 }
 
 impl Up {
-    fn of(sim: &Sim) -> Up {
+    fn of(sim: &Sim, faults: &[Fault]) -> Up {
         Up {
             regions: [!sim.regions[0].failed, !sim.regions[1].failed],
             brokers: sim
                 .brokers
                 .keys()
                 .map(|b| (*b, sim.reachable(*b)))
+                .collect(),
+            refused: faults
+                .iter()
+                .filter(|f| f.kind == FaultKind::Refuse)
+                .map(|f| f.target.clone())
                 .collect(),
         }
     }
@@ -64,13 +75,23 @@ pub struct Shared {
     sim: Mutex<Sim>,
     clock: Mutex<Clock>,
     pub rest_auth: Option<RestAuth>,
+    /// Elasticsearch credentials (8.9+, the ECK `elastic` user).
+    pub es_auth: Option<RestAuth>,
     up: watch::Sender<Up>,
     listeners: Mutex<Vec<ListenerStatus>>,
+    faults: Mutex<Vec<Fault>>,
+    requests: Mutex<Vec<LoggedRequest>>,
+    gateway_requests: AtomicU64,
 }
 
 impl Shared {
-    pub fn new(sim: Sim, speed: f64, rest_auth: Option<RestAuth>) -> Arc<Shared> {
-        let (up, _) = watch::channel(Up::of(&sim));
+    pub fn new(
+        sim: Sim,
+        speed: f64,
+        rest_auth: Option<RestAuth>,
+        es_auth: Option<RestAuth>,
+    ) -> Arc<Shared> {
+        let (up, _) = watch::channel(Up::of(&sim, &[]));
         let clock = Clock {
             real_base: Instant::now(),
             sim_base: Duration::ZERO,
@@ -80,8 +101,12 @@ impl Shared {
             sim: Mutex::new(sim),
             clock: Mutex::new(clock),
             rest_auth,
+            es_auth,
             up,
             listeners: Mutex::new(Vec::new()),
+            faults: Mutex::new(Vec::new()),
+            requests: Mutex::new(Vec::new()),
+            gateway_requests: AtomicU64::new(0),
         })
     }
 
@@ -116,7 +141,7 @@ impl Shared {
         let mut sim = self.lock();
         sim.tick(now);
         let result = f(&mut sim);
-        let up = Up::of(&sim);
+        let up = Up::of(&sim, &self.faults());
         drop(sim);
         self.up.send_if_modified(|current| {
             let changed = *current != up;
@@ -124,6 +149,73 @@ impl Shared {
             changed
         });
         result
+    }
+
+    pub fn faults(&self) -> Vec<Fault> {
+        self.faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Adds a fault (replacing one of the same kind on the same target).
+    pub fn add_fault(&self, fault: Fault) {
+        {
+            let mut f = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+            f.retain(|x| !(x.target == fault.target && x.kind == fault.kind));
+            f.push(fault);
+        }
+        self.with(|_| ());
+    }
+
+    pub fn clear_faults(&self) {
+        self.faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.with(|_| ());
+    }
+
+    /// The fault that hits this request to `target`, drawn by each fault's ratio.
+    pub fn fault_for(&self, target: &str) -> Option<Fault> {
+        self.faults()
+            .into_iter()
+            .filter(|f| f.target == target && f.kind != FaultKind::Refuse)
+            .find(|f| f.ratio >= 1.0 || fastrand::f64() < f.ratio)
+    }
+
+    pub fn fault_for_kind(&self, target: &str, kind: FaultKind) -> bool {
+        self.faults()
+            .iter()
+            .any(|f| f.target == target && f.kind == kind)
+    }
+
+    pub fn log_request(&self, request: LoggedRequest) {
+        self.requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(request);
+    }
+
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn clear_requests(&self) {
+        self.requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// Routes a request to region `r`'s gateway over its pods; returns the broker when the
+    /// request lands on a restarting one.
+    pub fn route_gateway(&self, r: u8) -> Option<BrokerId> {
+        let n = self.gateway_requests.fetch_add(1, Ordering::Relaxed);
+        self.with(|sim| faults::route(sim, r, n))
     }
 
     pub fn subscribe(&self) -> watch::Receiver<Up> {

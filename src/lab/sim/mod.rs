@@ -7,6 +7,7 @@
 //! positions) that decides what actually happens and what the gateways can see.
 
 pub mod config;
+pub mod elasticsearch;
 pub mod layout;
 pub mod plan;
 pub mod raft;
@@ -24,8 +25,12 @@ use std::time::Duration;
 pub enum Camunda {
     /// 8.6/8.7: `elasticsearchregionN` exporters, exporting answers 204/500, REST without auth.
     V87,
-    /// 8.8: `camundaregionN` exporters, exporting answers 200 + wrapper, REST with basic auth.
+    /// 8.8: `camundaregionN` exporters, exporting answers 200 + wrapper, REST with basic auth,
+    /// webapps as profiles of the broker pods.
     V88,
+    /// 8.9: as 8.8, plus Elasticsearch with authentication (ECK) and `clusterId` in the
+    /// topology; user traffic active-active by default.
+    V89,
 }
 
 impl Camunda {
@@ -33,6 +38,21 @@ impl Camunda {
         match self {
             Camunda::V87 => "8.7",
             Camunda::V88 => "8.8",
+            Camunda::V89 => "8.9",
+        }
+    }
+
+    /// 8.6/8.7 family (the procedure's POST API, Elasticsearch exporter, separate webapps).
+    pub fn family87(self) -> bool {
+        self == Camunda::V87
+    }
+
+    /// The version of the region's Elasticsearch (the docs' examples; 8.9 needs 8.19+).
+    pub fn elasticsearch_version(self) -> &'static str {
+        match self {
+            Camunda::V87 => "8.16.6",
+            Camunda::V88 => "8.18.0",
+            Camunda::V89 => "9.1.5",
         }
     }
 
@@ -41,13 +61,14 @@ impl Camunda {
         match self {
             Camunda::V87 => "8.7.0",
             Camunda::V88 => "8.8.0",
+            Camunda::V89 => "8.9.0",
         }
     }
 
     pub fn exporter_prefix(self) -> &'static str {
         match self {
             Camunda::V87 => "elasticsearchregion",
-            Camunda::V88 => "camundaregion",
+            Camunda::V88 | Camunda::V89 => "camundaregion",
         }
     }
 }
@@ -122,6 +143,34 @@ pub struct LastChange {
     pub completed: jiff::Timestamp,
 }
 
+/// Where user traffic goes (DNS, in part 3 of the lab).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Traffic {
+    Region(u8),
+    /// Active-active: both regions serve users (the default from 8.9).
+    Both,
+}
+
+/// Operate and Tasklist in a region. From 8.8 they are profiles of the broker pods, so
+/// switching them is a Helm upgrade that rolls the region's brokers one at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Webapps {
+    /// The profile state the pods run with.
+    pub active: bool,
+    /// The state the last Helm upgrade asked for.
+    pub target: bool,
+    /// Brokers still to restart (the StatefulSet rolls the highest ordinal first).
+    pub queue: VecDeque<BrokerId>,
+    /// The broker restarting now and since when; it must be ready before the next one goes.
+    pub restarting: Option<(BrokerId, Duration)>,
+}
+
+/// `stopped_reason` of a broker whose pod is being restarted by a roll-out.
+pub const RESTARTING: &str = "restarting (Helm roll-out)";
+
+/// How long a broker pod takes to restart during a roll-out (simulated).
+const RESTART: Duration = Duration::from_secs(5);
+
 /// Where a request enters the cluster: a region's gateway or one broker's own port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entry {
@@ -171,6 +220,10 @@ pub struct Sim {
     pub partitions: BTreeMap<i32, PartitionRuntime>,
     pub exporters: Vec<String>,
     pub cluster_id: String,
+    pub es: [elasticsearch::Elasticsearch; 2],
+    pub snapshots: elasticsearch::SnapshotStore,
+    pub traffic: Traffic,
+    pub webapps: [Webapps; 2],
     /// Coordinator of the latest change: the configuration spreads from it, so only brokers
     /// that can reach it (directly or through a member that can) learn the new one.
     last_coordinator: Option<BrokerId>,
@@ -242,6 +295,7 @@ impl Sim {
             })
             .collect();
         let rf = settings.replication_factor.min(settings.brokers) as i32;
+        let settings_camunda = settings.camunda;
         let mut sim = Sim {
             settings,
             now: Duration::ZERO,
@@ -266,6 +320,26 @@ impl Sim {
             partitions,
             exporters,
             cluster_id: format!("{:08x}-lab", fastrand::u32(..)),
+            es: [0u8, 1].map(|r| {
+                elasticsearch::Elasticsearch::new(
+                    r,
+                    settings_camunda.elasticsearch_version(),
+                    settings_camunda.family87(),
+                    true,
+                )
+            }),
+            snapshots: elasticsearch::SnapshotStore::default(),
+            traffic: if settings_camunda == Camunda::V89 {
+                Traffic::Both
+            } else {
+                Traffic::Region(0)
+            },
+            webapps: [0, 1].map(|_| Webapps {
+                active: true,
+                target: true,
+                queue: VecDeque::new(),
+                restarting: None,
+            }),
             last_coordinator: None,
         };
         sim.elect_all();
@@ -319,6 +393,7 @@ impl Sim {
         let dt = (now - self.now).as_secs_f64();
         self.progress_change(now);
         self.now = now;
+        self.progress_rollouts();
         self.elect_all();
         self.advance_positions(dt);
         self.notice_removals();
@@ -396,11 +471,19 @@ impl Sim {
             if rt.committing {
                 rt.processed += load(p) * dt;
             }
+            let mut written = Vec::new();
             if !rt.paused {
                 let target = (rt.processed - load(p) * 0.2).max(0.0);
                 for e in flowing {
-                    let pos = rt.exported.entry(e).or_insert(target);
+                    let pos = rt.exported.entry(e.clone()).or_insert(target);
+                    let before = pos.floor() as u64;
                     *pos = pos.max(target);
+                    written.push((e, (pos.floor() as u64).saturating_sub(before)));
+                }
+            }
+            for (e, records) in written {
+                if let Some(r) = Self::exporter_region(&e) {
+                    self.es[r as usize].write(records);
                 }
             }
         }
@@ -692,7 +775,7 @@ impl Sim {
         let apply: Vec<i32> = match (&failure, self.settings.camunda) {
             (None, _) => self.partitions.keys().copied().collect(),
             (Some(_), Camunda::V87) => complete_partitions,
-            (Some(_), Camunda::V88) => vec![],
+            (Some(_), Camunda::V88 | Camunda::V89) => vec![],
         };
         for p in apply {
             if let Some(rt) = self.partitions.get_mut(&p) {
@@ -717,8 +800,25 @@ impl Sim {
 
     /// `/lab/regions/{r}/recreate`: a fresh installation: brokers run with no data; ids that
     /// are no longer members stay outside the cluster until added back.
-    pub fn recreate_region(&mut self, r: u8) {
+    pub fn recreate_region(&mut self, r: u8, schema_manager: bool) {
         self.regions[r as usize].failed = false;
+        // A fresh Elasticsearch: empty, unless the schema manager ran and created Camunda's
+        // indices (the trap the 8.8 docs warn about: a later restore then fails).
+        let camunda = self.settings.camunda;
+        self.es[r as usize] = elasticsearch::Elasticsearch::new(
+            r,
+            camunda.elasticsearch_version(),
+            camunda.family87(),
+            schema_manager,
+        );
+        // The recreated region starts with the webapps as its Helm install says; the
+        // procedure installs it with them off.
+        self.webapps[r as usize] = Webapps {
+            active: false,
+            target: false,
+            queue: VecDeque::new(),
+            restarting: None,
+        };
         let members: BTreeSet<BrokerId> = self.members.keys().copied().collect();
         for (b, rt) in self.brokers.iter_mut().filter(|(_, rt)| rt.region == r) {
             rt.alive = true;
@@ -728,6 +828,99 @@ impl Sim {
             rt.was_member = members.contains(b);
         }
         self.elect_all();
+    }
+
+    /// `/lab/regions/{r}/webapps/on|off`: a Helm upgrade changing the webapps. 8.7 scales
+    /// separate Deployments; 8.8+ changes the broker pods' profiles and rolls them.
+    pub fn set_webapps(&mut self, r: u8, on: bool) {
+        let camunda = self.settings.camunda;
+        let w = &mut self.webapps[r as usize];
+        if camunda.family87() {
+            w.active = on;
+            w.target = on;
+            return;
+        }
+        if w.target == on && w.active == on && w.queue.is_empty() && w.restarting.is_none() {
+            return;
+        }
+        w.target = on;
+        // A new upgrade restarts the roll from the highest ordinal.
+        w.queue = self
+            .brokers
+            .keys()
+            .rev()
+            .copied()
+            .filter(|b| b.region() == r)
+            .collect();
+    }
+
+    /// A restarted broker is ready again once it is a member whose replicas are all live.
+    fn ready_after_restart(&self, b: BrokerId) -> bool {
+        self.reachable(b)
+            && self.members.get(&b).is_some_and(|m| {
+                m.replicas.keys().all(|p| {
+                    self.partitions
+                        .get(p)
+                        .is_some_and(|rt| rt.live.contains(&b))
+                })
+            })
+    }
+
+    fn progress_rollouts(&mut self) {
+        for r in 0..2usize {
+            loop {
+                if let Some((b, since)) = self.webapps[r].restarting {
+                    if self.now < since + RESTART {
+                        break;
+                    }
+                    if let Some(rt) = self.brokers.get_mut(&b)
+                        && rt.stopped_reason.as_deref() == Some(RESTARTING)
+                    {
+                        rt.alive = true;
+                        rt.stopped_reason = None;
+                    }
+                    self.elect_all();
+                    // The StatefulSet waits for readiness: a broker that is not a member
+                    // never gets ready, which blocks the roll (why FB-8 comes last).
+                    if !self.ready_after_restart(b) {
+                        break;
+                    }
+                    self.webapps[r].restarting = None;
+                }
+                match self.webapps[r].queue.pop_front() {
+                    Some(b) => {
+                        let start = self.now;
+                        if let Some(rt) = self.brokers.get_mut(&b)
+                            && rt.alive
+                        {
+                            rt.alive = false;
+                            rt.stopped_reason = Some(RESTARTING.into());
+                            self.webapps[r].restarting = Some((b, start));
+                        }
+                        self.elect_all();
+                    }
+                    None => {
+                        let w = &mut self.webapps[r];
+                        if w.restarting.is_none() {
+                            w.active = w.target;
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Brokers restarting in a roll-out, by region.
+    pub fn restarting(&self, r: u8) -> Option<BrokerId> {
+        self.webapps[r as usize]
+            .restarting
+            .map(|(b, _)| b)
+            .filter(|b| !self.reachable(*b))
+    }
+
+    pub fn set_traffic(&mut self, traffic: Traffic) {
+        self.traffic = traffic;
     }
 
     pub fn set_split(&mut self, split: bool) {
