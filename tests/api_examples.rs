@@ -3,6 +3,7 @@
 
 mod common;
 
+use c8dr::api::elasticsearch as es;
 use c8dr::api::*;
 use common::examples_dir;
 
@@ -51,14 +52,31 @@ fn parse_by_name(name: &str) {
         r(serde_json::from_str::<backups::BackupScheduled>(&text).map(drop));
     } else if is("actuator-backupHistory-post") {
         r(serde_json::from_str::<backups::HistoryBackupScheduled>(&text).map(drop));
+    } else if is("es-cluster-health") {
+        r(serde_json::from_str::<es::ClusterHealth>(&text).map(drop));
+    } else if is("es-snapshot-create-and-restore-request") {
+        r(serde_json::from_str::<es::CreateSnapshotRequest>(&text).map(drop));
+        r(serde_json::from_str::<es::RestoreRequest>(&text).map(drop));
+    } else if is("es-snapshot-create-repository-request") {
+        r(serde_json::from_str::<es::RepositoryRequest>(&text).map(drop));
+    } else if is("es-snapshot-create-request") {
+        r(serde_json::from_str::<es::CreateSnapshotRequest>(&text).map(drop));
+    } else if is("es-snapshot-get-repository-response") {
+        r(serde_json::from_str::<es::GetRepositoryResponse>(&text).map(drop));
+    } else if is("es-snapshot-get-") {
+        r(serde_json::from_str::<es::GetSnapshotsResponse>(&text).map(drop));
+    } else if is("es-snapshot-restore-request") {
+        r(serde_json::from_str::<es::RestoreRequest>(&text).map(drop));
+    } else if is("es-snapshot-status-response") {
+        r(serde_json::from_str::<es::SnapshotStatusResponse>(&text).map(drop));
     } else {
-        panic!("{name}: no parser rule for this Zeebe example; add one");
+        panic!("{name}: no parser rule for this example; add one");
     }
 }
 
 #[test]
-fn every_zeebe_example_parses() {
-    let mut zeebe = 0;
+fn every_example_parses() {
+    let mut parsed = 0;
     let mut names: Vec<String> = std::fs::read_dir(examples_dir())
         .expect("examples directory")
         .filter_map(|e| e.ok())
@@ -67,16 +85,12 @@ fn every_zeebe_example_parses() {
         .collect();
     names.sort();
     for name in &names {
-        // Elasticsearch payloads belong to the ES types (lab part 2), not to Zeebe's.
-        if name.starts_with("es-") {
-            continue;
-        }
         parse_by_name(name);
-        zeebe += 1;
+        parsed += 1;
     }
     assert!(
-        zeebe >= 30,
-        "expected the ~35 Zeebe examples, found {zeebe} in {:?}",
+        parsed >= 45,
+        "expected the ~49 examples, found {parsed} in {:?}",
         examples_dir()
     );
 }
@@ -224,4 +238,31 @@ fn steady_state_after_purge_has_exporter_config() {
     let c: ClusterTopology = parse("actuator-cluster-get-steady-after-purge-8.8-doc.json");
     assert!(c.pending_change.is_none());
     assert_eq!(c.progress_of(2), ChangeProgress::Completed);
+}
+
+#[test]
+fn elasticsearch_examples_say_what_the_procedure_needs() {
+    let snaps: es::GetSnapshotsResponse =
+        parse("es-snapshot-get-all-failback-es-8.18.0-camunda-8.8-doc.json");
+    let s = &snaps.snapshots[0];
+    assert_eq!(
+        (s.snapshot.as_str(), s.state.clone()),
+        ("failback", es::SnapshotState::Success)
+    );
+    assert_eq!(s.include_global_state, Some(true));
+    assert_eq!(s.indices.len(), 33);
+    assert_eq!(s.shards.as_ref().map(|x| x.failed), Some(0));
+    let health: es::ClusterHealth = parse("es-cluster-health-get-response.json");
+    assert_eq!(health.status, es::HealthStatus::Yellow);
+    let create: es::CreateSnapshotRequest = parse("es-snapshot-create-request.json");
+    assert_eq!(
+        create.indices.map(|i| i.names()),
+        Some(vec!["index_1".to_string(), "index_2".to_string()])
+    );
+    let repo: es::RepositoryRequest = parse("es-snapshot-create-repository-request-s3.json");
+    assert_eq!(repo.kind, "s3");
+    let status: es::SnapshotStatusResponse = parse("es-snapshot-status-response-ex1.json");
+    assert_eq!(status.snapshots[0].shards_stats.done, 1);
+    let repos: es::GetRepositoryResponse = parse("es-snapshot-get-repository-response.json");
+    assert_eq!(repos["my_repository"].kind, "fs");
 }

@@ -340,6 +340,8 @@ impl Lab {
 
     /// Stops every listener and waits (bounded) for them to close.
     pub async fn shutdown(self) {
+        // Release requests held by `hang` faults, or graceful shutdown would wait for them.
+        self.shared.clear_faults();
         let _ = self.shutdown.send(true);
         for task in self.tasks {
             let _ = tokio::time::timeout(Duration::from_secs(5), task).await;

@@ -88,6 +88,24 @@ impl TestLab {
         self.lab.ready.brokers[b].management.clone()
     }
 
+    pub fn es(&self, r: usize) -> String {
+        self.lab.ready.regions[r].elasticsearch.clone()
+    }
+
+    /// A request to region `r`'s Elasticsearch, with credentials when the lab demands them.
+    pub fn es_request(
+        &self,
+        method: reqwest::Method,
+        r: usize,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        let req = self.http.request(method, format!("{}{path}", self.es(r)));
+        match &self.lab.ready.elasticsearch_auth {
+            Some(a) => req.basic_auth(&a.username, Some(&a.password)),
+            None => req,
+        }
+    }
+
     pub fn control(&self) -> String {
         self.lab.ready.control.clone()
     }
