@@ -63,6 +63,26 @@ async fn lab_prints_one_ready_line_serves_and_stops_on_sigterm() {
         );
     }
     assert_eq!(ready["brokers"][3]["region"], 1);
+    for key in [
+        "elasticsearch",
+        "kube_api",
+        "kube_context",
+        "namespace",
+        "traffic_address",
+    ] {
+        assert!(
+            ready["regions"][1][key].is_string(),
+            "region lacks {key}: {line}"
+        );
+    }
+    let kubeconfig = std::fs::read_to_string(ready["kubeconfig"].as_str().unwrap()).unwrap();
+    assert!(kubeconfig.contains(ready["regions"][1]["kube_context"].as_str().unwrap()));
+    assert!(
+        !kubeconfig.contains("current-context"),
+        "c8dr never relies on the current context"
+    );
+    let kube_only = std::fs::read_to_string(ready["config_kube"].as_str().unwrap()).unwrap();
+    assert!(!kube_only.contains("management_url") && kube_only.contains("[regions.kube]"));
 
     // The config refers to the secret by file; the secret is private.
     let config = std::fs::read_to_string(ready["config"].as_str().unwrap()).unwrap();

@@ -30,8 +30,33 @@ fn toml_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// Writes `c8dr.toml` and the password files into `dir`; returns the config's path.
-pub fn write_config(dir: &Path, ready: &Ready, camunda: Camunda) -> Result<PathBuf> {
+/// Writes the kubeconfig: one cluster, user and context per region. There is no
+/// current-context on purpose: c8dr always names the context of each region.
+pub fn write_kubeconfig(dir: &Path, ready: &Ready) -> Result<PathBuf> {
+    let mut out = String::from("apiVersion: v1\nkind: Config\npreferences: {}\nclusters:\n");
+    for r in &ready.regions {
+        out.push_str(&format!(
+            "- name: {ctx}\n  cluster:\n    server: {url}\n",
+            ctx = r.kube_context,
+            url = r.kube_api
+        ));
+    }
+    out.push_str("users:\n- name: c8dr-lab\n  user: {}\ncontexts:\n");
+    for r in &ready.regions {
+        out.push_str(&format!(
+            "- name: {ctx}\n  context:\n    cluster: {ctx}\n    user: c8dr-lab\n    namespace: {ns}\n",
+            ctx = r.kube_context,
+            ns = r.namespace
+        ));
+    }
+    let path = dir.join("kubeconfig");
+    write_private(&path, &out)?;
+    Ok(path)
+}
+
+/// Writes a c8dr config for the lab (and the password files): with direct URLs, or
+/// (`direct = false`) through the kubeconfig only, so c8dr port-forwards. Returns its path.
+pub fn write_config(dir: &Path, ready: &Ready, camunda: Camunda, direct: bool) -> Result<PathBuf> {
     let password_file = dir.join("rest-password");
     write_private(&password_file, &ready.rest_auth.password)?;
     let es_password_file = dir.join("elasticsearch-password");
@@ -39,19 +64,37 @@ pub fn write_config(dir: &Path, ready: &Ready, camunda: Camunda) -> Result<PathB
         write_private(&es_password_file, &es.password)?;
     }
     let mut out = String::new();
-    out.push_str("# c8dr configuration for a c8dr lab (written by `c8dr lab`).\n");
+    out.push_str(&format!(
+        "# c8dr configuration for a c8dr lab (written by `c8dr lab`){}.\n",
+        if direct {
+            ""
+        } else {
+            ", reaching everything through the kubeconfig"
+        }
+    ));
     out.push_str(&format!(
         "name = \"lab-{}\"\nprimary = 0\n",
         camunda.label()
     ));
     for r in &ready.regions {
         out.push_str(&format!(
-            "\n[[regions]]\nid = {}\nname = {}\nrest_url = {}\nmanagement_url = {}\nelasticsearch_url = {}\n",
+            "\n[[regions]]\nid = {}\nname = {}\n",
             r.id,
-            toml_str(&r.name),
-            toml_str(&r.rest),
-            toml_str(&r.management),
-            toml_str(&r.elasticsearch)
+            toml_str(&r.name)
+        ));
+        if direct {
+            out.push_str(&format!(
+                "rest_url = {}\nmanagement_url = {}\nelasticsearch_url = {}\n",
+                toml_str(&r.rest),
+                toml_str(&r.management),
+                toml_str(&r.elasticsearch)
+            ));
+        }
+        out.push_str(&format!(
+            "\n[regions.kube]\ncontext = {}\nnamespace = {}\nrelease = \"camunda\"\nkubeconfig = {}\n",
+            toml_str(&r.kube_context),
+            toml_str(&r.namespace),
+            toml_str(&ready.kubeconfig.to_string_lossy())
         ));
         if !camunda.family87() {
             out.push_str(&format!(
@@ -68,7 +111,24 @@ pub fn write_config(dir: &Path, ready: &Ready, camunda: Camunda) -> Result<PathB
             ));
         }
     }
-    let path = dir.join("c8dr.toml");
+    out.push_str(&format!(
+        "\n[traffic]\nmode = {}\nhostname = {}\nnameserver = {}\n\n[traffic.addresses]\n",
+        toml_str(if camunda == Camunda::V89 {
+            "active-active"
+        } else {
+            "active-passive"
+        }),
+        toml_str(&ready.traffic_hostname),
+        toml_str(&ready.dns)
+    ));
+    for r in &ready.regions {
+        out.push_str(&format!("{} = [{}]\n", r.id, toml_str(&r.traffic_address)));
+    }
+    let path = dir.join(if direct {
+        "c8dr.toml"
+    } else {
+        "c8dr-kube.toml"
+    });
     write_private(&path, &out)?;
     Ok(path)
 }

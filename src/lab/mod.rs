@@ -5,7 +5,9 @@
 //! into its directory and returns a handle whose [`Ready`] line tells where everything is.
 //! The lab depends on `api` only, never on the cockpit's model.
 
+pub mod dns;
 pub mod files;
+pub mod kube;
 pub mod server;
 pub mod sim;
 pub mod views;
@@ -95,6 +97,13 @@ pub struct Ready {
     pub elasticsearch_auth: Option<ReadyAuth>,
     pub regions: Vec<ReadyRegion>,
     pub brokers: Vec<ReadyBroker>,
+    /// A kubeconfig with one context per region (no current-context).
+    pub kubeconfig: PathBuf,
+    /// The same deployment configured through the kubeconfig only (port-forwards).
+    pub config_kube: PathBuf,
+    /// The DNS responder answering `traffic_hostname`.
+    pub dns: String,
+    pub traffic_hostname: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -110,6 +119,12 @@ pub struct ReadyRegion {
     pub rest: String,
     pub management: String,
     pub elasticsearch: String,
+    /// The region's Kubernetes API server and its context in `kubeconfig`.
+    pub kube_api: String,
+    pub kube_context: String,
+    pub namespace: String,
+    /// The address DNS gives the traffic hostname while this region gets user traffic.
+    pub traffic_address: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -127,6 +142,10 @@ pub struct Lab {
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     _tempdir: Option<tempfile::TempDir>,
+}
+
+fn local(l: &TcpListener) -> Result<std::net::SocketAddr> {
+    l.local_addr().wrap_err("reading a listener's address")
 }
 
 fn base_url(l: &TcpListener) -> Result<String> {
@@ -219,17 +238,24 @@ impl Lab {
         );
 
         let mut regions = Vec::new();
+        let mut region_addrs = Vec::new();
         for (id, name) in region_names.iter().enumerate() {
             let r = id as u8;
             let (rest, mgmt, es) = (bind().await?, bind().await?, bind().await?);
+            region_addrs.push((local(&rest)?, local(&mgmt)?, local(&es)?));
             regions.push(ReadyRegion {
                 id: r,
                 name: name.clone(),
                 rest: base_url(&rest)?,
                 management: base_url(&mgmt)?,
                 elasticsearch: base_url(&es)?,
+                kube_api: String::new(),
+                kube_context: format!("c8dr-lab-{name}"),
+                namespace: format!("camunda-{name}"),
+                traffic_address: dns::region_address(r).to_string(),
             });
-            let up: server::UpPredicate = Arc::new(move |u: &Up| u.regions[id]);
+            let up: server::UpPredicate = Arc::new(move |u: &Up| u.gateways[id]);
+            let es_up: server::UpPredicate = Arc::new(move |u: &Up| u.elasticsearch[id]);
             // From 8.8 the gateway runs inside the broker pods, so its Service is subject to
             // their roll-outs; the 8.7 gateway is a Deployment of its own.
             let gateway_of = (!options.camunda.family87()).then_some(r);
@@ -261,14 +287,16 @@ impl Lab {
                     None,
                     Flavour::Elasticsearch,
                 )),
-                up,
+                es_up,
             );
         }
 
         let mut brokers = Vec::new();
+        let mut broker_addrs = std::collections::HashMap::new();
         for id in 0..options.brokers as i32 {
             let b = crate::api::BrokerId(id);
             let mgmt = bind().await?;
+            broker_addrs.insert(id, local(&mgmt)?);
             brokers.push(ReadyBroker {
                 id,
                 region: b.region(),
@@ -287,6 +315,55 @@ impl Lab {
                 up,
             );
         }
+
+        // A Kubernetes API server per region, over the listeners above.
+        for (id, (rest, mgmt, es)) in region_addrs.iter().enumerate() {
+            let r = id as u8;
+            let api = bind().await?;
+            regions[id].kube_api = base_url(&api)?;
+            let ports = kube::PortMap {
+                region_rest: *rest,
+                region_management: *mgmt,
+                region_elasticsearch: *es,
+                brokers: broker_addrs
+                    .iter()
+                    .filter(|(b, _)| **b % 2 == id as i32)
+                    .map(|(b, a)| (*b, *a))
+                    .collect(),
+            };
+            let namespace = shared.with(|sim| kube::objects::namespace(sim, r));
+            let ctx =
+                kube::KubeServer::new(shared.clone(), r, namespace, ports, shutdown_rx.clone());
+            spawn(
+                api,
+                kube::router(ctx),
+                None,
+                Arc::new(move |u: &Up| u.regions[id]),
+            );
+        }
+
+        // DNS for the user-traffic hostname, following `POST /lab/traffic/…`.
+        let initial_traffic = shared.with(|sim| sim.traffic);
+        let dns = dns::LabDns::start(initial_traffic).await?;
+        let dns_addr = dns.addr;
+        shared.set_dns_applied(initial_traffic);
+        let dns_shared = shared.clone();
+        let mut dns_stop = shutdown_rx.clone();
+        let mut dns_up = shared.subscribe();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    changed = dns_up.changed() => {
+                        if changed.is_err() { break }
+                        let traffic = dns_up.borrow().traffic;
+                        dns.set_traffic(traffic).await;
+                        dns_shared.set_dns_applied(traffic);
+                    }
+                    _ = dns_stop.changed() => break,
+                }
+            }
+            dns.shutdown().await;
+        }));
 
         // The clock: changes progress and positions advance even when nobody asks.
         let ticker_shared = shared.clone();
@@ -315,8 +392,14 @@ impl Lab {
             },
             regions,
             brokers,
+            kubeconfig: dir.join("kubeconfig"),
+            config_kube: dir.join("c8dr-kube.toml"),
+            dns: dns_addr.to_string(),
+            traffic_hostname: dns::HOSTNAME.to_string(),
         };
-        ready.config = files::write_config(&dir, &ready, options.camunda)?;
+        ready.kubeconfig = files::write_kubeconfig(&dir, &ready)?;
+        ready.config = files::write_config(&dir, &ready, options.camunda, true)?;
+        ready.config_kube = files::write_config(&dir, &ready, options.camunda, false)?;
         tracing::info!(dir = %dir.display(), camunda = ready.camunda, "lab: ready");
         Ok(Lab {
             ready,

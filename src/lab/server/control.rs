@@ -186,6 +186,7 @@ async fn traffic(State(shared): State<Arc<Shared>>, Path(to): Path<String>) -> R
         tracing::info!(?traffic, "lab: user traffic moved");
         views::lab_state(sim)
     });
+    shared.settle().await;
     Json(state).into_response()
 }
 

@@ -6,8 +6,7 @@
 
 use super::Shared;
 use crate::api::{
-    BrokerId, ClusterPatchRequest, EnableExporterRequest, ErrorBody, ExportingWrapper,
-    PartitionStateCode, ScaleRequest,
+    BrokerId, ClusterPatchRequest, EnableExporterRequest, ErrorBody, ExportingWrapper, ScaleRequest,
 };
 use crate::lab::sim::plan::{self, Plan, Refusal};
 use crate::lab::sim::{Camunda, Entry, Sim};
@@ -387,14 +386,7 @@ async fn health() -> Response {
 /// not ready until they are added back (dual-region docs, failback step 1).
 async fn health_probe(State((shared, entry)): State<Ctx>, Path(probe): Path<String>) -> Response {
     let ready = match (entry, probe.as_str()) {
-        (Entry::Broker(b), "readiness" | "status") => shared.with(|sim| {
-            sim.members.get(&b).is_some_and(|m| {
-                m.replicas
-                    .values()
-                    .any(|r| r.state == PartitionStateCode::Active)
-                    || m.replicas.is_empty()
-            })
-        }),
+        (Entry::Broker(b), "readiness" | "status") => shared.with(|sim| sim.broker_ready(b)),
         (_, "readiness" | "status" | "liveness" | "startup") => true,
         _ => return spring_404(&format!("/actuator/health/{probe}")),
     };

@@ -10,7 +10,7 @@ pub mod faults;
 pub mod gateway;
 pub mod management;
 
-use super::sim::Sim;
+use super::sim::{Sim, Traffic};
 use crate::api::BrokerId;
 use axum::Router;
 use faults::{Fault, FaultKind, LoggedRequest};
@@ -23,10 +23,16 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 /// Which listeners should accept connections.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Up {
     pub regions: [bool; 2],
+    /// Each region's gateway answers (8.7: its Deployment runs).
+    pub gateways: [bool; 2],
+    /// Each region's Elasticsearch runs.
+    pub elasticsearch: [bool; 2],
     pub brokers: BTreeMap<BrokerId, bool>,
+    /// Where DNS sends user traffic.
+    pub traffic: Traffic,
     /// Targets with a `refuse` fault.
     pub refused: BTreeSet<String>,
 }
@@ -35,6 +41,9 @@ impl Up {
     fn of(sim: &Sim, faults: &[Fault]) -> Up {
         Up {
             regions: [!sim.regions[0].failed, !sim.regions[1].failed],
+            gateways: [sim.gateway_running(0), sim.gateway_running(1)],
+            elasticsearch: [sim.elasticsearch_running(0), sim.elasticsearch_running(1)],
+            traffic: sim.traffic,
             brokers: sim
                 .brokers
                 .keys()
@@ -82,6 +91,8 @@ pub struct Shared {
     faults: Mutex<Vec<Fault>>,
     requests: Mutex<Vec<LoggedRequest>>,
     gateway_requests: AtomicU64,
+    /// The traffic the DNS responder answers with (None until it runs).
+    dns_applied: Mutex<Option<Traffic>>,
 }
 
 impl Shared {
@@ -107,6 +118,7 @@ impl Shared {
             faults: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
             gateway_requests: AtomicU64::new(0),
+            dns_applied: Mutex::new(None),
         })
     }
 
@@ -149,6 +161,17 @@ impl Shared {
             changed
         });
         result
+    }
+
+    pub fn set_dns_applied(&self, traffic: Traffic) {
+        *self.dns_applied.lock().unwrap_or_else(|p| p.into_inner()) = Some(traffic);
+    }
+
+    fn dns_settled(&self, up: &Up) -> bool {
+        self.dns_applied
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none_or(|t| t == up.traffic)
     }
 
     pub fn faults(&self) -> Vec<Fault> {
@@ -260,7 +283,8 @@ impl Shared {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .iter()
-                .all(|l| (l.should_be_up)(&up) == l.open);
+                .all(|l| (l.should_be_up)(&up) == l.open)
+                && self.dns_settled(&up);
             if settled || Instant::now() > deadline {
                 if !settled {
                     tracing::warn!("lab: listeners did not settle within 3 s");

@@ -10,6 +10,7 @@ pub mod config;
 pub mod elasticsearch;
 pub mod layout;
 pub mod plan;
+pub mod pods;
 pub mod raft;
 
 use crate::api::{
@@ -103,6 +104,14 @@ pub struct BrokerRuntime {
     pub has_data: bool,
     /// Replicas it still believes it holds after being force-removed while cut off.
     pub orphaned_replicas: Vec<i32>,
+    /// How many times its pod was replaced (roll-outs, deletions): part of the pod's uid.
+    pub incarnation: u32,
+    /// Simulated time the current pod started.
+    pub since: Duration,
+    /// The pod is being replaced until then.
+    pub restart_until: Option<Duration>,
+    /// Its StatefulSet ordinal is above the replica count: no pod at all.
+    pub scaled_down: bool,
 }
 
 /// What happens to a partition at runtime.
@@ -168,8 +177,8 @@ pub struct Webapps {
 /// `stopped_reason` of a broker whose pod is being restarted by a roll-out.
 pub const RESTARTING: &str = "restarting (Helm roll-out)";
 
-/// How long a broker pod takes to restart during a roll-out (simulated).
-const RESTART: Duration = Duration::from_secs(5);
+/// How long a broker pod takes to be replaced (simulated).
+pub const RESTART: Duration = Duration::from_secs(5);
 
 /// Where a request enters the cluster: a region's gateway or one broker's own port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,6 +233,8 @@ pub struct Sim {
     pub snapshots: elasticsearch::SnapshotStore,
     pub traffic: Traffic,
     pub webapps: [Webapps; 2],
+    /// Kubernetes workload sizes per region (StatefulSets and 8.7 Deployments).
+    pub workloads: [pods::Workloads; 2],
     /// Coordinator of the latest change: the configuration spreads from it, so only brokers
     /// that can reach it (directly or through a member that can) learn the new one.
     last_coordinator: Option<BrokerId>,
@@ -276,6 +287,10 @@ impl Sim {
                     was_member: true,
                     has_data: true,
                     orphaned_replicas: vec![],
+                    incarnation: 0,
+                    since: Duration::ZERO,
+                    restart_until: None,
+                    scaled_down: false,
                 };
                 (*id, rt)
             })
@@ -296,6 +311,7 @@ impl Sim {
             .collect();
         let rf = settings.replication_factor.min(settings.brokers) as i32;
         let settings_camunda = settings.camunda;
+        let settings_brokers = settings.brokers;
         let mut sim = Sim {
             settings,
             now: Duration::ZERO,
@@ -340,6 +356,7 @@ impl Sim {
                 queue: VecDeque::new(),
                 restarting: None,
             }),
+            workloads: [0, 1].map(|_| pods::Workloads::new(settings_brokers / 2)),
             last_coordinator: None,
         };
         sim.elect_all();
@@ -393,6 +410,7 @@ impl Sim {
         let dt = (now - self.now).as_secs_f64();
         self.progress_change(now);
         self.now = now;
+        self.progress_restarts();
         self.progress_rollouts();
         self.elect_all();
         self.advance_positions(dt);
@@ -802,6 +820,9 @@ impl Sim {
     /// are no longer members stay outside the cluster until added back.
     pub fn recreate_region(&mut self, r: u8, schema_manager: bool) {
         self.regions[r as usize].failed = false;
+        let now = self.now;
+        self.workloads[r as usize] = pods::Workloads::new(self.settings.brokers / 2);
+        self.workloads[r as usize].set_webapps(false);
         // A fresh Elasticsearch: empty, unless the schema manager ran and created Camunda's
         // indices (the trap the 8.8 docs warn about: a later restore then fails).
         let camunda = self.settings.camunda;
@@ -826,6 +847,10 @@ impl Sim {
             rt.has_data = false;
             rt.orphaned_replicas.clear();
             rt.was_member = members.contains(b);
+            rt.incarnation += 1;
+            rt.since = now;
+            rt.restart_until = None;
+            rt.scaled_down = false;
         }
         self.elect_all();
     }
@@ -838,6 +863,7 @@ impl Sim {
         if camunda.family87() {
             w.active = on;
             w.target = on;
+            self.workloads[r as usize].set_webapps(on);
             return;
         }
         if w.target == on && w.active == on && w.queue.is_empty() && w.restarting.is_none() {
@@ -869,33 +895,22 @@ impl Sim {
     fn progress_rollouts(&mut self) {
         for r in 0..2usize {
             loop {
-                if let Some((b, since)) = self.webapps[r].restarting {
-                    if self.now < since + RESTART {
-                        break;
-                    }
-                    if let Some(rt) = self.brokers.get_mut(&b)
-                        && rt.stopped_reason.as_deref() == Some(RESTARTING)
-                    {
-                        rt.alive = true;
-                        rt.stopped_reason = None;
-                    }
-                    self.elect_all();
+                if let Some((b, _)) = self.webapps[r].restarting {
                     // The StatefulSet waits for readiness: a broker that is not a member
                     // never gets ready, which blocks the roll (why FB-8 comes last).
-                    if !self.ready_after_restart(b) {
+                    let restarted = self
+                        .brokers
+                        .get(&b)
+                        .is_none_or(|rt| rt.restart_until.is_none());
+                    if !restarted || !self.ready_after_restart(b) {
                         break;
                     }
                     self.webapps[r].restarting = None;
                 }
                 match self.webapps[r].queue.pop_front() {
                     Some(b) => {
-                        let start = self.now;
-                        if let Some(rt) = self.brokers.get_mut(&b)
-                            && rt.alive
-                        {
-                            rt.alive = false;
-                            rt.stopped_reason = Some(RESTARTING.into());
-                            self.webapps[r].restarting = Some((b, start));
+                        if self.begin_restart(b) {
+                            self.webapps[r].restarting = Some((b, self.now));
                         }
                         self.elect_all();
                     }

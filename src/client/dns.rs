@@ -1,0 +1,59 @@
+//! The DNS lookup behind the traffic check: which addresses the public hostname resolves to,
+//! asked of a configured nameserver (a port may be given) or the system resolver.
+
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use hickory_resolver::Resolver;
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+/// The addresses `hostname` resolves to now (no cache: every call asks).
+pub async fn lookup(
+    hostname: &str,
+    nameserver: Option<SocketAddr>,
+    timeout: Duration,
+) -> Result<Vec<IpAddr>> {
+    let mut opts = ResolverOpts::default();
+    opts.timeout = timeout;
+    opts.attempts = 1;
+    opts.cache_size = 0;
+    let builder = match nameserver {
+        Some(ns) => {
+            let mut udp = ConnectionConfig::udp();
+            udp.port = ns.port();
+            let mut tcp = ConnectionConfig::tcp();
+            tcp.port = ns.port();
+            let server = NameServerConfig::new(ns.ip(), true, vec![udp, tcp]);
+            Resolver::builder_with_config(
+                ResolverConfig::from_parts(None, vec![], vec![server]),
+                TokioRuntimeProvider::default(),
+            )
+        }
+        None => Resolver::builder_tokio().wrap_err("reading the system resolver configuration")?,
+    };
+    let resolver = builder
+        .with_options(opts)
+        .build()
+        .wrap_err("building the DNS resolver")?;
+    let fqdn = if hostname.ends_with('.') {
+        hostname.to_string()
+    } else {
+        format!("{hostname}.")
+    };
+    let answer = tokio::time::timeout(
+        timeout + Duration::from_secs(1),
+        resolver.lookup_ip(fqdn.as_str()),
+    )
+    .await
+    .map_err(|_| eyre!("DNS lookup of {hostname} timed out"))?
+    .wrap_err_with(|| {
+        format!(
+            "DNS lookup of {hostname} at {}",
+            nameserver.map_or("the system resolver".into(), |n| n.to_string())
+        )
+    })?;
+    let mut ips: Vec<IpAddr> = answer.iter().collect();
+    ips.sort();
+    Ok(ips)
+}
