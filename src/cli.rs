@@ -15,6 +15,9 @@ use std::path::PathBuf;
     about = "Cockpit for Camunda 8 dual-region deployments"
 )]
 pub struct Cli {
+    /// The configuration file (else $C8DR_CONFIG, else $XDG_CONFIG_HOME/c8dr/config.toml).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -24,6 +27,17 @@ pub enum Command {
     /// Run the simulated dual-region deployment (for drills and tests). Prints one JSON line
     /// with every endpoint once all listeners are up, then runs until SIGINT or SIGTERM.
     Lab(LabArgs),
+    /// One snapshot of both regions: what is wrong and what to do, in words (or --json).
+    Status {
+        /// The documented JSON schema instead of the summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Monitoring-plugin check: one line with performance data; exit 0 OK, 1 WARNING,
+    /// 2 CRITICAL, 3 UNKNOWN.
+    Check,
+    /// The resolved configuration (secrets as references), log and state paths.
+    Info,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -115,8 +129,193 @@ pub async fn run_lab(args: &LabArgs) -> Result<()> {
     Ok(())
 }
 
+fn load_config(flag: Option<&std::path::Path>) -> Result<crate::config::Config> {
+    let path = crate::config::config_path(flag).ok_or_else(|| {
+        color_eyre::eyre::eyre!(
+            "no configuration: pass --config, set C8DR_CONFIG or create ~/.config/c8dr/config.toml"
+        )
+    })?;
+    crate::config::Config::load(&path)
+}
+
+fn log_to_state_dir() {
+    if let Some(dir) = crate::config::state_dir() {
+        let _ = crate::logging::init_file(&dir.join("c8dr.log"));
+    }
+}
+
+/// Observes until every source answered once (bounded), then derives the view.
+async fn observe_once(config: &crate::config::Config) -> Result<crate::model::ClusterView> {
+    let mut observer = crate::observe::Observer::start(config).await?;
+    let wait = config.poll.timeout() * 2 + std::time::Duration::from_secs(1);
+    let snapshot = observer.first_complete(wait).await;
+    let cfg = crate::model::ModelConfig::from_config(config);
+    Ok(crate::model::derive(
+        &snapshot,
+        &cfg,
+        jiff::Timestamp::now(),
+        None,
+    ))
+}
+
+/// `c8dr status [--json]`.
+pub async fn run_status(flag: Option<&std::path::Path>, json: bool) -> Result<()> {
+    log_to_state_dir();
+    let config = load_config(flag)?;
+    let view = observe_once(&config).await?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&view)?)?;
+    } else {
+        write!(out, "{}", crate::report::human(&view))?;
+    }
+    Ok(())
+}
+
+/// `c8dr check`: never fails with a stack trace; any problem is UNKNOWN (exit 3).
+pub async fn run_check(flag: Option<&std::path::Path>) -> i32 {
+    log_to_state_dir();
+    let result = async {
+        let config = load_config(flag)?;
+        observe_once(&config).await
+    }
+    .await;
+    match result {
+        Ok(view) => {
+            let (line, code) = crate::report::check(&view);
+            println!("{line}");
+            code
+        }
+        Err(e) => {
+            println!("C8DR UNKNOWN - {}", format!("{e:#}").replace('|', "/"));
+            3
+        }
+    }
+}
+
+/// `c8dr info`.
+pub fn run_info(flag: Option<&std::path::Path>) -> Result<()> {
+    let path = crate::config::config_path(flag);
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "config:  {}",
+        path.as_ref()
+            .map_or("(none)".into(), |p| p.display().to_string())
+    )?;
+    let state = crate::config::state_dir();
+    writeln!(
+        out,
+        "state:   {}",
+        state
+            .as_ref()
+            .map_or("(no HOME)".into(), |p| p.display().to_string())
+    )?;
+    writeln!(
+        out,
+        "log:     {}",
+        state.as_ref().map_or("(no HOME)".into(), |p| p
+            .join("c8dr.log")
+            .display()
+            .to_string())
+    )?;
+    let Some(path) = path else { return Ok(()) };
+    let config = crate::config::Config::load(&path)?;
+    writeln!(
+        out,
+        "name:    {} (primary region {}{})",
+        config.name,
+        config.primary,
+        if config.read_only { ", read-only" } else { "" }
+    )?;
+    writeln!(
+        out,
+        "poll:    every {} ms (Kubernetes, DNS, indices every {} ms), timeout {} ms",
+        config.poll.interval_ms, config.poll.slow_interval_ms, config.poll.timeout_ms
+    )?;
+    for r in &config.regions {
+        let via = |url: &Option<String>, what: &str| match (url, &r.kube) {
+            (Some(u), _) => u.clone(),
+            (None, Some(k)) => format!(
+                "port-forward to {what} via context {} namespace {}",
+                k.context, k.namespace
+            ),
+            (None, None) => "not configured".into(),
+        };
+        writeln!(out, "{}:", r.label())?;
+        writeln!(out, "  rest:          {}", via(&r.rest_url, "the gateway"))?;
+        writeln!(
+            out,
+            "  management:    {}",
+            via(&r.management_url, "the gateway")
+        )?;
+        writeln!(
+            out,
+            "  elasticsearch: {}",
+            via(&r.elasticsearch_url, "Elasticsearch")
+        )?;
+        if let Some(k) = &r.kube {
+            writeln!(
+                out,
+                "  kube:          context {} namespace {} release {}{}",
+                k.context,
+                k.namespace,
+                k.release,
+                k.kubeconfig
+                    .as_ref()
+                    .map(|p| format!(" kubeconfig {}", p.display()))
+                    .unwrap_or_default()
+            )?;
+        }
+        if let Some(a) = &r.rest_auth {
+            match a.credentials() {
+                Ok(crate::config::RestCredentials::Basic { username, password }) => writeln!(
+                    out,
+                    "  rest auth:     basic {username} / password from {password}"
+                )?,
+                Ok(crate::config::RestCredentials::OAuth {
+                    token_url,
+                    client_id,
+                    client_secret,
+                    ..
+                }) => writeln!(
+                    out,
+                    "  rest auth:     OAuth {client_id} at {token_url} / secret from {client_secret}"
+                )?,
+                Err(e) => writeln!(out, "  rest auth:     invalid: {e}")?,
+            }
+        }
+        if let Some(a) = &r.elasticsearch_auth {
+            match a.credentials() {
+                Ok(crate::config::EsCredentials::Basic { username, password }) => writeln!(
+                    out,
+                    "  es auth:       basic {username} / password from {password}"
+                )?,
+                Ok(crate::config::EsCredentials::ApiKey(k)) => {
+                    writeln!(out, "  es auth:       API key from {k}")?
+                }
+                Err(e) => writeln!(out, "  es auth:       invalid: {e}")?,
+            }
+        }
+    }
+    if let Some(t) = &config.traffic {
+        writeln!(
+            out,
+            "traffic: {:?} hostname {} nameserver {}",
+            t.mode,
+            t.hostname.as_deref().unwrap_or("(none)"),
+            t.nameserver.as_deref().unwrap_or("system")
+        )?;
+    }
+    Ok(())
+}
+
 pub async fn run(cli: Cli) -> Result<()> {
+    let flag = cli.config.as_deref();
     match cli.command {
         Command::Lab(args) => run_lab(&args).await,
+        Command::Status { json } => run_status(flag, json).await,
+        Command::Check => std::process::exit(run_check(flag).await),
+        Command::Info => run_info(flag),
     }
 }

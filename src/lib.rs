@@ -6,5 +6,9 @@
 pub mod api;
 pub mod cli;
 pub mod client;
+pub mod config;
 pub mod lab;
 pub mod logging;
+pub mod model;
+pub mod observe;
+pub mod report;

@@ -93,6 +93,16 @@ impl ExportingOutcome {
     }
 }
 
+/// The region a dual-region exporter writes to: the digit its id ends with
+/// (`camundaregion1`, `elasticsearchregion0`).
+pub fn exporter_region(id: &str) -> Option<u8> {
+    match id.chars().last() {
+        Some('0') => Some(0),
+        Some('1') => Some(1),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 
 pub mod dns;
 pub mod forward;
+pub mod http;
 pub mod kube;
 
 pub use forward::{ForwardTarget, PortForward};

@@ -80,13 +80,23 @@ impl LabDns {
             LowerName::new(&origin),
             vec![zone.clone() as Arc<dyn ZoneHandler>],
         );
-        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
-            .await
-            .wrap_err("binding the lab's DNS port")?;
-        let addr = udp.local_addr().wrap_err("reading the DNS address")?;
-        let tcp = tokio::net::TcpListener::bind(addr)
-            .await
-            .wrap_err("binding the lab's DNS TCP port")?;
+        // UDP and TCP on the same port number: pick a free UDP port, retry if its TCP twin
+        // is taken by another listener.
+        let mut attempt = 0;
+        let (udp, tcp, addr) = loop {
+            let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
+                .await
+                .wrap_err("binding the lab's DNS port")?;
+            let addr = udp.local_addr().wrap_err("reading the DNS address")?;
+            match tokio::net::TcpListener::bind(addr).await {
+                Ok(tcp) => break (udp, tcp, addr),
+                Err(e) if attempt < 20 => {
+                    attempt += 1;
+                    tracing::debug!(%addr, error = %e, "lab DNS: TCP twin port taken, retrying");
+                }
+                Err(e) => return Err(e).wrap_err("binding the lab's DNS TCP port"),
+            }
+        };
         let mut server = Server::new(catalog);
         server.register_socket(udp);
         server.register_listener(tcp, Duration::from_secs(5), 4096);

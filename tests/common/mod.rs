@@ -68,7 +68,10 @@ impl TestLab {
     }
 
     pub async fn start_with(options: Options) -> TestLab {
-        let lab = Lab::start(options).await.expect("lab starts");
+        c8dr::client::http::install_crypto();
+        let lab = Lab::start(options)
+            .await
+            .unwrap_or_else(|e| panic!("lab starts: {e:#}"));
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()

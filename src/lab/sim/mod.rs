@@ -446,11 +446,7 @@ impl Sim {
 
     /// The region an exporter writes to (`…region1` → 1).
     pub fn exporter_region(id: &str) -> Option<u8> {
-        match id.chars().last() {
-            Some('0') => Some(0),
-            Some('1') => Some(1),
-            _ => None,
-        }
+        crate::api::exporter_region(id)
     }
 
     fn exporter_target_reachable(&self, exporter: &str, leader: BrokerId) -> bool {

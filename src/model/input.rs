@@ -1,0 +1,177 @@
+//! What the model is computed from: the latest observation of every source of every region,
+//! each stamped with when it was taken and whether it failed. The observation loop produces
+//! these; tests build them by hand.
+
+use crate::api::elasticsearch::{CatIndex, ClusterHealth};
+use crate::api::{ClusterTopology, ExporterStatus, PartitionsResponse, TopologyResponse};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// One source's latest answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Obs<T> {
+    pub at: jiff::Timestamp,
+    pub took: Duration,
+    /// The parsed answer, or the error in words (region and source are known from its place).
+    pub value: Result<T, String>,
+}
+
+impl<T> Obs<T> {
+    pub fn ok(at: jiff::Timestamp, value: T) -> Obs<T> {
+        Obs {
+            at,
+            took: Duration::ZERO,
+            value: Ok(value),
+        }
+    }
+
+    pub fn failed(at: jiff::Timestamp, error: impl Into<String>) -> Obs<T> {
+        Obs {
+            at,
+            took: Duration::ZERO,
+            value: Err(error.into()),
+        }
+    }
+}
+
+/// The sources c8dr asks per region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Topology,
+    Cluster,
+    Exporters,
+    Partitions,
+    ElasticsearchHealth,
+    ElasticsearchIndices,
+    Pods,
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Topology => "REST /v2/topology",
+            Source::Cluster => "management /actuator/cluster",
+            Source::Exporters => "management /actuator/exporters",
+            Source::Partitions => "management /actuator/partitions",
+            Source::ElasticsearchHealth => "Elasticsearch _cluster/health",
+            Source::ElasticsearchIndices => "Elasticsearch _cat/indices",
+            Source::Pods => "Kubernetes pods",
+        }
+    }
+}
+
+/// A pod as the model needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodInfo {
+    pub name: String,
+    /// The broker it runs (from the chart's pod naming), if it is a broker pod.
+    pub broker: Option<i32>,
+    pub ready: bool,
+    /// `Running`, `Pending`, or the waiting reason (`CrashLoopBackOff`, …).
+    pub status: String,
+}
+
+/// Everything observed of one region.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegionObservations {
+    /// Sources configured for this region (others are "not configured", not "unknown").
+    pub configured: BTreeSet<Source>,
+    pub topology: Option<Obs<TopologyResponse>>,
+    pub cluster: Option<Obs<ClusterTopology>>,
+    pub exporters: Option<Obs<Vec<ExporterStatus>>>,
+    /// Per broker id: its `/actuator/partitions`.
+    pub partitions: BTreeMap<i32, Obs<PartitionsResponse>>,
+    pub es_health: Option<Obs<ClusterHealth>>,
+    pub es_indices: Option<Obs<Vec<CatIndex>>>,
+    pub pods: Option<Obs<Vec<PodInfo>>>,
+}
+
+impl RegionObservations {
+    /// Times and errors of every source observed, for reachability and data age.
+    pub fn stamps(&self) -> Vec<(Source, jiff::Timestamp, Result<(), String>)> {
+        fn s<T>(
+            src: Source,
+            o: &Option<Obs<T>>,
+        ) -> Option<(Source, jiff::Timestamp, Result<(), String>)> {
+            o.as_ref().map(|o| {
+                (
+                    src,
+                    o.at,
+                    o.value.as_ref().map(|_| ()).map_err(Clone::clone),
+                )
+            })
+        }
+        let mut out: Vec<_> = [
+            s(Source::Topology, &self.topology),
+            s(Source::Cluster, &self.cluster),
+            s(Source::Exporters, &self.exporters),
+            s(Source::ElasticsearchHealth, &self.es_health),
+            s(Source::ElasticsearchIndices, &self.es_indices),
+            s(Source::Pods, &self.pods),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        for o in self.partitions.values() {
+            out.push((
+                Source::Partitions,
+                o.at,
+                o.value.as_ref().map(|_| ()).map_err(Clone::clone),
+            ));
+        }
+        out
+    }
+}
+
+/// The latest of everything.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    pub regions: [RegionObservations; 2],
+    /// The traffic hostname's addresses.
+    pub dns: Option<Obs<Vec<IpAddr>>>,
+}
+
+/// What the model needs from the configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelConfig {
+    pub name: String,
+    pub region_names: [String; 2],
+    pub primary: u8,
+    pub active_active: bool,
+    /// Addresses that mean "this region gets traffic".
+    pub traffic_addresses: [Vec<IpAddr>; 2],
+    pub dns_configured: bool,
+    /// Observations older than this count as missing.
+    pub stale_after: Duration,
+}
+
+impl ModelConfig {
+    pub fn from_config(c: &crate::config::Config) -> ModelConfig {
+        let name = |id: u8| {
+            c.region(id)
+                .map(|r| r.name.clone())
+                .unwrap_or_else(|| format!("region{id}"))
+        };
+        let addrs = |id: u8| -> Vec<IpAddr> {
+            c.traffic
+                .as_ref()
+                .and_then(|t| t.addresses.get(&id.to_string()))
+                .map(|v| v.iter().filter_map(|a| a.parse().ok()).collect())
+                .unwrap_or_default()
+        };
+        ModelConfig {
+            name: c.name.clone(),
+            region_names: [name(0), name(1)],
+            primary: c.primary,
+            active_active: c
+                .traffic
+                .as_ref()
+                .is_some_and(|t| t.mode == crate::config::TrafficMode::ActiveActive),
+            traffic_addresses: [addrs(0), addrs(1)],
+            dns_configured: c.traffic.as_ref().is_some_and(|t| t.hostname.is_some()),
+            stale_after: c.poll.interval() * 3 + c.poll.timeout(),
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Pure: merges observations into a [`ClusterView`] and derives the facts the cockpit shows and
+//! the runbooks decide on (quorum, processing, exporters, traffic, verdict, events).
+
+pub mod derive;
+pub mod events;
+pub mod input;
+pub mod verdict;
+pub mod view;
+
+pub use derive::derive;
+pub use input::{ModelConfig, Obs, PodInfo, RegionObservations, Snapshot, Source};
+pub use view::*;

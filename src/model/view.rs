@@ -1,0 +1,209 @@
+//! The cockpit's picture of the deployment, derived from observations: what the dashboard
+//! draws, what `status --json` prints (its field names are a public schema) and what the
+//! runbooks decide on.
+
+use serde::Serialize;
+
+/// Yes, no, or c8dr cannot tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    Up,
+    Down,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Processing {
+    /// Every partition can commit.
+    Active,
+    /// Some partitions cannot commit.
+    Degraded,
+    /// No partition can commit.
+    Halted,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Ok,
+    Warning,
+    Critical,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub level: Level,
+    /// In words an operator acts on, most important first.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// 8.5's failover mode: out of scope for the runbooks.
+    #[serde(rename = "8.5")]
+    V85,
+    #[serde(rename = "8.6-8.7")]
+    V86To87,
+    #[serde(rename = "8.8+")]
+    V88Plus,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegionView {
+    pub id: u8,
+    pub name: String,
+    pub reachable: Reach,
+    /// Seconds since the last successful observation of this region.
+    pub data_age_s: Option<f64>,
+    /// When c8dr last heard from it while it is unreachable.
+    pub unreachable_since: Option<String>,
+    pub last_error: Option<String>,
+    pub brokers_up: usize,
+    pub brokers_expected: usize,
+    pub pods_ready: Option<usize>,
+    pub pods_total: Option<usize>,
+    pub elasticsearch: ElasticsearchView,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ElasticsearchView {
+    /// `green`, `yellow`, `red`, `unreachable`, `not configured` or `unknown`.
+    pub status: String,
+    pub error: Option<String>,
+    pub indices: Option<usize>,
+    pub docs: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BrokerPartition {
+    pub id: i32,
+    pub role: String,
+    pub health: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BrokerView {
+    pub id: i32,
+    pub region: u8,
+    /// Seen in a fresh topology (null: no topology to tell).
+    pub reachable: Option<bool>,
+    /// In the cluster configuration (null: not known).
+    pub member: Option<bool>,
+    pub version: Option<String>,
+    pub host: Option<String>,
+    pub pod_ready: Option<bool>,
+    pub pod_status: Option<String>,
+    pub partitions: Vec<BrokerPartition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartitionView {
+    pub id: i32,
+    /// The broker that can commit (a leader within a majority), or null.
+    pub leader: Option<i32>,
+    /// Brokers reporting leadership, quorum or not.
+    pub reported_leaders: Vec<i32>,
+    /// Configured replicas (from `/actuator/cluster`; empty when unknown).
+    pub replicas: Vec<i32>,
+    pub replica_count: usize,
+    pub live_replicas: Vec<i32>,
+    /// Derived from live replicas, never from roles (null: cannot tell).
+    pub has_quorum: Option<bool>,
+    pub health: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExporterView {
+    pub id: String,
+    /// The region whose Elasticsearch it writes to.
+    pub region: Option<u8>,
+    pub status: String,
+    /// Legacy `elasticsearchregionN` exporter on an 8.8+ cluster.
+    pub legacy: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangeView {
+    pub id: i64,
+    pub status: String,
+    pub done: usize,
+    pub total: usize,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LastChangeView {
+    pub id: i64,
+    pub status: String,
+    pub completed_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterSummary {
+    pub size: Option<usize>,
+    pub replication_factor: Option<i32>,
+    pub partitions: Option<usize>,
+    pub pending_change: Option<ChangeView>,
+    pub last_change: Option<LastChangeView>,
+    pub gateway_version: Option<String>,
+    pub family: Family,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrafficView {
+    /// `active-passive` or `active-active`.
+    pub mode: String,
+    pub primary: u8,
+    /// Regions DNS sends users to (null: not checked or unknown).
+    pub observed: Option<Vec<u8>>,
+    /// Whether that is what it should be (null: cannot tell).
+    pub agrees: Option<bool>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportView {
+    /// `running`, `paused`, `mixed` or `unknown` (from the leaders' exporter phase).
+    pub exporting: String,
+    /// Largest processed − exported position over partitions.
+    pub lag: Option<i64>,
+    pub lag_growing: bool,
+}
+
+/// The whole picture at one instant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterView {
+    /// Version of this JSON schema.
+    pub version: u32,
+    pub name: String,
+    pub at: String,
+    pub processing: Processing,
+    pub verdict: Verdict,
+    pub regions: Vec<RegionView>,
+    pub brokers: Vec<BrokerView>,
+    pub partitions: Vec<PartitionView>,
+    pub exporters: Vec<ExporterView>,
+    pub exporting: String,
+    pub export: ExportView,
+    pub cluster: ClusterSummary,
+    pub traffic: TrafficView,
+}
+
+impl ClusterView {
+    pub fn region(&self, id: u8) -> Option<&RegionView> {
+        self.regions.iter().find(|r| r.id == id)
+    }
+
+    pub fn partitions_with_quorum(&self) -> usize {
+        self.partitions
+            .iter()
+            .filter(|p| p.has_quorum == Some(true))
+            .count()
+    }
+}

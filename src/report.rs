@@ -1,0 +1,276 @@
+//! `c8dr status` and `c8dr check` renderings of a [`ClusterView`]: a one-screen summary in
+//! words for people, and one monitoring-plugin line with performance data for Nagios-style
+//! checks. Every state is a word, not only a colour (there is no colour here at all).
+
+use crate::model::{ClusterView, Level, Processing, Reach};
+use std::fmt::Write;
+
+fn level_word(l: Level) -> &'static str {
+    match l {
+        Level::Ok => "OK",
+        Level::Warning => "WARNING",
+        Level::Critical => "CRITICAL",
+        Level::Unknown => "UNKNOWN",
+    }
+}
+
+fn processing_word(p: Processing) -> &'static str {
+    match p {
+        Processing::Active => "ACTIVE",
+        Processing::Degraded => "DEGRADED",
+        Processing::Halted => "HALTED",
+        Processing::Unknown => "UNKNOWN",
+    }
+}
+
+fn ids(v: &[i32]) -> String {
+    if v.is_empty() {
+        "—".into()
+    } else {
+        v.iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// The human summary (about one screen for the documented 8-partition layout).
+pub fn human(v: &ClusterView) -> String {
+    let mut s = String::new();
+    let version = v
+        .cluster
+        .gateway_version
+        .as_deref()
+        .unwrap_or("version unknown");
+    let traffic = match (&v.traffic.observed, v.traffic.agrees) {
+        (Some(obs), agrees) => format!(
+            "traffic → {} ({}{})",
+            if obs.is_empty() {
+                "nowhere".to_string()
+            } else {
+                obs.iter()
+                    .map(|r| format!("region{r}"))
+                    .collect::<Vec<_>>()
+                    .join("+")
+            },
+            v.traffic.mode,
+            match agrees {
+                Some(true) => ", DNS agrees",
+                Some(false) => ", DNS DISAGREES",
+                None => "",
+            }
+        ),
+        (None, _) => format!(
+            "traffic: {} mode, primary region{} (DNS not checked)",
+            v.traffic.mode, v.traffic.primary
+        ),
+    };
+    let _ = writeln!(s, "c8dr · {} · {version} · {traffic} · {}", v.name, v.at);
+    let _ = writeln!(
+        s,
+        "{:<9} {}",
+        level_word(v.verdict.level),
+        v.verdict.reasons.first().map(String::as_str).unwrap_or("")
+    );
+    for r in v.verdict.reasons.iter().skip(1) {
+        let _ = writeln!(s, "{:<9} {r}", "");
+    }
+    let with = v.partitions_with_quorum();
+    let _ = writeln!(
+        s,
+        "\nprocessing {} · {with}/{} partitions with quorum · cluster {} brokers, RF {}, {} partitions{}",
+        processing_word(v.processing),
+        v.partitions.len(),
+        v.cluster.size.map_or("?".into(), |n| n.to_string()),
+        v.cluster
+            .replication_factor
+            .map_or("?".into(), |n| n.to_string()),
+        v.cluster.partitions.map_or("?".into(), |n| n.to_string()),
+        match (&v.cluster.pending_change, &v.cluster.last_change) {
+            (Some(c), _) => format!(" · change #{} in progress {}/{}", c.id, c.done, c.total),
+            (None, Some(l)) => format!(" · last change #{} {}", l.id, l.status),
+            _ => String::new(),
+        }
+    );
+    let _ = writeln!(s);
+    for r in &v.regions {
+        let reach = match r.reachable {
+            Reach::Up => format!("up (data {:.1} s old)", r.data_age_s.unwrap_or(0.0)),
+            Reach::Down => format!(
+                "UNREACHABLE since {}",
+                r.unreachable_since.as_deref().unwrap_or("?")
+            ),
+            Reach::Unknown => "unknown".into(),
+        };
+        let pods = match (r.pods_ready, r.pods_total) {
+            (Some(a), Some(b)) => format!(" · pods {a}/{b} ready"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "region{} {:<10} {reach} · brokers {}/{} · Elasticsearch {}{pods}",
+            r.id, r.name, r.brokers_up, r.brokers_expected, r.elasticsearch.status
+        );
+        if r.reachable != Reach::Up
+            && let Some(e) = &r.last_error
+        {
+            let _ = writeln!(s, "{:>18} last error: {e}", "");
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\nbroker  region  reachable  member  pod      partitions (role)"
+    );
+    for b in &v.brokers {
+        let yn = |o: Option<bool>| match o {
+            Some(true) => "yes",
+            Some(false) => "NO",
+            None => "?",
+        };
+        let parts: Vec<String> = b
+            .partitions
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}{}",
+                    p.id,
+                    match p.role.as_str() {
+                        "leader" => "L",
+                        "follower" => "f",
+                        _ => "·",
+                    }
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "{:>6}  {:>6}  {:<9}  {:<6}  {:<7}  {}",
+            b.id,
+            b.region,
+            yn(b.reachable),
+            yn(b.member),
+            match b.pod_ready {
+                Some(true) => "ready",
+                Some(false) => "NOT rdy",
+                None => "?",
+            },
+            if parts.is_empty() {
+                "—".into()
+            } else {
+                parts.join(" ")
+            }
+        );
+    }
+    let shown: Vec<_> = if v.partitions.len() > 16 {
+        v.partitions
+            .iter()
+            .filter(|p| p.has_quorum != Some(true))
+            .take(16)
+            .collect()
+    } else {
+        v.partitions.iter().collect()
+    };
+    let _ = writeln!(
+        s,
+        "\npartition  leader  replicas       live           quorum"
+    );
+    for p in &shown {
+        let _ = writeln!(
+            s,
+            "{:>9}  {:>6}  {:<13}  {:<13}  {}",
+            p.id,
+            p.leader.map_or("—".into(), |l| l.to_string()),
+            ids(&p.replicas),
+            ids(&p.live_replicas),
+            match p.has_quorum {
+                Some(true) => format!("yes {}/{}", p.live_replicas.len(), p.replica_count),
+                Some(false) => format!("LOST {}/{}", p.live_replicas.len(), p.replica_count),
+                None => "?".into(),
+            }
+        );
+    }
+    if shown.len() < v.partitions.len() {
+        let _ = writeln!(
+            s,
+            "{:>9}  ({} more partitions with quorum not listed)",
+            "…",
+            v.partitions.len() - shown.len()
+        );
+    }
+    let exporters: Vec<String> = v
+        .exporters
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}{}",
+                e.id,
+                e.status,
+                e.region
+                    .map(|r| format!(" → region{r}"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        s,
+        "\nexporters {} · exporting {}{}",
+        if exporters.is_empty() {
+            "unknown".into()
+        } else {
+            exporters.join(" · ")
+        },
+        v.exporting,
+        v.export
+            .lag
+            .map(|l| format!(
+                " · lag {l}{}",
+                if v.export.lag_growing {
+                    " and growing"
+                } else {
+                    ""
+                }
+            ))
+            .unwrap_or_default()
+    );
+    s
+}
+
+/// The monitoring-plugin line and its exit code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+pub fn check(v: &ClusterView) -> (String, i32) {
+    let code = match v.verdict.level {
+        Level::Ok => 0,
+        Level::Warning => 1,
+        Level::Critical => 2,
+        Level::Unknown => 3,
+    };
+    let text = v.verdict.reasons.join("; ").replace('|', "/");
+    let total = v.partitions.len();
+    let brokers_total: usize = v.regions.iter().map(|r| r.brokers_expected).sum();
+    let brokers_up: usize = v.regions.iter().map(|r| r.brokers_up).sum();
+    let mut perf = vec![
+        format!(
+            "partitions_with_quorum={};;{};0;{total}",
+            v.partitions_with_quorum(),
+            total.saturating_sub(1).max(1).min(total)
+        ),
+        format!("brokers_up={brokers_up};;;0;{brokers_total}"),
+    ];
+    for r in &v.regions {
+        perf.push(format!(
+            "region{}_reachable={};;;0;1",
+            r.id,
+            u8::from(r.reachable == Reach::Up)
+        ));
+    }
+    if let Some(l) = v.export.lag {
+        perf.push(format!("export_lag={l};;;0;"));
+    }
+    (
+        format!(
+            "C8DR {} - {text} | {}",
+            level_word(v.verdict.level),
+            perf.join(" ")
+        ),
+        code,
+    )
+}

@@ -1,0 +1,386 @@
+//! The model on real payloads and odd inputs: quorum from replicas (never roles), stale data,
+//! splits, unusual sizes, unknown words, contradictions, traffic, verdicts and events.
+
+mod common;
+
+use c8dr::api::*;
+use c8dr::model::{self, Level, ModelConfig, Obs, PodInfo, Processing, Reach, Snapshot, Source};
+use common::examples_dir;
+use serde_json::json;
+use std::time::Duration;
+
+fn example<T: serde::de::DeserializeOwned>(name: &str) -> T {
+    let text = std::fs::read_to_string(examples_dir().join(name)).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn cfg() -> ModelConfig {
+    ModelConfig {
+        name: "test".into(),
+        region_names: ["london".into(), "paris".into()],
+        primary: 0,
+        active_active: false,
+        traffic_addresses: [
+            vec!["10.0.0.10".parse().unwrap()],
+            vec!["10.0.0.11".parse().unwrap()],
+        ],
+        dns_configured: true,
+        stale_after: Duration::from_secs(5),
+    }
+}
+
+fn now() -> jiff::Timestamp {
+    "2026-11-27T12:00:00Z".parse().unwrap()
+}
+
+fn snap_with_topology(region: usize, t: TopologyResponse) -> Snapshot {
+    let mut s = Snapshot::default();
+    s.regions[region].configured.insert(Source::Topology);
+    s.regions[region].topology = Some(Obs::ok(now(), t));
+    s
+}
+
+fn fail(s: &mut Snapshot, region: usize, why: &str) {
+    s.regions[region].configured.insert(Source::Topology);
+    s.regions[region].topology = Some(Obs::failed(now(), why));
+}
+
+#[test]
+fn the_documented_region_loss_is_halted_although_leaders_are_reported() {
+    for name in [
+        "v2-topology-get-region-lost-before-failover-8.6.0-doc.json",
+        "v2-topology-get-region-lost-before-failover-8.8.0-doc.json",
+    ] {
+        let mut s = snap_with_topology(0, example(name));
+        fail(&mut s, 1, "cannot connect: Connection refused");
+        let v = model::derive(&s, &cfg(), now(), None);
+        assert_eq!(v.processing, Processing::Halted, "{name}");
+        assert!(
+            v.partitions
+                .iter()
+                .all(|p| p.has_quorum == Some(false) && p.leader.is_none()),
+            "{name}"
+        );
+        assert!(
+            v.partitions.iter().any(|p| !p.reported_leaders.is_empty()),
+            "stale leaders are still shown as reported"
+        );
+        assert_eq!(v.region(1).unwrap().reachable, Reach::Down);
+        assert_eq!(v.verdict.level, Level::Critical);
+        assert!(
+            v.verdict.reasons[0].contains("run failover: c8dr failover --lost 1"),
+            "{:?}",
+            v.verdict.reasons
+        );
+        // Without the cluster configuration the members are unknown; the survivors are seen.
+        assert_eq!(
+            v.brokers
+                .iter()
+                .filter(|b| b.reachable == Some(true))
+                .count(),
+            4
+        );
+    }
+}
+
+#[test]
+fn after_the_documented_force_removal_processing_is_active_with_rf_2() {
+    let mut s = snap_with_topology(
+        0,
+        example("v2-topology-get-after-force-remove-8.8.0-doc.json"),
+    );
+    fail(&mut s, 1, "cannot connect");
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.processing, Processing::Active);
+    assert_eq!(v.cluster.replication_factor, Some(2));
+    assert!(
+        v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("replication factor 2")),
+        "{:?}",
+        v.verdict.reasons
+    );
+}
+
+fn broker(id: i32, parts: &[(i32, &str)]) -> serde_json::Value {
+    json!({"nodeId": id, "host": format!("camunda-zeebe-{}", id / 2), "port": 26501, "version": "8.8.0",
+           "partitions": parts.iter().map(|(p, r)| json!({"partitionId": p, "role": r, "health": "healthy"})).collect::<Vec<_>>()})
+}
+
+fn topo(brokers: Vec<serde_json::Value>, size: i32, rf: i32, parts: i32) -> TopologyResponse {
+    serde_json::from_value(json!({"brokers": brokers, "clusterSize": size, "partitionsCount": parts,
+                                  "replicationFactor": rf, "gatewayVersion": "8.8.0", "lastCompletedChangeId": "-1"}))
+    .unwrap()
+}
+
+#[test]
+fn a_split_halts_both_halves_even_though_every_broker_is_seen() {
+    // Each gateway sees only its own region's brokers.
+    let t0 = topo(
+        vec![broker(0, &[(1, "leader")]), broker(2, &[(1, "follower")])],
+        4,
+        4,
+        1,
+    );
+    let t1 = topo(
+        vec![broker(1, &[(1, "leader")]), broker(3, &[(1, "follower")])],
+        4,
+        4,
+        1,
+    );
+    let mut s = snap_with_topology(0, t0);
+    s.regions[1].configured.insert(Source::Topology);
+    s.regions[1].topology = Some(Obs::ok(now(), t1));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.processing, Processing::Halted);
+    assert_eq!(
+        v.brokers
+            .iter()
+            .filter(|b| b.reachable == Some(true))
+            .count(),
+        4
+    );
+    assert!(
+        v.verdict.reasons[0].contains("network split"),
+        "{:?}",
+        v.verdict.reasons
+    );
+}
+
+#[test]
+fn odd_shapes_unknown_words_and_missing_fields_do_not_break_the_model() {
+    // Six brokers, RF 3, a broker with no partitions, a role nobody knows.
+    let t = topo(
+        vec![
+            broker(0, &[(1, "leader"), (2, "follower")]),
+            broker(2, &[(1, "follower"), (2, "candidate")]),
+            broker(4, &[(1, "follower"), (2, "leader")]),
+            broker(6, &[]),
+        ],
+        6,
+        3,
+        2,
+    );
+    let mut s = snap_with_topology(0, t);
+    fail(&mut s, 1, "timed out");
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.cluster.size, Some(6));
+    assert_eq!(v.partitions.len(), 2);
+    assert!(
+        v.partitions.iter().all(|p| p.has_quorum == Some(true)),
+        "{:?}",
+        v.partitions
+    );
+    let b6 = v.brokers.iter().find(|b| b.id == 6).unwrap();
+    assert_eq!(b6.member, Some(false), "partitions: [] means not a member");
+    assert!(
+        v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("not cluster members"))
+    );
+
+    // A topology with only required-by-nobody fields.
+    let bare: TopologyResponse =
+        serde_json::from_value(json!({"brokers": [{"nodeId": 1}]})).unwrap();
+    let v = model::derive(&snap_with_topology(1, bare), &cfg(), now(), None);
+    assert_eq!(v.processing, Processing::Unknown);
+    assert_eq!(v.region(0).unwrap().reachable, Reach::Unknown);
+}
+
+#[test]
+fn contradicting_sources_prefer_the_newest_configuration_and_never_count_twice() {
+    let mut s = Snapshot::default();
+    let duplicate = topo(
+        vec![
+            broker(0, &[(1, "leader")]),
+            broker(0, &[(1, "leader")]),
+            broker(2, &[(1, "follower")]),
+        ],
+        4,
+        4,
+        1,
+    );
+    s.regions[0].topology = Some(Obs::ok(now(), duplicate));
+    let mut old: ClusterTopology = example("actuator-cluster-get-steady-after-purge-8.8-doc.json");
+    old.version = Some(1);
+    let mut newer = old.clone();
+    newer.version = Some(9);
+    newer.brokers[0].partitions.clear();
+    s.regions[0].cluster = Some(Obs::ok(now(), old));
+    s.regions[1].cluster = Some(Obs::ok(now(), newer));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert!(
+        v.partitions.iter().all(|p| p.live_replicas.len() <= 1),
+        "a broker listed twice counts once per replica: {:?}",
+        v.partitions
+    );
+}
+
+#[test]
+fn stale_observations_count_as_missing() {
+    let mut s = snap_with_topology(
+        0,
+        example("v2-topology-get-after-force-remove-8.8.0-doc.json"),
+    );
+    let later = now() + jiff::SignedDuration::from_secs(60);
+    let v = model::derive(&s, &cfg(), later, None);
+    assert_eq!(v.processing, Processing::Unknown);
+    assert_eq!(
+        v.region(0).unwrap().reachable,
+        Reach::Down,
+        "old data is not a live region"
+    );
+    s.regions[0].topology.as_mut().unwrap().at = later;
+    assert_eq!(
+        model::derive(&s, &cfg(), later, None).processing,
+        Processing::Active
+    );
+}
+
+#[test]
+fn exporters_exporting_and_traffic() {
+    let mut s = snap_with_topology(
+        0,
+        example("v2-topology-get-after-force-remove-8.8.0-doc.json"),
+    );
+    fail(&mut s, 1, "refused");
+    s.regions[0].exporters = Some(Obs::ok(
+        now(),
+        example("actuator-exporters-get-dual-region-both-enabled-8.8-doc.json"),
+    ));
+    s.regions[0].partitions.insert(
+        0,
+        Obs::ok(
+            now(),
+            example("actuator-partitions-get-test-BrokerAdminServiceEndpointTest.json"),
+        ),
+    );
+    s.dns = Some(Obs::ok(now(), vec!["10.0.0.11".parse().unwrap()]));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(
+        v.exporters.iter().map(|e| e.region).collect::<Vec<_>>(),
+        vec![Some(0), Some(1)]
+    );
+    assert!(
+        v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("camundaregion1 is ENABLED but region1")),
+        "{:?}",
+        v.verdict.reasons
+    );
+    assert_eq!(v.exporting, "running");
+    assert_eq!(v.traffic.observed, Some(vec![1]));
+    assert_eq!(v.traffic.agrees, Some(false));
+    assert!(
+        v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("user traffic still goes to unreachable region1")),
+        "{:?}",
+        v.verdict.reasons
+    );
+    assert_eq!(v.verdict.level, Level::Critical);
+
+    // Active-active: both regions in DNS is the healthy state.
+    let mut aa = cfg();
+    aa.active_active = true;
+    let mut healthy = Snapshot::default();
+    for r in 0..2 {
+        healthy.regions[r].topology = Some(Obs::ok(
+            now(),
+            topo(
+                vec![broker(0, &[(1, "leader")]), broker(1, &[(1, "follower")])],
+                2,
+                2,
+                1,
+            ),
+        ));
+    }
+    healthy.dns = Some(Obs::ok(
+        now(),
+        vec!["10.0.0.10".parse().unwrap(), "10.0.0.11".parse().unwrap()],
+    ));
+    assert_eq!(
+        model::derive(&healthy, &aa, now(), None).traffic.agrees,
+        Some(true)
+    );
+}
+
+#[test]
+fn events_name_what_changed() {
+    let healthy_topo = || {
+        topo(
+            vec![
+                broker(0, &[(1, "leader")]),
+                broker(1, &[(1, "follower")]),
+                broker(2, &[(1, "follower")]),
+                broker(3, &[(1, "follower")]),
+            ],
+            4,
+            4,
+            1,
+        )
+    };
+    let mut s = snap_with_topology(0, healthy_topo());
+    s.regions[1].topology = Some(Obs::ok(now(), healthy_topo()));
+    let before = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(before.processing, Processing::Active);
+    let lost = topo(
+        vec![broker(0, &[(1, "leader")]), broker(2, &[(1, "follower")])],
+        4,
+        4,
+        1,
+    );
+    let mut s2 = snap_with_topology(0, lost);
+    fail(&mut s2, 1, "refused");
+    let after = model::derive(&s2, &cfg(), now(), Some(&before));
+    let texts: Vec<String> = model::events::diff(&before, &after)
+        .into_iter()
+        .map(|e| e.text)
+        .collect();
+    assert!(
+        texts.iter().any(|t| t == "region1 paris unreachable"),
+        "{texts:?}"
+    );
+    assert!(texts.iter().any(|t| t == "brokers 1,3 gone"), "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("1 partitions lost quorum")),
+        "{texts:?}"
+    );
+    assert!(texts.iter().any(|t| t == "processing halted"), "{texts:?}");
+}
+
+#[test]
+fn pods_show_readiness_and_running_non_members() {
+    let mut s = snap_with_topology(
+        0,
+        example("v2-topology-get-after-force-remove-8.8.0-doc.json"),
+    );
+    s.regions[1].configured.insert(Source::Pods);
+    s.regions[1].pods = Some(Obs::ok(
+        now(),
+        (0..4)
+            .map(|i| PodInfo {
+                name: format!("camunda-zeebe-{i}"),
+                broker: Some(i * 2 + 1),
+                ready: false,
+                status: "Running".into(),
+            })
+            .collect(),
+    ));
+    let v = model::derive(&s, &cfg(), now(), None);
+    let r1 = v.region(1).unwrap();
+    assert_eq!((r1.pods_ready, r1.pods_total), (Some(0), Some(4)));
+    assert_eq!(
+        v.brokers
+            .iter()
+            .filter(|b| b.pod_ready == Some(false))
+            .count(),
+        4
+    );
+}
