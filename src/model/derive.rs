@@ -356,7 +356,15 @@ pub fn derive(
     let regions: Vec<RegionView> = (0..2u8)
         .map(|r| {
             let obs = &snap.regions[r as usize];
-            let stamps = obs.stamps();
+            let all_stamps = obs.stamps();
+            // Camunda's own endpoints decide; slow sources (pods, indices) only when none of
+            // those was asked, so an old pod list cannot keep a dead region "up".
+            let fast: Vec<_> = all_stamps
+                .iter()
+                .filter(|(src, _, _)| !matches!(src, Source::Pods | Source::ElasticsearchIndices))
+                .cloned()
+                .collect();
+            let stamps = if fast.is_empty() { all_stamps } else { fast };
             let last_ok = stamps
                 .iter()
                 .filter(|(_, _, v)| v.is_ok())
