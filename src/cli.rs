@@ -18,12 +18,32 @@ pub struct Cli {
     /// The configuration file (else $C8DR_CONFIG, else $XDG_CONFIG_HOME/c8dr/config.toml).
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
+    /// Observe only: a banner says so and no action can change the cluster.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Colour theme: default, light, high-contrast, ansi16, mono (NO_COLOR selects mono).
+    #[arg(long, global = true)]
+    pub theme: Option<String>,
+    /// Without a subcommand: the live cockpit (`c8dr tui`).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The live cockpit on the configured deployment (the default).
+    Tui,
+    /// The cockpit on an embedded simulated deployment (the lab), with a drill menu (`d`).
+    Demo {
+        /// Camunda version family to simulate.
+        #[arg(long, value_enum, default_value = "8.8")]
+        camunda: CamundaArg,
+    },
+    /// Renders the fixed scenes into `screenshots/` (SVG and text).
+    Screenshots {
+        #[arg(long, default_value = "screenshots")]
+        dir: PathBuf,
+    },
     /// Run the simulated dual-region deployment (for drills and tests). Prints one JSON line
     /// with every endpoint once all listeners are up, then runs until SIGINT or SIGTERM.
     Lab(LabArgs),
@@ -310,9 +330,37 @@ pub fn run_info(flag: Option<&std::path::Path>) -> Result<()> {
     Ok(())
 }
 
+fn camunda(arg: CamundaArg) -> Camunda {
+    match arg {
+        CamundaArg::V87 => Camunda::V87,
+        CamundaArg::V88 => Camunda::V88,
+        CamundaArg::V89 => Camunda::V89,
+    }
+}
+
 pub async fn run(cli: Cli) -> Result<()> {
     let flag = cli.config.as_deref();
-    match cli.command {
+    match cli.command.unwrap_or(Command::Tui) {
+        Command::Tui => {
+            log_to_state_dir();
+            let config = load_config(flag)?;
+            crate::tui::run(
+                &config,
+                crate::tui::Options {
+                    read_only: cli.read_only,
+                    theme: cli.theme,
+                    lab_control: None,
+                },
+            )
+            .await
+        }
+        Command::Demo { camunda: c } => crate::tui::demo(cli.theme, camunda(c)).await,
+        Command::Screenshots { dir } => {
+            for p in crate::tui::screenshots(&dir)? {
+                println!("{}", p.display());
+            }
+            Ok(())
+        }
         Command::Lab(args) => run_lab(&args).await,
         Command::Status { json } => run_status(flag, json).await,
         Command::Check => std::process::exit(run_check(flag).await),

@@ -12,3 +12,4 @@ pub mod logging;
 pub mod model;
 pub mod observe;
 pub mod report;
+pub mod tui;

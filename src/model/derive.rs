@@ -96,6 +96,23 @@ fn family(version: Option<&str>, exporter_ids: &[String]) -> Family {
     }
 }
 
+/// Every Camunda endpoint of the region that was asked failed on its latest try.
+fn camunda_down(
+    r: &super::input::RegionObservations,
+    now: jiff::Timestamp,
+    stale: Duration,
+) -> bool {
+    let fast: Vec<_> = r
+        .stamps()
+        .into_iter()
+        .filter(|(src, _, _)| !matches!(src, Source::Pods | Source::ElasticsearchIndices))
+        .collect();
+    !fast.is_empty()
+        && !fast
+            .iter()
+            .any(|(_, at, v)| v.is_ok() && age(now, *at) <= stale)
+}
+
 /// Derives the view. `prev` carries what needs memory (since when a region is unreachable,
 /// whether the export lag grows).
 pub fn derive(
@@ -132,9 +149,11 @@ pub fn derive(
     for (_, t) in &topologies {
         ids.extend(t.brokers.iter().map(|b| b.node_id));
     }
+    // Pods of a region whose Camunda endpoints all fail are a stale picture: not shown.
     let pods: Vec<_> = snap
         .regions
         .iter()
+        .filter(|r| !camunda_down(r, now, stale))
         .filter_map(|r| fresh(&r.pods, now, stale))
         .flatten()
         .collect();
@@ -407,7 +426,11 @@ pub fn derive(
                 .iter()
                 .filter(|b| b.region == r && b.reachable == Some(true) && b.member != Some(false))
                 .count();
-            let region_pods = fresh(&obs.pods, now, stale);
+            let region_pods = if reachable == Reach::Down {
+                None
+            } else {
+                fresh(&obs.pods, now, stale)
+            };
             let es = if !obs.configured.contains(&Source::ElasticsearchHealth) {
                 ElasticsearchView {
                     status: "not configured".into(),

@@ -75,7 +75,7 @@ pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
         }
         let text = match v.processing {
             Processing::Halted => format!(
-                "{} unreachable{}; {without}/{total} partitions without quorum; processing halted; run failover: c8dr failover --lost {}",
+                "{} unreachable{}; {without}/{total} partitions without quorum; processing halted; run failover: remove region{}'s brokers, then disable its exporter",
                 name(r.id),
                 since(r, now),
                 r.id

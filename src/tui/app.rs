@@ -1,0 +1,439 @@
+//! The cockpit's state and how keys change it. Pure: keys in, state and actions out; the event
+//! loop performs the actions (I/O) and drawing reads the state.
+
+use super::keymap::{self, Msg};
+use crate::model::ClusterView;
+use crate::model::events::Event;
+use crossterm::event::KeyEvent;
+use std::collections::VecDeque;
+
+/// Panes Tab cycles through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Regions,
+    Partitions,
+    Exporters,
+    Events,
+}
+
+impl Pane {
+    const ALL: [Pane; 4] = [
+        Pane::Regions,
+        Pane::Partitions,
+        Pane::Exporters,
+        Pane::Events,
+    ];
+
+    fn step(self, by: isize) -> Pane {
+        let i = Pane::ALL.iter().position(|p| *p == self).unwrap_or(0) as isize;
+        Pane::ALL[(i + by).rem_euclid(Pane::ALL.len() as isize) as usize]
+    }
+}
+
+/// A detail view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    Region(u8),
+    Broker(i32),
+    Partition(i32),
+}
+
+/// What the screen is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Help,
+    /// `:` typed so far.
+    Command(String),
+    /// `/` partition filter being typed.
+    Filter(String),
+    /// The drill menu with the highlighted entry.
+    Drill(usize),
+    Detail(Detail),
+}
+
+/// Something for the event loop to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// POST this control-API path on the lab (demo only).
+    Drill(&'static str),
+    Quit,
+}
+
+/// A drill (demo only): a label and the lab control call it makes.
+pub struct DrillItem {
+    pub label: &'static str,
+    pub path: &'static str,
+}
+
+pub const DRILLS: &[DrillItem] = &[
+    DrillItem {
+        label: "Fail region 1 (unreachable)",
+        path: "/lab/regions/1/fail",
+    },
+    DrillItem {
+        label: "Restore region 1",
+        path: "/lab/regions/1/restore",
+    },
+    DrillItem {
+        label: "Recreate region 1 (fresh install)",
+        path: "/lab/regions/1/recreate",
+    },
+    DrillItem {
+        label: "Recreate region 1 with the schema-manager trap",
+        path: "/lab/regions/1/recreate?schema_manager=on",
+    },
+    DrillItem {
+        label: "Fail region 0",
+        path: "/lab/regions/0/fail",
+    },
+    DrillItem {
+        label: "Restore region 0",
+        path: "/lab/regions/0/restore",
+    },
+    DrillItem {
+        label: "Recreate region 0",
+        path: "/lab/regions/0/recreate",
+    },
+    DrillItem {
+        label: "Split the network between regions",
+        path: "/lab/network/split",
+    },
+    DrillItem {
+        label: "Heal the network",
+        path: "/lab/network/heal",
+    },
+    DrillItem {
+        label: "User traffic → region 0",
+        path: "/lab/traffic/0",
+    },
+    DrillItem {
+        label: "User traffic → region 1",
+        path: "/lab/traffic/1",
+    },
+    DrillItem {
+        label: "User traffic → both regions",
+        path: "/lab/traffic/both",
+    },
+    DrillItem {
+        label: "Webapps off in region 0 (Helm upgrade)",
+        path: "/lab/regions/0/webapps/off",
+    },
+    DrillItem {
+        label: "Webapps on in region 0 (Helm upgrade)",
+        path: "/lab/regions/0/webapps/on",
+    },
+    DrillItem {
+        label: "Webapps off in region 1 (Helm upgrade)",
+        path: "/lab/regions/1/webapps/off",
+    },
+    DrillItem {
+        label: "Webapps on in region 1 (Helm upgrade)",
+        path: "/lab/regions/1/webapps/on",
+    },
+    DrillItem {
+        label: "Fault: region 1 management hangs",
+        path: "fault:region1.management:hang",
+    },
+    DrillItem {
+        label: "Fault: region 0 REST answers 500",
+        path: "fault:region0.rest:http500",
+    },
+    DrillItem {
+        label: "Clear all faults",
+        path: "faults:clear",
+    },
+    DrillItem {
+        label: "Clock: slow motion (×0.2)",
+        path: "/lab/clock?speed=0.2",
+    },
+    DrillItem {
+        label: "Clock: real time (×1)",
+        path: "/lab/clock?speed=1",
+    },
+];
+
+pub struct App {
+    pub view: Option<ClusterView>,
+    /// The frame `f` froze, shown instead of the live view.
+    pub frozen: Option<ClusterView>,
+    pub events: VecDeque<Event>,
+    pub mode: Mode,
+    pub pane: Pane,
+    pub region_focus: Option<u8>,
+    pub selected: usize,
+    pub partition_filter: String,
+    pub theme_names: Vec<String>,
+    pub theme_index: usize,
+    pub read_only: bool,
+    /// The drill menu exists (demo on the lab).
+    pub drills: bool,
+    /// A line for the footer: the last action's outcome or a hint.
+    pub message: Option<String>,
+    pub now: jiff::Timestamp,
+    pub quit: bool,
+}
+
+const MAX_EVENTS: usize = 200;
+
+impl App {
+    pub fn new(
+        read_only: bool,
+        drills: bool,
+        theme_names: Vec<String>,
+        now: jiff::Timestamp,
+    ) -> App {
+        App {
+            view: None,
+            frozen: None,
+            events: VecDeque::new(),
+            mode: Mode::Normal,
+            pane: Pane::Regions,
+            region_focus: None,
+            selected: 0,
+            partition_filter: String::new(),
+            theme_names,
+            theme_index: 0,
+            read_only,
+            drills: drills && !read_only,
+            message: None,
+            now,
+            quit: false,
+        }
+    }
+
+    /// The view to draw: the frozen one, else the live one.
+    pub fn shown(&self) -> Option<&ClusterView> {
+        self.frozen.as_ref().or(self.view.as_ref())
+    }
+
+    /// A new view from the model; records what changed.
+    pub fn update_view(&mut self, view: ClusterView) {
+        if let Some(prev) = &self.view {
+            for e in crate::model::events::diff(prev, &view) {
+                self.events.push_front(e);
+            }
+            self.events.truncate(MAX_EVENTS);
+        }
+        self.view = Some(view);
+    }
+
+    pub fn note(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        self.events.push_front(Event {
+            at: self.now.to_string(),
+            level: crate::model::Level::Ok,
+            text: text.clone(),
+        });
+        self.events.truncate(MAX_EVENTS);
+        self.message = Some(text);
+    }
+
+    fn rows_in_pane(&self) -> usize {
+        let Some(v) = self.shown() else { return 0 };
+        match self.pane {
+            Pane::Regions => v.brokers.len(),
+            Pane::Partitions => self.filtered_partitions().len(),
+            Pane::Exporters => v.exporters.len(),
+            Pane::Events => self.events.len(),
+        }
+    }
+
+    /// Partitions matching the `/` filter: ids, "lost", "ok", or a broker as "bN".
+    pub fn filtered_partitions(&self) -> Vec<&crate::model::PartitionView> {
+        let Some(v) = self.shown() else { return vec![] };
+        let f = self.partition_filter.trim().to_ascii_lowercase();
+        v.partitions
+            .iter()
+            .filter(|p| {
+                f.is_empty()
+                    || (f == "lost" && p.has_quorum == Some(false))
+                    || (f == "ok" && p.has_quorum == Some(true))
+                    || f.split([',', ' ']).any(|t| t == p.id.to_string())
+                    || f.strip_prefix('b')
+                        .and_then(|b| b.parse::<i32>().ok())
+                        .is_some_and(|b| p.replicas.contains(&b) || p.live_replicas.contains(&b))
+            })
+            .collect()
+    }
+
+    /// Handles a key; returns what the event loop must do.
+    pub fn on_key(&mut self, key: KeyEvent) -> Option<Action> {
+        // Text entry first: the keymap does not apply while typing.
+        match &mut self.mode {
+            Mode::Command(text) | Mode::Filter(text) => {
+                use crossterm::event::KeyCode;
+                match key.code {
+                    KeyCode::Esc => self.mode = Mode::Normal,
+                    KeyCode::Backspace => {
+                        text.pop();
+                    }
+                    KeyCode::Enter => {
+                        let entered = text.clone();
+                        let was_filter = matches!(self.mode, Mode::Filter(_));
+                        self.mode = Mode::Normal;
+                        return if was_filter {
+                            self.partition_filter = entered;
+                            self.pane = Pane::Partitions;
+                            self.selected = 0;
+                            None
+                        } else {
+                            self.command(&entered)
+                        };
+                    }
+                    KeyCode::Char(c) if !c.is_control() => text.push(c),
+                    _ => {}
+                }
+                return None;
+            }
+            _ => {}
+        }
+        let msg = keymap::lookup(&key)?;
+        self.on_msg(msg)
+    }
+
+    fn command(&mut self, cmd: &str) -> Option<Action> {
+        match cmd.trim() {
+            "q" | "quit" => Some(Action::Quit),
+            "help" => {
+                self.mode = Mode::Help;
+                None
+            }
+            "drill" | "d" if self.drills => {
+                self.mode = Mode::Drill(0);
+                None
+            }
+            c if c.starts_with("theme ") => {
+                let name = c.trim_start_matches("theme ").trim();
+                match self.theme_names.iter().position(|n| n == name) {
+                    Some(i) => self.theme_index = i,
+                    None => {
+                        self.message = Some(format!(
+                            "no theme {name:?}; themes: {}",
+                            self.theme_names.join(", ")
+                        ))
+                    }
+                }
+                None
+            }
+            c if c.starts_with("partition ") => {
+                if let Ok(id) = c.trim_start_matches("partition ").trim().parse() {
+                    self.mode = Mode::Detail(Detail::Partition(id));
+                }
+                None
+            }
+            c if c.starts_with("broker ") => {
+                if let Ok(id) = c.trim_start_matches("broker ").trim().parse() {
+                    self.mode = Mode::Detail(Detail::Broker(id));
+                }
+                None
+            }
+            "" => None,
+            other => {
+                self.message = Some(format!(
+                    "unknown command {other:?}: try help, quit, theme NAME, partition N, broker N{}",
+                    if self.drills { ", drill" } else { "" }
+                ));
+                None
+            }
+        }
+    }
+
+    pub fn on_msg(&mut self, msg: Msg) -> Option<Action> {
+        // Overlays take their own keys.
+        if let Mode::Drill(i) = self.mode {
+            match msg {
+                Msg::Up => self.mode = Mode::Drill(i.saturating_sub(1)),
+                Msg::Down => self.mode = Mode::Drill((i + 1).min(DRILLS.len() - 1)),
+                Msg::Enter => {
+                    self.mode = Mode::Normal;
+                    return DRILLS.get(i).map(|d| Action::Drill(d.path));
+                }
+                Msg::Back | Msg::Drill => self.mode = Mode::Normal,
+                Msg::Quit => return Some(Action::Quit),
+                _ => {}
+            }
+            return None;
+        }
+        match msg {
+            Msg::Quit => return Some(Action::Quit),
+            Msg::Help => {
+                self.mode = if self.mode == Mode::Help {
+                    Mode::Normal
+                } else {
+                    Mode::Help
+                }
+            }
+            Msg::Back => {
+                // Esc closes whatever is open, never quits.
+                if self.mode != Mode::Normal {
+                    self.mode = Mode::Normal;
+                } else if !self.partition_filter.is_empty() {
+                    self.partition_filter.clear();
+                } else {
+                    self.region_focus = None;
+                }
+            }
+            Msg::Command => self.mode = Mode::Command(String::new()),
+            Msg::Filter => self.mode = Mode::Filter(self.partition_filter.clone()),
+            Msg::NextPane => {
+                self.pane = self.pane.step(1);
+                self.selected = 0;
+            }
+            Msg::PrevPane => {
+                self.pane = self.pane.step(-1);
+                self.selected = 0;
+            }
+            Msg::Up => self.selected = self.selected.saturating_sub(1),
+            Msg::Down => {
+                self.selected = (self.selected + 1).min(self.rows_in_pane().saturating_sub(1))
+            }
+            Msg::Left | Msg::Right => {
+                self.pane = self.pane.step(if msg == Msg::Left { -1 } else { 1 });
+                self.selected = 0;
+            }
+            Msg::Region(r) => self.region_focus = r,
+            Msg::Freeze => {
+                self.frozen = match self.frozen.take() {
+                    Some(_) => None,
+                    None => self.view.clone(),
+                }
+            }
+            Msg::Theme => {
+                if !self.theme_names.is_empty() {
+                    self.theme_index = (self.theme_index + 1) % self.theme_names.len();
+                    self.message = Some(format!("theme {}", self.theme_names[self.theme_index]));
+                }
+            }
+            Msg::Enter => {
+                let v = self.shown()?;
+                self.mode = Mode::Detail(match self.pane {
+                    Pane::Regions => Detail::Broker(v.brokers.get(self.selected)?.id),
+                    Pane::Partitions => {
+                        Detail::Partition(self.filtered_partitions().get(self.selected)?.id)
+                    }
+                    Pane::Exporters | Pane::Events => {
+                        Detail::Region(self.region_focus.unwrap_or(0))
+                    }
+                });
+            }
+            Msg::Drill => {
+                if self.drills {
+                    self.mode = Mode::Drill(0);
+                } else if self.read_only {
+                    self.message = Some("read-only: no actions".into());
+                } else {
+                    self.message = Some("the drill menu exists in `c8dr demo` only".into());
+                }
+            }
+        }
+        None
+    }
+
+    pub fn theme_name(&self) -> &str {
+        self.theme_names
+            .get(self.theme_index)
+            .map(String::as_str)
+            .unwrap_or("default")
+    }
+}

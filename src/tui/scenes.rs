@@ -1,0 +1,281 @@
+//! Fixed scenes for `c8dr screenshots` and the render snapshot tests: the lab's simulation at
+//! a fixed clock, driven into a situation, observed the way the observation loop would see it
+//! (each region's gateway, configuration, exporters, partitions, Elasticsearch, pods, DNS).
+
+use super::app::App;
+use super::draw;
+use super::theme::Theme;
+use crate::lab::kube::objects::{self, Kind};
+use crate::lab::sim::{Camunda, Settings, Sim, Traffic};
+use crate::lab::views;
+use crate::model::{self, ClusterView, ModelConfig, Obs, PodInfo, Snapshot, Source};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use std::time::Duration;
+
+/// The fixed clock of every scene.
+pub fn clock() -> jiff::Timestamp {
+    jiff::Timestamp::from_second(1_795_780_800).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+pub fn model_config(camunda: Camunda) -> ModelConfig {
+    ModelConfig {
+        name: format!("lab-{}", camunda.label()),
+        region_names: ["london".into(), "paris".into()],
+        primary: 0,
+        active_active: camunda == Camunda::V89,
+        traffic_addresses: [
+            vec![crate::lab::dns::region_address(0).into()],
+            vec![crate::lab::dns::region_address(1).into()],
+        ],
+        dns_configured: true,
+        stale_after: Duration::from_secs(5),
+    }
+}
+
+/// What the observation loop would have seen of `sim` at `now`.
+pub fn observe(sim: &Sim, now: jiff::Timestamp) -> Snapshot {
+    let mut snap = Snapshot::default();
+    let refused = "cannot connect: Connection refused (os error 111)";
+    for r in 0..2u8 {
+        let o = &mut snap.regions[r as usize];
+        o.configured = [
+            Source::Topology,
+            Source::Cluster,
+            Source::Exporters,
+            Source::Partitions,
+            Source::ElasticsearchHealth,
+            Source::Pods,
+        ]
+        .into_iter()
+        .collect();
+        if sim.regions[r as usize].failed {
+            o.topology = Some(Obs::failed(now, refused));
+            o.cluster = Some(Obs::failed(now, refused));
+            o.exporters = Some(Obs::failed(now, refused));
+            o.es_health = Some(Obs::failed(now, refused));
+            o.pods = Some(Obs::failed(now, format!("listing pods: {refused}")));
+            continue;
+        }
+        o.topology = Some(Obs::ok(now, views::topology(sim, r)));
+        o.cluster = Some(Obs::ok(now, views::cluster(sim)));
+        o.exporters = Some(Obs::ok(now, views::exporters(sim)));
+        o.es_health = Some(Obs::ok(now, sim.es[r as usize].health(sim.now)));
+        for b in sim
+            .brokers
+            .keys()
+            .filter(|b| b.region() == r && sim.reachable(**b))
+        {
+            o.partitions
+                .insert(b.0, Obs::ok(now, views::partitions(sim, *b)));
+        }
+        let pods = objects::render(sim, r)
+            .into_iter()
+            .filter(|x| x.kind == Kind::Pod)
+            .map(|p| {
+                let ready = p.value["status"]["conditions"]
+                    .as_array()
+                    .is_some_and(|cs| {
+                        cs.iter()
+                            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+                    });
+                let status =
+                    p.value["status"]["containerStatuses"][0]["state"]["waiting"]["reason"]
+                        .as_str()
+                        .or_else(|| p.value["status"]["phase"].as_str())
+                        .unwrap_or("")
+                        .to_string();
+                let broker = p
+                    .name
+                    .strip_prefix("camunda-zeebe-")
+                    .and_then(|o| o.parse::<i32>().ok())
+                    .map(|o| o * 2 + i32::from(r));
+                PodInfo {
+                    name: p.name.clone(),
+                    broker,
+                    ready,
+                    status,
+                }
+            })
+            .collect();
+        o.pods = Some(Obs::ok(now, pods));
+    }
+    let addrs = match sim.traffic {
+        Traffic::Region(r) => vec![crate::lab::dns::region_address(r).into()],
+        Traffic::Both => vec![
+            crate::lab::dns::region_address(0).into(),
+            crate::lab::dns::region_address(1).into(),
+        ],
+    };
+    snap.dns = Some(Obs::ok(now, addrs));
+    snap
+}
+
+/// A scene: how to get there, where to look and how.
+pub struct Scene {
+    pub name: &'static str,
+    pub width: u16,
+    pub height: u16,
+    pub theme: &'static str,
+    pub setup: fn(&mut Sim),
+}
+
+fn healthy(_: &mut Sim) {}
+
+fn region1_lost(sim: &mut Sim) {
+    sim.fail_region(1);
+}
+
+fn region0_lost_traffic_on_it(sim: &mut Sim) {
+    sim.fail_region(0);
+}
+
+fn after_failover(sim: &mut Sim) {
+    sim.fail_region(1);
+    let remove = [1, 3, 5, 7].into_iter().map(crate::api::BrokerId).collect();
+    if let Ok(plan) =
+        crate::lab::sim::plan::force_remove(&sim.members, sim.settings.partitions, &remove, 4)
+        && sim
+            .start_change(crate::lab::sim::Entry::Gateway(0), plan, false)
+            .is_ok()
+    {
+        let until = sim.now + Duration::from_secs(5);
+        sim.tick(until);
+    }
+    if let Ok(plan) = crate::lab::sim::plan::exporter(
+        &sim.members,
+        &sim.exporters.clone(),
+        "camundaregion1",
+        false,
+        None,
+        2,
+    ) && sim
+        .start_change(crate::lab::sim::Entry::Gateway(0), plan, false)
+        .is_ok()
+    {
+        let until = sim.now + Duration::from_secs(5);
+        sim.tick(until);
+    }
+}
+
+pub const SCENES: &[Scene] = &[
+    Scene {
+        name: "healthy",
+        width: 120,
+        height: 36,
+        theme: "default",
+        setup: healthy,
+    },
+    Scene {
+        name: "region1-lost",
+        width: 120,
+        height: 36,
+        theme: "default",
+        setup: region1_lost,
+    },
+    Scene {
+        name: "region0-lost-traffic-on-it",
+        width: 120,
+        height: 36,
+        theme: "default",
+        setup: region0_lost_traffic_on_it,
+    },
+    Scene {
+        name: "after-failover",
+        width: 120,
+        height: 36,
+        theme: "default",
+        setup: after_failover,
+    },
+    Scene {
+        name: "region1-lost-80x24",
+        width: 80,
+        height: 24,
+        theme: "default",
+        setup: region1_lost,
+    },
+    Scene {
+        name: "region1-lost-high-contrast",
+        width: 120,
+        height: 36,
+        theme: "high-contrast",
+        setup: region1_lost,
+    },
+    Scene {
+        name: "region1-lost-mono",
+        width: 120,
+        height: 36,
+        theme: "mono",
+        setup: region1_lost,
+    },
+    Scene {
+        name: "healthy-200x50",
+        width: 200,
+        height: 50,
+        theme: "default",
+        setup: healthy,
+    },
+];
+
+/// The scene's views: before (healthy) and after its setup, at the fixed clock.
+pub fn views(scene: &Scene) -> (ClusterView, ClusterView) {
+    let settings = Settings {
+        camunda: Camunda::V88,
+        brokers: 8,
+        partitions: 8,
+        replication_factor: 4,
+    };
+    let start = clock() - jiff::SignedDuration::from_secs(60);
+    let mut sim = Sim::new(settings, start);
+    sim.cluster_id = "lab".into();
+    sim.tick(Duration::from_secs(45));
+    let cfg = model_config(Camunda::V88);
+    let before_at = clock() - jiff::SignedDuration::from_secs(15);
+    let before = model::derive(&observe(&sim, before_at), &cfg, before_at, None);
+    (scene.setup)(&mut sim);
+    sim.tick(Duration::from_secs(60));
+    let after = model::derive(&observe(&sim, clock()), &cfg, clock(), Some(&before));
+    (before, after)
+}
+
+/// The app state a scene shows.
+pub fn app(scene: &Scene) -> App {
+    let (before, after) = views(scene);
+    let names = super::theme::BUILT_IN
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect::<Vec<_>>();
+    let mut app = App::new(false, false, names, clock());
+    app.theme_index = super::theme::BUILT_IN
+        .iter()
+        .position(|(n, _)| *n == scene.theme)
+        .unwrap_or(0);
+    app.update_view(before);
+    // The events of the change carry the fixed clock.
+    app.update_view(after);
+    app
+}
+
+/// Renders a scene into a buffer.
+pub fn render(scene: &Scene) -> Buffer {
+    let app = app(scene);
+    render_app(
+        &app,
+        &Theme::built_in(scene.theme),
+        scene.width,
+        scene.height,
+    )
+}
+
+/// Renders any app state at a size (the backend is an in-memory one).
+pub fn render_app(app: &App, theme: &Theme, width: u16, height: u16) -> Buffer {
+    let backend = TestBackend::new(width, height);
+    match Terminal::new(backend) {
+        Ok(mut term) => {
+            let _ = term.draw(|f| draw::draw(f, app, theme));
+            term.backend().buffer().clone()
+        }
+        Err(_) => Buffer::empty(ratatui::layout::Rect::new(0, 0, width, height)),
+    }
+}
