@@ -97,8 +97,9 @@ pub fn svg(buf: &Buffer, bg: &str, fg: &str) -> String {
                 };
                 let _ = writeln!(
                     out,
-                    r#"<text x="{px}" y="{}" fill="{f}"{weight} xml:space="preserve">{}</text>"#,
+                    r#"<text x="{px}" y="{}" fill="{f}"{weight} textLength="{}" lengthAdjust="spacingAndGlyphs" xml:space="preserve">{}</text>"#,
                     py + ch * 0.78,
+                    (x - start) as f32 * cw,
                     escape(&run)
                 );
             }
