@@ -248,10 +248,10 @@ pub fn check(v: &ClusterView) -> (String, i32) {
     let brokers_total: usize = v.regions.iter().map(|r| r.brokers_expected).sum();
     let brokers_up: usize = v.regions.iter().map(|r| r.brokers_up).sum();
     let mut perf = vec![
+        // Critical below all partitions (Nagios range "N:" means "alert when below N").
         format!(
-            "partitions_with_quorum={};;{};0;{total}",
-            v.partitions_with_quorum(),
-            total.saturating_sub(1).max(1).min(total)
+            "partitions_with_quorum={};;{total}:;0;{total}",
+            v.partitions_with_quorum()
         ),
         format!("brokers_up={brokers_up};;;0;{brokers_total}"),
     ];

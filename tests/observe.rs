@@ -193,7 +193,7 @@ async fn check_exit_codes_and_status_for_scripts() {
     let (code, line) = c8dr(&cfg, &["check"]);
     assert_eq!(code, 0, "{line}");
     assert!(
-        line.starts_with("C8DR OK - ") && line.contains(" | partitions_with_quorum=8;"),
+        line.starts_with("C8DR OK - ") && line.contains(" | partitions_with_quorum=8;;8:;0;8"),
         "{line}"
     );
     assert_eq!(line.lines().count(), 1);

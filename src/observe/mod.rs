@@ -14,6 +14,7 @@ use color_eyre::eyre::Result;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -34,7 +35,7 @@ enum Update {
 pub struct Observer {
     pub snapshot: watch::Receiver<Snapshot>,
     /// Brokers whose partitions are polled, per region, and whether DNS is.
-    partitions_polled: [usize; 2],
+    partitions_polled: [Arc<AtomicUsize>; 2],
     dns_polled: bool,
     tasks: Vec<JoinHandle<()>>,
     /// Port-forwards kept alive while observing.
@@ -217,7 +218,9 @@ impl Observer {
         let mut tasks = vec![];
         let mut forwards = vec![];
         let mut initial = Snapshot::default();
-        let mut partitions_polled = [0usize; 2];
+        // Brokers whose partitions are polled; `usize::MAX` until the first pod listing.
+        let polled: [Arc<AtomicUsize>; 2] =
+            [Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0))];
 
         for region in &config.regions {
             let r = region.id;
@@ -366,48 +369,17 @@ impl Observer {
                         }
                     },
                 ));
-                // Each broker's own partitions, through a port-forward per broker pod.
-                let per_region = config_brokers_hint(config);
-                for ordinal in 0..per_region {
-                    let id = ordinal as i32 * 2 + i32::from(r);
-                    match PortForward::start(
-                        kube.clone(),
-                        ForwardTarget::Broker(crate::api::BrokerId(id)),
-                        9600,
-                    )
-                    .await
-                    {
-                        Ok(f) => {
-                            let base = f.base_url();
-                            forwards.push(Arc::new(f));
-                            partitions_polled[r as usize] += 1;
-                            let h = http.clone();
-                            tasks.push(poll(
-                                interval,
-                                timeout,
-                                tx.clone(),
-                                move |o| Update::Partitions(r, id, o),
-                                move || {
-                                    let (http, base) = (h.clone(), base.clone());
-                                    async move {
-                                        http::get_json(
-                                            &http,
-                                            &Auth::default(),
-                                            &base,
-                                            "/actuator/partitions",
-                                        )
-                                        .await
-                                    }
-                                },
-                            ));
-                        }
-                        Err(e) => {
-                            initial.regions[r as usize]
-                                .partitions
-                                .insert(id, Obs::failed(now, format!("{e:#}")));
-                        }
-                    }
-                }
+                // Each broker's own partitions, through a port-forward per broker pod, for
+                // every broker pod the region runs (discovered, not assumed).
+                polled[r as usize].store(usize::MAX, Ordering::Relaxed);
+                tasks.push(tokio::spawn(partitions_per_broker(
+                    kube.clone(),
+                    r,
+                    http.clone(),
+                    (interval, timeout, slow),
+                    tx.clone(),
+                    polled[r as usize].clone(),
+                )));
             }
         }
 
@@ -436,7 +408,7 @@ impl Observer {
         }));
         Ok(Observer {
             snapshot,
-            partitions_polled,
+            partitions_polled: polled,
             dns_polled,
             tasks,
             _forwards: forwards,
@@ -449,7 +421,7 @@ impl Observer {
         let until = tokio::time::Instant::now() + deadline;
         loop {
             let snap = self.snapshot.borrow().clone();
-            let polled = self.partitions_polled;
+            let polled = [0, 1].map(|i| self.partitions_polled[i].load(Ordering::Relaxed));
             let complete = (!self.dns_polled || snap.dns.is_some())
                 && snap.regions.iter().enumerate().all(|(i, r)| {
                     r.configured.iter().all(|s| match s {
@@ -459,7 +431,9 @@ impl Observer {
                         Source::ElasticsearchHealth => r.es_health.is_some(),
                         Source::ElasticsearchIndices => r.es_indices.is_some(),
                         Source::Pods => r.pods.is_some(),
-                        Source::Partitions => r.partitions.len() >= polled[i],
+                        Source::Partitions => {
+                            polled[i] != usize::MAX && r.partitions.len() >= polled[i]
+                        }
                     })
                 });
             if complete {
@@ -475,11 +449,92 @@ impl Observer {
     }
 }
 
-/// Brokers per region to port-forward to: half the cluster size the chart would deploy.
-/// Without better knowledge, 4 (the documented 8-broker layout) — more pods are picked up
-/// from the pod list by the model, only their partitions are not polled.
-fn config_brokers_hint(_config: &Config) -> u32 {
-    4
+/// Aborts a task when dropped (a supervisor's children die with it).
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Polls `/actuator/partitions` of every broker pod in the region: lists the broker pods every
+/// `slow` interval and starts a port-forward and a poll task for each new one.
+async fn partitions_per_broker(
+    kube: RegionKube,
+    r: u8,
+    http: reqwest::Client,
+    (interval, timeout, slow): (Duration, Duration, Duration),
+    tx: mpsc::Sender<Update>,
+    count: Arc<AtomicUsize>,
+) {
+    let mut children: BTreeMap<i32, (AbortOnDrop, Arc<PortForward>)> = BTreeMap::new();
+    let selector = "app.kubernetes.io/component=zeebe-broker";
+    loop {
+        match tokio::time::timeout(
+            timeout,
+            kube.pods()
+                .list(&kube::api::ListParams::default().labels(selector)),
+        )
+        .await
+        {
+            Ok(Ok(pods)) => {
+                for pod in pods.items {
+                    let name = pod.metadata.name.unwrap_or_default();
+                    let Some(id) = broker_of_pod(&kube.release, &name, r) else {
+                        continue;
+                    };
+                    if children.contains_key(&id) {
+                        continue;
+                    }
+                    match PortForward::start(
+                        kube.clone(),
+                        ForwardTarget::Broker(crate::api::BrokerId(id)),
+                        9600,
+                    )
+                    .await
+                    {
+                        Ok(f) => {
+                            let base = f.base_url();
+                            let h = http.clone();
+                            let task = poll(
+                                interval,
+                                timeout,
+                                tx.clone(),
+                                move |o| Update::Partitions(r, id, o),
+                                move || {
+                                    let (http, base) = (h.clone(), base.clone());
+                                    async move {
+                                        http::get_json(
+                                            &http,
+                                            &Auth::default(),
+                                            &base,
+                                            "/actuator/partitions",
+                                        )
+                                        .await
+                                    }
+                                },
+                            );
+                            children.insert(id, (AbortOnDrop(task), Arc::new(f)));
+                        }
+                        Err(e) => {
+                            let obs = Obs::failed(jiff::Timestamp::now(), format!("{e:#}"));
+                            if tx.send(Update::Partitions(r, id, obs)).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+            // The pod list is the Pods source's to report; partitions just try again.
+            Ok(Err(e)) => {
+                tracing::debug!(region = r, error = %e, "listing broker pods for partitions")
+            }
+            Err(_) => tracing::debug!(region = r, "listing broker pods for partitions timed out"),
+        }
+        count.store(children.len(), Ordering::Relaxed);
+        tokio::time::sleep(slow).await;
+    }
 }
 
 fn apply(s: &mut Snapshot, u: Update) {

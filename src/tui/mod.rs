@@ -89,7 +89,17 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
     let mut observer = Observer::start(config).await?;
     let cfg = ModelConfig::from_config(config);
     let names: Vec<String> = theme::BUILT_IN.iter().map(|(n, _)| n.to_string()).collect();
-    let (initial, warning) = Theme::initial(options.theme.as_deref(), theme_dir().as_deref());
+    // Every theme loaded once (a user file overrides the built-in one of the same name).
+    let dir = theme_dir();
+    let mut themes = std::collections::BTreeMap::new();
+    let mut warnings = vec![];
+    for name in &names {
+        let (t, warning) = Theme::load(name, dir.as_deref());
+        warnings.extend(warning);
+        themes.insert(name.clone(), t);
+    }
+    let (initial, warning) = Theme::initial(options.theme.as_deref(), dir.as_deref());
+    warnings.extend(warning);
     let mut app = App::new(
         options.read_only || config.read_only,
         options.lab_control.is_some(),
@@ -97,8 +107,7 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
         jiff::Timestamp::now(),
     );
     app.theme_index = names.iter().position(|n| *n == initial.name).unwrap_or(0);
-    let mut custom: Option<Theme> = Some(initial);
-    if let Some(w) = warning {
+    for w in warnings {
         tracing::warn!("{w}");
         app.note(w);
     }
@@ -131,13 +140,10 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
             let size = term
                 .size()
                 .map_err(|e| color_eyre::eyre::eyre!("terminal size: {e}"))?;
-            let theme = match &custom {
-                Some(t) if t.name == app.theme_name() => t.clone(),
-                _ => {
-                    custom = None;
-                    Theme::load(app.theme_name(), theme_dir().as_deref()).0
-                }
-            };
+            let theme = themes
+                .get(app.theme_name())
+                .cloned()
+                .unwrap_or_else(|| Theme::built_in("default"));
             let frame = scenes::render_app(&app, &theme, size.width, size.height);
             let mut out = std::io::stdout();
             let _ = crossterm::queue!(out, BeginSynchronizedUpdate);
