@@ -396,23 +396,7 @@ async fn failover_87_keeps_the_surviving_list_and_failback_restores_rf4() {
 async fn failback_88_readds_the_brokers_with_the_patch_api() {
     let lab = TestLab::start(Camunda::V88, 20.0).await;
     let m0 = lab.mgmt(0);
-    lab.control_post("/lab/regions/1/fail").await;
-    let f = lab
-        .patch(
-            format!("{m0}/actuator/cluster?force=true"),
-            json!({"brokers": {"remove": [1, 3, 5, 7]}}),
-        )
-        .await;
-    lab.wait_change_completed(&m0, f.body["changeId"].as_i64().unwrap())
-        .await;
-    let d = lab
-        .post(
-            format!("{m0}/actuator/exporters/camundaregion1/disable"),
-            None,
-        )
-        .await;
-    lab.wait_change_completed(&m0, d.body["changeId"].as_i64().unwrap())
-        .await;
+    lab.failover_region1_88().await;
 
     lab.control_post("/lab/regions/1/recreate").await;
     let pause = lab

@@ -34,30 +34,6 @@ fn docs(state: &Value, region: usize, index: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// Region 1 lost; FO-1 and FO-2 done through region 0 (8.8 calls).
-async fn failover_region1(lab: &TestLab) {
-    let m0 = lab.mgmt(0);
-    lab.control_post("/lab/regions/1/fail").await;
-    let f = lab
-        .patch(
-            format!("{m0}/actuator/cluster?force=true"),
-            json!({"brokers": {"remove": [1, 3, 5, 7]}}),
-        )
-        .await;
-    assert_eq!(f.status, 202, "{:?}", f.body);
-    lab.wait_change_completed(&m0, f.body["changeId"].as_i64().unwrap())
-        .await;
-    let d = lab
-        .post(
-            format!("{m0}/actuator/exporters/camundaregion1/disable"),
-            None,
-        )
-        .await;
-    assert_eq!(d.status, 202, "{:?}", d.body);
-    lab.wait_change_completed(&m0, d.body["changeId"].as_i64().unwrap())
-        .await;
-}
-
 async fn es_send(
     lab: &TestLab,
     method: Method,
@@ -85,7 +61,7 @@ async fn wait_webapps(lab: &TestLab, r: usize, on: bool) -> Value {
 async fn failback_88_by_the_documented_calls_restores_two_regions() {
     let lab = TestLab::start(Camunda::V88, 20.0).await;
     let m0 = lab.mgmt(0);
-    failover_region1(&lab).await;
+    lab.failover_region1_88().await;
 
     // FB-1: recreate region 1 with the webapps off and the schema manager off.
     let s = lab.control_post("/lab/regions/1/recreate").await;
@@ -253,7 +229,7 @@ async fn failback_88_by_the_documented_calls_restores_two_regions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restore_fails_when_the_schema_manager_created_indices() {
     let lab = TestLab::start(Camunda::V88, 20.0).await;
-    failover_region1(&lab).await;
+    lab.failover_region1_88().await;
     es_send(&lab, Method::PUT, 0, REPO, Some(s3_repo())).await;
     let snap = es_send(
         &lab,
@@ -509,7 +485,7 @@ async fn webapps_toggle_rolls_brokers_one_at_a_time_with_transient_errors() {
 async fn a_roll_blocks_on_brokers_that_are_not_members() {
     // FB-8 runs last because a recreated region's brokers never get ready before re-add.
     let lab = TestLab::start(Camunda::V88, 20.0).await;
-    failover_region1(&lab).await;
+    lab.failover_region1_88().await;
     lab.control_post("/lab/regions/1/recreate").await;
     lab.control_post("/lab/regions/1/webapps/on").await;
     let s = wait_state(&lab, "the first restart to come back", |s| {

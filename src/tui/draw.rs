@@ -303,6 +303,28 @@ fn reach_span<'a>(r: &RegionView, t: &Theme) -> Span<'a> {
     }
 }
 
+/// The exporter writing into a region, with its status.
+fn exporter_span(
+    exporter: Option<&crate::model::ExporterView>,
+    t: &Theme,
+    stale: bool,
+) -> Span<'static> {
+    match exporter {
+        Some(e) => {
+            let style = if e.status == "ENABLED" {
+                t.ok()
+            } else {
+                t.warning()
+            };
+            Span::styled(
+                format!("{} {}", e.id, e.status),
+                if stale { style.fg(t.dim) } else { style },
+            )
+        }
+        None => Span::styled("?", t.unknown()),
+    }
+}
+
 fn region_panel(
     f: &mut Frame,
     area: Rect,
@@ -352,17 +374,7 @@ fn region_panel(
             Span::raw("ES "),
             Span::styled(r.elasticsearch.status.clone(), dim(es_style)),
             Span::raw(" · exporter "),
-            match exporter {
-                Some(e) => Span::styled(
-                    format!("{} {}", e.id, e.status),
-                    dim(if e.status == "ENABLED" {
-                        t.ok()
-                    } else {
-                        t.warning()
-                    }),
-                ),
-                None => Span::styled("?", t.unknown()),
-            },
+            exporter_span(exporter, t, stale),
         ]);
         f.render_widget(
             Paragraph::new(vec![line1, line2]).block(block(t, title, focused)),
@@ -393,17 +405,7 @@ fn region_panel(
         ]),
         Line::from(vec![
             Span::raw("exporter into it: "),
-            match exporter {
-                Some(e) => Span::styled(
-                    format!("{} {}", e.id, e.status),
-                    dim(if e.status == "ENABLED" {
-                        t.ok()
-                    } else {
-                        t.warning()
-                    }),
-                ),
-                None => Span::styled("?", t.unknown()),
-            },
+            exporter_span(exporter, t, stale),
         ]),
     ];
     if let (Reach::Down, Some(e)) = (r.reachable, &r.last_error) {

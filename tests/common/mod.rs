@@ -186,6 +186,29 @@ impl TestLab {
         .await
     }
 
+    /// Region 1 lost; the 8.8 failover calls (force removal, exporter disable) through
+    /// region 0, each waited for.
+    pub async fn failover_region1_88(&self) {
+        let m0 = self.mgmt(0);
+        self.control_post("/lab/regions/1/fail").await;
+        let body = serde_json::json!({"brokers": {"remove": [1, 3, 5, 7]}});
+        let f = self
+            .patch(format!("{m0}/actuator/cluster?force=true"), body)
+            .await;
+        assert_eq!(f.status, 202, "{:?}", f.body);
+        self.wait_change_completed(&m0, f.body["changeId"].as_i64().unwrap_or(-1))
+            .await;
+        let d = self
+            .post(
+                format!("{m0}/actuator/exporters/camundaregion1/disable"),
+                None,
+            )
+            .await;
+        assert_eq!(d.status, 202, "{:?}", d.body);
+        self.wait_change_completed(&m0, d.body["changeId"].as_i64().unwrap_or(-1))
+            .await;
+    }
+
     pub async fn shutdown(self) {
         self.lab.shutdown().await;
     }
