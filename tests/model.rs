@@ -25,6 +25,7 @@ fn cfg() -> ModelConfig {
             vec!["10.0.0.11".parse().unwrap()],
         ],
         dns_configured: true,
+        kube: [None, None],
         stale_after: Duration::from_secs(5),
     }
 }

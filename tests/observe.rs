@@ -323,6 +323,7 @@ async fn examples_through_the_live_parsing_path() {
             active_active: false,
             traffic_addresses: [vec![], vec![]],
             dns_configured: false,
+            kube: [None, None],
             stale_after: Duration::from_secs(60),
         };
         let v = model::derive(&snap, &cfg, now, None);

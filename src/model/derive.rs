@@ -466,6 +466,7 @@ pub fn derive(
             RegionView {
                 id: r,
                 name: cfg.region_names[r as usize].clone(),
+                kube: cfg.kube[r as usize].clone(),
                 reachable,
                 data_age_s: last_ok.map(|at| age(now, at).as_secs_f64()),
                 unreachable_since,

@@ -143,6 +143,8 @@ pub struct ModelConfig {
     /// Addresses that mean "this region gets traffic".
     pub traffic_addresses: [Vec<IpAddr>; 2],
     pub dns_configured: bool,
+    /// "context/namespace" per region, when reached through Kubernetes.
+    pub kube: [Option<String>; 2],
     /// Observations older than this count as missing.
     pub stale_after: Duration,
 }
@@ -171,6 +173,11 @@ impl ModelConfig {
                 .is_some_and(|t| t.mode == crate::config::TrafficMode::ActiveActive),
             traffic_addresses: [addrs(0), addrs(1)],
             dns_configured: c.traffic.as_ref().is_some_and(|t| t.hostname.is_some()),
+            kube: [0u8, 1].map(|id| {
+                c.region(id)
+                    .and_then(|r| r.kube.as_ref())
+                    .map(|k| format!("{}/{}", k.context, k.namespace))
+            }),
             stale_after: c.poll.interval() * 3 + c.poll.timeout(),
         }
     }

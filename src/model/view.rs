@@ -58,6 +58,8 @@ pub enum Family {
 pub struct RegionView {
     pub id: u8,
     pub name: String,
+    /// "context/namespace" when c8dr reaches the region through Kubernetes.
+    pub kube: Option<String>,
     pub reachable: Reach,
     /// Seconds since the last successful observation of this region.
     pub data_age_s: Option<f64>,

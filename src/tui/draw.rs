@@ -383,7 +383,16 @@ fn region_panel(
         return;
     }
     let mut lines = vec![
-        Line::from(vec![reach_span(r, t)]),
+        Line::from(vec![
+            reach_span(r, t),
+            Span::styled(
+                r.kube
+                    .as_deref()
+                    .map(|k| format!("  {k}"))
+                    .unwrap_or_default(),
+                t.dim(),
+            ),
+        ]),
         Line::from(vec![
             Span::styled(
                 format!("brokers {}/{}", r.brokers_up, r.brokers_expected),

@@ -30,6 +30,10 @@ pub fn model_config(camunda: Camunda) -> ModelConfig {
             vec![crate::lab::dns::region_address(1).into()],
         ],
         dns_configured: true,
+        kube: [
+            Some("c8dr-lab-london/camunda-london".into()),
+            Some("c8dr-lab-paris/camunda-paris".into()),
+        ],
         stale_after: Duration::from_secs(5),
     }
 }
