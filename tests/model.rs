@@ -385,3 +385,10 @@ fn pods_show_readiness_and_running_non_members() {
         4
     );
 }
+
+#[test]
+fn a_garbled_partition_count_is_bounded() {
+    let t = topo(vec![broker(0, &[(1, "leader")])], 1, 1, i32::MAX);
+    let v = model::derive(&snap_with_topology(0, t), &cfg(), now(), None);
+    assert_eq!(v.partitions.len(), model::derive::MAX_PARTITIONS);
+}

@@ -49,8 +49,8 @@ impl Timestamp {
 
 /// `…+0000` → `…+00:00`, the form RFC 3339 parsers accept.
 fn colon_in_offset(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    if bytes.len() < 5 {
+    // Text from outside: never split inside a multi-byte character.
+    if s.len() < 5 || !s.is_char_boundary(s.len() - 5) {
         return None;
     }
     let (head, tail) = s.split_at(s.len() - 5);
@@ -120,6 +120,11 @@ mod tests {
             Timestamp::parse("yesterday"),
             Timestamp::Unparsed(_)
         ));
+        assert!(matches!(
+            Timestamp::parse("2025-10-02T11:35:59.852+ééé"),
+            Timestamp::Unparsed(_)
+        ));
+        assert!(matches!(Timestamp::parse("é"), Timestamp::Unparsed(_)));
     }
 
     #[test]

@@ -15,6 +15,9 @@ use crate::api::{
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+/// More partitions than any Zeebe cluster runs; larger counts are treated as garbled.
+pub const MAX_PARTITIONS: usize = 8192;
+
 /// Schema version of the JSON view.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -224,8 +227,9 @@ pub fn derive(
                 .as_ref()
                 .and_then(|r| r.keys().max().map(|m| *m as usize))
         });
+    // A count from outside is bounded: a garbled answer must not allocate millions of rows.
     let partition_ids: Vec<i32> = match partition_count {
-        Some(n) => (1..=n as i32).collect(),
+        Some(n) => (1..=n.min(MAX_PARTITIONS) as i32).collect(),
         None => replicas
             .as_ref()
             .map(|r| r.keys().copied().collect())
@@ -354,7 +358,7 @@ pub fn derive(
                     });
                 }
                 if let (Some(p), Some(e)) = (st.processed_position, st.exported_position) {
-                    lag = Some(lag.unwrap_or(0).max(p - e));
+                    lag = Some(lag.unwrap_or(0).max(p.saturating_sub(e)));
                 }
             }
         }

@@ -233,7 +233,11 @@ fn body(f: &mut Frame, area: Rect, app: &App, v: &ClusterView, t: &Theme) {
             2
         } else {
             3 + u16::from(r.reachable == Reach::Down && r.last_error.is_some())
-                + v.brokers.iter().filter(|b| b.region == r.id).count() as u16
+                + v.brokers
+                    .iter()
+                    .filter(|b| b.region == r.id)
+                    .count()
+                    .min(500) as u16
         }
     };
     let tallest = regions_shown.iter().map(|r| inner(r)).max().unwrap_or(2) + 2;
