@@ -392,3 +392,55 @@ fn a_garbled_partition_count_is_bounded() {
     let v = model::derive(&snap_with_topology(0, t), &cfg(), now(), None);
     assert_eq!(v.partitions.len(), model::derive::MAX_PARTITIONS);
 }
+
+#[test]
+fn the_upgrade_watch_counts_spare_replicas_per_partition() {
+    use c8dr::lab::sim::{Camunda, Settings, Sim};
+    use c8dr::tui::scenes;
+    let view_with_down = |down: &[i32]| {
+        let settings = Settings {
+            camunda: Camunda::V88,
+            brokers: 8,
+            partitions: 8,
+            replication_factor: 4,
+        };
+        let mut sim = Sim::new(settings, scenes::clock());
+        for b in down {
+            sim.delete_broker_pod(BrokerId(*b));
+        }
+        let mut cfg = scenes::model_config(Camunda::V88);
+        cfg.stale_after = Duration::from_secs(3600);
+        model::derive(
+            &scenes::observe(&sim, scenes::clock()),
+            &cfg,
+            scenes::clock(),
+            None,
+        )
+    };
+    // One broker restarting: its partitions are at their last spare replica.
+    let v = view_with_down(&[0]);
+    assert_eq!(v.processing, Processing::Active);
+    let last: Vec<i32> = v
+        .partitions
+        .iter()
+        .filter(|p| p.spare == Some(0))
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(last, vec![1, 6, 7, 8]);
+    assert_eq!(v.verdict.level, Level::Warning);
+    assert!(
+        v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("partitions 1, 6, 7, 8 at their last spare replica")),
+        "{:?}",
+        v.verdict.reasons
+    );
+    // Brokers 0 and 2 down together cost partition 1 its quorum; 0 and 4 do not.
+    let v = view_with_down(&[0, 2]);
+    assert_eq!(v.partitions[0].has_quorum, Some(false));
+    assert_eq!(v.processing, Processing::Degraded);
+    assert_eq!(v.verdict.level, Level::Critical);
+    let v = view_with_down(&[0, 4]);
+    assert_eq!(v.processing, Processing::Active);
+}

@@ -298,6 +298,7 @@ pub fn derive(
                 reported_leaders: reported,
                 replicas: configured,
                 replica_count: count,
+                spare: has_quorum.map(|_| live.len() as i64 - (count / 2 + 1) as i64),
                 live_replicas: live,
                 has_quorum,
                 health,

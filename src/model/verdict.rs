@@ -139,6 +139,28 @@ pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
             list(&outside)
         ));
     }
+    // The upgrade watch: a partition at its last spare replica stops at the next broker down.
+    if v.processing != Processing::Halted {
+        let last: Vec<&PartitionView> = v
+            .partitions
+            .iter()
+            .filter(|p| p.has_quorum == Some(true) && p.spare == Some(0))
+            .collect();
+        if !last.is_empty() {
+            let mut brokers: Vec<i32> = last
+                .iter()
+                .flat_map(|p| p.live_replicas.iter().copied())
+                .collect();
+            brokers.sort();
+            brokers.dedup();
+            let ids: Vec<i32> = last.iter().map(|p| p.id).collect();
+            warning.push(format!(
+                "partitions {} at their last spare replica: one more of brokers {} down stops them (restart brokers one at a time)",
+                list(&ids),
+                list(&brokers)
+            ));
+        }
+    }
     if let Some(rf) = v.cluster.replication_factor
         && rf < 4
         && v.processing != Processing::Halted

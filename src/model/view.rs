@@ -117,6 +117,9 @@ pub struct PartitionView {
     pub live_replicas: Vec<i32>,
     /// Derived from live replicas, never from roles (null: cannot tell).
     pub has_quorum: Option<bool>,
+    /// How many more replicas may go down before the partition loses quorum (0: the next
+    /// one stops it; null: cannot tell). The rule is per partition, not per region.
+    pub spare: Option<i64>,
     pub health: String,
 }
 

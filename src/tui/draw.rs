@@ -547,7 +547,11 @@ fn partitions(f: &mut Frame, area: Rect, app: &App, v: &ClusterView, t: &Theme) 
             p.replica_count
         )));
         spans.push(match p.has_quorum {
-            Some(true) => Span::styled("  ✔ quorum", t.ok()),
+            Some(true) => match p.spare {
+                Some(0) => Span::styled("  ✔ quorum ⚠ last spare", t.warning()),
+                Some(n) => Span::styled(format!("  ✔ quorum +{n}"), t.ok()),
+                None => Span::styled("  ✔ quorum", t.ok()),
+            },
             Some(false) => Span::styled("  ✖ LOST", t.critical()),
             None => Span::styled("  ? unknown", t.unknown()),
         });
