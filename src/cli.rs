@@ -58,6 +58,14 @@ pub enum Command {
     Check,
     /// The resolved configuration (secrets as references), log and state paths.
     Info,
+    /// Checks the deployment against the documented dual-region requirements; exit 2 when a
+    /// check fails, 1 when one warns, else 0 (unknowns count with --strict).
+    Preflight {
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        strict: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -166,16 +174,49 @@ fn log_to_state_dir() {
 
 /// Observes until every source answered once (bounded), then derives the view.
 async fn observe_once(config: &crate::config::Config) -> Result<crate::model::ClusterView> {
+    Ok(observe_snapshot(config).await?.1)
+}
+
+async fn observe_snapshot(
+    config: &crate::config::Config,
+) -> Result<(crate::model::Snapshot, crate::model::ClusterView)> {
     let mut observer = crate::observe::Observer::start(config).await?;
     let wait = config.poll.timeout() * 2 + std::time::Duration::from_secs(1);
     let snapshot = observer.first_complete(wait).await;
     let cfg = crate::model::ModelConfig::from_config(config);
-    Ok(crate::model::derive(
-        &snapshot,
-        &cfg,
-        jiff::Timestamp::now(),
-        None,
-    ))
+    let view = crate::model::derive(&snapshot, &cfg, jiff::Timestamp::now(), None);
+    Ok((snapshot, view))
+}
+
+/// `c8dr preflight [--json] [--strict]`: returns the exit code.
+pub async fn run_preflight(
+    flag: Option<&std::path::Path>,
+    json: bool,
+    strict: bool,
+) -> Result<i32> {
+    log_to_state_dir();
+    let config = load_config(flag)?;
+    // Two rounds: the second one's timings are on warm connections and tunnels.
+    let mut observer = crate::observe::Observer::start(&config).await?;
+    let wait = config.poll.timeout() * 2 + std::time::Duration::from_secs(1);
+    let first = observer.first_complete(wait).await;
+    let snapshot = observer
+        .next_round(&first, config.poll.interval() + wait)
+        .await;
+    let cfg = crate::model::ModelConfig::from_config(&config);
+    let view = crate::model::derive(&snapshot, &cfg, jiff::Timestamp::now(), None);
+    let checks = crate::preflight::run(&config, &snapshot, &view);
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "checks": checks }))?
+        )?;
+    } else {
+        write!(out, "{}", crate::preflight::table(&checks))?;
+    }
+    Ok(crate::preflight::exit_code(&checks, strict))
 }
 
 /// `c8dr status [--json]`.
@@ -365,5 +406,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Status { json } => run_status(flag, json).await,
         Command::Check => std::process::exit(run_check(flag).await),
         Command::Info => run_info(flag),
+        Command::Preflight { json, strict } => {
+            let code = run_preflight(flag, json, strict).await?;
+            std::process::exit(code)
+        }
     }
 }

@@ -11,5 +11,6 @@ pub mod lab;
 pub mod logging;
 pub mod model;
 pub mod observe;
+pub mod preflight;
 pub mod report;
 pub mod tui;

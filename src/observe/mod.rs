@@ -415,6 +415,32 @@ impl Observer {
         })
     }
 
+    /// Waits (at most `deadline`) for every region's REST topology to be asked again after
+    /// `after`, so timings are taken on warm connections and tunnels.
+    pub async fn next_round(&mut self, after: &Snapshot, deadline: Duration) -> Snapshot {
+        let until = tokio::time::Instant::now() + deadline;
+        loop {
+            let snap = self.snapshot.borrow().clone();
+            let newer =
+                (0..2).all(
+                    |r| match (&after.regions[r].topology, &snap.regions[r].topology) {
+                        (Some(a), Some(b)) => b.at > a.at,
+                        (None, _) => true,
+                        (Some(_), None) => false,
+                    },
+                );
+            if newer {
+                return snap;
+            }
+            if tokio::time::timeout_at(until, self.snapshot.changed())
+                .await
+                .is_err()
+            {
+                return self.snapshot.borrow().clone();
+            }
+        }
+    }
+
     /// Waits until every configured source has answered or failed at least once (or
     /// `deadline` passes), then returns the snapshot.
     pub async fn first_complete(&mut self, deadline: Duration) -> Snapshot {

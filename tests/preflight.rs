@@ -1,0 +1,103 @@
+//! `c8dr preflight` against the lab: all green on the default lab, and the broken rule named
+//! with its evidence on a lab that breaks it.
+
+mod common;
+
+use c8dr::lab::Options;
+use common::TestLab;
+use serde_json::Value;
+use std::process::Command;
+
+fn preflight(lab: &TestLab, extra: &[&str]) -> (i32, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_c8dr"))
+        .arg("--config")
+        .arg(&lab.lab.ready.config)
+        .args(["preflight", "--json"])
+        .args(extra)
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join("c8dr-test-state"),
+        )
+        .output()
+        .expect("c8dr runs");
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code().unwrap_or(-1), json)
+}
+
+fn status<'a>(json: &'a Value, id: &str) -> &'a Value {
+    json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_lab_passes_every_check() {
+    let lab = TestLab::start(c8dr::lab::sim::Camunda::V88, 10.0).await;
+    let (code, json) = preflight(&lab, &[]);
+    for c in json["checks"].as_array().unwrap() {
+        for key in ["id", "title", "status", "evidence", "rule"] {
+            assert!(c.get(key).is_some(), "{c}");
+        }
+        // Latency measures the machine the test runs on, not the lab: timing is not asserted.
+        if c["id"] == "latency" {
+            assert!(c["status"] == "pass" || c["status"] == "warn", "{c}");
+            continue;
+        }
+        assert_eq!(c["status"], "pass", "{c}");
+    }
+    assert!(code == 0 || status(&json, "latency")["status"] == "warn");
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replication_factor_of_3_is_named_with_its_evidence() {
+    let lab = TestLab::start_with(Options {
+        replication_factor: 3,
+        speed: 10.0,
+        ..Options::default()
+    })
+    .await;
+    let (code, json) = preflight(&lab, &[]);
+    let sizes = status(&json, "sizes");
+    assert_eq!(sizes["status"], "fail");
+    assert!(
+        sizes["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("replication factor 3"),
+        "{sizes}"
+    );
+    let placement = status(&json, "placement");
+    assert_eq!(placement["status"], "fail");
+    assert!(
+        placement["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("P1 on [0, 1, 2]"),
+        "{placement}"
+    );
+    assert_eq!(code, 2);
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exporting_left_paused_warns_about_failback_readiness() {
+    let lab = TestLab::start(c8dr::lab::sim::Camunda::V88, 10.0).await;
+    lab.post(format!("{}/actuator/exporting/pause", lab.mgmt(0)), None)
+        .await;
+    let (code, json) = preflight(&lab, &[]);
+    let ready = status(&json, "failback-ready");
+    assert_eq!(ready["status"], "warn", "{ready}");
+    assert!(
+        ready["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("exporting paused")
+    );
+    assert!(code >= 1);
+    lab.shutdown().await;
+}
