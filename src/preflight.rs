@@ -160,7 +160,13 @@ pub fn run(config: &Config, snap: &Snapshot, v: &ClusterView) -> Vec<Check> {
     // One exporter per region, enabled.
     let rule = "one exporter per region (camundaregionN from 8.8, elasticsearchregionN before), each enabled and writing to its own region's Elasticsearch";
     out.push(if v.exporters.is_empty() {
-        check("exporters", "one enabled exporter per region", rule, Status::Unknown, "/actuator/exporters not observed")
+        check(
+            "exporters",
+            "one enabled exporter per region",
+            rule,
+            Status::Unknown,
+            "/actuator/exporters not observed",
+        )
     } else {
         let per_region: BTreeMap<u8, Vec<String>> = v
             .exporters
@@ -171,13 +177,23 @@ pub fn run(config: &Config, snap: &Snapshot, v: &ClusterView) -> Vec<Check> {
                 m.entry(r).or_insert_with(Vec::new).push(e);
                 m
             });
-        let ok = [0u8, 1].iter().all(|r| per_region.get(r).is_some_and(|v| v.len() == 1 && v[0].ends_with("ENABLED")));
+        let ok = [0u8, 1].iter().all(|r| {
+            per_region
+                .get(r)
+                .is_some_and(|v| v.len() == 1 && v[0].ends_with("ENABLED"))
+        });
         let evidence = format!(
-            "region 0: {}; region 1: {} (/actuator/exporters; target URLs from the StatefulSet environment are not checked yet)",
+            "region 0: {}; region 1: {} (/actuator/exporters)",
             per_region.get(&0).map_or("none".into(), |v| v.join(", ")),
             per_region.get(&1).map_or("none".into(), |v| v.join(", "))
         );
-        check("exporters", "one enabled exporter per region", rule, if ok { Status::Pass } else { Status::Fail }, evidence)
+        check(
+            "exporters",
+            "one enabled exporter per region",
+            rule,
+            if ok { Status::Pass } else { Status::Fail },
+            evidence,
+        )
     });
 
     // Cross-region visibility: each region's gateway sees brokers of both regions.
@@ -396,6 +412,8 @@ pub fn run(config: &Config, snap: &Snapshot, v: &ClusterView) -> Vec<Check> {
         )
     });
 
+    out.extend(configuration_checks(config, snap, v));
+
     // Failback readiness that c8dr can see today.
     let rule = "ready for a failback: exporting not left paused, no topology change pending";
     let problems: Vec<String> = [
@@ -424,10 +442,7 @@ pub fn run(config: &Config, snap: &Snapshot, v: &ClusterView) -> Vec<Check> {
                 "failback readiness",
                 rule,
                 Status::Pass,
-                format!(
-                    "exporting {}, no change pending (snapshot repositories not checked yet)",
-                    v.exporting
-                ),
+                format!("exporting {}, no change pending", v.exporting),
             )
         } else {
             check(
@@ -439,6 +454,323 @@ pub fn run(config: &Config, snap: &Snapshot, v: &ClusterView) -> Vec<Check> {
             )
         },
     );
+    out
+}
+
+fn ok(o: &Option<crate::model::Obs<impl Clone>>) -> bool {
+    o.as_ref().is_some_and(|o| o.value.is_ok())
+}
+
+/// Checks on how the regions are set up: what the Helm values put into the broker
+/// StatefulSet, Elasticsearch's kind and version, pod ranges, extra components, and the
+/// snapshot repository of the failback.
+fn configuration_checks(config: &Config, snap: &Snapshot, v: &ClusterView) -> Vec<Check> {
+    let mut out = vec![];
+    let ns: Vec<Option<String>> = (0..2u8)
+        .map(|r| {
+            config
+                .region(r)
+                .and_then(|x| x.kube.as_ref())
+                .map(|k| k.namespace.clone())
+        })
+        .collect();
+    let envs: Vec<Option<&BTreeMap<String, String>>> = snap
+        .regions
+        .iter()
+        .map(|o| o.broker_env.as_ref().and_then(|e| e.value.as_ref().ok()))
+        .collect();
+
+    // Exporter targets from the StatefulSet's environment.
+    let rule = "the exporter of region N (…REGIONN…_URL, in the ZEEBE_BROKER_EXPORTERS_* or CAMUNDA_DATA_EXPORTERS_* spelling) writes to region N's Elasticsearch";
+    if envs.iter().all(Option::is_none) || ns.iter().any(Option::is_none) {
+        out.push(check(
+            "exporter-targets",
+            "exporters write to their own region",
+            rule,
+            Status::Unknown,
+            "the broker StatefulSet's environment needs [regions.kube] in both regions",
+        ));
+    } else {
+        let mut seen = vec![];
+        let mut wrong = vec![];
+        for (r, env) in envs.iter().enumerate() {
+            let Some(env) = env else { continue };
+            for (k, url) in env
+                .iter()
+                .filter(|(k, _)| k.contains("EXPORTERS_") && k.ends_with("_URL"))
+            {
+                let Some(target) = (0..2u8).find(|x| k.contains(&format!("REGION{x}_"))) else {
+                    continue;
+                };
+                let want = ns[target as usize].clone().unwrap_or_default();
+                let line = format!("region {r}: {k}={url}");
+                if url.contains(&want) {
+                    seen.push(line)
+                } else {
+                    wrong.push(format!("{line} (should name {want})"))
+                }
+            }
+        }
+        out.push(
+            match (seen.is_empty() && wrong.is_empty(), wrong.is_empty()) {
+                (true, _) => check(
+                    "exporter-targets",
+                    "exporters write to their own region",
+                    rule,
+                    Status::Fail,
+                    "no …REGION0/1…_URL exporter settings in the broker StatefulSet",
+                ),
+                (false, true) => check(
+                    "exporter-targets",
+                    "exporters write to their own region",
+                    rule,
+                    Status::Pass,
+                    format!(
+                        "{} exporter URLs point at their own region's namespace (StatefulSet env)",
+                        seen.len()
+                    ),
+                ),
+                (false, false) => check(
+                    "exporter-targets",
+                    "exporters write to their own region",
+                    rule,
+                    Status::Fail,
+                    wrong.join("; "),
+                ),
+            },
+        );
+    }
+
+    // Initial contact points.
+    let rule = "ZEEBE_BROKER_CLUSTER_INITIALCONTACTPOINTS (CAMUNDA_CLUSTER_INITIALCONTACTPOINTS from 8.9) names brokers of both regions";
+    let mut lines = vec![];
+    let mut bad = vec![];
+    for (r, env) in envs.iter().enumerate() {
+        let Some(env) = env else { continue };
+        let Some((k, cp)) = env
+            .iter()
+            .find(|(k, _)| k.ends_with("_INITIALCONTACTPOINTS"))
+        else {
+            bad.push(format!("region {r}: no *_INITIALCONTACTPOINTS"));
+            continue;
+        };
+        let missing: Vec<String> = ns
+            .iter()
+            .flatten()
+            .filter(|n| !cp.contains(n.as_str()))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            lines.push(format!("region {r}: {k} names both namespaces"));
+        } else {
+            bad.push(format!(
+                "region {r}: {k} does not name {}",
+                missing.join(", ")
+            ));
+        }
+    }
+    out.push(if lines.is_empty() && bad.is_empty() {
+        check(
+            "contact-points",
+            "contact points in both regions",
+            rule,
+            Status::Unknown,
+            "the broker StatefulSet's environment needs [regions.kube]",
+        )
+    } else if bad.is_empty() {
+        check(
+            "contact-points",
+            "contact points in both regions",
+            rule,
+            Status::Pass,
+            lines.join("; "),
+        )
+    } else {
+        check(
+            "contact-points",
+            "contact points in both regions",
+            rule,
+            Status::Fail,
+            bad.join("; "),
+        )
+    });
+
+    // Elasticsearch, not OpenSearch, at a supported version.
+    let rule = "Elasticsearch (not OpenSearch) in both regions, 8.16+ for Camunda 8.7/8.8 and 8.19+ for 8.9";
+    let minimum = match v
+        .cluster
+        .gateway_version
+        .as_deref()
+        .map(|g| g.starts_with("8.9") || g.starts_with("8.10"))
+    {
+        Some(true) => (8, 19),
+        _ => (8, 16),
+    };
+    let infos: Vec<(usize, &crate::api::elasticsearch::ClusterInfo)> = snap
+        .regions
+        .iter()
+        .enumerate()
+        .filter_map(|(r, o)| {
+            o.es_info
+                .as_ref()
+                .and_then(|i| i.value.as_ref().ok())
+                .map(|i| (r, i))
+        })
+        .collect();
+    if infos.len() < 2 {
+        out.push(check(
+            "elasticsearch-version",
+            "Elasticsearch at a supported version",
+            rule,
+            Status::Unknown,
+            format!(
+                "Elasticsearch `GET /` answered in {} of 2 regions",
+                infos.len()
+            ),
+        ));
+    } else {
+        let parse = |n: &str| -> (u32, u32) {
+            let mut it = n.split('.').map(|x| x.parse::<u32>().unwrap_or(0));
+            (it.next().unwrap_or(0), it.next().unwrap_or(0))
+        };
+        let evidence: Vec<String> = infos
+            .iter()
+            .map(|(r, i)| {
+                format!(
+                    "region {r}: {} {}",
+                    if i.is_opensearch() {
+                        "OpenSearch"
+                    } else {
+                        "Elasticsearch"
+                    },
+                    i.version.number
+                )
+            })
+            .collect();
+        let bad = infos
+            .iter()
+            .any(|(_, i)| i.is_opensearch() || parse(&i.version.number) < minimum);
+        out.push(check(
+            "elasticsearch-version",
+            "Elasticsearch at a supported version",
+            rule,
+            if bad { Status::Fail } else { Status::Pass },
+            evidence.join("; "),
+        ));
+    }
+
+    // Pod address ranges must not overlap (the clusters route to each other's pods).
+    let rule =
+        "the two clusters' pod address ranges do not overlap (pods talk to each other directly)";
+    let prefixes: Vec<std::collections::BTreeSet<String>> = snap
+        .regions
+        .iter()
+        .map(|o| {
+            o.pods
+                .as_ref()
+                .and_then(|p| p.value.as_ref().ok())
+                .map(|pods| {
+                    pods.iter()
+                        .filter_map(|p| p.ip.as_ref())
+                        .filter_map(|ip| ip.rsplitn(3, '.').nth(2).map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    out.push(if prefixes.iter().any(|p| p.is_empty()) {
+        check(
+            "pod-ranges",
+            "non-overlapping pod ranges",
+            rule,
+            Status::Unknown,
+            "pod addresses of both regions needed ([regions.kube])",
+        )
+    } else {
+        let shared: Vec<&String> = prefixes[0].intersection(&prefixes[1]).collect();
+        let evidence = format!(
+            "region 0 pods in {:?}.x.x, region 1 pods in {:?}.x.x",
+            prefixes[0], prefixes[1]
+        );
+        check(
+            "pod-ranges",
+            "non-overlapping pod ranges",
+            rule,
+            if shared.is_empty() {
+                Status::Pass
+            } else {
+                Status::Fail
+            },
+            evidence,
+        )
+    });
+
+    // Components the dual-region setup does not support.
+    let rule = "dual-region does not support Optimize, Web Modeler or Management Identity: do not deploy them";
+    let unsupported: Vec<String> = snap
+        .regions
+        .iter()
+        .enumerate()
+        .flat_map(|(r, o)| {
+            o.pods
+                .as_ref()
+                .and_then(|p| p.value.as_ref().ok())
+                .map(|pods| {
+                    pods.iter()
+                        .filter(|p| {
+                            ["optimize", "web-modeler", "identity"]
+                                .iter()
+                                .any(|c| p.name.contains(c))
+                        })
+                        .map(|p| format!("region {r}: pod {}", p.name))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    out.push(if snap.regions.iter().any(|o| !ok(&o.pods)) {
+        check(
+            "unsupported-components",
+            "no unsupported components",
+            rule,
+            Status::Unknown,
+            "pods of both regions needed ([regions.kube])",
+        )
+    } else if unsupported.is_empty() {
+        check(
+            "unsupported-components",
+            "no unsupported components",
+            rule,
+            Status::Pass,
+            "no Optimize, Web Modeler or Management Identity pods",
+        )
+    } else {
+        check(
+            "unsupported-components",
+            "no unsupported components",
+            rule,
+            Status::Fail,
+            unsupported.join("; "),
+        )
+    });
+
+    // The failback's snapshot repository.
+    let rule = "a snapshot repository is registered in both regions (the failback snapshots in one and restores in the other)";
+    let repos: Vec<Option<Vec<String>>> = snap
+        .regions
+        .iter()
+        .map(|o| {
+            o.es_repositories
+                .as_ref()
+                .and_then(|r| r.value.as_ref().ok())
+                .map(|m| m.keys().cloned().collect())
+        })
+        .collect();
+    out.push(match (&repos[0], &repos[1]) {
+        (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => check("snapshot-repository", "snapshot repository in both regions", rule, Status::Pass, format!("region 0: {a:?}; region 1: {b:?}")),
+        (Some(a), Some(b)) => check("snapshot-repository", "snapshot repository in both regions", rule, Status::Warn, format!("region 0: {a:?}; region 1: {b:?}: register it (PUT _snapshot/camunda_backup) where it is missing")),
+        _ => check("snapshot-repository", "snapshot repository in both regions", rule, Status::Unknown, "Elasticsearch _snapshot of both regions needed"),
+    });
     out
 }
 

@@ -371,6 +371,7 @@ fn pods_show_readiness_and_running_non_members() {
                 broker: Some(i * 2 + 1),
                 ready: false,
                 status: "Running".into(),
+                ip: None,
             })
             .collect(),
     ));

@@ -101,3 +101,90 @@ async fn exporting_left_paused_warns_about_failback_readiness() {
     assert!(code >= 1);
     lab.shutdown().await;
 }
+
+/// Each misconfiguration the lab can be given breaks exactly the rule it is about.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_broken_rule_is_named_with_its_evidence() {
+    for (kind, check_id, word, evidence) in [
+        (
+            "exporter-wrong-region",
+            "exporter-targets",
+            "fail",
+            "should name camunda-paris",
+        ),
+        (
+            "contact-points-one-region",
+            "contact-points",
+            "fail",
+            "does not name camunda-paris",
+        ),
+        (
+            "opensearch",
+            "elasticsearch-version",
+            "fail",
+            "OpenSearch 2.11.0",
+        ),
+        ("mixed-versions", "versions", "warn", "on [7]"),
+        (
+            "unsupported-component",
+            "unsupported-components",
+            "fail",
+            "camunda-optimize",
+        ),
+        (
+            "overlapping-pod-ranges",
+            "pod-ranges",
+            "fail",
+            "region 1 pods in {\"10.100\"}",
+        ),
+        (
+            "no-snapshot-repository",
+            "snapshot-repository",
+            "warn",
+            "region 1: []",
+        ),
+    ] {
+        let lab = TestLab::start(c8dr::lab::sim::Camunda::V88, 10.0).await;
+        let answer = lab
+            .post(
+                format!("{}/lab/misconfigure?kind={kind}", lab.control()),
+                None,
+            )
+            .await;
+        assert_eq!(answer.status, 200, "{kind}: {:?}", answer.body);
+        let (code, json) = preflight(&lab, &[]);
+        let c = status(&json, check_id);
+        assert_eq!(c["status"], word, "{kind}: {c}");
+        assert!(
+            c["evidence"].as_str().unwrap().contains(evidence),
+            "{kind}: {c}"
+        );
+        assert!(!c["rule"].as_str().unwrap().is_empty());
+        // Only that rule is broken (latency measures the test machine, not the lab).
+        let broken: Vec<&str> = json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["id"] != "latency" && (c["status"] == "fail" || c["status"] == "warn"))
+            .filter_map(|c| c["id"].as_str())
+            .collect();
+        assert_eq!(broken, vec![check_id], "{kind}");
+        assert!(code >= 1, "{kind}");
+        lab.shutdown().await;
+    }
+    let lab = TestLab::start(c8dr::lab::sim::Camunda::V88, 10.0).await;
+    let answer = lab
+        .post(
+            format!("{}/lab/misconfigure?kind=nonsense", lab.control()),
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, 400);
+    assert!(
+        answer.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("exporter-wrong-region")
+    );
+    lab.shutdown().await;
+}

@@ -34,7 +34,14 @@ pub fn topology(sim: &Sim, r: u8) -> TopologyResponse {
             host: broker_host(sim, b),
             port: 26501,
             partitions: broker_partitions(sim, b),
-            version: version.to_string(),
+            // A broker left on another version: what `mixed-versions` reproduces.
+            version: if sim.misconfig.contains("mixed-versions")
+                && b.0 == sim.settings.brokers as i32 - 1
+            {
+                format!("{version}-patch1")
+            } else {
+                version.to_string()
+            },
         })
         .collect();
     let v88 = !sim.settings.camunda.family87();

@@ -46,6 +46,9 @@ pub enum Source {
     ElasticsearchHealth,
     ElasticsearchIndices,
     Pods,
+    ElasticsearchInfo,
+    SnapshotRepositories,
+    BrokerStatefulSet,
 }
 
 impl Source {
@@ -58,6 +61,9 @@ impl Source {
             Source::ElasticsearchHealth => "Elasticsearch _cluster/health",
             Source::ElasticsearchIndices => "Elasticsearch _cat/indices",
             Source::Pods => "Kubernetes pods",
+            Source::ElasticsearchInfo => "Elasticsearch /",
+            Source::SnapshotRepositories => "Elasticsearch _snapshot",
+            Source::BrokerStatefulSet => "Kubernetes StatefulSet <release>-zeebe",
         }
     }
 }
@@ -71,6 +77,7 @@ pub struct PodInfo {
     pub ready: bool,
     /// `Running`, `Pending`, or the waiting reason (`CrashLoopBackOff`, …).
     pub status: String,
+    pub ip: Option<String>,
 }
 
 /// Everything observed of one region.
@@ -86,6 +93,10 @@ pub struct RegionObservations {
     pub es_health: Option<Obs<ClusterHealth>>,
     pub es_indices: Option<Obs<Vec<CatIndex>>>,
     pub pods: Option<Obs<Vec<PodInfo>>>,
+    pub es_info: Option<Obs<crate::api::elasticsearch::ClusterInfo>>,
+    pub es_repositories: Option<Obs<crate::api::elasticsearch::GetRepositoryResponse>>,
+    /// The broker container's environment (secret references shown as `<secret name/key>`).
+    pub broker_env: Option<Obs<std::collections::BTreeMap<String, String>>>,
 }
 
 impl RegionObservations {

@@ -28,6 +28,9 @@ enum Update {
     EsHealth(u8, Obs<ClusterHealth>),
     EsIndices(u8, Obs<Vec<CatIndex>>),
     Pods(u8, Obs<Vec<PodInfo>>),
+    EsInfo(u8, Box<Obs<crate::api::elasticsearch::ClusterInfo>>),
+    EsRepositories(u8, Obs<crate::api::elasticsearch::GetRepositoryResponse>),
+    BrokerEnv(u8, Obs<BTreeMap<String, String>>),
     Dns(Obs<Vec<std::net::IpAddr>>),
 }
 
@@ -322,6 +325,30 @@ impl Observer {
                         }
                     },
                 ));
+                obs.configured.insert(Source::ElasticsearchInfo);
+                obs.configured.insert(Source::SnapshotRepositories);
+                let (h, a, b) = (http.clone(), es_auth.clone(), base.clone());
+                tasks.push(poll(
+                    slow,
+                    timeout,
+                    tx.clone(),
+                    move |o| Update::EsInfo(r, Box::new(o)),
+                    move || {
+                        let (http, auth, base) = (h.clone(), a.clone(), b.clone());
+                        async move { http::get_json(&http, &auth, &base, "/").await }
+                    },
+                ));
+                let (h, a, b) = (http.clone(), es_auth.clone(), base.clone());
+                tasks.push(poll(
+                    slow,
+                    timeout,
+                    tx.clone(),
+                    move |o| Update::EsRepositories(r, o),
+                    move || {
+                        let (http, auth, base) = (h.clone(), a.clone(), b.clone());
+                        async move { http::get_json(&http, &auth, &base, "/_snapshot").await }
+                    },
+                ));
             }
             if let Some(kube) = ep.kube.clone() {
                 obs.configured.insert(Source::Pods);
@@ -362,11 +389,24 @@ impl Observer {
                                         broker: broker_of_pod(&k.release, &name, r),
                                         ready: is_ready(p),
                                         status: waiting.unwrap_or(phase),
+                                        ip: p.status.as_ref().and_then(|s| s.pod_ip.clone()),
                                         name,
                                     }
                                 })
                                 .collect())
                         }
+                    },
+                ));
+                obs.configured.insert(Source::BrokerStatefulSet);
+                let k = kube.clone();
+                tasks.push(poll(
+                    slow,
+                    timeout,
+                    tx.clone(),
+                    move |o| Update::BrokerEnv(r, o),
+                    move || {
+                        let k = k.clone();
+                        async move { broker_env(&k).await }
                     },
                 ));
                 // Each broker's own partitions, through a port-forward per broker pod, for
@@ -457,6 +497,9 @@ impl Observer {
                         Source::ElasticsearchHealth => r.es_health.is_some(),
                         Source::ElasticsearchIndices => r.es_indices.is_some(),
                         Source::Pods => r.pods.is_some(),
+                        Source::ElasticsearchInfo => r.es_info.is_some(),
+                        Source::SnapshotRepositories => r.es_repositories.is_some(),
+                        Source::BrokerStatefulSet => r.broker_env.is_some(),
                         Source::Partitions => {
                             polled[i] != usize::MAX && r.partitions.len() >= polled[i]
                         }
@@ -473,6 +516,38 @@ impl Observer {
             }
         }
     }
+}
+
+/// The broker container's environment from `<release>-zeebe`; secret references are shown
+/// as `<secret name/key>`, never resolved.
+async fn broker_env(k: &RegionKube) -> Result<BTreeMap<String, String>, String> {
+    let name = format!("{}-zeebe", k.release);
+    let sts = k
+        .statefulsets()
+        .get(&name)
+        .await
+        .map_err(|e| format!("statefulset {name}: {e}"))?;
+    let containers = sts
+        .spec
+        .template
+        .spec
+        .map(|s| s.containers)
+        .unwrap_or_default();
+    let env = containers
+        .first()
+        .and_then(|c| c.env.clone())
+        .unwrap_or_default();
+    Ok(env
+        .into_iter()
+        .map(|e| {
+            let value = match (e.value, e.value_from.and_then(|v| v.secret_key_ref)) {
+                (Some(v), _) => v,
+                (None, Some(s)) => format!("<secret {}/{}>", s.name, s.key),
+                (None, None) => String::new(),
+            };
+            (e.name, value)
+        })
+        .collect())
 }
 
 /// Aborts a task when dropped (a supervisor's children die with it).
@@ -574,6 +649,9 @@ fn apply(s: &mut Snapshot, u: Update) {
         Update::EsHealth(r, o) => s.regions[r as usize].es_health = Some(o),
         Update::EsIndices(r, o) => s.regions[r as usize].es_indices = Some(o),
         Update::Pods(r, o) => s.regions[r as usize].pods = Some(o),
+        Update::EsInfo(r, o) => s.regions[r as usize].es_info = Some(*o),
+        Update::EsRepositories(r, o) => s.regions[r as usize].es_repositories = Some(o),
+        Update::BrokerEnv(r, o) => s.regions[r as usize].broker_env = Some(o),
         Update::Dns(o) => s.dns = Some(o),
     }
 }

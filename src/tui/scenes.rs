@@ -100,6 +100,7 @@ pub fn observe(sim: &Sim, now: jiff::Timestamp) -> Snapshot {
                     broker,
                     ready,
                     status,
+                    ip: p.value["status"]["podIP"].as_str().map(String::from),
                 }
             })
             .collect();

@@ -155,6 +155,15 @@ pub fn es_names(camunda: Camunda) -> EsNames {
     }
 }
 
+/// The Elasticsearch an exporter for region `r` is configured to write to.
+fn exporter_url(sim: &Sim, r: u8) -> String {
+    if r == 1 && sim.misconfig.contains("exporter-wrong-region") {
+        es_url(sim, 0)
+    } else {
+        es_url(sim, r)
+    }
+}
+
 fn es_url(sim: &Sim, r: u8) -> String {
     let names = es_names(sim.settings.camunda);
     format!(
@@ -168,15 +177,22 @@ fn es_url(sim: &Sim, r: u8) -> String {
 fn broker_env(sim: &Sim) -> Value {
     let camunda = sim.settings.camunda;
     let per_region = sim.settings.brokers / 2;
+    let regions: &[u8] = if sim.misconfig.contains("contact-points-one-region") {
+        &[0, 0]
+    } else {
+        &[0, 1]
+    };
     let contact_points: Vec<String> = (0..per_region)
         .flat_map(|i| {
-            [0u8, 1].map(|r| {
+            regions.iter().map(move |&r| {
                 format!(
                     "{RELEASE}-zeebe-{i}.{RELEASE}-zeebe.{}.svc.cluster.local:26502",
                     namespace(sim, r)
                 )
             })
         })
+        .collect::<Vec<_>>()
+        .into_iter()
         .collect();
     let mut env = vec![];
     let cluster_prefix = if camunda == Camunda::V89 {
@@ -193,17 +209,21 @@ fn broker_env(sim: &Sim) -> Value {
             Camunda::V87 => {
                 let p = format!("ZEEBE_BROKER_EXPORTERS_ELASTICSEARCHREGION{r}");
                 env.push(json!({"name": format!("{p}_CLASSNAME"), "value": "io.camunda.zeebe.exporter.ElasticsearchExporter"}));
-                env.push(json!({"name": format!("{p}_ARGS_URL"), "value": es_url(sim, r)}));
+                env.push(json!({"name": format!("{p}_ARGS_URL"), "value": exporter_url(sim, r)}));
             }
             Camunda::V88 => {
                 let p = format!("ZEEBE_BROKER_EXPORTERS_CAMUNDAREGION{r}");
                 env.push(json!({"name": format!("{p}_CLASSNAME"), "value": "io.camunda.exporter.CamundaExporter"}));
-                env.push(json!({"name": format!("{p}_ARGS_CONNECT_URL"), "value": es_url(sim, r)}));
+                env.push(
+                    json!({"name": format!("{p}_ARGS_CONNECT_URL"), "value": exporter_url(sim, r)}),
+                );
             }
             Camunda::V89 => {
                 let p = format!("CAMUNDA_DATA_EXPORTERS_CAMUNDAREGION{r}");
                 env.push(json!({"name": format!("{p}_CLASSNAME"), "value": "io.camunda.exporter.CamundaExporter"}));
-                env.push(json!({"name": format!("{p}_ARGS_CONNECT_URL"), "value": es_url(sim, r)}));
+                env.push(
+                    json!({"name": format!("{p}_ARGS_CONNECT_URL"), "value": exporter_url(sim, r)}),
+                );
                 env.push(json!({"name": format!("{p}_ARGS_CONNECT_USERNAME"), "value": "elastic"}));
                 env.push(json!({"name": format!("{p}_ARGS_CONNECT_PASSWORD"), "valueFrom": {"secretKeyRef": {
                     "name": format!("elasticsearch-es-password-region-{r}"), "key": "elastic"}}}));
@@ -293,6 +313,16 @@ fn pod(sim: &Sim, r: u8, p: PodSpecInput<'_>) -> Rendered {
         "spec": {"containers": [p.container], "nodeName": format!("lab-node-{r}"), "restartPolicy": "Always"},
         "status": p.status,
     });
+    let mut value = value;
+    // Each cluster has its own pod range (10.100.x for region 0, 10.101.x for region 1),
+    // unless the lab was told to make them overlap.
+    let range = if r == 1 && sim.misconfig.contains("overlapping-pod-ranges") {
+        100
+    } else {
+        100 + u32::from(r)
+    };
+    let host = 10 + uid.bytes().map(u32::from).sum::<u32>() % 200;
+    value["status"]["podIP"] = json!(format!("10.{range}.0.{host}"));
     Rendered {
         kind: Kind::Pod,
         name: p.name,
@@ -540,6 +570,18 @@ pub fn render(sim: &Sim, r: u8) -> Vec<Rendered> {
         3,
     ));
 
+    if r == 0 && sim.misconfig.contains("unsupported-component") {
+        out.push(simple_pod(
+            sim,
+            r,
+            "camunda-optimize-7c9f8d6b5-q2w4e",
+            match_labels("optimize"),
+            ("ReplicaSet", "camunda-optimize-7c9f8d6b5"),
+            "camunda/optimize:8.8.0",
+            json!([{"containerPort": 8090}]),
+            0,
+        ));
+    }
     if camunda.family87() {
         let deployments = [
             (

@@ -36,6 +36,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             get(list_faults).post(add_fault).delete(clear_faults),
         )
         .route("/lab/requests", get(requests).delete(clear_requests))
+        .route("/lab/misconfigure", post(misconfigure))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such lab endpoint".into()) })
         .with_state(shared)
 }
@@ -242,4 +243,19 @@ async fn requests(State(shared): State<Arc<Shared>>) -> Response {
 async fn clear_requests(State(shared): State<Arc<Shared>>) -> Response {
     shared.clear_requests();
     Json(shared.requests()).into_response()
+}
+
+/// `POST /lab/misconfigure?kind=…`: breaks one documented dual-region rule.
+async fn misconfigure(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let kind = q.get("kind").cloned().unwrap_or_default();
+    match shared.with(|sim| sim.misconfigure(&kind).map(|_| views::lab_state(sim))) {
+        Ok(state) => {
+            tracing::info!(%kind, "lab: misconfigured");
+            Json(state).into_response()
+        }
+        Err(e) => error(StatusCode::BAD_REQUEST, e),
+    }
 }

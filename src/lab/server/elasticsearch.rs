@@ -210,8 +210,14 @@ async fn info(State((shared, region)): State<Ctx>) -> Response {
             cluster_name: format!("camunda-elasticsearch-region{region}"),
             cluster_uuid: es.cluster_uuid.clone(),
             version: VersionInfo {
-                number: es.version.to_string(),
-                distribution: None,
+                // `opensearch`: region 1 runs OpenSearch instead of Elasticsearch.
+                number: if region == 1 && sim.misconfig.contains("opensearch") {
+                    "2.11.0".into()
+                } else {
+                    es.version.to_string()
+                },
+                distribution: (region == 1 && sim.misconfig.contains("opensearch"))
+                    .then(|| "opensearch".into()),
                 build_flavor: Some("default".into()),
                 build_type: Some("docker".into()),
                 build_hash: Some("c8dr-lab".into()),

@@ -187,6 +187,18 @@ pub enum Entry {
     Broker(BrokerId),
 }
 
+/// The snapshot repository of the failback procedure (dual-region-procedure.md §2.7).
+pub fn default_repository() -> BTreeMap<String, serde_json::Value> {
+    BTreeMap::from([
+        (
+            "bucket".to_string(),
+            serde_json::Value::from("camunda-dr-backups"),
+        ),
+        ("base_path".to_string(), serde_json::Value::from("backups")),
+        ("client".to_string(), serde_json::Value::from("camunda")),
+    ])
+}
+
 /// Records per simulated second a committing partition processes.
 fn load(p: i32) -> f64 {
     40.0 + 3.0 * p as f64
@@ -235,6 +247,8 @@ pub struct Sim {
     pub webapps: [Webapps; 2],
     /// Kubernetes workload sizes per region (StatefulSets and 8.7 Deployments).
     pub workloads: [pods::Workloads; 2],
+    /// Deliberate deviations from the documented setup (`POST /lab/misconfigure`).
+    pub misconfig: BTreeSet<String>,
     /// Coordinator of the latest change: the configuration spreads from it, so only brokers
     /// that can reach it (directly or through a member that can) learn the new one.
     last_coordinator: Option<BrokerId>,
@@ -357,10 +371,43 @@ impl Sim {
                 restarting: None,
             }),
             workloads: [0, 1].map(|_| pods::Workloads::new(settings_brokers / 2)),
+            misconfig: BTreeSet::new(),
             last_coordinator: None,
         };
+        // A correctly set-up deployment has the failback's snapshot repository registered in
+        // both regions (one shared bucket).
+        for r in 0..2 {
+            let store = sim.snapshots.clone();
+            let _ = sim.es[r].register("camunda_backup", "s3", default_repository(), &store);
+        }
         sim.elect_all();
         sim
+    }
+
+    /// Misconfigurations the lab can be told to have, one per documented rule.
+    pub const MISCONFIGURATIONS: &'static [&'static str] = &[
+        "exporter-wrong-region",
+        "contact-points-one-region",
+        "opensearch",
+        "mixed-versions",
+        "unsupported-component",
+        "overlapping-pod-ranges",
+        "no-snapshot-repository",
+    ];
+
+    /// `POST /lab/misconfigure?kind=…`: breaks one documented rule.
+    pub fn misconfigure(&mut self, kind: &str) -> Result<(), String> {
+        if !Self::MISCONFIGURATIONS.contains(&kind) {
+            return Err(format!(
+                "unknown misconfiguration {kind:?}; kinds: {}",
+                Self::MISCONFIGURATIONS.join(", ")
+            ));
+        }
+        if kind == "no-snapshot-repository" {
+            self.es[1].repositories.clear();
+        }
+        self.misconfig.insert(kind.to_string());
+        Ok(())
     }
 
     /// Wall-clock time of a simulated instant.
