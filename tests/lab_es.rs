@@ -296,7 +296,9 @@ async fn restore_fails_when_the_schema_manager_created_indices() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn elasticsearch_errors_and_waits_answer_like_elasticsearch() {
     let lab = TestLab::start(Camunda::V88, 0.5).await;
-    let missing = es_send(&lab, Method::PUT, 0, &format!("{REPO}/x"), None).await;
+    // The lab registers camunda_backup in both regions (a correct setup); another name is
+    // missing.
+    let missing = es_send(&lab, Method::PUT, 0, "/_snapshot/unregistered/x", None).await;
     assert_eq!(
         (missing.status, missing.body["error"]["type"].clone()),
         (404, json!("repository_missing_exception"))
