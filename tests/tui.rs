@@ -278,3 +278,60 @@ async fn input_is_handled_while_a_region_hangs() {
         .await;
     lab.shutdown().await;
 }
+
+#[test]
+fn the_preflight_overlay_shows_every_check() {
+    let config = c8dr::config::Config::parse(
+        r#"
+        name = "lab-8.8"
+        [[regions]]
+        id = 0
+        name = "london"
+        [regions.kube]
+        context = "c8dr-lab-london"
+        namespace = "camunda-london"
+        [[regions]]
+        id = 1
+        name = "paris"
+        [regions.kube]
+        context = "c8dr-lab-paris"
+        namespace = "camunda-paris"
+        "#,
+        std::path::Path::new("scene.toml"),
+    )
+    .unwrap();
+    let settings = c8dr::lab::sim::Settings {
+        camunda: c8dr::lab::sim::Camunda::V88,
+        brokers: 8,
+        partitions: 8,
+        replication_factor: 4,
+    };
+    let mut sim = c8dr::lab::sim::Sim::new(settings, scenes::clock());
+    sim.misconfigure("mixed-versions").unwrap();
+    let snap = scenes::observe(&sim, scenes::clock());
+    let mut cfg = scenes::model_config(c8dr::lab::sim::Camunda::V88);
+    cfg.stale_after = std::time::Duration::from_secs(3600);
+    let view = c8dr::model::derive(&snap, &cfg, scenes::clock(), None);
+    let mut app = App::new(false, false, vec!["default".into()], scenes::clock());
+    app.preflight = c8dr::preflight::run(&config, &snap, &view);
+    app.update_view(view);
+    let dashboard = text(&app, "default", 160, 40);
+    assert!(
+        dashboard.contains("upgrade: 1/4 on 8.8.0-pa"),
+        "{dashboard}"
+    );
+    app.on_key(key(KeyCode::Char('p')));
+    assert_eq!(app.mode, Mode::Preflight);
+    let screen = text(&app, "default", 160, 40);
+    assert!(screen.contains("Preflight"), "{screen}");
+    assert!(
+        screen.contains("⚠ WARN    one version on every broker"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("✔ PASS    cluster size and replication factor"),
+        "{screen}"
+    );
+    app.on_key(key(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::Normal);
+}

@@ -50,6 +50,7 @@ pub enum Mode {
     /// The drill menu with the highlighted entry.
     Drill(usize),
     Detail(Detail),
+    Preflight,
 }
 
 /// Something for the event loop to do.
@@ -172,6 +173,8 @@ pub struct App {
     pub message: Option<String>,
     pub now: jiff::Timestamp,
     pub quit: bool,
+    /// The latest preflight results (computed by the event loop from the live observations).
+    pub preflight: Vec<crate::preflight::Check>,
 }
 
 const MAX_EVENTS: usize = 200;
@@ -199,6 +202,7 @@ impl App {
             message: None,
             now,
             quit: false,
+            preflight: Vec::new(),
         }
     }
 
@@ -416,6 +420,13 @@ impl App {
                         Detail::Region(self.region_focus.unwrap_or(0))
                     }
                 });
+            }
+            Msg::Preflight => {
+                self.mode = if self.mode == Mode::Preflight {
+                    Mode::Normal
+                } else {
+                    Mode::Preflight
+                };
             }
             Msg::Drill => {
                 if self.drills {

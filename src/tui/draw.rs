@@ -101,6 +101,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
     match &app.mode {
         Mode::Help => help(f, area, app, t),
         Mode::Drill(i) => drill(f, area, *i, t),
+        Mode::Preflight => preflight(f, area, app, t),
         Mode::Detail(d) => {
             if let Some(v) = app.shown() {
                 detail(f, area, v, *d, t);
@@ -307,6 +308,29 @@ fn reach_span<'a>(r: &RegionView, t: &Theme) -> Span<'a> {
     }
 }
 
+/// During a rolling upgrade (brokers on different versions): how far this region is.
+fn upgrade_progress(v: &ClusterView, region: u8) -> Option<String> {
+    let versions: std::collections::BTreeSet<&str> = v
+        .brokers
+        .iter()
+        .filter_map(|b| b.version.as_deref())
+        .collect();
+    if versions.len() < 2 {
+        return None;
+    }
+    let newest = versions.iter().max()?;
+    let here: Vec<&crate::model::BrokerView> = v
+        .brokers
+        .iter()
+        .filter(|b| b.region == region && b.version.is_some())
+        .collect();
+    let done = here
+        .iter()
+        .filter(|b| b.version.as_deref() == Some(newest))
+        .count();
+    Some(format!("  upgrade: {done}/{} on {newest}", here.len()))
+}
+
 /// The exporter writing into a region, with its status.
 fn exporter_span(
     exporter: Option<&crate::model::ExporterView>,
@@ -396,6 +420,7 @@ fn region_panel(
                     .unwrap_or_default(),
                 t.dim(),
             ),
+            Span::styled(upgrade_progress(v, r.id).unwrap_or_default(), t.warning()),
         ]),
         Line::from(vec![
             Span::styled(
@@ -776,6 +801,47 @@ fn help(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         Paragraph::new(lines)
             .style(t.base())
             .block(block(t, " Help — keys ", true)),
+        r,
+    );
+}
+
+fn preflight(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    use crate::preflight::Status;
+    let mut lines: Vec<Line> = if app.preflight.is_empty() {
+        vec![Line::from(Span::styled(
+            "no results yet: waiting for the observations",
+            t.dim(),
+        ))]
+    } else {
+        app.preflight
+            .iter()
+            .map(|c| {
+                let (word, style) = match c.status {
+                    Status::Pass => ("✔ PASS", t.ok()),
+                    Status::Warn => ("⚠ WARN", t.warning()),
+                    Status::Fail => ("✖ FAIL", t.critical()),
+                    Status::Unknown => ("? UNKNOWN", t.unknown()),
+                };
+                Line::from(vec![
+                    Span::styled(format!("{word:<10}"), style),
+                    Span::raw(format!("{:<44} ", c.title)),
+                    Span::styled(c.evidence.clone(), t.dim()),
+                ])
+            })
+            .collect()
+    };
+    lines.push(Line::from(Span::styled(
+        "rules and evidence: c8dr preflight --json · Esc closes",
+        t.dim(),
+    )));
+    let r = centered(area, area.width.saturating_sub(4), lines.len() as u16 + 2);
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines).style(t.base()).block(block(
+            t,
+            " Preflight — documented dual-region rules ",
+            true,
+        )),
         r,
     );
 }

@@ -22,6 +22,7 @@ pub enum Msg {
     Enter,
     Back,
     Drill,
+    Preflight,
     Quit,
 }
 
@@ -137,6 +138,12 @@ pub const BINDINGS: &[Binding] = &[
         label: "d",
         help: "drill menu (demo): fail, restore, recreate, split, traffic, faults",
         msg: Msg::Drill,
+    },
+    Binding {
+        keys: &[Key::Char('p')],
+        label: "p",
+        help: "preflight: the deployment against every documented dual-region rule",
+        msg: Msg::Preflight,
     },
     Binding {
         keys: &[Key::Code(KeyCode::Esc)],

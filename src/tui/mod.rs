@@ -174,6 +174,7 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
                         let snap = observer.snapshot.borrow().clone();
                         let now = jiff::Timestamp::now();
                         let view = model::derive(&snap, &cfg, now, app.view.as_ref());
+                        app.preflight = crate::preflight::run(config, &snap, &view);
                         app.update_view(view);
                     }
                 }
