@@ -412,6 +412,50 @@ pub fn run(config: &Config, snap: &Snapshot, v: &ClusterView) -> Vec<Check> {
         )
     });
 
+    // The documented ports, from where c8dr runs.
+    let rule = "REST 8080, management 9600 and Elasticsearch 9200 answer in both regions from where c8dr runs (gRPC 26500 is not probed)";
+    let mut answered = vec![];
+    let mut silent = vec![];
+    for (r, o) in snap.regions.iter().enumerate() {
+        for (what, obs_ok, asked) in [
+            ("REST", ok(&o.topology), o.topology.is_some()),
+            ("management", ok(&o.cluster), o.cluster.is_some()),
+            ("Elasticsearch", ok(&o.es_health), o.es_health.is_some()),
+        ] {
+            if !asked {
+                continue;
+            }
+            if obs_ok {
+                answered.push(format!("region {r} {what}"))
+            } else {
+                silent.push(format!("region {r} {what}"))
+            }
+        }
+    }
+    out.push(match (answered.is_empty(), silent.is_empty()) {
+        (true, true) => check(
+            "ports",
+            "documented ports answer",
+            rule,
+            Status::Unknown,
+            "nothing was asked",
+        ),
+        (_, true) => check(
+            "ports",
+            "documented ports answer",
+            rule,
+            Status::Pass,
+            format!("answered: {}", answered.join(", ")),
+        ),
+        _ => check(
+            "ports",
+            "documented ports answer",
+            rule,
+            Status::Fail,
+            format!("no answer: {}", silent.join(", ")),
+        ),
+    });
+
     out.extend(configuration_checks(config, snap, v));
 
     // Failback readiness that c8dr can see today.

@@ -188,3 +188,84 @@ async fn each_broken_rule_is_named_with_its_evidence() {
     );
     lab.shutdown().await;
 }
+
+/// The upgrade watch: a staged rolling restart (one broker at a time) only warns about the
+/// last spare replica; two replicas of a partition down together is critical.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upgrade_watch_is_quiet_for_a_staged_roll_and_alarms_for_an_unstaged_one() {
+    use c8dr::model::{self, Level, ModelConfig};
+    let lab = TestLab::start(c8dr::lab::sim::Camunda::V88, 10.0).await;
+    let mut config = c8dr::config::Config::load(&lab.lab.ready.config).unwrap();
+    config.poll.interval_ms = 200;
+    config.poll.timeout_ms = 300;
+    let cfg = ModelConfig::from_config(&config);
+    let observer = c8dr::observe::Observer::start(&config).await.unwrap();
+    let view = || {
+        model::derive(
+            &observer.snapshot.borrow(),
+            &cfg,
+            jiff::Timestamp::now(),
+            None,
+        )
+    };
+    common::wait_until("healthy", common::DEADLINE, || async {
+        let v = view();
+        if v.verdict.level == Level::Ok {
+            Ok(())
+        } else {
+            Err(format!("{:?}", v.verdict.reasons))
+        }
+    })
+    .await;
+
+    // Staged: the Helm roll of region 0 restarts one broker at a time.
+    lab.control_post("/lab/regions/0/webapps/off").await;
+    let mut warned = false;
+    loop {
+        let v = view();
+        assert_ne!(
+            v.verdict.level,
+            Level::Critical,
+            "a staged roll raised {:?}",
+            v.verdict.reasons
+        );
+        warned |= v
+            .verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("last spare replica"));
+        let state = lab.state().await;
+        if state["webapps"][0]["rolling"] == false && state["webapps"][0]["active"] == false {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        warned,
+        "the last spare replica was announced during the roll"
+    );
+
+    // Unstaged: brokers 0 and 2 (two replicas of partition 1) go down together.
+    let k = c8dr::client::RegionKube::connect(
+        "region 0",
+        "c8dr-lab-london",
+        "camunda-london",
+        "camunda",
+        Some(&lab.lab.ready.kubeconfig),
+    )
+    .await
+    .unwrap();
+    for pod in ["camunda-zeebe-0", "camunda-zeebe-1"] {
+        k.pods().delete(pod, &Default::default()).await.unwrap();
+    }
+    common::wait_until("a critical alarm", common::DEADLINE, || async {
+        let v = view();
+        if v.verdict.level == Level::Critical && v.partitions[0].has_quorum == Some(false) {
+            Ok(())
+        } else {
+            Err(format!("{:?}", v.verdict.reasons))
+        }
+    })
+    .await;
+    lab.shutdown().await;
+}
