@@ -798,6 +798,61 @@ fn configuration_checks(config: &Config, snap: &Snapshot, v: &ClusterView) -> Ve
         )
     });
 
+    // A recent Zeebe backup before any upgrade.
+    let rule = "before an upgrade, a recent completed backup exists (newest COMPLETED backup at most 7 days old)";
+    let lists: Vec<&Vec<crate::api::backups::BackupInfo>> = snap
+        .regions
+        .iter()
+        .filter_map(|o| o.backups.as_ref().and_then(|b| b.value.as_ref().ok()))
+        .collect();
+    out.push(if lists.is_empty() {
+        check(
+            "backup",
+            "a recent backup exists",
+            rule,
+            Status::Unknown,
+            "the management API's backups were not observed",
+        )
+    } else {
+        let newest = lists
+            .iter()
+            .flat_map(|l| l.iter())
+            .filter(|b| b.state == crate::api::backups::BackupState::Completed)
+            .filter_map(|b| {
+                b.details
+                    .iter()
+                    .filter_map(|d| d.created_at.as_ref().and_then(|t| t.instant()))
+                    .max()
+                    .map(|t| (b.backup_id, t))
+            })
+            .max_by_key(|(_, t)| *t);
+        match newest {
+            Some((id, at)) => {
+                let days = jiff::Timestamp::now().duration_since(at).as_hours() / 24;
+                let evidence =
+                    format!("newest completed backup #{id} taken {at} ({days} days ago)");
+                check(
+                    "backup",
+                    "a recent backup exists",
+                    rule,
+                    if days <= 7 {
+                        Status::Pass
+                    } else {
+                        Status::Warn
+                    },
+                    evidence,
+                )
+            }
+            None => check(
+                "backup",
+                "a recent backup exists",
+                rule,
+                Status::Warn,
+                "no completed backup: take one before upgrading (POST /actuator/backupRuntime)",
+            ),
+        }
+    });
+
     // The failback's snapshot repository.
     let rule = "a snapshot repository is registered in both regions (the failback snapshots in one and restores in the other)";
     let repos: Vec<Option<Vec<String>>> = snap

@@ -143,6 +143,7 @@ async fn each_broken_rule_is_named_with_its_evidence() {
             "warn",
             "region 1: []",
         ),
+        ("no-recent-backup", "backup", "warn", "days ago"),
     ] {
         let lab = TestLab::start(c8dr::lab::sim::Camunda::V88, 10.0).await;
         let answer = lab

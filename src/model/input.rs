@@ -49,6 +49,7 @@ pub enum Source {
     ElasticsearchInfo,
     SnapshotRepositories,
     BrokerStatefulSet,
+    Backups,
 }
 
 impl Source {
@@ -64,6 +65,7 @@ impl Source {
             Source::ElasticsearchInfo => "Elasticsearch /",
             Source::SnapshotRepositories => "Elasticsearch _snapshot",
             Source::BrokerStatefulSet => "Kubernetes StatefulSet <release>-zeebe",
+            Source::Backups => "management /actuator/backupRuntime (backups ≤8.7)",
         }
     }
 }
@@ -97,6 +99,8 @@ pub struct RegionObservations {
     pub es_repositories: Option<Obs<crate::api::elasticsearch::GetRepositoryResponse>>,
     /// The broker container's environment (secret references shown as `<secret name/key>`).
     pub broker_env: Option<Obs<std::collections::BTreeMap<String, String>>>,
+    /// Zeebe backups (8.8+ `/actuator/backupRuntime`, ≤8.7 `/actuator/backups`).
+    pub backups: Option<Obs<Vec<crate::api::backups::BackupInfo>>>,
 }
 
 impl RegionObservations {

@@ -31,6 +31,7 @@ enum Update {
     EsInfo(u8, Box<Obs<crate::api::elasticsearch::ClusterInfo>>),
     EsRepositories(u8, Obs<crate::api::elasticsearch::GetRepositoryResponse>),
     BrokerEnv(u8, Obs<BTreeMap<String, String>>),
+    Backups(u8, Obs<Vec<crate::api::backups::BackupInfo>>),
     Dns(Obs<Vec<std::net::IpAddr>>),
 }
 
@@ -269,6 +270,39 @@ impl Observer {
             if let Some(base) = ep.management.clone() {
                 obs.configured.insert(Source::Cluster);
                 obs.configured.insert(Source::Exporters);
+                obs.configured.insert(Source::Backups);
+                let (h, b) = (http.clone(), base.clone());
+                tasks.push(poll(
+                    slow,
+                    timeout,
+                    tx.clone(),
+                    move |o| Update::Backups(r, o),
+                    move || {
+                        let (http, base) = (h.clone(), b.clone());
+                        async move {
+                            // 8.8+ names the runtime backups backupRuntime; up to 8.7 they are backups.
+                            match http::get_json(
+                                &http,
+                                &Auth::default(),
+                                &base,
+                                "/actuator/backupRuntime",
+                            )
+                            .await
+                            {
+                                Err(e) if e.starts_with("HTTP 404") => {
+                                    http::get_json(
+                                        &http,
+                                        &Auth::default(),
+                                        &base,
+                                        "/actuator/backups",
+                                    )
+                                    .await
+                                }
+                                other => other,
+                            }
+                        }
+                    },
+                ));
                 let (h, b) = (http.clone(), base.clone());
                 tasks.push(poll(
                     interval,
@@ -500,6 +534,7 @@ impl Observer {
                         Source::ElasticsearchInfo => r.es_info.is_some(),
                         Source::SnapshotRepositories => r.es_repositories.is_some(),
                         Source::BrokerStatefulSet => r.broker_env.is_some(),
+                        Source::Backups => r.backups.is_some(),
                         Source::Partitions => {
                             polled[i] != usize::MAX && r.partitions.len() >= polled[i]
                         }
@@ -652,6 +687,7 @@ fn apply(s: &mut Snapshot, u: Update) {
         Update::EsInfo(r, o) => s.regions[r as usize].es_info = Some(*o),
         Update::EsRepositories(r, o) => s.regions[r as usize].es_repositories = Some(o),
         Update::BrokerEnv(r, o) => s.regions[r as usize].broker_env = Some(o),
+        Update::Backups(r, o) => s.regions[r as usize].backups = Some(o),
         Update::Dns(o) => s.dns = Some(o),
     }
 }

@@ -33,6 +33,8 @@ pub fn router(shared: Arc<Shared>, entry: Entry) -> Router {
         .route("/actuator/exporting/{op}", post(exporting))
         .route("/actuator/partitions", get(get_partitions))
         .route("/actuator/partitions/{id}", get(get_partition))
+        .route("/actuator/backupRuntime", get(backups))
+        .route("/actuator/backups", get(backups))
         .route("/actuator/health", get(health))
         .route("/actuator/health/{probe}", get(health_probe))
         .fallback(not_found)
@@ -376,6 +378,35 @@ async fn get_partition(State((shared, entry)): State<Ctx>, Path(id): Path<String
         },
         Err(resp) => *resp,
     })
+}
+
+/// `GET /actuator/backupRuntime` (8.8+) or `/actuator/backups` (≤8.7): the completed backups,
+/// one detail per partition as the real endpoint lists them.
+async fn backups(State((shared, _)): State<Ctx>, request: Request) -> Response {
+    let path = request.uri().path().to_string();
+    let (list, camunda, partitions) = shared.with(|sim| {
+        (
+            sim.backups.clone(),
+            sim.settings.camunda,
+            sim.settings.partitions,
+        )
+    });
+    if camunda.family87() == path.ends_with("backupRuntime") {
+        return spring_404(&path);
+    }
+    let infos: Vec<serde_json::Value> = list
+        .iter()
+        .map(|(id, at)| {
+            let details: Vec<serde_json::Value> = (1..=partitions)
+                .map(|p| {
+                    serde_json::json!({"partitionId": p, "state": "COMPLETED", "createdAt": at.to_string(),
+                                       "lastUpdatedAt": at.to_string(), "brokerVersion": camunda.version()})
+                })
+                .collect();
+            serde_json::json!({"backupId": id, "state": "COMPLETED", "details": details})
+        })
+        .collect();
+    Json(infos).into_response()
 }
 
 async fn health() -> Response {

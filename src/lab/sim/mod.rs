@@ -249,6 +249,8 @@ pub struct Sim {
     pub workloads: [pods::Workloads; 2],
     /// Deliberate deviations from the documented setup (`POST /lab/misconfigure`).
     pub misconfig: BTreeSet<String>,
+    /// Completed Zeebe backups: id and when they were taken.
+    pub backups: Vec<(i64, jiff::Timestamp)>,
     /// Coordinator of the latest change: the configuration spreads from it, so only brokers
     /// that can reach it (directly or through a member that can) learn the new one.
     last_coordinator: Option<BrokerId>,
@@ -372,6 +374,8 @@ impl Sim {
             }),
             workloads: [0, 1].map(|_| pods::Workloads::new(settings_brokers / 2)),
             misconfig: BTreeSet::new(),
+            // A correctly run deployment took a backup recently (two hours before the lab).
+            backups: vec![(1, wall0 - jiff::SignedDuration::from_hours(2))],
             last_coordinator: None,
         };
         // A correctly set-up deployment has the failback's snapshot repository registered in
@@ -393,6 +397,7 @@ impl Sim {
         "unsupported-component",
         "overlapping-pod-ranges",
         "no-snapshot-repository",
+        "no-recent-backup",
     ];
 
     /// `POST /lab/misconfigure?kind=…`: breaks one documented rule.
@@ -405,6 +410,10 @@ impl Sim {
         }
         if kind == "no-snapshot-repository" {
             self.es[1].repositories.clear();
+        }
+        if kind == "no-recent-backup" {
+            let old = self.wall0 - jiff::SignedDuration::from_hours(24 * 30);
+            self.backups = vec![(1, old)];
         }
         self.misconfig.insert(kind.to_string());
         Ok(())
