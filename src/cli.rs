@@ -4,7 +4,7 @@
 use crate::lab;
 use crate::lab::sim::Camunda;
 use clap::{Parser, Subcommand, ValueEnum};
-use color_eyre::eyre::{Result, WrapErr};
+use color_eyre::eyre::{Result, WrapErr, eyre};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -65,6 +65,11 @@ pub enum Command {
         json: bool,
         #[arg(long)]
         strict: bool,
+    },
+    /// Runbook runs journaled under the state dir; with RUN, that run's steps and timings.
+    Journal {
+        /// A run id as listed (the journal's file name without `.jsonl`).
+        run: Option<String>,
     },
 }
 
@@ -159,7 +164,7 @@ pub async fn run_lab(args: &LabArgs) -> Result<()> {
 
 fn load_config(flag: Option<&std::path::Path>) -> Result<crate::config::Config> {
     let path = crate::config::config_path(flag).ok_or_else(|| {
-        color_eyre::eyre::eyre!(
+        eyre!(
             "no configuration: pass --config, set C8DR_CONFIG or create ~/.config/c8dr/config.toml"
         )
     })?;
@@ -410,5 +415,33 @@ pub async fn run(cli: Cli) -> Result<()> {
             let code = run_preflight(flag, json, strict).await?;
             std::process::exit(code)
         }
+        Command::Journal { run } => run_journal(run.as_deref()),
     }
+}
+
+fn run_journal(run: Option<&str>) -> Result<()> {
+    use crate::runbook::journal;
+    let Some(dir) = journal::runs_dir() else {
+        return Err(eyre!(
+            "no state directory: neither XDG_STATE_HOME nor HOME is set"
+        ));
+    };
+    let runs = journal::list(&dir).wrap_err_with(|| format!("reading {}", dir.display()))?;
+    let text = match run {
+        None => journal::render_list(&runs),
+        Some(id) => {
+            let Some((_, found)) = runs
+                .iter()
+                .find(|(p, _)| p.file_stem().is_some_and(|s| s == id))
+            else {
+                return Err(eyre!("no run {id:?} in {}", dir.display()));
+            };
+            match found {
+                Ok(summary) => journal::render_run(summary),
+                Err(e) => return Err(eyre!("{e}")),
+            }
+        }
+    };
+    print!("{text}");
+    Ok(())
 }

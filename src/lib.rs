@@ -13,4 +13,5 @@ pub mod model;
 pub mod observe;
 pub mod preflight;
 pub mod report;
+pub mod runbook;
 pub mod tui;

@@ -190,3 +190,52 @@ fn bad_flags_are_refused_with_the_reason() {
         assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
     }
 }
+
+#[test]
+fn journal_lists_runs_from_the_state_dir_and_shows_one() {
+    use c8dr::runbook::journal::{Journal, Outcome, Record, StepState};
+    let state = tempfile::tempdir().unwrap();
+    let journal = |args: &[&str]| {
+        c8dr()
+            .args(args)
+            .env("XDG_STATE_HOME", state.path())
+            .output()
+            .unwrap()
+    };
+    let out = journal(&["journal"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "no runs journaled yet\n"
+    );
+
+    let runs = state.path().join("c8dr").join("runs");
+    let mut j = Journal::create(&runs, "failover-r1").unwrap();
+    for r in [
+        Record::run_started("failover-r1", "failover", 1, "8.8"),
+        Record::step(0, "remove region1's brokers", StepState::Running, None),
+        Record::step(0, "remove region1's brokers", StepState::Done, None),
+        Record::run_ended(Outcome::Completed),
+    ] {
+        j.append(&r).unwrap();
+    }
+    let out = journal(&["journal"]);
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        list.contains("failover-r1") && list.contains("completed") && list.contains("1/1"),
+        "{list}"
+    );
+
+    let out = journal(&["journal", "failover-r1"]);
+    let run = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{run}");
+    assert!(
+        run.contains("remove region1's brokers") && run.contains("done"),
+        "{run}"
+    );
+    assert!(run.contains("within the documented failover RTO"), "{run}");
+
+    let out = journal(&["journal", "nope"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no run \"nope\""));
+}
