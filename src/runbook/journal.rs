@@ -182,16 +182,12 @@ impl Journal {
     /// so the next record starts on a line of its own.
     pub fn reopen(path: &Path) -> Result<(Self, Replay), JournalError> {
         let replay = read(path)?;
-        let file = OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(|e| JournalError::io(path, e))?;
-        file.set_len(replay.valid_len)
-            .map_err(|e| JournalError::io(path, e))?;
-        drop(file);
+        // ftruncate works on an O_APPEND descriptor; later writes land at the new end.
         let file = OpenOptions::new()
             .append(true)
             .open(path)
+            .map_err(|e| JournalError::io(path, e))?;
+        file.set_len(replay.valid_len)
             .map_err(|e| JournalError::io(path, e))?;
         Ok((
             Self {

@@ -190,23 +190,17 @@ async fn core_resources() -> Response {
     .into_response()
 }
 
+/// The `/scale` subresources answer with `autoscaling/v1` Scale objects, which kubectl checks.
+fn scale_resource(name: &str) -> Value {
+    let mut scale = resource(name, "Scale", &["get", "patch", "update"], &[]);
+    scale["group"] = json!("autoscaling");
+    scale["version"] = json!("v1");
+    scale
+}
+
 async fn apps_resources() -> Response {
-    let mut sts_scale = resource(
-        "statefulsets/scale",
-        "Scale",
-        &["get", "patch", "update"],
-        &[],
-    );
-    sts_scale["group"] = json!("autoscaling");
-    sts_scale["version"] = json!("v1");
-    let mut deploy_scale = resource(
-        "deployments/scale",
-        "Scale",
-        &["get", "patch", "update"],
-        &[],
-    );
-    deploy_scale["group"] = json!("autoscaling");
-    deploy_scale["version"] = json!("v1");
+    let sts_scale = scale_resource("statefulsets/scale");
+    let deploy_scale = scale_resource("deployments/scale");
     Json(json!({
         "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "apps/v1",
         "resources": [
