@@ -583,30 +583,34 @@ mod tests {
         BTreeMap::from([("bucket".to_string(), Value::from("camunda-backups"))])
     }
 
+    fn register_s3(es: &mut Elasticsearch, store: &SnapshotStore) {
+        es.register("camunda_backup", "s3", s3(), store).unwrap();
+    }
+
+    /// The failback snapshot of the docs: all indices, with the global state.
+    fn snapshot_failback(es: &mut Elasticsearch, store: &mut SnapshotStore) -> Snapshot {
+        es.create_snapshot(
+            "camunda_backup",
+            "failback",
+            None,
+            true,
+            None,
+            store,
+            Duration::ZERO,
+        )
+        .unwrap()
+    }
+
     #[test]
     fn a_shared_bucket_carries_snapshots_across_regions() {
         let mut store = SnapshotStore::default();
         let mut survivor = Elasticsearch::new(0, "8.18.0", false, true);
         survivor.write(1000);
         let mut recreated = Elasticsearch::new(1, "8.18.0", false, false);
-        survivor
-            .register("camunda_backup", "s3", s3(), &store)
-            .unwrap();
-        let snap = survivor
-            .create_snapshot(
-                "camunda_backup",
-                "failback",
-                None,
-                true,
-                None,
-                &mut store,
-                Duration::ZERO,
-            )
-            .unwrap();
+        register_s3(&mut survivor, &store);
+        let snap = snapshot_failback(&mut survivor, &mut store);
         assert_eq!(snap.indices.len(), 33);
-        recreated
-            .register("camunda_backup", "s3", s3(), &store)
-            .unwrap();
+        register_s3(&mut recreated, &store);
         let now = Duration::from_secs(5);
         let (restored, _) = recreated
             .restore("camunda_backup", "failback", None, None, true, &store, now)
@@ -624,23 +628,9 @@ mod tests {
         let mut survivor = Elasticsearch::new(0, "8.18.0", false, true);
         // The schema manager ran in the recreated region: Camunda's indices exist.
         let mut recreated = Elasticsearch::new(1, "8.18.0", false, true);
-        survivor
-            .register("camunda_backup", "s3", s3(), &store)
-            .unwrap();
-        survivor
-            .create_snapshot(
-                "camunda_backup",
-                "failback",
-                None,
-                true,
-                None,
-                &mut store,
-                Duration::ZERO,
-            )
-            .unwrap();
-        recreated
-            .register("camunda_backup", "s3", s3(), &store)
-            .unwrap();
+        register_s3(&mut survivor, &store);
+        snapshot_failback(&mut survivor, &mut store);
+        register_s3(&mut recreated, &store);
         let err = recreated
             .restore(
                 "camunda_backup",
@@ -664,32 +654,16 @@ mod tests {
         let mut store = SnapshotStore::default();
         let mut survivor = Elasticsearch::new(0, "8.18.0", false, true);
         let mut recreated = Elasticsearch::new(1, "8.18.0", false, false);
-        survivor
-            .register("camunda_backup", "s3", s3(), &store)
-            .unwrap();
-        recreated
-            .register("camunda_backup", "s3", s3(), &store)
-            .unwrap();
-        survivor
-            .create_snapshot(
-                "camunda_backup",
-                "failback",
-                None,
-                true,
-                None,
-                &mut store,
-                Duration::ZERO,
-            )
-            .unwrap();
+        register_s3(&mut survivor, &store);
+        register_s3(&mut recreated, &store);
+        snapshot_failback(&mut survivor, &mut store);
         assert!(
             recreated
                 .find("camunda_backup", "_all", &store)
                 .unwrap()
                 .is_empty()
         );
-        recreated
-            .register("camunda_backup", "s3", s3(), &store)
-            .unwrap();
+        register_s3(&mut recreated, &store);
         assert_eq!(
             recreated
                 .find("camunda_backup", "_all", &store)
