@@ -66,11 +66,48 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Guided failover after losing a region: --plan prints every step, --execute runs it.
+    Failover {
+        /// The lost region: 0, 1 or its configured name.
+        #[arg(long, required_unless_present = "resume")]
+        lost: Option<String>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Guided failback into a recreated region: --plan prints every step, --execute runs it.
+    Failback {
+        /// The recreated region: 0, 1 or its configured name.
+        #[arg(long, required_unless_present = "resume")]
+        recreated: Option<String>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// The audit trail: every mutating request and every refusal, oldest first.
+    Audit,
     /// Runbook runs journaled under the state dir; with RUN, that run's steps and timings.
     Journal {
         /// A run id as listed (the journal's file name without `.jsonl`).
         run: Option<String>,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Print every step with its exact request and curl equivalent (the default).
+    #[arg(long, conflicts_with_all = ["execute", "resume"])]
+    pub plan: bool,
+    /// Run the steps, asking on the terminal before each one that acts.
+    #[arg(long)]
+    pub execute: bool,
+    /// Unattended: approve every step; manual steps wait for their observable condition.
+    #[arg(long, requires = "execute")]
+    pub yes: bool,
+    /// Continue a journaled run after a crash or an abort.
+    #[arg(long, value_name = "RUN")]
+    pub resume: Option<String>,
+    /// Proceed although a guard refuses (audited). Only when you know better than the checks.
+    #[arg(long = "override-guards-i-know-the-region-is-lost")]
+    pub override_guards: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -416,7 +453,88 @@ pub async fn run(cli: Cli) -> Result<()> {
             std::process::exit(code)
         }
         Command::Journal { run } => run_journal(run.as_deref()),
+        Command::Audit => run_audit(),
+        Command::Failover { lost, run } => {
+            let code = run_procedure(
+                flag,
+                cli.read_only,
+                crate::runbook::plan::Procedure::Failover,
+                lost.as_deref(),
+                &run,
+            )
+            .await?;
+            std::process::exit(code)
+        }
+        Command::Failback { recreated, run } => {
+            let code = run_procedure(
+                flag,
+                cli.read_only,
+                crate::runbook::plan::Procedure::Failback,
+                recreated.as_deref(),
+                &run,
+            )
+            .await?;
+            std::process::exit(code)
+        }
     }
+}
+
+async fn run_procedure(
+    flag: Option<&std::path::Path>,
+    read_only: bool,
+    procedure: crate::runbook::plan::Procedure,
+    region: Option<&str>,
+    args: &RunArgs,
+) -> Result<i32> {
+    use crate::runbook::{render, session};
+    log_to_state_dir();
+    let config = load_config(flag)?;
+    let region = match region {
+        Some(r) => Some(session::parse_region(&config, r).map_err(|e| eyre!(e))?),
+        None => None,
+    };
+    if args.execute || args.resume.is_some() {
+        return session::execute(
+            &config,
+            Some(procedure),
+            region,
+            args.resume.as_deref(),
+            args.yes,
+            read_only,
+            args.override_guards,
+        )
+        .await;
+    }
+    let Some(r) = region else {
+        return Err(eyre!("which region? --lost / --recreated"));
+    };
+    let run = session::run_id(procedure, r);
+    let (_, _, inputs, steps) = session::prepare(&config, procedure, r, &run, None).await?;
+    print!("{}", render::plan(&config, &inputs, &steps));
+    println!(
+        "nothing was sent. Run it with --execute (asks before each step that acts; --yes for unattended runs)."
+    );
+    Ok(0)
+}
+
+fn run_audit() -> Result<()> {
+    use crate::runbook::audit;
+    let Some(path) = audit::audit_path() else {
+        return Err(eyre!(
+            "no state directory: neither XDG_STATE_HOME nor HOME is set"
+        ));
+    };
+    if !path.exists() {
+        println!("no audit entries yet ({})", path.display());
+        return Ok(());
+    }
+    let (entries, bad) =
+        audit::read(&path).wrap_err_with(|| format!("reading {}", path.display()))?;
+    print!("{}", audit::render(&entries));
+    for b in bad {
+        eprintln!("unreadable audit line: {b}");
+    }
+    Ok(())
 }
 
 fn run_journal(run: Option<&str>) -> Result<()> {

@@ -30,9 +30,88 @@ pub struct Config {
     pub regions: Vec<Region>,
     #[serde(default)]
     pub traffic: Option<Traffic>,
+    #[serde(default)]
+    pub runbook: Runbook,
     /// Where the file was read from (not a key).
     #[serde(skip)]
     pub path: PathBuf,
+}
+
+/// What the failover/failback runbooks need beyond the regions: the Elasticsearch snapshot
+/// repository (dual-region-procedure.md §2.7), the Helm command lines they print for the steps
+/// an operator runs elsewhere (§3.7), and how long a step may take.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runbook {
+    #[serde(default = "default_repository")]
+    pub snapshot_repository: String,
+    /// `type` of the repository body (`s3` in the blueprint; `fs`, `gcs`, `azure` elsewhere).
+    #[serde(default = "default_repository_type")]
+    pub repository_type: String,
+    /// `settings` of the repository body, e.g. `{ bucket = "…", client = "camunda", base_path = "backups" }`.
+    #[serde(default)]
+    pub repository_settings: BTreeMap<String, String>,
+    #[serde(default = "default_chart")]
+    pub helm_chart: String,
+    /// Chart version for the printed Helm commands (`$HELM_CHART_VERSION` when unset).
+    #[serde(default)]
+    pub helm_chart_version: Option<String>,
+    /// Values files for every region, in order (the blueprint's `camunda-values.yml`).
+    #[serde(default = "default_values")]
+    pub helm_values: Vec<String>,
+    /// Values files per region id, after `helm_values` (default `regionN/camunda-values.yml`).
+    #[serde(default)]
+    pub helm_region_values: BTreeMap<String, Vec<String>>,
+    /// Longest wait for one step's effect (topology changes, restores, manual steps).
+    #[serde(default = "default_step_timeout")]
+    pub step_timeout_s: u64,
+}
+
+impl Default for Runbook {
+    fn default() -> Self {
+        Runbook {
+            snapshot_repository: default_repository(),
+            repository_type: default_repository_type(),
+            repository_settings: BTreeMap::new(),
+            helm_chart: default_chart(),
+            helm_chart_version: None,
+            helm_values: default_values(),
+            helm_region_values: BTreeMap::new(),
+            step_timeout_s: default_step_timeout(),
+        }
+    }
+}
+
+fn default_repository() -> String {
+    "camunda_backup".into()
+}
+fn default_repository_type() -> String {
+    "s3".into()
+}
+fn default_chart() -> String {
+    "camunda/camunda-platform".into()
+}
+fn default_values() -> Vec<String> {
+    vec!["camunda-values.yml".into()]
+}
+fn default_step_timeout() -> u64 {
+    900
+}
+
+impl Runbook {
+    /// Values files of a region's Helm commands.
+    pub fn values_for(&self, region: u8) -> Vec<String> {
+        let mut v = self.helm_values.clone();
+        match self.helm_region_values.get(&region.to_string()) {
+            Some(extra) => v.extend(extra.iter().cloned()),
+            None => v.push(format!("region{region}/camunda-values.yml")),
+        }
+        v
+    }
+
+    pub fn step_timeout(&self) -> Duration {
+        Duration::from_secs(self.step_timeout_s)
+    }
 }
 
 /// How often each source is asked and how long an answer may take.
@@ -405,6 +484,19 @@ impl Config {
                 a.credentials()
                     .map_err(|e| format!("{}: {e}", at("elasticsearch_auth")))?;
             }
+        }
+        for k in self.runbook.helm_region_values.keys() {
+            if k != "0" && k != "1" {
+                return Err(format!(
+                    "runbook.helm_region_values: keys are region ids 0 and 1, not {k:?}"
+                ));
+            }
+        }
+        if self.runbook.snapshot_repository.trim().is_empty() {
+            return Err("runbook.snapshot_repository: must not be empty".into());
+        }
+        if self.runbook.step_timeout_s == 0 {
+            return Err("runbook.step_timeout_s: at least 1".into());
         }
         if let Some(t) = &self.traffic {
             t.nameserver_addr()

@@ -239,3 +239,81 @@ fn journal_lists_runs_from_the_state_dir_and_shows_one() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no run \"nope\""));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failover_plans_executes_unattended_and_leaves_a_journal_and_an_audit_trail() {
+    let lab = common::TestLab::start(c8dr::lab::sim::Camunda::V88, 10.0).await;
+    let state = tempfile::tempdir().unwrap();
+    let config = lab.lab.ready.config.clone();
+    let run = |args: Vec<String>| {
+        let state = state.path().to_path_buf();
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || {
+            c8dr()
+                .arg("--config")
+                .arg(&config)
+                .args(args)
+                .env("XDG_STATE_HOME", &state)
+                .output()
+                .unwrap()
+        })
+    };
+    let args = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+
+    // Healthy: the plan is printed, but executing is refused by the guards.
+    let out = run(args("failover --lost paris --plan")).await.unwrap();
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{plan}");
+    assert!(
+        plan.contains("PATCH /actuator/cluster?force=true")
+            && plan.contains(r#"-d '{"brokers":{"remove":[1,3,5,7]}}'"#)
+            && plan.contains("nothing was sent"),
+        "{plan}"
+    );
+    let out = run(args("failover --lost 1 --execute --yes"))
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("refused") && text.contains("still answers"),
+        "{text}"
+    );
+
+    lab.control_post("/lab/regions/1/fail").await;
+    let out = run(args("failover --lost paris --execute --yes"))
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Completed"), "{text}");
+    let out = run(args("journal")).await.unwrap();
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        list.contains("failover-r1-") && list.contains("completed"),
+        "{list}"
+    );
+    let out = run(args("audit")).await.unwrap();
+    let audit = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        audit.contains("refused") && audit.contains("PATCH") && audit.contains("→ 202"),
+        "{audit}"
+    );
+    // A failback while region 1 is still lost: its brokers are not listed; the run would
+    // wait at FB-1, so only the plan is asked for.
+    let out = run(args("failback --recreated 1 --plan")).await.unwrap();
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        plan.contains("helm install") && plan.contains("FB-8"),
+        "{plan}"
+    );
+    let out = run(args("failover --lost nowhere --plan")).await.unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no region \"nowhere\""));
+    lab.shutdown().await;
+}

@@ -335,3 +335,64 @@ fn the_preflight_overlay_shows_every_check() {
     app.on_key(key(KeyCode::Esc));
     assert_eq!(app.mode, Mode::Normal);
 }
+
+#[test]
+fn the_runbook_pane_opens_from_the_dashboard_and_asks_for_the_region_name() {
+    use c8dr::runbook::gate::Decision;
+    use c8dr::runbook::plan::Procedure;
+    // F proposes the region that does not answer; B refuses while both have members.
+    let mut app = lost_app();
+    let chr = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    assert_eq!(
+        app.on_key(chr('F')),
+        Some(Action::StartRunbook(Procedure::Failover, 1))
+    );
+    assert_eq!(app.on_key(chr('B')), None);
+    assert!(
+        app.message
+            .as_deref()
+            .is_some_and(|m| m.contains("nothing to fail back")),
+        "{:?}",
+        app.message
+    );
+
+    // The force confirmation: the name must be typed; Esc declines.
+    let mut app = scenes::app(scene("runbook-failover-confirm"));
+    assert_eq!(app.mode, Mode::Runbook);
+    assert_eq!(app.on_key(chr('y')), None, "y is typed, not an approval");
+    assert_eq!(app.runbook.as_ref().unwrap().typed, "pary");
+    app.on_key(key(KeyCode::Backspace));
+    for c in "is".chars() {
+        app.on_key(chr(c));
+    }
+    match app.on_key(key(KeyCode::Enter)) {
+        Some(Action::Answer(Decision::Approve { typed, .. })) => {
+            assert_eq!(typed.as_deref(), Some("paris"))
+        }
+        other => panic!("expected an approval, got {other:?}"),
+    }
+    let mut app = scenes::app(scene("runbook-failover-confirm"));
+    assert_eq!(
+        app.on_key(key(KeyCode::Esc)),
+        Some(Action::Answer(Decision::Decline))
+    );
+    // Without a question: ↑↓ select, c copies the curl, Esc returns to the dashboard.
+    app.on_key(key(KeyCode::Up));
+    assert_eq!(app.runbook.as_ref().unwrap().selected, 0);
+    app.on_key(key(KeyCode::Down));
+    match app.on_key(chr('c')) {
+        Some(Action::Copy(c)) => assert!(c.starts_with("curl -sS -X PATCH"), "{c}"),
+        other => panic!("expected a copy, got {other:?}"),
+    }
+    app.on_key(key(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::Normal);
+}
+
+#[test]
+fn runbook_pane_snapshots() {
+    for name in ["runbook-failover-confirm", "runbook-failback-running"] {
+        let app = scenes::app(scene(name));
+        insta::assert_snapshot!(name, text(&app, "default", 120, 36));
+        insta::assert_snapshot!(format!("{name}-80x24"), text(&app, "default", 80, 24));
+    }
+}

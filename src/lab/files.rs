@@ -124,6 +124,17 @@ pub fn write_config(dir: &Path, ready: &Ready, camunda: Camunda, direct: bool) -
     for r in &ready.regions {
         out.push_str(&format!("{} = [{}]\n", r.id, toml_str(&r.traffic_address)));
     }
+    // The lab's snapshot store is an S3 bucket by that name (dual-region-procedure.md §2.7).
+    out.push_str(&format!(
+        "\n[runbook]\nsnapshot_repository = \"camunda_backup\"\nrepository_type = \"s3\"\nhelm_chart_version = {}\n\n[runbook.repository_settings]\n",
+        toml_str(camunda.chart_version())
+    ));
+    for (k, v) in crate::lab::sim::default_repository() {
+        out.push_str(&format!(
+            "{k} = {}\n",
+            toml_str(v.as_str().unwrap_or_default())
+        ));
+    }
     let path = dir.join(if direct {
         "c8dr.toml"
     } else {

@@ -55,16 +55,16 @@ impl Drop for Observer {
 }
 
 /// Where a region's APIs are reached: a direct URL or a port-forward through its kube context.
-struct Endpoints {
-    rest: Option<String>,
-    management: Option<String>,
-    elasticsearch: Option<String>,
-    kube: Option<RegionKube>,
+pub(crate) struct Endpoints {
+    pub rest: Option<String>,
+    pub management: Option<String>,
+    pub elasticsearch: Option<String>,
+    pub kube: Option<RegionKube>,
     /// Resolution problems to report as the sources' errors.
-    problems: BTreeMap<Source, String>,
+    pub problems: BTreeMap<Source, String>,
 }
 
-async fn endpoints(region: &Region, forwards: &mut Vec<Arc<PortForward>>) -> Endpoints {
+pub(crate) async fn endpoints(region: &Region, forwards: &mut Vec<Arc<PortForward>>) -> Endpoints {
     let mut problems = BTreeMap::new();
     let kube = match &region.kube {
         Some(k) => match RegionKube::connect(
@@ -404,29 +404,7 @@ impl Observer {
                             Ok(pods
                                 .items
                                 .iter()
-                                .map(|p| {
-                                    let name = p.metadata.name.clone().unwrap_or_default();
-                                    let waiting = p
-                                        .status
-                                        .as_ref()
-                                        .and_then(|s| s.container_statuses.as_ref())
-                                        .and_then(|c| c.first())
-                                        .and_then(|c| c.state.as_ref())
-                                        .and_then(|s| s.waiting.as_ref())
-                                        .and_then(|w| w.reason.clone());
-                                    let phase = p
-                                        .status
-                                        .as_ref()
-                                        .and_then(|s| s.phase.clone())
-                                        .unwrap_or_default();
-                                    PodInfo {
-                                        broker: broker_of_pod(&k.release, &name, r),
-                                        ready: is_ready(p),
-                                        status: waiting.unwrap_or(phase),
-                                        ip: p.status.as_ref().and_then(|s| s.pod_ip.clone()),
-                                        name,
-                                    }
-                                })
+                                .map(|p| pod_info(p, &k.release, r))
                                 .collect())
                         }
                     },
@@ -583,6 +561,31 @@ async fn broker_env(k: &RegionKube) -> Result<BTreeMap<String, String>, String> 
             (e.name, value)
         })
         .collect())
+}
+
+/// A pod as the model needs it.
+pub(crate) fn pod_info(p: &k8s_openapi::api::core::v1::Pod, release: &str, r: u8) -> PodInfo {
+    let name = p.metadata.name.clone().unwrap_or_default();
+    let waiting = p
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .and_then(|c| c.first())
+        .and_then(|c| c.state.as_ref())
+        .and_then(|s| s.waiting.as_ref())
+        .and_then(|w| w.reason.clone());
+    let phase = p
+        .status
+        .as_ref()
+        .and_then(|s| s.phase.clone())
+        .unwrap_or_default();
+    PodInfo {
+        broker: broker_of_pod(release, &name, r),
+        ready: is_ready(p),
+        status: waiting.unwrap_or(phase),
+        ip: p.status.as_ref().and_then(|s| s.pod_ip.clone()),
+        name,
+    }
 }
 
 /// Aborts a task when dropped (a supervisor's children die with it).

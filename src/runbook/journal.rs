@@ -60,6 +60,10 @@ pub enum Record {
         region: u8,
         camunda: String,
         at: String,
+        /// What the plan was built on, so a resume rebuilds the same plan even after the
+        /// cluster changed (e.g. the lost brokers are no members any more).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        basis: Option<Basis>,
     },
     Step {
         step: usize,
@@ -87,7 +91,18 @@ pub enum Record {
     RunEnded {
         outcome: Outcome,
         at: String,
+        /// c8dr's own time: the run without the waits for the operator.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        own_ms: Option<u64>,
     },
+}
+
+/// The derived inputs of a run that the cluster no longer shows once steps are done.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Basis {
+    pub ids: Vec<i32>,
+    pub all_ids: Vec<i32>,
+    pub snapshot: String,
 }
 
 fn now() -> String {
@@ -102,6 +117,7 @@ impl Record {
             region,
             camunda: camunda.to_string(),
             at: now(),
+            basis: None,
         }
     }
 
@@ -135,7 +151,11 @@ impl Record {
     }
 
     pub fn run_ended(outcome: Outcome) -> Self {
-        Self::RunEnded { outcome, at: now() }
+        Self::RunEnded {
+            outcome,
+            at: now(),
+            own_ms: None,
+        }
     }
 }
 
@@ -322,6 +342,25 @@ impl Replay {
         open
     }
 
+    /// The run's start record: procedure, region, version and basis.
+    pub fn started(&self) -> Option<(&str, u8, &str, Option<&Basis>)> {
+        self.records.iter().find_map(|r| match r {
+            Record::RunStarted {
+                procedure,
+                region,
+                camunda,
+                basis,
+                ..
+            } => Some((
+                procedure.as_str(),
+                *region,
+                camunda.as_str(),
+                basis.as_ref(),
+            )),
+            _ => None,
+        })
+    }
+
     /// The last journaled state of every step.
     pub fn step_states(&self) -> BTreeMap<usize, StepState> {
         let mut states = BTreeMap::new();
@@ -348,6 +387,8 @@ pub struct RunSummary {
     pub outcome: Option<Outcome>,
     /// From run start to run end (or to the last record of an unfinished run).
     pub total_ms: Option<i64>,
+    /// c8dr's own time (without operator waits), when the run ended.
+    pub own_ms: Option<i64>,
     pub steps: Vec<StepSummary>,
 }
 
@@ -419,7 +460,12 @@ pub fn summarize(records: &[Record]) -> RunSummary {
                     },
                 );
             }
-            Record::RunEnded { outcome, .. } => summary.outcome = Some(*outcome),
+            Record::RunEnded {
+                outcome, own_ms, ..
+            } => {
+                summary.outcome = Some(*outcome);
+                summary.own_ms = own_ms.map(|m| m as i64);
+            }
             Record::Request { .. } | Record::Response { .. } => {}
         }
     }
@@ -513,6 +559,12 @@ pub fn render_run(summary: &RunSummary) -> String {
         outcome_word(summary.outcome),
         seconds(summary.total_ms),
     );
+    if let Some(own) = summary.own_ms {
+        out.push_str(&format!(
+            "  c8dr's own time {} (the rest was waiting for the operator)\n",
+            seconds(Some(own))
+        ));
+    }
     for st in &summary.steps {
         out.push_str(&format!(
             "  {:>2}. {:<40} {:<10} {:>8}\n",
@@ -523,7 +575,7 @@ pub fn render_run(summary: &RunSummary) -> String {
         ));
     }
     if summary.procedure.as_deref() == Some("failover")
-        && let Some(total) = summary.total_ms
+        && let Some(total) = summary.own_ms.or(summary.total_ms)
     {
         let verdict = if total <= FAILOVER_RTO_MS {
             "within"
@@ -557,6 +609,7 @@ mod tests {
                 region,
                 camunda,
                 at: ts,
+                basis: None,
             },
             Record::Step {
                 step,
@@ -593,7 +646,11 @@ mod tests {
                 detail,
                 at: ts,
             },
-            Record::RunEnded { outcome, .. } => Record::RunEnded { outcome, at: ts },
+            Record::RunEnded { outcome, .. } => Record::RunEnded {
+                outcome,
+                at: ts,
+                own_ms: None,
+            },
         }
     }
 

@@ -1,6 +1,14 @@
-//! Guided failover and failback (issue 7). So far only the run journal exists: the record of
-//! every run that resume, `c8dr journal` and the RTO comparison will read. The procedures, the
-//! engine and the executor gate are still to come (see the closing note of the session that
-//! added this module).
+//! Guided failover and failback (issue 7): the procedures as data ([`plan`]), their checks and
+//! guards ([`check`]), the engine that walks them ([`engine`]), the one gate every mutating
+//! call passes ([`gate`]) with its audit trail ([`audit`]), the run journal resume stands on
+//! ([`journal`]), the executor over the real clients ([`live`]) and the text views ([`render`]).
 
+pub mod audit;
+pub mod check;
+pub mod engine;
+pub mod gate;
 pub mod journal;
+pub mod live;
+pub mod plan;
+pub mod render;
+pub mod session;

@@ -2,9 +2,12 @@
 //! loop performs the actions (I/O) and drawing reads the state.
 
 use super::keymap::{self, Msg};
+use super::runbook::Pane as RunbookPane;
 use crate::model::ClusterView;
 use crate::model::events::Event;
-use crossterm::event::KeyEvent;
+use crate::runbook::gate::Decision;
+use crate::runbook::plan::{Danger, Procedure};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::VecDeque;
 
 /// Panes Tab cycles through.
@@ -51,6 +54,8 @@ pub enum Mode {
     Drill(usize),
     Detail(Detail),
     Preflight,
+    /// The runbook pane (failover / failback).
+    Runbook,
 }
 
 /// Something for the event loop to do.
@@ -58,6 +63,13 @@ pub enum Mode {
 pub enum Action {
     /// POST this control-API path on the lab (demo only).
     Drill(&'static str),
+    /// Start (or, read-only, only plan) a procedure for a region.
+    StartRunbook(Procedure, u8),
+    /// The operator's answer to the runbook's question.
+    Answer(Decision),
+    AbortRunbook,
+    /// Copy to the clipboard over OSC 52 (works through ssh and tmux).
+    Copy(String),
     Quit,
 }
 
@@ -175,6 +187,8 @@ pub struct App {
     pub quit: bool,
     /// The latest preflight results (computed by the event loop from the live observations).
     pub preflight: Vec<crate::preflight::Check>,
+    /// The runbook of this session (running, finished, or a read-only plan).
+    pub runbook: Option<RunbookPane>,
 }
 
 const MAX_EVENTS: usize = 200;
@@ -203,6 +217,7 @@ impl App {
             now,
             quit: false,
             preflight: Vec::new(),
+            runbook: None,
         }
     }
 
@@ -292,8 +307,109 @@ impl App {
             }
             _ => {}
         }
+        if self.mode == Mode::Runbook {
+            return self.on_runbook_key(key);
+        }
         let msg = keymap::lookup(&key)?;
         self.on_msg(msg)
+    }
+
+    /// Keys of the runbook pane: answering its question first, then moving and closing.
+    fn on_runbook_key(&mut self, key: KeyEvent) -> Option<Action> {
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            return Some(Action::Quit);
+        }
+        let Some(p) = self.runbook.as_mut() else {
+            self.mode = Mode::Normal;
+            return None;
+        };
+        if let Some(ask) = &p.ask {
+            let force = !ask.manual
+                && p.state
+                    .steps
+                    .iter()
+                    .any(|s| s.key == ask.key && s.danger == Danger::Force);
+            let approve = |typed| {
+                Some(Action::Answer(Decision::Approve {
+                    typed,
+                    by: crate::runbook::audit::user(),
+                }))
+            };
+            if force {
+                match key.code {
+                    KeyCode::Esc => {
+                        p.ask = None;
+                        p.typed.clear();
+                        return Some(Action::Answer(Decision::Decline));
+                    }
+                    KeyCode::Backspace => {
+                        p.typed.pop();
+                    }
+                    KeyCode::Enter => {
+                        p.ask = None;
+                        return approve(Some(std::mem::take(&mut p.typed)));
+                    }
+                    KeyCode::Char(c) if !c.is_control() => p.typed.push(c),
+                    _ => {}
+                }
+                return None;
+            }
+            match key.code {
+                KeyCode::Char('y') | KeyCode::Enter => {
+                    p.ask = None;
+                    return approve(None);
+                }
+                KeyCode::Char('n') | KeyCode::Esc => {
+                    p.ask = None;
+                    return Some(Action::Answer(Decision::Decline));
+                }
+                _ => {}
+            }
+        }
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => {
+                p.selected = p.selected.saturating_sub(1);
+                p.follow = false;
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                p.selected = (p.selected + 1).min(p.state.steps.len().saturating_sub(1));
+                p.follow = false;
+            }
+            KeyCode::Char('f') => p.follow = true,
+            KeyCode::Esc | KeyCode::Char('q') => self.mode = Mode::Normal,
+            KeyCode::Char('x') if !p.finished() && !p.plan_only => {
+                return Some(Action::AbortRunbook);
+            }
+            KeyCode::Char('c') => {
+                return match p.selected_curl() {
+                    Some(c) => Some(Action::Copy(c)),
+                    None => {
+                        self.message = Some("this step has no request to copy".into());
+                        None
+                    }
+                };
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// F / B: reopen the running pane, or propose a region from what is observed.
+    fn open_runbook(&mut self, p: Procedure) -> Option<Action> {
+        if let Some(pane) = &self.runbook
+            && !pane.finished()
+            && !pane.plan_only
+        {
+            self.mode = Mode::Runbook;
+            return None;
+        }
+        match super::runbook::propose(self.shown(), p) {
+            Ok(r) => Some(Action::StartRunbook(p, r)),
+            Err(why) => {
+                self.message = Some(format!("{}: {why}", p.name()));
+                None
+            }
+        }
     }
 
     fn command(&mut self, cmd: &str) -> Option<Action> {
@@ -428,6 +544,8 @@ impl App {
                     Mode::Preflight
                 };
             }
+            Msg::Failover => return self.open_runbook(Procedure::Failover),
+            Msg::Failback => return self.open_runbook(Procedure::Failback),
             Msg::Drill => {
                 if self.drills {
                     self.mode = Mode::Drill(0);

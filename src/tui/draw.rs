@@ -107,6 +107,17 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
                 detail(f, area, v, *d, t);
             }
         }
+        Mode::Runbook => {
+            if let Some(p) = &app.runbook {
+                // Below the header, which keeps the traffic and clock in view.
+                let below = Rect {
+                    y: area.y + 1,
+                    height: area.height.saturating_sub(1),
+                    ..area
+                };
+                super::runbook::draw(f, below, p, t);
+            }
+        }
         _ => {}
     }
 }

@@ -23,6 +23,8 @@ pub enum Msg {
     Back,
     Drill,
     Preflight,
+    Failover,
+    Failback,
     Quit,
 }
 
@@ -144,6 +146,18 @@ pub const BINDINGS: &[Binding] = &[
         label: "p",
         help: "preflight: the deployment against every documented dual-region rule",
         msg: Msg::Preflight,
+    },
+    Binding {
+        keys: &[Key::Char('F')],
+        label: "F",
+        help: "failover runbook for the lost region (plan only when read-only)",
+        msg: Msg::Failover,
+    },
+    Binding {
+        keys: &[Key::Char('B')],
+        label: "B",
+        help: "failback runbook for the recreated region",
+        msg: Msg::Failback,
     },
     Binding {
         keys: &[Key::Code(KeyCode::Esc)],

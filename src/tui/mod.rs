@@ -9,6 +9,7 @@ pub mod app;
 pub mod draw;
 pub mod export;
 pub mod keymap;
+pub mod runbook;
 pub mod scenes;
 pub mod theme;
 
@@ -136,6 +137,7 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
         });
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         let mut last: Option<Buffer> = None;
+        let mut engine: Option<runbook_task::Handle> = None;
         loop {
             let size = term
                 .size()
@@ -163,6 +165,25 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
                                     app.note(outcome);
                                 }
                             }
+                            Some(Action::StartRunbook(p, r)) => {
+                                engine = Some(runbook_task::start(config.clone(), p, r, app.read_only));
+                                app.message = Some(format!("{}: preparing the plan for region{r} …", p.name()));
+                            }
+                            Some(Action::Answer(d)) => {
+                                if let Some(h) = &engine {
+                                    let _ = h.answers.send(d);
+                                }
+                            }
+                            Some(Action::AbortRunbook) => {
+                                if let Some(h) = &engine {
+                                    h.abort.store(true, std::sync::atomic::Ordering::Relaxed);
+                                    app.note("runbook: abort requested; the run stops at the next wait");
+                                }
+                            }
+                            Some(Action::Copy(text)) => {
+                                osc52(&text);
+                                app.message = Some("copied the curl command (OSC 52)".into());
+                            }
                             None => {}
                         }
                     }
@@ -178,6 +199,7 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
                         app.update_view(view);
                     }
                 }
+                Some(msg) = runbook_task::next(&mut engine) => runbook_task::apply(&mut app, msg),
                 _ = tick.tick() => {
                     app.now = jiff::Timestamp::now();
                     let snap = observer.snapshot.borrow().clone();
@@ -193,6 +215,122 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
 }
 
 /// Performs a drill on the lab's control API; returns what happened, in words.
+/// Copies to the terminal's clipboard (OSC 52): works over ssh and in tmux with set-clipboard.
+fn osc52(text: &str) {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+    let _ = out.flush();
+}
+
+/// The runbook engine as a task beside the event loop.
+mod runbook_task {
+    use super::app::{App, Mode};
+    use super::runbook::{Pane, PaneOperator, ToUi};
+    use crate::config::Config;
+    use crate::runbook::engine::{RunState, Runner};
+    use crate::runbook::gate::Decision;
+    use crate::runbook::journal::Journal;
+    use crate::runbook::plan::Procedure;
+    use crate::runbook::{render, session};
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    use tokio::sync::mpsc;
+
+    pub struct Handle {
+        pub rx: mpsc::UnboundedReceiver<ToUi>,
+        pub answers: mpsc::UnboundedSender<Decision>,
+        pub abort: Arc<AtomicBool>,
+    }
+
+    pub fn start(config: Config, p: Procedure, r: u8, read_only: bool) -> Handle {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (answers_tx, answers) = mpsc::unbounded_channel();
+        let abort = Arc::new(AtomicBool::new(false));
+        let op = PaneOperator {
+            tx: tx.clone(),
+            answers,
+            abort: abort.clone(),
+        };
+        tokio::spawn(async move {
+            if let Err(e) = run(&config, p, r, read_only, op).await {
+                let _ = tx.send(ToUi::Error(format!("{}: {e:#}", p.name())));
+            }
+        });
+        Handle {
+            rx,
+            answers: answers_tx,
+            abort,
+        }
+    }
+
+    async fn run(
+        config: &Config,
+        p: Procedure,
+        r: u8,
+        read_only: bool,
+        op: PaneOperator,
+    ) -> color_eyre::eyre::Result<()> {
+        let (dir, audit) = session::books()?;
+        let run = session::fresh_run_id(&dir, p, r);
+        let (live, _, inputs, steps) = session::prepare(config, p, r, &run, None).await?;
+        let details = steps
+            .iter()
+            .map(|s| render::action_lines(config, s))
+            .collect();
+        let state = RunState::new(&run, inputs, steps);
+        let _ = op.tx.send(ToUi::Started(Box::new(Pane::new(
+            state.clone(),
+            details,
+            read_only,
+        ))));
+        if read_only {
+            return Ok(());
+        }
+        let journal = Journal::create(&dir, &run)?;
+        let settings = session::settings(config, read_only, false);
+        Runner::start(live, op, journal, audit, settings, state)?
+            .run()
+            .await;
+        Ok(())
+    }
+
+    /// The next message of the running engine; pending forever when there is none.
+    pub async fn next(engine: &mut Option<Handle>) -> Option<ToUi> {
+        match engine {
+            Some(h) => h.rx.recv().await,
+            None => std::future::pending().await,
+        }
+    }
+
+    pub fn apply(app: &mut App, msg: ToUi) {
+        match msg {
+            ToUi::Started(pane) => {
+                app.runbook = Some(*pane);
+                app.mode = Mode::Runbook;
+                app.message = None;
+            }
+            ToUi::State(s) => {
+                if let Some(p) = &mut app.runbook {
+                    p.update(*s);
+                }
+            }
+            ToUi::Ask(a) => {
+                if let Some(p) = &mut app.runbook {
+                    if let Some(i) = p.state.steps.iter().position(|s| s.key == a.key) {
+                        p.selected = i;
+                    }
+                    p.ask = Some(a);
+                    p.typed.clear();
+                    app.mode = Mode::Runbook;
+                }
+            }
+            ToUi::Error(e) => app.note(e),
+        }
+    }
+}
+
 async fn drill(http: &reqwest::Client, control: &str, path: &str) -> String {
     let req = if let Some(rest) = path.strip_prefix("fault:") {
         let mut it = rest.splitn(2, ':');

@@ -124,7 +124,11 @@ pub struct Scene {
     pub height: u16,
     pub theme: &'static str,
     pub setup: fn(&mut Sim),
+    /// Opens a runbook pane on top (runbook scenes).
+    pub runbook: fn(&mut App),
 }
+
+fn no_runbook(_: &mut App) {}
 
 fn healthy(_: &mut Sim) {}
 
@@ -164,6 +168,155 @@ fn after_failover(sim: &mut Sim) {
     }
 }
 
+/// The configuration the runbook scenes print their requests for.
+const SCENE_CONFIG: &str = r#"
+name = "prod-eu"
+[[regions]]
+id = 0
+name = "london"
+management_url = "http://zeebe-mgmt.london.example:9600"
+elasticsearch_url = "http://es.london.example:9200"
+[[regions]]
+id = 1
+name = "paris"
+management_url = "http://zeebe-mgmt.paris.example:9600"
+elasticsearch_url = "http://es.paris.example:9200"
+[runbook]
+helm_chart_version = "13.4.2"
+"#;
+
+fn pane(procedure: crate::runbook::plan::Procedure, region: u8) -> super::runbook::Pane {
+    use crate::runbook::engine::RunState;
+    use crate::runbook::plan::{self, Inputs, Procedure};
+    let config = crate::config::Config::parse(SCENE_CONFIG, std::path::Path::new("scene.toml"))
+        .unwrap_or_else(|e| panic!("the scene configuration parses: {e}"));
+    let ids = plan::ids_of_region(0..8, region);
+    let inputs = Inputs {
+        procedure,
+        region,
+        family: crate::model::Family::V88Plus,
+        version: "8.8.0".into(),
+        eck: false,
+        names: ["london".into(), "paris".into()],
+        primary: 0,
+        active_active: false,
+        dns_hostname: Some("camunda.example.com".into()),
+        ids,
+        all_ids: (0..8).collect(),
+        exporter_prefix: "camundaregion".into(),
+        legacy_exporters: false,
+        kube: [None, None],
+        runbook: config.runbook.clone(),
+        snapshot: format!("{}-r{region}-20261127t120304", procedure.name()),
+    };
+    let steps = plan::build(&inputs);
+    let details = steps
+        .iter()
+        .map(|s| crate::runbook::render::action_lines(&config, s))
+        .collect();
+    let run = if procedure == Procedure::Failover {
+        "failover-r1-20261127t120304"
+    } else {
+        "failback-r1-20261127t121510"
+    };
+    super::runbook::Pane::new(RunState::new(run, inputs, steps), details, false)
+}
+
+fn set(
+    pane: &mut super::runbook::Pane,
+    key: &str,
+    state: crate::runbook::journal::StepState,
+    evidence: &str,
+    ms: u64,
+) {
+    if let Some(i) = pane.state.steps.iter().position(|s| s.key == key) {
+        let p = &mut pane.state.progress[i];
+        p.state = state;
+        p.evidence = evidence.into();
+        p.took = (ms > 0).then(|| std::time::Duration::from_millis(ms));
+        pane.selected = i;
+        pane.state.current = Some(i);
+    }
+}
+
+/// The failover pane waiting for the force confirmation, after the dry run.
+fn failover_confirm(app: &mut App) {
+    use crate::runbook::journal::StepState::*;
+    let mut p = pane(crate::runbook::plan::Procedure::Failover, 1);
+    set(
+        &mut p,
+        "FO-0",
+        Done,
+        "region1 paris does not answer (cannot connect) and none of its brokers is in the topology",
+        12,
+    );
+    set(
+        &mut p,
+        "FO-1",
+        Ready,
+        "brokers 1,3,5,7 are still members",
+        0,
+    );
+    p.state.elapsed = std::time::Duration::from_millis(420);
+    p.ask = Some(super::runbook::Ask {
+        key: "FO-1".into(),
+        preview: crate::runbook::engine::Preview {
+            guards: vec![],
+            evidence: String::new(),
+            dry_run: Some("HTTP 202: would plan 12 operations: 4× BROKER_REMOVE, 8× PARTITION_FORCE_RECONFIGURE".into()),
+        },
+        manual: false,
+    });
+    p.typed = "par".into();
+    app.runbook = Some(p);
+    app.mode = super::app::Mode::Runbook;
+}
+
+/// The failback pane re-adding the brokers, with live progress.
+fn failback_running(app: &mut App) {
+    use crate::runbook::journal::StepState::*;
+    let mut p = pane(crate::runbook::plan::Procedure::Failback, 1);
+    set(
+        &mut p,
+        "FB-1",
+        Skipped,
+        "already satisfied: 4/4 of brokers 1,3,5,7 in the topology; region1 paris Elasticsearch green",
+        40,
+    );
+    set(
+        &mut p,
+        "FB-2",
+        Done,
+        "region0 london: Operate/Tasklist off",
+        61_200,
+    );
+    set(
+        &mut p,
+        "FB-3",
+        Done,
+        "the answer is the signal: HTTP 204",
+        35,
+    );
+    for k in ["FB-4.1", "FB-4.2", "FB-4.3", "FB-4.4", "FB-5", "FB-6"] {
+        set(&mut p, k, Done, "", 400);
+    }
+    set(
+        &mut p,
+        "FB-7",
+        Verifying,
+        "change #8 IN_PROGRESS pending (13/20 operations)",
+        0,
+    );
+    if let Some(i) = p.state.steps.iter().position(|s| s.key == "FB-7") {
+        p.state.progress[i].progress = Some((13, 20));
+        p.state.progress[i].answer = Some("HTTP 202: change #8 planned".into());
+    }
+    p.state.elapsed = std::time::Duration::from_millis(74_300);
+    p.state.operator = std::time::Duration::from_millis(61_200);
+    app.runbook = Some(p);
+    app.mode = super::app::Mode::Runbook;
+}
+
 pub const SCENES: &[Scene] = &[
     Scene {
         name: "healthy",
@@ -171,6 +324,7 @@ pub const SCENES: &[Scene] = &[
         height: 36,
         theme: "default",
         setup: healthy,
+        runbook: no_runbook,
     },
     Scene {
         name: "region1-lost",
@@ -178,6 +332,7 @@ pub const SCENES: &[Scene] = &[
         height: 36,
         theme: "default",
         setup: region1_lost,
+        runbook: no_runbook,
     },
     Scene {
         name: "region0-lost-traffic-on-it",
@@ -185,6 +340,7 @@ pub const SCENES: &[Scene] = &[
         height: 36,
         theme: "default",
         setup: region0_lost_traffic_on_it,
+        runbook: no_runbook,
     },
     Scene {
         name: "after-failover",
@@ -192,6 +348,7 @@ pub const SCENES: &[Scene] = &[
         height: 36,
         theme: "default",
         setup: after_failover,
+        runbook: no_runbook,
     },
     Scene {
         name: "region1-lost-80x24",
@@ -199,6 +356,7 @@ pub const SCENES: &[Scene] = &[
         height: 24,
         theme: "default",
         setup: region1_lost,
+        runbook: no_runbook,
     },
     Scene {
         name: "region1-lost-high-contrast",
@@ -206,6 +364,7 @@ pub const SCENES: &[Scene] = &[
         height: 36,
         theme: "high-contrast",
         setup: region1_lost,
+        runbook: no_runbook,
     },
     Scene {
         name: "region1-lost-mono",
@@ -213,6 +372,7 @@ pub const SCENES: &[Scene] = &[
         height: 36,
         theme: "mono",
         setup: region1_lost,
+        runbook: no_runbook,
     },
     Scene {
         name: "healthy-200x50",
@@ -220,6 +380,23 @@ pub const SCENES: &[Scene] = &[
         height: 50,
         theme: "default",
         setup: healthy,
+        runbook: no_runbook,
+    },
+    Scene {
+        name: "runbook-failover-confirm",
+        width: 120,
+        height: 36,
+        theme: "default",
+        setup: region1_lost,
+        runbook: failover_confirm,
+    },
+    Scene {
+        name: "runbook-failback-running",
+        width: 120,
+        height: 36,
+        theme: "default",
+        setup: after_failover,
+        runbook: failback_running,
     },
 ];
 
@@ -259,6 +436,7 @@ pub fn app(scene: &Scene) -> App {
     app.update_view(before);
     // The events of the change carry the fixed clock.
     app.update_view(after);
+    (scene.runbook)(&mut app);
     app
 }
 

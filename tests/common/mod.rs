@@ -215,6 +215,19 @@ impl TestLab {
 }
 
 /// Ids of partitions that can commit, from `/lab/state`.
+/// Waits until the lab's ground truth satisfies `ok`; returns that state.
+pub async fn wait_state_until(lab: &TestLab, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
+    wait_until(what, DEADLINE, || async {
+        let s = lab.state().await;
+        if ok(&s) {
+            Ok(s)
+        } else {
+            Err(s.to_string().chars().take(400).collect())
+        }
+    })
+    .await
+}
+
 pub fn committing(state: &Value) -> Vec<i64> {
     state["partitions"]
         .as_array()

@@ -3,7 +3,8 @@
 //!
 //! `POST /lab/faults` injects `http500`, `malformed`, `slow`, `hang` or `refuse` on one
 //! target (`region1.management`, `region0.rest`, `region1.elasticsearch`,
-//! `broker3.management`, …) for a share of its requests; `DELETE /lab/faults` clears them.
+//! `broker3.management`, …) for a share of its requests (`mutating_only`: only writes;
+//! `count`: only the next N); `DELETE /lab/faults` clears them.
 //! Every mutating request that arrives is logged first, so tests can prove what was sent.
 //! The same layer routes requests to a region's gateway over its broker pods during a
 //! roll-out: one that lands on a restarting pod gets a transient 502.
@@ -44,6 +45,13 @@ pub struct Fault {
     pub ratio: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
+    /// Hit only POST/PUT/PATCH/DELETE requests (reads keep working: a runbook sees the
+    /// cluster but its calls fail).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mutating_only: bool,
+    /// Hit this many requests, then clear itself (absent: until cleared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
 }
 
 fn one() -> f64 {
@@ -129,7 +137,8 @@ pub async fn guard(
     request: Request,
     next: Next,
 ) -> Response {
-    let request = if is_mutating(request.method()) {
+    let mutating = is_mutating(request.method());
+    let request = if mutating {
         let (parts, body) = request.into_parts();
         let bytes = to_bytes(body, 4 * 1024 * 1024).await.unwrap_or_default();
         let body_value = if bytes.is_empty() {
@@ -164,7 +173,7 @@ pub async fn guard(
         );
     }
 
-    if let Some(fault) = shared.fault_for(&target.name) {
+    if let Some(fault) = shared.fault_for(&target.name, mutating) {
         match fault.kind {
             FaultKind::Http500 => {
                 return target.error(

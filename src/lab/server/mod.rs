@@ -199,12 +199,24 @@ impl Shared {
         self.with(|_| ());
     }
 
-    /// The fault that hits this request to `target`, drawn by each fault's ratio.
-    pub fn fault_for(&self, target: &str) -> Option<Fault> {
-        self.faults()
-            .into_iter()
-            .filter(|f| f.target == target && f.kind != FaultKind::Refuse)
-            .find(|f| f.ratio >= 1.0 || fastrand::f64() < f.ratio)
+    /// The fault that hits this request to `target`, drawn by each fault's ratio; a fault
+    /// with a `count` is used up by its hits.
+    pub fn fault_for(&self, target: &str, mutating: bool) -> Option<Fault> {
+        let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let i = faults.iter().position(|f| {
+            f.target == target
+                && f.kind != FaultKind::Refuse
+                && (mutating || !f.mutating_only)
+                && (f.ratio >= 1.0 || fastrand::f64() < f.ratio)
+        })?;
+        let hit = faults[i].clone();
+        if let Some(n) = &mut faults[i].count {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                faults.remove(i);
+            }
+        }
+        Some(hit)
     }
 
     pub fn fault_for_kind(&self, target: &str, kind: FaultKind) -> bool {

@@ -66,6 +66,15 @@ impl Camunda {
         }
     }
 
+    /// The Helm chart the blueprint pins for this version (dual-region-procedure.md §1).
+    pub fn chart_version(self) -> &'static str {
+        match self {
+            Camunda::V87 => "12.7.6",
+            Camunda::V88 => "13.4.2",
+            Camunda::V89 => "14.8.3",
+        }
+    }
+
     pub fn exporter_prefix(self) -> &'static str {
         match self {
             Camunda::V87 => "elasticsearchregion",

@@ -1,0 +1,216 @@
+//! The one gate every mutating call passes (DESIGN.md §7): it knows the step's danger level,
+//! the read-only mode and the confirmation each level needs, journals the request before it
+//! leaves and the answer after, and audits both. An executor only performs a mutation when
+//! handed an [`Approved`], which only this module can make.
+
+use super::audit::{self, Audit, Entry};
+use super::journal::{Journal, Record};
+use super::plan::{Danger, Request, Scale, Step};
+use std::time::Instant;
+
+/// Proof that the gate let a mutation through. Cannot be built outside this module.
+#[derive(Debug)]
+pub struct Approved {
+    _private: (),
+}
+
+/// What the operator said when asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// `typed` is what was typed for a force step (the region's name).
+    Approve {
+        typed: Option<String>,
+        by: String,
+    },
+    Decline,
+}
+
+/// Checks a decision against the step's danger level and the mode.
+pub fn approve(
+    step: &Step,
+    decision: &Decision,
+    region_name: &str,
+    read_only: bool,
+) -> Result<Approved, String> {
+    if read_only && step.action.mutates() {
+        return Err("read-only mode: c8dr shows the plan but does not run it".into());
+    }
+    match decision {
+        Decision::Decline => Err("declined by the operator".into()),
+        Decision::Approve { typed, .. } => {
+            if step.danger == Danger::Force && typed.as_deref().map(str::trim) != Some(region_name)
+            {
+                return Err(format!(
+                    "a force step needs the lost region's name typed exactly ({region_name:?})"
+                ));
+            }
+            Ok(Approved { _private: () })
+        }
+    }
+}
+
+/// A dry run changes nothing (`dryRun=true`); it still travels through here to be journaled.
+pub fn dry_run_pass(req: &Request) -> Option<Approved> {
+    req.path
+        .contains("dryRun=true")
+        .then_some(Approved { _private: () })
+}
+
+/// An HTTP answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// Where the gate writes.
+pub struct Books<'a> {
+    pub journal: &'a mut Journal,
+    pub audit: &'a mut Audit,
+    pub run: &'a str,
+}
+
+fn journal_problem(e: std::io::Error) -> String {
+    format!("cannot write the journal: {e} (nothing was sent)")
+}
+
+/// Sends one request through the executor: journal first (so resume knows it may have
+/// happened), then the call, then the answer in the journal and the audit trail.
+pub async fn send<E: super::engine::Executor>(
+    books: &mut Books<'_>,
+    exec: &mut E,
+    idx: usize,
+    step: &Step,
+    req: &Request,
+    approved: &Approved,
+) -> Result<Answer, String> {
+    let target = exec.target(req);
+    books
+        .journal
+        .append(&Record::request(idx, req.method, &target))
+        .map_err(journal_problem)?;
+    let started = Instant::now();
+    let result = exec.send(req, approved).await;
+    let took = started.elapsed();
+    let mut entry = Entry::new(books.run, &step.key, req.region, "request", "ok");
+    entry.method = Some(req.method.into());
+    entry.target = Some(target);
+    entry.body_sha256 = req
+        .body
+        .as_ref()
+        .map(|b| audit::digest(b.to_string().as_bytes()));
+    entry.duration_ms = Some(took.as_millis() as u64);
+    let (status, detail) = match &result {
+        Ok(a) => (Some(a.status), summarize(&a.body)),
+        Err(e) => (None, Some(e.clone())),
+    };
+    entry.status = status;
+    if !matches!(status, Some(200..=299)) {
+        entry.outcome = "failed".into();
+    }
+    entry.detail = detail.clone();
+    let _ = books.journal.append(&Record::response(idx, status, detail));
+    if let Err(e) = books.audit.append(&entry) {
+        tracing::error!("audit trail {}: {e}", books.audit.path().display());
+    }
+    result
+}
+
+/// Scales a Deployment through the executor, journaled and audited like a request.
+pub async fn scale<E: super::engine::Executor>(
+    books: &mut Books<'_>,
+    exec: &mut E,
+    idx: usize,
+    step: &Step,
+    s: &Scale,
+    approved: &Approved,
+) -> Result<(), String> {
+    let target = format!(
+        "deployments/{} scale --replicas {}",
+        s.deployment, s.replicas
+    );
+    books
+        .journal
+        .append(&Record::request(idx, "SCALE", &target))
+        .map_err(journal_problem)?;
+    let started = Instant::now();
+    let result = exec.scale(s, approved).await;
+    let mut entry = Entry::new(books.run, &step.key, s.region, "scale", "ok");
+    entry.target = Some(target);
+    entry.duration_ms = Some(started.elapsed().as_millis() as u64);
+    if let Err(e) = &result {
+        entry.outcome = "failed".into();
+        entry.detail = Some(e.clone());
+    }
+    let _ = books.journal.append(&Record::response(
+        idx,
+        result.is_ok().then_some(200),
+        result.as_ref().err().cloned(),
+    ));
+    if let Err(e) = books.audit.append(&entry) {
+        tracing::error!("audit trail {}: {e}", books.audit.path().display());
+    }
+    result
+}
+
+/// Records a refusal (or its override) in the audit trail.
+pub fn refused(books: &mut Books<'_>, step: &Step, reason: &str, overridden: bool) {
+    let mut entry = Entry::new(
+        books.run,
+        &step.key,
+        step.region,
+        if overridden { "override" } else { "refused" },
+        if overridden { "overridden" } else { "refused" },
+    );
+    entry.detail = Some(reason.to_string());
+    if let Err(e) = books.audit.append(&entry) {
+        tracing::error!("audit trail {}: {e}", books.audit.path().display());
+    }
+}
+
+/// The answer's gist for the journal: a change id, an error message, or nothing.
+fn summarize(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if let Some(id) = v.get("changeId") {
+        return Some(format!("changeId {id}"));
+    }
+    v.get("message")
+        .or_else(|| v.pointer("/error/reason"))
+        .or_else(|| v.pointer("/body/message"))
+        .and_then(|m| m.as_str())
+        .map(|m| m.chars().take(300).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::plan::{Action, Check};
+
+    fn step(danger: Danger) -> Step {
+        Step {
+            key: "FO-1".into(),
+            title: "t".into(),
+            cite: "",
+            region: 0,
+            danger,
+            action: Action::Scale(vec![]),
+            check: Check::Unobservable,
+            guards: vec![],
+            note: None,
+        }
+    }
+
+    #[test]
+    fn force_needs_the_region_name_and_read_only_refuses_mutations() {
+        let yes = |t: Option<&str>| Decision::Approve {
+            typed: t.map(String::from),
+            by: "test".into(),
+        };
+        assert!(approve(&step(Danger::Force), &yes(None), "paris", false).is_err());
+        assert!(approve(&step(Danger::Force), &yes(Some("london")), "paris", false).is_err());
+        assert!(approve(&step(Danger::Force), &yes(Some(" paris ")), "paris", false).is_ok());
+        assert!(approve(&step(Danger::Mutating), &yes(None), "paris", false).is_ok());
+        assert!(approve(&step(Danger::Mutating), &yes(None), "paris", true).is_err());
+        assert!(approve(&step(Danger::Mutating), &Decision::Decline, "paris", false).is_err());
+    }
+}

@@ -1,0 +1,278 @@
+//! Text views of a plan and a run: `c8dr failover --plan` (every step with its exact request
+//! and `curl` equivalent, in procedure order) and the progress lines of `--execute`. The TUI
+//! pane draws from the same pieces.
+
+use super::engine::RunState;
+use super::journal::StepState;
+use super::plan::{Action, Api, Inputs, Request, Step};
+use crate::config::Config;
+
+/// How a request is reached by hand: the configured URL, or a port-forward.
+pub fn base_for(config: &Config, api: Api, region: u8) -> (String, Option<String>) {
+    let r = config.region(region);
+    let direct = r.and_then(|r| match api {
+        Api::Management => r.management_url.clone(),
+        Api::Elasticsearch => r.elasticsearch_url.clone(),
+    });
+    if let Some(url) = direct {
+        return (url.trim_end_matches('/').to_string(), None);
+    }
+    let port = match api {
+        Api::Management => 9600,
+        Api::Elasticsearch => 9200,
+    };
+    let forward = r.and_then(|r| r.kube.as_ref()).map(|k| {
+        let service = match api {
+            Api::Management => format!("services/{}-zeebe-gateway", k.release),
+            Api::Elasticsearch => format!("services/{}-elasticsearch", k.release),
+        };
+        format!(
+            "kubectl --context {} -n {} port-forward {service} {port}:{port}",
+            k.context, k.namespace
+        )
+    });
+    (format!("http://localhost:{port}"), forward)
+}
+
+/// The `curl` equivalent of a request; credentials as variables, never their values.
+pub fn curl(config: &Config, req: &Request) -> String {
+    let (base, forward) = base_for(config, req.api, req.region);
+    let mut out = String::new();
+    if let Some(f) = forward {
+        out.push_str(&f);
+        out.push_str(" &\n");
+    }
+    out.push_str(&format!("curl -sS -X {} '{base}{}'", req.method, req.path));
+    if req.api == Api::Elasticsearch
+        && let Some(user) = config
+            .region(req.region)
+            .and_then(|r| r.elasticsearch_auth.as_ref())
+            .and_then(|a| a.username.clone())
+    {
+        out.push_str(&format!(" -u \"{user}:$ES_PASSWORD\""));
+    }
+    if let Some(body) = &req.body {
+        out.push_str(&format!(
+            " -H 'Content-Type: application/json' -d '{}'",
+            body
+        ));
+    }
+    out
+}
+
+fn indent(text: &str, by: &str) -> String {
+    text.lines()
+        .map(|l| format!("{by}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What the step does, in lines (request and curl, scale, manual commands, checklist).
+pub fn action_lines(config: &Config, step: &Step) -> Vec<String> {
+    match &step.action {
+        Action::Http(req) => {
+            let mut v = vec![format!(
+                "request  {} {} (region{} {})",
+                req.method,
+                req.path,
+                req.region,
+                match req.api {
+                    Api::Management => "management API",
+                    Api::Elasticsearch => "Elasticsearch",
+                }
+            )];
+            if let Some(b) = &req.body {
+                v.push(format!("body     {b}"));
+            }
+            v.push("curl".into());
+            v.push(indent(&curl(config, req), "  "));
+            v
+        }
+        Action::Scale(list) => list
+            .iter()
+            .map(|s| {
+                format!(
+                    "kube     scale deployments/{} --replicas {} (region{}; c8dr does this through the API)",
+                    s.deployment, s.replicas, s.region
+                )
+            })
+            .collect(),
+        Action::Manual { commands } => {
+            let mut v = vec!["manual   run elsewhere; c8dr watches for the result:".to_string()];
+            v.extend(commands.iter().map(|c| indent(c, "  ")));
+            v
+        }
+        Action::Observe => vec!["observe  nothing to send; c8dr checks the condition".into()],
+        Action::Checklist(items) => {
+            let mut v = vec!["checklist (in the webapps; confirm when done):".to_string()];
+            v.extend(items.iter().map(|i| format!("  [ ] {i}")));
+            v
+        }
+    }
+}
+
+pub fn check_words(c: &super::plan::Check) -> String {
+    use super::plan::Check::*;
+    let ids = |v: &[i32]| v.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+    match c {
+        RegionLost(r) => format!("region{r} does not answer and none of its brokers is listed"),
+        BrokersRemoved(v) => format!("brokers {} no members, no change pending", ids(v)),
+        Exporter { id, enabled } => format!(
+            "{id} {} and lastChange COMPLETED",
+            if *enabled { "ENABLED" } else { "DISABLED" }
+        ),
+        ProcessingActive => "every partition has quorum".into(),
+        TrafficAway(r) => format!("DNS no longer answers region{r}"),
+        BrokersListed(v) => format!("brokers {} listed in the surviving topology", ids(v)),
+        ElasticsearchUp(r) => format!("region{r} Elasticsearch green or yellow"),
+        ElasticsearchGreen(r) => format!("region{r} Elasticsearch green"),
+        WebappsOff(r) => format!("region{r} Operate/Tasklist off"),
+        WebappsOn(r) => format!("region{r} Operate/Tasklist running"),
+        RepositoryRegistered(r) => format!("region{r} has the snapshot repository"),
+        SnapshotReady(r) => format!("region{r} sees the run's snapshot, SUCCESS, 0 failed shards"),
+        Restored(r) => format!("region{r} has every index of the snapshot"),
+        ClusterComplete { ids: v, rf } => {
+            format!(
+                "brokers {} members, replication factor {rf}, no change pending",
+                ids(v)
+            )
+        }
+        Unobservable => "not observable: the answer (or the operator) is the signal".into(),
+        All(v) => v.iter().map(check_words).collect::<Vec<_>>().join(" and "),
+    }
+}
+
+/// The instructions of a manual step or checklist, and what c8dr watches.
+pub fn manual_lines(step: &Step) -> Vec<String> {
+    let mut v: Vec<String> = match &step.action {
+        Action::Manual { commands } => commands
+            .iter()
+            .flat_map(|c| c.lines().map(String::from).collect::<Vec<_>>())
+            .collect(),
+        Action::Checklist(items) => items.iter().map(|i| format!("[ ] {i}")).collect(),
+        _ => vec![],
+    };
+    v.push(format!("c8dr watches: {}", check_words(&step.check)));
+    v
+}
+
+pub fn guard_words(g: &super::plan::Guard) -> String {
+    use super::plan::Guard::*;
+    let ids = |v: &[i32]| v.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+    match g {
+        RegionUnreachable(r) => format!("region{r} does not answer"),
+        BrokersAbsent(v) => format!("brokers {} not in the surviving topology", ids(v)),
+        NoPendingChange => "no topology change pending".into(),
+        IdsMatchTopology { region, ids: v } => {
+            format!("{} are exactly region{region}'s members", ids(v))
+        }
+        RegionReachable(r) => format!("region{r} answers"),
+        NoCamundaIndices(r) => format!("region{r}'s Elasticsearch has no Camunda indices"),
+    }
+}
+
+/// `--plan`: the whole procedure, in order.
+pub fn plan(config: &Config, inputs: &Inputs, steps: &[Step]) -> String {
+    let mut out = format!(
+        "{} of region{} {} · Camunda {} ({}) · surviving region{} {}\n",
+        inputs.procedure.name(),
+        inputs.region,
+        inputs.names[inputs.region as usize],
+        inputs.version,
+        match inputs.family {
+            crate::model::Family::V86To87 => "8.6/8.7 procedure",
+            _ => "8.8+ procedure",
+        },
+        inputs.survivor(),
+        inputs.names[inputs.survivor() as usize],
+    );
+    out.push_str(&format!(
+        "brokers {}: {}\n\n",
+        match inputs.procedure {
+            super::plan::Procedure::Failover => "to remove",
+            super::plan::Procedure::Failback => "to add",
+        },
+        inputs
+            .ids
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    for (n, s) in steps.iter().enumerate() {
+        out.push_str(&format!(
+            "{:>2}. {} {} [{}] → region{} · {}\n",
+            n + 1,
+            s.key,
+            s.title,
+            s.danger.word(),
+            s.region,
+            s.cite
+        ));
+        for l in action_lines(config, s) {
+            out.push_str(&indent(&l, "      "));
+            out.push('\n');
+        }
+        out.push_str(&format!("      verify   {}\n", check_words(&s.check)));
+        if !s.guards.is_empty() {
+            out.push_str(&format!(
+                "      guards   {}\n",
+                s.guards
+                    .iter()
+                    .map(guard_words)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+        }
+        if let Some(n) = &s.note {
+            out.push_str(&format!("      note     {n}\n"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+pub fn state_word(s: StepState) -> &'static str {
+    match s {
+        StepState::Pending => "pending",
+        StepState::Checking => "checking",
+        StepState::Ready => "ready",
+        StepState::Running => "running",
+        StepState::Verifying => "verifying",
+        StepState::Done => "done",
+        StepState::Skipped => "skipped",
+        StepState::Manual => "manual",
+        StepState::Failed => "FAILED",
+        StepState::Aborted => "aborted",
+    }
+}
+
+/// One line for a step's current state (the CLI prints it when it changes).
+pub fn progress_line(state: &RunState, idx: usize) -> String {
+    let s = &state.steps[idx];
+    let p = &state.progress[idx];
+    let mut line = format!(
+        "[{:>6.1}s] {:<7} {:<9} {}",
+        state.elapsed.as_secs_f64(),
+        s.key,
+        state_word(p.state),
+        s.title
+    );
+    if let Some((d, t)) = p.progress {
+        line.push_str(&format!(" ({d}/{t})"));
+    }
+    let why = if p.detail.is_empty() {
+        &p.evidence
+    } else {
+        &p.detail
+    };
+    if !why.is_empty() {
+        line.push_str(&format!(" — {why}"));
+    }
+    if let Some(t) = p.took
+        && p.state.is_final()
+    {
+        line.push_str(&format!(" [{} ms]", t.as_millis()));
+    }
+    line
+}

@@ -1,0 +1,404 @@
+//! The runbook pane (DESIGN.md §4): the step list with states, and for the selected step its
+//! target, exact request and `curl`, check and live evidence, guards; the confirmation each
+//! danger level needs (force: the region's name typed, after the dry run). The engine runs in
+//! a task; [`PaneOperator`] carries its progress to the pane and the operator's answers back.
+
+use super::theme::Theme;
+use crate::model::{ClusterView, Reach};
+use crate::runbook::engine::{Operator, Preview, RunState};
+use crate::runbook::gate::Decision;
+use crate::runbook::journal::StepState;
+use crate::runbook::plan::{Danger, Procedure, Step};
+use crate::runbook::render;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::mpsc;
+
+/// The engine is waiting for the operator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ask {
+    /// The step's key (`FO-1`).
+    pub key: String,
+    pub preview: Preview,
+    /// A manual step or checklist no API shows: "done?".
+    pub manual: bool,
+}
+
+/// What the pane shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pane {
+    pub state: RunState,
+    /// Per step: what it does, in lines (request, body, curl, manual commands).
+    pub details: Vec<Vec<String>>,
+    pub selected: usize,
+    /// The selection follows the running step until the operator moves it.
+    pub follow: bool,
+    pub ask: Option<Ask>,
+    /// What is typed for a force step.
+    pub typed: String,
+    /// Read-only: the plan is shown and cannot run.
+    pub plan_only: bool,
+}
+
+impl Pane {
+    pub fn new(state: RunState, details: Vec<Vec<String>>, plan_only: bool) -> Pane {
+        Pane {
+            state,
+            details,
+            selected: 0,
+            follow: true,
+            ask: None,
+            typed: String::new(),
+            plan_only,
+        }
+    }
+
+    pub fn update(&mut self, state: RunState) {
+        if self.follow
+            && let Some(c) = state.current
+        {
+            self.selected = c;
+        }
+        self.state = state;
+    }
+
+    pub fn finished(&self) -> bool {
+        self.state.outcome.is_some()
+    }
+
+    /// The `curl` of the selected step, for OSC 52.
+    pub fn selected_curl(&self) -> Option<String> {
+        let lines = self.details.get(self.selected)?;
+        let i = lines.iter().position(|l| l == "curl")?;
+        lines.get(i + 1).map(|l| l.trim().to_string())
+    }
+}
+
+/// Messages from the engine task to the pane.
+#[derive(Debug)]
+pub enum ToUi {
+    Started(Box<Pane>),
+    State(Box<RunState>),
+    Ask(Ask),
+    Error(String),
+}
+
+/// The engine's operator in the TUI.
+pub struct PaneOperator {
+    pub tx: mpsc::UnboundedSender<ToUi>,
+    pub answers: mpsc::UnboundedReceiver<Decision>,
+    pub abort: Arc<AtomicBool>,
+}
+
+impl PaneOperator {
+    async fn ask(&mut self, step: &Step, preview: Preview, manual: bool) -> Decision {
+        let _ = self.tx.send(ToUi::Ask(Ask {
+            key: step.key.clone(),
+            preview,
+            manual,
+        }));
+        self.answers.recv().await.unwrap_or(Decision::Decline)
+    }
+}
+
+impl Operator for PaneOperator {
+    fn update(&mut self, state: &RunState) {
+        let _ = self.tx.send(ToUi::State(Box::new(state.clone())));
+    }
+
+    async fn approve(&mut self, step: &Step, preview: &Preview) -> Decision {
+        self.ask(step, preview.clone(), false).await
+    }
+
+    async fn confirm_manual(&mut self, step: &Step) -> Decision {
+        self.ask(step, Preview::default(), true).await
+    }
+
+    fn abort_requested(&mut self) -> bool {
+        self.abort.load(Ordering::Relaxed)
+    }
+}
+
+/// Which region a procedure is about, from what is observed: failover proposes the one
+/// region that does not answer; failback the region without cluster members.
+pub fn propose(view: Option<&ClusterView>, p: Procedure) -> Result<u8, String> {
+    let Some(v) = view else {
+        return Err("no observations yet".into());
+    };
+    match p {
+        Procedure::Failover => {
+            let down: Vec<u8> = v
+                .regions
+                .iter()
+                .filter(|r| r.reachable == Reach::Down)
+                .map(|r| r.id)
+                .collect();
+            match down.as_slice() {
+                [r] => Ok(*r),
+                [] => Err(
+                    "no region is lost: both answer (F proposes the region that does not)".into(),
+                ),
+                _ => Err("neither region answers c8dr: check c8dr's own connectivity first".into()),
+            }
+        }
+        Procedure::Failback => {
+            let members = |r: u8| {
+                v.brokers
+                    .iter()
+                    .filter(|b| b.region == r && b.member == Some(true))
+                    .count()
+            };
+            match (members(0), members(1)) {
+                (0, n) if n > 0 => Ok(0),
+                (n, 0) if n > 0 => Ok(1),
+                _ => Err("both regions have cluster members: nothing to fail back".into()),
+            }
+        }
+    }
+}
+
+fn glyph(s: StepState) -> &'static str {
+    match s {
+        StepState::Pending => "·",
+        StepState::Checking => "?",
+        StepState::Ready => "▶",
+        StepState::Running => "⟳",
+        StepState::Verifying => "…",
+        StepState::Done => "✔",
+        StepState::Skipped => "↷",
+        StepState::Manual => "✋",
+        StepState::Failed => "✖",
+        StepState::Aborted => "■",
+    }
+}
+
+pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, t: &Theme) {
+    f.render_widget(Clear, area);
+    let s = &pane.state;
+    let i = &s.inputs;
+    let rto = if i.procedure == Procedure::Failover {
+        format!(
+            " · c8dr {:.1}s of the {}s RTO",
+            s.own().as_secs_f64(),
+            crate::runbook::journal::FAILOVER_RTO_MS / 1000
+        )
+    } else {
+        String::new()
+    };
+    let title = format!(
+        " {} · region{} {} · Camunda {} · {}{}{} ",
+        i.procedure.name().to_uppercase(),
+        i.region,
+        i.names[i.region as usize],
+        i.version,
+        if pane.plan_only {
+            "PLAN (read-only)"
+        } else {
+            &s.run
+        },
+        if pane.plan_only {
+            String::new()
+        } else {
+            format!(" · {:.1}s", s.elapsed.as_secs_f64())
+        },
+        rto
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.accent())
+        .title(Span::styled(title, t.accent().add_modifier(Modifier::BOLD)))
+        .style(t.base());
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let rows = Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).split(inner);
+    let list_w = (inner.width / 2).clamp(30, 56);
+    let cols = Layout::horizontal([Constraint::Length(list_w), Constraint::Min(10)]).split(rows[0]);
+
+    let mut lines = vec![];
+    for (n, (step, p)) in s.steps.iter().zip(&s.progress).enumerate() {
+        let style = match p.state {
+            StepState::Done | StepState::Skipped => t.ok(),
+            StepState::Failed | StepState::Aborted => t.critical(),
+            StepState::Ready | StepState::Manual => t.warning(),
+            StepState::Running | StepState::Verifying | StepState::Checking => t.accent(),
+            StepState::Pending => t.dim(),
+        };
+        let took = match (p.state.is_final(), p.took) {
+            (true, Some(d)) => format!(" {:.1}s", d.as_secs_f64()),
+            _ => String::new(),
+        };
+        let progress = p
+            .progress
+            .filter(|_| !p.state.is_final())
+            .map(|(a, b)| format!(" {a}/{b}"))
+            .unwrap_or_default();
+        let mut line = Line::from(vec![
+            Span::styled(format!("{} ", glyph(p.state)), style),
+            Span::styled(format!("{:<7}", step.key), style),
+            Span::styled(
+                format!(
+                    "{:<9}",
+                    format!("{}{progress}{took}", render::state_word(p.state))
+                ),
+                style,
+            ),
+            Span::raw(format!(" {}", step.title)),
+        ]);
+        if n == pane.selected {
+            line = line.style(t.selected());
+        }
+        lines.push(line);
+    }
+    // One line per step (truncated), scrolled so the selected step stays in view.
+    let visible = cols[0].height.max(1) as usize;
+    let offset = pane.selected.saturating_sub(visible - 1) as u16;
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(
+                Block::default()
+                    .borders(Borders::RIGHT)
+                    .border_style(t.border()),
+            )
+            .scroll((offset, 0)),
+        cols[0],
+    );
+
+    if let (Some(step), Some(p)) = (s.steps.get(pane.selected), s.progress.get(pane.selected)) {
+        let mut d = vec![
+            Line::from(Span::styled(
+                format!("{} {}", step.key, step.title),
+                t.accent().add_modifier(Modifier::BOLD),
+            )),
+            Line::from(vec![
+                Span::styled("target ", t.dim()),
+                Span::raw(format!(
+                    "region{} {} · ",
+                    step.region, i.names[step.region as usize]
+                )),
+                Span::styled(
+                    step.danger.word(),
+                    if step.danger >= Danger::Mutating {
+                        t.warning()
+                    } else {
+                        t.dim()
+                    },
+                ),
+                Span::styled(format!(" · {}", step.cite), t.dim()),
+            ]),
+        ];
+        for l in pane.details.get(pane.selected).into_iter().flatten() {
+            d.push(Line::from(l.clone()));
+        }
+        d.push(Line::from(vec![
+            Span::styled("verify ", t.dim()),
+            Span::raw(render::check_words(&step.check)),
+        ]));
+        if !step.guards.is_empty() {
+            d.push(Line::from(vec![
+                Span::styled("guards ", t.dim()),
+                Span::raw(
+                    step.guards
+                        .iter()
+                        .map(render::guard_words)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            ]));
+        }
+        if !p.evidence.is_empty() {
+            d.push(Line::from(vec![
+                Span::styled("now    ", t.dim()),
+                Span::raw(p.evidence.clone()),
+            ]));
+        }
+        if !p.detail.is_empty() {
+            d.push(Line::from(vec![
+                Span::styled("state  ", t.dim()),
+                Span::raw(format!("{} — {}", render::state_word(p.state), p.detail)),
+            ]));
+        }
+        if let Some(a) = &p.answer {
+            d.push(Line::from(vec![
+                Span::styled("answer ", t.dim()),
+                Span::raw(a.clone()),
+            ]));
+        }
+        if let Some(n) = &step.note {
+            d.push(Line::from(Span::styled(format!("note   {n}"), t.dim())));
+        }
+        f.render_widget(Paragraph::new(d).wrap(Wrap { trim: false }), cols[1]);
+    }
+
+    let prompt: Vec<Line> = match (&pane.ask, &s.outcome) {
+        (Some(a), _) if a.manual => vec![Line::from(Span::styled(
+            " no API shows this step: y when it is done · n/Esc stop here",
+            t.warning(),
+        ))],
+        (Some(a), _) => {
+            let step = s.steps.iter().find(|x| x.key == a.key);
+            let mut v = vec![];
+            if let Some(d) = &a.preview.dry_run {
+                v.push(Line::from(format!(" dry run: {d}")));
+            }
+            if step.is_some_and(|s| s.danger == Danger::Force) {
+                v.push(Line::from(vec![
+                    Span::styled(
+                        format!(
+                            " FORCE: type {} and Enter to proceed · Esc declines: ",
+                            i.names[i.region as usize]
+                        ),
+                        t.critical(),
+                    ),
+                    Span::raw(pane.typed.clone()),
+                    Span::styled("▏", t.accent()),
+                ]));
+            } else {
+                v.push(Line::from(Span::styled(
+                    " y/Enter run this step · n/Esc decline",
+                    t.warning(),
+                )));
+            }
+            v
+        }
+        (None, Some(o)) => vec![Line::from(Span::styled(
+            format!(
+                " {:?} in {:.1}s (c8dr's own time {:.1}s){} · Esc closes",
+                o,
+                s.elapsed.as_secs_f64(),
+                s.own().as_secs_f64(),
+                s.message
+                    .as_ref()
+                    .map(|m| format!(" · {m}"))
+                    .unwrap_or_default()
+            ),
+            if *o == crate::runbook::journal::Outcome::Completed {
+                t.ok()
+            } else {
+                t.critical()
+            },
+        ))],
+        (None, None) if pane.plan_only => vec![Line::from(Span::styled(
+            " read-only: this is the plan; it cannot run here · ↑↓ steps · c copy curl · Esc closes",
+            t.dim(),
+        ))],
+        (None, None) => vec![Line::from(Span::styled(
+            " ↑↓ steps · c copy curl (OSC 52) · x abort · Esc back to the dashboard (the run goes on)",
+            t.dim(),
+        ))],
+    };
+    f.render_widget(
+        Paragraph::new(prompt)
+            .block(
+                Block::default()
+                    .borders(Borders::TOP)
+                    .border_style(t.border()),
+            )
+            .wrap(Wrap { trim: false }),
+        rows[1],
+    );
+}

@@ -1,0 +1,649 @@
+//! The runbooks end to end against the lab: the real executor (HTTP clients, port-forwards
+//! when configured, kube) drives the documented procedures; the lab's ground truth and its
+//! request log prove what happened and that nothing was sent twice.
+
+mod common;
+
+use c8dr::config::Config;
+use c8dr::lab::sim::Camunda;
+use c8dr::runbook::audit::{self, Audit};
+use c8dr::runbook::engine::{Operator, Preview, RunState, Runner, Settings};
+use c8dr::runbook::gate::Decision;
+use c8dr::runbook::journal::{self, Journal, Outcome, StepState};
+use c8dr::runbook::plan::{Procedure, Step};
+use c8dr::runbook::session;
+use common::{DEADLINE, TestLab, committing, wait_until};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Plays the operator: approves every step (typing the region's name for force), and does
+/// what an operator does outside c8dr (Helm, DNS) through the lab's control API when a
+/// manual step starts waiting for it.
+struct Drill {
+    control: String,
+    region_name: String,
+    /// Step key → control API paths to POST when that step waits.
+    on_manual: BTreeMap<String, Vec<String>>,
+    fired: BTreeSet<String>,
+    seen: Vec<StepState>,
+}
+
+impl Drill {
+    fn new(lab: &TestLab, region_name: &str, on_manual: &[(&str, &[&str])]) -> Drill {
+        Drill {
+            control: lab.control(),
+            region_name: region_name.into(),
+            on_manual: on_manual
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.iter().map(|p| p.to_string()).collect()))
+                .collect(),
+            fired: BTreeSet::new(),
+            seen: vec![],
+        }
+    }
+}
+
+impl Operator for Drill {
+    fn update(&mut self, state: &RunState) {
+        self.seen = state.progress.iter().map(|p| p.state).collect();
+        for (i, p) in state.progress.iter().enumerate() {
+            let key = &state.steps[i].key;
+            if p.state == StepState::Manual
+                && !self.fired.contains(key)
+                && let Some(paths) = self.on_manual.get(key).cloned()
+            {
+                self.fired.insert(key.clone());
+                let control = self.control.clone();
+                tokio::spawn(async move {
+                    let http = reqwest::Client::new();
+                    for path in paths {
+                        let _ = http.post(format!("{control}{path}")).send().await;
+                    }
+                });
+            }
+        }
+    }
+
+    async fn approve(&mut self, _step: &Step, _preview: &Preview) -> Decision {
+        Decision::Approve {
+            typed: Some(self.region_name.clone()),
+            by: "test".into(),
+        }
+    }
+
+    async fn confirm_manual(&mut self, _step: &Step) -> Decision {
+        Decision::Approve {
+            typed: None,
+            by: "test".into(),
+        }
+    }
+}
+
+struct Books {
+    _dir: tempfile::TempDir,
+    runs: PathBuf,
+    audit: PathBuf,
+}
+
+fn books() -> Books {
+    let dir = tempfile::tempdir().expect("tempdir");
+    Books {
+        runs: dir.path().join("runs"),
+        audit: dir.path().join("audit.jsonl"),
+        _dir: dir,
+    }
+}
+
+fn config(lab: &TestLab, kube_only: bool) -> Config {
+    let path = if kube_only {
+        &lab.lab.ready.config_kube
+    } else {
+        &lab.lab.ready.config
+    };
+    Config::load(path).expect("lab config loads")
+}
+
+fn settings() -> Settings {
+    Settings {
+        step_timeout: Duration::from_secs(60),
+        poll: Duration::from_millis(100),
+        backoff: Duration::from_millis(100),
+        ..Settings::default()
+    }
+}
+
+async fn run(
+    lab: &TestLab,
+    books: &Books,
+    procedure: Procedure,
+    region: u8,
+    on_manual: &[(&str, &[&str])],
+    settings: Settings,
+) -> RunState {
+    let config = config(lab, false);
+    let run = session::run_id(procedure, region);
+    let (live, _, inputs, steps) = session::prepare(&config, procedure, region, &run, None)
+        .await
+        .unwrap_or_else(|e| panic!("prepare {run}: {e:#}"));
+    let drill = Drill::new(lab, &inputs.names[region as usize], on_manual);
+    let journal = Journal::create(&books.runs, &run).expect("journal");
+    let audit = Audit::open(&books.audit).expect("audit");
+    let state = RunState::new(&run, inputs, steps);
+    let runner = Runner::start(live, drill, journal, audit, settings, state).expect("start");
+    tokio::time::timeout(Duration::from_secs(180), runner.run())
+        .await
+        .expect("the run ends")
+        .0
+}
+
+fn states(s: &RunState) -> Vec<(String, StepState)> {
+    s.steps
+        .iter()
+        .zip(&s.progress)
+        .map(|(st, p)| (st.key.clone(), p.state))
+        .collect()
+}
+
+async fn requests(lab: &TestLab) -> Vec<Value> {
+    let v: Value = lab
+        .http
+        .get(format!("{}/lab/requests", lab.control()))
+        .send()
+        .await
+        .expect("requests")
+        .json()
+        .await
+        .expect("json");
+    v.as_array().cloned().unwrap_or_default()
+}
+
+fn forces(log: &[Value]) -> usize {
+    log.iter()
+        .filter(|r| {
+            let p = r["path"].as_str().unwrap_or_default();
+            p.contains("force=true") && !p.contains("dryRun=true")
+        })
+        .count()
+}
+
+/// Lab ground truth after a failover: RF 2, leaders only in the survivor, lost exporter off.
+async fn assert_failed_over(lab: &TestLab, lost: u8, prefix: &str) {
+    let s = common::wait_state_until(lab, "every partition commits", |s| committing(s).len() == 8)
+        .await;
+    assert_eq!(s["replication_factor"], 2, "{s}");
+    assert_eq!(s["cluster_size"], 4);
+    for p in s["partitions"].as_array().unwrap() {
+        let leader = p["leader"].as_i64().unwrap();
+        assert_ne!(
+            leader % 2,
+            i64::from(lost),
+            "leader in the lost region: {p}"
+        );
+    }
+    let exporters = s["exporters"].as_array().unwrap();
+    let lost_exp = exporters
+        .iter()
+        .find(|e| e["exporterId"] == format!("{prefix}{lost}"))
+        .unwrap();
+    assert_eq!(lost_exp["status"], "DISABLED");
+}
+
+/// Ground truth after a failback: 8 brokers, RF 4, both exporters on, and the recreated
+/// region's Elasticsearch restored and receiving records.
+async fn assert_failed_back(lab: &TestLab, r: u8) {
+    let s = common::wait_state_until(lab, "RF 4 and every partition commits", |s| {
+        committing(s).len() == 8 && s["replication_factor"] == 4
+    })
+    .await;
+    assert_eq!(s["cluster_size"], 8);
+    for e in s["exporters"].as_array().unwrap() {
+        assert_eq!(e["status"], "ENABLED", "{e}");
+    }
+    let docs = |s: &Value| -> u64 {
+        s["elasticsearch"][r as usize]["indices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["docs"].as_u64())
+            .sum()
+    };
+    let before = docs(&s);
+    assert!(before > 0, "restored documents in region{r}");
+    common::wait_state_until(lab, "new records reach the recreated region", |s| {
+        docs(s) > before
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_region1_on_88_fail_over_and_back() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    lab.control_post("/lab/regions/1/fail").await;
+    let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
+    assert_eq!(
+        fo.outcome,
+        Some(Outcome::Completed),
+        "{:?} {:?}",
+        fo.message,
+        states(&fo)
+    );
+    assert_eq!(
+        states(&fo)
+            .iter()
+            .map(|(k, s)| format!("{k}:{s:?}"))
+            .collect::<Vec<_>>(),
+        [
+            "FO-0:Done",
+            "FO-1:Done",
+            "FO-2:Done",
+            "FO-3:Skipped",
+            "FO-4:Done"
+        ],
+        "traffic already went to the primary region0: FO-3 is satisfied"
+    );
+    assert!(
+        fo.own() < Duration::from_secs(60),
+        "under the RTO: {:?}",
+        fo.own()
+    );
+    assert_failed_over(&lab, 1, "camundaregion").await;
+    assert_eq!(forces(&requests(&lab).await), 1);
+
+    // Failback: the Helm install happened (drill), the webapps are switched by "Helm".
+    lab.control_post("/lab/regions/1/recreate").await;
+    let fb = run(
+        &lab,
+        &b,
+        Procedure::Failback,
+        1,
+        &[
+            ("FB-2", &["/lab/regions/0/webapps/off"]),
+            (
+                "FB-8",
+                &["/lab/regions/0/webapps/on", "/lab/regions/1/webapps/on"],
+            ),
+        ],
+        settings(),
+    )
+    .await;
+    assert_eq!(
+        fb.outcome,
+        Some(Outcome::Completed),
+        "{:?} {:?}",
+        fb.message,
+        states(&fb)
+    );
+    let keys: Vec<String> = fb.steps.iter().map(|s| s.key.clone()).collect();
+    assert_eq!(
+        keys,
+        [
+            "FB-1", "FB-2", "FB-3", "FB-4.1", "FB-4.2", "FB-4.3", "FB-4.4", "FB-5", "FB-6", "FB-7",
+            "FB-8"
+        ]
+    );
+    assert_failed_back(&lab, 1).await;
+    let log = requests(&lab).await;
+    let add = log
+        .iter()
+        .find(|r| r["method"] == "PATCH" && r["body"]["brokers"]["add"].is_array())
+        .expect("the add request");
+    assert_eq!(add["path"], "/actuator/cluster", "no force on add (#9432)");
+    assert_eq!(
+        add["body"],
+        json!({"brokers": {"add": [1, 3, 5, 7]}, "partitions": {"replicationFactor": 4}})
+    );
+    // Every mutating request is audited, with a digest instead of the body.
+    let (entries, bad) = audit::read(&b.audit).unwrap();
+    assert!(bad.is_empty());
+    let sent: Vec<_> = entries.iter().filter(|e| e.kind == "request").collect();
+    assert_eq!(sent.len(), log.len(), "{entries:?}");
+    assert!(
+        sent.iter()
+            .all(|e| e.target.as_deref().is_some_and(|t| !t.contains('@')))
+    );
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_region0_on_87_fail_over_and_back_through_kube_only() {
+    let lab = TestLab::start(Camunda::V87, 10.0).await;
+    let b = books();
+    lab.control_post("/lab/regions/0/fail").await;
+    // Through the kubeconfig only: every call goes over c8dr's port-forwards.
+    let config = config(&lab, true);
+    let run_id = session::run_id(Procedure::Failover, 0);
+    let (live, _, inputs, steps) = session::prepare(&config, Procedure::Failover, 0, &run_id, None)
+        .await
+        .expect("prepare");
+    assert_eq!(inputs.ids, vec![0, 2, 4, 6]);
+    let drill = Drill::new(&lab, "london", &[("FO-3", &["/lab/traffic/1"])]);
+    let state = RunState::new(&run_id, inputs, steps);
+    let runner = Runner::start(
+        live,
+        drill,
+        Journal::create(&b.runs, &run_id).unwrap(),
+        Audit::open(&b.audit).unwrap(),
+        settings(),
+        state,
+    )
+    .unwrap();
+    let (fo, _, _) = runner.run().await;
+    assert_eq!(
+        fo.outcome,
+        Some(Outcome::Completed),
+        "{:?} {:?}",
+        fo.message,
+        states(&fo)
+    );
+    let keys: Vec<(String, StepState)> = states(&fo);
+    assert_eq!(
+        keys[3],
+        ("FO-3".into(), StepState::Done),
+        "DNS moved by the operator"
+    );
+    assert_eq!(
+        keys[5],
+        ("FO-5".into(), StepState::Done),
+        "the primary was lost: the region-specific data checklist"
+    );
+    assert_failed_over(&lab, 0, "elasticsearchregion").await;
+    let log = requests(&lab).await;
+    let force = log
+        .iter()
+        .find(|r| r["path"] == "/actuator/cluster/brokers?force=true")
+        .expect("8.7 force");
+    assert_eq!(
+        force["body"],
+        json!(["1", "3", "5", "7"]),
+        "8.7 keeps the survivors, as strings"
+    );
+
+    lab.control_post("/lab/regions/0/recreate").await;
+    let fb = run(
+        &lab,
+        &b,
+        Procedure::Failback,
+        0,
+        &[(
+            "FB-4",
+            &["/lab/regions/1/webapps/on", "/lab/regions/0/webapps/on"],
+        )],
+        settings(),
+    )
+    .await;
+    assert_eq!(
+        fb.outcome,
+        Some(Outcome::Completed),
+        "{:?} {:?}",
+        fb.message,
+        states(&fb)
+    );
+    let keys: Vec<String> = fb.steps.iter().map(|s| s.key.clone()).collect();
+    assert_eq!(
+        keys,
+        [
+            "FB-1", "FB-2", "FB-2.1", "FB-3.1", "FB-3.2", "FB-3.3", "FB-3.4", "FB-4", "FB-5",
+            "FB-6", "FB-7"
+        ]
+    );
+    let (entries, _) = audit::read(&b.audit).unwrap();
+    for w in ["camunda-operate", "camunda-tasklist"] {
+        assert!(
+            entries.iter().any(|e| e.kind == "scale"
+                && e.step == "FB-2"
+                && e.target.as_deref().is_some_and(|t| t.contains(w))),
+            "{w} scaled to 0 through the Kubernetes API: {entries:?}"
+        );
+    }
+    let log = requests(&lab).await;
+    assert!(log.iter().any(
+        |r| r["path"] == "/actuator/cluster/brokers?replicationFactor=4"
+            && r["body"] == json!(["0", "1", "2", "3", "4", "5", "6", "7"])
+    ));
+    assert_failed_back(&lab, 0).await;
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_region0_on_89_with_elasticsearch_auth_and_active_active_traffic() {
+    let lab = TestLab::start(Camunda::V89, 10.0).await;
+    let b = books();
+    lab.control_post("/lab/regions/0/fail").await;
+    let fo = run(
+        &lab,
+        &b,
+        Procedure::Failover,
+        0,
+        &[("FO-3", &["/lab/traffic/1"])],
+        settings(),
+    )
+    .await;
+    assert_eq!(
+        fo.outcome,
+        Some(Outcome::Completed),
+        "{:?} {:?}",
+        fo.message,
+        states(&fo)
+    );
+    assert_eq!(fo.steps[3].title, "Take london out of the traffic pool");
+    assert!(
+        fo.steps.iter().all(|s| s.key != "FO-5"),
+        "active-active loses no data"
+    );
+    assert_failed_over(&lab, 0, "camundaregion").await;
+    lab.control_post("/lab/regions/0/recreate").await;
+    let fb = run(
+        &lab,
+        &b,
+        Procedure::Failback,
+        0,
+        &[
+            ("FB-2", &["/lab/regions/1/webapps/off"]),
+            (
+                "FB-8",
+                &["/lab/regions/1/webapps/on", "/lab/regions/0/webapps/on"],
+            ),
+        ],
+        settings(),
+    )
+    .await;
+    assert_eq!(
+        fb.outcome,
+        Some(Outcome::Completed),
+        "{:?} {:?}",
+        fb.message,
+        states(&fb)
+    );
+    assert_eq!(fb.steps[0].key, "FB-1.1", "8.9: ECK Elasticsearch first");
+    assert_eq!(fb.steps[1].key, "FB-1.2", "8.9: password sync");
+    assert_failed_back(&lab, 0).await;
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_region_that_still_answers_is_not_failed_over() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
+    assert_eq!(fo.outcome, Some(Outcome::Failed));
+    let m = fo.message.clone().unwrap();
+    assert!(m.contains("FO-0") && m.contains("still answers"), "{m}");
+    assert!(requests(&lab).await.is_empty(), "nothing was sent");
+    let (entries, _) = audit::read(&b.audit).unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.kind == "refused" && e.step == "FO-0"),
+        "{entries:?}"
+    );
+    let s = lab.state().await;
+    assert_eq!(s["replication_factor"], 4);
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_change_refuses_the_force_removal() {
+    // camunda/camunda#63506: an exporter disable started before the failover stalls on the
+    // lost brokers; the force removal is refused and nothing more is sent.
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    lab.control_post("/lab/regions/1/fail").await;
+    let d = lab
+        .post(
+            format!("{}/actuator/exporters/camundaregion1/disable", lab.mgmt(0)),
+            None,
+        )
+        .await;
+    assert_eq!(d.status, 202);
+    common::wait_state_until(&lab, "the change to stall", |s| {
+        s["pending_change"]["next"]["brokerId"]
+            .as_i64()
+            .is_some_and(|b| b % 2 == 1)
+    })
+    .await;
+    let before = requests(&lab).await.len();
+    let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
+    assert_eq!(fo.outcome, Some(Outcome::Failed));
+    let m = fo.message.clone().unwrap();
+    assert!(m.contains("FO-1") && m.contains("pending"), "{m}");
+    assert_eq!(requests(&lab).await.len(), before, "cluster untouched");
+    assert_eq!(lab.state().await["replication_factor"], 4);
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_mid_step_resumes_without_a_second_force() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    lab.control_post("/lab/regions/1/fail").await;
+    let config = config(&lab, false);
+    let run_id = session::run_id(Procedure::Failover, 1);
+    let (live, _, inputs, steps) = session::prepare(&config, Procedure::Failover, 1, &run_id, None)
+        .await
+        .expect("prepare");
+    let journal = Journal::create(&b.runs, &run_id).unwrap();
+    let path = journal.path().to_path_buf();
+    let runner = Runner::start(
+        live,
+        Drill::new(&lab, "paris", &[]),
+        journal,
+        Audit::open(&b.audit).unwrap(),
+        settings(),
+        RunState::new(&run_id, inputs, steps),
+    )
+    .unwrap();
+    let task = tokio::spawn(runner.run());
+    // Crash as soon as the force request is journaled (before or while it is in flight).
+    wait_until("the force request in the journal", DEADLINE, || {
+        let path = path.clone();
+        async move {
+            let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+            text.lines()
+                .any(|l| {
+                    l.contains("\"event\":\"request\"")
+                        && l.contains("force=true")
+                        && !l.contains("dryRun")
+                })
+                .then_some(())
+                .ok_or_else(|| "not yet".to_string())
+        }
+    })
+    .await;
+    task.abort();
+    let _ = task.await;
+
+    let (journal, replay) = Journal::reopen(&path).expect("reopen");
+    let (_, _, _, basis) = replay.started().expect("started");
+    let basis = basis.cloned().expect("basis journaled");
+    let (live, _, inputs, steps) =
+        session::prepare(&config, Procedure::Failover, 1, &run_id, Some(&basis))
+            .await
+            .expect("prepare the resume");
+    assert_eq!(
+        inputs.ids,
+        vec![1, 3, 5, 7],
+        "the ids come from the journal"
+    );
+    let (fo, _, _) = Runner::resume(
+        live,
+        Drill::new(&lab, "paris", &[]),
+        journal,
+        &replay,
+        Audit::open(&b.audit).unwrap(),
+        settings(),
+        RunState::new(&run_id, inputs, steps),
+    )
+    .run()
+    .await;
+    assert_eq!(
+        fo.outcome,
+        Some(Outcome::Completed),
+        "{:?} {:?}",
+        fo.message,
+        states(&fo)
+    );
+    assert_failed_over(&lab, 1, "camundaregion").await;
+    assert_eq!(
+        forces(&requests(&lab).await),
+        1,
+        "exactly one force request reached the cluster"
+    );
+    let summary = journal::read(&path).unwrap().summary();
+    assert_eq!(summary.outcome, Some(Outcome::Completed));
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_faults_are_retried_or_fail_clearly() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    lab.control_post("/lab/regions/1/fail").await;
+    let fault = |v: Value| {
+        let http = lab.http.clone();
+        let url = format!("{}/lab/faults", lab.control());
+        async move {
+            let r = http.post(url).json(&v).send().await.expect("fault");
+            assert!(r.status().is_success());
+        }
+    };
+    // Two 500s on the force removal, then a truncated answer on the exporter disable.
+    fault(json!({"target": "region0.management", "kind": "http500", "mutating_only": true, "count": 3})).await;
+    let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
+    assert_eq!(
+        fo.outcome,
+        Some(Outcome::Completed),
+        "{:?} {:?}",
+        fo.message,
+        states(&fo)
+    );
+    // The dry run took one 500; the force itself two, then went through once.
+    assert!(fo.progress[1].attempts >= 3, "{:?}", fo.progress[1]);
+    assert_failed_over(&lab, 1, "camundaregion").await;
+    let log = requests(&lab).await;
+    assert!(forces(&log) >= 2);
+
+    lab.control_post("/lab/regions/1/recreate").await;
+    fault(json!({"target": "region0.management", "kind": "malformed", "mutating_only": true, "count": 1})).await;
+    // Pause keeps failing: the run stops at FB-3 with the reason.
+    fault(json!({"target": "region0.management", "kind": "http500", "mutating_only": true})).await;
+    let fb = run(
+        &lab,
+        &b,
+        Procedure::Failback,
+        1,
+        &[("FB-2", &["/lab/regions/0/webapps/off"])],
+        Settings {
+            attempts: 3,
+            ..settings()
+        },
+    )
+    .await;
+    assert_eq!(fb.outcome, Some(Outcome::Failed));
+    let m = fb.message.clone().unwrap();
+    assert!(m.contains("FB-3") && m.contains("after 3 attempts"), "{m}");
+    assert_eq!(fb.progress[2].state, StepState::Failed);
+    lab.shutdown().await;
+}
