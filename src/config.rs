@@ -65,6 +65,10 @@ pub struct Runbook {
     /// Longest wait for one step's effect (topology changes, restores, manual steps).
     #[serde(default = "default_step_timeout")]
     pub step_timeout_s: u64,
+    /// A recreated broker Running but not Ready and outside the cluster this long is offered
+    /// a pod restart (camunda/camunda#55038).
+    #[serde(default = "default_stuck")]
+    pub stuck_broker_s: u64,
 }
 
 impl Default for Runbook {
@@ -78,6 +82,7 @@ impl Default for Runbook {
             helm_values: default_values(),
             helm_region_values: BTreeMap::new(),
             step_timeout_s: default_step_timeout(),
+            stuck_broker_s: default_stuck(),
         }
     }
 }
@@ -96,6 +101,9 @@ fn default_values() -> Vec<String> {
 }
 fn default_step_timeout() -> u64 {
     900
+}
+fn default_stuck() -> u64 {
+    90
 }
 
 impl Runbook {

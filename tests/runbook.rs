@@ -7,7 +7,7 @@ mod common;
 use c8dr::config::Config;
 use c8dr::lab::sim::Camunda;
 use c8dr::runbook::audit::{self, Audit};
-use c8dr::runbook::engine::{Operator, Preview, RunState, Runner, Settings};
+use c8dr::runbook::engine::{Operator, Preview, Recovery, RunState, Runner, Settings};
 use c8dr::runbook::gate::Decision;
 use c8dr::runbook::journal::{self, Journal, Outcome, StepState};
 use c8dr::runbook::plan::{Procedure, Step};
@@ -28,6 +28,10 @@ struct Drill {
     on_manual: BTreeMap<String, Vec<String>>,
     fired: BTreeSet<String>,
     seen: Vec<StepState>,
+    /// Answers to failures, in order; abort when none is left.
+    recoveries: Vec<Recovery>,
+    /// The failures seen: step key, reason, refused.
+    failures: Vec<(String, String, bool)>,
 }
 
 impl Drill {
@@ -41,6 +45,8 @@ impl Drill {
                 .collect(),
             fired: BTreeSet::new(),
             seen: vec![],
+            recoveries: vec![],
+            failures: vec![],
         }
     }
 }
@@ -70,6 +76,16 @@ impl Operator for Drill {
         Decision::Approve {
             typed: Some(self.region_name.clone()),
             by: "test".into(),
+        }
+    }
+
+    async fn on_failure(&mut self, step: &Step, why: &str, refused: bool) -> Recovery {
+        self.failures
+            .push((step.key.clone(), why.to_string(), refused));
+        if self.recoveries.is_empty() {
+            Recovery::Abort
+        } else {
+            self.recoveries.remove(0)
         }
     }
 
@@ -122,20 +138,36 @@ async fn run(
     on_manual: &[(&str, &[&str])],
     settings: Settings,
 ) -> RunState {
+    run_with(lab, books, procedure, region, on_manual, settings, vec![])
+        .await
+        .0
+}
+
+/// As [`run`], answering failures with `recoveries`; also returns the failures seen.
+async fn run_with(
+    lab: &TestLab,
+    books: &Books,
+    procedure: Procedure,
+    region: u8,
+    on_manual: &[(&str, &[&str])],
+    settings: Settings,
+    recoveries: Vec<Recovery>,
+) -> (RunState, Vec<(String, String, bool)>) {
     let config = config(lab, false);
     let run = session::run_id(procedure, region);
     let (live, _, inputs, steps) = session::prepare(&config, procedure, region, &run, None)
         .await
         .unwrap_or_else(|e| panic!("prepare {run}: {e:#}"));
-    let drill = Drill::new(lab, &inputs.names[region as usize], on_manual);
+    let mut drill = Drill::new(lab, &inputs.names[region as usize], on_manual);
+    drill.recoveries = recoveries;
     let journal = Journal::create(&books.runs, &run).expect("journal");
     let audit = Audit::open(&books.audit).expect("audit");
     let state = RunState::new(&run, inputs, steps);
     let runner = Runner::start(live, drill, journal, audit, settings, state).expect("start");
-    tokio::time::timeout(Duration::from_secs(180), runner.run())
+    let (state, _, drill) = tokio::time::timeout(Duration::from_secs(180), runner.run())
         .await
-        .expect("the run ends")
-        .0
+        .expect("the run ends");
+    (state, drill.failures)
 }
 
 fn states(s: &RunState) -> Vec<(String, StepState)> {
@@ -467,10 +499,25 @@ async fn losing_region0_on_89_with_elasticsearch_auth_and_active_active_traffic(
 async fn a_region_that_still_answers_is_not_failed_over() {
     let lab = TestLab::start(Camunda::V88, 10.0).await;
     let b = books();
-    let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
+    // The operator tries to override but mistypes the region: still refused.
+    let (fo, failures) = run_with(
+        &lab,
+        &b,
+        Procedure::Failover,
+        1,
+        &[],
+        settings(),
+        vec![Recovery::Override {
+            typed: "pariss".into(),
+        }],
+    )
+    .await;
     assert_eq!(fo.outcome, Some(Outcome::Failed));
+    assert_eq!(failures.len(), 1);
+    assert!(failures[0].2, "a guard refused");
     let m = fo.message.clone().unwrap();
     assert!(m.contains("FO-0") && m.contains("still answers"), "{m}");
+    assert!(m.contains("typed exactly"), "{m}");
     assert!(requests(&lab).await.is_empty(), "nothing was sent");
     let (entries, _) = audit::read(&b.audit).unwrap();
     assert!(
@@ -629,7 +676,9 @@ async fn injected_faults_are_retried_or_fail_clearly() {
     fault(json!({"target": "region0.management", "kind": "malformed", "mutating_only": true, "count": 1})).await;
     // Pause keeps failing: the run stops at FB-3 with the reason.
     fault(json!({"target": "region0.management", "kind": "http500", "mutating_only": true})).await;
-    let fb = run(
+    // The operator retries once, then skips the pause with a reason; the enable then fails
+    // on the same fault and the run stops there.
+    let (fb, failures) = run_with(
         &lab,
         &b,
         Procedure::Failback,
@@ -639,11 +688,81 @@ async fn injected_faults_are_retried_or_fail_clearly() {
             attempts: 3,
             ..settings()
         },
+        vec![
+            Recovery::Retry,
+            Recovery::Skip("exporting paused by hand through the broker pods".into()),
+        ],
     )
     .await;
     assert_eq!(fb.outcome, Some(Outcome::Failed));
+    let keys: Vec<&str> = failures.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(keys, ["FB-3", "FB-3", "FB-5"], "{failures:?}");
+    assert!(failures[0].1.contains("after 3 attempts"), "{failures:?}");
+    assert_eq!(fb.progress[2].state, StepState::Skipped);
+    assert!(fb.progress[2].detail.contains("paused by hand"));
     let m = fb.message.clone().unwrap();
-    assert!(m.contains("FB-3") && m.contains("after 3 attempts"), "{m}");
-    assert_eq!(fb.progress[2].state, StepState::Failed);
+    assert!(m.contains("FB-5"), "{m}");
+    let (entries, _) = audit::read(&b.audit).unwrap();
+    assert!(
+        entries.iter().any(|e| e.kind == "skip" && e.step == "FB-3"),
+        "{entries:?}"
+    );
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recreated_broker_that_hangs_is_restarted_once_with_confirmation() {
+    // camunda/camunda#55038: a recreated broker started before its peers resolved hangs,
+    // Running but never Ready and outside the cluster, until its pod is deleted.
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    lab.control_post("/lab/regions/1/fail").await;
+    let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
+    assert_eq!(fo.outcome, Some(Outcome::Completed), "{:?}", fo.message);
+    lab.control_post("/lab/regions/1/recreate").await;
+    lab.control_post("/lab/brokers/3/hang").await;
+    let fb = run(
+        &lab,
+        &b,
+        Procedure::Failback,
+        1,
+        &[
+            ("FB-2", &["/lab/regions/0/webapps/off"]),
+            (
+                "FB-8",
+                &["/lab/regions/0/webapps/on", "/lab/regions/1/webapps/on"],
+            ),
+        ],
+        Settings {
+            stuck_after: Duration::from_millis(500),
+            ..settings()
+        },
+    )
+    .await;
+    assert_eq!(
+        fb.outcome,
+        Some(Outcome::Completed),
+        "{:?} {:?}",
+        fb.message,
+        states(&fb)
+    );
+    assert_eq!(
+        fb.progress[0].state,
+        StepState::Done,
+        "FB-1 waited for broker 3"
+    );
+    let (entries, _) = audit::read(&b.audit).unwrap();
+    let restarts: Vec<_> = entries.iter().filter(|e| e.kind == "delete-pod").collect();
+    assert_eq!(
+        restarts.len(),
+        1,
+        "one restart, of the hung pod only: {restarts:?}"
+    );
+    assert_eq!(
+        restarts[0].target.as_deref(),
+        Some("pods/camunda-zeebe-1 delete")
+    );
+    assert_eq!(restarts[0].step, "FB-1");
+    assert_failed_back(&lab, 1).await;
     lab.shutdown().await;
 }

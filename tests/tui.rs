@@ -396,3 +396,58 @@ fn runbook_pane_snapshots() {
         insta::assert_snapshot!(format!("{name}-80x24"), text(&app, "default", 80, 24));
     }
 }
+
+#[test]
+fn a_failed_step_offers_retry_skip_with_a_reason_override_and_abort() {
+    use c8dr::runbook::engine::Recovery;
+    use c8dr::tui::runbook::Failure;
+    let chr = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    let failed = |refused: bool| {
+        let mut app = scenes::app(scene("runbook-failover-confirm"));
+        let p = app.runbook.as_mut().unwrap();
+        p.ask = None;
+        p.failure = Some(Failure {
+            key: "FO-1".into(),
+            why: "refused: region1 paris still answers c8dr".into(),
+            refused,
+        });
+        app
+    };
+    let mut app = failed(true);
+    assert_eq!(app.on_key(chr('r')), Some(Action::Recover(Recovery::Retry)));
+    let mut app = failed(true);
+    assert_eq!(app.on_key(chr('o')), None, "o starts typing the name");
+    for c in "paris".chars() {
+        app.on_key(chr(c));
+    }
+    let screen = text(&app, "default", 120, 36);
+    assert!(
+        screen.contains("type paris to proceed past the refusal"),
+        "{screen}"
+    );
+    assert_eq!(
+        app.on_key(key(KeyCode::Enter)),
+        Some(Action::Recover(Recovery::Override {
+            typed: "paris".into()
+        }))
+    );
+    let mut app = failed(false);
+    assert_eq!(
+        app.on_key(chr('o')),
+        None,
+        "no override for a failure that is no refusal"
+    );
+    assert!(app.runbook.as_ref().unwrap().typing.is_none());
+    app.on_key(chr('s'));
+    for c in "done by hand".chars() {
+        app.on_key(chr(c));
+    }
+    assert_eq!(
+        app.on_key(key(KeyCode::Enter)),
+        Some(Action::Recover(Recovery::Skip("done by hand".into())))
+    );
+    let mut app = failed(false);
+    let screen = text(&app, "default", 120, 36);
+    assert!(screen.contains("FO-1 failed: refused"), "{screen}");
+    assert_eq!(app.on_key(chr('a')), Some(Action::Recover(Recovery::Abort)));
+}

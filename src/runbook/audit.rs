@@ -18,7 +18,7 @@ pub struct Entry {
     pub run: String,
     pub step: String,
     pub region: u8,
-    /// `request`, `scale`, `refused`, `override` or `declined`.
+    /// `request`, `scale`, `refused`, `override` or `skip`.
     pub kind: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
@@ -56,11 +56,13 @@ impl Entry {
     }
 }
 
-/// Who ran c8dr: the login name, as the shell knows it.
+/// Who ran c8dr: `C8DR_OPERATOR` (for shared bastion accounts, where the login says
+/// little), else the login name as the shell knows it.
 pub fn user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into())
+    ["C8DR_OPERATOR", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".into())
 }
 
 pub fn digest(body: &[u8]) -> String {

@@ -33,6 +33,12 @@ pub trait Executor: Send {
         s: &Scale,
         approved: &Approved,
     ) -> impl Future<Output = Result<(), String>> + Send;
+    fn delete_pod(
+        &mut self,
+        region: u8,
+        pod: &str,
+        approved: &Approved,
+    ) -> impl Future<Output = Result<(), String>> + Send;
     /// The request's full URL, without credentials (journal, audit, curl).
     fn target(&self, req: &Request) -> String;
 }
@@ -44,10 +50,32 @@ pub trait Operator: Send {
     fn approve(&mut self, step: &Step, preview: &Preview) -> impl Future<Output = Decision> + Send;
     /// A manual step or checklist no API shows: has it been done?
     fn confirm_manual(&mut self, step: &Step) -> impl Future<Output = Decision> + Send;
+    /// A step failed (`refused`: a guard said no). The default stops the run.
+    fn on_failure(
+        &mut self,
+        _step: &Step,
+        _why: &str,
+        _refused: bool,
+    ) -> impl Future<Output = Recovery> + Send {
+        async { Recovery::Abort }
+    }
     /// The operator asked to stop (checked while waiting).
     fn abort_requested(&mut self) -> bool {
         false
     }
+}
+
+/// What to do after a failed step (DESIGN.md §4: retry / skip-with-reason / abort).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovery {
+    Retry,
+    /// Go on without it; the reason is audited and journaled.
+    Skip(String),
+    /// Run it again past its refused guards; needs the region's name typed.
+    Override {
+        typed: String,
+    },
+    Abort,
 }
 
 /// What the operator sees before approving.
@@ -69,6 +97,11 @@ pub struct Settings {
     pub poll: Duration,
     pub attempts: u32,
     pub backoff: Duration,
+    /// A recreated broker pod Running but not Ready and not in the topology this long is
+    /// offered a restart (camunda/camunda#55038; the blueprint tests use 90 s).
+    pub stuck_after: Duration,
+    /// At most this many such restarts per run, one at a time.
+    pub max_restarts: u32,
 }
 
 impl Default for Settings {
@@ -80,6 +113,8 @@ impl Default for Settings {
             poll: Duration::from_millis(500),
             attempts: 8,
             backoff: Duration::from_millis(500),
+            stuck_after: Duration::from_secs(90),
+            max_restarts: 6,
         }
     }
 }
@@ -164,6 +199,14 @@ pub struct Runner<E: Executor, O: Operator> {
     carried: BTreeMap<usize, StepState>,
     /// Steps with a request that has no journaled answer.
     unanswered: BTreeSet<usize>,
+    /// The operator overrode the refused guards of the step being retried.
+    override_once: bool,
+    /// Stuck broker pods: since when each was seen Running-not-Ready outside the topology.
+    stuck_since: BTreeMap<String, Instant>,
+    restarts: u32,
+    last_restart: Option<Instant>,
+    /// Pods the operator chose not to restart.
+    keep: BTreeSet<String>,
     started: Instant,
 }
 
@@ -235,6 +278,11 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             state,
             carried: BTreeMap::new(),
             unanswered: BTreeSet::new(),
+            override_once: false,
+            stuck_since: BTreeMap::new(),
+            restarts: 0,
+            last_restart: None,
+            keep: BTreeSet::new(),
             started: Instant::now(),
         }
     }
@@ -303,23 +351,70 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 continue;
             }
             let started = Instant::now();
-            let result = Box::pin(self.run_step(idx)).await;
-            self.state.progress[idx].took = Some(started.elapsed());
-            match result {
-                Ok(()) => {}
-                Err(Stop::Failed(m)) => {
-                    self.set(idx, StepState::Failed, m.clone());
-                    let key = self.state.steps[idx].key.clone();
-                    return Err(Stop::Failed(format!("{key} failed: {m}")));
-                }
-                Err(Stop::Aborted(m)) => {
-                    self.set(idx, StepState::Aborted, m.clone());
-                    let key = self.state.steps[idx].key.clone();
-                    return Err(Stop::Aborted(format!("{key} aborted: {m}")));
+            loop {
+                let result = Box::pin(self.run_step(idx)).await;
+                self.state.progress[idx].took = Some(started.elapsed());
+                let key = self.state.steps[idx].key.clone();
+                match result {
+                    Ok(()) => break,
+                    Err(Stop::Failed(m)) => {
+                        self.set(idx, StepState::Failed, m.clone());
+                        if self.recover(idx, &m).await? {
+                            break;
+                        }
+                    }
+                    Err(Stop::Aborted(m)) => {
+                        self.set(idx, StepState::Aborted, m.clone());
+                        return Err(Stop::Aborted(format!("{key} aborted: {m}")));
+                    }
                 }
             }
         }
         Ok(())
+    }
+
+    /// A step failed: the operator retries it, skips it (with a reason), overrides a refused
+    /// guard (typing the region's name), or stops. `Ok(true)`: go on with the next step;
+    /// `Ok(false)`: run the step again.
+    async fn recover(&mut self, idx: usize, why: &str) -> Result<bool, Stop> {
+        let step = self.state.steps[idx].clone();
+        let refused = why.starts_with("refused:");
+        let asked = Instant::now();
+        let choice = self.op.on_failure(&step, why, refused).await;
+        self.state.operator += asked.elapsed();
+        let name = self.state.inputs.names[self.state.inputs.region as usize].clone();
+        let mut books = Books {
+            journal: &mut self.journal,
+            audit: &mut self.audit,
+            run: &self.state.run,
+        };
+        match choice {
+            Recovery::Retry => Ok(false),
+            Recovery::Override { typed } if refused && typed.trim() == name => {
+                gate::refused(
+                    &mut books,
+                    &step,
+                    &format!("override requested: {why}"),
+                    true,
+                );
+                self.override_once = true;
+                Ok(false)
+            }
+            Recovery::Override { .. } if refused => Err(Stop::Failed(format!(
+                "{} failed: {why} (the override needs {name:?} typed exactly)",
+                step.key
+            ))),
+            Recovery::Skip(reason) if !reason.trim().is_empty() => {
+                gate::skipped(&mut books, &step, &format!("{reason} (after: {why})"));
+                self.set(
+                    idx,
+                    StepState::Skipped,
+                    format!("skipped by the operator: {reason}"),
+                );
+                Ok(true)
+            }
+            _ => Err(Stop::Failed(format!("{} failed: {why}", step.key))),
+        }
     }
 
     async fn facts(&mut self) -> Facts {
@@ -363,6 +458,9 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 Ok(())
             }
             Action::Manual { .. } | Action::Checklist(_) => self.manual(idx, &step).await,
+            Action::RestartPod { .. } => Err(Stop::Failed(
+                "a pod restart is offered while waiting, never planned as a step".into(),
+            )),
             Action::Http(req) => {
                 let approved = self.approval(idx, &step, &eval, guards, Some(req)).await?;
                 self.set(idx, StepState::Running, "");
@@ -399,7 +497,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             match check::guard(g, facts) {
                 Ok(why) => shown.push(format!("✔ {why}")),
                 Err(why) => {
-                    let overridden = self.settings.override_guards;
+                    let overridden = self.settings.override_guards || self.override_once;
                     let mut books = Books {
                         journal: &mut self.journal,
                         audit: &mut self.audit,
@@ -413,6 +511,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 }
             }
         }
+        self.override_once = false;
         Ok(shown)
     }
 
@@ -585,6 +684,9 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             if eval.met == Some(true) {
                 return Ok(());
             }
+            if waits_for_recreated_brokers(c) {
+                self.heal_stuck(idx, &facts).await;
+            }
             if Instant::now() >= until {
                 return Err(Stop::Failed(format!(
                     "not verified within {} s: {}",
@@ -594,6 +696,119 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             }
             self.sleep(self.settings.poll).await?;
         }
+    }
+
+    /// Offers to restart one recreated broker pod that hangs Running-but-not-Ready without
+    /// joining (camunda/camunda#55038): one at a time, with confirmation, at most
+    /// `max_restarts` per run. Declining keeps the pod and the wait goes on.
+    async fn heal_stuck(&mut self, idx: usize, facts: &Facts) {
+        let i = &self.state.inputs;
+        if i.procedure != super::plan::Procedure::Failback {
+            return;
+        }
+        let Some((_, _, release)) = i.kube[i.region as usize].clone() else {
+            return;
+        };
+        let now = Instant::now();
+        let mut stuck = BTreeSet::new();
+        for b in &facts.view.brokers {
+            if i.ids.contains(&b.id)
+                && b.region == i.region
+                && b.pod_status.as_deref() == Some("Running")
+                && b.pod_ready == Some(false)
+                && b.reachable != Some(true)
+            {
+                stuck.insert(format!("{release}-zeebe-{}", b.id / 2));
+            }
+        }
+        self.stuck_since.retain(|pod, _| stuck.contains(pod));
+        for pod in &stuck {
+            self.stuck_since.entry(pod.clone()).or_insert(now);
+        }
+        let due = self
+            .last_restart
+            .is_none_or(|t| t.elapsed() >= self.settings.stuck_after);
+        let Some(pod) = self
+            .stuck_since
+            .iter()
+            .find(|(p, since)| {
+                !self.keep.contains(*p) && since.elapsed() >= self.settings.stuck_after
+            })
+            .map(|(p, _)| p.clone())
+        else {
+            return;
+        };
+        if !due || self.restarts >= self.settings.max_restarts {
+            return;
+        }
+        let region = i.region;
+        let parent = self.state.steps[idx].clone();
+        let step = Step {
+            key: parent.key.clone(),
+            title: format!(
+                "Restart stuck broker pod {pod} in {}",
+                i.names[region as usize]
+            ),
+            cite: "§8 #3 (camunda/camunda#55038)",
+            region,
+            danger: Danger::Mutating,
+            action: Action::RestartPod {
+                region,
+                pod: pod.clone(),
+            },
+            check: Check::Unobservable,
+            guards: vec![],
+            note: Some(format!(
+                "{pod} has been Running but not Ready, outside the cluster, for {} s: a broker                  that started before its peers resolved hangs until its pod is replaced.",
+                self.settings.stuck_after.as_secs()
+            )),
+        };
+        let eval = Eval {
+            met: None,
+            progress: None,
+            evidence: format!("{pod} Running, not Ready, not in the topology"),
+        };
+        let approved = match self.approval(idx, &step, &eval, vec![], None).await {
+            Ok(a) => a,
+            Err(_) => {
+                self.keep.insert(pod);
+                self.set(
+                    idx,
+                    StepState::Verifying,
+                    "the stuck pod is kept, as the operator chose",
+                );
+                return;
+            }
+        };
+        let mut books = Books {
+            journal: &mut self.journal,
+            audit: &mut self.audit,
+            run: &self.state.run,
+        };
+        let result = gate::restart_pod(
+            &mut books,
+            &mut self.exec,
+            idx,
+            &step,
+            region,
+            &pod,
+            &approved,
+        )
+        .await;
+        self.restarts += 1;
+        self.last_restart = Some(Instant::now());
+        self.stuck_since.remove(&pod);
+        self.set(
+            idx,
+            StepState::Verifying,
+            match result {
+                Ok(()) => format!(
+                    "restarted the stuck pod {pod} ({}/{})",
+                    self.restarts, self.settings.max_restarts
+                ),
+                Err(e) => format!("restarting {pod} failed: {e}"),
+            },
+        );
     }
 
     async fn wait_no_pending(&mut self, idx: usize, why: &str) -> Result<(), Stop> {
@@ -629,6 +844,15 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         tokio::time::sleep(d).await;
         self.tick();
         Ok(())
+    }
+}
+
+/// Checks that wait for the recreated brokers to come up (where a hung pod blocks).
+fn waits_for_recreated_brokers(c: &Check) -> bool {
+    match c {
+        Check::BrokersListed(_) | Check::ClusterComplete { .. } => true,
+        Check::All(v) => v.iter().any(waits_for_recreated_brokers),
+        _ => false,
     }
 }
 

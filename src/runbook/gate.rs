@@ -153,15 +153,57 @@ pub async fn scale<E: super::engine::Executor>(
     result
 }
 
+/// Deletes a stuck broker pod through the executor, journaled and audited.
+pub async fn restart_pod<E: super::engine::Executor>(
+    books: &mut Books<'_>,
+    exec: &mut E,
+    idx: usize,
+    step: &Step,
+    region: u8,
+    pod: &str,
+    approved: &Approved,
+) -> Result<(), String> {
+    let target = format!("pods/{pod} delete");
+    books
+        .journal
+        .append(&Record::request(idx, "DELETE", &target))
+        .map_err(journal_problem)?;
+    let started = Instant::now();
+    let result = exec.delete_pod(region, pod, approved).await;
+    let mut entry = Entry::new(books.run, &step.key, region, "delete-pod", "ok");
+    entry.target = Some(target);
+    entry.duration_ms = Some(started.elapsed().as_millis() as u64);
+    if let Err(e) = &result {
+        entry.outcome = "failed".into();
+        entry.detail = Some(e.clone());
+    }
+    let _ = books.journal.append(&Record::response(
+        idx,
+        result.is_ok().then_some(200),
+        result.as_ref().err().cloned(),
+    ));
+    if let Err(e) = books.audit.append(&entry) {
+        tracing::error!("audit trail {}: {e}", books.audit.path().display());
+    }
+    result
+}
+
 /// Records a refusal (or its override) in the audit trail.
 pub fn refused(books: &mut Books<'_>, step: &Step, reason: &str, overridden: bool) {
-    let mut entry = Entry::new(
-        books.run,
-        &step.key,
-        step.region,
-        if overridden { "override" } else { "refused" },
-        if overridden { "overridden" } else { "refused" },
-    );
+    if overridden {
+        record(books, step, "override", "overridden", reason);
+    } else {
+        record(books, step, "refused", "refused", reason);
+    }
+}
+
+/// Records a step the operator chose to skip.
+pub fn skipped(books: &mut Books<'_>, step: &Step, reason: &str) {
+    record(books, step, "skip", "skipped", reason);
+}
+
+fn record(books: &mut Books<'_>, step: &Step, kind: &str, outcome: &str, reason: &str) {
+    let mut entry = Entry::new(books.run, &step.key, step.region, kind, outcome);
     entry.detail = Some(reason.to_string());
     if let Err(e) = books.audit.append(&entry) {
         tracing::error!("audit trail {}: {e}", books.audit.path().display());

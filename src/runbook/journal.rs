@@ -567,11 +567,11 @@ pub fn render_run(summary: &RunSummary) -> String {
     }
     for st in &summary.steps {
         out.push_str(&format!(
-            "  {:>2}. {:<40} {:<10} {:>8}\n",
+            "  {:>2}. {:<9} {:>8}  {}\n",
             st.step + 1,
-            st.name,
             format!("{:?}", st.state).to_lowercase(),
             seconds(st.duration_ms),
+            st.name,
         ));
     }
     if summary.procedure.as_deref() == Some("failover")

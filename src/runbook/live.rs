@@ -390,6 +390,22 @@ impl Executor for Live {
             .map_err(|e| format!("{}: {e}", k.label))
     }
 
+    async fn delete_pod(
+        &mut self,
+        region: u8,
+        pod: &str,
+        _approved: &Approved,
+    ) -> Result<(), String> {
+        let Some(k) = self.regions[region as usize].ep.kube.clone() else {
+            return Err(format!("region{region}: no [regions.kube] configured"));
+        };
+        k.pods()
+            .delete(pod, &kube::api::DeleteParams::default())
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{}: deleting pod {pod}: {e}", k.label))
+    }
+
     fn target(&self, req: &Request) -> String {
         match self.base(req.api, req.region) {
             Some(b) => format!("{b}{}", req.path),

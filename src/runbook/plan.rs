@@ -143,11 +143,20 @@ pub enum Action {
     Observe,
     /// Work in the webapps that no API shows; the operator confirms it.
     Checklist(Vec<String>),
+    /// Delete a broker pod that hangs Running-but-not-Ready so its StatefulSet replaces it
+    /// (camunda/camunda#55038; offered by the engine, never planned).
+    RestartPod {
+        region: u8,
+        pod: String,
+    },
 }
 
 impl Action {
     pub fn mutates(&self) -> bool {
-        matches!(self, Action::Http(_) | Action::Scale(_))
+        matches!(
+            self,
+            Action::Http(_) | Action::Scale(_) | Action::RestartPod { .. }
+        )
     }
 }
 

@@ -85,7 +85,7 @@ pub fn action_lines(config: &Config, step: &Step) -> Vec<String> {
                 v.push(format!("body     {b}"));
             }
             v.push("curl".into());
-            v.push(indent(&curl(config, req), "  "));
+            v.extend(curl(config, req).lines().map(|l| format!("  {l}")));
             v
         }
         Action::Scale(list) => list
@@ -99,10 +99,17 @@ pub fn action_lines(config: &Config, step: &Step) -> Vec<String> {
             .collect(),
         Action::Manual { commands } => {
             let mut v = vec!["manual   run elsewhere; c8dr watches for the result:".to_string()];
-            v.extend(commands.iter().map(|c| indent(c, "  ")));
+            v.extend(
+                commands
+                    .iter()
+                    .flat_map(|c| c.lines().map(|l| format!("  {l}")).collect::<Vec<_>>()),
+            );
             v
         }
         Action::Observe => vec!["observe  nothing to send; c8dr checks the condition".into()],
+        Action::RestartPod { region, pod } => vec![format!(
+            "kube     delete pod {pod} (region{region}; its StatefulSet starts a new one)"
+        )],
         Action::Checklist(items) => {
             let mut v = vec!["checklist (in the webapps; confirm when done):".to_string()];
             v.extend(items.iter().map(|i| format!("  [ ] {i}")));

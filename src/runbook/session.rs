@@ -4,7 +4,7 @@
 
 use super::audit::{Audit, audit_path};
 use super::check::Facts;
-use super::engine::{Executor, Operator, Preview, RunState, Runner, Settings};
+use super::engine::{Executor, Operator, Preview, Recovery, RunState, Runner, Settings};
 use super::gate::Decision;
 use super::journal::{self, Basis, Journal, StepState};
 use super::live::Live;
@@ -283,6 +283,34 @@ impl Operator for Terminal {
             }
         } else {
             Decision::Decline
+        }
+    }
+
+    async fn on_failure(&mut self, step: &Step, why: &str, refused: bool) -> Recovery {
+        if self.yes {
+            return Recovery::Abort;
+        }
+        let choices = if refused {
+            "[r]etry · [s]kip with a reason · [o]verride the guards · [a]bort"
+        } else {
+            "[r]etry · [s]kip with a reason · [a]bort"
+        };
+        let a = ask(format!("\n{} failed: {why}\n  {choices}: ", step.key)).await;
+        match a.to_ascii_lowercase().as_str() {
+            "r" | "retry" => Recovery::Retry,
+            "s" | "skip" => {
+                let reason = ask("  why is it safe to go on without it? ".into()).await;
+                Recovery::Skip(reason)
+            }
+            "o" | "override" if refused => {
+                let typed = ask(format!(
+                    "  type {} to proceed past the refusal (audited): ",
+                    self.region_name
+                ))
+                .await;
+                Recovery::Override { typed }
+            }
+            _ => Recovery::Abort,
         }
     }
 

@@ -5,6 +5,7 @@ use super::keymap::{self, Msg};
 use super::runbook::Pane as RunbookPane;
 use crate::model::ClusterView;
 use crate::model::events::Event;
+use crate::runbook::engine::Recovery;
 use crate::runbook::gate::Decision;
 use crate::runbook::plan::{Danger, Procedure};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -67,6 +68,8 @@ pub enum Action {
     StartRunbook(Procedure, u8),
     /// The operator's answer to the runbook's question.
     Answer(Decision),
+    /// What to do after a failed step.
+    Recover(Recovery),
     AbortRunbook,
     /// Copy to the clipboard over OSC 52 (works through ssh and tmux).
     Copy(String),
@@ -107,6 +110,10 @@ pub const DRILLS: &[DrillItem] = &[
     DrillItem {
         label: "Recreate region 0",
         path: "/lab/regions/0/recreate",
+    },
+    DrillItem {
+        label: "Hang recreated broker 3 (camunda/camunda#55038)",
+        path: "/lab/brokers/3/hang",
     },
     DrillItem {
         label: "Split the network between regions",
@@ -323,6 +330,53 @@ impl App {
             self.mode = Mode::Normal;
             return None;
         };
+        if let Some(fl) = &p.failure {
+            use super::runbook::Typing;
+            if let Some(typing) = p.typing {
+                match key.code {
+                    KeyCode::Esc => {
+                        p.typing = None;
+                        p.typed.clear();
+                    }
+                    KeyCode::Backspace => {
+                        p.typed.pop();
+                    }
+                    KeyCode::Enter => {
+                        let typed = std::mem::take(&mut p.typed);
+                        p.typing = None;
+                        p.failure = None;
+                        return Some(Action::Recover(match typing {
+                            Typing::SkipReason => Recovery::Skip(typed),
+                            Typing::OverrideName => Recovery::Override { typed },
+                        }));
+                    }
+                    KeyCode::Char(c) if !c.is_control() => p.typed.push(c),
+                    _ => {}
+                }
+                return None;
+            }
+            match key.code {
+                KeyCode::Char('r') => {
+                    p.failure = None;
+                    return Some(Action::Recover(Recovery::Retry));
+                }
+                KeyCode::Char('s') => {
+                    p.typing = Some(Typing::SkipReason);
+                    p.typed.clear();
+                    return None;
+                }
+                KeyCode::Char('o') if fl.refused => {
+                    p.typing = Some(Typing::OverrideName);
+                    p.typed.clear();
+                    return None;
+                }
+                KeyCode::Char('a') => {
+                    p.failure = None;
+                    return Some(Action::Recover(Recovery::Abort));
+                }
+                _ => {}
+            }
+        }
         if let Some(ask) = &p.ask {
             let force = !ask.manual
                 && p.state
@@ -376,15 +430,19 @@ impl App {
                 p.follow = false;
             }
             KeyCode::Char('f') => p.follow = true,
+            KeyCode::Char('d') if self.drills => {
+                // The operator's part of a rehearsal (Helm, DNS) without leaving the run.
+                self.mode = Mode::Drill(0);
+            }
             KeyCode::Esc | KeyCode::Char('q') => self.mode = Mode::Normal,
             KeyCode::Char('x') if !p.finished() && !p.plan_only => {
                 return Some(Action::AbortRunbook);
             }
             KeyCode::Char('c') => {
-                return match p.selected_curl() {
+                return match p.selected_command() {
                     Some(c) => Some(Action::Copy(c)),
                     None => {
-                        self.message = Some("this step has no request to copy".into());
+                        self.message = Some("this step has nothing to run by hand".into());
                         None
                     }
                 };
@@ -392,6 +450,15 @@ impl App {
             _ => {}
         }
         None
+    }
+
+    /// Where closing an overlay returns: the runbook pane while a run goes on, else the
+    /// dashboard.
+    fn after_overlay(&self) -> Mode {
+        match &self.runbook {
+            Some(p) if !p.finished() && !p.plan_only => Mode::Runbook,
+            _ => Mode::Normal,
+        }
     }
 
     /// F / B: reopen the running pane, or propose a region from what is observed.
@@ -466,10 +533,10 @@ impl App {
                 Msg::Up => self.mode = Mode::Drill(i.saturating_sub(1)),
                 Msg::Down => self.mode = Mode::Drill((i + 1).min(DRILLS.len() - 1)),
                 Msg::Enter => {
-                    self.mode = Mode::Normal;
+                    self.mode = self.after_overlay();
                     return DRILLS.get(i).map(|d| Action::Drill(d.path));
                 }
-                Msg::Back | Msg::Drill => self.mode = Mode::Normal,
+                Msg::Back | Msg::Drill => self.mode = self.after_overlay(),
                 Msg::Quit => return Some(Action::Quit),
                 _ => {}
             }

@@ -873,13 +873,19 @@ fn drill(f: &mut Frame, area: Rect, selected: usize, t: &Theme) {
         })
         .collect();
     let r = centered(area, 64, lines.len() as u16 + 2);
+    // On a short terminal the menu scrolls so the chosen drill stays in view.
+    let visible = usize::from(r.height.saturating_sub(2)).max(1);
+    let offset = selected.saturating_sub(visible - 1) as u16;
     f.render_widget(Clear, r);
     f.render_widget(
-        Paragraph::new(lines).style(t.base()).block(block(
-            t,
-            " Drill (the lab only) — ↑↓ choose, Enter runs, Esc closes ",
-            true,
-        )),
+        Paragraph::new(lines)
+            .style(t.base())
+            .scroll((offset, 0))
+            .block(block(
+                t,
+                " Drill (the lab only) — ↑↓ choose, Enter runs, Esc closes ",
+                true,
+            )),
         r,
     );
 }

@@ -174,6 +174,11 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
                                     let _ = h.answers.send(d);
                                 }
                             }
+                            Some(Action::Recover(r)) => {
+                                if let Some(h) = &engine {
+                                    let _ = h.recoveries.send(r);
+                                }
+                            }
                             Some(Action::AbortRunbook) => {
                                 if let Some(h) = &engine {
                                     h.abort.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -182,7 +187,7 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
                             }
                             Some(Action::Copy(text)) => {
                                 osc52(&text);
-                                app.message = Some("copied the curl command (OSC 52)".into());
+                                app.message = Some("copied to the clipboard (OSC 52)".into());
                             }
                             None => {}
                         }
@@ -229,7 +234,7 @@ mod runbook_task {
     use super::app::{App, Mode};
     use super::runbook::{Pane, PaneOperator, ToUi};
     use crate::config::Config;
-    use crate::runbook::engine::{RunState, Runner};
+    use crate::runbook::engine::{Recovery, RunState, Runner};
     use crate::runbook::gate::Decision;
     use crate::runbook::journal::Journal;
     use crate::runbook::plan::Procedure;
@@ -241,16 +246,19 @@ mod runbook_task {
     pub struct Handle {
         pub rx: mpsc::UnboundedReceiver<ToUi>,
         pub answers: mpsc::UnboundedSender<Decision>,
+        pub recoveries: mpsc::UnboundedSender<Recovery>,
         pub abort: Arc<AtomicBool>,
     }
 
     pub fn start(config: Config, p: Procedure, r: u8, read_only: bool) -> Handle {
         let (tx, rx) = mpsc::unbounded_channel();
         let (answers_tx, answers) = mpsc::unbounded_channel();
+        let (recoveries_tx, recoveries) = mpsc::unbounded_channel();
         let abort = Arc::new(AtomicBool::new(false));
         let op = PaneOperator {
             tx: tx.clone(),
             answers,
+            recoveries,
             abort: abort.clone(),
         };
         tokio::spawn(async move {
@@ -261,6 +269,7 @@ mod runbook_task {
         Handle {
             rx,
             answers: answers_tx,
+            recoveries: recoveries_tx,
             abort,
         }
     }
@@ -272,8 +281,12 @@ mod runbook_task {
         read_only: bool,
         op: PaneOperator,
     ) -> color_eyre::eyre::Result<()> {
-        let (dir, audit) = session::books()?;
-        let run = session::fresh_run_id(&dir, p, r);
+        // Read-only shows the plan: no journal, no audit trail, nothing written.
+        let dir = crate::runbook::journal::runs_dir();
+        let run = match &dir {
+            Some(d) => session::fresh_run_id(d, p, r),
+            None => session::run_id(p, r),
+        };
         let (live, _, inputs, steps) = session::prepare(config, p, r, &run, None).await?;
         let details = steps
             .iter()
@@ -288,6 +301,7 @@ mod runbook_task {
         if read_only {
             return Ok(());
         }
+        let (dir, audit) = session::books()?;
         let journal = Journal::create(&dir, &run)?;
         let settings = session::settings(config, read_only, false);
         Runner::start(live, op, journal, audit, settings, state)?
@@ -322,6 +336,17 @@ mod runbook_task {
                         p.selected = i;
                     }
                     p.ask = Some(a);
+                    p.typed.clear();
+                    app.mode = Mode::Runbook;
+                }
+            }
+            ToUi::Failure(fl) => {
+                if let Some(p) = &mut app.runbook {
+                    if let Some(i) = p.state.steps.iter().position(|s| s.key == fl.key) {
+                        p.selected = i;
+                    }
+                    p.failure = Some(fl);
+                    p.typing = None;
                     p.typed.clear();
                     app.mode = Mode::Runbook;
                 }

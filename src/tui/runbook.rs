@@ -5,7 +5,7 @@
 
 use super::theme::Theme;
 use crate::model::{ClusterView, Reach};
-use crate::runbook::engine::{Operator, Preview, RunState};
+use crate::runbook::engine::{Operator, Preview, Recovery, RunState};
 use crate::runbook::gate::Decision;
 use crate::runbook::journal::StepState;
 use crate::runbook::plan::{Danger, Procedure, Step};
@@ -24,9 +24,27 @@ use tokio::sync::mpsc;
 pub struct Ask {
     /// The step's key (`FO-1`).
     pub key: String,
+    /// What is asked (the step's title, or a remediation such as a pod restart).
+    pub what: String,
     pub preview: Preview,
     /// A manual step or checklist no API shows: "done?".
     pub manual: bool,
+}
+
+/// A step failed and the engine waits for the operator's choice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub key: String,
+    pub why: String,
+    /// A guard refused: overriding is possible (with the region's name typed).
+    pub refused: bool,
+}
+
+/// What is being typed in the pane's prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Typing {
+    SkipReason,
+    OverrideName,
 }
 
 /// What the pane shows.
@@ -39,7 +57,9 @@ pub struct Pane {
     /// The selection follows the running step until the operator moves it.
     pub follow: bool,
     pub ask: Option<Ask>,
-    /// What is typed for a force step.
+    pub failure: Option<Failure>,
+    pub typing: Option<Typing>,
+    /// What is typed (the region's name for a force step or an override, a skip reason).
     pub typed: String,
     /// Read-only: the plan is shown and cannot run.
     pub plan_only: bool,
@@ -53,6 +73,8 @@ impl Pane {
             selected: 0,
             follow: true,
             ask: None,
+            failure: None,
+            typing: None,
             typed: String::new(),
             plan_only,
         }
@@ -71,11 +93,23 @@ impl Pane {
         self.state.outcome.is_some()
     }
 
-    /// The `curl` of the selected step, for OSC 52.
-    pub fn selected_curl(&self) -> Option<String> {
-        let lines = self.details.get(self.selected)?;
-        let i = lines.iter().position(|l| l == "curl")?;
-        lines.get(i + 1).map(|l| l.trim().to_string())
+    /// What the selected step asks to be run by hand: its `curl`, or its manual commands
+    /// (copied over OSC 52).
+    pub fn selected_command(&self) -> Option<String> {
+        let step = self.state.steps.get(self.selected)?;
+        match &step.action {
+            crate::runbook::plan::Action::Manual { commands } => Some(commands.join("\n")),
+            _ => {
+                let lines = self.details.get(self.selected)?;
+                let i = lines.iter().position(|l| l == "curl")?;
+                let cmd: Vec<&str> = lines[i + 1..]
+                    .iter()
+                    .take_while(|l| l.starts_with("  "))
+                    .map(|l| l.trim())
+                    .collect();
+                (!cmd.is_empty()).then(|| cmd.join("\n"))
+            }
+        }
     }
 }
 
@@ -85,6 +119,7 @@ pub enum ToUi {
     Started(Box<Pane>),
     State(Box<RunState>),
     Ask(Ask),
+    Failure(Failure),
     Error(String),
 }
 
@@ -92,6 +127,7 @@ pub enum ToUi {
 pub struct PaneOperator {
     pub tx: mpsc::UnboundedSender<ToUi>,
     pub answers: mpsc::UnboundedReceiver<Decision>,
+    pub recoveries: mpsc::UnboundedReceiver<Recovery>,
     pub abort: Arc<AtomicBool>,
 }
 
@@ -99,6 +135,7 @@ impl PaneOperator {
     async fn ask(&mut self, step: &Step, preview: Preview, manual: bool) -> Decision {
         let _ = self.tx.send(ToUi::Ask(Ask {
             key: step.key.clone(),
+            what: step.title.clone(),
             preview,
             manual,
         }));
@@ -117,6 +154,15 @@ impl Operator for PaneOperator {
 
     async fn confirm_manual(&mut self, step: &Step) -> Decision {
         self.ask(step, Preview::default(), true).await
+    }
+
+    async fn on_failure(&mut self, step: &Step, why: &str, refused: bool) -> Recovery {
+        let _ = self.tx.send(ToUi::Failure(Failure {
+            key: step.key.clone(),
+            why: why.to_string(),
+            refused,
+        }));
+        self.recoveries.recv().await.unwrap_or(Recovery::Abort)
     }
 
     fn abort_requested(&mut self) -> bool {
@@ -175,6 +221,20 @@ fn glyph(s: StepState) -> &'static str {
         StepState::Failed => "✖",
         StepState::Aborted => "■",
     }
+}
+
+/// A prompt with what is typed so far and a cursor.
+fn typing_line(
+    label: String,
+    style: ratatui::style::Style,
+    typed: &str,
+    t: &Theme,
+) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(label, style),
+        Span::raw(typed.to_string()),
+        Span::styled("▏", t.accent()),
+    ])
 }
 
 pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, t: &Theme) {
@@ -298,7 +358,17 @@ pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, t: &Theme) {
             Span::styled("verify ", t.dim()),
             Span::raw(render::check_words(&step.check)),
         ]));
-        if !step.guards.is_empty() {
+        let checked = pane
+            .ask
+            .as_ref()
+            .filter(|a| a.key == step.key && !a.preview.guards.is_empty());
+        if let Some(a) = checked {
+            // The guards as just evaluated, before the operator decides.
+            d.push(Line::from(Span::styled("guards (checked now)", t.dim())));
+            for g in &a.preview.guards {
+                d.push(Line::from(format!("  {g}")));
+            }
+        } else if !step.guards.is_empty() {
             d.push(Line::from(vec![
                 Span::styled("guards ", t.dim()),
                 Span::raw(
@@ -334,62 +404,93 @@ pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, t: &Theme) {
         f.render_widget(Paragraph::new(d).wrap(Wrap { trim: false }), cols[1]);
     }
 
-    let prompt: Vec<Line> = match (&pane.ask, &s.outcome) {
-        (Some(a), _) if a.manual => vec![Line::from(Span::styled(
-            " no API shows this step: y when it is done · n/Esc stop here",
-            t.warning(),
-        ))],
-        (Some(a), _) => {
-            let step = s.steps.iter().find(|x| x.key == a.key);
-            let mut v = vec![];
-            if let Some(d) = &a.preview.dry_run {
-                v.push(Line::from(format!(" dry run: {d}")));
-            }
-            if step.is_some_and(|s| s.danger == Danger::Force) {
-                v.push(Line::from(vec![
-                    Span::styled(
+    let prompt: Vec<Line> = if let Some(fl) = &pane.failure {
+        let mut v = vec![Line::from(Span::styled(
+            format!(" {} failed: {}", fl.key, fl.why),
+            t.critical(),
+        ))];
+        v.push(match pane.typing {
+            Some(Typing::SkipReason) => typing_line(
+                " why is it safe to go on without it? ".into(),
+                t.warning(),
+                &pane.typed,
+                t,
+            ),
+            Some(Typing::OverrideName) => typing_line(
+                format!(
+                    " type {} to proceed past the refusal (audited): ",
+                    i.names[i.region as usize]
+                ),
+                t.critical(),
+                &pane.typed,
+                t,
+            ),
+            None => Line::from(Span::styled(
+                if fl.refused {
+                    " r retry · s skip with a reason · o override the guards · a abort"
+                } else {
+                    " r retry · s skip with a reason · a abort"
+                },
+                t.warning(),
+            )),
+        });
+        v
+    } else {
+        match (&pane.ask, &s.outcome) {
+            (Some(a), _) if a.manual => vec![Line::from(Span::styled(
+                " no API shows this step: y when it is done · n/Esc stop here",
+                t.warning(),
+            ))],
+            (Some(a), _) => {
+                let step = s.steps.iter().find(|x| x.key == a.key);
+                let mut v = vec![];
+                if let Some(d) = &a.preview.dry_run {
+                    v.push(Line::from(format!(" dry run: {d}")));
+                }
+                if step.is_some_and(|s| s.danger == Danger::Force) {
+                    v.push(typing_line(
                         format!(
                             " FORCE: type {} and Enter to proceed · Esc declines: ",
                             i.names[i.region as usize]
                         ),
                         t.critical(),
-                    ),
-                    Span::raw(pane.typed.clone()),
-                    Span::styled("▏", t.accent()),
-                ]));
-            } else {
-                v.push(Line::from(Span::styled(
-                    " y/Enter run this step · n/Esc decline",
-                    t.warning(),
-                )));
+                        &pane.typed,
+                        t,
+                    ));
+                } else {
+                    v.push(Line::from(Span::styled(
+                        format!(" {}? y/Enter run · n/Esc decline", a.what),
+                        t.warning(),
+                    )));
+                }
+                v
             }
-            v
+            (None, Some(o)) => vec![Line::from(Span::styled(
+                format!(
+                    " {:?} in {:.1}s (c8dr's own time {:.1}s){} · Esc closes",
+                    o,
+                    s.elapsed.as_secs_f64(),
+                    s.own().as_secs_f64(),
+                    s.message
+                        .as_ref()
+                        .map(|m| format!(" · {m}"))
+                        .unwrap_or_default()
+                ),
+                if *o == crate::runbook::journal::Outcome::Completed {
+                    t.ok()
+                } else {
+                    t.critical()
+                },
+            ))],
+            (None, None) if pane.plan_only => vec![Line::from(Span::styled(
+                " read-only: this is the plan; it cannot run here · ↑↓ steps · c copy command · Esc closes",
+                t.dim(),
+            ))],
+            (None, None) => vec![Line::from(Span::styled(
+                " ↑↓ steps · c copy command (OSC 52) · x abort · d drills (demo) · Esc dashboard (the run goes on)",
+                t.dim(),
+            ))],
         }
-        (None, Some(o)) => vec![Line::from(Span::styled(
-            format!(
-                " {:?} in {:.1}s (c8dr's own time {:.1}s){} · Esc closes",
-                o,
-                s.elapsed.as_secs_f64(),
-                s.own().as_secs_f64(),
-                s.message
-                    .as_ref()
-                    .map(|m| format!(" · {m}"))
-                    .unwrap_or_default()
-            ),
-            if *o == crate::runbook::journal::Outcome::Completed {
-                t.ok()
-            } else {
-                t.critical()
-            },
-        ))],
-        (None, None) if pane.plan_only => vec![Line::from(Span::styled(
-            " read-only: this is the plan; it cannot run here · ↑↓ steps · c copy curl · Esc closes",
-            t.dim(),
-        ))],
-        (None, None) => vec![Line::from(Span::styled(
-            " ↑↓ steps · c copy curl (OSC 52) · x abort · Esc back to the dashboard (the run goes on)",
-            t.dim(),
-        ))],
     };
     f.render_widget(
         Paragraph::new(prompt)

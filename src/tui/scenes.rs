@@ -260,8 +260,15 @@ fn failover_confirm(app: &mut App) {
     p.state.elapsed = std::time::Duration::from_millis(420);
     p.ask = Some(super::runbook::Ask {
         key: "FO-1".into(),
+        what: "Force-remove paris's brokers 1, 3, 5, 7".into(),
         preview: crate::runbook::engine::Preview {
-            guards: vec![],
+            guards: vec![
+                "✔ region0 london answers".into(),
+                "✔ region1 paris does not answer".into(),
+                "✔ brokers 1,3,5,7 absent from the topology".into(),
+                "✔ no change pending".into(),
+                "✔ removes 1,3,5,7 (region1 paris), keeps 0,2,4,6".into(),
+            ],
             evidence: String::new(),
             dry_run: Some("HTTP 202: would plan 12 operations: 4× BROKER_REMOVE, 8× PARTITION_FORCE_RECONFIGURE".into()),
         },

@@ -346,6 +346,9 @@ fn broker_pod(sim: &Sim, r: u8, b: BrokerId) -> Option<Rendered> {
     let ready = sim.broker_ready(b);
     let waiting = if rt.restart_until.is_some() {
         Some("ContainerCreating")
+    } else if rt.hung {
+        // The process runs; only readiness says something is wrong.
+        None
     } else if !rt.alive {
         Some("CrashLoopBackOff")
     } else {
@@ -365,7 +368,12 @@ fn broker_pod(sim: &Sim, r: u8, b: BrokerId) -> Option<Rendered> {
             labels,
             owner: ("StatefulSet", "camunda-zeebe"),
             container,
-            status: pod_status((rt.alive, ready), waiting, &created, &container_name),
+            status: pod_status(
+                (rt.alive || rt.hung, ready),
+                waiting,
+                &created,
+                &container_name,
+            ),
             created,
         },
     ))

@@ -2,7 +2,9 @@
 //!
 //! `GET /lab/state`; `POST /lab/regions/{id}/fail|restore|recreate`;
 //! `POST /lab/regions/{id}/recreate?schema_manager=on`; `POST /lab/regions/{id}/webapps/on|off`
-//! (a Helm upgrade); `POST /lab/network/split|heal`; `POST /lab/traffic/0|1|both`;
+//! (a Helm upgrade); `POST /lab/brokers/{id}/hang` (camunda/camunda#55038 until the pod is
+//! deleted);
+//! `POST /lab/network/split|heal`; `POST /lab/traffic/0|1|both`;
 //! `GET|POST|DELETE /lab/faults`; `GET|DELETE /lab/requests` (every mutating request that
 //! reached a Camunda or Elasticsearch endpoint); `GET|POST /lab/clock?speed=F` (how fast
 //! simulated time runs). State-changing actions answer with the new ground truth.
@@ -28,6 +30,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/lab/state", get(state))
         .route("/lab/regions/{id}/{action}", post(region))
         .route("/lab/network/{action}", post(network))
+        .route("/lab/brokers/{id}/hang", post(hang))
         .route("/lab/clock", get(clock).post(set_clock))
         .route("/lab/regions/{id}/webapps/{state}", post(webapps))
         .route("/lab/traffic/{to}", post(traffic))
@@ -96,6 +99,21 @@ async fn region(
             StatusCode::NOT_FOUND,
             format!("unknown region action {action:?}; use fail, restore or recreate"),
         ),
+    }
+}
+
+async fn hang(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    let Ok(b) = id.parse::<i32>() else {
+        return error(StatusCode::NOT_FOUND, format!("no broker {id:?}"));
+    };
+    let result = shared.with(|sim| {
+        sim.hang_broker(crate::api::BrokerId(b))
+            .map(|()| views::lab_state(sim))
+    });
+    shared.settle().await;
+    match result {
+        Ok(state) => Json(state).into_response(),
+        Err(e) => error(StatusCode::CONFLICT, e),
     }
 }
 

@@ -121,6 +121,9 @@ pub struct BrokerRuntime {
     pub restart_until: Option<Duration>,
     /// Its StatefulSet ordinal is above the replica count: no pod at all.
     pub scaled_down: bool,
+    /// Started before its peers resolved and hangs: Running, never Ready, never joins, until
+    /// its pod is deleted (camunda/camunda#55038).
+    pub hung: bool,
 }
 
 /// What happens to a partition at runtime.
@@ -316,6 +319,7 @@ impl Sim {
                     since: Duration::ZERO,
                     restart_until: None,
                     scaled_down: false,
+                    hung: false,
                 };
                 (*id, rt)
             })
@@ -912,8 +916,25 @@ impl Sim {
             rt.since = now;
             rt.restart_until = None;
             rt.scaled_down = false;
+            rt.hung = false;
         }
         self.elect_all();
+    }
+
+    /// `/lab/brokers/{b}/hang`: the broker hangs as in camunda/camunda#55038 (its process
+    /// runs, 9600 never binds, it never joins) until its pod is deleted.
+    pub fn hang_broker(&mut self, b: BrokerId) -> Result<(), String> {
+        let Some(rt) = self.brokers.get_mut(&b) else {
+            return Err(format!("no broker {}", b.0));
+        };
+        if rt.scaled_down || self.regions[rt.region as usize].failed {
+            return Err(format!("broker {} has no running pod", b.0));
+        }
+        rt.hung = true;
+        rt.alive = false;
+        rt.stopped_reason = Some("hanging: peers did not resolve (camunda/camunda#55038)".into());
+        self.elect_all();
+        Ok(())
     }
 
     /// `/lab/regions/{r}/webapps/on|off`: a Helm upgrade changing the webapps. 8.7 scales

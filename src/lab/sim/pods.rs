@@ -81,6 +81,7 @@ impl Sim {
             return false;
         }
         rt.alive = false;
+        rt.hung = false;
         rt.stopped_reason = Some(RESTARTING.into());
         rt.restart_until = Some(now + RESTART);
         rt.incarnation += 1;
