@@ -46,7 +46,7 @@ async fn once() -> color_eyre::eyre::Result<(Duration, Duration)> {
             && v.verdict
                 .reasons
                 .first()
-                .is_some_and(|r| r.contains("run failover"))
+                .is_some_and(|r| r.contains("fail over (F"))
         {
             let verdict = failed.elapsed();
             lab.shutdown().await;
@@ -81,7 +81,7 @@ fn main() -> color_eyre::eyre::Result<()> {
         ms(&halted[4])
     );
     println!(
-        "fail → verdict \"…unreachable…run failover\": min {} ms, median {} ms, max {} ms",
+        "fail → verdict \"…unreachable…fail over\": min {} ms, median {} ms, max {} ms",
         ms(&verdict[0]),
         ms(&verdict[2]),
         ms(&verdict[4])

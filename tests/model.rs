@@ -69,7 +69,7 @@ fn the_documented_region_loss_is_halted_although_leaders_are_reported() {
         assert_eq!(v.region(1).unwrap().reachable, Reach::Down);
         assert_eq!(v.verdict.level, Level::Critical);
         assert!(
-            v.verdict.reasons[0].contains("run failover: remove region1's brokers"),
+            v.verdict.reasons[0].contains("fail over (F, or c8dr failover --lost paris)"),
             "{:?}",
             v.verdict.reasons
         );

@@ -82,7 +82,7 @@ async fn loss_and_restore(lab: &TestLab, config: Config) {
     );
     assert_eq!(v.region(1).unwrap().reachable, Reach::Down);
     assert!(
-        v.verdict.reasons[0].contains("run failover"),
+        v.verdict.reasons[0].contains("fail over (F"),
         "{:?}",
         v.verdict.reasons
     );
@@ -236,7 +236,7 @@ async fn check_exit_codes_and_status_for_scripts() {
     assert!(
         human.contains("CRITICAL")
             && human.contains("processing HALTED")
-            && human.contains("run failover"),
+            && human.contains("fail over (F"),
         "{human}"
     );
 

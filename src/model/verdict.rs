@@ -75,10 +75,10 @@ pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
         }
         let text = match v.processing {
             Processing::Halted => format!(
-                "{} unreachable{}; {without}/{total} partitions without quorum; processing halted; run failover: remove region{}'s brokers, then disable its exporter",
+                "{} unreachable{}; {without}/{total} partitions without quorum; processing halted; fail over (F, or c8dr failover --lost {})",
                 name(r.id),
                 since(r, now),
-                r.id
+                r.name
             ),
             _ if members_there.is_empty() => format!(
                 "{} unreachable{}; its {} brokers missing",
