@@ -766,3 +766,108 @@ async fn a_recreated_broker_that_hangs_is_restarted_once_with_confirmation() {
     assert_failed_back(&lab, 1).await;
     lab.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_refused_while_a_member_is_down_is_retried_until_it_passes() {
+    // §3.6 / MA88: pausing needs every member; with one surviving broker hung, the cluster
+    // answers 500 "Expected … members". The engine retries (after re-checking) and passes
+    // once the broker's pod was replaced.
+    let lab = TestLab::start(Camunda::V87, 10.0).await;
+    let b = books();
+    lab.control_post("/lab/regions/0/fail").await;
+    let fo = run(
+        &lab,
+        &b,
+        Procedure::Failover,
+        0,
+        &[("FO-3", &["/lab/traffic/1"])],
+        settings(),
+    )
+    .await;
+    assert_eq!(fo.outcome, Some(Outcome::Completed), "{:?}", fo.message);
+    lab.control_post("/lab/regions/0/recreate").await;
+    lab.control_post("/lab/brokers/3/hang").await;
+    // The operator notices and deletes the hung pod once the first pause has failed.
+    let region1 = &lab.lab.ready.regions[1];
+    let pod_url = format!(
+        "{}/api/v1/namespaces/{}/pods/camunda-zeebe-1",
+        region1.kube_api, region1.namespace
+    );
+    let control = lab.control();
+    let http = lab.http.clone();
+    let fixer = tokio::spawn(async move {
+        wait_until("a pause request", DEADLINE, || {
+            let (http, control) = (http.clone(), control.clone());
+            async move {
+                let log: Value = http
+                    .get(format!("{control}/lab/requests"))
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .json()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                log.as_array()
+                    .is_some_and(|l| l.iter().any(|r| r["path"] == "/actuator/exporting/pause"))
+                    .then_some(())
+                    .ok_or_else(|| "no pause yet".to_string())
+            }
+        })
+        .await;
+        http.delete(pod_url)
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+    });
+    let fb = run(
+        &lab,
+        &b,
+        Procedure::Failback,
+        0,
+        &[(
+            "FB-4",
+            &["/lab/regions/1/webapps/on", "/lab/regions/0/webapps/on"],
+        )],
+        settings(),
+    )
+    .await;
+    assert_eq!(fixer.await.unwrap().unwrap(), 200, "pod deleted");
+    assert_eq!(
+        fb.outcome,
+        Some(Outcome::Completed),
+        "{:?} {:?}",
+        fb.message,
+        states(&fb)
+    );
+    let pause = fb.steps.iter().position(|s| s.key == "FB-2.1").unwrap();
+    assert!(fb.progress[pause].attempts > 1, "{:?}", fb.progress[pause]);
+    let log = requests(&lab).await;
+    assert!(
+        log.iter()
+            .filter(|r| r["path"] == "/actuator/exporting/pause")
+            .count()
+            > 1
+    );
+    assert_failed_back(&lab, 0).await;
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn camunda_85_and_a_failback_without_a_failover_are_refused_with_the_reason() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let config = config(&lab, false);
+    let (_, facts, _, _) = session::prepare(&config, Procedure::Failover, 1, "x", None)
+        .await
+        .expect("a healthy cluster can be planned");
+    let mut view = facts.view.clone();
+    view.cluster.family = c8dr::model::Family::V85;
+    view.cluster.gateway_version = Some("8.5.3".into());
+    let e = session::inputs(&config, &view, Procedure::Failover, 1, "x", None).unwrap_err();
+    assert!(e.contains("8.5") && e.contains("§4.1"), "{e}");
+    let e = session::prepare(&config, Procedure::Failback, 1, "x", None)
+        .await
+        .err()
+        .expect("nothing to fail back");
+    assert!(format!("{e:#}").contains("still cluster members"), "{e:#}");
+    lab.shutdown().await;
+}
