@@ -871,3 +871,75 @@ async fn camunda_85_and_a_failback_without_a_failover_are_refused_with_the_reaso
     assert!(format!("{e:#}").contains("still cluster members"), "{e:#}");
     lab.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn legacy_exporters_of_a_migrated_cluster_follow_the_camunda_exporters() {
+    // §4.4 FO-2 / FB-5: an 8.8 cluster migrated from 8.7 still runs elasticsearchregionN.
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    let answer = lab
+        .post(
+            format!("{}/lab/misconfigure?kind=legacy-exporters", lab.control()),
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    lab.control_post("/lab/regions/1/fail").await;
+    let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
+    assert_eq!(
+        fo.outcome,
+        Some(Outcome::Completed),
+        "{:?} {:?}",
+        fo.message,
+        states(&fo)
+    );
+    assert_eq!(fo.steps[3].key, "FO-2.1");
+    let s = lab.state().await;
+    let status = |s: &Value, id: &str| {
+        s["exporters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["exporterId"] == id)
+            .map(|e| e["status"].clone())
+            .unwrap()
+    };
+    assert_eq!(status(&s, "camundaregion1"), "DISABLED");
+    assert_eq!(status(&s, "elasticsearchregion1"), "DISABLED");
+    assert_eq!(status(&s, "elasticsearchregion0"), "ENABLED");
+
+    lab.control_post("/lab/regions/1/recreate").await;
+    let fb = run(
+        &lab,
+        &b,
+        Procedure::Failback,
+        1,
+        &[
+            ("FB-2", &["/lab/regions/0/webapps/off"]),
+            (
+                "FB-8",
+                &["/lab/regions/0/webapps/on", "/lab/regions/1/webapps/on"],
+            ),
+        ],
+        settings(),
+    )
+    .await;
+    assert_eq!(
+        fb.outcome,
+        Some(Outcome::Completed),
+        "{:?} {:?}",
+        fb.message,
+        states(&fb)
+    );
+    assert!(fb.steps.iter().any(|s| s.key == "FB-5.1"));
+    let log = requests(&lab).await;
+    assert!(log.iter().any(
+        |r| r["path"] == "/actuator/exporters/elasticsearchregion1/enable"
+            && r["body"] == json!({"initializeFrom": "elasticsearchregion0"})
+    ));
+    let s = lab.state().await;
+    for id in ["camundaregion1", "elasticsearchregion1"] {
+        assert_eq!(status(&s, id), "ENABLED", "{id}");
+    }
+    lab.shutdown().await;
+}

@@ -411,6 +411,7 @@ impl Sim {
         "overlapping-pod-ranges",
         "no-snapshot-repository",
         "no-recent-backup",
+        "legacy-exporters",
     ];
 
     /// `POST /lab/misconfigure?kind=…`: breaks one documented rule.
@@ -428,7 +429,37 @@ impl Sim {
             let old = self.wall0 - jiff::SignedDuration::from_hours(24 * 30);
             self.backups = vec![(1, old)];
         }
+        if kind == "legacy-exporters" {
+            self.add_legacy_exporters()?;
+        }
         self.misconfig.insert(kind.to_string());
+        Ok(())
+    }
+
+    /// An 8.8+ cluster migrated from 8.7 that kept the `elasticsearchregionN` exporters next
+    /// to `camundaregionN` (dual-region-procedure.md §4.4 FO-2 "Legacy exporters").
+    fn add_legacy_exporters(&mut self) -> Result<(), String> {
+        if self.settings.camunda.family87() {
+            return Err("legacy exporters exist on 8.8+ only (8.7 runs them as its own)".into());
+        }
+        for r in 0..2 {
+            let id = format!("elasticsearchregion{r}");
+            if self.exporters.contains(&id) {
+                continue;
+            }
+            self.exporters.push(id.clone());
+            for m in self.members.values_mut() {
+                for replica in m.replicas.values_mut() {
+                    replica
+                        .exporters
+                        .insert(id.clone(), ExporterStateCode::Enabled);
+                }
+            }
+            for p in self.partitions.values_mut() {
+                let from = p.exported.values().copied().fold(0.0, f64::max);
+                p.exported.insert(id.clone(), from);
+            }
+        }
         Ok(())
     }
 
