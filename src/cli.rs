@@ -83,7 +83,11 @@ pub enum Command {
         run: RunArgs,
     },
     /// The audit trail: every mutating request and every refusal, oldest first.
-    Audit,
+    Audit {
+        /// Only this run's entries.
+        #[arg(long, value_name = "RUN")]
+        run: Option<String>,
+    },
     /// Runbook runs journaled under the state dir; with RUN, that run's steps and timings.
     Journal {
         /// A run id as listed (the journal's file name without `.jsonl`).
@@ -453,7 +457,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             std::process::exit(code)
         }
         Command::Journal { run } => run_journal(run.as_deref()),
-        Command::Audit => run_audit(),
+        Command::Audit { run } => run_audit(run.as_deref()),
         Command::Failover { lost, run } => {
             let code = run_procedure(
                 flag,
@@ -517,7 +521,7 @@ async fn run_procedure(
     Ok(0)
 }
 
-fn run_audit() -> Result<()> {
+fn run_audit(run: Option<&str>) -> Result<()> {
     use crate::runbook::audit;
     let Some(path) = audit::audit_path() else {
         return Err(eyre!(
@@ -528,8 +532,11 @@ fn run_audit() -> Result<()> {
         println!("no audit entries yet ({})", path.display());
         return Ok(());
     }
-    let (entries, bad) =
+    let (mut entries, bad) =
         audit::read(&path).wrap_err_with(|| format!("reading {}", path.display()))?;
+    if let Some(run) = run {
+        entries.retain(|e| e.run == run);
+    }
     print!("{}", audit::render(&entries));
     for b in bad {
         eprintln!("unreadable audit line: {b}");

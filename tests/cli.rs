@@ -298,6 +298,11 @@ async fn failover_plans_executes_unattended_and_leaves_a_journal_and_an_audit_tr
         list.contains("failover-r1-") && list.contains("completed"),
         "{list}"
     );
+    let out = run(args("audit --run nothing-like-this")).await.unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "no audit entries yet\n"
+    );
     let out = run(args("audit")).await.unwrap();
     let audit = String::from_utf8_lossy(&out.stdout);
     assert!(

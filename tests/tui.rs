@@ -356,6 +356,16 @@ fn the_runbook_pane_opens_from_the_dashboard_and_asks_for_the_region_name() {
         app.message
     );
 
+    // :resume RUN continues a journaled run.
+    app.on_key(chr(':'));
+    for c in "resume failover-r1-20261127t120304".chars() {
+        app.on_key(chr(c));
+    }
+    assert_eq!(
+        app.on_key(key(KeyCode::Enter)),
+        Some(Action::ResumeRunbook("failover-r1-20261127t120304".into()))
+    );
+
     // The force confirmation: the name must be typed; Esc declines.
     let mut app = scenes::app(scene("runbook-failover-confirm"));
     assert_eq!(app.mode, Mode::Runbook);

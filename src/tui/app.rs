@@ -66,6 +66,8 @@ pub enum Action {
     Drill(&'static str),
     /// Start (or, read-only, only plan) a procedure for a region.
     StartRunbook(Procedure, u8),
+    /// Continue a journaled run (`:resume RUN`).
+    ResumeRunbook(String),
     /// The operator's answer to the runbook's question.
     Answer(Decision),
     /// What to do after a failed step.
@@ -503,6 +505,25 @@ impl App {
                 }
                 None
             }
+            c if c.starts_with("resume ") => {
+                let id = c.trim_start_matches("resume ").trim().to_string();
+                if self.read_only {
+                    self.message = Some("read-only: runs cannot be resumed here".into());
+                    None
+                } else if self
+                    .runbook
+                    .as_ref()
+                    .is_some_and(|p| !p.finished() && !p.plan_only)
+                {
+                    self.message = Some("a run is in progress: finish or abort it first".into());
+                    None
+                } else if id.is_empty() || id.contains(['/', '\\']) {
+                    self.message = Some("resume which run? :resume RUN (see c8dr journal)".into());
+                    None
+                } else {
+                    Some(Action::ResumeRunbook(id))
+                }
+            }
             c if c.starts_with("partition ") => {
                 if let Ok(id) = c.trim_start_matches("partition ").trim().parse() {
                     self.mode = Mode::Detail(Detail::Partition(id));
@@ -518,7 +539,7 @@ impl App {
             "" => None,
             other => {
                 self.message = Some(format!(
-                    "unknown command {other:?}: try help, quit, theme NAME, partition N, broker N{}",
+                    "unknown command {other:?}: try help, quit, theme NAME, partition N, broker N, resume RUN{}",
                     if self.drills { ", drill" } else { "" }
                 ));
                 None

@@ -54,7 +54,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[Key::Char(':')],
         label: ":",
-        help: "command (quit, theme NAME, partition N, broker N, drill)",
+        help: "command: quit, theme NAME, partition N, broker N, resume RUN",
         msg: Msg::Command,
     },
     Binding {

@@ -10,6 +10,7 @@ pub mod draw;
 pub mod export;
 pub mod keymap;
 pub mod runbook;
+mod runbook_task;
 pub mod scenes;
 pub mod theme;
 
@@ -166,13 +167,17 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
                                 }
                             }
                             Some(Action::StartRunbook(p, r)) => {
-                                engine = Some(runbook_task::start(config.clone(), p, r, app.read_only));
+                                engine = Some(runbook_task::start(config.clone(), runbook_task::Start::New(p, r), app.read_only));
                                 app.message = Some(format!("{}: preparing the plan for region{r} …", p.name()));
                             }
                             Some(Action::Answer(d)) => {
                                 if let Some(h) = &engine {
                                     let _ = h.answers.send(d);
                                 }
+                            }
+                            Some(Action::ResumeRunbook(id)) => {
+                                engine = Some(runbook_task::start(config.clone(), runbook_task::Start::Resume(id.clone()), app.read_only));
+                                app.message = Some(format!("resuming {id} …"));
                             }
                             Some(Action::Recover(r)) => {
                                 if let Some(h) = &engine {
@@ -227,133 +232,6 @@ fn osc52(text: &str) {
     let mut out = std::io::stdout();
     let _ = write!(out, "\x1b]52;c;{encoded}\x07");
     let _ = out.flush();
-}
-
-/// The runbook engine as a task beside the event loop.
-mod runbook_task {
-    use super::app::{App, Mode};
-    use super::runbook::{Pane, PaneOperator, ToUi};
-    use crate::config::Config;
-    use crate::runbook::engine::{Recovery, RunState, Runner};
-    use crate::runbook::gate::Decision;
-    use crate::runbook::journal::Journal;
-    use crate::runbook::plan::Procedure;
-    use crate::runbook::{render, session};
-    use std::sync::Arc;
-    use std::sync::atomic::AtomicBool;
-    use tokio::sync::mpsc;
-
-    pub struct Handle {
-        pub rx: mpsc::UnboundedReceiver<ToUi>,
-        pub answers: mpsc::UnboundedSender<Decision>,
-        pub recoveries: mpsc::UnboundedSender<Recovery>,
-        pub abort: Arc<AtomicBool>,
-    }
-
-    pub fn start(config: Config, p: Procedure, r: u8, read_only: bool) -> Handle {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let (answers_tx, answers) = mpsc::unbounded_channel();
-        let (recoveries_tx, recoveries) = mpsc::unbounded_channel();
-        let abort = Arc::new(AtomicBool::new(false));
-        let op = PaneOperator {
-            tx: tx.clone(),
-            answers,
-            recoveries,
-            abort: abort.clone(),
-        };
-        tokio::spawn(async move {
-            if let Err(e) = run(&config, p, r, read_only, op).await {
-                let _ = tx.send(ToUi::Error(format!("{}: {e:#}", p.name())));
-            }
-        });
-        Handle {
-            rx,
-            answers: answers_tx,
-            recoveries: recoveries_tx,
-            abort,
-        }
-    }
-
-    async fn run(
-        config: &Config,
-        p: Procedure,
-        r: u8,
-        read_only: bool,
-        op: PaneOperator,
-    ) -> color_eyre::eyre::Result<()> {
-        // Read-only shows the plan: no journal, no audit trail, nothing written.
-        let dir = crate::runbook::journal::runs_dir();
-        let run = match &dir {
-            Some(d) => session::fresh_run_id(d, p, r),
-            None => session::run_id(p, r),
-        };
-        let (live, _, inputs, steps) = session::prepare(config, p, r, &run, None).await?;
-        let details = steps
-            .iter()
-            .map(|s| render::action_lines(config, s))
-            .collect();
-        let state = RunState::new(&run, inputs, steps);
-        let _ = op.tx.send(ToUi::Started(Box::new(Pane::new(
-            state.clone(),
-            details,
-            read_only,
-        ))));
-        if read_only {
-            return Ok(());
-        }
-        let (dir, audit) = session::books()?;
-        let journal = Journal::create(&dir, &run)?;
-        let settings = session::settings(config, read_only, false);
-        Runner::start(live, op, journal, audit, settings, state)?
-            .run()
-            .await;
-        Ok(())
-    }
-
-    /// The next message of the running engine; pending forever when there is none.
-    pub async fn next(engine: &mut Option<Handle>) -> Option<ToUi> {
-        match engine {
-            Some(h) => h.rx.recv().await,
-            None => std::future::pending().await,
-        }
-    }
-
-    pub fn apply(app: &mut App, msg: ToUi) {
-        match msg {
-            ToUi::Started(pane) => {
-                app.runbook = Some(*pane);
-                app.mode = Mode::Runbook;
-                app.message = None;
-            }
-            ToUi::State(s) => {
-                if let Some(p) = &mut app.runbook {
-                    p.update(*s);
-                }
-            }
-            ToUi::Ask(a) => {
-                if let Some(p) = &mut app.runbook {
-                    if let Some(i) = p.state.steps.iter().position(|s| s.key == a.key) {
-                        p.selected = i;
-                    }
-                    p.ask = Some(a);
-                    p.typed.clear();
-                    app.mode = Mode::Runbook;
-                }
-            }
-            ToUi::Failure(fl) => {
-                if let Some(p) = &mut app.runbook {
-                    if let Some(i) = p.state.steps.iter().position(|s| s.key == fl.key) {
-                        p.selected = i;
-                    }
-                    p.failure = Some(fl);
-                    p.typing = None;
-                    p.typed.clear();
-                    app.mode = Mode::Runbook;
-                }
-            }
-            ToUi::Error(e) => app.note(e),
-        }
-    }
 }
 
 async fn drill(http: &reqwest::Client, control: &str, path: &str) -> String {

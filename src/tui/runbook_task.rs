@@ -1,0 +1,172 @@
+//! The runbook engine as a task beside the event loop: started for a new run or resumed from
+//! its journal; its progress and questions come back as [`ToUi`] messages, the operator's
+//! answers go to it over channels.
+
+use super::app::{App, Mode};
+use super::runbook::{Pane, PaneOperator, ToUi};
+use crate::config::Config;
+use crate::runbook::engine::{Recovery, RunState, Runner};
+use crate::runbook::gate::Decision;
+use crate::runbook::journal::Journal;
+use crate::runbook::plan::Procedure;
+use crate::runbook::{render, session};
+use color_eyre::eyre::{Result, bail, eyre};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use tokio::sync::mpsc;
+
+pub struct Handle {
+    pub rx: mpsc::UnboundedReceiver<ToUi>,
+    pub answers: mpsc::UnboundedSender<Decision>,
+    pub recoveries: mpsc::UnboundedSender<Recovery>,
+    pub abort: Arc<AtomicBool>,
+}
+
+/// What to run: a new procedure for a region, or a journaled run to continue.
+pub enum Start {
+    New(Procedure, u8),
+    Resume(String),
+}
+
+pub fn start(config: Config, what: Start, read_only: bool) -> Handle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (answers_tx, answers) = mpsc::unbounded_channel();
+    let (recoveries_tx, recoveries) = mpsc::unbounded_channel();
+    let abort = Arc::new(AtomicBool::new(false));
+    let op = PaneOperator {
+        tx: tx.clone(),
+        answers,
+        recoveries,
+        abort: abort.clone(),
+    };
+    tokio::spawn(async move {
+        let (label, result) = match what {
+            Start::New(p, r) => (
+                p.name().to_string(),
+                run(&config, p, r, read_only, op).await,
+            ),
+            Start::Resume(id) => (format!("resume {id}"), resume(&config, &id, op).await),
+        };
+        if let Err(e) = result {
+            let _ = tx.send(ToUi::Error(format!("{label}: {e:#}")));
+        }
+    });
+    Handle {
+        rx,
+        answers: answers_tx,
+        recoveries: recoveries_tx,
+        abort,
+    }
+}
+
+fn details(config: &Config, steps: &[crate::runbook::plan::Step]) -> Vec<Vec<String>> {
+    steps
+        .iter()
+        .map(|s| render::action_lines(config, s))
+        .collect()
+}
+
+async fn run(
+    config: &Config,
+    p: Procedure,
+    r: u8,
+    read_only: bool,
+    op: PaneOperator,
+) -> Result<()> {
+    // Read-only shows the plan: no journal, no audit trail, nothing written.
+    let dir = crate::runbook::journal::runs_dir();
+    let run = match &dir {
+        Some(d) => session::fresh_run_id(d, p, r),
+        None => session::run_id(p, r),
+    };
+    let (live, _, inputs, steps) = session::prepare(config, p, r, &run, None).await?;
+    let details = details(config, &steps);
+    let state = RunState::new(&run, inputs, steps);
+    let _ = op.tx.send(ToUi::Started(Box::new(Pane::new(
+        state.clone(),
+        details,
+        read_only,
+    ))));
+    if read_only {
+        return Ok(());
+    }
+    let (dir, audit) = session::books()?;
+    let journal = Journal::create(&dir, &run)?;
+    let settings = session::settings(config, read_only, false);
+    Runner::start(live, op, journal, audit, settings, state)?
+        .run()
+        .await;
+    Ok(())
+}
+
+/// Continues a journaled run, as `c8dr failover --resume RUN` does.
+async fn resume(config: &Config, id: &str, op: PaneOperator) -> Result<()> {
+    let (dir, audit) = session::books()?;
+    let path = dir.join(format!("{id}.jsonl"));
+    let (journal, replay) = Journal::reopen(&path).map_err(|e| eyre!("{e}"))?;
+    let Some((name, r, _, basis)) = replay.started() else {
+        bail!("{}: no run_started record", path.display());
+    };
+    let Some(p) = Procedure::parse(name) else {
+        bail!("{}: unknown procedure {name:?}", path.display());
+    };
+    let basis = basis.cloned();
+    let (live, _, inputs, steps) = session::prepare(config, p, r, id, basis.as_ref()).await?;
+    let details = details(config, &steps);
+    let state = RunState::new(id, inputs, steps);
+    let _ = op.tx.send(ToUi::Started(Box::new(Pane::new(
+        state.clone(),
+        details,
+        false,
+    ))));
+    let settings = session::settings(config, false, false);
+    Runner::resume(live, op, journal, &replay, audit, settings, state)
+        .run()
+        .await;
+    Ok(())
+}
+
+/// The next message of the running engine; pending forever when there is none.
+pub async fn next(engine: &mut Option<Handle>) -> Option<ToUi> {
+    match engine {
+        Some(h) => h.rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+pub fn apply(app: &mut App, msg: ToUi) {
+    match msg {
+        ToUi::Started(pane) => {
+            app.runbook = Some(*pane);
+            app.mode = Mode::Runbook;
+            app.message = None;
+        }
+        ToUi::State(s) => {
+            if let Some(p) = &mut app.runbook {
+                p.update(*s);
+            }
+        }
+        ToUi::Ask(a) => {
+            if let Some(p) = &mut app.runbook {
+                if let Some(i) = p.state.steps.iter().position(|s| s.key == a.key) {
+                    p.selected = i;
+                }
+                p.ask = Some(a);
+                p.typed.clear();
+                app.mode = Mode::Runbook;
+            }
+        }
+        ToUi::Failure(fl) => {
+            if let Some(p) = &mut app.runbook {
+                if let Some(i) = p.state.steps.iter().position(|s| s.key == fl.key) {
+                    p.selected = i;
+                }
+                p.failure = Some(fl);
+                p.typing = None;
+                p.typed.clear();
+                app.mode = Mode::Runbook;
+            }
+        }
+        ToUi::Error(e) => app.note(e),
+    }
+}
