@@ -337,6 +337,40 @@ impl Operator for Terminal {
     }
 }
 
+/// A journaled run reopened to continue it.
+pub struct Reopened {
+    pub path: std::path::PathBuf,
+    pub journal: Journal,
+    pub replay: journal::Replay,
+    pub procedure: Procedure,
+    pub region: u8,
+    pub basis: Option<Basis>,
+}
+
+/// Reopens run `run` in `dir` (torn tail cut) and reads what it was started for.
+pub fn reopen(dir: &std::path::Path, run: &str) -> Result<Reopened> {
+    if run.is_empty() || run.contains(['/', '\\']) {
+        bail!("{run:?} is not a run id (see c8dr journal)");
+    }
+    let path = dir.join(format!("{run}.jsonl"));
+    let (journal, replay) = Journal::reopen(&path).map_err(|e| eyre!("{e}"))?;
+    let Some((name, region, _, basis)) = replay.started() else {
+        bail!("{}: no run_started record", path.display());
+    };
+    let Some(procedure) = Procedure::parse(name) else {
+        bail!("{}: unknown procedure {name:?}", path.display());
+    };
+    let basis = basis.cloned();
+    Ok(Reopened {
+        path,
+        journal,
+        replay,
+        procedure,
+        region,
+        basis,
+    })
+}
+
 /// Where journals and the audit trail go.
 pub fn books() -> Result<(std::path::PathBuf, Audit)> {
     let Some(dir) = journal::runs_dir() else {
@@ -364,23 +398,18 @@ pub async fn execute(
     let settings = settings(config, read_only, override_guards);
     let (state, _, _) = match resume {
         Some(run) => {
-            let path = dir.join(format!("{run}.jsonl"));
-            let (journal, replay) = Journal::reopen(&path).map_err(|e| eyre!("{e}"))?;
-            let Some((proc_name, r, _, basis)) = replay.started() else {
-                bail!("{}: no run_started record", path.display());
-            };
-            let Some(p) = Procedure::parse(proc_name) else {
-                bail!("{}: unknown procedure {proc_name:?}", path.display());
-            };
+            let j = reopen(&dir, run)?;
+            let (p, r) = (j.procedure, j.region);
             if procedure.is_some_and(|x| x != p) || region.is_some_and(|x| x != r) {
-                bail!("run {run} is a {proc_name} of region{r}");
+                bail!("run {run} is a {} of region{r}", p.name());
             }
-            let basis = basis.cloned();
-            let (live, _, inputs, steps) = prepare(config, p, r, run, basis.as_ref()).await?;
+            let (live, _, inputs, steps) = prepare(config, p, r, run, j.basis.as_ref()).await?;
             println!(
-                "resuming {run} ({proc_name} of region{r}) from {}",
-                path.display()
+                "resuming {run} ({} of region{r}) from {}",
+                p.name(),
+                j.path.display()
             );
+            let (journal, replay) = (j.journal, j.replay);
             let term = Terminal::new(yes, &inputs.names[r as usize]);
             let state = RunState::new(run, inputs, steps);
             Runner::resume(live, term, journal, &replay, audit, settings, state)

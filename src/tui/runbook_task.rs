@@ -10,7 +10,7 @@ use crate::runbook::gate::Decision;
 use crate::runbook::journal::Journal;
 use crate::runbook::plan::Procedure;
 use crate::runbook::{render, session};
-use color_eyre::eyre::{Result, bail, eyre};
+use color_eyre::eyre::Result;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use tokio::sync::mpsc;
@@ -102,16 +102,9 @@ async fn run(
 /// Continues a journaled run, as `c8dr failover --resume RUN` does.
 async fn resume(config: &Config, id: &str, op: PaneOperator) -> Result<()> {
     let (dir, audit) = session::books()?;
-    let path = dir.join(format!("{id}.jsonl"));
-    let (journal, replay) = Journal::reopen(&path).map_err(|e| eyre!("{e}"))?;
-    let Some((name, r, _, basis)) = replay.started() else {
-        bail!("{}: no run_started record", path.display());
-    };
-    let Some(p) = Procedure::parse(name) else {
-        bail!("{}: unknown procedure {name:?}", path.display());
-    };
-    let basis = basis.cloned();
-    let (live, _, inputs, steps) = session::prepare(config, p, r, id, basis.as_ref()).await?;
+    let j = session::reopen(&dir, id)?;
+    let (live, _, inputs, steps) =
+        session::prepare(config, j.procedure, j.region, id, j.basis.as_ref()).await?;
     let details = details(config, &steps);
     let state = RunState::new(id, inputs, steps);
     let _ = op.tx.send(ToUi::Started(Box::new(Pane::new(
@@ -120,7 +113,7 @@ async fn resume(config: &Config, id: &str, op: PaneOperator) -> Result<()> {
         false,
     ))));
     let settings = session::settings(config, false, false);
-    Runner::resume(live, op, journal, &replay, audit, settings, state)
+    Runner::resume(live, op, j.journal, &j.replay, audit, settings, state)
         .run()
         .await;
     Ok(())
