@@ -458,3 +458,130 @@ pub fn guard(g: &Guard, f: &Facts) -> Result<String, String> {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::sim::{Camunda, Settings, Sim};
+    use crate::tui::scenes;
+
+    /// Facts from the lab's simulation (the same view the dashboard derives).
+    fn facts(setup: impl FnOnce(&mut Sim)) -> Facts {
+        let settings = Settings {
+            camunda: Camunda::V88,
+            brokers: 8,
+            partitions: 8,
+            replication_factor: 4,
+        };
+        let mut sim = Sim::new(settings, scenes::clock());
+        sim.tick(std::time::Duration::from_secs(10));
+        setup(&mut sim);
+        sim.tick(std::time::Duration::from_secs(11));
+        let now = scenes::clock() + jiff::SignedDuration::from_secs(21);
+        let view = crate::model::derive(
+            &scenes::observe(&sim, now),
+            &scenes::model_config(Camunda::V88),
+            now,
+            None,
+        );
+        Facts {
+            view,
+            es: Default::default(),
+            webapps: [Some(true), Some(true)],
+        }
+    }
+
+    #[test]
+    fn a_lost_region_passes_the_force_guards_and_a_healthy_one_does_not() {
+        let lost = facts(|s| s.fail_region(1));
+        assert_eq!(evaluate(&Check::RegionLost(1), &lost).met, Some(true));
+        for g in [
+            Guard::RegionUnreachable(1),
+            Guard::BrokersAbsent(vec![1, 3, 5, 7]),
+            Guard::NoPendingChange,
+            Guard::RegionReachable(0),
+            Guard::IdsMatchTopology {
+                region: 1,
+                ids: vec![1, 3, 5, 7],
+            },
+        ] {
+            assert!(guard(&g, &lost).is_ok(), "{g:?}: {:?}", guard(&g, &lost));
+        }
+        let wrong = guard(
+            &Guard::IdsMatchTopology {
+                region: 1,
+                ids: vec![1, 3],
+            },
+            &lost,
+        )
+        .unwrap_err();
+        assert!(wrong.contains("members are now 1,3,5,7"), "{wrong}");
+
+        let healthy = facts(|_| {});
+        assert_eq!(evaluate(&Check::RegionLost(1), &healthy).met, Some(false));
+        let e = guard(&Guard::RegionUnreachable(1), &healthy).unwrap_err();
+        assert!(e.contains("still answers"), "{e}");
+        let e = guard(&Guard::BrokersAbsent(vec![1, 3]), &healthy).unwrap_err();
+        assert!(e.contains("1,3"), "{e}");
+    }
+
+    #[test]
+    fn removal_and_exporter_checks_follow_the_cluster() {
+        let lost = facts(|s| s.fail_region(1));
+        assert_eq!(
+            evaluate(&Check::BrokersRemoved(vec![1, 3, 5, 7]), &lost).met,
+            Some(false)
+        );
+        let e = evaluate(
+            &Check::Exporter {
+                id: "camundaregion1".into(),
+                enabled: false,
+            },
+            &lost,
+        );
+        assert_eq!(e.met, Some(false), "{}", e.evidence);
+        let p = evaluate(&Check::ProcessingActive, &lost);
+        assert_eq!((p.met, p.progress), (Some(false), Some((0, 8))));
+        let healthy = facts(|_| {});
+        assert_eq!(
+            evaluate(
+                &Check::ClusterComplete {
+                    ids: (0..8).collect(),
+                    rf: 4
+                },
+                &healthy
+            )
+            .met,
+            Some(true)
+        );
+        assert_eq!(evaluate(&Check::Unobservable, &healthy).met, None);
+    }
+
+    #[test]
+    fn elasticsearch_checks_compare_the_snapshot_with_the_indices() {
+        use crate::api::elasticsearch::{SnapshotInfo, SnapshotState};
+        let mut f = facts(|_| {});
+        let snap: SnapshotInfo = serde_json::from_value(serde_json::json!({
+            "snapshot": "failback-r1", "indices": ["operate-list-view-8.3.0_", "tasklist-task-8.8.0_"],
+            "state": "SUCCESS", "shards": {"total": 2, "failed": 0, "successful": 2}
+        }))
+        .unwrap();
+        assert_eq!(snap.state, SnapshotState::Success);
+        f.es[0].snapshot = Some(Ok(Some(snap)));
+        f.es[1].snapshot = Some(Ok(None));
+        f.es[1].indices = Some(vec!["operate-list-view-8.3.0_".into()]);
+        assert_eq!(evaluate(&Check::SnapshotReady(0), &f).met, Some(true));
+        assert_eq!(evaluate(&Check::SnapshotReady(1), &f).met, Some(false));
+        let r = evaluate(&Check::Restored(1), &f);
+        assert_eq!((r.met, r.progress), (Some(false), Some((1, 2))));
+        let e = guard(&Guard::NoCamundaIndices(1), &f).unwrap_err();
+        assert!(e.contains("schema"), "{e}");
+        f.es[1].indices = Some(vec![".kibana".into()]);
+        assert!(guard(&Guard::NoCamundaIndices(1), &f).is_ok());
+        f.es[1].indices = None;
+        assert!(
+            guard(&Guard::NoCamundaIndices(1), &f).is_err(),
+            "unknown is no pass"
+        );
+    }
+}

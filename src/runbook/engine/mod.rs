@@ -10,11 +10,14 @@
 //! whose request has no journaled answer is checked before anything is sent again.
 
 use super::audit::Audit;
+
+mod heal;
 use super::check::{self, Eval, Facts};
 use super::gate::{self, Answer, Approved, Books, Decision};
 use super::journal::{Journal, Outcome, Record, StepState};
 use super::plan::{Action, Check, Danger, Expect, Inputs, Request, Scale, Step};
 use crate::api::ExportingOutcome;
+use heal::waits_for_recreated_brokers;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -698,119 +701,6 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         }
     }
 
-    /// Offers to restart one recreated broker pod that hangs Running-but-not-Ready without
-    /// joining (camunda/camunda#55038): one at a time, with confirmation, at most
-    /// `max_restarts` per run. Declining keeps the pod and the wait goes on.
-    async fn heal_stuck(&mut self, idx: usize, facts: &Facts) {
-        let i = &self.state.inputs;
-        if i.procedure != super::plan::Procedure::Failback {
-            return;
-        }
-        let Some((_, _, release)) = i.kube[i.region as usize].clone() else {
-            return;
-        };
-        let now = Instant::now();
-        let mut stuck = BTreeSet::new();
-        for b in &facts.view.brokers {
-            if i.ids.contains(&b.id)
-                && b.region == i.region
-                && b.pod_status.as_deref() == Some("Running")
-                && b.pod_ready == Some(false)
-                && b.reachable != Some(true)
-            {
-                stuck.insert(format!("{release}-zeebe-{}", b.id / 2));
-            }
-        }
-        self.stuck_since.retain(|pod, _| stuck.contains(pod));
-        for pod in &stuck {
-            self.stuck_since.entry(pod.clone()).or_insert(now);
-        }
-        let due = self
-            .last_restart
-            .is_none_or(|t| t.elapsed() >= self.settings.stuck_after);
-        let Some(pod) = self
-            .stuck_since
-            .iter()
-            .find(|(p, since)| {
-                !self.keep.contains(*p) && since.elapsed() >= self.settings.stuck_after
-            })
-            .map(|(p, _)| p.clone())
-        else {
-            return;
-        };
-        if !due || self.restarts >= self.settings.max_restarts {
-            return;
-        }
-        let region = i.region;
-        let parent = self.state.steps[idx].clone();
-        let step = Step {
-            key: parent.key.clone(),
-            title: format!(
-                "Restart stuck broker pod {pod} in {}",
-                i.names[region as usize]
-            ),
-            cite: "§8 #3 (camunda/camunda#55038)",
-            region,
-            danger: Danger::Mutating,
-            action: Action::RestartPod {
-                region,
-                pod: pod.clone(),
-            },
-            check: Check::Unobservable,
-            guards: vec![],
-            note: Some(format!(
-                "{pod} has been Running but not Ready, outside the cluster, for {} s: a broker                  that started before its peers resolved hangs until its pod is replaced.",
-                self.settings.stuck_after.as_secs()
-            )),
-        };
-        let eval = Eval {
-            met: None,
-            progress: None,
-            evidence: format!("{pod} Running, not Ready, not in the topology"),
-        };
-        let approved = match self.approval(idx, &step, &eval, vec![], None).await {
-            Ok(a) => a,
-            Err(_) => {
-                self.keep.insert(pod);
-                self.set(
-                    idx,
-                    StepState::Verifying,
-                    "the stuck pod is kept, as the operator chose",
-                );
-                return;
-            }
-        };
-        let mut books = Books {
-            journal: &mut self.journal,
-            audit: &mut self.audit,
-            run: &self.state.run,
-        };
-        let result = gate::restart_pod(
-            &mut books,
-            &mut self.exec,
-            idx,
-            &step,
-            region,
-            &pod,
-            &approved,
-        )
-        .await;
-        self.restarts += 1;
-        self.last_restart = Some(Instant::now());
-        self.stuck_since.remove(&pod);
-        self.set(
-            idx,
-            StepState::Verifying,
-            match result {
-                Ok(()) => format!(
-                    "restarted the stuck pod {pod} ({}/{})",
-                    self.restarts, self.settings.max_restarts
-                ),
-                Err(e) => format!("restarting {pod} failed: {e}"),
-            },
-        );
-    }
-
     async fn wait_no_pending(&mut self, idx: usize, why: &str) -> Result<(), Stop> {
         let until = Instant::now() + self.settings.step_timeout;
         loop {
@@ -844,15 +734,6 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         tokio::time::sleep(d).await;
         self.tick();
         Ok(())
-    }
-}
-
-/// Checks that wait for the recreated brokers to come up (where a hung pod blocks).
-fn waits_for_recreated_brokers(c: &Check) -> bool {
-    match c {
-        Check::BrokersListed(_) | Check::ClusterComplete { .. } => true,
-        Check::All(v) => v.iter().any(waits_for_recreated_brokers),
-        _ => false,
     }
 }
 
@@ -933,5 +814,114 @@ fn dry_run_summary(body: &[u8]) -> String {
             )
         }
         Err(_) => gist(body),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &str) -> Result<Answer, String> {
+        Ok(Answer {
+            status,
+            body: body.as_bytes().to_vec(),
+        })
+    }
+
+    fn word(v: Verdict) -> &'static str {
+        match v {
+            Verdict::Success => "success",
+            Verdict::Conflict => "conflict",
+            Verdict::Retry(_) => "retry",
+            Verdict::Fatal(_) => "fatal",
+        }
+    }
+
+    #[test]
+    fn answers_are_classified_by_the_documented_success_rules() {
+        let plan =
+            r#"{"changeId":2,"currentTopology":[],"plannedChanges":[],"expectedTopology":[]}"#;
+        let cases = [
+            (Expect::Change, answer(202, plan), "success"),
+            (Expect::Change, answer(202, "{\"brokers\": [{"), "retry"),
+            (
+                Expect::Change,
+                answer(
+                    409,
+                    r#"{"message":"Another topology change is in progress"}"#,
+                ),
+                "conflict",
+            ),
+            (Expect::Change, answer(500, "{}"), "retry"),
+            (Expect::Change, answer(502, "{}"), "retry"),
+            (Expect::Change, answer(400, r#"{"message":"bad"}"#), "fatal"),
+            (Expect::Change, Err("cannot connect".into()), "retry"),
+            // §3.6: 204, or 200 with the status in the body.
+            (Expect::Exporting, answer(204, ""), "success"),
+            (
+                Expect::Exporting,
+                answer(200, r#"{"body":null,"status":204,"contentType":null}"#),
+                "success",
+            ),
+            (
+                Expect::Exporting,
+                answer(
+                    200,
+                    r#"{"body":{"message":"Expected 3 members"},"status":500,"contentType":null}"#,
+                ),
+                "retry",
+            ),
+            (
+                Expect::Exporting,
+                answer(500, r#"{"message":"Expected 4 members"}"#),
+                "retry",
+            ),
+            (
+                Expect::Elasticsearch,
+                answer(200, r#"{"acknowledged":true}"#),
+                "success",
+            ),
+            (
+                Expect::Elasticsearch,
+                answer(
+                    200,
+                    r#"{"snapshot":{"shards":{"total":3,"failed":1,"successful":2}}}"#,
+                ),
+                "fatal",
+            ),
+            (
+                Expect::Elasticsearch,
+                answer(404, r#"{"error":{"reason":"missing"}}"#),
+                "fatal",
+            ),
+            (Expect::Elasticsearch, answer(503, "{}"), "retry"),
+        ];
+        for (expect, a, want) in cases {
+            assert_eq!(word(classify(expect, &a)), want, "{expect:?} {a:?}");
+        }
+    }
+
+    #[test]
+    fn only_waits_for_recreated_brokers_offer_pod_restarts() {
+        assert!(waits_for_recreated_brokers(&Check::All(vec![
+            Check::BrokersListed(vec![1]),
+            Check::ElasticsearchUp(1)
+        ])));
+        assert!(waits_for_recreated_brokers(&Check::ClusterComplete {
+            ids: vec![0, 1],
+            rf: 4
+        }));
+        assert!(!waits_for_recreated_brokers(&Check::BrokersRemoved(vec![
+            1
+        ])));
+        assert!(!waits_for_recreated_brokers(&Check::WebappsOff(0)));
+    }
+
+    #[test]
+    fn gist_names_the_change_or_the_message() {
+        assert_eq!(gist(br#"{"changeId":4}"#), "change #4 planned");
+        assert_eq!(gist(br#"{"message":"nope"}"#), "nope");
+        assert_eq!(gist(br#"{"error":{"reason":"r"}}"#), "r");
+        assert_eq!(gist(b""), "(empty)");
     }
 }

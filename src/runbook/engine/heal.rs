@@ -1,0 +1,130 @@
+//! Stuck recreated brokers (camunda/camunda#55038, dual-region-procedure.md §8 #3): a broker
+//! that started before its peers resolved hangs Running-but-not-Ready and never joins until
+//! its pod is replaced. While the engine waits for the recreated brokers, it offers to delete
+//! such a pod: one at a time, with confirmation, at most `max_restarts` per run.
+
+use super::*;
+
+impl<E: Executor, O: Operator> Runner<E, O> {
+    /// Offers to restart one recreated broker pod that hangs Running-but-not-Ready without
+    /// joining (camunda/camunda#55038): one at a time, with confirmation, at most
+    /// `max_restarts` per run. Declining keeps the pod and the wait goes on.
+    pub(super) async fn heal_stuck(&mut self, idx: usize, facts: &Facts) {
+        let i = &self.state.inputs;
+        if i.procedure != crate::runbook::plan::Procedure::Failback {
+            return;
+        }
+        let Some((_, _, release)) = i.kube[i.region as usize].clone() else {
+            return;
+        };
+        let now = Instant::now();
+        let mut stuck = BTreeSet::new();
+        for b in &facts.view.brokers {
+            if i.ids.contains(&b.id)
+                && b.region == i.region
+                && b.pod_status.as_deref() == Some("Running")
+                && b.pod_ready == Some(false)
+                && b.reachable != Some(true)
+            {
+                stuck.insert(format!("{release}-zeebe-{}", b.id / 2));
+            }
+        }
+        self.stuck_since.retain(|pod, _| stuck.contains(pod));
+        for pod in &stuck {
+            self.stuck_since.entry(pod.clone()).or_insert(now);
+        }
+        let due = self
+            .last_restart
+            .is_none_or(|t| t.elapsed() >= self.settings.stuck_after);
+        let Some(pod) = self
+            .stuck_since
+            .iter()
+            .find(|(p, since)| {
+                !self.keep.contains(*p) && since.elapsed() >= self.settings.stuck_after
+            })
+            .map(|(p, _)| p.clone())
+        else {
+            return;
+        };
+        if !due || self.restarts >= self.settings.max_restarts {
+            return;
+        }
+        let region = i.region;
+        let parent = self.state.steps[idx].clone();
+        let step = Step {
+            key: parent.key.clone(),
+            title: format!(
+                "Restart stuck broker pod {pod} in {}",
+                i.names[region as usize]
+            ),
+            cite: "§8 #3 (camunda/camunda#55038)",
+            region,
+            danger: Danger::Mutating,
+            action: Action::RestartPod {
+                region,
+                pod: pod.clone(),
+            },
+            check: Check::Unobservable,
+            guards: vec![],
+            note: Some(format!(
+                "{pod} has been Running but not Ready, outside the cluster, for {} s: a broker                  that started before its peers resolved hangs until its pod is replaced.",
+                self.settings.stuck_after.as_secs()
+            )),
+        };
+        let eval = Eval {
+            met: None,
+            progress: None,
+            evidence: format!("{pod} Running, not Ready, not in the topology"),
+        };
+        let approved = match self.approval(idx, &step, &eval, vec![], None).await {
+            Ok(a) => a,
+            Err(_) => {
+                self.keep.insert(pod);
+                self.set(
+                    idx,
+                    StepState::Verifying,
+                    "the stuck pod is kept, as the operator chose",
+                );
+                return;
+            }
+        };
+        let mut books = Books {
+            journal: &mut self.journal,
+            audit: &mut self.audit,
+            run: &self.state.run,
+        };
+        let result = gate::restart_pod(
+            &mut books,
+            &mut self.exec,
+            idx,
+            &step,
+            region,
+            &pod,
+            &approved,
+        )
+        .await;
+        self.restarts += 1;
+        self.last_restart = Some(Instant::now());
+        self.stuck_since.remove(&pod);
+        self.set(
+            idx,
+            StepState::Verifying,
+            match result {
+                Ok(()) => format!(
+                    "restarted the stuck pod {pod} ({}/{})",
+                    self.restarts, self.settings.max_restarts
+                ),
+                Err(e) => format!("restarting {pod} failed: {e}"),
+            },
+        );
+    }
+}
+
+/// Checks that wait for the recreated brokers to come up (where a hung pod blocks).
+pub(super) fn waits_for_recreated_brokers(c: &Check) -> bool {
+    match c {
+        Check::BrokersListed(_) | Check::ClusterComplete { .. } => true,
+        Check::All(v) => v.iter().any(waits_for_recreated_brokers),
+        _ => false,
+    }
+}

@@ -1,0 +1,375 @@
+//! The failback steps: 8.8+ (§4.4, 8 steps; 8.9 adds ECK and the password sync, §4.5) and
+//! 8.6/8.7 (§4.2/§4.3, 7 steps), Elasticsearch snapshot and restore (§2.7) included.
+
+use super::*;
+use serde_json::json;
+
+pub(super) fn steps(i: &Inputs) -> Vec<Step> {
+    let (r, s) = (i.region, i.survivor());
+    let v87 = i.family == Family::V86To87;
+    let sec = |s87: &'static str, s88: &'static str| if v87 { s87 } else { s88 };
+    let mut steps = Vec::new();
+    if i.eck {
+        steps.push(Step {
+            key: "FB-1.1".into(),
+            title: format!("Deploy ECK and Elasticsearch in {}", i.name(r)),
+            cite: "§4.5 FB-1 prerequisites",
+            region: r,
+            danger: Danger::Read,
+            action: Action::Manual {
+                commands: vec![format!(
+                    "cd generic/kubernetes/operator-based/elasticsearch && \
+                     ELASTICSEARCH_CLUSTER_FILE=elasticsearch-cluster-dual-region.yml \
+                     CAMUNDA_NAMESPACE={} KUBE_CONTEXT={} ./deploy.sh",
+                    i.namespace(r),
+                    i.context(r)
+                )],
+            },
+            check: Check::ElasticsearchUp(r),
+            guards: vec![],
+            note: Some(
+                "deploy.sh calls kubectl without --context: set the current context first (§10.8)."
+                    .into(),
+            ),
+        });
+        steps.push(Step {
+            key: "FB-1.2".into(),
+            title: "Resync the Elasticsearch passwords across regions".into(),
+            cite: "§4.5 FB-1 prerequisites",
+            region: r,
+            danger: Danger::Read,
+            action: Action::Manual {
+                commands: vec![
+                    "cd aws/kubernetes/eks-dual-region/procedure && ./sync_elasticsearch_passwords.sh"
+                        .into(),
+                ],
+            },
+            check: Check::Unobservable,
+            guards: vec![],
+            note: Some(
+                "Recreates elasticsearch-es-password-region-0/1 in both namespaces.".into(),
+            ),
+        });
+    }
+    let off: &[&str] = if v87 {
+        &["operate.enabled=false", "tasklist.enabled=false"]
+    } else {
+        &[
+            "orchestration.profiles.operate=false",
+            "orchestration.profiles.tasklist=false",
+        ]
+    };
+    steps.push(Step {
+        key: "FB-1".into(),
+        title: format!("Deploy Camunda in {} with Operate/Tasklist off", i.name(r)),
+        cite: sec("§4.2 FB-1", "§4.4 FB-1"),
+        region: r,
+        danger: Danger::Read,
+        action: Action::Manual {
+            commands: {
+                let mut c = Vec::new();
+                if !v87 {
+                    c.push(
+                        "add to camunda-values.yml (orchestration.env): \
+                         CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA=\"false\""
+                            .to_string(),
+                    );
+                }
+                c.push(i.helm("install", r, off));
+                c
+            },
+        },
+        check: Check::All(vec![
+            Check::BrokersListed(i.ids.clone()),
+            Check::ElasticsearchUp(r),
+        ]),
+        guards: vec![Guard::RegionReachable(s)],
+        note: Some(format!(
+            "The namespace must be clean (no Camunda pods, PVCs or indices). The new brokers {} \
+             stay not Ready until they are added back: expected.",
+            list(&i.ids)
+        )),
+    });
+    let pause = Step {
+        key: String::new(),
+        title: "Pause exporting".into(),
+        cite: sec("§4.2 FB-2", "§4.4 FB-3"),
+        region: s,
+        danger: Danger::Reversible,
+        action: Action::Http(Request {
+            expect: Expect::Exporting,
+            ..Request::management(s, "POST", "/actuator/exporting/pause".into(), None)
+        }),
+        check: Check::Unobservable,
+        guards: vec![Guard::RegionReachable(s)],
+        note: Some(
+            "Synchronous; only the answer tells (204, or 200 with status 204). It fails while \
+             a broker is unreachable: retried. Exporting must be resumed later (FB-6)."
+                .into(),
+        ),
+    };
+    if v87 {
+        steps.push(Step {
+            key: "FB-2".into(),
+            title: format!("Scale Operate and Tasklist in {} to 0", i.name(s)),
+            cite: "§4.2 FB-2",
+            region: s,
+            danger: Danger::Reversible,
+            action: Action::Scale(
+                ["operate", "tasklist"]
+                    .iter()
+                    .map(|w| Scale {
+                        region: s,
+                        deployment: format!("{}-{w}", i.release(s)),
+                        replicas: 0,
+                    })
+                    .collect(),
+            ),
+            check: Check::WebappsOff(s),
+            guards: vec![],
+            note: Some("Operate and Tasklist may not show recent data meanwhile.".into()),
+        });
+        steps.push(Step {
+            key: "FB-2.1".into(),
+            ..pause
+        });
+    } else {
+        steps.push(Step {
+            key: "FB-2".into(),
+            title: format!("Turn Operate/Tasklist off in {} (Helm)", i.name(s)),
+            cite: "§4.4 FB-2",
+            region: s,
+            danger: Danger::Read,
+            action: Action::Manual {
+                commands: vec![
+                    "remove CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA from camunda-values.yml"
+                        .into(),
+                    i.helm("upgrade --install", s, off),
+                ],
+            },
+            check: Check::WebappsOff(s),
+            guards: vec![],
+            note: Some(
+                "Rolls the surviving brokers: expect transient 5xx from the gateway meanwhile."
+                    .into(),
+            ),
+        });
+        steps.push(Step {
+            key: "FB-3".into(),
+            ..pause
+        });
+    }
+    let es = if v87 { "FB-3" } else { "FB-4" };
+    let repo = &i.runbook.snapshot_repository;
+    let snap = &i.snapshot;
+    let global = (!v87).then(|| json!({"include_global_state": true}));
+    let repo_body = json!({
+        "type": i.runbook.repository_type,
+        "settings": i.runbook.repository_settings,
+    });
+    steps.push(Step {
+        key: format!("{es}.1"),
+        title: format!("Register snapshot repository {repo} in {}", i.name(s)),
+        cite: sec("§4.2 FB-3, §2.7", "§4.4 FB-4, §2.7"),
+        region: s,
+        danger: Danger::Reversible,
+        action: Action::Http(Request::elasticsearch(
+            s,
+            "PUT",
+            format!("/_snapshot/{repo}"),
+            Some(repo_body.clone()),
+        )),
+        check: Check::RepositoryRegistered(s),
+        guards: vec![],
+        note: None,
+    });
+    steps.push(Step {
+        key: format!("{es}.2"),
+        title: format!(
+            "Snapshot {}'s Elasticsearch{}",
+            i.name(s),
+            if v87 { "" } else { " with global state" }
+        ),
+        cite: sec("§4.2 FB-3", "§4.4 FB-4"),
+        region: s,
+        danger: Danger::Reversible,
+        action: Action::Http(Request {
+            long: true,
+            ..Request::elasticsearch(
+                s,
+                "PUT",
+                format!("/_snapshot/{repo}/{snap}?wait_for_completion=true"),
+                global.clone(),
+            )
+        }),
+        check: Check::SnapshotReady(s),
+        guards: vec![],
+        note: Some(format!(
+            "Named {snap} for this run, so a snapshot left by an earlier failback is never restored."
+        )),
+    });
+    steps.push(Step {
+        key: format!("{es}.3"),
+        title: format!("Register {repo} in {} (after the snapshot)", i.name(r)),
+        cite: sec("§4.2 FB-3", "§4.4 FB-4"),
+        region: r,
+        danger: Danger::Reversible,
+        action: Action::Http(Request::elasticsearch(
+            r,
+            "PUT",
+            format!("/_snapshot/{repo}"),
+            Some(repo_body),
+        )),
+        check: Check::SnapshotReady(r),
+        guards: vec![],
+        note: Some("Registered earlier, the repository would not see the new snapshot.".into()),
+    });
+    steps.push(Step {
+        key: format!("{es}.4"),
+        title: format!("Restore the snapshot in {}", i.name(r)),
+        cite: sec("§4.2 FB-3", "§4.4 FB-4"),
+        region: r,
+        danger: Danger::Mutating,
+        action: Action::Http(Request {
+            long: true,
+            ..Request::elasticsearch(
+                r,
+                "POST",
+                format!("/_snapshot/{repo}/{snap}/_restore?wait_for_completion=true"),
+                global,
+            )
+        }),
+        check: Check::All(vec![Check::Restored(r), Check::ElasticsearchGreen(r)]),
+        guards: vec![Guard::NoCamundaIndices(r)],
+        note: None,
+    });
+    let webapps_on = Step {
+        key: String::new(),
+        title: "Start Operate and Tasklist in both regions".into(),
+        cite: sec("§4.2 FB-4", "§4.4 FB-8"),
+        region: s,
+        danger: Danger::Read,
+        action: Action::Manual {
+            commands: vec![i.helm("upgrade", s, &[]), i.helm("upgrade", r, &[])],
+        },
+        check: Check::All(vec![Check::WebappsOn(s), Check::WebappsOn(r)]),
+        guards: vec![],
+        note: (!v87).then(|| {
+            "Last, because the brokers' readiness (and so the roll-out) needs them to be members."
+                .to_string()
+        }),
+    };
+    if v87 {
+        steps.push(Step {
+            key: "FB-4".into(),
+            ..webapps_on.clone()
+        });
+    }
+    let mut exporters = vec![(i.exporter(r), i.exporter(s))];
+    if i.legacy_exporters {
+        exporters.push((
+            format!("elasticsearchregion{r}"),
+            format!("elasticsearchregion{s}"),
+        ));
+    }
+    for (k, (lost_id, from)) in exporters.iter().enumerate() {
+        steps.push(Step {
+            key: if k == 0 {
+                "FB-5".to_string()
+            } else {
+                "FB-5.1".to_string()
+            },
+            title: format!("Enable exporter {lost_id}, initialized from {from}"),
+            cite: sec("§4.2 FB-5", "§4.4 FB-5"),
+            region: s,
+            danger: Danger::Mutating,
+            action: Action::Http(Request::management(
+                s,
+                "POST",
+                format!("/actuator/exporters/{lost_id}/enable"),
+                Some(json!({"initializeFrom": from})),
+            )),
+            check: Check::Exporter {
+                id: lost_id.clone(),
+                enabled: true,
+            },
+            guards: vec![Guard::RegionReachable(s)],
+            note: Some("Asynchronous: c8dr waits for lastChange COMPLETED before going on.".into()),
+        });
+    }
+    steps.push(Step {
+        key: "FB-6".into(),
+        title: "Resume exporting".into(),
+        cite: sec("§4.2 FB-6", "§4.4 FB-6"),
+        action: Action::Http(Request {
+            expect: Expect::Exporting,
+            ..Request::management(s, "POST", "/actuator/exporting/resume".into(), None)
+        }),
+        note: None,
+        ..pause_like(s)
+    });
+    let add = if v87 {
+        Request::management(
+            s,
+            "POST",
+            "/actuator/cluster/brokers?replicationFactor=4".into(),
+            Some(Value::Array(
+                i.all_ids
+                    .iter()
+                    .map(|id| Value::from(id.to_string()))
+                    .collect(),
+            )),
+        )
+    } else {
+        // Without force: camunda/camunda-docs#9432 (§3.4, §8 #4).
+        Request::management(
+            s,
+            "PATCH",
+            "/actuator/cluster".into(),
+            Some(json!({"brokers": {"add": i.ids}, "partitions": {"replicationFactor": 4}})),
+        )
+    };
+    steps.push(Step {
+        key: "FB-7".into(),
+        title: format!("Re-add brokers {} with replication factor 4", list(&i.ids)),
+        cite: sec("§4.2 FB-7", "§4.4 FB-7"),
+        region: s,
+        danger: Danger::Mutating,
+        action: Action::Http(add),
+        check: Check::ClusterComplete {
+            ids: i.all_ids.clone(),
+            rf: 4,
+        },
+        guards: vec![
+            Guard::RegionReachable(s),
+            Guard::NoPendingChange,
+            Guard::RegionReachable(r),
+        ],
+        note: Some(
+            "Can take long with much data. A broker Running but never Ready may need one pod \
+             restart at a time (camunda/camunda#55038)."
+                .into(),
+        ),
+    });
+    if !v87 {
+        steps.push(Step {
+            key: "FB-8".into(),
+            ..webapps_on
+        });
+    }
+    steps
+}
+
+fn pause_like(s: u8) -> Step {
+    Step {
+        key: String::new(),
+        title: String::new(),
+        cite: "",
+        region: s,
+        danger: Danger::Reversible,
+        action: Action::Observe,
+        check: Check::Unobservable,
+        guards: vec![Guard::RegionReachable(s)],
+        note: None,
+    }
+}

@@ -1,0 +1,520 @@
+//! The procedures as data: every step of the documented failover and failback, per family
+//! (8.6/8.7 and 8.8+, with the 8.9 differences), for either region. Each step cites its section
+//! of `shared/reference/dual-region-procedure.md`, says where it acts, how dangerous it is, what
+//! it does (an HTTP request, a Kubernetes action, or a manual instruction), how c8dr sees that
+//! its effect is there (checked before acting, so steps are idempotent) and the guards that
+//! must hold before it may act. Pure: built from [`Inputs`], which come from what is observed.
+
+mod failback;
+mod failover;
+
+use crate::model::{ClusterView, Family};
+use serde_json::Value;
+#[cfg(test)]
+use serde_json::json;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Procedure {
+    Failover,
+    Failback,
+}
+
+impl Procedure {
+    pub fn name(self) -> &'static str {
+        match self {
+            Procedure::Failover => "failover",
+            Procedure::Failback => "failback",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Procedure> {
+        match s {
+            "failover" => Some(Procedure::Failover),
+            "failback" => Some(Procedure::Failback),
+            _ => None,
+        }
+    }
+}
+
+/// How much harm a step can do; decides the confirmation the gate asks for (DESIGN.md §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Danger {
+    /// Only looks.
+    Read,
+    /// Undone by a later step of the same procedure (pause, scale, repository registration).
+    Reversible,
+    /// Changes the cluster or its data.
+    Mutating,
+    /// Force removal: the region's name must be typed, after a dry run.
+    Force,
+}
+
+impl Danger {
+    pub fn word(self) -> &'static str {
+        match self {
+            Danger::Read => "read",
+            Danger::Reversible => "reversible",
+            Danger::Mutating => "mutating",
+            Danger::Force => "FORCE",
+        }
+    }
+}
+
+/// Which of a region's HTTP APIs a request goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    Management,
+    Elasticsearch,
+}
+
+/// How a successful answer looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// 202 with a `PlannedOperationsResponse` (a topology change was started).
+    Change,
+    /// The exporting API: 204, or 200 with `"status": 204` (§3.6).
+    Exporting,
+    /// Elasticsearch: 200 (`acknowledged`, a snapshot or a restore).
+    Elasticsearch,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub api: Api,
+    pub region: u8,
+    pub method: &'static str,
+    /// Path and query, e.g. `/actuator/cluster?force=true`.
+    pub path: String,
+    pub body: Option<Value>,
+    pub expect: Expect,
+    /// Waits for completion server-side (snapshot, restore): the step's timeout applies.
+    pub long: bool,
+}
+
+impl Request {
+    fn management(region: u8, method: &'static str, path: String, body: Option<Value>) -> Self {
+        Request {
+            api: Api::Management,
+            region,
+            method,
+            path,
+            body,
+            expect: Expect::Change,
+            long: false,
+        }
+    }
+
+    fn elasticsearch(region: u8, method: &'static str, path: String, body: Option<Value>) -> Self {
+        Request {
+            api: Api::Elasticsearch,
+            region,
+            method,
+            path,
+            body,
+            expect: Expect::Elasticsearch,
+            long: false,
+        }
+    }
+
+    /// The dry-run form of a change request (`dryRun=true`), shown before a force.
+    pub fn dry_run(&self) -> Option<Request> {
+        (self.expect == Expect::Change && self.path.starts_with("/actuator/cluster")).then(|| {
+            let sep = if self.path.contains('?') { '&' } else { '?' };
+            Request {
+                path: format!("{}{sep}dryRun=true", self.path),
+                ..self.clone()
+            }
+        })
+    }
+}
+
+/// A Kubernetes action c8dr performs through the API (what the docs do with kubectl).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scale {
+    pub region: u8,
+    pub deployment: String,
+    pub replicas: i32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Http(Request),
+    Scale(Vec<Scale>),
+    /// Run elsewhere (Helm, DNS); c8dr watches the step's check to notice it was done.
+    Manual {
+        commands: Vec<String>,
+    },
+    /// Nothing to do: the step only waits for its check (confirm the loss, processing resumed).
+    Observe,
+    /// Work in the webapps that no API shows; the operator confirms it.
+    Checklist(Vec<String>),
+    /// Delete a broker pod that hangs Running-but-not-Ready so its StatefulSet replaces it
+    /// (camunda/camunda#55038; offered by the engine, never planned).
+    RestartPod {
+        region: u8,
+        pod: String,
+    },
+}
+
+impl Action {
+    pub fn mutates(&self) -> bool {
+        matches!(
+            self,
+            Action::Http(_) | Action::Scale(_) | Action::RestartPod { .. }
+        )
+    }
+}
+
+/// An observable condition, evaluated by [`super::check`] against fresh facts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Check {
+    /// The region's own endpoints fail and none of its brokers is in the survivor's topology.
+    RegionLost(u8),
+    /// None of `ids` is a member any more, and no change is pending (FO-1, §3.2 done rule).
+    BrokersRemoved(Vec<i32>),
+    /// The exporter reports this status and no change is pending.
+    Exporter {
+        id: String,
+        enabled: bool,
+    },
+    /// Every partition can commit.
+    ProcessingActive,
+    /// DNS no longer sends users to the region (and sends them somewhere).
+    TrafficAway(u8),
+    /// The brokers are listed in the surviving gateway's topology (they joined the gossip).
+    BrokersListed(Vec<i32>),
+    /// The region's Elasticsearch answers with green or yellow health.
+    ElasticsearchUp(u8),
+    ElasticsearchGreen(u8),
+    WebappsOff(u8),
+    WebappsOn(u8),
+    RepositoryRegistered(u8),
+    /// The run's snapshot is visible in the region's repository and succeeded.
+    SnapshotReady(u8),
+    /// Every index of the snapshot exists in the region.
+    Restored(u8),
+    /// Every id is a member, the replication factor is `rf`, no change is pending.
+    ClusterComplete {
+        ids: Vec<i32>,
+        rf: i32,
+    },
+    /// No API shows it (exporting pause/resume, a checklist).
+    Unobservable,
+    All(Vec<Check>),
+}
+
+/// Must hold before a step acts; a refusal is audited and can only be overridden explicitly.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Guard {
+    /// The lost region does not answer c8dr (§6.1 "confirm the region is really lost").
+    RegionUnreachable(u8),
+    /// None of the lost brokers is in the surviving gateway's topology.
+    BrokersAbsent(Vec<i32>),
+    /// No topology change is pending (camunda/camunda#63506).
+    NoPendingChange,
+    /// The ids derived when the run started are still the lost region's members (zeebe-chaos#685).
+    IdsMatchTopology { region: u8, ids: Vec<i32> },
+    /// The surviving region answers.
+    RegionReachable(u8),
+    /// No Camunda indices in the region's Elasticsearch, or the restore fails (§4.4 FB-1).
+    NoCamundaIndices(u8),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// The docs' numbering, e.g. `FO-1`, `FB-4.2`.
+    pub key: String,
+    pub title: String,
+    /// Section of dual-region-procedure.md the step follows.
+    pub cite: &'static str,
+    /// The region it acts on.
+    pub region: u8,
+    pub danger: Danger,
+    pub action: Action,
+    /// The step's effect: met before acting means the step is skipped; met after means done.
+    pub check: Check,
+    pub guards: Vec<Guard>,
+    /// Pitfalls and context an operator should read.
+    pub note: Option<String>,
+}
+
+/// What a plan is built from: the configuration and what is observed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inputs {
+    pub procedure: Procedure,
+    /// The lost region (failover) or the recreated one (failback).
+    pub region: u8,
+    pub family: Family,
+    /// The detected version, e.g. `8.8.0`.
+    pub version: String,
+    /// 8.9+: ECK Elasticsearch with authentication.
+    pub eck: bool,
+    pub names: [String; 2],
+    pub primary: u8,
+    pub active_active: bool,
+    pub dns_hostname: Option<String>,
+    /// Lost brokers (failover: to remove) or recreated ones (failback: to add).
+    pub ids: Vec<i32>,
+    /// Every broker of the full cluster, for the 8.7 re-add body.
+    pub all_ids: Vec<i32>,
+    pub exporter_prefix: String,
+    /// 8.8+ clusters migrated from 8.7 still run the legacy exporters (enabled ones count).
+    pub legacy_exporters: bool,
+    /// `(context, namespace, release)` per region, when reached through Kubernetes.
+    pub kube: [Option<(String, String, String)>; 2],
+    pub runbook: crate::config::Runbook,
+    /// The run's snapshot name.
+    pub snapshot: String,
+}
+
+impl Inputs {
+    pub fn survivor(&self) -> u8 {
+        1 - self.region
+    }
+
+    fn release(&self, r: u8) -> String {
+        self.kube[r as usize]
+            .as_ref()
+            .map(|k| k.2.clone())
+            .unwrap_or_else(|| "$CAMUNDA_RELEASE_NAME".into())
+    }
+
+    fn context(&self, r: u8) -> String {
+        self.kube[r as usize]
+            .as_ref()
+            .map(|k| k.0.clone())
+            .unwrap_or_else(|| format!("$CLUSTER_{r}"))
+    }
+
+    fn namespace(&self, r: u8) -> String {
+        self.kube[r as usize]
+            .as_ref()
+            .map(|k| k.1.clone())
+            .unwrap_or_else(|| format!("$CAMUNDA_NAMESPACE_{r}"))
+    }
+
+    /// The exact Helm command of a step run elsewhere (§3.7), built from the configuration.
+    pub fn helm(&self, verb: &str, r: u8, sets: &[&str]) -> String {
+        let mut parts = vec![
+            format!(
+                "helm {verb} {} {}",
+                self.release(r),
+                self.runbook.helm_chart
+            ),
+            format!(
+                "--version {}",
+                self.runbook
+                    .helm_chart_version
+                    .clone()
+                    .unwrap_or_else(|| "$HELM_CHART_VERSION".into())
+            ),
+            format!("--kube-context {}", self.context(r)),
+            format!("--namespace {}", self.namespace(r)),
+        ];
+        let mut values = self.runbook.helm_values.clone();
+        if self.eck {
+            values.push(
+                "../../../../generic/kubernetes/operator-based/elasticsearch/camunda-elastic-values.yml"
+                    .into(),
+            );
+        }
+        let region_values = self.runbook.values_for(r);
+        values.extend(
+            region_values
+                .into_iter()
+                .skip(self.runbook.helm_values.len()),
+        );
+        parts.extend(values.into_iter().map(|v| format!("-f {v}")));
+        parts.extend(sets.iter().map(|s| format!("--set {s}")));
+        parts.join(" \\\n  ")
+    }
+
+    fn exporter(&self, r: u8) -> String {
+        format!("{}{r}", self.exporter_prefix)
+    }
+
+    fn name(&self, r: u8) -> &str {
+        &self.names[r as usize]
+    }
+}
+
+/// The ids of region `r` among `ids` (even ids live in region 0, odd in region 1; §2.1).
+pub fn ids_of_region(ids: impl IntoIterator<Item = i32>, r: u8) -> Vec<i32> {
+    let mut v: Vec<i32> = ids
+        .into_iter()
+        .filter(|id| id.rem_euclid(2) == i32::from(r))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Derives the broker ids a procedure works on from the view (never typed by hand; §9.2).
+/// Failover: the lost region's members. Failback: as many ids in the recreated region as
+/// the survivor has members, which is what the Helm chart starts there.
+pub fn derive_ids(view: &ClusterView, procedure: Procedure, region: u8) -> (Vec<i32>, Vec<i32>) {
+    let members: Vec<i32> = view
+        .brokers
+        .iter()
+        .filter(|b| b.member == Some(true))
+        .map(|b| b.id)
+        .collect();
+    let known: Vec<i32> = view.brokers.iter().map(|b| b.id).collect();
+    match procedure {
+        Procedure::Failover => {
+            let mut lost = ids_of_region(members.iter().copied(), region);
+            if lost.is_empty() {
+                // No configuration observed: fall back to the cluster size.
+                let size = view.cluster.size.unwrap_or(0) as i32;
+                lost = ids_of_region(0..size, region);
+            }
+            let all = {
+                let mut a = known.clone();
+                a.extend(&lost);
+                a.sort();
+                a.dedup();
+                a
+            };
+            (lost, all)
+        }
+        Procedure::Failback => {
+            let survivors = ids_of_region(members.iter().copied(), 1 - region).len() as i32;
+            let ids: Vec<i32> = (0..survivors).map(|i| 2 * i + i32::from(region)).collect();
+            let mut all: Vec<i32> = ids_of_region(members.iter().copied(), 1 - region);
+            all.extend(&ids);
+            all.sort();
+            (ids, all)
+        }
+    }
+}
+
+fn list(ids: &[i32]) -> String {
+    ids.iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The steps of the procedure, in the documented order.
+pub fn build(i: &Inputs) -> Vec<Step> {
+    match i.procedure {
+        Procedure::Failover => failover::steps(i),
+        Procedure::Failback => failback::steps(i),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(procedure: Procedure, family: Family, region: u8) -> Inputs {
+        let ids = ids_of_region(0..8, region);
+        Inputs {
+            procedure,
+            region,
+            family,
+            version: if family == Family::V86To87 {
+                "8.7.0"
+            } else {
+                "8.8.0"
+            }
+            .into(),
+            eck: false,
+            names: ["london".into(), "paris".into()],
+            primary: 0,
+            active_active: false,
+            dns_hostname: None,
+            ids,
+            all_ids: (0..8).collect(),
+            exporter_prefix: if family == Family::V86To87 {
+                "elasticsearchregion"
+            } else {
+                "camundaregion"
+            }
+            .into(),
+            legacy_exporters: false,
+            kube: [None, None],
+            runbook: crate::config::Runbook::default(),
+            snapshot: "failback-x".into(),
+        }
+    }
+
+    fn http(s: &Step) -> &Request {
+        match &s.action {
+            Action::Http(r) => r,
+            other => panic!("{} is not a request: {other:?}", s.key),
+        }
+    }
+
+    #[test]
+    fn failover_removes_the_lost_ids_or_keeps_the_survivors_per_family() {
+        let s = build(&inputs(Procedure::Failover, Family::V88Plus, 1));
+        let fo1 = s.iter().find(|s| s.key == "FO-1").unwrap();
+        assert_eq!(fo1.danger, Danger::Force);
+        assert_eq!(http(fo1).path, "/actuator/cluster?force=true");
+        assert_eq!(
+            http(fo1).body,
+            Some(json!({"brokers": {"remove": [1, 3, 5, 7]}}))
+        );
+        assert_eq!(fo1.region, 0, "sent to the survivor");
+        let s = build(&inputs(Procedure::Failover, Family::V86To87, 0));
+        let fo1 = s.iter().find(|s| s.key == "FO-1").unwrap();
+        assert_eq!(http(fo1).path, "/actuator/cluster/brokers?force=true");
+        assert_eq!(http(fo1).body, Some(json!(["1", "3", "5", "7"])));
+        assert_eq!(
+            http(s.iter().find(|s| s.key == "FO-2").unwrap()).path,
+            "/actuator/exporters/elasticsearchregion0/disable"
+        );
+        assert!(
+            s.iter().any(|s| s.key == "FO-5"),
+            "the primary was lost: checklist"
+        );
+        assert_eq!(
+            http(fo1).dry_run().unwrap().path,
+            "/actuator/cluster/brokers?force=true&dryRun=true"
+        );
+    }
+
+    #[test]
+    fn failback_has_the_documented_steps_and_never_forces_the_add() {
+        for (family, expected) in [(Family::V86To87, 7), (Family::V88Plus, 8)] {
+            let s = build(&inputs(Procedure::Failback, family, 1));
+            let mut majors: Vec<&str> =
+                s.iter().map(|s| s.key.split('.').next().unwrap()).collect();
+            majors.dedup();
+            assert_eq!(majors.len(), expected, "{family:?}: {majors:?}");
+            assert!(s.iter().all(|s| s.danger != Danger::Force));
+            for st in &s {
+                if let Action::Http(r) = &st.action {
+                    assert!(!r.path.contains("force"), "{}", r.path);
+                }
+            }
+            let restore = s.iter().find(|s| s.title.starts_with("Restore")).unwrap();
+            assert!(restore.guards.contains(&Guard::NoCamundaIndices(1)));
+            assert_eq!(
+                http(restore).body.is_some(),
+                family == Family::V88Plus,
+                "global state from 8.8"
+            );
+        }
+    }
+
+    #[test]
+    fn helm_commands_use_the_configured_names() {
+        let mut i = inputs(Procedure::Failback, Family::V88Plus, 1);
+        i.kube[1] = Some(("eks-paris".into(), "camunda-paris".into(), "camunda".into()));
+        i.runbook.helm_chart_version = Some("13.4.2".into());
+        let cmd = i.helm("install", 1, &["orchestration.profiles.operate=false"]);
+        assert!(cmd.starts_with("helm install camunda camunda/camunda-platform"));
+        for part in [
+            "--version 13.4.2",
+            "--kube-context eks-paris",
+            "--namespace camunda-paris",
+            "-f camunda-values.yml",
+            "-f region1/camunda-values.yml",
+            "--set orchestration.profiles.operate=false",
+        ] {
+            assert!(cmd.contains(part), "{part} in {cmd}");
+        }
+    }
+}
