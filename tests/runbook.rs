@@ -5,96 +5,24 @@
 mod common;
 
 use c8dr::config::Config;
+use c8dr::lab::operator::LabOperator;
 use c8dr::lab::sim::Camunda;
 use c8dr::runbook::audit::{self, Audit};
-use c8dr::runbook::engine::{Operator, Preview, Recovery, RunState, Runner, Settings};
-use c8dr::runbook::gate::Decision;
+use c8dr::runbook::engine::{Recovery, RunState, Runner, Settings};
 use c8dr::runbook::journal::{self, Journal, Outcome, StepState};
-use c8dr::runbook::plan::{Procedure, Step};
+use c8dr::runbook::plan::Procedure;
 use c8dr::runbook::session;
 use common::{DEADLINE, TestLab, committing, wait_until};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Plays the operator: approves every step (typing the region's name for force), and does
-/// what an operator does outside c8dr (Helm, DNS) through the lab's control API when a
-/// manual step starts waiting for it.
-struct Drill {
-    control: String,
-    region_name: String,
-    /// Step key → control API paths to POST when that step waits.
-    on_manual: BTreeMap<String, Vec<String>>,
-    fired: BTreeSet<String>,
-    seen: Vec<StepState>,
-    /// Answers to failures, in order; abort when none is left.
-    recoveries: Vec<Recovery>,
-    /// The failures seen: step key, reason, refused.
-    failures: Vec<(String, String, bool)>,
-}
-
-impl Drill {
-    fn new(lab: &TestLab, region_name: &str, on_manual: &[(&str, &[&str])]) -> Drill {
-        Drill {
-            control: lab.control(),
-            region_name: region_name.into(),
-            on_manual: on_manual
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.iter().map(|p| p.to_string()).collect()))
-                .collect(),
-            fired: BTreeSet::new(),
-            seen: vec![],
-            recoveries: vec![],
-            failures: vec![],
-        }
-    }
-}
-
-impl Operator for Drill {
-    fn update(&mut self, state: &RunState) {
-        self.seen = state.progress.iter().map(|p| p.state).collect();
-        for (i, p) in state.progress.iter().enumerate() {
-            let key = &state.steps[i].key;
-            if p.state == StepState::Manual
-                && !self.fired.contains(key)
-                && let Some(paths) = self.on_manual.get(key).cloned()
-            {
-                self.fired.insert(key.clone());
-                let control = self.control.clone();
-                tokio::spawn(async move {
-                    let http = reqwest::Client::new();
-                    for path in paths {
-                        let _ = http.post(format!("{control}{path}")).send().await;
-                    }
-                });
-            }
-        }
-    }
-
-    async fn approve(&mut self, _step: &Step, _preview: &Preview) -> Decision {
-        Decision::Approve {
-            typed: Some(self.region_name.clone()),
-            by: "test".into(),
-        }
-    }
-
-    async fn on_failure(&mut self, step: &Step, why: &str, refused: bool) -> Recovery {
-        self.failures
-            .push((step.key.clone(), why.to_string(), refused));
-        if self.recoveries.is_empty() {
-            Recovery::Abort
-        } else {
-            self.recoveries.remove(0)
-        }
-    }
-
-    async fn confirm_manual(&mut self, _step: &Step) -> Decision {
-        Decision::Approve {
-            typed: None,
-            by: "test".into(),
-        }
-    }
+/// The lab plays the operator: approves, and does the Helm/DNS parts when a step waits.
+fn drill(lab: &TestLab, region_name: &str, on_manual: &[(&str, &[&str])]) -> LabOperator {
+    on_manual.iter().fold(
+        LabOperator::new(&lab.control(), region_name),
+        |op, (k, paths)| op.on_manual(k, paths),
+    )
 }
 
 struct Books {
@@ -158,8 +86,7 @@ async fn run_with(
     let (live, _, inputs, steps) = session::prepare(&config, procedure, region, &run, None)
         .await
         .unwrap_or_else(|e| panic!("prepare {run}: {e:#}"));
-    let mut drill = Drill::new(lab, &inputs.names[region as usize], on_manual);
-    drill.recoveries = recoveries;
+    let drill = drill(lab, &inputs.names[region as usize], on_manual).recoveries(recoveries);
     let journal = Journal::create(&books.runs, &run).expect("journal");
     let audit = Audit::open(&books.audit).expect("audit");
     let state = RunState::new(&run, inputs, steps);
@@ -351,7 +278,7 @@ async fn losing_region0_on_87_fail_over_and_back_through_kube_only() {
         .await
         .expect("prepare");
     assert_eq!(inputs.ids, vec![0, 2, 4, 6]);
-    let drill = Drill::new(&lab, "london", &[("FO-3", &["/lab/traffic/1"])]);
+    let drill = drill(&lab, "london", &[("FO-3", &["/lab/traffic/1"])]);
     let state = RunState::new(&run_id, inputs, steps);
     let runner = Runner::start(
         live,
@@ -575,7 +502,7 @@ async fn a_crash_mid_step_resumes_without_a_second_force() {
     let path = journal.path().to_path_buf();
     let runner = Runner::start(
         live,
-        Drill::new(&lab, "paris", &[]),
+        drill(&lab, "paris", &[]),
         journal,
         Audit::open(&b.audit).unwrap(),
         settings(),
@@ -616,7 +543,7 @@ async fn a_crash_mid_step_resumes_without_a_second_force() {
     );
     let (fo, _, _) = Runner::resume(
         live,
-        Drill::new(&lab, "paris", &[]),
+        drill(&lab, "paris", &[]),
         journal,
         &replay,
         Audit::open(&b.audit).unwrap(),

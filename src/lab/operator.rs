@@ -1,0 +1,96 @@
+//! The lab playing the operator for rehearsals without a person (tests, benches): it approves
+//! every step (typing the region's name for force), and when a manual step starts waiting it
+//! does what an operator does outside c8dr — the Helm installs and upgrades, the DNS change —
+//! through the lab's control API. Failures are answered from a script (abort when empty).
+
+use crate::runbook::engine::{Operator, Preview, Recovery, RunState};
+use crate::runbook::gate::Decision;
+use crate::runbook::journal::StepState;
+use crate::runbook::plan::Step;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub struct LabOperator {
+    control: String,
+    region_name: String,
+    /// Step key → control API paths to POST when that step waits for the operator.
+    on_manual: BTreeMap<String, Vec<String>>,
+    fired: BTreeSet<String>,
+    recoveries: Vec<Recovery>,
+    /// The failures seen: step key, reason, whether a guard refused.
+    pub failures: Vec<(String, String, bool)>,
+}
+
+impl LabOperator {
+    /// `control` is the lab's control URL; `region_name` the lost or recreated region's name.
+    pub fn new(control: &str, region_name: &str) -> LabOperator {
+        LabOperator {
+            control: control.trim_end_matches('/').to_string(),
+            region_name: region_name.to_string(),
+            on_manual: BTreeMap::new(),
+            fired: BTreeSet::new(),
+            recoveries: vec![],
+            failures: vec![],
+        }
+    }
+
+    /// When step `key` waits for the operator, POST these control paths (in order).
+    pub fn on_manual(mut self, key: &str, paths: &[&str]) -> LabOperator {
+        self.on_manual.insert(
+            key.to_string(),
+            paths.iter().map(|p| p.to_string()).collect(),
+        );
+        self
+    }
+
+    /// Answers to failed steps, in order.
+    pub fn recoveries(mut self, r: Vec<Recovery>) -> LabOperator {
+        self.recoveries = r;
+        self
+    }
+}
+
+impl Operator for LabOperator {
+    fn update(&mut self, state: &RunState) {
+        for (step, p) in state.steps.iter().zip(&state.progress) {
+            if p.state == StepState::Manual
+                && !self.fired.contains(&step.key)
+                && let Some(paths) = self.on_manual.get(&step.key).cloned()
+            {
+                self.fired.insert(step.key.clone());
+                let control = self.control.clone();
+                tokio::spawn(async move {
+                    let http = reqwest::Client::new();
+                    for path in paths {
+                        if let Err(e) = http.post(format!("{control}{path}")).send().await {
+                            tracing::warn!("lab operator: {path}: {e}");
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    async fn approve(&mut self, _step: &Step, _preview: &Preview) -> Decision {
+        Decision::Approve {
+            typed: Some(self.region_name.clone()),
+            by: "lab operator".into(),
+        }
+    }
+
+    async fn confirm_manual(&mut self, _step: &Step) -> Decision {
+        Decision::Approve {
+            typed: None,
+            by: "lab operator".into(),
+        }
+    }
+
+    async fn on_failure(&mut self, step: &Step, why: &str, refused: bool) -> Recovery {
+        self.failures
+            .push((step.key.clone(), why.to_string(), refused));
+        if self.recoveries.is_empty() {
+            Recovery::Abort
+        } else {
+            self.recoveries.remove(0)
+        }
+    }
+}
