@@ -340,8 +340,14 @@ pub fn evaluate(check: &Check, f: &Facts) -> Eval {
             }
         }
         Check::Unobservable => Eval::new(None, "no API shows this"),
+        Check::All(_) if !observable(check) => Eval::new(None, "no API shows this"),
         Check::All(checks) => {
-            let evals: Vec<Eval> = checks.iter().map(|c| evaluate(c, f)).collect();
+            // What no API shows is confirmed by the operator, not waited for.
+            let evals: Vec<Eval> = checks
+                .iter()
+                .filter(|c| observable(c))
+                .map(|c| evaluate(c, f))
+                .collect();
             let met = if evals.iter().any(|e| e.met == Some(false)) {
                 Some(false)
             } else if evals.iter().all(|e| e.met == Some(true)) {
@@ -359,6 +365,24 @@ pub fn evaluate(check: &Check, f: &Facts) -> Eval {
                     .join("; "),
             }
         }
+    }
+}
+
+/// Whether any part of the check can be seen through an API.
+pub fn observable(c: &Check) -> bool {
+    match c {
+        Check::Unobservable => false,
+        Check::All(v) => v.iter().any(observable),
+        _ => true,
+    }
+}
+
+/// Whether some part of the check can only be confirmed by the operator.
+pub fn partly_unobservable(c: &Check) -> bool {
+    match c {
+        Check::Unobservable => true,
+        Check::All(v) => v.iter().any(partly_unobservable),
+        _ => false,
     }
 }
 
@@ -555,6 +579,13 @@ mod tests {
             Some(true)
         );
         assert_eq!(evaluate(&Check::Unobservable, &healthy).met, None);
+        // What no API shows is left to the operator, the rest is still judged.
+        let mixed = Check::All(vec![Check::WebappsOn(0), Check::Unobservable]);
+        assert!(observable(&mixed) && partly_unobservable(&mixed));
+        assert_eq!(evaluate(&mixed, &healthy).met, Some(true));
+        let none = Check::All(vec![Check::Unobservable, Check::Unobservable]);
+        assert!(!observable(&none));
+        assert_eq!(evaluate(&none, &healthy).met, None);
     }
 
     #[test]

@@ -439,7 +439,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         let facts = self.facts().await;
         let eval = check::evaluate(&step.check, &facts);
         self.show(idx, &eval);
-        if eval.met == Some(true) {
+        if eval.met == Some(true) && !check::partly_unobservable(&step.check) {
             let (state, why) = if matches!(step.action, Action::Observe) {
                 (StepState::Done, eval.evidence.clone())
             } else {
@@ -641,7 +641,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
     /// After the action: wait for the effect, then done.
     async fn finish(&mut self, idx: usize, step: &Step) -> Result<(), Stop> {
         self.set(idx, StepState::Verifying, "");
-        if step.check == Check::Unobservable {
+        if !check::observable(&step.check) {
             let a = self.state.progress[idx].answer.clone().unwrap_or_default();
             self.set(
                 idx,
@@ -659,18 +659,33 @@ impl<E: Executor, O: Operator> Runner<E, O> {
     async fn manual(&mut self, idx: usize, step: &Step) -> Result<(), Stop> {
         self.set(idx, StepState::Manual, "waiting for the operator");
         let asked = Instant::now();
-        let result = if step.check == Check::Unobservable {
-            match self.op.confirm_manual(step).await {
-                Decision::Approve { by, .. } => Ok(format!("confirmed by {by} (not observable)")),
+        // What c8dr can see, it waits for; what it cannot (no API, no kube context for that
+        // region), the operator confirms.
+        let mut result = Ok(String::new());
+        if check::observable(&step.check) {
+            result = self
+                .verify(idx, &step.check)
+                .await
+                .map(|()| self.state.progress[idx].evidence.clone());
+        }
+        if result.is_ok() && check::partly_unobservable(&step.check) {
+            result = match self.op.confirm_manual(step).await {
+                Decision::Approve { by, .. } => Ok(format!(
+                    "{}confirmed by {by} (not observable)",
+                    result
+                        .as_ref()
+                        .map(|e| if e.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{e}; ")
+                        })
+                        .unwrap_or_default()
+                )),
                 Decision::Decline => Err(Stop::Aborted(
                     "the operator stopped at a manual step".into(),
                 )),
-            }
-        } else {
-            self.verify(idx, &step.check)
-                .await
-                .map(|()| self.state.progress[idx].evidence.clone())
-        };
+            };
+        }
         self.state.operator += asked.elapsed();
         let detail = result?;
         self.set(idx, StepState::Done, detail);

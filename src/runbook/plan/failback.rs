@@ -115,17 +115,34 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
             cite: "§4.2 FB-2",
             region: s,
             danger: Danger::Reversible,
-            action: Action::Scale(
-                ["operate", "tasklist"]
-                    .iter()
-                    .map(|w| Scale {
-                        region: s,
-                        deployment: format!("{}-{w}", i.release(s)),
-                        replicas: 0,
-                    })
-                    .collect(),
-            ),
-            check: Check::WebappsOff(s),
+            // Through the Kubernetes API when c8dr has the context; else the docs' kubectl.
+            action: if i.kube[s as usize].is_some() {
+                Action::Scale(
+                    ["operate", "tasklist"]
+                        .iter()
+                        .map(|w| Scale {
+                            region: s,
+                            deployment: format!("{}-{w}", i.release(s)),
+                            replicas: 0,
+                        })
+                        .collect(),
+                )
+            } else {
+                Action::Manual {
+                    commands: ["operate", "tasklist"]
+                        .iter()
+                        .map(|w| {
+                            format!(
+                                "kubectl --context {} -n {} scale deployments/{}-{w} --replicas 0",
+                                i.context(s),
+                                i.namespace(s),
+                                i.release(s)
+                            )
+                        })
+                        .collect(),
+                }
+            },
+            check: webapps(i, s, false),
             guards: vec![],
             note: Some("Operate and Tasklist may not show recent data meanwhile.".into()),
         });
@@ -147,7 +164,7 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
                     i.helm("upgrade --install", s, off),
                 ],
             },
-            check: Check::WebappsOff(s),
+            check: webapps(i, s, false),
             guards: vec![],
             note: Some(
                 "Rolls the surviving brokers: expect transient 5xx from the gateway meanwhile."
@@ -252,7 +269,7 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
         action: Action::Manual {
             commands: vec![i.helm("upgrade", s, &[]), i.helm("upgrade", r, &[])],
         },
-        check: Check::All(vec![Check::WebappsOn(s), Check::WebappsOn(r)]),
+        check: Check::All(vec![webapps(i, s, true), webapps(i, r, true)]),
         guards: vec![],
         note: (!v87).then(|| {
             "Last, because the brokers' readiness (and so the roll-out) needs them to be members."
@@ -358,6 +375,16 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
         });
     }
     steps
+}
+
+/// Operate/Tasklist on or off in a region: observed through its Deployments or ConfigMap,
+/// which needs the region's kube context; without one only the operator can tell.
+fn webapps(i: &Inputs, r: u8, on: bool) -> Check {
+    match (i.kube[r as usize].is_some(), on) {
+        (false, _) => Check::Unobservable,
+        (true, true) => Check::WebappsOn(r),
+        (true, false) => Check::WebappsOff(r),
+    }
 }
 
 fn pause_like(s: u8) -> Step {

@@ -500,6 +500,29 @@ mod tests {
     }
 
     #[test]
+    fn without_a_kube_context_the_kubectl_steps_are_manual_and_confirmed() {
+        let mut i = inputs(Procedure::Failback, Family::V86To87, 1);
+        let fb2 = |i: &Inputs| build(i).into_iter().find(|s| s.key == "FB-2").unwrap();
+        match fb2(&i).action {
+            Action::Manual { commands } => {
+                assert!(
+                    commands[0]
+                        .contains("scale deployments/$CAMUNDA_RELEASE_NAME-operate --replicas 0")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(fb2(&i).check, Check::Unobservable);
+        i.kube[0] = Some((
+            "eks-london".into(),
+            "camunda-london".into(),
+            "camunda".into(),
+        ));
+        assert!(matches!(fb2(&i).action, Action::Scale(_)));
+        assert_eq!(fb2(&i).check, Check::WebappsOff(0));
+    }
+
+    #[test]
     fn helm_commands_use_the_configured_names() {
         let mut i = inputs(Procedure::Failback, Family::V88Plus, 1);
         i.kube[1] = Some(("eks-paris".into(), "camunda-paris".into(), "camunda".into()));
