@@ -97,6 +97,34 @@ async fn run_with(
     (state, drill.failures)
 }
 
+/// The operator's Helm upgrades of an 8.8+ failback: webapps off in the survivor (FB-2), on in
+/// both regions at the end (FB-8).
+const HELM_88_RECREATED_1: &[(&str, &[&str])] = &[
+    ("FB-2", &["/lab/regions/0/webapps/off"]),
+    (
+        "FB-8",
+        &["/lab/regions/0/webapps/on", "/lab/regions/1/webapps/on"],
+    ),
+];
+const HELM_88_RECREATED_0: &[(&str, &[&str])] = &[
+    ("FB-2", &["/lab/regions/1/webapps/off"]),
+    (
+        "FB-8",
+        &["/lab/regions/1/webapps/on", "/lab/regions/0/webapps/on"],
+    ),
+];
+
+fn assert_completed(s: &RunState) {
+    assert_eq!(
+        s.outcome,
+        Some(Outcome::Completed),
+        "{}: {:?} {:?}",
+        s.run,
+        s.message,
+        states(s)
+    );
+}
+
 fn states(s: &RunState) -> Vec<(String, StepState)> {
     s.steps
         .iter()
@@ -182,13 +210,7 @@ async fn losing_region1_on_88_fail_over_and_back() {
     let b = books();
     lab.control_post("/lab/regions/1/fail").await;
     let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
-    assert_eq!(
-        fo.outcome,
-        Some(Outcome::Completed),
-        "{:?} {:?}",
-        fo.message,
-        states(&fo)
-    );
+    assert_completed(&fo);
     assert_eq!(
         states(&fo)
             .iter()
@@ -218,23 +240,11 @@ async fn losing_region1_on_88_fail_over_and_back() {
         &b,
         Procedure::Failback,
         1,
-        &[
-            ("FB-2", &["/lab/regions/0/webapps/off"]),
-            (
-                "FB-8",
-                &["/lab/regions/0/webapps/on", "/lab/regions/1/webapps/on"],
-            ),
-        ],
+        HELM_88_RECREATED_1,
         settings(),
     )
     .await;
-    assert_eq!(
-        fb.outcome,
-        Some(Outcome::Completed),
-        "{:?} {:?}",
-        fb.message,
-        states(&fb)
-    );
+    assert_completed(&fb);
     let keys: Vec<String> = fb.steps.iter().map(|s| s.key.clone()).collect();
     assert_eq!(
         keys,
@@ -290,13 +300,7 @@ async fn losing_region0_on_87_fail_over_and_back_through_kube_only() {
     )
     .unwrap();
     let (fo, _, _) = runner.run().await;
-    assert_eq!(
-        fo.outcome,
-        Some(Outcome::Completed),
-        "{:?} {:?}",
-        fo.message,
-        states(&fo)
-    );
+    assert_completed(&fo);
     let keys: Vec<(String, StepState)> = states(&fo);
     assert_eq!(
         keys[3],
@@ -333,13 +337,7 @@ async fn losing_region0_on_87_fail_over_and_back_through_kube_only() {
         settings(),
     )
     .await;
-    assert_eq!(
-        fb.outcome,
-        Some(Outcome::Completed),
-        "{:?} {:?}",
-        fb.message,
-        states(&fb)
-    );
+    assert_completed(&fb);
     let keys: Vec<String> = fb.steps.iter().map(|s| s.key.clone()).collect();
     assert_eq!(
         keys,
@@ -380,13 +378,7 @@ async fn losing_region0_on_89_with_elasticsearch_auth_and_active_active_traffic(
         settings(),
     )
     .await;
-    assert_eq!(
-        fo.outcome,
-        Some(Outcome::Completed),
-        "{:?} {:?}",
-        fo.message,
-        states(&fo)
-    );
+    assert_completed(&fo);
     assert_eq!(fo.steps[3].title, "Take london out of the traffic pool");
     assert!(
         fo.steps.iter().all(|s| s.key != "FO-5"),
@@ -399,23 +391,11 @@ async fn losing_region0_on_89_with_elasticsearch_auth_and_active_active_traffic(
         &b,
         Procedure::Failback,
         0,
-        &[
-            ("FB-2", &["/lab/regions/1/webapps/off"]),
-            (
-                "FB-8",
-                &["/lab/regions/1/webapps/on", "/lab/regions/0/webapps/on"],
-            ),
-        ],
+        HELM_88_RECREATED_0,
         settings(),
     )
     .await;
-    assert_eq!(
-        fb.outcome,
-        Some(Outcome::Completed),
-        "{:?} {:?}",
-        fb.message,
-        states(&fb)
-    );
+    assert_completed(&fb);
     assert_eq!(fb.steps[0].key, "FB-1.1", "8.9: ECK Elasticsearch first");
     assert_eq!(fb.steps[1].key, "FB-1.2", "8.9: password sync");
     assert_failed_back(&lab, 0).await;
@@ -552,13 +532,7 @@ async fn a_crash_mid_step_resumes_without_a_second_force() {
     )
     .run()
     .await;
-    assert_eq!(
-        fo.outcome,
-        Some(Outcome::Completed),
-        "{:?} {:?}",
-        fo.message,
-        states(&fo)
-    );
+    assert_completed(&fo);
     assert_failed_over(&lab, 1, "camundaregion").await;
     assert_eq!(
         forces(&requests(&lab).await),
@@ -586,13 +560,7 @@ async fn injected_faults_are_retried_or_fail_clearly() {
     // Two 500s on the force removal, then a truncated answer on the exporter disable.
     fault(json!({"target": "region0.management", "kind": "http500", "mutating_only": true, "count": 3})).await;
     let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
-    assert_eq!(
-        fo.outcome,
-        Some(Outcome::Completed),
-        "{:?} {:?}",
-        fo.message,
-        states(&fo)
-    );
+    assert_completed(&fo);
     // The dry run took one 500; the force itself two, then went through once.
     assert!(fo.progress[1].attempts >= 3, "{:?}", fo.progress[1]);
     assert_failed_over(&lab, 1, "camundaregion").await;
@@ -645,7 +613,7 @@ async fn a_recreated_broker_that_hangs_is_restarted_once_with_confirmation() {
     let b = books();
     lab.control_post("/lab/regions/1/fail").await;
     let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
-    assert_eq!(fo.outcome, Some(Outcome::Completed), "{:?}", fo.message);
+    assert_completed(&fo);
     lab.control_post("/lab/regions/1/recreate").await;
     lab.control_post("/lab/brokers/3/hang").await;
     let fb = run(
@@ -653,26 +621,14 @@ async fn a_recreated_broker_that_hangs_is_restarted_once_with_confirmation() {
         &b,
         Procedure::Failback,
         1,
-        &[
-            ("FB-2", &["/lab/regions/0/webapps/off"]),
-            (
-                "FB-8",
-                &["/lab/regions/0/webapps/on", "/lab/regions/1/webapps/on"],
-            ),
-        ],
+        HELM_88_RECREATED_1,
         Settings {
             stuck_after: Duration::from_millis(500),
             ..settings()
         },
     )
     .await;
-    assert_eq!(
-        fb.outcome,
-        Some(Outcome::Completed),
-        "{:?} {:?}",
-        fb.message,
-        states(&fb)
-    );
+    assert_completed(&fb);
     assert_eq!(
         fb.progress[0].state,
         StepState::Done,
@@ -711,7 +667,7 @@ async fn a_pause_refused_while_a_member_is_down_is_retried_until_it_passes() {
         settings(),
     )
     .await;
-    assert_eq!(fo.outcome, Some(Outcome::Completed), "{:?}", fo.message);
+    assert_completed(&fo);
     lab.control_post("/lab/regions/0/recreate").await;
     lab.control_post("/lab/brokers/3/hang").await;
     // The operator notices and deletes the hung pod once the first pause has failed.
@@ -759,13 +715,7 @@ async fn a_pause_refused_while_a_member_is_down_is_retried_until_it_passes() {
     )
     .await;
     assert_eq!(fixer.await.unwrap().unwrap(), 200, "pod deleted");
-    assert_eq!(
-        fb.outcome,
-        Some(Outcome::Completed),
-        "{:?} {:?}",
-        fb.message,
-        states(&fb)
-    );
+    assert_completed(&fb);
     let pause = fb.steps.iter().position(|s| s.key == "FB-2.1").unwrap();
     assert!(fb.progress[pause].attempts > 1, "{:?}", fb.progress[pause]);
     let log = requests(&lab).await;
@@ -813,13 +763,7 @@ async fn legacy_exporters_of_a_migrated_cluster_follow_the_camunda_exporters() {
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     lab.control_post("/lab/regions/1/fail").await;
     let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
-    assert_eq!(
-        fo.outcome,
-        Some(Outcome::Completed),
-        "{:?} {:?}",
-        fo.message,
-        states(&fo)
-    );
+    assert_completed(&fo);
     assert_eq!(fo.steps[3].key, "FO-2.1");
     let s = lab.state().await;
     let status = |s: &Value, id: &str| {
@@ -841,23 +785,11 @@ async fn legacy_exporters_of_a_migrated_cluster_follow_the_camunda_exporters() {
         &b,
         Procedure::Failback,
         1,
-        &[
-            ("FB-2", &["/lab/regions/0/webapps/off"]),
-            (
-                "FB-8",
-                &["/lab/regions/0/webapps/on", "/lab/regions/1/webapps/on"],
-            ),
-        ],
+        HELM_88_RECREATED_1,
         settings(),
     )
     .await;
-    assert_eq!(
-        fb.outcome,
-        Some(Outcome::Completed),
-        "{:?} {:?}",
-        fb.message,
-        states(&fb)
-    );
+    assert_completed(&fb);
     assert!(fb.steps.iter().any(|s| s.key == "FB-5.1"));
     let log = requests(&lab).await;
     assert!(log.iter().any(

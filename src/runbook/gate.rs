@@ -116,27 +116,30 @@ pub async fn send<E: super::engine::Executor>(
     result
 }
 
-/// Scales a Deployment through the executor, journaled and audited like a request.
-pub async fn scale<E: super::engine::Executor>(
+/// A Kubernetes action as the gate books it: journal method and target, audit kind.
+struct KubeCall<'a> {
+    method: &'a str,
+    target: String,
+    kind: &'a str,
+    region: u8,
+}
+
+/// Journals a Kubernetes action before it runs, then its outcome, and audits it.
+async fn kube_call(
     books: &mut Books<'_>,
-    exec: &mut E,
     idx: usize,
     step: &Step,
-    s: &Scale,
-    approved: &Approved,
+    call: KubeCall<'_>,
+    action: impl std::future::Future<Output = Result<(), String>>,
 ) -> Result<(), String> {
-    let target = format!(
-        "deployments/{} scale --replicas {}",
-        s.deployment, s.replicas
-    );
     books
         .journal
-        .append(&Record::request(idx, "SCALE", &target))
+        .append(&Record::request(idx, call.method, &call.target))
         .map_err(journal_problem)?;
     let started = Instant::now();
-    let result = exec.scale(s, approved).await;
-    let mut entry = Entry::new(books.run, &step.key, s.region, "scale", "ok");
-    entry.target = Some(target);
+    let result = action.await;
+    let mut entry = Entry::new(books.run, &step.key, call.region, call.kind, "ok");
+    entry.target = Some(call.target);
     entry.duration_ms = Some(started.elapsed().as_millis() as u64);
     if let Err(e) = &result {
         entry.outcome = "failed".into();
@@ -153,6 +156,27 @@ pub async fn scale<E: super::engine::Executor>(
     result
 }
 
+/// Scales a Deployment through the executor, journaled and audited like a request.
+pub async fn scale<E: super::engine::Executor>(
+    books: &mut Books<'_>,
+    exec: &mut E,
+    idx: usize,
+    step: &Step,
+    s: &Scale,
+    approved: &Approved,
+) -> Result<(), String> {
+    let call = KubeCall {
+        method: "SCALE",
+        target: format!(
+            "deployments/{} scale --replicas {}",
+            s.deployment, s.replicas
+        ),
+        kind: "scale",
+        region: s.region,
+    };
+    kube_call(books, idx, step, call, exec.scale(s, approved)).await
+}
+
 /// Deletes a stuck broker pod through the executor, journaled and audited.
 pub async fn restart_pod<E: super::engine::Executor>(
     books: &mut Books<'_>,
@@ -163,29 +187,20 @@ pub async fn restart_pod<E: super::engine::Executor>(
     pod: &str,
     approved: &Approved,
 ) -> Result<(), String> {
-    let target = format!("pods/{pod} delete");
-    books
-        .journal
-        .append(&Record::request(idx, "DELETE", &target))
-        .map_err(journal_problem)?;
-    let started = Instant::now();
-    let result = exec.delete_pod(region, pod, approved).await;
-    let mut entry = Entry::new(books.run, &step.key, region, "delete-pod", "ok");
-    entry.target = Some(target);
-    entry.duration_ms = Some(started.elapsed().as_millis() as u64);
-    if let Err(e) = &result {
-        entry.outcome = "failed".into();
-        entry.detail = Some(e.clone());
-    }
-    let _ = books.journal.append(&Record::response(
+    let call = KubeCall {
+        method: "DELETE",
+        target: format!("pods/{pod} delete"),
+        kind: "delete-pod",
+        region,
+    };
+    kube_call(
+        books,
         idx,
-        result.is_ok().then_some(200),
-        result.as_ref().err().cloned(),
-    ));
-    if let Err(e) = books.audit.append(&entry) {
-        tracing::error!("audit trail {}: {e}", books.audit.path().display());
-    }
-    result
+        step,
+        call,
+        exec.delete_pod(region, pod, approved),
+    )
+    .await
 }
 
 /// Records a refusal (or its override) in the audit trail.
