@@ -34,14 +34,15 @@ pub struct Live {
     regions: Vec<RegionIo>,
     dns: Option<(String, Option<std::net::SocketAddr>)>,
     repository: String,
-    snapshot: String,
+    /// The failback's snapshot; `None` (a failover) skips the snapshot and index reads.
+    snapshot: Option<String>,
     prev: Option<ClusterView>,
     _forwards: Vec<Arc<PortForward>>,
 }
 
 impl Live {
     /// Resolves both regions' endpoints (direct URLs or port-forwards), as the observer does.
-    pub async fn connect(config: &Config, snapshot: &str) -> Result<Live> {
+    pub async fn connect(config: &Config, snapshot: Option<&str>) -> Result<Live> {
         http::install_crypto();
         let timeout = config.poll.timeout();
         let mut forwards = vec![];
@@ -74,7 +75,7 @@ impl Live {
                     .map(|h| (h, t.nameserver_addr().ok().flatten()))
             }),
             repository: config.runbook.snapshot_repository.clone(),
-            snapshot: snapshot.to_string(),
+            snapshot: snapshot.map(str::to_string),
             prev: None,
             _forwards: forwards,
         })
@@ -159,7 +160,13 @@ impl Live {
             }
         };
         let repo = self.repository.clone();
-        let snap = self.snapshot.clone();
+        let snap = self.snapshot.clone().unwrap_or_default();
+        // Only a failback asks for indices, the repository and its snapshot.
+        let es_runbook = if self.snapshot.is_some() {
+            ep.elasticsearch.clone()
+        } else {
+            None
+        };
         let (topology, cluster, exporters, health, indices, repository, snapshot, pods, apps) = tokio::join!(
             timed(t, async {
                 get(&ep.rest, rest_auth, "/v2/topology".into())
@@ -182,27 +189,19 @@ impl Live {
                     .unwrap_or(Err(String::new()))
             }),
             timed(t, async {
-                get(
-                    &ep.elasticsearch,
-                    es_auth,
-                    "/_cat/indices?format=json".into(),
-                )
-                .await
-                .unwrap_or(Err(String::new()))
-            }),
-            timed(t, async {
-                get(&ep.elasticsearch, es_auth, format!("/_snapshot/{repo}"))
+                get(&es_runbook, es_auth, "/_cat/indices?format=json".into())
                     .await
                     .unwrap_or(Err(String::new()))
             }),
             timed(t, async {
-                get(
-                    &ep.elasticsearch,
-                    es_auth,
-                    format!("/_snapshot/{repo}/{snap}"),
-                )
-                .await
-                .unwrap_or(Err(String::new()))
+                get(&es_runbook, es_auth, format!("/_snapshot/{repo}"))
+                    .await
+                    .unwrap_or(Err(String::new()))
+            }),
+            timed(t, async {
+                get(&es_runbook, es_auth, format!("/_snapshot/{repo}/{snap}"))
+                    .await
+                    .unwrap_or(Err(String::new()))
             }),
             timed(t, async {
                 match &ep.kube {

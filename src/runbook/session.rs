@@ -173,7 +173,8 @@ pub async fn prepare(
     let snapshot = basis
         .map(|b| b.snapshot.clone())
         .unwrap_or_else(|| run.to_string());
-    let mut live = Live::connect(config, &snapshot).await?;
+    let needs = (procedure == Procedure::Failback).then_some(snapshot.as_str());
+    let mut live = Live::connect(config, needs).await?;
     let facts = live.facts().await;
     let inputs =
         inputs(config, &facts.view, procedure, region, run, basis).map_err(|e| eyre!(e))?;
