@@ -125,6 +125,18 @@ fn assert_completed(s: &RunState) {
     );
 }
 
+/// Fails `region` in the lab and runs the failover (the lab playing the operator).
+async fn lose_and_fail_over(
+    lab: &TestLab,
+    b: &Books,
+    region: u8,
+    on_manual: &[(&str, &[&str])],
+) -> RunState {
+    lab.control_post(&format!("/lab/regions/{region}/fail"))
+        .await;
+    run(lab, b, Procedure::Failover, region, on_manual, settings()).await
+}
+
 fn states(s: &RunState) -> Vec<(String, StepState)> {
     s.steps
         .iter()
@@ -208,8 +220,7 @@ async fn assert_failed_back(lab: &TestLab, r: u8) {
 async fn losing_region1_on_88_fail_over_and_back() {
     let lab = TestLab::start(Camunda::V88, 10.0).await;
     let b = books();
-    lab.control_post("/lab/regions/1/fail").await;
-    let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
+    let fo = lose_and_fail_over(&lab, &b, 1, &[]).await;
     assert_completed(&fo);
     assert_eq!(
         states(&fo)
@@ -368,16 +379,7 @@ async fn losing_region0_on_87_fail_over_and_back_through_kube_only() {
 async fn losing_region0_on_89_with_elasticsearch_auth_and_active_active_traffic() {
     let lab = TestLab::start(Camunda::V89, 10.0).await;
     let b = books();
-    lab.control_post("/lab/regions/0/fail").await;
-    let fo = run(
-        &lab,
-        &b,
-        Procedure::Failover,
-        0,
-        &[("FO-3", &["/lab/traffic/1"])],
-        settings(),
-    )
-    .await;
+    let fo = lose_and_fail_over(&lab, &b, 0, &[("FO-3", &["/lab/traffic/1"])]).await;
     assert_completed(&fo);
     assert_eq!(fo.steps[3].title, "Take london out of the traffic pool");
     assert!(
@@ -611,8 +613,7 @@ async fn a_recreated_broker_that_hangs_is_restarted_once_with_confirmation() {
     // Running but never Ready and outside the cluster, until its pod is deleted.
     let lab = TestLab::start(Camunda::V88, 10.0).await;
     let b = books();
-    lab.control_post("/lab/regions/1/fail").await;
-    let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
+    let fo = lose_and_fail_over(&lab, &b, 1, &[]).await;
     assert_completed(&fo);
     lab.control_post("/lab/regions/1/recreate").await;
     lab.control_post("/lab/brokers/3/hang").await;
@@ -657,16 +658,7 @@ async fn a_pause_refused_while_a_member_is_down_is_retried_until_it_passes() {
     // once the broker's pod was replaced.
     let lab = TestLab::start(Camunda::V87, 10.0).await;
     let b = books();
-    lab.control_post("/lab/regions/0/fail").await;
-    let fo = run(
-        &lab,
-        &b,
-        Procedure::Failover,
-        0,
-        &[("FO-3", &["/lab/traffic/1"])],
-        settings(),
-    )
-    .await;
+    let fo = lose_and_fail_over(&lab, &b, 0, &[("FO-3", &["/lab/traffic/1"])]).await;
     assert_completed(&fo);
     lab.control_post("/lab/regions/0/recreate").await;
     lab.control_post("/lab/brokers/3/hang").await;
@@ -761,8 +753,7 @@ async fn legacy_exporters_of_a_migrated_cluster_follow_the_camunda_exporters() {
         )
         .await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
-    lab.control_post("/lab/regions/1/fail").await;
-    let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
+    let fo = lose_and_fail_over(&lab, &b, 1, &[]).await;
     assert_completed(&fo);
     assert_eq!(fo.steps[3].key, "FO-2.1");
     let s = lab.state().await;

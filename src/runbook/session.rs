@@ -228,6 +228,19 @@ async fn ask(prompt: String) -> String {
     .unwrap_or_default()
 }
 
+/// A y/N question: yes approves in the operator's name, anything else declines.
+async fn ask_yes_no(prompt: String) -> Decision {
+    let a = ask(prompt).await;
+    if a.eq_ignore_ascii_case("y") || a.eq_ignore_ascii_case("yes") {
+        Decision::Approve {
+            typed: None,
+            by: super::audit::user(),
+        }
+    } else {
+        Decision::Decline
+    }
+}
+
 impl Operator for Terminal {
     fn update(&mut self, state: &RunState) {
         if self.printed.len() != state.steps.len() {
@@ -276,15 +289,7 @@ impl Operator for Terminal {
                 by: super::audit::user(),
             };
         }
-        let a = ask(format!("{text}  proceed? [y/N] ")).await;
-        if a.eq_ignore_ascii_case("y") || a.eq_ignore_ascii_case("yes") {
-            Decision::Approve {
-                typed: None,
-                by: super::audit::user(),
-            }
-        } else {
-            Decision::Decline
-        }
+        ask_yes_no(format!("{text}  proceed? [y/N] ")).await
     }
 
     async fn on_failure(&mut self, step: &Step, why: &str, refused: bool) -> Recovery {
@@ -322,19 +327,11 @@ impl Operator for Terminal {
                 by: "--yes (unattended; not observable, left to the operator)".into(),
             };
         }
-        let a = ask(format!(
+        ask_yes_no(format!(
             "\n{} {}: done? (no API shows it) [y/N] ",
             step.key, step.title
         ))
-        .await;
-        if a.eq_ignore_ascii_case("y") || a.eq_ignore_ascii_case("yes") {
-            Decision::Approve {
-                typed: None,
-                by: super::audit::user(),
-            }
-        } else {
-            Decision::Decline
-        }
+        .await
     }
 }
 
