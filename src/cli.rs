@@ -497,6 +497,17 @@ async fn run_procedure(
         Some(r) => Some(session::parse_region(&config, r).map_err(|e| eyre!(e))?),
         None => None,
     };
+    let read_only = read_only || config.read_only;
+    if read_only && (args.execute || args.resume.is_some()) {
+        // Read-only sends nothing at all: no dry run, no journal, no lock.
+        if let Some(r) = region {
+            let run = session::run_id(procedure, r);
+            let (_, _, inputs, steps) = session::prepare(&config, procedure, r, &run, None).await?;
+            print!("{}", render::plan(&config, &inputs, &steps));
+        }
+        eprintln!("read-only: nothing was sent and no run was started (drop --read-only / read_only = true to run it)");
+        return Ok(1);
+    }
     if args.execute || args.resume.is_some() {
         return session::execute(
             &config,

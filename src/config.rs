@@ -69,6 +69,10 @@ pub struct Runbook {
     /// a pod restart (camunda/camunda#55038).
     #[serde(default = "default_stuck")]
     pub stuck_broker_s: u64,
+    /// How long a mutating request may take before its outcome counts as unknown (a force
+    /// removal must not be cut off after the poll timeout and sent again).
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_s: u64,
 }
 
 impl Default for Runbook {
@@ -83,6 +87,7 @@ impl Default for Runbook {
             helm_region_values: BTreeMap::new(),
             step_timeout_s: default_step_timeout(),
             stuck_broker_s: default_stuck(),
+            request_timeout_s: default_request_timeout(),
         }
     }
 }
@@ -105,6 +110,9 @@ fn default_step_timeout() -> u64 {
 fn default_stuck() -> u64 {
     90
 }
+fn default_request_timeout() -> u64 {
+    120
+}
 
 impl Runbook {
     /// Values files of a region's Helm commands.
@@ -119,6 +127,10 @@ impl Runbook {
 
     pub fn step_timeout(&self) -> Duration {
         Duration::from_secs(self.step_timeout_s)
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_s)
     }
 }
 
@@ -505,6 +517,12 @@ impl Config {
         }
         if self.runbook.step_timeout_s == 0 {
             return Err("runbook.step_timeout_s: at least 1".into());
+        }
+        if !(1..=3600).contains(&self.runbook.request_timeout_s) {
+            return Err(format!(
+                "runbook.request_timeout_s: between 1 and 3600, not {}",
+                self.runbook.request_timeout_s
+            ));
         }
         if let Some(t) = &self.traffic {
             t.nameserver_addr()

@@ -149,6 +149,31 @@ impl Auth {
     }
 }
 
+/// The largest answer c8dr reads; anything larger is not a real answer of these APIs.
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
+
+/// Reads an answer's body, refusing one larger than [`MAX_BODY`] without holding it.
+pub async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {
+    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(format!("answer larger than {} MiB", MAX_BODY / 1024 / 1024));
+    }
+    let mut out = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| format!("reading the answer: {}", describe(&e)))?
+    {
+        if out.len() + chunk.len() > MAX_BODY {
+            return Err(format!(
+                "answer larger than {} MiB (stopped reading)",
+                MAX_BODY / 1024 / 1024
+            ));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
 /// GETs `base + path` and parses JSON; errors in one line: the cause, or the status and
 /// the server's message.
 pub async fn get_json<T: DeserializeOwned>(

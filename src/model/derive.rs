@@ -3,20 +3,32 @@
 //! The rules that matter most: quorum comes from live replicas counted within one gateway's
 //! view (a gateway sees the brokers it can reach, so a network split gives each side only its
 //! half), never from reported roles — after a region loss real gateways keep reporting
-//! `leader`/`healthy` for partitions that cannot commit. Stale observations count as missing.
-//! What cannot be told is `unknown`/`null`, never guessed.
+//! `leader`/`healthy` for partitions that cannot commit; a replica that reports `dead` is not
+//! live. Stale observations count as missing. What cannot be told is `unknown`/`null`, never
+//! guessed: membership comes only from a fresh cluster configuration. Whether a region answers
+//! is decided by Camunda's own endpoints, not by its Elasticsearch or Kubernetes API.
+//!
+//! Everything here is bounded by what a real cluster can hold (brokers, partitions,
+//! exporters), every lookup is by index, and every string from outside is cleaned of control
+//! characters before it can reach a terminal.
 
-use super::input::{ModelConfig, Obs, Snapshot, Source};
+use super::input::{ModelConfig, Obs, RegionObservations, Snapshot, Source};
 use super::verdict;
 use super::view::*;
 use crate::api::{
-    ClusterTopology, ExporterPhase, PartitionRole, PartitionStateCode, TopologyResponse,
+    BrokerInfo, ClusterTopology, ExporterPhase, ExporterStatus, PartitionRole, PartitionStateCode,
+    TopologyResponse,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use crate::text::clean;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 /// More partitions than any Zeebe cluster runs; larger counts are treated as garbled.
 pub const MAX_PARTITIONS: usize = 8192;
+/// More brokers than any Zeebe cluster runs; a longer list is garbled and not used.
+pub const MAX_BROKERS: usize = 1024;
+/// More exporters than any deployment configures; a longer list is garbled and not used.
+pub const MAX_EXPORTERS: usize = 64;
 
 /// Schema version of the JSON view.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -35,18 +47,61 @@ fn fresh<T>(o: &Option<Obs<T>>, now: jiff::Timestamp, stale: Duration) -> Option
 /// A replica as one gateway reports it: broker, role, health.
 type Holder = (i32, PartitionRole, String);
 
-/// Brokers of a topology that hold partition `p` actively (not `inactive`).
-fn holders(t: &TopologyResponse, p: i32) -> Vec<Holder> {
-    t.brokers
-        .iter()
-        .filter_map(|b| {
-            b.partitions
-                .iter()
-                .find(|x| x.partition_id == p)
-                .map(|x| (b.node_id, x.role.clone(), x.health.to_string()))
-        })
-        .filter(|(_, role, _)| *role != PartitionRole::Inactive)
-        .collect()
+/// One region's gateway view, indexed once so that every lookup is O(1).
+struct Gateway<'a> {
+    region: u8,
+    topology: &'a TopologyResponse,
+    brokers: HashMap<i32, &'a BrokerInfo>,
+    /// Per partition: the brokers that hold it actively (not `inactive`), one entry each.
+    holders: HashMap<i32, Vec<Holder>>,
+}
+
+impl<'a> Gateway<'a> {
+    fn new(region: u8, topology: &'a TopologyResponse) -> Gateway<'a> {
+        let mut brokers = HashMap::with_capacity(topology.brokers.len());
+        let mut holders: HashMap<i32, Vec<Holder>> = HashMap::new();
+        for b in &topology.brokers {
+            // A broker listed twice counts once (the first listing).
+            if brokers.insert(b.node_id, b).is_some() {
+                continue;
+            }
+            for p in &b.partitions {
+                if p.role != PartitionRole::Inactive {
+                    holders.entry(p.partition_id).or_default().push((
+                        b.node_id,
+                        p.role.clone(),
+                        clean(&p.health.to_string()),
+                    ));
+                }
+            }
+        }
+        for hs in holders.values_mut() {
+            // A partition listed twice on one broker is still one replica.
+            hs.sort_by_key(|(b, _, _)| *b);
+            hs.dedup_by_key(|(b, _, _)| *b);
+        }
+        Gateway {
+            region,
+            topology,
+            brokers,
+            holders,
+        }
+    }
+
+    fn holders(&self, p: i32) -> &[Holder] {
+        self.holders.get(&p).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    fn listed(&self) -> Vec<i32> {
+        let mut ids: Vec<i32> = self.brokers.keys().copied().collect();
+        ids.sort();
+        ids
+    }
+}
+
+/// A replica that reports `dead` cannot take part in a quorum.
+fn is_live(h: &Holder) -> bool {
+    h.2 != "dead"
 }
 
 /// Replicas of each partition in the agreed configuration (active or leaving voters).
@@ -99,25 +154,117 @@ fn family(version: Option<&str>, exporter_ids: &[String]) -> Family {
     }
 }
 
-/// Every Camunda endpoint of the region that was asked failed on its latest try.
-fn camunda_down(
-    r: &super::input::RegionObservations,
-    now: jiff::Timestamp,
-    stale: Duration,
-) -> bool {
-    let fast: Vec<_> = r
-        .stamps()
-        .into_iter()
-        .filter(|(src, _, _)| !matches!(src, Source::Pods | Source::ElasticsearchIndices))
+/// The stamps that decide whether a region answers: Camunda's own endpoints; only when none
+/// of those is observed, the others (an old pod list must not keep a dead region "up").
+fn deciding_stamps(
+    r: &RegionObservations,
+) -> Vec<(Source, jiff::Timestamp, Result<(), String>)> {
+    let all = r.stamps();
+    let camunda: Vec<_> = all
+        .iter()
+        .filter(|(src, _, _)| src.is_camunda())
+        .cloned()
         .collect();
-    !fast.is_empty()
-        && !fast
+    if !camunda.is_empty() {
+        return camunda;
+    }
+    let fast: Vec<_> = all
+        .iter()
+        .filter(|(src, _, _)| !matches!(src, Source::Pods | Source::ElasticsearchIndices))
+        .cloned()
+        .collect();
+    if fast.is_empty() { all } else { fast }
+}
+
+/// Every Camunda endpoint of the region that was asked failed on its latest try.
+fn camunda_down(r: &RegionObservations, now: jiff::Timestamp, stale: Duration) -> bool {
+    let stamps = deciding_stamps(r);
+    !stamps.is_empty()
+        && !stamps
             .iter()
             .any(|(_, at, v)| v.is_ok() && age(now, *at) <= stale)
 }
 
+/// The region's sources as the pane and `status --json` show them.
+fn sources(
+    obs: &RegionObservations,
+    now: jiff::Timestamp,
+    stale: Duration,
+    prev: Option<&RegionView>,
+) -> Vec<SourceView> {
+    let mut by_source: BTreeMap<Source, Vec<(jiff::Timestamp, Result<(), String>)>> =
+        BTreeMap::new();
+    for (src, at, v) in obs.stamps() {
+        by_source.entry(src).or_default().push((at, v));
+    }
+    by_source
+        .into_iter()
+        .map(|(source, stamps)| {
+            // Per-broker sources (partitions) are ok while every broker answers.
+            let latest = stamps.iter().map(|(at, _)| *at).max();
+            let error = stamps.iter().find_map(|(at, v)| match v {
+                Err(e) => Some(clean(e)),
+                Ok(()) if age(now, *at) > stale => Some(format!(
+                    "no fresh answer for {} s",
+                    age(now, *at).as_secs()
+                )),
+                Ok(()) => None,
+            });
+            let failing_since = error.as_ref().map(|_| {
+                prev.and_then(|p| p.sources.iter().find(|s| s.source == source))
+                    .and_then(|s| s.failing_since.clone())
+                    .unwrap_or_else(|| {
+                        stamps
+                            .iter()
+                            .map(|(at, _)| *at)
+                            .min()
+                            .unwrap_or(now)
+                            .to_string()
+                    })
+            });
+            SourceView {
+                source,
+                name: source.name().to_string(),
+                ok: error.is_none(),
+                age_s: latest.map(|at| age(now, at).as_secs_f64()),
+                error,
+                failing_since,
+            }
+        })
+        .collect()
+}
+
+/// The agreed configuration: the freshest usable answer with the highest version.
+fn agreed_configuration<'a>(
+    snap: &'a Snapshot,
+    now: jiff::Timestamp,
+    stale: Duration,
+    anomalies: &mut Vec<String>,
+) -> Option<(u8, &'a ClusterTopology)> {
+    snap.regions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| fresh(&r.cluster, now, stale).map(|c| (i as u8, c)))
+        .filter(|(i, c)| {
+            let ok = c.brokers.len() <= MAX_BROKERS;
+            if !ok {
+                anomalies.push(format!(
+                    "region{i}'s /actuator/cluster lists {} brokers (more than {MAX_BROKERS}): ignored as garbled",
+                    c.brokers.len()
+                ));
+            }
+            ok
+        })
+        .max_by_key(|(_, c)| {
+            (
+                c.version.unwrap_or(0),
+                c.last_change.as_ref().map(|l| l.id).unwrap_or(0),
+            )
+        })
+}
+
 /// Derives the view. `prev` carries what needs memory (since when a region is unreachable,
-/// whether the export lag grows).
+/// since when a source fails, whether the export lag grows).
 pub fn derive(
     snap: &Snapshot,
     cfg: &ModelConfig,
@@ -125,23 +272,26 @@ pub fn derive(
     prev: Option<&ClusterView>,
 ) -> ClusterView {
     let stale = cfg.stale_after;
+    let mut anomalies: Vec<String> = vec![];
 
-    // The agreed configuration: the freshest answer with the highest version.
-    let cluster: Option<&ClusterTopology> = snap
-        .regions
-        .iter()
-        .filter_map(|r| fresh(&r.cluster, now, stale))
-        .max_by_key(|c| {
-            (
-                c.version.unwrap_or(0),
-                c.last_change.as_ref().map(|l| l.id).unwrap_or(0),
-            )
-        });
-    let topologies: Vec<(u8, &TopologyResponse)> = snap
+    let agreed = agreed_configuration(snap, now, stale, &mut anomalies);
+    let cluster = agreed.map(|(_, c)| c);
+    let gateways: Vec<Gateway> = snap
         .regions
         .iter()
         .enumerate()
         .filter_map(|(i, r)| fresh(&r.topology, now, stale).map(|t| (i as u8, t)))
+        .filter(|(i, t)| {
+            let ok = t.brokers.len() <= MAX_BROKERS;
+            if !ok {
+                anomalies.push(format!(
+                    "region{i}'s gateway lists {} brokers (more than {MAX_BROKERS}): ignored as garbled",
+                    t.brokers.len()
+                ));
+            }
+            ok
+        })
+        .map(|(i, t)| Gateway::new(i, t))
         .collect();
     let replicas = cluster.map(configured_replicas);
     let members: Option<BTreeSet<i32>> =
@@ -149,53 +299,59 @@ pub fn derive(
 
     // Brokers: members, whatever a topology lists, whatever pods run.
     let mut ids: BTreeSet<i32> = members.clone().unwrap_or_default();
-    for (_, t) in &topologies {
-        ids.extend(t.brokers.iter().map(|b| b.node_id));
+    for g in &gateways {
+        ids.extend(g.brokers.keys().copied());
     }
     // Pods of a region whose Camunda endpoints all fail are a stale picture: not shown.
-    let pods: Vec<_> = snap
+    let mut pods: HashMap<i32, &PodInfoRef> = HashMap::new();
+    for r in snap
         .regions
         .iter()
         .filter(|r| !camunda_down(r, now, stale))
-        .filter_map(|r| fresh(&r.pods, now, stale))
-        .flatten()
-        .collect();
-    ids.extend(pods.iter().filter_map(|p| p.broker));
+    {
+        for p in fresh(&r.pods, now, stale).into_iter().flatten() {
+            if let Some(b) = p.broker
+                && pods.len() < MAX_BROKERS
+            {
+                pods.entry(b).or_insert(p);
+            }
+        }
+    }
+    ids.extend(pods.keys().copied());
     let brokers: Vec<BrokerView> = ids
         .iter()
+        .take(MAX_BROKERS)
         .map(|&id| {
             let region = if id.rem_euclid(2) == 0 { 0 } else { 1 };
             // Prefer the broker's own region's gateway for what it reports.
-            let seen = topologies
+            let seen = gateways
                 .iter()
-                .filter_map(|(g, t)| t.brokers.iter().find(|b| b.node_id == id).map(|b| (*g, b)))
+                .filter_map(|g| g.brokers.get(&id).map(|b| (g.region, *b)))
                 .min_by_key(|(g, _)| u8::from(*g != region))
                 .map(|(_, b)| b);
-            let pod = pods.iter().find(|p| p.broker == Some(id));
+            let pod = pods.get(&id);
             BrokerView {
                 id,
                 region,
-                reachable: if topologies.is_empty() {
+                reachable: if gateways.is_empty() {
                     None
                 } else {
                     Some(seen.is_some())
                 },
-                member: match &members {
-                    Some(m) => Some(m.contains(&id)),
-                    None => seen.map(|b| !b.partitions.is_empty()),
-                },
-                version: seen.map(|b| b.version.clone()).filter(|v| !v.is_empty()),
-                host: seen.map(|b| b.host.clone()).filter(|h| !h.is_empty()),
+                member: members.as_ref().map(|m| m.contains(&id)),
+                version: seen.map(|b| clean(&b.version)).filter(|v| !v.is_empty()),
+                host: seen.map(|b| clean(&b.host)).filter(|h| !h.is_empty()),
                 pod_ready: pod.map(|p| p.ready),
-                pod_status: pod.map(|p| p.status.clone()),
+                pod_status: pod.map(|p| clean(&p.status)),
                 partitions: seen
                     .map(|b| {
                         b.partitions
                             .iter()
+                            .take(MAX_PARTITIONS)
                             .map(|p| BrokerPartition {
                                 id: p.partition_id,
-                                role: p.role.to_string(),
-                                health: p.health.to_string(),
+                                role: clean(&p.role.to_string()),
+                                health: clean(&p.health.to_string()),
                             })
                             .collect()
                     })
@@ -203,107 +359,53 @@ pub fn derive(
             }
         })
         .collect();
+    if ids.len() > MAX_BROKERS {
+        anomalies.push(format!(
+            "{} broker ids observed (more than {MAX_BROKERS}): only the first are shown",
+            ids.len()
+        ));
+    }
 
     // Partitions and quorum.
-    let rf = topologies
+    let rf = gateways
         .iter()
-        .filter_map(|(_, t)| t.replication_factor)
+        .filter_map(|g| g.topology.replication_factor)
         .max();
     let partition_count = cluster
         .and_then(|c| {
             c.routing
                 .as_ref()
-                .and_then(|r| r.request_handling.partition_count.map(|n| n as usize))
+                .and_then(|r| r.request_handling.partition_count.map(|n| n.max(0) as usize))
         })
         .or_else(|| {
-            topologies
+            gateways
                 .iter()
-                .filter_map(|(_, t)| t.partitions_count)
+                .filter_map(|g| g.topology.partitions_count)
                 .max()
                 .map(|n| n.max(0) as usize)
         })
         .or_else(|| {
             replicas
                 .as_ref()
-                .and_then(|r| r.keys().max().map(|m| *m as usize))
+                .and_then(|r| r.keys().max().map(|m| (*m).max(0) as usize))
         });
+    if partition_count.is_some_and(|n| n > MAX_PARTITIONS) {
+        anomalies.push(format!(
+            "{} partitions reported (more than {MAX_PARTITIONS}): garbled",
+            partition_count.unwrap_or(0)
+        ));
+    }
     // A count from outside is bounded: a garbled answer must not allocate millions of rows.
     let partition_ids: Vec<i32> = match partition_count {
         Some(n) => (1..=n.min(MAX_PARTITIONS) as i32).collect(),
         None => replicas
             .as_ref()
-            .map(|r| r.keys().copied().collect())
+            .map(|r| r.keys().copied().take(MAX_PARTITIONS).collect())
             .unwrap_or_default(),
     };
     let partitions: Vec<PartitionView> = partition_ids
         .iter()
-        .map(|&p| {
-            let configured: Vec<i32> = replicas
-                .as_ref()
-                .and_then(|r| r.get(&p).cloned())
-                .unwrap_or_default();
-            let count = if replicas.is_some() {
-                configured.len()
-            } else {
-                rf.unwrap_or(0).max(0) as usize
-            };
-            // Per gateway: who is live for this partition from where it stands.
-            let mut best: Option<(Vec<i32>, Vec<Holder>)> = None;
-            for (_, t) in &topologies {
-                let hs: Vec<_> = holders(t, p)
-                    .into_iter()
-                    .filter(|(b, _, _)| replicas.is_none() || configured.contains(b))
-                    .collect();
-                let live: Vec<i32> = hs.iter().map(|(b, _, _)| *b).collect();
-                if best.as_ref().is_none_or(|(l, _)| live.len() > l.len()) {
-                    best = Some((live, hs));
-                }
-            }
-            let has_quorum = match (&best, count) {
-                (None, _) | (_, 0) => None,
-                (Some((live, _)), n) => Some(live.len() * 2 > n),
-            };
-            let (live, hs) = best.unwrap_or_default();
-            let reported: Vec<i32> = {
-                let mut r: Vec<i32> = topologies
-                    .iter()
-                    .flat_map(|(_, t)| holders(t, p))
-                    .filter(|(_, role, _)| *role == PartitionRole::Leader)
-                    .map(|(b, _, _)| b)
-                    .collect();
-                r.sort();
-                r.dedup();
-                r
-            };
-            let leader = if has_quorum == Some(true) {
-                hs.iter()
-                    .find(|(_, role, _)| *role == PartitionRole::Leader)
-                    .map(|(b, _, _)| *b)
-            } else {
-                None
-            };
-            let health = hs
-                .iter()
-                .map(|(_, _, h)| h.clone())
-                .max_by_key(|h| match h.as_str() {
-                    "healthy" => 0,
-                    "unhealthy" => 1,
-                    "dead" => 2,
-                    _ => 3,
-                })
-                .unwrap_or_else(|| "unknown".into());
-            PartitionView {
-                id: p,
-                leader,
-                reported_leaders: reported,
-                replicas: configured,
-                replica_count: count,
-                spare: has_quorum.map(|_| live.len() as i64 - (count / 2 + 1) as i64),
-                live_replicas: live,
-                has_quorum,
-                health,
-            }
-        })
+        .map(|&p| partition(p, &gateways, replicas.as_ref(), rf))
         .collect();
     let processing = if partitions.is_empty() || partitions.iter().any(|p| p.has_quorum.is_none()) {
         Processing::Unknown
@@ -315,28 +417,43 @@ pub fn derive(
         Processing::Degraded
     };
 
-    // Exporters: the freshest list from either region's management API.
-    let exporter_list = snap
+    // Exporters: the freshest usable list from either region's management API.
+    let exporter_list: Option<(u8, &Vec<ExporterStatus>)> = snap
         .regions
         .iter()
-        .filter_map(|r| r.exporters.as_ref().filter(|o| age(now, o.at) <= stale))
-        .filter_map(|o| o.value.as_ref().ok().map(|v| (o.at, v)))
-        .max_by_key(|(at, _)| *at)
-        .map(|(_, v)| v);
-    let gateway_version = topologies
+        .enumerate()
+        .filter_map(|(i, r)| {
+            r.exporters
+                .as_ref()
+                .filter(|o| age(now, o.at) <= stale)
+                .and_then(|o| o.value.as_ref().ok().map(|v| (i as u8, o.at, v)))
+        })
+        .filter(|(i, _, v)| {
+            let ok = v.len() <= MAX_EXPORTERS;
+            if !ok {
+                anomalies.push(format!(
+                    "region{i}'s /actuator/exporters lists {} exporters (more than {MAX_EXPORTERS}): ignored as garbled",
+                    v.len()
+                ));
+            }
+            ok
+        })
+        .max_by_key(|(_, at, _)| *at)
+        .map(|(i, _, v)| (i, v));
+    let gateway_version = gateways
         .iter()
-        .find_map(|(_, t)| t.gateway_version.clone());
+        .find_map(|g| g.topology.gateway_version.as_deref().map(clean));
     let exporter_ids: Vec<String> = exporter_list
-        .map(|l| l.iter().map(|e| e.exporter_id.clone()).collect())
+        .map(|(_, l)| l.iter().map(|e| clean(&e.exporter_id)).collect())
         .unwrap_or_default();
     let fam = family(gateway_version.as_deref(), &exporter_ids);
     let exporters: Vec<ExporterView> = exporter_list
-        .map(|l| {
+        .map(|(_, l)| {
             l.iter()
                 .map(|e| ExporterView {
-                    id: e.exporter_id.clone(),
+                    id: clean(&e.exporter_id),
                     region: crate::api::exporter_region(&e.exporter_id),
-                    status: e.status.to_string(),
+                    status: clean(&e.status.to_string()),
                     legacy: fam == Family::V88Plus
                         && e.exporter_id.starts_with("elasticsearchregion"),
                 })
@@ -344,7 +461,179 @@ pub fn derive(
         })
         .unwrap_or_default();
 
-    // Exporting phase and lag from the leaders' partition status.
+    let export = export_view(snap, now, stale, prev);
+
+    // Regions.
+    let regions: Vec<RegionView> = (0..2u8)
+        .map(|r| {
+            region(
+                r,
+                snap,
+                cfg,
+                now,
+                prev,
+                &brokers,
+                members.as_ref(),
+                &gateways,
+            )
+        })
+        .collect();
+
+    // Cluster summary.
+    let summary = ClusterSummary {
+        size: members.as_ref().map(BTreeSet::len).or_else(|| {
+            gateways
+                .iter()
+                .filter_map(|g| g.topology.cluster_size)
+                .max()
+                .map(|n| n.max(0) as usize)
+        }),
+        replication_factor: rf.or_else(|| {
+            replicas
+                .as_ref()
+                .and_then(|r| r.values().map(|v| v.len() as i32).min())
+        }),
+        partitions: if partition_ids.is_empty() {
+            None
+        } else {
+            Some(partition_ids.len())
+        },
+        pending_change: cluster
+            .and_then(|c| c.pending_change.as_ref())
+            .map(|pc| ChangeView {
+                id: pc.id,
+                status: clean(&pc.status.to_string()),
+                done: pc.completed.len(),
+                total: pc.completed.len() + pc.pending.len(),
+                next: pc.pending.first().map(|o| {
+                    let mut s = clean(&o.operation.to_string());
+                    if let Some(b) = o.broker_id {
+                        s.push_str(&format!(" broker {b}"));
+                    }
+                    if let Some(p) = o.partition_id {
+                        s.push_str(&format!(" partition {p}"));
+                    }
+                    s
+                }),
+            }),
+        last_change: cluster
+            .and_then(|c| c.last_change.as_ref())
+            .map(|l| LastChangeView {
+                id: l.id,
+                status: clean(&l.status.to_string()),
+                completed_at: l.completed_at.as_ref().map(|t| clean(&t.to_string())),
+            }),
+        gateway_version,
+        family: fam,
+        config_from: agreed.map(|(i, _)| i),
+        exporters_from: exporter_list.map(|(i, _)| i),
+    };
+
+    let traffic = traffic(snap, cfg, now, stale, &regions);
+
+    let mut view = ClusterView {
+        version: SCHEMA_VERSION,
+        name: cfg.name.clone(),
+        at: now.to_string(),
+        processing,
+        verdict: Verdict {
+            level: Level::Unknown,
+            reasons: vec![],
+        },
+        regions,
+        brokers,
+        partitions,
+        exporters,
+        exporting: export.exporting.clone(),
+        export,
+        cluster: summary,
+        traffic,
+        anomalies,
+    };
+    view.verdict = verdict::judge(&view, now);
+    view
+}
+
+/// One partition: its configured replicas, the live ones from the best-placed gateway, quorum.
+fn partition(
+    p: i32,
+    gateways: &[Gateway],
+    replicas: Option<&BTreeMap<i32, Vec<i32>>>,
+    rf: Option<i32>,
+) -> PartitionView {
+    let configured: Vec<i32> = replicas
+        .and_then(|r| r.get(&p).cloned())
+        .unwrap_or_default();
+    let count = if replicas.is_some() {
+        configured.len()
+    } else {
+        rf.unwrap_or(0).max(0) as usize
+    };
+    // Per gateway: who is live for this partition from where it stands.
+    let mut best: Option<(Vec<i32>, Vec<Holder>)> = None;
+    for g in gateways {
+        let hs: Vec<Holder> = g
+            .holders(p)
+            .iter()
+            .filter(|(b, _, _)| replicas.is_none() || configured.contains(b))
+            .cloned()
+            .collect();
+        let live: Vec<i32> = hs.iter().filter(|h| is_live(h)).map(|(b, _, _)| *b).collect();
+        if best.as_ref().is_none_or(|(l, _)| live.len() > l.len()) {
+            best = Some((live, hs));
+        }
+    }
+    let has_quorum = match (&best, count) {
+        (None, _) | (_, 0) => None,
+        (Some((live, _)), n) => Some(live.len() * 2 > n),
+    };
+    let (live, hs) = best.unwrap_or_default();
+    let mut reported: Vec<i32> = gateways
+        .iter()
+        .flat_map(|g| g.holders(p).iter())
+        .filter(|(_, role, _)| *role == PartitionRole::Leader)
+        .map(|(b, _, _)| *b)
+        .collect();
+    reported.sort();
+    reported.dedup();
+    let leader = if has_quorum == Some(true) {
+        hs.iter()
+            .filter(|h| is_live(h))
+            .find(|(_, role, _)| *role == PartitionRole::Leader)
+            .map(|(b, _, _)| *b)
+    } else {
+        None
+    };
+    let health = hs
+        .iter()
+        .map(|(_, _, h)| h.clone())
+        .max_by_key(|h| match h.as_str() {
+            "healthy" => 0,
+            "unhealthy" => 1,
+            "dead" => 2,
+            _ => 3,
+        })
+        .unwrap_or_else(|| "unknown".into());
+    PartitionView {
+        id: p,
+        leader,
+        reported_leaders: reported,
+        replicas: configured,
+        replica_count: count,
+        spare: has_quorum.map(|_| live.len() as i64 - (count / 2 + 1) as i64),
+        live_replicas: live,
+        has_quorum,
+        health,
+    }
+}
+
+/// Exporting phase and lag from the leaders' partition status.
+fn export_view(
+    snap: &Snapshot,
+    now: jiff::Timestamp,
+    stale: Duration,
+    prev: Option<&ClusterView>,
+) -> ExportView {
     let mut phases = BTreeSet::new();
     let mut lag: Option<i64> = None;
     for r in &snap.regions {
@@ -375,230 +664,175 @@ pub fn derive(
         (Some(now_lag), Some(before)) => now_lag > before && now_lag > 1000,
         _ => false,
     };
+    ExportView {
+        exporting,
+        lag,
+        lag_growing,
+    }
+}
 
-    // Regions.
-    let regions: Vec<RegionView> = (0..2u8)
-        .map(|r| {
-            let obs = &snap.regions[r as usize];
-            let all_stamps = obs.stamps();
-            // Camunda's own endpoints decide; slow sources (pods, indices) only when none of
-            // those was asked, so an old pod list cannot keep a dead region "up".
-            let fast: Vec<_> = all_stamps
-                .iter()
-                .filter(|(src, _, _)| !matches!(src, Source::Pods | Source::ElasticsearchIndices))
-                .cloned()
-                .collect();
-            let stamps = if fast.is_empty() { all_stamps } else { fast };
-            let last_ok = stamps
-                .iter()
-                .filter(|(_, _, v)| v.is_ok())
-                .map(|(_, at, _)| *at)
-                .max();
-            let fresh_ok = last_ok.is_some_and(|at| age(now, at) <= stale);
-            let last_error = stamps
-                .iter()
-                .filter_map(|(src, at, v)| {
-                    v.as_ref()
-                        .err()
-                        .map(|e| (at, format!("{}: {e}", src.name())))
-                })
-                .max_by_key(|(at, _)| **at)
-                .map(|(_, e)| e);
-            let reachable = if fresh_ok {
-                Reach::Up
-            } else if stamps.is_empty() {
-                Reach::Unknown
-            } else {
-                Reach::Down
-            };
-            let unreachable_since = match reachable {
-                Reach::Down => prev
-                    .and_then(|p| p.region(r))
-                    .filter(|p| p.reachable == Reach::Down)
-                    .and_then(|p| p.unreachable_since.clone())
-                    .or_else(|| last_ok.map(|t| t.to_string())),
-                _ => None,
-            };
-            let expected = match &members {
-                Some(m) => m.iter().filter(|b| b.rem_euclid(2) == i32::from(r)).count(),
-                None => topologies
-                    .iter()
-                    .filter_map(|(_, t)| t.cluster_size)
-                    .max()
-                    .map_or(0, |n| (n.max(0) / 2) as usize),
-            };
-            let up = brokers
-                .iter()
-                .filter(|b| b.region == r && b.reachable == Some(true) && b.member != Some(false))
-                .count();
-            let region_pods = if reachable == Reach::Down {
-                None
-            } else {
-                fresh(&obs.pods, now, stale)
-            };
-            let es = if !obs.configured.contains(&Source::ElasticsearchHealth) {
-                ElasticsearchView {
-                    status: "not configured".into(),
-                    error: None,
-                    indices: None,
-                    docs: None,
-                }
-            } else {
-                let indices = fresh(&obs.es_indices, now, stale);
-                match &obs.es_health {
-                    Some(o) if age(now, o.at) <= stale => match &o.value {
-                        Ok(h) => ElasticsearchView {
-                            status: h.status.to_string(),
-                            error: None,
-                            indices: indices.map(Vec::len),
-                            docs: indices.map(|v| v.iter().filter_map(|i| i.docs()).sum()),
-                        },
-                        Err(e) => ElasticsearchView {
-                            status: "unreachable".into(),
-                            error: Some(e.clone()),
-                            indices: None,
-                            docs: None,
-                        },
-                    },
-                    _ => ElasticsearchView {
-                        status: "unknown".into(),
-                        error: None,
-                        indices: None,
-                        docs: None,
-                    },
-                }
-            };
-            RegionView {
-                id: r,
-                name: cfg.region_names[r as usize].clone(),
-                kube: cfg.kube[r as usize].clone(),
-                reachable,
-                data_age_s: last_ok.map(|at| age(now, at).as_secs_f64()),
-                unreachable_since,
-                last_error,
-                brokers_up: up,
-                brokers_expected: expected,
-                pods_ready: region_pods
-                    .map(|p| p.iter().filter(|p| p.broker.is_some() && p.ready).count()),
-                pods_total: region_pods.map(|p| p.iter().filter(|p| p.broker.is_some()).count()),
-                elasticsearch: es,
-            }
+type PodInfoRef = super::input::PodInfo;
+
+#[allow(clippy::too_many_arguments)]
+fn region(
+    r: u8,
+    snap: &Snapshot,
+    cfg: &ModelConfig,
+    now: jiff::Timestamp,
+    prev: Option<&ClusterView>,
+    brokers: &[BrokerView],
+    members: Option<&BTreeSet<i32>>,
+    gateways: &[Gateway],
+) -> RegionView {
+    let stale = cfg.stale_after;
+    let obs = &snap.regions[r as usize];
+    let stamps = deciding_stamps(obs);
+    let last_ok = stamps
+        .iter()
+        .filter(|(_, _, v)| v.is_ok())
+        .map(|(_, at, _)| *at)
+        .max();
+    let fresh_ok = stamps
+        .iter()
+        .any(|(_, at, v)| v.is_ok() && age(now, *at) <= stale);
+    let last_error = stamps
+        .iter()
+        .filter_map(|(src, at, v)| {
+            v.as_ref()
+                .err()
+                .map(|e| (at, format!("{}: {}", src.name(), clean(e))))
         })
-        .collect();
-
-    // Cluster summary.
-    let summary = ClusterSummary {
-        size: members.as_ref().map(BTreeSet::len).or_else(|| {
-            topologies
-                .iter()
-                .filter_map(|(_, t)| t.cluster_size)
-                .max()
-                .map(|n| n.max(0) as usize)
-        }),
-        replication_factor: rf.or_else(|| {
-            replicas
-                .as_ref()
-                .and_then(|r| r.values().map(|v| v.len() as i32).min())
-        }),
-        partitions: if partition_ids.is_empty() {
-            None
-        } else {
-            Some(partition_ids.len())
-        },
-        pending_change: cluster
-            .and_then(|c| c.pending_change.as_ref())
-            .map(|pc| ChangeView {
-                id: pc.id,
-                status: pc.status.to_string(),
-                done: pc.completed.len(),
-                total: pc.completed.len() + pc.pending.len(),
-                next: pc.pending.first().map(|o| {
-                    let mut s = o.operation.to_string();
-                    if let Some(b) = o.broker_id {
-                        s.push_str(&format!(" broker {b}"));
-                    }
-                    if let Some(p) = o.partition_id {
-                        s.push_str(&format!(" partition {p}"));
-                    }
-                    s
-                }),
-            }),
-        last_change: cluster
-            .and_then(|c| c.last_change.as_ref())
-            .map(|l| LastChangeView {
-                id: l.id,
-                status: l.status.to_string(),
-                completed_at: l.completed_at.as_ref().map(|t| t.to_string()),
-            }),
-        gateway_version,
-        family: fam,
+        .max_by_key(|(at, _)| **at)
+        .map(|(_, e)| e);
+    let reachable = if fresh_ok {
+        Reach::Up
+    } else if stamps.is_empty() {
+        Reach::Unknown
+    } else {
+        Reach::Down
     };
+    let prev_region = prev.and_then(|p| p.region(r));
+    let unreachable_since = match reachable {
+        Reach::Down => prev_region
+            .filter(|p| p.reachable == Reach::Down)
+            .and_then(|p| p.unreachable_since.clone())
+            .or_else(|| last_ok.map(|t| t.to_string())),
+        _ => None,
+    };
+    let expected = match members {
+        Some(m) => m.iter().filter(|b| b.rem_euclid(2) == i32::from(r)).count(),
+        None => gateways
+            .iter()
+            .filter_map(|g| g.topology.cluster_size)
+            .max()
+            .map_or(0, |n| (n.max(0) / 2) as usize),
+    };
+    let up = brokers
+        .iter()
+        .filter(|b| b.region == r && b.reachable == Some(true) && b.member != Some(false))
+        .count();
+    let region_pods = if reachable == Reach::Down {
+        None
+    } else {
+        fresh(&obs.pods, now, stale)
+    };
+    RegionView {
+        id: r,
+        name: cfg.region_names[r as usize].clone(),
+        kube: cfg.kube[r as usize].clone(),
+        reachable,
+        data_age_s: last_ok.map(|at| age(now, at).as_secs_f64()),
+        unreachable_since,
+        last_error,
+        brokers_up: up,
+        brokers_expected: expected,
+        pods_ready: region_pods.map(|p| p.iter().filter(|p| p.broker.is_some() && p.ready).count()),
+        pods_total: region_pods.map(|p| p.iter().filter(|p| p.broker.is_some()).count()),
+        elasticsearch: elasticsearch(obs, now, stale),
+        gateway_brokers: gateways.iter().find(|g| g.region == r).map(Gateway::listed),
+        sources: sources(obs, now, stale, prev_region),
+    }
+}
 
-    // Traffic from DNS.
-    let traffic = {
-        let (observed, error) = match &snap.dns {
-            Some(o) if age(now, o.at) <= stale.max(Duration::from_secs(30)) => match &o.value {
-                Ok(ips) => {
-                    let regions: Vec<u8> = (0..2u8)
-                        .filter(|r| {
-                            ips.iter()
-                                .any(|ip| cfg.traffic_addresses[*r as usize].contains(ip))
-                        })
-                        .collect();
-                    (Some(regions), None)
-                }
-                Err(e) => (None, Some(e.clone())),
-            },
-            _ => (None, None),
+fn elasticsearch(obs: &RegionObservations, now: jiff::Timestamp, stale: Duration) -> ElasticsearchView {
+    if !obs.configured.contains(&Source::ElasticsearchHealth) {
+        return ElasticsearchView {
+            status: "not configured".into(),
+            error: None,
+            indices: None,
+            docs: None,
         };
-        let agrees = observed.as_ref().map(|obs| {
-            if cfg.active_active {
-                let serving: Vec<u8> = regions
-                    .iter()
-                    .filter(|r| r.reachable != Reach::Down)
-                    .map(|r| r.id)
-                    .collect();
-                *obs == serving
-            } else {
-                *obs == vec![cfg.primary]
-            }
-        });
-        TrafficView {
-            mode: if cfg.active_active {
-                "active-active"
-            } else {
-                "active-passive"
-            }
-            .into(),
-            primary: cfg.primary,
-            observed,
-            agrees,
-            error,
-        }
-    };
+    }
+    let indices = fresh(&obs.es_indices, now, stale);
+    match &obs.es_health {
+        Some(o) if age(now, o.at) <= stale => match &o.value {
+            Ok(h) => ElasticsearchView {
+                status: clean(&h.status.to_string()),
+                error: None,
+                indices: indices.map(Vec::len),
+                docs: indices.map(|v| v.iter().filter_map(|i| i.docs()).sum()),
+            },
+            Err(e) => ElasticsearchView {
+                status: "unreachable".into(),
+                error: Some(clean(e)),
+                indices: None,
+                docs: None,
+            },
+        },
+        _ => ElasticsearchView {
+            status: "unknown".into(),
+            error: None,
+            indices: None,
+            docs: None,
+        },
+    }
+}
 
-    let mut view = ClusterView {
-        version: SCHEMA_VERSION,
-        name: cfg.name.clone(),
-        at: now.to_string(),
-        processing,
-        verdict: Verdict {
-            level: Level::Unknown,
-            reasons: vec![],
+/// Where DNS sends users, and whether that is where they should go.
+fn traffic(
+    snap: &Snapshot,
+    cfg: &ModelConfig,
+    now: jiff::Timestamp,
+    stale: Duration,
+    regions: &[RegionView],
+) -> TrafficView {
+    let (observed, error) = match &snap.dns {
+        Some(o) if age(now, o.at) <= stale.max(Duration::from_secs(30)) => match &o.value {
+            Ok(ips) => {
+                let regions: Vec<u8> = (0..2u8)
+                    .filter(|r| {
+                        ips.iter()
+                            .any(|ip| cfg.traffic_addresses[*r as usize].contains(ip))
+                    })
+                    .collect();
+                (Some(regions), None)
+            }
+            Err(e) => (None, Some(clean(e))),
         },
-        regions,
-        brokers,
-        partitions,
-        exporters,
-        exporting: exporting.clone(),
-        export: ExportView {
-            exporting,
-            lag,
-            lag_growing,
-        },
-        cluster: summary,
-        traffic,
+        _ => (None, None),
     };
-    view.verdict = verdict::judge(&view, now);
-    view
+    let agrees = observed.as_ref().map(|obs| {
+        if cfg.active_active {
+            let serving: Vec<u8> = regions
+                .iter()
+                .filter(|r| r.reachable != Reach::Down)
+                .map(|r| r.id)
+                .collect();
+            *obs == serving
+        } else {
+            *obs == vec![cfg.primary]
+        }
+    });
+    TrafficView {
+        mode: if cfg.active_active {
+            "active-active"
+        } else {
+            "active-passive"
+        }
+        .into(),
+        primary: cfg.primary,
+        observed,
+        agrees,
+        error,
+    }
 }

@@ -53,6 +53,15 @@ pub enum Source {
 }
 
 impl Source {
+    /// Camunda's own endpoints: whether a region answers is decided by these alone (an
+    /// Elasticsearch or a Kubernetes API that answers says nothing about the brokers).
+    pub fn is_camunda(self) -> bool {
+        matches!(
+            self,
+            Source::Topology | Source::Cluster | Source::Exporters | Source::Partitions
+        )
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Source::Topology => "REST /v2/topology",

@@ -1,4 +1,10 @@
 //! The verdict: one level and reasons in words an operator acts on, most important first.
+//!
+//! It never says OK when it cannot know: missing facts (a source that fails, no fresh
+//! topology), contradictions (gateways that disagree, garbled answers) and replicas that
+//! report `dead` make it unknown or worse. A region whose endpoints fail is called lost only
+//! when the other region's fresh topology lacks its brokers; if that topology still lists
+//! them, the region runs and it is c8dr that cannot reach it.
 
 use super::view::*;
 
@@ -17,9 +23,39 @@ fn since(v: &RegionView, now: jiff::Timestamp) -> String {
         .unwrap_or_default()
 }
 
+/// What c8dr can say about a region whose Camunda endpoints fail.
+enum Unreachable {
+    /// The other region's fresh topology lacks its brokers: lost.
+    Lost,
+    /// The other region's gateway still lists these of its brokers: it runs.
+    Seen(Vec<i32>),
+    /// No fresh topology from the other region: cannot tell.
+    Unconfirmed,
+}
+
+fn unreachable(v: &ClusterView, r: &RegionView) -> Unreachable {
+    let other = v.region(1 - r.id);
+    match other.and_then(|o| o.gateway_brokers.as_ref()) {
+        Some(listed) => {
+            let seen: Vec<i32> = listed
+                .iter()
+                .copied()
+                .filter(|id| id.rem_euclid(2) == i32::from(r.id))
+                .collect();
+            if seen.is_empty() {
+                Unreachable::Lost
+            } else {
+                Unreachable::Seen(seen)
+            }
+        }
+        None => Unreachable::Unconfirmed,
+    }
+}
+
 /// Judges a view.
 pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
     let mut critical: Vec<String> = vec![];
+    let mut unknown: Vec<String> = vec![];
     let mut warning: Vec<String> = vec![];
     let total = v.partitions.len();
     let without = v
@@ -34,11 +70,6 @@ pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
         )
     };
 
-    let lost: Vec<&RegionView> = v
-        .regions
-        .iter()
-        .filter(|r| r.reachable == Reach::Down)
-        .collect();
     if v.regions.iter().all(|r| r.reachable != Reach::Up) {
         let why = v
             .regions
@@ -58,6 +89,32 @@ pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
         };
     }
 
+    let down: Vec<&RegionView> = v
+        .regions
+        .iter()
+        .filter(|r| r.reachable == Reach::Down)
+        .collect();
+    // Regions whose loss the other region's topology confirms.
+    let mut lost: Vec<&RegionView> = vec![];
+    for r in &down {
+        let error = r.last_error.as_deref().unwrap_or("no answer");
+        match unreachable(v, r) {
+            Unreachable::Seen(ids) => unknown.push(format!(
+                "c8dr cannot reach {}'s Camunda endpoints{} ({error}), but {}'s gateway lists its brokers {}: the region runs; check c8dr's access to it (network, port-forward, credentials)",
+                name(r.id),
+                since(r, now),
+                name(1 - r.id),
+                list(&ids)
+            )),
+            Unreachable::Unconfirmed => unknown.push(format!(
+                "{} unreachable{} ({error}); c8dr cannot confirm a region loss without a fresh topology from {}",
+                name(r.id),
+                since(r, now),
+                name(1 - r.id)
+            )),
+            Unreachable::Lost => lost.push(r),
+        }
+    }
     for r in &lost {
         let members_there: Vec<i32> = v
             .brokers
@@ -99,8 +156,22 @@ pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
             warning.push(text);
         }
     }
+
+    // Replicas that report dead cannot process, whatever else is true.
+    let dead: Vec<i32> = v
+        .partitions
+        .iter()
+        .filter(|p| p.health == "dead")
+        .map(|p| p.id)
+        .collect();
+    if !dead.is_empty() {
+        critical.push(format!(
+            "partitions {} report health dead: they do not process (read the brokers' logs)",
+            list(&dead)
+        ));
+    }
     match v.processing {
-        Processing::Halted if lost.is_empty() => critical.push(format!(
+        Processing::Halted if down.is_empty() && dead.len() < total => critical.push(format!(
             "{without}/{total} partitions without quorum; processing halted although both regions answer: brokers cannot reach each other (network split between regions?)"
         )),
         Processing::Degraded => {
@@ -108,10 +179,76 @@ pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
             critical.push(format!("{without}/{total} partitions without quorum (partitions {}); processing degraded", list(&ids)));
         }
         Processing::Unknown if lost.is_empty() => {
-            warning.push("processing unknown: no fresh topology from either region".into())
+            unknown.push("processing unknown: no fresh topology from either region".into())
         }
         _ => {}
     }
+    // A live majority but no leader: nothing is processed there either.
+    let leaderless: Vec<i32> = v
+        .partitions
+        .iter()
+        .filter(|p| p.has_quorum == Some(true) && p.leader.is_none() && p.health != "dead")
+        .map(|p| p.id)
+        .collect();
+    if !leaderless.is_empty() {
+        if leaderless.len() == total {
+            critical.push(
+                "no partition has a leader although their replicas answer: nothing is processed (elections failing?)".into(),
+            );
+        } else {
+            warning.push(format!(
+                "partitions {} have no leader (election in progress?)",
+                list(&leaderless)
+            ));
+        }
+    }
+
+    // Sources that fail in a region that otherwise answers: the facts they give are missing.
+    for r in v.regions.iter().filter(|r| r.reachable == Reach::Up) {
+        for s in r.sources.iter().filter(|s| {
+            !s.ok
+                && matches!(
+                    s.source,
+                    super::Source::Topology | super::Source::Cluster | super::Source::Exporters
+                )
+        }) {
+            unknown.push(format!(
+                "{}: {} fails{} ({})",
+                name(r.id),
+                s.name,
+                s.failing_since
+                    .as_deref()
+                    .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                    .map(|t| format!(" for {} s", now.duration_since(t).as_secs().max(0)))
+                    .unwrap_or_default(),
+                s.error.as_deref().unwrap_or("no answer")
+            ));
+        }
+    }
+    // Gateways that contradict each other.
+    if let (Some(a), Some(b)) = (v.region(0), v.region(1))
+        && let (Some(la), Some(lb)) = (&a.gateway_brokers, &b.gateway_brokers)
+    {
+        for (x, lx, ly) in [(a, la, lb), (b, lb, la)] {
+            if lx.is_empty() && !ly.is_empty() {
+                unknown.push(format!(
+                    "{}'s gateway lists no brokers while {}'s lists {}: its view cannot be trusted",
+                    name(x.id),
+                    name(1 - x.id),
+                    ly.len()
+                ));
+            }
+        }
+    }
+    for r in v.regions.iter() {
+        if r.gateway_brokers.as_ref().is_some_and(Vec::is_empty)
+            && v.region(1 - r.id)
+                .is_none_or(|o| o.gateway_brokers.is_none())
+        {
+            unknown.push(format!("{}'s gateway lists no brokers", name(r.id)));
+        }
+    }
+    unknown.extend(v.anomalies.iter().cloned());
 
     // Brokers that are missing while their region answers, or running outside the cluster.
     let missing: Vec<i32> = v
@@ -170,11 +307,17 @@ pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
         ));
     }
 
+    if v.cluster.exporters_from.is_some() && v.exporters.is_empty() {
+        warning.push(
+            "no exporters configured: no records reach Elasticsearch (a dual-region cluster exports to one Elasticsearch per region)".into(),
+        );
+    }
     for e in &v.exporters {
         let Some(r) = e.region else { continue };
         let reach = v.region(r).map(|x| x.reachable).unwrap_or(Reach::Unknown);
+        let region_lost = lost.iter().any(|l| l.id == r);
         match (e.status.as_str(), reach) {
-            ("ENABLED", Reach::Down) if !e.legacy || e.status == "ENABLED" => warning.push(format!(
+            ("ENABLED", Reach::Down) if region_lost => warning.push(format!(
                 "exporter {} is ENABLED but {} is unreachable: disable it (failover step 2) or the log cannot be compacted",
                 e.id,
                 name(r)
@@ -259,19 +402,25 @@ pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
 
     let level = if !critical.is_empty() {
         Level::Critical
+    } else if !unknown.is_empty() {
+        Level::Unknown
     } else if !warning.is_empty() {
         Level::Warning
-    } else if v.processing == Processing::Unknown {
-        Level::Unknown
-    } else {
+    } else if v.processing == Processing::Active {
         Level::Ok
+    } else {
+        Level::Unknown
     };
     let mut reasons = critical;
+    reasons.extend(unknown);
     reasons.extend(warning);
-    if reasons.is_empty() && level == Level::Ok {
-        reasons.push(format!(
-            "processing active: {total}/{total} partitions with quorum; both regions answer"
-        ));
+    if reasons.is_empty() {
+        reasons.push(match level {
+            Level::Ok => format!(
+                "processing active: {total}/{total} partitions with quorum; both regions answer"
+            ),
+            _ => "processing unknown".to_string(),
+        });
     }
     Verdict { level, reasons }
 }

@@ -71,6 +71,27 @@ pub struct RegionView {
     pub pods_ready: Option<usize>,
     pub pods_total: Option<usize>,
     pub elasticsearch: ElasticsearchView,
+    /// Brokers this region's own gateway lists in a fresh topology (null: no fresh topology
+    /// from it). A failover stands on this list from the surviving region, never on a guess.
+    pub gateway_brokers: Option<Vec<i32>>,
+    /// Every configured source of the region: whether its latest answer is fresh and good.
+    pub sources: Vec<SourceView>,
+}
+
+/// One source of a region as c8dr last saw it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceView {
+    pub source: super::Source,
+    /// The source in words, e.g. `REST /v2/topology`.
+    pub name: String,
+    /// Its latest answer is fresh and could be read.
+    pub ok: bool,
+    /// Seconds since its latest answer (good or bad).
+    pub age_s: Option<f64>,
+    /// Why it is not ok (the error, or that the answer is stale).
+    pub error: Option<String>,
+    /// Since when it has been failing (RFC 3339), while it fails.
+    pub failing_since: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -95,7 +116,8 @@ pub struct BrokerView {
     pub region: u8,
     /// Seen in a fresh topology (null: no topology to tell).
     pub reachable: Option<bool>,
-    /// In the cluster configuration (null: not known).
+    /// In the cluster configuration (null: no fresh configuration; never guessed from the
+    /// topology).
     pub member: Option<bool>,
     pub version: Option<String>,
     pub host: Option<String>,
@@ -158,6 +180,11 @@ pub struct ClusterSummary {
     pub last_change: Option<LastChangeView>,
     pub gateway_version: Option<String>,
     pub family: Family,
+    /// The region whose fresh `/actuator/cluster` answer the configuration (members,
+    /// replicas, changes) comes from; null: no fresh configuration, so membership is unknown.
+    pub config_from: Option<u8>,
+    /// The region whose fresh `/actuator/exporters` answer the exporters come from.
+    pub exporters_from: Option<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -198,6 +225,9 @@ pub struct ClusterView {
     pub export: ExportView,
     pub cluster: ClusterSummary,
     pub traffic: TrafficView,
+    /// What c8dr saw that does not add up (gateways that disagree, answers too large to be
+    /// real); each makes the verdict unknown at best.
+    pub anomalies: Vec<String>,
 }
 
 impl ClusterView {

@@ -3,9 +3,10 @@
 //! leaves and the answer after, and audits both. An executor only performs a mutation when
 //! handed an [`Approved`], which only this module can make.
 
+use super::answer::{self, Answer, SendError, Verdict};
 use super::audit::{self, Audit, Entry};
 use super::journal::{Journal, Record};
-use super::plan::{Danger, Request, Scale, Step};
+use super::plan::{Danger, Expect, Request, Scale, Step};
 use std::time::Instant;
 
 /// Proof that the gate let a mutation through. Cannot be built outside this module.
@@ -56,13 +57,6 @@ pub fn dry_run_pass(req: &Request) -> Option<Approved> {
         .then_some(Approved { _private: () })
 }
 
-/// An HTTP answer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
-    pub status: u16,
-    pub body: Vec<u8>,
-}
-
 /// Where the gate writes.
 pub struct Books<'a> {
     pub journal: &'a mut Journal,
@@ -74,8 +68,27 @@ fn journal_problem(e: std::io::Error) -> String {
     format!("cannot write the journal: {e} (nothing was sent)")
 }
 
+fn verdict_word(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Success => "success",
+        Verdict::Conflict => "conflict",
+        Verdict::Retry(_) => "retry",
+        Verdict::Fatal(_) => "fatal",
+        Verdict::Unknown(_) => "unknown",
+    }
+}
+
+/// What went out and what came back.
+pub struct Sent {
+    pub answer: Result<Answer, SendError>,
+    pub verdict: Verdict,
+    /// The change the answer started (change requests).
+    pub change_id: Option<i64>,
+}
+
 /// Sends one request through the executor: journal first (so resume knows it may have
-/// happened), then the call, then the answer in the journal and the audit trail.
+/// happened, and which change the cluster showed before: `seen_change`), then the call,
+/// then the answer with its verdict and change id in the journal and the audit trail.
 pub async fn send<E: super::engine::Executor>(
     books: &mut Books<'_>,
     exec: &mut E,
@@ -83,15 +96,29 @@ pub async fn send<E: super::engine::Executor>(
     step: &Step,
     req: &Request,
     approved: &Approved,
-) -> Result<Answer, String> {
+    seen_change: Option<i64>,
+) -> Sent {
     let target = exec.target(req);
-    books
-        .journal
-        .append(&Record::request(idx, req.method, &target))
-        .map_err(journal_problem)?;
+    let mut record = Record::request(idx, req.method, &target);
+    if let Record::Request { seen_change: s, .. } = &mut record {
+        *s = seen_change;
+    }
+    if let Err(e) = books.journal.append(&record) {
+        let e = SendError::NotSent(journal_problem(e));
+        return Sent {
+            verdict: Verdict::Fatal(e.to_string()),
+            answer: Err(e),
+            change_id: None,
+        };
+    }
     let started = Instant::now();
     let result = exec.send(req, approved).await;
     let took = started.elapsed();
+    let verdict = answer::classify(req.expect, &result);
+    let change_id = match (&result, req.expect) {
+        (Ok(a), Expect::Change) => answer::change_id(a),
+        _ => None,
+    };
     let mut entry = Entry::new(books.run, &step.key, req.region, "request", "ok");
     entry.method = Some(req.method.into());
     entry.target = Some(target);
@@ -102,18 +129,41 @@ pub async fn send<E: super::engine::Executor>(
     entry.duration_ms = Some(took.as_millis() as u64);
     let (status, detail) = match &result {
         Ok(a) => (Some(a.status), summarize(&a.body)),
-        Err(e) => (None, Some(e.clone())),
+        Err(e) => (None, Some(crate::text::clean(&e.to_string()))),
     };
     entry.status = status;
-    if !matches!(status, Some(200..=299)) {
-        entry.outcome = "failed".into();
+    entry.outcome = match &verdict {
+        Verdict::Success => "ok",
+        Verdict::Unknown(_) => "unknown",
+        _ => "failed",
     }
+    .into();
     entry.detail = detail.clone();
-    let _ = books.journal.append(&Record::response(idx, status, detail));
+    let mut response = Record::response(idx, status, detail);
+    if let Record::Response {
+        verdict: v,
+        change_id: c,
+        ..
+    } = &mut response
+    {
+        *v = Some(
+            match &result {
+                Err(SendError::NotSent(_)) => "not_sent",
+                _ => verdict_word(&verdict),
+            }
+            .into(),
+        );
+        *c = change_id;
+    }
+    let _ = books.journal.append(&response);
     if let Err(e) = books.audit.append(&entry) {
         tracing::error!("audit trail {}: {e}", books.audit.path().display());
     }
-    result
+    Sent {
+        answer: result,
+        verdict,
+        change_id,
+    }
 }
 
 /// A Kubernetes action as the gate books it: journal method and target, audit kind.
@@ -143,13 +193,17 @@ async fn kube_call(
     entry.duration_ms = Some(started.elapsed().as_millis() as u64);
     if let Err(e) = &result {
         entry.outcome = "failed".into();
-        entry.detail = Some(e.clone());
+        entry.detail = Some(crate::text::clean(e));
     }
-    let _ = books.journal.append(&Record::response(
+    let mut response = Record::response(
         idx,
         result.is_ok().then_some(200),
         result.as_ref().err().cloned(),
-    ));
+    );
+    if let Record::Response { verdict, .. } = &mut response {
+        *verdict = Some(if result.is_ok() { "success" } else { "retry" }.into());
+    }
+    let _ = books.journal.append(&response);
     if let Err(e) = books.audit.append(&entry) {
         tracing::error!("audit trail {}: {e}", books.audit.path().display());
     }
@@ -219,7 +273,7 @@ pub fn skipped(books: &mut Books<'_>, step: &Step, reason: &str) {
 
 fn record(books: &mut Books<'_>, step: &Step, kind: &str, outcome: &str, reason: &str) {
     let mut entry = Entry::new(books.run, &step.key, step.region, kind, outcome);
-    entry.detail = Some(reason.to_string());
+    entry.detail = Some(crate::text::clean(reason));
     if let Err(e) = books.audit.append(&entry) {
         tracing::error!("audit trail {}: {e}", books.audit.path().display());
     }
@@ -229,13 +283,13 @@ fn record(books: &mut Books<'_>, step: &Step, kind: &str, outcome: &str, reason:
 fn summarize(body: &[u8]) -> Option<String> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
     if let Some(id) = v.get("changeId") {
-        return Some(format!("changeId {id}"));
+        return Some(format!("changeId {}", crate::text::clean(&id.to_string())));
     }
     v.get("message")
         .or_else(|| v.pointer("/error/reason"))
         .or_else(|| v.pointer("/body/message"))
         .and_then(|m| m.as_str())
-        .map(|m| m.chars().take(300).collect())
+        .map(|m| crate::text::clean(&m.chars().take(300).collect::<String>()))
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 //! a torn last line is the crash itself and is dropped, a bad line anywhere else is corruption
 //! and is reported with the file and line. A request is journaled *before* it is sent, so a
 //! request without a response tells resume "this may have happened: check before repeating".
+//! The journal holds the run lock ([`RunLock`]) while it is open: one run at a time. Its files
+//! are readable by their owner only.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -10,6 +12,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+pub use super::lock::RunLock;
+use super::lock::{private_dir, private_open};
 
 /// Where runs are journaled: `$XDG_STATE_HOME/c8dr/runs`.
 pub fn runs_dir() -> Option<PathBuf> {
@@ -79,6 +84,10 @@ pub enum Record {
         method: String,
         target: String,
         at: String,
+        /// The newest topology change the cluster showed just before sending: a change
+        /// with a higher id afterwards may be this request's (resume reads it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seen_change: Option<i64>,
     },
     /// `status` is `None` when no HTTP answer came (connection error, timeout).
     Response {
@@ -87,6 +96,20 @@ pub enum Record {
         at: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         detail: Option<String>,
+        /// How the answer was judged: `success`, `conflict`, `retry`, `fatal`, `unknown`
+        /// (may have been applied) or `not_sent` (never left).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        verdict: Option<String>,
+        /// The topology change the answer started.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        change_id: Option<i64>,
+    },
+    /// Documents per index in the surviving region just before the run's snapshot (exporting
+    /// paused): what the restore must bring at least.
+    SnapshotDocs {
+        step: usize,
+        at: String,
+        docs: BTreeMap<String, u64>,
     },
     RunEnded {
         outcome: Outcome,
@@ -103,6 +126,10 @@ pub struct Basis {
     pub ids: Vec<i32>,
     pub all_ids: Vec<i32>,
     pub snapshot: String,
+    /// The newest topology change when the run started: a later one this run did not start
+    /// is someone else's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_change: Option<i64>,
 }
 
 fn now() -> String {
@@ -138,6 +165,7 @@ impl Record {
             method: method.to_string(),
             target: redact_target(target),
             at: now(),
+            seen_change: None,
         }
     }
 
@@ -146,7 +174,9 @@ impl Record {
             step,
             status,
             at: now(),
-            detail,
+            detail: detail.map(|d| crate::text::clean(&d)),
+            verdict: None,
+            change_id: None,
         }
     }
 
@@ -173,39 +203,76 @@ fn redact_target(target: &str) -> String {
     }
 }
 
-/// An open journal that records are appended to.
+/// An open journal that records are appended to; it holds the run lock while open.
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
     file: File,
+    _lock: RunLock,
+}
+
+fn plain_run_id(run: &str) -> io::Result<()> {
+    if run.is_empty() || run.contains(['/', '\\']) || run.starts_with('.') {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("run id {run:?} is not a plain file name"),
+        ));
+    }
+    Ok(())
 }
 
 impl Journal {
-    /// Starts the journal of a new run; refuses to overwrite an existing one.
+    /// Starts the journal of a new run, taking the run lock of `dir`; refuses to overwrite
+    /// an existing run.
     pub fn create(dir: &Path, run: &str) -> io::Result<Self> {
-        if run.is_empty() || run.contains(['/', '\\']) || run.starts_with('.') {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("run id {run:?} is not a plain file name"),
-            ));
-        }
-        std::fs::create_dir_all(dir)?;
-        let path = dir.join(format!("{run}.jsonl"));
-        let file = OpenOptions::new()
-            .append(true)
-            .create_new(true)
-            .open(&path)?;
-        Ok(Self { path, file })
+        plain_run_id(run)?;
+        let lock = RunLock::acquire(dir, run)?;
+        Self::create_locked(lock, dir, run)
     }
 
-    /// Reopens a run's journal to continue it after a crash. A torn last line is cut off first,
-    /// so the next record starts on a line of its own.
+    /// As [`Journal::create`], with the lock already taken (before the run's id was chosen
+    /// and its plan built, so no other run can slip in between).
+    pub fn create_locked(lock: RunLock, dir: &Path, run: &str) -> io::Result<Self> {
+        plain_run_id(run)?;
+        private_dir(dir)?;
+        let path = dir.join(format!("{run}.jsonl"));
+        let file = private_open(OpenOptions::new().append(true).create_new(true), &path)
+            .map_err(|e| match e.kind() {
+                io::ErrorKind::AlreadyExists => io::Error::new(
+                    e.kind(),
+                    format!("run {run} already exists in {}", dir.display()),
+                ),
+                _ => e,
+            })?;
+        Ok(Self {
+            path,
+            file,
+            _lock: lock,
+        })
+    }
+
+    /// Reopens a run's journal to continue it after a crash, taking the run lock of its
+    /// directory. A torn last line is cut off first, so the next record starts on a line of
+    /// its own.
     pub fn reopen(path: &Path) -> Result<(Self, Replay), JournalError> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let run = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let lock = RunLock::acquire(dir, &run).map_err(|e| JournalError::io(path, e))?;
         let replay = read(path)?;
+        if let Some((_, region, _, _)) = replay.started()
+            && region > 1
+        {
+            return Err(JournalError {
+                path: path.to_path_buf(),
+                line: None,
+                cause: format!("the run names region {region}; regions are 0 and 1"),
+            });
+        }
         // ftruncate works on an O_APPEND descriptor; later writes land at the new end.
-        let file = OpenOptions::new()
-            .append(true)
-            .open(path)
+        let file = private_open(OpenOptions::new().append(true), path)
             .map_err(|e| JournalError::io(path, e))?;
         file.set_len(replay.valid_len)
             .map_err(|e| JournalError::io(path, e))?;
@@ -213,6 +280,7 @@ impl Journal {
             Self {
                 path: path.to_path_buf(),
                 file,
+                _lock: lock,
             },
             replay,
         ))
@@ -361,6 +429,70 @@ impl Replay {
         })
     }
 
+    /// The last attempt of each step's request (dry runs aside): whether it was answered,
+    /// how, and what the cluster showed before it left.
+    pub fn attempts(&self) -> BTreeMap<usize, Attempt> {
+        let mut last: BTreeMap<usize, Attempt> = BTreeMap::new();
+        let mut dry = false;
+        for record in &self.records {
+            match record {
+                Record::Request {
+                    step,
+                    target,
+                    seen_change,
+                    ..
+                } => {
+                    dry = target.contains("dryRun=true");
+                    if !dry {
+                        last.insert(
+                            *step,
+                            Attempt {
+                                seen_change: *seen_change,
+                                answer: None,
+                            },
+                        );
+                    }
+                }
+                Record::Response {
+                    step,
+                    status,
+                    verdict,
+                    change_id,
+                    ..
+                } if !dry => {
+                    if let Some(a) = last.get_mut(step) {
+                        a.answer = Some(AttemptAnswer {
+                            status: *status,
+                            verdict: verdict.clone(),
+                            change_id: *change_id,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        last
+    }
+
+    /// The topology changes this run started.
+    pub fn own_changes(&self) -> std::collections::BTreeSet<i64> {
+        self.records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Response { change_id, .. } => *change_id,
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The documents recorded before the run's snapshot.
+    pub fn snapshot_docs(&self) -> Option<BTreeMap<String, u64>> {
+        self.records.iter().rev().find_map(|r| match r {
+            Record::SnapshotDocs { docs, .. } => Some(docs.clone()),
+            _ => None,
+        })
+    }
+
     /// The last journaled state of every step.
     pub fn step_states(&self) -> BTreeMap<usize, StepState> {
         let mut states = BTreeMap::new();
@@ -375,6 +507,21 @@ impl Replay {
     pub fn summary(&self) -> RunSummary {
         summarize(&self.records)
     }
+}
+
+/// A step's request as the journal tells it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    pub seen_change: Option<i64>,
+    /// `None`: no answer was journaled (the run stopped while it was in flight, or before).
+    pub answer: Option<AttemptAnswer>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptAnswer {
+    pub status: Option<u16>,
+    pub verdict: Option<String>,
+    pub change_id: Option<i64>,
 }
 
 /// What `c8dr journal` lists for a run.
@@ -415,6 +562,7 @@ fn record_at(record: &Record) -> &str {
         | Record::Step { at, .. }
         | Record::Request { at, .. }
         | Record::Response { at, .. }
+        | Record::SnapshotDocs { at, .. }
         | Record::RunEnded { at, .. } => at,
     }
 }
@@ -466,7 +614,7 @@ pub fn summarize(records: &[Record]) -> RunSummary {
                 summary.outcome = Some(*outcome);
                 summary.own_ms = own_ms.map(|m| m as i64);
             }
-            Record::Request { .. } | Record::Response { .. } => {}
+            Record::Request { .. } | Record::Response { .. } | Record::SnapshotDocs { .. } => {}
         }
     }
     let last = records.iter().rev().find_map(|r| parse_at(record_at(r)));
@@ -628,24 +776,31 @@ mod tests {
                 step,
                 method,
                 target,
+                seen_change,
                 ..
             } => Record::Request {
                 step,
                 method,
                 target,
                 at: ts,
+                seen_change,
             },
             Record::Response {
                 step,
                 status,
                 detail,
+                verdict,
+                change_id,
                 ..
             } => Record::Response {
                 step,
                 status,
                 detail,
                 at: ts,
+                verdict,
+                change_id,
             },
+            Record::SnapshotDocs { step, docs, .. } => Record::SnapshotDocs { step, at: ts, docs },
             Record::RunEnded { outcome, .. } => Record::RunEnded {
                 outcome,
                 at: ts,

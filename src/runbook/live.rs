@@ -3,9 +3,10 @@
 //! snapshot: a step decides on what is true now), plus what only the runbook asks (the
 //! snapshot repository, the run's snapshot, the webapps' Deployments or profiles).
 
+use super::answer::{Answer, SendError};
 use super::check::{EsFacts, Facts};
 use super::engine::Executor;
-use super::gate::{Answer, Approved};
+use super::gate::Approved;
 use super::plan::{Api, Request, Scale};
 use crate::api::elasticsearch::{CatIndex, ClusterHealth, GetSnapshotsResponse};
 use crate::api::{ClusterTopology, ExporterStatus, TopologyResponse};
@@ -28,6 +29,8 @@ struct RegionIo {
 pub struct Live {
     model: ModelConfig,
     http: reqwest::Client,
+    /// For mutating requests: their own timeout (minutes, not the poll's seconds).
+    mutating_http: reqwest::Client,
     /// For requests that wait server-side (snapshot, restore).
     long_http: reqwest::Client,
     timeout: Duration,
@@ -66,6 +69,10 @@ impl Live {
         Ok(Live {
             model: ModelConfig::from_config(config),
             http: http::client(timeout, config.tls.ca_file.as_deref())?,
+            mutating_http: http::client(
+                config.runbook.request_timeout(),
+                config.tls.ca_file.as_deref(),
+            )?,
             long_http: http::client(config.runbook.step_timeout(), config.tls.ca_file.as_deref())?,
             timeout,
             regions,
@@ -272,7 +279,8 @@ impl Live {
                 .value
                 .as_ref()
                 .ok()
-                .map(|v| v.iter().map(|i| i.index.clone()).collect());
+                .map(|v| v.iter().map(|i| (i.index.clone(), i.docs())).collect());
+            es.indices_error = parsed.value.as_ref().err().map(|e| crate::text::clean(e));
             obs.configured.insert(Source::ElasticsearchIndices);
             obs.es_indices = Some(parsed);
         }
@@ -335,27 +343,28 @@ impl Executor for Live {
             view,
             es: [e0, e1],
             webapps: [w0, w1],
+            run: Default::default(),
         }
     }
 
-    async fn send(&mut self, req: &Request, _approved: &Approved) -> Result<Answer, String> {
+    async fn send(&mut self, req: &Request, _approved: &Approved) -> Result<Answer, SendError> {
         let Some(base) = self.base(req.api, req.region).cloned() else {
-            return Err(format!(
+            return Err(SendError::NotSent(format!(
                 "region{}: no {} endpoint configured",
                 req.region,
                 match req.api {
                     Api::Management => "management",
                     Api::Elasticsearch => "Elasticsearch",
                 }
-            ));
+            )));
         };
         let client = if req.long {
             &self.long_http
         } else {
-            &self.http
+            &self.mutating_http
         };
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
-            .map_err(|e| format!("method {}: {e}", req.method))?;
+            .map_err(|e| SendError::NotSent(format!("method {}: {e}", req.method)))?;
         let mut rb = client.request(method, format!("{base}{}", req.path));
         if let Some(body) = &req.body {
             rb = rb.json(body);
@@ -364,17 +373,20 @@ impl Executor for Live {
             Api::Management => Auth::default(),
             Api::Elasticsearch => self.regions[req.region as usize].es_auth.clone(),
         };
-        let rb = auth.apply(client, rb).await?;
-        let resp = rb.send().await.map_err(|e| http::describe(&e))?;
+        let rb = auth.apply(client, rb).await.map_err(SendError::NotSent)?;
+        let resp = rb.send().await.map_err(|e| {
+            // Only a connection that was never made proves the request did not arrive.
+            if e.is_connect() {
+                SendError::NotSent(http::describe(&e))
+            } else {
+                SendError::Unknown(http::describe(&e))
+            }
+        })?;
         let status = resp.status().as_u16();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| format!("reading the answer: {}", http::describe(&e)))?;
-        Ok(Answer {
-            status,
-            body: body.to_vec(),
-        })
+        let body = http::read_capped(resp).await.map_err(|e| {
+            SendError::Unknown(format!("HTTP {status}, but reading the answer failed: {e}"))
+        })?;
+        Ok(Answer { status, body })
     }
 
     async fn scale(&mut self, s: &Scale, _approved: &Approved) -> Result<(), String> {

@@ -3,11 +3,13 @@
 //! call passes ([`gate`]) with its audit trail ([`audit`]), the run journal resume stands on
 //! ([`journal`]), the executor over the real clients ([`live`]) and the text views ([`render`]).
 
+pub mod answer;
 pub mod audit;
 pub mod check;
 pub mod engine;
 pub mod gate;
 pub mod journal;
+pub mod lock;
 pub mod live;
 pub mod plan;
 pub mod render;

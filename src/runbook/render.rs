@@ -169,7 +169,8 @@ pub fn guard_words(g: &super::plan::Guard) -> String {
     match g {
         RegionUnreachable(r) => format!("region{r} does not answer"),
         BrokersAbsent(v) => format!("brokers {} not in the surviving topology", ids(v)),
-        NoPendingChange => "no topology change pending".into(),
+        NoPendingChange => "no topology change pending (but this run's own)".into(),
+        NoForeignChange => "no change by anyone else since the run started".into(),
         IdsMatchTopology { region, ids: v } => {
             format!("{} are exactly region{region}'s members", ids(v))
         }

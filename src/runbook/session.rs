@@ -43,7 +43,8 @@ pub fn run_id(p: Procedure, region: u8) -> String {
     format!("{}-r{region}-{now}", p.name())
 }
 
-/// A run id not yet journaled in `dir` (two runs within a second get a suffix).
+/// A run id not yet journaled in `dir` (two runs within a second get a suffix). Chosen while
+/// holding the run lock, so no other run can take the same id.
 pub fn fresh_run_id(dir: &std::path::Path, p: Procedure, region: u8) -> String {
     let base = run_id(p, region);
     let mut run = base.clone();
@@ -159,6 +160,16 @@ pub fn inputs(
         }),
         runbook: config.runbook.clone(),
         snapshot,
+        baseline_change: match basis {
+            Some(b) => b.baseline_change,
+            None => [
+                view.cluster.pending_change.as_ref().map(|c| c.id),
+                view.cluster.last_change.as_ref().map(|c| c.id),
+            ]
+            .into_iter()
+            .flatten()
+            .max(),
+        },
     })
 }
 
@@ -382,7 +393,7 @@ pub fn books() -> Result<(std::path::PathBuf, Audit)> {
 }
 
 /// `c8dr failover|failback --execute` (or `--resume`): runs to the end; the exit code says
-/// how it ended.
+/// how it ended. One run at a time: the run lock is taken before anything is read or sent.
 pub async fn execute(
     config: &Config,
     procedure: Option<Procedure>,
@@ -418,9 +429,12 @@ pub async fn execute(
             let (Some(p), Some(r)) = (procedure, region) else {
                 bail!("a procedure and a region are needed");
             };
+            let probe = run_id(p, r);
+            let lock = super::lock::RunLock::acquire(&dir, &probe)
+                .map_err(|e| eyre!("{e}"))?;
             let run = fresh_run_id(&dir, p, r);
             let (live, _, inputs, steps) = prepare(config, p, r, &run, None).await?;
-            let journal = Journal::create(&dir, &run)
+            let journal = Journal::create_locked(lock, &dir, &run)
                 .wrap_err_with(|| format!("creating the journal in {}", dir.display()))?;
             println!(
                 "run {run}: {} of region{r} {} · Camunda {} · journal {}",
@@ -445,7 +459,7 @@ pub async fn execute(
         state
             .message
             .as_ref()
-            .map(|m| format!("\n{m}"))
+            .map(|m| format!("\n{}", crate::text::clean(m)))
             .unwrap_or_default()
     );
     Ok(match state.outcome {

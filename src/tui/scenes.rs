@@ -208,6 +208,7 @@ fn pane(procedure: crate::runbook::plan::Procedure, region: u8) -> super::runboo
         kube: [None, None],
         runbook: config.runbook.clone(),
         snapshot: format!("{}-r{region}-20261127t120304", procedure.name()),
+        baseline_change: None,
     };
     let steps = plan::build(&inputs);
     let details = steps

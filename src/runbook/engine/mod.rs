@@ -3,20 +3,31 @@
 //! own: an [`Executor`] reads facts and performs calls, an [`Operator`] is asked for decisions
 //! and shown progress (the TUI pane, the terminal, or a test).
 //!
-//! Retry rules (dual-region-procedure.md §9.5–9.6): connection errors and 5xx are retried with
-//! backoff after re-checking the step's effect; a 409 waits for the pending change to finish;
+//! Fail closed (DESIGN.md §7): a check that cannot tell blocks a mutating step; "skipped,
+//! already satisfied" is only decided from a fresh read; right before every mutating request
+//! — after the operator's answer, after any wait, on every retry — the facts are read again
+//! and the step's check and guards re-evaluated, and a change stops the step with what
+//! changed. A force is never sent without a dry run that answered with a plan.
+//!
+//! Retry rules (dual-region-procedure.md §9.5–9.6): a request that never left and a 5xx are
+//! retried with backoff after re-checking; a 409 waits for the pending change to finish;
 //! before any change request c8dr waits while a change is pending, so a second `force` is
-//! never sent while one runs. Resume: steps finished in the journal stay finished; a step
-//! whose request has no journaled answer is checked before anything is sent again.
+//! never sent while one runs. A request whose answer never came (timeout, connection lost)
+//! is never re-sent blindly: c8dr waits for any pending change, checks the effect, and asks.
+//!
+//! Resume: finished steps whose effect is observable are verified again (a skip decided on
+//! bad facts does not survive); a step whose request went out is settled from the journal
+//! and the cluster — its own change or restore is waited for, not refused — and only sent
+//! again when the cluster shows it never arrived.
 
 use super::audit::Audit;
 
 mod heal;
-use super::check::{self, Eval, Facts};
-use super::gate::{self, Answer, Approved, Books, Decision};
-use super::journal::{Journal, Outcome, Record, StepState};
-use super::plan::{Action, Check, Danger, Expect, Inputs, Request, Scale, Step};
-use crate::api::ExportingOutcome;
+use super::answer::{Answer, SendError, Verdict, dry_run_summary, gist};
+use super::check::{self, Eval, Facts, RunFacts};
+use super::gate::{self, Approved, Books, Decision};
+use super::journal::{Attempt, AttemptAnswer, Journal, Outcome, Record, StepState};
+use super::plan::{Action, Check, Danger, Expect, Inputs, Request, RequestKind, Scale, Step};
 use heal::waits_for_recreated_brokers;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -25,12 +36,13 @@ use std::time::{Duration, Instant};
 /// Reads facts and performs calls for the engine.
 pub trait Executor: Send {
     fn facts(&mut self) -> impl Future<Output = Facts> + Send;
-    /// Performs a request; only the gate holds an [`Approved`].
+    /// Performs a request; only the gate holds an [`Approved`]. An error says whether the
+    /// request may have reached the server.
     fn send(
         &mut self,
         req: &Request,
         approved: &Approved,
-    ) -> impl Future<Output = Result<Answer, String>> + Send;
+    ) -> impl Future<Output = Result<Answer, SendError>> + Send;
     fn scale(
         &mut self,
         s: &Scale,
@@ -200,8 +212,11 @@ pub struct Runner<E: Executor, O: Operator> {
     state: RunState,
     /// Journaled final states from before a resume.
     carried: BTreeMap<usize, StepState>,
-    /// Steps with a request that has no journaled answer.
-    unanswered: BTreeSet<usize>,
+    /// Each step's last request (dry runs aside) and its answer, from the journal and this run.
+    attempts: BTreeMap<usize, Attempt>,
+    /// What the run knows that the cluster does not show (its own changes, the snapshot's
+    /// documents); handed to every check.
+    known: RunFacts,
     /// The operator overrode the refused guards of the step being retried.
     override_once: bool,
     /// Stuck broker pods: since when each was seen Running-not-Ready outside the topology.
@@ -211,6 +226,75 @@ pub struct Runner<E: Executor, O: Operator> {
     /// Pods the operator chose not to restart.
     keep: BTreeSet<String>,
     started: Instant,
+}
+
+/// How a request that already went out for a step ended, as far as c8dr can tell.
+enum Settled {
+    /// Its effect is there (verified): the step is done.
+    Done,
+    /// It provably did not take effect: the step goes on as if it had never been sent.
+    Resend,
+}
+
+/// The newest topology change the cluster shows (pending or completed).
+fn newest_change(f: &Facts) -> Option<i64> {
+    let c = &f.view.cluster;
+    [
+        c.pending_change.as_ref().map(|p| p.id),
+        c.last_change.as_ref().map(|l| l.id),
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+}
+
+/// The part of a check that a finished step leaves behind for good: health, quorum, DNS and
+/// broker listings come and go, so a resume does not re-run a step because of them.
+fn durable(c: &Check) -> Option<Check> {
+    match c {
+        Check::ElasticsearchUp(_)
+        | Check::ElasticsearchGreen(_)
+        | Check::ProcessingActive
+        | Check::BrokersListed(_)
+        | Check::TrafficAway(_)
+        | Check::RegionLost(_)
+        | Check::Unobservable => None,
+        Check::All(v) => {
+            let kept: Vec<Check> = v.iter().filter_map(durable).collect();
+            match kept.len() {
+                0 => None,
+                1 => kept.into_iter().next(),
+                _ => Some(Check::All(kept)),
+            }
+        }
+        other => Some(other.clone()),
+    }
+}
+
+fn parts(c: &Check) -> Vec<&Check> {
+    match c {
+        Check::All(v) => v.iter().flat_map(parts).collect(),
+        other => vec![other],
+    }
+}
+
+/// A later step of the plan undoes this check on purpose (webapps off, then on again).
+fn undone_later(steps: &[Step], idx: usize, c: &Check) -> bool {
+    let inverse = |a: &Check, b: &Check| match (a, b) {
+        (Check::WebappsOff(x), Check::WebappsOn(y)) | (Check::WebappsOn(x), Check::WebappsOff(y)) => {
+            x == y
+        }
+        (
+            Check::Exporter { id: a, enabled: x },
+            Check::Exporter { id: b, enabled: y },
+        ) => a == b && x != y,
+        _ => false,
+    };
+    steps[idx + 1..].iter().any(|later| {
+        parts(c)
+            .iter()
+            .any(|a| parts(&later.check).iter().any(|b| inverse(a, b)))
+    })
 }
 
 impl<E: Executor, O: Operator> Runner<E, O> {
@@ -234,10 +318,13 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 ids: state.inputs.ids.clone(),
                 all_ids: state.inputs.all_ids.clone(),
                 snapshot: state.inputs.snapshot.clone(),
+                baseline_change: state.inputs.baseline_change,
             });
         }
         journal.append(&started)?;
-        Ok(Self::with(exec, op, journal, audit, settings, state))
+        let mut r = Self::with(exec, op, journal, audit, settings, state);
+        r.known.baseline_change = r.state.inputs.baseline_change;
+        Ok(r)
     }
 
     /// Continues a journaled run (see the module comment for what is and is not repeated).
@@ -251,16 +338,31 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         state: RunState,
     ) -> Self {
         let mut r = Self::with(exec, op, journal, audit, settings, state);
-        r.carried = replay
-            .step_states()
-            .into_iter()
+        let states = replay.step_states();
+        r.carried = states
+            .iter()
             .filter(|(_, s)| matches!(s, StepState::Done | StepState::Skipped))
+            .map(|(i, s)| (*i, *s))
             .collect();
-        r.unanswered = replay
-            .unanswered_requests()
+        r.attempts = replay
+            .attempts()
             .into_iter()
-            .map(|(s, _, _)| s)
+            .filter(|(i, _)| !r.carried.contains_key(i))
             .collect();
+        r.known = RunFacts {
+            own_changes: replay.own_changes(),
+            baseline_change: replay
+                .started()
+                .and_then(|(_, _, _, b)| b.and_then(|b| b.baseline_change))
+                .or(r.state.inputs.baseline_change),
+            snapshot_docs: replay.snapshot_docs(),
+            restore_finished: false,
+        };
+        // This run's restore answered success before the resume.
+        r.known.restore_finished = r.attempts.iter().any(|(i, a)| {
+            matches!(&r.state.steps.get(*i).map(|s| &s.action), Some(Action::Http(req)) if req.kind() == RequestKind::Restore)
+                && a.answer.as_ref().is_some_and(|x| x.verdict.as_deref() == Some("success"))
+        });
         r
     }
 
@@ -280,7 +382,8 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             settings,
             state,
             carried: BTreeMap::new(),
-            unanswered: BTreeSet::new(),
+            attempts: BTreeMap::new(),
+            known: RunFacts::default(),
             override_once: false,
             stuck_since: BTreeMap::new(),
             restarts: 0,
@@ -336,6 +439,13 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         self.op.update(&self.state);
     }
 
+    /// A word on what the step is doing, without a new state.
+    fn note(&mut self, idx: usize, detail: impl Into<String>) {
+        self.state.progress[idx].detail = detail.into();
+        self.tick();
+        self.op.update(&self.state);
+    }
+
     fn show(&mut self, idx: usize, eval: &Eval) {
         let p = &mut self.state.progress[idx];
         p.evidence = eval.evidence.clone();
@@ -344,13 +454,23 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         self.op.update(&self.state);
     }
 
+    fn books(&mut self) -> Books<'_> {
+        Books {
+            journal: &mut self.journal,
+            audit: &mut self.audit,
+            run: &self.state.run,
+        }
+    }
+
+    fn overriding(&self) -> bool {
+        self.settings.override_guards || self.override_once
+    }
+
     async fn run_steps(&mut self) -> Result<(), Stop> {
         for idx in 0..self.state.steps.len() {
             self.state.current = Some(idx);
-            if let Some(s) = self.carried.get(&idx).copied() {
-                self.state.progress[idx].state = s;
-                self.state.progress[idx].detail = "finished before the resume".into();
-                self.op.update(&self.state);
+            self.override_once = false;
+            if self.carried.contains_key(&idx) && self.still_done(idx).await {
                 continue;
             }
             let started = Instant::now();
@@ -376,26 +496,61 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         Ok(())
     }
 
+    /// A step finished before the resume: its lasting effect is verified again from fresh
+    /// facts. `true`: it stays finished; `false`: it runs again (and says why).
+    async fn still_done(&mut self, idx: usize) -> bool {
+        let Some(carried) = self.carried.get(&idx).copied() else {
+            return false;
+        };
+        let step = self.state.steps[idx].clone();
+        let lasting = durable(&step.check)
+            .filter(|c| step.action.mutates() && !undone_later(&self.state.steps, idx, c));
+        let Some(c) = lasting else {
+            self.state.progress[idx].state = carried;
+            self.state.progress[idx].detail = "finished before the resume".into();
+            self.op.update(&self.state);
+            return true;
+        };
+        let facts = self.facts().await;
+        let eval = check::evaluate(&c, &facts);
+        self.show(idx, &eval);
+        if eval.met == Some(true) {
+            self.state.progress[idx].state = carried;
+            self.state.progress[idx].detail =
+                format!("finished before the resume; still true: {}", eval.evidence);
+            self.op.update(&self.state);
+            return true;
+        }
+        self.carried.remove(&idx);
+        self.attempts.remove(&idx);
+        self.note(
+            idx,
+            format!(
+                "journaled {carried:?} before the resume, but {}: running it again",
+                match eval.met {
+                    Some(false) => format!("no longer true ({})", eval.evidence),
+                    _ => format!("cannot be told now ({})", eval.evidence),
+                }
+            ),
+        );
+        false
+    }
+
     /// A step failed: the operator retries it, skips it (with a reason), overrides a refused
     /// guard (typing the region's name), or stops. `Ok(true)`: go on with the next step;
     /// `Ok(false)`: run the step again.
     async fn recover(&mut self, idx: usize, why: &str) -> Result<bool, Stop> {
         let step = self.state.steps[idx].clone();
-        let refused = why.starts_with("refused:");
+        let refused = why.starts_with("refused");
         let asked = Instant::now();
         let choice = self.op.on_failure(&step, why, refused).await;
         self.state.operator += asked.elapsed();
         let name = self.state.inputs.names[self.state.inputs.region as usize].clone();
-        let mut books = Books {
-            journal: &mut self.journal,
-            audit: &mut self.audit,
-            run: &self.state.run,
-        };
         match choice {
             Recovery::Retry => Ok(false),
             Recovery::Override { typed } if refused && typed.trim() == name => {
                 gate::refused(
-                    &mut books,
+                    &mut self.books(),
                     &step,
                     &format!("override requested: {why}"),
                     true,
@@ -408,7 +563,11 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 step.key
             ))),
             Recovery::Skip(reason) if !reason.trim().is_empty() => {
-                gate::skipped(&mut books, &step, &format!("{reason} (after: {why})"));
+                gate::skipped(
+                    &mut self.books(),
+                    &step,
+                    &format!("{reason} (after: {why})"),
+                );
                 self.set(
                     idx,
                     StepState::Skipped,
@@ -420,21 +579,43 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         }
     }
 
+    /// Fresh facts of both regions, with what the run itself knows.
     async fn facts(&mut self) -> Facts {
-        Box::pin(self.exec.facts()).await
+        let mut f = Box::pin(self.exec.facts()).await;
+        f.run = self.known.clone();
+        f
+    }
+
+    /// A check that cannot tell blocks a step that acts (unless overridden).
+    fn refuse_unknown(&mut self, step: &Step, eval: &Eval, when: &str) -> Result<(), Stop> {
+        if eval.met.is_some() || !check::observable(&step.check) || !step.action.mutates() {
+            return Ok(());
+        }
+        let why = format!(
+            "cannot tell {when} whether {} is already done: {}",
+            step.key, eval.evidence
+        );
+        let overridden = self.overriding();
+        gate::refused(&mut self.books(), step, &why, overridden);
+        if overridden {
+            Ok(())
+        } else {
+            Err(Stop::Failed(format!("refused: {why}")))
+        }
     }
 
     async fn run_step(&mut self, idx: usize) -> Result<(), Stop> {
         let step = self.state.steps[idx].clone();
         self.set(idx, StepState::Checking, "");
-        if self.unanswered.remove(&idx) {
-            // The request may have reached the cluster before the crash: let its change
-            // finish before judging whether the effect is there.
-            self.wait_no_pending(
-                idx,
-                "a request of the interrupted run may still be applying",
-            )
-            .await?;
+        if let (Some(attempt), Action::Http(req)) =
+            (self.attempts.get(&idx).cloned(), &step.action)
+        {
+            match self.settle(idx, &step, req, &attempt).await? {
+                Settled::Done => return Ok(()),
+                Settled::Resend => {
+                    self.attempts.remove(&idx);
+                }
+            }
         }
         let facts = self.facts().await;
         let eval = check::evaluate(&step.check, &facts);
@@ -451,7 +632,8 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             self.set(idx, state, why);
             return Ok(());
         }
-        let guards = self.guards(&step, &facts)?;
+        self.refuse_unknown(&step, &eval, "from a fresh read")?;
+        let guards = self.guards(&step, &facts, None)?;
         match &step.action {
             Action::Observe => {
                 self.set(idx, StepState::Verifying, "");
@@ -473,6 +655,9 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             Action::Scale(list) => {
                 let approved = self.approval(idx, &step, &eval, guards, None).await?;
                 self.set(idx, StepState::Running, "");
+                // The moment of acting: what held when the operator confirmed must hold now.
+                let facts = self.facts().await;
+                self.guards(&step, &facts, Some("at the moment of acting"))?;
                 for s in list {
                     let mut books = Books {
                         journal: &mut self.journal,
@@ -493,20 +678,25 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         }
     }
 
-    /// Evaluates the guards; refusals are audited and stop the run unless overridden.
-    fn guards(&mut self, step: &Step, facts: &Facts) -> Result<Vec<String>, Stop> {
+    /// Evaluates the guards; refusals are audited and stop the step unless overridden.
+    /// `when` names a re-evaluation after the operator's confirmation.
+    fn guards(
+        &mut self,
+        step: &Step,
+        facts: &Facts,
+        when: Option<&str>,
+    ) -> Result<Vec<String>, Stop> {
         let mut shown = vec![];
         for g in &step.guards {
             match check::guard(g, facts) {
                 Ok(why) => shown.push(format!("✔ {why}")),
                 Err(why) => {
-                    let overridden = self.settings.override_guards || self.override_once;
-                    let mut books = Books {
-                        journal: &mut self.journal,
-                        audit: &mut self.audit,
-                        run: &self.state.run,
+                    let why = match when {
+                        Some(w) => format!("{w} (it held when confirmed): {why}"),
+                        None => why,
                     };
-                    gate::refused(&mut books, step, &why, overridden);
+                    let overridden = self.overriding();
+                    gate::refused(&mut self.books(), step, &why, overridden);
                     if !overridden {
                         return Err(Stop::Failed(format!("refused: {why}")));
                     }
@@ -514,7 +704,6 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 }
             }
         }
-        self.override_once = false;
         Ok(shown)
     }
 
@@ -526,6 +715,12 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         guards: Vec<String>,
         req: Option<&Request>,
     ) -> Result<Approved, Stop> {
+        if self.settings.read_only && step.action.mutates() {
+            // Read-only sends nothing at all, not even a dry run.
+            let why = "read-only mode: c8dr shows the plan but does not run it".to_string();
+            gate::refused(&mut self.books(), step, &why, false);
+            return Err(Stop::Aborted(why));
+        }
         let mut preview = Preview {
             guards,
             evidence: eval.evidence.clone(),
@@ -533,19 +728,19 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         };
         if step.danger == Danger::Force
             && let Some(dry) = req.and_then(Request::dry_run)
-            && let Some(pass) = gate::dry_run_pass(&dry)
         {
-            let mut books = Books {
-                journal: &mut self.journal,
-                audit: &mut self.audit,
-                run: &self.state.run,
-            };
-            preview.dry_run = Some(
-                match gate::send(&mut books, &mut self.exec, idx, step, &dry, &pass).await {
-                    Ok(a) => format!("HTTP {}: {}", a.status, dry_run_summary(&a.body)),
-                    Err(e) => format!("dry run failed: {e}"),
-                },
-            );
+            let (ok, text) = self.dry_run(idx, step, &dry).await?;
+            preview.dry_run = Some(text.clone());
+            if !ok {
+                let why = format!(
+                    "the dry run did not answer with a plan ({text}): the force is not sent"
+                );
+                let overridden = self.overriding();
+                gate::refused(&mut self.books(), step, &why, overridden);
+                if !overridden {
+                    return Err(Stop::Failed(format!("refused: {why}")));
+                }
+            }
         }
         self.set(
             idx,
@@ -559,12 +754,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         match gate::approve(step, &decision, &name, self.settings.read_only) {
             Ok(a) => Ok(a),
             Err(why) => {
-                let mut books = Books {
-                    journal: &mut self.journal,
-                    audit: &mut self.audit,
-                    run: &self.state.run,
-                };
-                gate::refused(&mut books, step, &why, false);
+                gate::refused(&mut self.books(), step, &why, false);
                 if decision == Decision::Decline {
                     Err(Stop::Aborted(why))
                 } else {
@@ -574,7 +764,51 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         }
     }
 
-    /// Sends the request with the retry rules; returns once an answer counts as success.
+    /// The dry run of a force step, retried like any request that changes nothing; `true`
+    /// when it answered with a plan.
+    async fn dry_run(
+        &mut self,
+        idx: usize,
+        step: &Step,
+        dry: &Request,
+    ) -> Result<(bool, String), Stop> {
+        let Some(pass) = gate::dry_run_pass(dry) else {
+            return Ok((false, "not a dry run".into()));
+        };
+        let mut backoff = self.settings.backoff;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let facts = self.facts().await;
+            let seen = newest_change(&facts);
+            let mut books = Books {
+                journal: &mut self.journal,
+                audit: &mut self.audit,
+                run: &self.state.run,
+            };
+            let sent = gate::send(&mut books, &mut self.exec, idx, step, dry, &pass, seen).await;
+            match (&sent.verdict, &sent.answer) {
+                (Verdict::Success, Ok(a)) => {
+                    return Ok((true, format!("HTTP {}: {}", a.status, dry_run_summary(&a.body))));
+                }
+                (Verdict::Retry(why) | Verdict::Unknown(why), _)
+                    if attempt < self.settings.attempts =>
+                {
+                    self.note(
+                        idx,
+                        format!("dry run attempt {attempt} failed ({why}); retrying"),
+                    );
+                    self.sleep(backoff).await?;
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                }
+                (_, Ok(a)) => return Ok((false, format!("HTTP {}: {}", a.status, gist(&a.body)))),
+                (_, Err(e)) => return Ok((false, format!("dry run failed: {e}"))),
+            }
+        }
+    }
+
+    /// Sends the request with the retry rules; returns once it took effect (an answer that
+    /// counts as success, or the effect seen right before sending).
     async fn perform(
         &mut self,
         idx: usize,
@@ -591,39 +825,75 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 self.wait_no_pending(idx, "waiting for the pending change before sending")
                     .await?;
             }
-            if attempt > 1 {
-                // Check before repeating: the earlier try may have taken effect.
-                let facts = self.facts().await;
-                let eval = check::evaluate(&step.check, &facts);
-                self.show(idx, &eval);
-                if eval.met == Some(true) {
-                    return Ok(());
-                }
+            // The moment of sending: the facts are read again and everything re-judged.
+            let facts = self.facts().await;
+            let eval = check::evaluate(&step.check, &facts);
+            self.show(idx, &eval);
+            if eval.met == Some(true) && !check::partly_unobservable(&step.check) {
+                self.note(
+                    idx,
+                    format!("already there at the moment of sending: {}", eval.evidence),
+                );
+                return Ok(());
             }
+            self.refuse_unknown(step, &eval, "at the moment of sending")?;
+            self.guards(step, &facts, Some("refused at the moment of sending"))?;
+            if req.kind() == RequestKind::Snapshot {
+                self.record_snapshot_docs(idx, step, &facts);
+            }
+            let seen = newest_change(&facts);
             let mut books = Books {
                 journal: &mut self.journal,
                 audit: &mut self.audit,
                 run: &self.state.run,
             };
-            let answer = gate::send(&mut books, &mut self.exec, idx, step, req, approved).await;
-            let verdict = classify(req.expect, &answer);
-            self.state.progress[idx].answer = Some(match &answer {
+            let sent = gate::send(&mut books, &mut self.exec, idx, step, req, approved, seen).await;
+            if let Some(c) = sent.change_id {
+                self.known.own_changes.insert(c);
+            }
+            self.attempts.insert(
+                idx,
+                Attempt {
+                    seen_change: seen,
+                    answer: Some(AttemptAnswer {
+                        status: sent.answer.as_ref().ok().map(|a| a.status),
+                        verdict: Some(
+                            match (&sent.verdict, &sent.answer) {
+                                (_, Err(SendError::NotSent(_))) => "not_sent",
+                                (Verdict::Success, _) => "success",
+                                (Verdict::Unknown(_), _) => "unknown",
+                                _ => "failed",
+                            }
+                            .into(),
+                        ),
+                        change_id: sent.change_id,
+                    }),
+                },
+            );
+            self.state.progress[idx].answer = Some(match &sent.answer {
                 Ok(a) => format!("HTTP {}: {}", a.status, gist(&a.body)),
-                Err(e) => e.clone(),
+                Err(e) => crate::text::clean(&e.to_string()),
             });
             self.op.update(&self.state);
-            match verdict {
-                Verdict::Success => return Ok(()),
+            match sent.verdict {
+                Verdict::Success => {
+                    if req.kind() == RequestKind::Restore {
+                        self.known.restore_finished = true;
+                    }
+                    return Ok(());
+                }
                 Verdict::Conflict => {
                     self.wait_no_pending(idx, "409: another change is in progress")
                         .await?;
                 }
                 Verdict::Retry(why) if attempt < self.settings.attempts => {
-                    self.state.progress[idx].detail = format!(
-                        "attempt {attempt} failed ({why}); retrying in {} ms",
-                        backoff.as_millis()
+                    self.note(
+                        idx,
+                        format!(
+                            "attempt {attempt} failed ({why}); retrying in {} ms after checking again",
+                            backoff.as_millis()
+                        ),
                     );
-                    self.op.update(&self.state);
                     self.sleep(backoff).await?;
                     backoff = (backoff * 2).min(Duration::from_secs(10));
                 }
@@ -631,9 +901,195 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                     return Err(Stop::Failed(format!("{why} (after {attempt} attempts)")));
                 }
                 Verdict::Fatal(why) => return Err(Stop::Failed(why)),
+                Verdict::Unknown(why) => {
+                    return match self.settle_unknown(idx, step, req, seen).await? {
+                        Settled::Done => Ok(()),
+                        Settled::Resend => Err(Stop::Failed(format!(
+                            "the answer never came ({why}) and the cluster shows no trace of the request yet; it may still arrive, so c8dr does not send it again by itself: retry to check again and send it after confirmation"
+                        ))),
+                    };
+                }
             }
             if attempt >= self.settings.attempts * 2 {
                 return Err(Stop::Failed(format!("gave up after {attempt} attempts")));
+            }
+        }
+    }
+
+    /// Before the run's snapshot: the surviving region's documents per index (exporting is
+    /// paused), journaled, so the restore can later be judged by its data and not by names.
+    fn record_snapshot_docs(&mut self, idx: usize, step: &Step, facts: &Facts) {
+        if self.known.snapshot_docs.is_some() {
+            return;
+        }
+        let Some(indices) = &facts.es[step.region as usize].indices else {
+            return;
+        };
+        let docs: BTreeMap<String, u64> = indices
+            .iter()
+            .filter_map(|(name, docs)| docs.map(|d| (name.clone(), d)))
+            .collect();
+        let _ = self.journal.append(&Record::SnapshotDocs {
+            step: idx,
+            at: jiff::Timestamp::now().to_string(),
+            docs: docs.clone(),
+        });
+        self.known.snapshot_docs = Some(docs);
+    }
+
+    /// A request of this step already went out in this run (before a resume, or an attempt
+    /// whose outcome is unknown): decides from the journal and fresh facts whether it took
+    /// effect (then waits for it), provably did not (then it may be sent again), or cannot
+    /// be told (then the operator decides).
+    async fn settle(
+        &mut self,
+        idx: usize,
+        step: &Step,
+        req: &Request,
+        attempt: &Attempt,
+    ) -> Result<Settled, Stop> {
+        // Journals written before verdicts were recorded: a 2xx counts as success.
+        let ok = |a: &AttemptAnswer| match a.verdict.as_deref() {
+            Some(v) => v == "success",
+            None => a.status.is_some_and(|s| (200..300).contains(&s)),
+        };
+        match &attempt.answer {
+            Some(a) if ok(a) => {
+                if let Some(c) = a.change_id {
+                    self.known.own_changes.insert(c);
+                    // This run's change that ended without success did not take effect.
+                    let facts = self.facts().await;
+                    if let Some(l) = &facts.view.cluster.last_change
+                        && l.id == c
+                        && l.status != "COMPLETED"
+                        && facts.view.cluster.pending_change.is_none()
+                    {
+                        self.note(
+                            idx,
+                            format!("this run's change #{c} ended {}: the step runs again", l.status),
+                        );
+                        return Ok(Settled::Resend);
+                    }
+                }
+                if req.kind() == RequestKind::Restore {
+                    self.known.restore_finished = true;
+                }
+                self.note(idx, "sent earlier in this run and answered: verifying its effect");
+                self.finish(idx, step).await?;
+                Ok(Settled::Done)
+            }
+            Some(a) if a.verdict.as_deref() != Some("unknown") && a.status.is_some_and(|s| s >= 300) => {
+                // The server refused it: nothing took effect.
+                Ok(Settled::Resend)
+            }
+            Some(a) if a.verdict.as_deref() == Some("not_sent") => Ok(Settled::Resend),
+            _ => self.settle_unknown(idx, step, req, attempt.seen_change).await,
+        }
+    }
+
+    /// The answer to a request never came: let any change it may have started finish, check
+    /// the effect, and look for the request's trace in the cluster.
+    async fn settle_unknown(
+        &mut self,
+        idx: usize,
+        step: &Step,
+        req: &Request,
+        seen: Option<i64>,
+    ) -> Result<Settled, Stop> {
+        self.note(
+            idx,
+            "a request whose answer never came may still be applying: checking its effect",
+        );
+        self.wait_no_pending(idx, "a request whose answer never came may still be applying")
+            .await?;
+        let facts = self.facts().await;
+        let eval = check::evaluate(&step.check, &facts);
+        self.show(idx, &eval);
+        if eval.met == Some(true) && !check::partly_unobservable(&step.check) {
+            self.note(idx, format!("the earlier request took effect: {}", eval.evidence));
+            self.finish(idx, step).await?;
+            return Ok(Settled::Done);
+        }
+        if self.overriding() {
+            return Ok(Settled::Resend);
+        }
+        let r = req.region as usize;
+        match req.kind() {
+            RequestKind::Idempotent => Ok(Settled::Resend),
+            RequestKind::Change => {
+                if facts.view.cluster.config_from.is_none() {
+                    return Err(Stop::Failed(format!(
+                        "refused: the answer to {}'s request never came, and c8dr cannot read the cluster's changes to tell whether it arrived ({})",
+                        step.key,
+                        check::source_problem(&facts.view, req.region, crate::model::Source::Cluster)
+                    )));
+                }
+                match (seen, newest_change(&facts)) {
+                    (Some(s), Some(n)) if n > s => Err(Stop::Failed(format!(
+                        "refused: the answer to {}'s request never came; change #{n} happened after it left ({}) but the step's effect is not there ({}): look at the cluster before sending again",
+                        step.key,
+                        facts
+                            .view
+                            .cluster
+                            .last_change
+                            .as_ref()
+                            .filter(|l| l.id == n)
+                            .map(|l| l.status.clone())
+                            .unwrap_or_else(|| "pending".into()),
+                        eval.evidence
+                    ))),
+                    (Some(s), _) => {
+                        self.note(
+                            idx,
+                            format!("the earlier request left no trace: the newest change is still #{s}"),
+                        );
+                        Ok(Settled::Resend)
+                    }
+                    (None, Some(n)) => Err(Stop::Failed(format!(
+                        "refused: the answer to {}'s request never came and c8dr did not record the cluster's changes before it left; the newest change is #{n}: look at the cluster before sending again",
+                        step.key
+                    ))),
+                    (None, None) => Ok(Settled::Resend),
+                }
+            }
+            RequestKind::Snapshot => match &facts.es[r].snapshot {
+                Some(Ok(Some(_))) => {
+                    self.note(idx, "this run's snapshot exists: waiting for it to finish");
+                    self.finish(idx, step).await?;
+                    Ok(Settled::Done)
+                }
+                Some(Ok(None)) => Ok(Settled::Resend),
+                other => Err(Stop::Failed(format!(
+                    "refused: cannot tell whether this run's snapshot was started: {}",
+                    match other {
+                        Some(Err(e)) => e.clone(),
+                        _ => "the repository was not asked".into(),
+                    }
+                ))),
+            },
+            RequestKind::Restore => {
+                let snapshot = facts.es.iter().find_map(|e| match &e.snapshot {
+                    Some(Ok(Some(s))) => Some(s.indices.clone()),
+                    _ => None,
+                });
+                match (snapshot, &facts.es[r].indices) {
+                    (Some(want), Some(have)) => {
+                        if want.iter().any(|i| have.contains_key(i)) {
+                            self.note(
+                                idx,
+                                "the snapshot's indices exist: this run's restore is under way, waiting for it",
+                            );
+                            self.finish(idx, step).await?;
+                            Ok(Settled::Done)
+                        } else {
+                            Ok(Settled::Resend)
+                        }
+                    }
+                    _ => Err(Stop::Failed(format!(
+                        "refused: cannot tell whether this run's restore started: {}",
+                        eval.evidence
+                    ))),
+                }
             }
         }
     }
@@ -692,7 +1148,8 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         Ok(())
     }
 
-    /// Waits until the check is met (deadline: the step timeout).
+    /// Waits until the check is met (deadline: the step timeout). One of this run's changes
+    /// that ends FAILED or CANCELLED stops the wait at once.
     async fn verify(&mut self, idx: usize, c: &Check) -> Result<(), Stop> {
         let until = Instant::now() + self.settings.step_timeout;
         loop {
@@ -701,6 +1158,17 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             self.show(idx, &eval);
             if eval.met == Some(true) {
                 return Ok(());
+            }
+            if let Some(l) = &facts.view.cluster.last_change
+                && self.known.own_changes.contains(&l.id)
+                && matches!(l.status.as_str(), "FAILED" | "CANCELLED")
+                && facts.view.cluster.pending_change.is_none()
+                && self.attempts.get(&idx).and_then(|a| a.answer.as_ref()).and_then(|a| a.change_id) == Some(l.id)
+            {
+                return Err(Stop::Failed(format!(
+                    "this run's change #{} ended {}: {}",
+                    l.id, l.status, eval.evidence
+                )));
             }
             if waits_for_recreated_brokers(c) {
                 self.heal_stuck(idx, &facts).await;
@@ -723,10 +1191,15 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             let Some(c) = facts.view.cluster.pending_change.clone() else {
                 return Ok(());
             };
+            let own = if self.known.own_changes.contains(&c.id) {
+                "this run's "
+            } else {
+                ""
+            };
             let p = &mut self.state.progress[idx];
             p.detail = why.to_string();
             p.evidence = format!(
-                "change #{} {} ({}/{} operations)",
+                "{own}change #{} {} ({}/{} operations)",
                 c.id, c.status, c.done, c.total
             );
             p.progress = Some((c.done, c.total));
@@ -752,169 +1225,9 @@ impl<E: Executor, O: Operator> Runner<E, O> {
     }
 }
 
-enum Verdict {
-    Success,
-    Conflict,
-    Retry(String),
-    Fatal(String),
-}
-
-fn classify(expect: Expect, answer: &Result<Answer, String>) -> Verdict {
-    let a = match answer {
-        Ok(a) => a,
-        Err(e) => return Verdict::Retry(e.clone()),
-    };
-    match (expect, a.status) {
-        (Expect::Exporting, s) => match ExportingOutcome::from_response(s, &a.body) {
-            ExportingOutcome::Succeeded => Verdict::Success,
-            other => Verdict::Retry(format!("HTTP {s}: {other:?}: {}", gist(&a.body))),
-        },
-        (Expect::Change, 202) | (Expect::Change, 200) => {
-            // A change needs its plan back; anything else is a garbled answer.
-            match serde_json::from_slice::<crate::api::PlannedOperationsResponse>(&a.body) {
-                Ok(_) => Verdict::Success,
-                Err(e) => Verdict::Retry(format!("HTTP {}: unreadable plan: {e}", a.status)),
-            }
-        }
-        (Expect::Elasticsearch, 200..=299) => {
-            // A snapshot that finished with failed shards is no success.
-            let v: serde_json::Value = serde_json::from_slice(&a.body).unwrap_or_default();
-            match v
-                .pointer("/snapshot/shards/failed")
-                .and_then(|f| f.as_u64())
-            {
-                Some(n) if n > 0 => Verdict::Fatal(format!("the snapshot has {n} failed shards")),
-                _ => Verdict::Success,
-            }
-        }
-        (_, 409) => Verdict::Conflict,
-        (_, s) if s >= 500 => Verdict::Retry(format!("HTTP {s}: {}", gist(&a.body))),
-        (_, s) => Verdict::Fatal(format!("HTTP {s}: {}", gist(&a.body))),
-    }
-}
-
-/// An answer body in a line: its message, or its start.
-pub fn gist(body: &[u8]) -> String {
-    let v: Option<serde_json::Value> = serde_json::from_slice(body).ok();
-    if let Some(v) = &v {
-        if let Some(id) = v.get("changeId") {
-            return format!("change #{id} planned");
-        }
-        if let Some(m) = v
-            .get("message")
-            .or_else(|| v.pointer("/error/reason"))
-            .or_else(|| v.pointer("/body/message"))
-            .and_then(|m| m.as_str())
-        {
-            return m.chars().take(200).collect();
-        }
-    }
-    let text = String::from_utf8_lossy(body);
-    let t: String = text.chars().take(120).collect();
-    if t.is_empty() { "(empty)".into() } else { t }
-}
-
-fn dry_run_summary(body: &[u8]) -> String {
-    match serde_json::from_slice::<crate::api::PlannedOperationsResponse>(body) {
-        Ok(p) => {
-            let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-            for op in &p.planned_changes {
-                *counts.entry(op.operation.to_string()).or_default() += 1;
-            }
-            let ops: Vec<String> = counts.iter().map(|(k, n)| format!("{n}× {k}")).collect();
-            format!(
-                "would plan {} operations: {}",
-                p.planned_changes.len(),
-                ops.join(", ")
-            )
-        }
-        Err(_) => gist(body),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn answer(status: u16, body: &str) -> Result<Answer, String> {
-        Ok(Answer {
-            status,
-            body: body.as_bytes().to_vec(),
-        })
-    }
-
-    fn word(v: Verdict) -> &'static str {
-        match v {
-            Verdict::Success => "success",
-            Verdict::Conflict => "conflict",
-            Verdict::Retry(_) => "retry",
-            Verdict::Fatal(_) => "fatal",
-        }
-    }
-
-    #[test]
-    fn answers_are_classified_by_the_documented_success_rules() {
-        let plan =
-            r#"{"changeId":2,"currentTopology":[],"plannedChanges":[],"expectedTopology":[]}"#;
-        let cases = [
-            (Expect::Change, answer(202, plan), "success"),
-            (Expect::Change, answer(202, "{\"brokers\": [{"), "retry"),
-            (
-                Expect::Change,
-                answer(
-                    409,
-                    r#"{"message":"Another topology change is in progress"}"#,
-                ),
-                "conflict",
-            ),
-            (Expect::Change, answer(500, "{}"), "retry"),
-            (Expect::Change, answer(502, "{}"), "retry"),
-            (Expect::Change, answer(400, r#"{"message":"bad"}"#), "fatal"),
-            (Expect::Change, Err("cannot connect".into()), "retry"),
-            // §3.6: 204, or 200 with the status in the body.
-            (Expect::Exporting, answer(204, ""), "success"),
-            (
-                Expect::Exporting,
-                answer(200, r#"{"body":null,"status":204,"contentType":null}"#),
-                "success",
-            ),
-            (
-                Expect::Exporting,
-                answer(
-                    200,
-                    r#"{"body":{"message":"Expected 3 members"},"status":500,"contentType":null}"#,
-                ),
-                "retry",
-            ),
-            (
-                Expect::Exporting,
-                answer(500, r#"{"message":"Expected 4 members"}"#),
-                "retry",
-            ),
-            (
-                Expect::Elasticsearch,
-                answer(200, r#"{"acknowledged":true}"#),
-                "success",
-            ),
-            (
-                Expect::Elasticsearch,
-                answer(
-                    200,
-                    r#"{"snapshot":{"shards":{"total":3,"failed":1,"successful":2}}}"#,
-                ),
-                "fatal",
-            ),
-            (
-                Expect::Elasticsearch,
-                answer(404, r#"{"error":{"reason":"missing"}}"#),
-                "fatal",
-            ),
-            (Expect::Elasticsearch, answer(503, "{}"), "retry"),
-        ];
-        for (expect, a, want) in cases {
-            assert_eq!(word(classify(expect, &a)), want, "{expect:?} {a:?}");
-        }
-    }
 
     #[test]
     fn only_waits_for_recreated_brokers_offer_pod_restarts() {
@@ -933,10 +1246,26 @@ mod tests {
     }
 
     #[test]
-    fn gist_names_the_change_or_the_message() {
-        assert_eq!(gist(br#"{"changeId":4}"#), "change #4 planned");
-        assert_eq!(gist(br#"{"message":"nope"}"#), "nope");
-        assert_eq!(gist(br#"{"error":{"reason":"r"}}"#), "r");
-        assert_eq!(gist(b""), "(empty)");
+    fn a_resume_verifies_again_what_finished_steps_left_behind_for_good() {
+        // Health and quorum come and go; removals, exporters and restores stay.
+        assert_eq!(
+            durable(&Check::All(vec![
+                Check::Restored(1),
+                Check::ElasticsearchGreen(1)
+            ])),
+            Some(Check::Restored(1))
+        );
+        assert_eq!(durable(&Check::ProcessingActive), None);
+        assert_eq!(
+            durable(&Check::BrokersRemoved(vec![1, 3])),
+            Some(Check::BrokersRemoved(vec![1, 3]))
+        );
+        // Webapps turned off for the backup and on again later are not re-checked as off.
+        let i = crate::runbook::plan::tests_support::inputs_87_failback();
+        let steps = crate::runbook::plan::build(&i);
+        let fb2 = steps.iter().position(|s| s.key == "FB-2").unwrap();
+        assert!(undone_later(&steps, fb2, &steps[fb2].check));
+        let fb7 = steps.iter().position(|s| s.key == "FB-7").unwrap();
+        assert!(!undone_later(&steps, fb7, &steps[fb7].check));
     }
 }

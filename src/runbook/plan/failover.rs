@@ -59,6 +59,7 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
             Guard::RegionUnreachable(lost),
             Guard::BrokersAbsent(i.ids.clone()),
             Guard::NoPendingChange,
+            Guard::NoForeignChange,
             Guard::IdsMatchTopology {
                 region: lost,
                 ids: i.ids.clone(),

@@ -116,6 +116,17 @@ impl Request {
         }
     }
 
+    /// What sending it twice would do, which decides how an answer that never came is
+    /// resolved (DESIGN.md §7: never re-sent blindly).
+    pub fn kind(&self) -> RequestKind {
+        match (self.api, self.expect) {
+            (_, Expect::Change) => RequestKind::Change,
+            (Api::Elasticsearch, _) if self.path.contains("/_restore") => RequestKind::Restore,
+            (Api::Elasticsearch, _) if self.method == "PUT" && self.long => RequestKind::Snapshot,
+            _ => RequestKind::Idempotent,
+        }
+    }
+
     /// The dry-run form of a change request (`dryRun=true`), shown before a force.
     pub fn dry_run(&self) -> Option<Request> {
         (self.expect == Expect::Change && self.path.starts_with("/actuator/cluster")).then(|| {
@@ -126,6 +137,20 @@ impl Request {
             }
         })
     }
+}
+
+/// How a request behaves when it arrives twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestKind {
+    /// Starts a topology change with its own id: a second one is a second change.
+    Change,
+    /// Creates the run's snapshot: a second one is refused (same name).
+    Snapshot,
+    /// Restores the snapshot: a second one collides with the first's indices.
+    Restore,
+    /// Sending it again leaves the same state (exporting pause/resume, a repository
+    /// registration).
+    Idempotent,
 }
 
 /// A Kubernetes action c8dr performs through the API (what the docs do with kubectl).
@@ -210,8 +235,11 @@ pub enum Guard {
     RegionUnreachable(u8),
     /// None of the lost brokers is in the surviving gateway's topology.
     BrokersAbsent(Vec<i32>),
-    /// No topology change is pending (camunda/camunda#63506).
+    /// No topology change is pending (camunda/camunda#63506), unless it is this run's own.
     NoPendingChange,
+    /// The cluster shows no pending or completed change that this run did not start (one run
+    /// at a time: another operator or c8dr acting on the cluster stops a force).
+    NoForeignChange,
     /// The ids derived when the run started are still the lost region's members (zeebe-chaos#685).
     IdsMatchTopology { region: u8, ids: Vec<i32> },
     /// The surviving region answers.
@@ -265,6 +293,9 @@ pub struct Inputs {
     pub runbook: crate::config::Runbook,
     /// The run's snapshot name.
     pub snapshot: String,
+    /// The newest topology change when the run was planned (pending or completed): a later
+    /// one the run did not start is someone else's.
+    pub baseline_change: Option<i64>,
 }
 
 impl Inputs {
@@ -404,10 +435,25 @@ pub fn build(i: &Inputs) -> Vec<Step> {
 }
 
 #[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// A failback of region 1 on 8.7 with Kubernetes access to both regions.
+    pub(crate) fn inputs_87_failback() -> Inputs {
+        let mut i = super::tests::inputs(Procedure::Failback, Family::V86To87, 1);
+        i.kube = [
+            Some(("eks-london".into(), "camunda-london".into(), "camunda".into())),
+            Some(("eks-paris".into(), "camunda-paris".into(), "camunda".into())),
+        ];
+        i
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
-    fn inputs(procedure: Procedure, family: Family, region: u8) -> Inputs {
+    pub(super) fn inputs(procedure: Procedure, family: Family, region: u8) -> Inputs {
         let ids = ids_of_region(0..8, region);
         Inputs {
             procedure,
@@ -436,6 +482,7 @@ mod tests {
             kube: [None, None],
             runbook: crate::config::Runbook::default(),
             snapshot: "failback-x".into(),
+            baseline_change: None,
         }
     }
 
