@@ -14,4 +14,5 @@ pub mod observe;
 pub mod preflight;
 pub mod report;
 pub mod runbook;
+pub mod text;
 pub mod tui;
