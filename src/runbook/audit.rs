@@ -3,7 +3,7 @@
 //! digest only, targets without credentials, so no secret can reach it.
 
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -77,11 +77,12 @@ pub struct Audit {
 }
 
 impl Audit {
+    /// Opens (creates) the trail 0600 in a 0700 directory: it names who did what.
     pub fn open(path: &Path) -> io::Result<Audit> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            crate::private_fs::create_dir_all(dir)?;
         }
-        let file = OpenOptions::new().append(true).create(true).open(path)?;
+        let file = crate::private_fs::open_append(path)?;
         Ok(Audit {
             path: path.to_path_buf(),
             file,
