@@ -203,6 +203,13 @@ pub async fn run_lab(args: &LabArgs) -> Result<()> {
     Ok(())
 }
 
+/// An error as the binary prints it: the chain of causes joined with ": ", cleaned (a cause
+/// can quote a server's answer or a file name with control characters).
+pub fn error_line(e: &color_eyre::eyre::Report) -> String {
+    let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+    crate::text::clean(&chain.join(": "))
+}
+
 fn load_config(flag: Option<&std::path::Path>) -> Result<crate::config::Config> {
     let path = crate::config::config_path(flag).ok_or_else(|| {
         eyre!(
@@ -294,7 +301,8 @@ pub async fn run_check(flag: Option<&std::path::Path>) -> i32 {
             code
         }
         Err(e) => {
-            println!("C8DR UNKNOWN - {}", format!("{e:#}").replace('|', "/"));
+            // `|` starts the performance data in the plugin format.
+            println!("C8DR UNKNOWN - {}", error_line(&e).replace('|', "/"));
             3
         }
     }
@@ -550,7 +558,7 @@ fn run_audit(run: Option<&str>) -> Result<()> {
     }
     print!("{}", audit::render(&entries));
     for b in bad {
-        eprintln!("unreadable audit line: {b}");
+        eprintln!("unreadable audit line: {}", crate::text::clean(&b));
     }
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! The configuration file: one TOML file (`--config`, else `C8DR_CONFIG`, else
 //! `$XDG_CONFIG_HOME/c8dr/config.toml`), validated with messages that name the file, the key
 //! and the problem. Secrets are only referenced (environment variable or file), never inline;
-//! [`Secret`] reads them when a client needs them and never prints them.
+//! [`Secret`] reads them when a client needs them and never prints them. No message quotes a
+//! line of the file or a value from it: a typo next to a secret must not put it on a screen,
+//! in a monitoring system (`c8dr check`) or in a ticket.
 
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use serde::Deserialize;
@@ -69,8 +71,8 @@ pub struct Runbook {
     /// a pod restart (camunda/camunda#55038).
     #[serde(default = "default_stuck")]
     pub stuck_broker_s: u64,
-    /// How long a mutating request may take before its outcome counts as unknown (a force
-    /// removal must not be cut off after the poll timeout and sent again).
+    /// Longest a mutating request may take. Not the poll timeout: a forced broker removal
+    /// can take a while, and one cut off and retried would be sent twice.
     #[serde(default = "default_request_timeout")]
     pub request_timeout_s: u64,
 }
@@ -129,6 +131,7 @@ impl Runbook {
         Duration::from_secs(self.step_timeout_s)
     }
 
+    /// How long one mutating request may take (`request_timeout_s`).
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_s)
     }
@@ -391,15 +394,48 @@ impl EsAuth {
     }
 }
 
-fn check_url(url: &str) -> Result<(), String> {
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))
-        .ok_or_else(|| format!("{url:?} must start with http:// or https://"))?;
-    if rest.is_empty() || rest.starts_with('/') {
+/// `url` is an http(s) URL with a host and no user info. A URL with `user:password@` is
+/// refused without being quoted (that would print the password); `hint` says where
+/// credentials go instead.
+fn check_url(url: &str, hint: &str) -> Result<(), String> {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(format!("must not carry credentials; use {hint}"));
+    }
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return Err(format!("{url:?} must start with http:// or https://"));
+    }
+    if authority.is_empty() {
         return Err(format!("{url:?} has no host"));
     }
     Ok(())
+}
+
+/// A URL as compared between regions: no trailing `/`, scheme and host in lower case.
+fn normalized_url(url: &str) -> String {
+    let url = url.trim_end_matches('/');
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let (authority, tail) = rest.split_at(end);
+            format!(
+                "{}://{}{tail}",
+                scheme.to_ascii_lowercase(),
+                authority.to_ascii_lowercase()
+            )
+        }
+        None => url.to_string(),
+    }
+}
+
+/// `key` lies within `lo..=hi`; the message names the key and the bounds.
+fn within(key: &str, value: u64, lo: u64, hi: u64) -> Result<(), String> {
+    if (lo..=hi).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!("{key}: between {lo} and {hi}, not {value}"))
+    }
 }
 
 impl Traffic {
@@ -427,10 +463,11 @@ impl Config {
         Self::parse(&text, path)
     }
 
-    /// Parses and validates configuration text; `path` is only for messages.
+    /// Parses and validates configuration text; `path` is only for messages. Validation
+    /// reads `tls.ca_file`.
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
-        let mut config: Config = toml::from_str(text)
-            .map_err(|e| eyre!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| eyre!("{}", toml_error(text, path, &e)))?;
         config.path = path.to_path_buf();
         if let Err(problem) = config.validate() {
             bail!("{}: {problem}", path.display());
@@ -449,6 +486,7 @@ impl Config {
                 "regions: need exactly two [[regions]] with id 0 and id 1, found ids {ids:?}"
             ));
         }
+        self.distinct_urls()?;
         if self.primary > 1 {
             return Err(format!("primary: must be 0 or 1, not {}", self.primary));
         }
@@ -458,27 +496,41 @@ impl Config {
                 self.regions[0].name
             ));
         }
-        if self.poll.interval_ms < 100 {
-            return Err(format!(
-                "poll.interval_ms: at least 100, not {}",
-                self.poll.interval_ms
-            ));
-        }
-        if self.poll.timeout_ms < 50 {
-            return Err(format!(
-                "poll.timeout_ms: at least 50, not {}",
-                self.poll.timeout_ms
-            ));
+        // Upper bounds too: an hour-long interval or minute-long timeout is a typo, and a
+        // zero slow interval would poll Kubernetes in a busy loop.
+        within("poll.interval_ms", self.poll.interval_ms, 100, 3_600_000)?;
+        within("poll.timeout_ms", self.poll.timeout_ms, 50, 60_000)?;
+        within(
+            "poll.slow_interval_ms",
+            self.poll.slow_interval_ms,
+            100,
+            3_600_000,
+        )?;
+        if let Some(ca) = &self.tls.ca_file {
+            crate::client::http::read_ca_file(ca).map_err(|e| format!("tls.ca_file: {e}"))?;
         }
         for r in &self.regions {
             let at = |key: &str| format!("regions[id={}].{key}", r.id);
-            for (key, url) in [
-                ("rest_url", &r.rest_url),
-                ("management_url", &r.management_url),
-                ("elasticsearch_url", &r.elasticsearch_url),
+            for (key, url, hint) in [
+                ("rest_url", r.rest_url.as_ref(), "[regions.rest_auth]"),
+                (
+                    "management_url",
+                    r.management_url.as_ref(),
+                    "[regions.rest_auth]",
+                ),
+                (
+                    "elasticsearch_url",
+                    r.elasticsearch_url.as_ref(),
+                    "[regions.elasticsearch_auth]",
+                ),
+                (
+                    "rest_auth.token_url",
+                    r.rest_auth.as_ref().and_then(|a| a.token_url.as_ref()),
+                    "client_id and client_secret_env or client_secret_file",
+                ),
             ] {
                 if let Some(u) = url {
-                    check_url(u).map_err(|e| format!("{}: {e}", at(key)))?;
+                    check_url(u, hint).map_err(|e| format!("{}: {e}", at(key)))?;
                 }
             }
             if r.kube.is_none() && r.rest_url.is_none() && r.management_url.is_none() {
@@ -518,12 +570,12 @@ impl Config {
         if self.runbook.step_timeout_s == 0 {
             return Err("runbook.step_timeout_s: at least 1".into());
         }
-        if !(1..=3600).contains(&self.runbook.request_timeout_s) {
-            return Err(format!(
-                "runbook.request_timeout_s: between 1 and 3600, not {}",
-                self.runbook.request_timeout_s
-            ));
-        }
+        within(
+            "runbook.request_timeout_s",
+            self.runbook.request_timeout_s,
+            1,
+            3600,
+        )?;
         if let Some(t) = &self.traffic {
             t.nameserver_addr()
                 .map_err(|e| format!("traffic.nameserver: {e}"))?;
@@ -543,8 +595,142 @@ impl Config {
         Ok(())
     }
 
+    /// Each region has its own endpoints: with one URL for both, losing a region would look
+    /// like a network split (the "other" region still answers), and a runbook would act on
+    /// the survivor believing it the lost one.
+    fn distinct_urls(&self) -> Result<(), String> {
+        let (Some(r0), Some(r1)) = (self.region(0), self.region(1)) else {
+            return Ok(());
+        };
+        for (key, a, b) in [
+            ("rest_url", &r0.rest_url, &r1.rest_url),
+            ("management_url", &r0.management_url, &r1.management_url),
+            (
+                "elasticsearch_url",
+                &r0.elasticsearch_url,
+                &r1.elasticsearch_url,
+            ),
+        ] {
+            if let (Some(a), Some(b)) = (a, b)
+                && normalized_url(a) == normalized_url(b)
+            {
+                return Err(format!(
+                    "regions[id=0].{key} and regions[id=1].{key}: the same URL for both \
+                     regions (a lost region would then read as a network split)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub fn region(&self, id: u8) -> Option<&Region> {
         self.regions.iter().find(|r| r.id == id)
+    }
+}
+
+/// A TOML error as `<file>:<line>:<column>: <key>: <message>`. toml's own rendering quotes
+/// the offending line, which is where a mistyped secret sits; this one says where, names the
+/// key (the table header in effect and the key left of `=`) and drops quoted values from the
+/// message.
+fn toml_error(text: &str, path: &Path, e: &toml::de::Error) -> String {
+    let message = crate::text::clean(&redact_values(e.message().trim_end()));
+    let Some(span) = e.span() else {
+        return format!("{}: {message}", path.display());
+    };
+    let start = text.floor_char_boundary(span.start.min(text.len()));
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    let at = format!("{}:{line}:{column}", path.display());
+    match key_at(text, line_start) {
+        Some(key) => format!("{at}: {}: {message}", crate::text::clean(&key)),
+        None => format!("{at}: {message}"),
+    }
+}
+
+/// The dotted key of the line starting at `line_start`: the `[table]` or `[[array]]` header
+/// in effect plus the key left of `=`; only what has the shape of a key is taken.
+fn key_at(text: &str, line_start: usize) -> Option<String> {
+    let line = text[line_start..].lines().next().unwrap_or_default();
+    if let Some(header) = header_name(line) {
+        return Some(header.to_string());
+    }
+    let table = text[..line_start].lines().rev().find_map(header_name);
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim())
+        .filter(|k| is_key(k));
+    match (table, key) {
+        (Some(t), Some(k)) => Some(format!("{t}.{k}")),
+        (Some(t), None) => Some(t.to_string()),
+        (None, Some(k)) => Some(k.to_string()),
+        (None, None) => None,
+    }
+}
+
+/// `regions.kube` for a line `[regions.kube]` or `[[regions]]` (comments allowed after).
+fn header_name(line: &str) -> Option<&str> {
+    let line = line.split_once('#').map_or(line, |(l, _)| l).trim();
+    let inner = line
+        .strip_prefix("[[")
+        .and_then(|l| l.strip_suffix("]]"))
+        .or_else(|| line.strip_prefix('[').and_then(|l| l.strip_suffix(']')))?
+        .trim();
+    is_key(inner).then_some(inner)
+}
+
+/// A bare or quoted, possibly dotted, TOML key (not a value: no `[`, `=`, `,`, …).
+fn is_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.chars().filter(|c| *c == '"').count() % 2 == 0
+        && k.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '"' | '\'' | ' '))
+}
+
+/// A deserializer message without the values it quotes: serde writes `string "…"`,
+/// `integer \`…\``, `unknown variant \`…\``, all of which can be a mistyped secret. Key names
+/// (`unknown field \`pasword\``) and the expected alternatives (after "expected") stay.
+fn redact_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                // Skip to the closing quote, honouring backslash escapes.
+                let mut escaped = false;
+                for c in chars.by_ref() {
+                    match (escaped, c) {
+                        (false, '\\') => escaped = true,
+                        (false, '"') => break,
+                        _ => escaped = false,
+                    }
+                }
+                trim_space(&mut out);
+            }
+            '`' => {
+                let quoted: String = chars.by_ref().take_while(|c| *c != '`').collect();
+                let keep = out.trim_end().ends_with("field")
+                    || out
+                        .split(|c: char| !c.is_alphanumeric())
+                        .any(|w| w == "expected");
+                if keep {
+                    out.push('`');
+                    out.push_str(&quoted);
+                    out.push('`');
+                } else {
+                    trim_space(&mut out);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn trim_space(s: &mut String) {
+    while s.ends_with(' ') {
+        s.pop();
     }
 }
 
@@ -633,16 +819,14 @@ mod tests {
 
     #[test]
     fn messages_name_the_file_the_key_and_the_problem() {
-        let inline = GOOD.replace(
+        let e = err_without_secret(
             "password_env = \"C8DR_TEST_PASSWORD\"",
             "password = \"hunter2\"",
         );
-        let e = err(&inline);
         assert!(
             e.contains("/etc/c8dr.toml") && e.contains("rest_auth") && e.contains("password_env"),
             "{e}"
         );
-        assert!(!e.contains("hunter2"), "the secret must not be echoed: {e}");
         let e = err(&GOOD.replace("id = 1", "id = 3"));
         assert!(e.contains("id 0 and id 1"), "{e}");
         let e = err(&GOOD.replace("http://127.0.0.1:8080", "127.0.0.1:8080"));
@@ -655,6 +839,228 @@ mod tests {
         ));
         assert!(e.contains("cannot reach region 1 (paris)"), "{e}");
     }
+
+    /// The error for GOOD with `from` replaced by `to`; it must not contain "hunter2".
+    fn err_without_secret(from: &str, to: &str) -> String {
+        assert!(GOOD.contains(from), "{from}");
+        let e = err(&GOOD.replacen(from, to, 1));
+        assert!(!e.contains("hunter2"), "the secret must not be echoed: {e}");
+        e
+    }
+
+    #[test]
+    fn toml_errors_say_where_and_which_key_but_not_the_value() {
+        const ENV: &str = "password_env = \"C8DR_TEST_PASSWORD\"";
+        for (what, from, to, starts, contains) in [
+            (
+                "a typo in a key: the key name stays, the line does not",
+                ENV,
+                "pasword = \"hunter2\"",
+                "/etc/c8dr.toml:10:9: regions.rest_auth.pasword: ",
+                "unknown field `pasword`",
+            ),
+            (
+                "an unterminated string",
+                ENV,
+                "password_file = \"/run/hunter2",
+                "/etc/c8dr.toml:10:",
+                "regions.rest_auth.password_file: ",
+            ),
+            (
+                "a wrong type: serde quotes the value, the message must not",
+                "primary = 0",
+                "primary = 0\n        read_only = \"hunter2\"",
+                "/etc/c8dr.toml:4:",
+                "read_only: invalid type: string, expected a boolean",
+            ),
+            (
+                "a duplicate key",
+                "username = \"demo\"",
+                "username = \"demo\"\n        username = \"hunter2\"",
+                "/etc/c8dr.toml:10:9: regions.rest_auth.username: ",
+                "duplicate key",
+            ),
+            (
+                "an integer, quoted with backticks",
+                "primary = 0",
+                "primary = 0\n        read_only = 4242",
+                "/etc/c8dr.toml:4:",
+                "read_only: invalid type: integer, expected a boolean",
+            ),
+            (
+                "an enum variant, quoted with backticks",
+                "mode = \"active-passive\"",
+                "mode = \"hunter2\"",
+                "/etc/c8dr.toml:18:",
+                "traffic.mode: unknown variant, expected `active-passive`",
+            ),
+        ] {
+            let e = err_without_secret(from, to);
+            assert!(e.starts_with(starts) && e.contains(contains), "{what}: {e}");
+            assert!(!e.contains("4242"), "{what}: {e}");
+        }
+    }
+
+    #[test]
+    fn values_are_cut_out_of_messages_and_keys_are_found() {
+        assert_eq!(
+            redact_values(r#"invalid type: string "a \"b\" c", expected u8"#),
+            "invalid type: string, expected u8"
+        );
+        assert_eq!(
+            redact_values("unknown field `x`, expected one of `a`, `b`"),
+            "unknown field `x`, expected one of `a`, `b`"
+        );
+        assert_eq!(
+            redact_values("invalid value: integer `300`, expected u8"),
+            "invalid value: integer, expected u8"
+        );
+        assert_eq!(redact_values("unexpected `x`"), "unexpected");
+        let text = "a = 1\n[[regions]] # r\nid = 0\n  [regions.kube]\n  [1, 2],\n";
+        let at = |line: &str| key_at(text, text.find(line).unwrap());
+        assert_eq!(at("a = 1").as_deref(), Some("a"));
+        assert_eq!(at("[[regions]]").as_deref(), Some("regions"));
+        assert_eq!(at("id = 0").as_deref(), Some("regions.id"));
+        assert_eq!(at("  [regions.kube]").as_deref(), Some("regions.kube"));
+        assert_eq!(at("  [1, 2],").as_deref(), Some("regions.kube"));
+    }
+
+    #[test]
+    fn urls_with_credentials_are_refused_without_repeating_them() {
+        for (from, to, key, hint) in [
+            (
+                "rest_url = \"http://127.0.0.1:8080\"",
+                "rest_url = \"http://demo:hunter2@127.0.0.1:8080\"",
+                "regions[id=0].rest_url",
+                "[regions.rest_auth]",
+            ),
+            (
+                "rest_url = \"http://127.0.0.1:8080\"",
+                "rest_url = \"http://127.0.0.1:8080\"\n        management_url = \"https://hunter2@mgmt/\"",
+                "regions[id=0].management_url",
+                "[regions.rest_auth]",
+            ),
+            (
+                "rest_url = \"http://127.0.0.1:8080\"",
+                "rest_url = \"http://127.0.0.1:8080\"\n        elasticsearch_url = \"HTTPS://elastic:hunter2@es:9200\"",
+                "regions[id=0].elasticsearch_url",
+                "[regions.elasticsearch_auth]",
+            ),
+            (
+                "username = \"demo\"\n        password_env = \"C8DR_TEST_PASSWORD\"",
+                "token_url = \"https://c8dr:hunter2@idp/token\"\n        client_id = \"c8dr\"\n        client_secret_env = \"S\"",
+                "regions[id=0].rest_auth.token_url",
+                "client_secret_env",
+            ),
+            (
+                "rest_url = \"http://127.0.0.1:8080\"",
+                "rest_url = \"ftp://hunter2:x@host\"",
+                "regions[id=0].rest_url",
+                "[regions.rest_auth]",
+            ),
+        ] {
+            let e = err_without_secret(from, to);
+            assert!(
+                e.contains(&format!("{key}: must not carry credentials; use")) && e.contains(hint),
+                "{e}"
+            );
+        }
+        // An `@` in the path is not user info.
+        let ok = GOOD.replace("8080\"", "8080/users/@me\"");
+        Config::parse(&ok, Path::new("c.toml")).unwrap();
+    }
+
+    #[test]
+    fn both_regions_on_one_url_is_an_error() {
+        let same = GOOD.replace(
+            "[regions.kube]",
+            "rest_url = \"HTTP://127.0.0.1:8080/\"\n        [regions.kube]",
+        );
+        let e = err(&same);
+        assert!(
+            e.contains("regions[id=0].rest_url and regions[id=1].rest_url")
+                && e.contains("network split"),
+            "{e}"
+        );
+        let path_differs = same.replace("8080/\"", "8080/other\"");
+        Config::parse(&path_differs, Path::new("c.toml")).unwrap();
+        assert_eq!(
+            normalized_url("HTTPS://Host.Example:9200/Path/"),
+            "https://host.example:9200/Path"
+        );
+    }
+
+    #[test]
+    fn poll_and_request_timeouts_are_bounded() {
+        for (key, value, bounds) in [
+            ("slow_interval_ms", 0, "between 100 and 3600000"),
+            ("interval_ms", 3_600_001, "between 100 and 3600000"),
+            ("interval_ms", 99, "between 100 and 3600000"),
+            ("timeout_ms", 60_001, "between 50 and 60000"),
+        ] {
+            let e = err(&GOOD.replace(
+                "primary = 0",
+                &format!("primary = 0\n[poll]\n{key} = {value}"),
+            ));
+            assert!(
+                e.contains(&format!("poll.{key}: {bounds}, not {value}")),
+                "{e}"
+            );
+        }
+        let with = |line: &str| format!("{GOOD}\n[runbook]\n{line}\n");
+        let c = Config::parse(&with("step_timeout_s = 900"), Path::new("c.toml")).unwrap();
+        assert_eq!(c.runbook.request_timeout(), Duration::from_secs(120));
+        let c = Config::parse(&with("request_timeout_s = 600"), Path::new("c.toml")).unwrap();
+        assert_eq!(c.runbook.request_timeout(), Duration::from_secs(600));
+        for v in [0, 3601] {
+            let e = err(&with(&format!("request_timeout_s = {v}")));
+            assert!(
+                e.contains(&format!(
+                    "runbook.request_timeout_s: between 1 and 3600, not {v}"
+                )),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_ca_file_must_hold_a_pem_certificate() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        let with_ca = |path: &Path| {
+            GOOD.replace(
+                "primary = 0",
+                &format!(
+                    "primary = 0\n[tls]\nca_file = {:?}",
+                    path.display().to_string()
+                ),
+            )
+        };
+        let e = err(&with_ca(&ca));
+        assert!(e.contains("tls.ca_file") && e.contains("ca.pem"), "{e}");
+        std::fs::write(&ca, "just text\n").unwrap();
+        let e = err(&with_ca(&ca));
+        assert!(
+            e.contains("tls.ca_file") && e.contains("ca.pem") && e.contains("no PEM certificate"),
+            "{e}"
+        );
+        std::fs::write(&ca, TEST_CA).unwrap();
+        Config::parse(&with_ca(&ca), Path::new("c.toml")).unwrap();
+    }
+
+    /// A self-signed test CA (no key kept anywhere), valid until 2126.
+    const TEST_CA: &str = "-----BEGIN CERTIFICATE-----
+MIIBhTCCASugAwIBAgIUe3g8PEh4M0/WXsv90FhXw5Lzm7owCgYIKoZIzj0EAwIw
+FzEVMBMGA1UEAwwMYzhkciB0ZXN0IENBMCAXDTI2MTEzMDE1MDkyOVoYDzIxMjYx
+MTA2MTUwOTI5WjAXMRUwEwYDVQQDDAxjOGRyIHRlc3QgQ0EwWTATBgcqhkjOPQIB
+BggqhkjOPQMBBwNCAARbxWr7E64VZadbJh/YHSAQOGG7OSDZEvctl6P1xvTETCiA
+dJuHJmWhXgyZs7r+s/TY1IgIT4zoPyrX2IScgvJ7o1MwUTAdBgNVHQ4EFgQUIIum
+tFKxe7pvCag+mfeLg/LBQcAwHwYDVR0jBBgwFoAUIIumtFKxe7pvCag+mfeLg/LB
+QcAwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiAO6yTAnHY4G7Qy
+za7BcJX77agsVJmlH0sNSkkaxNm/PAIhAJsgL5el+uqLoAacM/oWryLFM9Zhg1hu
+EGoPVREiWAGv
+-----END CERTIFICATE-----
+";
 
     #[test]
     fn secrets_never_show_in_debug_output() {

@@ -12,6 +12,7 @@ pub mod logging;
 pub mod model;
 pub mod observe;
 pub mod preflight;
+pub mod private_fs;
 pub mod report;
 pub mod runbook;
 pub mod text;

@@ -10,13 +10,11 @@ use tracing_subscriber::EnvFilter;
 /// keeps the first subscriber.
 pub fn init_file(path: &Path) -> Result<()> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
+        crate::private_fs::create_dir_all(parent)
             .wrap_err_with(|| format!("creating the log directory {}", parent.display()))?;
     }
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
+    // Private: the log names endpoints, regions and what the runbooks did.
+    let file = crate::private_fs::open_append(path)
         .wrap_err_with(|| format!("opening the log file {}", path.display()))?;
     let filter = EnvFilter::try_from_env("C8DR_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()

@@ -1,10 +1,34 @@
-//! The `c8dr` binary: parses the command line and hands over to the library.
+//! The `c8dr` binary: parses the command line, hands over to the library, and prints what
+//! went wrong itself, as one cleaned line: an error's causes can quote what a server sent,
+//! and that must not reach the terminal raw.
 
 use clap::Parser;
+use color_eyre::config::{HookBuilder, Theme};
+use std::process::ExitCode;
 
-fn main() -> color_eyre::eyre::Result<()> {
-    color_eyre::install()?;
+fn main() -> ExitCode {
+    // Panics keep color-eyre's report. Without colours: the C8DR_DEBUG report below is
+    // cleaned line by line, which would turn colour codes into visible escapes.
+    if let Err(e) = HookBuilder::default().theme(Theme::new()).install() {
+        eprintln!("c8dr: {}", c8dr::cli::error_line(&e));
+        return ExitCode::from(1);
+    }
     let cli = c8dr::cli::Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(report) => {
+            eprintln!("c8dr: {}", c8dr::cli::error_line(&report));
+            if std::env::var_os("C8DR_DEBUG").is_some_and(|v| !v.is_empty()) {
+                for line in format!("{report:?}").lines() {
+                    eprintln!("{}", c8dr::text::clean(line));
+                }
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: c8dr::cli::Cli) -> color_eyre::eyre::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -322,3 +322,122 @@ async fn failover_plans_executes_unattended_and_leaves_a_journal_and_an_audit_tr
     assert!(String::from_utf8_lossy(&out.stderr).contains("no region \"nowhere\""));
     lab.shutdown().await;
 }
+
+/// A configuration with a mistyped secret key, written to a temporary directory.
+fn config_with_a_typo(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("c8dr.toml");
+    std::fs::write(
+        &path,
+        r#"name = "prod"
+[[regions]]
+id = 0
+name = "london"
+rest_url = "http://127.0.0.1:9"
+[regions.rest_auth]
+username = "demo"
+pasword = "hunter2"
+[[regions]]
+id = 1
+name = "paris"
+rest_url = "http://127.0.0.1:10"
+"#,
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn errors_are_one_clean_line_and_never_echo_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_with_a_typo(dir.path());
+    let state = dir.path().join("state");
+    let run = |args: &[&str], debug: bool| {
+        let mut cmd = c8dr();
+        cmd.arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("XDG_STATE_HOME", &state)
+            .env_remove("C8DR_DEBUG");
+        if debug {
+            cmd.env("C8DR_DEBUG", "1");
+        }
+        cmd.output().unwrap()
+    };
+
+    let out = run(&["status"], false);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let expected = format!(
+        "c8dr: {}:8:1: regions.rest_auth.pasword: unknown field `pasword`",
+        config.display()
+    );
+    assert!(stderr.starts_with(&expected), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+
+    let out = run(&["check"], false);
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("C8DR UNKNOWN - ") && stdout.contains("regions.rest_auth.pasword"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("hunter2"), "{stdout}");
+
+    // The full report only on request, and cleaned as well.
+    let out = run(&["status"], true);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.lines().count() > 1, "{stderr}");
+    assert!(
+        !stderr.contains("hunter2") && !stderr.contains('\x1b'),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn control_characters_in_errors_and_the_audit_trail_are_shown_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = c8dr()
+        .arg("--config")
+        .arg(dir.path().join("\x1b]2;pwned\x07.toml"))
+        .arg("status")
+        .env("XDG_STATE_HOME", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("c8dr: reading the configuration")
+            && stderr.contains(r"\u{1b}]2;pwned\u{7}.toml"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(['\x1b', '\x07']), "{stderr:?}");
+
+    // A trail written before entries were cleaned.
+    let audit = dir.path().join("c8dr").join("audit.jsonl");
+    std::fs::create_dir_all(audit.parent().unwrap()).unwrap();
+    std::fs::write(
+        &audit,
+        concat!(
+            r#"{"at":"2025-01-01T00:00:00Z","user":"op","run":"r1","step":"FO-1","region":1,"#,
+            r#""kind":"request","outcome":"failed","detail":"\u001b]2;x\u0007\u001b[2J"}"#,
+            "\n",
+            "not json \x1b[2J\n",
+        ),
+    )
+    .unwrap();
+    let out = c8dr()
+        .arg("audit")
+        .env("XDG_STATE_HOME", dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(stdout.contains(r"\u{1b}]2;x\u{7}"), "{stdout}");
+    assert!(!stdout.contains(['\x1b', '\x07']), "{stdout:?}");
+    assert!(stderr.contains("unreadable audit line"), "{stderr}");
+    assert!(!stderr.contains('\x1b'), "{stderr:?}");
+}

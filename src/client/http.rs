@@ -4,7 +4,7 @@
 //! never appear in them.
 
 use crate::config::{EsCredentials, RestCredentials};
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use color_eyre::eyre::{Result, eyre};
 use serde::de::DeserializeOwned;
 use std::path::Path;
 use std::sync::Arc;
@@ -16,6 +16,25 @@ pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// The largest answer c8dr reads: the biggest real one (`_cat/indices` of a large cluster) is
+/// far below, and a broken or hostile server must not take the cockpit's memory with it.
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
+
+/// The certificates of a PEM bundle (`tls.ca_file`). A file without any is refused: an extra
+/// CA that silently adds nothing would only show later, as TLS errors on every endpoint.
+pub fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|_| format!("{}: not PEM certificates", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "{}: no PEM certificate (-----BEGIN CERTIFICATE-----) in it",
+            path.display()
+        ));
+    }
+    Ok(certs)
+}
+
 /// A reqwest client with c8dr's defaults.
 pub fn client(timeout: Duration, ca_file: Option<&Path>) -> Result<reqwest::Client> {
     install_crypto();
@@ -24,11 +43,7 @@ pub fn client(timeout: Duration, ca_file: Option<&Path>) -> Result<reqwest::Clie
         .connect_timeout(timeout)
         .pool_idle_timeout(Duration::from_secs(30));
     if let Some(path) = ca_file {
-        let pem = std::fs::read(path)
-            .wrap_err_with(|| format!("reading tls.ca_file {}", path.display()))?;
-        for cert in reqwest::Certificate::from_pem_bundle(&pem)
-            .wrap_err_with(|| format!("tls.ca_file {}: not PEM certificates", path.display()))?
-        {
+        for cert in read_ca_file(path).map_err(|e| eyre!("tls.ca_file {e}"))? {
             b = b.add_root_certificate(cert);
         }
     }
@@ -118,10 +133,17 @@ impl Auth {
                         #[serde(default)]
                         expires_in: Option<u64>,
                     }
-                    let t: T = resp
-                        .json()
+                    let body = read_capped(resp)
                         .await
-                        .map_err(|e| format!("token {token_url}: unreadable answer: {e}"))?;
+                        .map_err(|e| format!("token {token_url}: {e}"))?;
+                    // Only the position: serde's message could quote the token itself.
+                    let t: T = serde_json::from_slice(&body).map_err(|e| {
+                        format!(
+                            "token {token_url}: unreadable answer (line {}, column {})",
+                            e.line(),
+                            e.column()
+                        )
+                    })?;
                     let lifetime =
                         Duration::from_secs(t.expires_in.unwrap_or(300).saturating_sub(30).max(10));
                     *slot = Some(Token {
@@ -149,33 +171,37 @@ impl Auth {
     }
 }
 
-/// The largest answer c8dr reads; anything larger is not a real answer of these APIs.
-pub const MAX_BODY: usize = 8 * 1024 * 1024;
-
-/// Reads an answer's body, refusing one larger than [`MAX_BODY`] without holding it.
+/// Reads an answer's body, at most [`MAX_BODY`] bytes: an announced larger one is not read
+/// at all, an endless one is cut off once past the cap (dropping the response closes the
+/// connection, so the rest is never received).
 pub async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {
-    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
-        return Err(format!("answer larger than {} MiB", MAX_BODY / 1024 / 1024));
+    let cap_mib = MAX_BODY / (1024 * 1024);
+    if let Some(n) = resp.content_length()
+        && n > MAX_BODY as u64
+    {
+        return Err(format!(
+            "answer larger than {cap_mib} MiB (Content-Length {n}, not read)"
+        ));
     }
-    let mut out = Vec::new();
+    // The announced length is within the cap here, so it is a safe first capacity.
+    let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0) as usize);
     while let Some(chunk) = resp
         .chunk()
         .await
         .map_err(|e| format!("reading the answer: {}", describe(&e)))?
     {
-        if out.len() + chunk.len() > MAX_BODY {
+        if body.len() + chunk.len() > MAX_BODY {
             return Err(format!(
-                "answer larger than {} MiB (stopped reading)",
-                MAX_BODY / 1024 / 1024
+                "answer larger than {cap_mib} MiB (stopped reading)"
             ));
         }
-        out.extend_from_slice(&chunk);
+        body.extend_from_slice(&chunk);
     }
-    Ok(out)
+    Ok(body)
 }
 
 /// GETs `base + path` and parses JSON; errors in one line: the cause, or the status and
-/// the server's message.
+/// the server's message (cleaned: it goes to a terminal).
 pub async fn get_json<T: DeserializeOwned>(
     http: &reqwest::Client,
     auth: &Auth,
@@ -192,29 +218,39 @@ pub async fn get_json<T: DeserializeOwned>(
         .await?;
     let resp = req.send().await.map_err(|e| describe(&e))?;
     let status = resp.status();
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| format!("reading the answer: {}", describe(&e)))?;
+    let bytes = read_capped(resp).await?;
     if !status.is_success() {
-        let text = String::from_utf8_lossy(&bytes);
-        let message = serde_json::from_slice::<serde_json::Value>(&bytes)
-            .ok()
-            .and_then(|v| {
-                v.get("message")
-                    .or_else(|| v.get("detail"))
-                    .or_else(|| v.pointer("/error/reason"))
-                    .and_then(|m| m.as_str().map(String::from))
-            })
-            .unwrap_or_else(|| text.chars().take(200).collect());
-        return Err(format!("HTTP {}: {message}", status.as_u16()));
+        return Err(format!(
+            "HTTP {}: {}",
+            status.as_u16(),
+            server_message(&bytes)
+        ));
     }
-    serde_json::from_slice(&bytes).map_err(|e| format!("unreadable answer: {e}"))
+    serde_json::from_slice(&bytes)
+        .map_err(|e| crate::text::clean(&format!("unreadable answer: {e}")))
 }
 
-/// A transport error in a few words (refused, timed out, …) without the URL's secrets.
+/// What an error answer says: Camunda's `message`/`detail` (problem+json), Elasticsearch's
+/// `error.reason`, else the start of the text; always cleaned.
+pub fn server_message(body: &[u8]) -> String {
+    let from_json = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.get("message")
+                .or_else(|| v.get("detail"))
+                .or_else(|| v.pointer("/error/reason"))
+                .and_then(|m| m.as_str().map(String::from))
+        });
+    match from_json {
+        Some(m) => crate::text::clean(&m),
+        None => crate::text::clean_prefix(&String::from_utf8_lossy(body), 200),
+    }
+}
+
+/// A transport error in a few words (refused, timed out, …) without the URL's secrets, and
+/// cleaned: the causes can quote what a server sent.
 pub fn describe(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
+    let text = if e.is_timeout() {
         "timed out".into()
     } else if e.is_connect() {
         let mut cause = String::from("cannot connect");
@@ -227,7 +263,8 @@ pub fn describe(e: &reqwest::Error) -> String {
     } else {
         let s = e.to_string();
         s.split(" for url").next().unwrap_or(&s).to_string()
-    }
+    };
+    crate::text::clean(&text)
 }
 
 #[cfg(test)]
@@ -242,6 +279,110 @@ mod tests {
                 .await
                 .unwrap_err();
         assert!(err.contains("cannot connect"), "{err}");
+    }
+
+    /// One-connection HTTP/1.1 server on 127.0.0.1: reads the request head, writes `head`,
+    /// then `body` once, or chunks forever (until the client hangs up) when `endless`.
+    async fn serve(head: &str, body: Vec<u8>, endless: bool) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let head = head.to_string();
+        tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                match sock.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => seen.extend_from_slice(&buf[..n]),
+                }
+            }
+            if sock.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            let _ = sock.write_all(&body).await;
+            if endless {
+                let chunk = format!("10000\r\n{}\r\n", "x".repeat(0x10000));
+                while sock.write_all(chunk.as_bytes()).await.is_ok() {}
+            } else {
+                // Keep the connection open: a client that waits for the rest hangs.
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    async fn get(base: &str) -> (Result<serde_json::Value, String>, Duration) {
+        let http = client(Duration::from_secs(20), None).unwrap();
+        let started = Instant::now();
+        let r = get_json(&http, &Auth::default(), base, "/v2/topology").await;
+        (r, started.elapsed())
+    }
+
+    #[tokio::test]
+    async fn an_announced_huge_answer_is_not_read() {
+        let base = serve(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500000000\r\n\r\n",
+            b"[1,2,3".to_vec(),
+            false,
+        )
+        .await;
+        let (r, took) = get(&base).await;
+        let err = r.unwrap_err();
+        assert!(err.contains("answer larger than 8 MiB"), "{err}");
+        assert!(took < Duration::from_secs(5), "took {took:?}");
+    }
+
+    #[tokio::test]
+    async fn an_endless_answer_is_cut_off_at_the_cap() {
+        let base = serve(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+            vec![],
+            true,
+        )
+        .await;
+        let (r, took) = get(&base).await;
+        let err = r.unwrap_err();
+        assert_eq!(err, "answer larger than 8 MiB (stopped reading)");
+        assert!(took < Duration::from_secs(15), "took {took:?}");
+    }
+
+    #[tokio::test]
+    async fn a_server_message_reaches_the_caller_cleaned() {
+        let body = br#"{"message":"boom \u001b]2;pwned\u0007\u001b[2J"}"#.to_vec();
+        let head = format!(
+            "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let base = serve(&head, body, false).await;
+        let err = get(&base).await.0.unwrap_err();
+        assert!(err.starts_with("HTTP 500: boom"), "{err}");
+        assert!(!err.contains('\x1b') && !err.contains('\x07'), "{err:?}");
+        assert_eq!(
+            server_message(b"\x1b[31mplain text\x1b[0m"),
+            r"\u{1b}[31mplain text\u{1b}[0m"
+        );
+    }
+
+    #[test]
+    fn a_ca_file_without_certificates_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, "not a certificate\n").unwrap();
+        let err = read_ca_file(&path).unwrap_err();
+        assert!(
+            err.contains("ca.pem") && err.contains("no PEM certificate"),
+            "{err}"
+        );
+        let err = format!(
+            "{:#}",
+            client(Duration::from_secs(1), Some(&path)).unwrap_err()
+        );
+        assert!(
+            err.contains("tls.ca_file") && err.contains("ca.pem"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! runs, in `$XDG_STATE_HOME/c8dr/audit.jsonl`, fsynced. Bodies are recorded as a SHA-256
 //! digest only, targets without credentials, so no secret can reach it.
 
+use crate::text::{clean, clean_opt};
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -77,11 +78,12 @@ pub struct Audit {
 }
 
 impl Audit {
+    /// Opens (creates) the trail 0600 in a 0700 directory: it names who did what.
     pub fn open(path: &Path) -> io::Result<Audit> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            crate::private_fs::create_dir_all(dir)?;
         }
-        let file = OpenOptions::new().append(true).create(true).open(path)?;
+        let file = crate::private_fs::open_append(path)?;
         Ok(Audit {
             path: path.to_path_buf(),
             file,
@@ -92,8 +94,18 @@ impl Audit {
         &self.path
     }
 
+    /// Appends one line, fsynced. The free-text fields are cleaned first: a detail can quote
+    /// a server and `c8dr audit` prints the trail on a terminal.
     pub fn append(&mut self, entry: &Entry) -> io::Result<()> {
-        let mut line = serde_json::to_vec(entry).map_err(io::Error::other)?;
+        let entry = Entry {
+            user: clean(&entry.user),
+            run: clean(&entry.run),
+            step: clean(&entry.step),
+            target: clean_opt(entry.target.as_deref()),
+            detail: clean_opt(entry.detail.as_deref()),
+            ..entry.clone()
+        };
+        let mut line = serde_json::to_vec(&entry).map_err(io::Error::other)?;
         line.push(b'\n');
         self.file.write_all(&line)?;
         self.file.sync_data()
@@ -117,28 +129,29 @@ pub fn read(path: &Path) -> io::Result<(Vec<Entry>, Vec<String>)> {
     Ok((entries, bad))
 }
 
-/// `c8dr audit`: one line per entry, oldest first.
+/// `c8dr audit`: one line per entry, oldest first. Every field is cleaned again: a trail
+/// written by an older c8dr, or edited, may hold raw control characters.
 pub fn render(entries: &[Entry]) -> String {
     let mut out = String::new();
     for e in entries {
+        let at = clean(e.at.get(..19).unwrap_or(&e.at));
+        let what = match (&e.method, &e.target) {
+            (Some(m), Some(t)) => format!("{} {}", clean(m), clean(t)),
+            (None, Some(t)) => clean(t),
+            _ => String::new(),
+        };
         out.push_str(&format!(
-            "{}  {:<10} {:<18} {:<8} region{} {:<8} {:<9} {}{}{}\n",
-            e.at.get(..19).unwrap_or(&e.at),
-            e.user,
-            e.run,
-            e.step,
+            "{at}  {:<10} {:<18} {:<8} region{} {:<8} {:<9} {what}{}{}\n",
+            clean(&e.user),
+            clean(&e.run),
+            clean(&e.step),
             e.region,
-            e.kind,
-            e.outcome,
-            match (&e.method, &e.target) {
-                (Some(m), Some(t)) => format!("{m} {t}"),
-                (None, Some(t)) => t.clone(),
-                _ => String::new(),
-            },
+            clean(&e.kind),
+            clean(&e.outcome),
             e.status.map(|s| format!(" → {s}")).unwrap_or_default(),
             e.detail
                 .as_ref()
-                .map(|d| format!("  ({d})"))
+                .map(|d| format!("  ({})", clean(d)))
                 .unwrap_or_default(),
         ));
     }
@@ -172,5 +185,45 @@ mod tests {
             digest(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn control_characters_reach_neither_the_file_nor_the_terminal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c8dr").join("audit.jsonl");
+        let mut a = Audit::open(&path).unwrap();
+        let mut e = Entry::new("r\x1b[2J1", "FO-1\x07", 1, "request", "failed");
+        e.target = Some("http://gw\u{9b}31m/actuator".into());
+        e.detail = Some("HTTP 500: \x1b]2;x\x07\x1b[2J".into());
+        a.append(&e).unwrap();
+        let raw = std::fs::read_to_string(&path).unwrap();
+        let (entries, bad) = read(&path).unwrap();
+        assert!(bad.is_empty(), "{bad:?}");
+        // serde_json writes C0 characters as `\u00XX` escapes that `read` turns back into
+        // raw ones: neither form may be in the file.
+        assert!(!raw.contains("\\u00") && !raw.contains('\u{9b}'), "{raw}");
+        let d = &entries[0];
+        for field in [
+            &d.run,
+            &d.step,
+            d.target.as_ref().unwrap(),
+            d.detail.as_ref().unwrap(),
+        ] {
+            assert!(!field.chars().any(char::is_control), "{field:?}");
+        }
+        let shown = render(&entries);
+        assert!(shown.contains("HTTP 500:"), "{shown}");
+
+        // An old or edited trail with raw escapes: render cleans it anyway.
+        let shown = render(&[e]);
+        assert!(!shown.contains(['\x1b', '\x07', '\u{9b}']), "{shown:?}");
+        assert!(shown.contains(r"\u{1b}]2;x\u{7}"), "{shown}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(path.parent().unwrap()), 0o700);
+        }
     }
 }

@@ -1,0 +1,122 @@
+//! Private files: the state directory, run journals, the audit trail and the logs tell what
+//! was done to a production cluster, by whom and with which answers, so they are 0600 in 0700
+//! directories whatever the umask, and ones left looser by an older c8dr are tightened.
+//! Off unix these are the plain std calls.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::path::Path;
+
+/// Mode of c8dr's directories.
+pub const DIR_MODE: u32 = 0o700;
+/// Mode of c8dr's files.
+pub const FILE_MODE: u32 = 0o600;
+
+/// Creates `path` and its missing parents with mode 0700, and tightens `path` itself to 0700
+/// when it exists looser and is ours (someone else's directory is left alone: changing it is
+/// not c8dr's business, and as root it would be possible but wrong).
+pub fn create_dir_all(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(DIR_MODE)
+            .create(path)?;
+        if let Some(perm) = tightened(&std::fs::metadata(path)?, DIR_MODE) {
+            std::fs::set_permissions(path, perm)?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(path)
+    }
+}
+
+/// Opens `path` for appending, creating it 0600; an existing file of ours that is looser is
+/// tightened to 0600 (through the open handle, so it is the file we write to).
+pub fn open_append(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(FILE_MODE);
+    }
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    if let Some(perm) = tightened(&file.metadata()?, FILE_MODE) {
+        file.set_permissions(perm)?;
+    }
+    Ok(file)
+}
+
+/// Creates `path` for appending, 0600; fails when it exists (a journal is never overwritten).
+pub fn create_new(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.create_new(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(FILE_MODE);
+    }
+    options.open(path)
+}
+
+/// The permissions to set when `meta` is ours and allows more than `target`: only the bits
+/// of `target` that it already has (an owner-read-only file stays read-only).
+#[cfg(unix)]
+fn tightened(meta: &std::fs::Metadata, target: u32) -> Option<std::fs::Permissions> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    let mode = meta.mode() & 0o7777;
+    (meta.uid() == euid && mode & !target != 0)
+        .then(|| std::fs::Permissions::from_mode(mode & target))
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[test]
+    fn new_directories_and_files_are_private() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("state").join("c8dr");
+        create_dir_all(&dir).unwrap();
+        assert_eq!(mode(&root.path().join("state")), 0o700);
+        assert_eq!(mode(&dir), 0o700);
+        let log = dir.join("c8dr.log");
+        open_append(&log).unwrap().write_all(b"one\n").unwrap();
+        assert_eq!(mode(&log), 0o600);
+        let journal = dir.join("run.jsonl");
+        create_new(&journal).unwrap();
+        assert_eq!(mode(&journal), 0o600);
+        let again = create_new(&journal).unwrap_err();
+        assert_eq!(again.kind(), io::ErrorKind::AlreadyExists);
+    }
+
+    #[test]
+    fn loose_ones_of_ours_are_tightened_and_keep_their_content() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("c8dr");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        create_dir_all(&dir).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+
+        let audit = dir.join("audit.jsonl");
+        std::fs::write(&audit, "old\n").unwrap();
+        std::fs::set_permissions(&audit, std::fs::Permissions::from_mode(0o644)).unwrap();
+        open_append(&audit).unwrap().write_all(b"new\n").unwrap();
+        assert_eq!(mode(&audit), 0o600);
+        assert_eq!(std::fs::read_to_string(&audit).unwrap(), "old\nnew\n");
+    }
+}
