@@ -513,7 +513,9 @@ async fn run_procedure(
             let (_, _, inputs, steps) = session::prepare(&config, procedure, r, &run, None).await?;
             print!("{}", render::plan(&config, &inputs, &steps));
         }
-        eprintln!("read-only: nothing was sent and no run was started (drop --read-only / read_only = true to run it)");
+        eprintln!(
+            "read-only: nothing was sent and no run was started (drop --read-only / read_only = true to run it)"
+        );
         return Ok(1);
     }
     if args.execute || args.resume.is_some() {

@@ -13,8 +13,7 @@ pub const DIR_MODE: u32 = 0o700;
 pub const FILE_MODE: u32 = 0o600;
 
 /// Creates `path` and its missing parents with mode 0700, and tightens `path` itself to 0700
-/// when it exists looser and is ours (someone else's directory is left alone: changing it is
-/// not c8dr's business, and as root it would be possible but wrong).
+/// when it exists looser (a directory that is not ours cannot be changed: it is left alone).
 pub fn create_dir_all(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
@@ -24,7 +23,8 @@ pub fn create_dir_all(path: &Path) -> io::Result<()> {
             .mode(DIR_MODE)
             .create(path)?;
         if let Some(perm) = tightened(&std::fs::metadata(path)?, DIR_MODE) {
-            std::fs::set_permissions(path, perm)?;
+            // Refused for someone else's directory: not c8dr's to change.
+            let _ = std::fs::set_permissions(path, perm);
         }
         Ok(())
     }
@@ -47,7 +47,25 @@ pub fn open_append(path: &Path) -> io::Result<File> {
     let file = options.open(path)?;
     #[cfg(unix)]
     if let Some(perm) = tightened(&file.metadata()?, FILE_MODE) {
-        file.set_permissions(perm)?;
+        let _ = file.set_permissions(perm);
+    }
+    Ok(file)
+}
+
+/// Opens `path` for reading and writing without truncating it, creating it 0600 (a lock
+/// file), tightened like [`open_append`].
+pub fn open_read_write(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.create(true).read(true).write(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(FILE_MODE);
+    }
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    if let Some(perm) = tightened(&file.metadata()?, FILE_MODE) {
+        let _ = file.set_permissions(perm);
     }
     Ok(file)
 }
@@ -64,16 +82,13 @@ pub fn create_new(path: &Path) -> io::Result<File> {
     options.open(path)
 }
 
-/// The permissions to set when `meta` is ours and allows more than `target`: only the bits
-/// of `target` that it already has (an owner-read-only file stays read-only).
+/// The permissions to set when `meta` allows more than `target`: only the bits of `target`
+/// that it already has (an owner-read-only file stays read-only).
 #[cfg(unix)]
 fn tightened(meta: &std::fs::Metadata, target: u32) -> Option<std::fs::Permissions> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let euid = unsafe { libc::geteuid() };
     let mode = meta.mode() & 0o7777;
-    (meta.uid() == euid && mode & !target != 0)
-        .then(|| std::fs::Permissions::from_mode(mode & target))
+    (mode & !target != 0).then(|| std::fs::Permissions::from_mode(mode & target))
 }
 
 #[cfg(all(test, unix))]

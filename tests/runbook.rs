@@ -559,15 +559,32 @@ async fn injected_faults_are_retried_or_fail_clearly() {
             assert!(r.status().is_success());
         }
     };
-    // Two 500s on the force removal, then a truncated answer on the exporter disable.
-    fault(json!({"target": "region0.management", "kind": "http500", "mutating_only": true, "count": 3})).await;
+    // Two 500s on the dry run, then two on the force removal itself: each is retried after
+    // checking again, and the force goes through once.
+    fault(
+        json!({"target": "region0.management", "kind": "http500", "mutating_only": true,
+                 "count": 2, "path": "/actuator/cluster?force=true&dryRun=true"}),
+    )
+    .await;
+    fault(
+        json!({"target": "region0.management", "kind": "http500", "mutating_only": true,
+                 "count": 2, "path": "/actuator/cluster?force=true"}),
+    )
+    .await;
     let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
     assert_completed(&fo);
-    // The dry run took one 500; the force itself two, then went through once.
-    assert!(fo.progress[1].attempts >= 3, "{:?}", fo.progress[1]);
+    assert_eq!(fo.progress[1].attempts, 3, "{:?}", fo.progress[1]);
     assert_failed_over(&lab, 1, "camundaregion").await;
     let log = requests(&lab).await;
-    assert!(forces(&log) >= 2);
+    let dry = log
+        .iter()
+        .filter(|r| r["path"] == "/actuator/cluster?force=true&dryRun=true")
+        .count();
+    assert_eq!(
+        dry, 3,
+        "the dry run is retried until it answers with a plan"
+    );
+    assert_eq!(forces(&log), 3, "two refused with 500, one applied");
 
     lab.control_post("/lab/regions/1/recreate").await;
     fault(json!({"target": "region0.management", "kind": "malformed", "mutating_only": true, "count": 1})).await;

@@ -156,9 +156,7 @@ fn family(version: Option<&str>, exporter_ids: &[String]) -> Family {
 
 /// The stamps that decide whether a region answers: Camunda's own endpoints; only when none
 /// of those is observed, the others (an old pod list must not keep a dead region "up").
-fn deciding_stamps(
-    r: &RegionObservations,
-) -> Vec<(Source, jiff::Timestamp, Result<(), String>)> {
+fn deciding_stamps(r: &RegionObservations) -> Vec<(Source, jiff::Timestamp, Result<(), String>)> {
     let all = r.stamps();
     let camunda: Vec<_> = all
         .iter()
@@ -185,6 +183,9 @@ fn camunda_down(r: &RegionObservations, now: jiff::Timestamp, stale: Duration) -
             .any(|(_, at, v)| v.is_ok() && age(now, *at) <= stale)
 }
 
+/// When a source answered, and whether it could be read.
+type Stamp = (jiff::Timestamp, Result<(), String>);
+
 /// The region's sources as the pane and `status --json` show them.
 fn sources(
     obs: &RegionObservations,
@@ -192,8 +193,7 @@ fn sources(
     stale: Duration,
     prev: Option<&RegionView>,
 ) -> Vec<SourceView> {
-    let mut by_source: BTreeMap<Source, Vec<(jiff::Timestamp, Result<(), String>)>> =
-        BTreeMap::new();
+    let mut by_source: BTreeMap<Source, Vec<Stamp>> = BTreeMap::new();
     for (src, at, v) in obs.stamps() {
         by_source.entry(src).or_default().push((at, v));
     }
@@ -204,10 +204,9 @@ fn sources(
             let latest = stamps.iter().map(|(at, _)| *at).max();
             let error = stamps.iter().find_map(|(at, v)| match v {
                 Err(e) => Some(clean(e)),
-                Ok(()) if age(now, *at) > stale => Some(format!(
-                    "no fresh answer for {} s",
-                    age(now, *at).as_secs()
-                )),
+                Ok(()) if age(now, *at) > stale => {
+                    Some(format!("no fresh answer for {} s", age(now, *at).as_secs()))
+                }
                 Ok(()) => None,
             });
             let failing_since = error.as_ref().map(|_| {
@@ -304,11 +303,7 @@ pub fn derive(
     }
     // Pods of a region whose Camunda endpoints all fail are a stale picture: not shown.
     let mut pods: HashMap<i32, &PodInfoRef> = HashMap::new();
-    for r in snap
-        .regions
-        .iter()
-        .filter(|r| !camunda_down(r, now, stale))
-    {
+    for r in snap.regions.iter().filter(|r| !camunda_down(r, now, stale)) {
         for p in fresh(&r.pods, now, stale).into_iter().flatten() {
             if let Some(b) = p.broker
                 && pods.len() < MAX_BROKERS
@@ -373,9 +368,11 @@ pub fn derive(
         .max();
     let partition_count = cluster
         .and_then(|c| {
-            c.routing
-                .as_ref()
-                .and_then(|r| r.request_handling.partition_count.map(|n| n.max(0) as usize))
+            c.routing.as_ref().and_then(|r| {
+                r.request_handling
+                    .partition_count
+                    .map(|n| n.max(0) as usize)
+            })
         })
         .or_else(|| {
             gateways
@@ -578,7 +575,11 @@ fn partition(
             .filter(|(b, _, _)| replicas.is_none() || configured.contains(b))
             .cloned()
             .collect();
-        let live: Vec<i32> = hs.iter().filter(|h| is_live(h)).map(|(b, _, _)| *b).collect();
+        let live: Vec<i32> = hs
+            .iter()
+            .filter(|h| is_live(h))
+            .map(|(b, _, _)| *b)
+            .collect();
         if best.as_ref().is_none_or(|(l, _)| live.len() > l.len()) {
             best = Some((live, hs));
         }
@@ -754,7 +755,11 @@ fn region(
     }
 }
 
-fn elasticsearch(obs: &RegionObservations, now: jiff::Timestamp, stale: Duration) -> ElasticsearchView {
+fn elasticsearch(
+    obs: &RegionObservations,
+    now: jiff::Timestamp,
+    stale: Duration,
+) -> ElasticsearchView {
     if !obs.configured.contains(&Source::ElasticsearchHealth) {
         return ElasticsearchView {
             status: "not configured".into(),

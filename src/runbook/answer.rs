@@ -123,7 +123,11 @@ pub fn gist(body: &[u8]) -> String {
     }
     let text = String::from_utf8_lossy(body);
     let t: String = text.chars().take(120).collect();
-    if t.is_empty() { "(empty)".into() } else { clean(&t) }
+    if t.is_empty() {
+        "(empty)".into()
+    } else {
+        clean(&t)
+    }
 }
 
 /// A dry run's plan in a line.

@@ -536,7 +536,11 @@ fn restored(f: &Facts, r: u8) -> Eval {
         ));
     };
     let total = snap.indices.len();
-    let present: Vec<&String> = snap.indices.iter().filter(|i| have.contains_key(*i)).collect();
+    let present: Vec<&String> = snap
+        .indices
+        .iter()
+        .filter(|i| have.contains_key(*i))
+        .collect();
     if present.len() < total || total == 0 {
         return Eval {
             met: Some(false),
@@ -677,10 +681,9 @@ pub fn guard(g: &Guard, f: &Facts) -> Result<String, String> {
                 source_problem(v, answering(v), Source::Cluster)
             )),
             None => Ok("no change pending".into()),
-            Some(c) if f.run.own_changes.contains(&c.id) => Ok(format!(
-                "change #{} pending is this run's own",
-                c.id
-            )),
+            Some(c) if f.run.own_changes.contains(&c.id) => {
+                Ok(format!("change #{} pending is this run's own", c.id))
+            }
             Some(_) => Err(format!(
                 "{}: a new change would be rejected or collide (camunda/camunda#63506)",
                 pending(v).unwrap_or_default()
@@ -712,8 +715,7 @@ pub fn guard(g: &Guard, f: &Facts) -> Result<String, String> {
             }
         }
         Guard::IdsMatchTopology { region, ids } => {
-            configuration(v, 1 - *region)
-                .map_err(|e| format!("cannot confirm the ids: {e}"))?;
+            configuration(v, 1 - *region).map_err(|e| format!("cannot confirm the ids: {e}"))?;
             let members: Vec<i32> = v
                 .brokers
                 .iter()
@@ -881,6 +883,9 @@ mod tests {
                 for s in [Source::Topology, Source::Cluster, Source::Exporters] {
                     fail_source(snap, 1, s, "cannot connect: Connection refused");
                 }
+                for o in snap.regions[1].partitions.values_mut() {
+                    o.value = Err("cannot connect: Connection refused".into());
+                }
             },
         );
         let e = evaluate(&Check::RegionLost(1), &f);
@@ -995,7 +1000,10 @@ mod tests {
         let r = evaluate(&Check::Restored(1), &f);
         assert_eq!((r.met, r.progress), (Some(false), Some((1, 2))));
         let e = guard(&Guard::NoCamundaIndices(1), &f).unwrap_err();
-        assert!(e.contains("schema") && e.contains("operate-list-view-8.3.0_"), "{e}");
+        assert!(
+            e.contains("schema") && e.contains("operate-list-view-8.3.0_"),
+            "{e}"
+        );
 
         // Defect 7: every index present but empty is not a restore.
         f.es[1].indices = indices(&[
@@ -1003,7 +1011,11 @@ mod tests {
             ("tasklist-task-8.8.0_", Some(0)),
         ]);
         let r = evaluate(&Check::Restored(1), &f);
-        assert_eq!(r.met, None, "without counts c8dr cannot tell: {}", r.evidence);
+        assert_eq!(
+            r.met, None,
+            "without counts c8dr cannot tell: {}",
+            r.evidence
+        );
         f.run.snapshot_docs = Some(BTreeMap::from([
             ("operate-list-view-8.3.0_".to_string(), 500),
             ("tasklist-task-8.8.0_".to_string(), 20),

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use super::lock::RunLock;
-use super::lock::{private_dir, private_open};
+use crate::private_fs;
 
 /// Where runs are journaled: `$XDG_STATE_HOME/c8dr/runs`.
 pub fn runs_dir() -> Option<PathBuf> {
@@ -234,16 +234,15 @@ impl Journal {
     /// and its plan built, so no other run can slip in between).
     pub fn create_locked(lock: RunLock, dir: &Path, run: &str) -> io::Result<Self> {
         plain_run_id(run)?;
-        private_dir(dir)?;
+        private_fs::create_dir_all(dir)?;
         let path = dir.join(format!("{run}.jsonl"));
-        let file = private_open(OpenOptions::new().append(true).create_new(true), &path)
-            .map_err(|e| match e.kind() {
-                io::ErrorKind::AlreadyExists => io::Error::new(
-                    e.kind(),
-                    format!("run {run} already exists in {}", dir.display()),
-                ),
-                _ => e,
-            })?;
+        let file = private_fs::create_new(&path).map_err(|e| match e.kind() {
+            io::ErrorKind::AlreadyExists => io::Error::new(
+                e.kind(),
+                format!("run {run} already exists in {}", dir.display()),
+            ),
+            _ => e,
+        })?;
         Ok(Self {
             path,
             file,
@@ -272,7 +271,9 @@ impl Journal {
             });
         }
         // ftruncate works on an O_APPEND descriptor; later writes land at the new end.
-        let file = private_open(OpenOptions::new().append(true), path)
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
             .map_err(|e| JournalError::io(path, e))?;
         file.set_len(replay.valid_len)
             .map_err(|e| JournalError::io(path, e))?;

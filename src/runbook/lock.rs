@@ -3,7 +3,7 @@
 //! kernel drops the lock with the process, so a crash never leaves a stale lock behind).
 //! The holder writes who it is into the file, so the refusal can name it.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io::{self, Read, Seek, Write};
 use std::path::Path;
 
@@ -13,59 +13,12 @@ pub struct RunLock {
     _file: File,
 }
 
-/// Opens a file of the state directory readable by its owner only.
-pub(crate) fn private_open(options: &mut OpenOptions, path: &Path) -> io::Result<File> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // A file created earlier with looser rights is tightened.
-        if file.metadata()?.permissions().mode() & 0o077 != 0 {
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
-    }
-    Ok(file)
-}
-
-/// Creates the state directory (and parents) readable by its owner only.
-pub(crate) fn private_dir(dir: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)?;
-        let meta = std::fs::metadata(dir)?;
-        if meta.permissions().mode() & 0o077 != 0 {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-        }
-        Ok(())
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::create_dir_all(dir)
-    }
-}
-
 impl RunLock {
     /// Takes the lock of `dir` for run `run`, or says who holds it.
     pub fn acquire(dir: &Path, run: &str) -> io::Result<RunLock> {
-        private_dir(dir)?;
+        crate::private_fs::create_dir_all(dir)?;
         let path = dir.join(".lock");
-        let mut file = private_open(
-            OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false),
-            &path,
-        )?;
+        let mut file = crate::private_fs::open_read_write(&path)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {

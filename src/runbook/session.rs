@@ -430,8 +430,7 @@ pub async fn execute(
                 bail!("a procedure and a region are needed");
             };
             let probe = run_id(p, r);
-            let lock = super::lock::RunLock::acquire(&dir, &probe)
-                .map_err(|e| eyre!("{e}"))?;
+            let lock = super::lock::RunLock::acquire(&dir, &probe).map_err(|e| eyre!("{e}"))?;
             let run = fresh_run_id(&dir, p, r);
             let (live, _, inputs, steps) = prepare(config, p, r, &run, None).await?;
             let journal = Journal::create_locked(lock, &dir, &run)

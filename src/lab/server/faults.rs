@@ -1,10 +1,12 @@
 //! Faults on demand and the request log: a layer in front of every Camunda and
 //! Elasticsearch listener of the lab.
 //!
-//! `POST /lab/faults` injects `http500`, `malformed`, `slow`, `hang` or `refuse` on one
-//! target (`region1.management`, `region0.rest`, `region1.elasticsearch`,
-//! `broker3.management`, …) for a share of its requests (`mutating_only`: only writes;
-//! `count`: only the next N); `DELETE /lab/faults` clears them.
+//! `POST /lab/faults` injects `http500`, `malformed`, `slow`, `hang`, `refuse`, `body` (a
+//! given status and body: any answer a broken or hostile server could give) or `endless` (a
+//! body that never ends) on one target (`region1.management`, `region0.rest`,
+//! `region1.elasticsearch`, `broker3.management`, …) for a share of its requests
+//! (`mutating_only`: only writes; `count`: only the next N; `path`: only this path and
+//! query, or those starting with it when it ends in `*`); `DELETE /lab/faults` clears them.
 //! Every mutating request that arrives is logged first, so tests can prove what was sent.
 //! The same layer routes requests to a region's gateway over its broker pods during a
 //! roll-out: one that lands on a restarting pod gets a transient 502.
@@ -33,6 +35,10 @@ pub enum FaultKind {
     Hang,
     /// Closes the listener: connections are refused.
     Refuse,
+    /// Answers `status` (default 200) with `body` (JSON, or text when a string).
+    Body,
+    /// Answers 200 with a body that never ends.
+    Endless,
 }
 
 /// An injected fault.
@@ -52,6 +58,28 @@ pub struct Fault {
     /// Hit this many requests, then clear itself (absent: until cleared).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
+    /// Only requests to this path and query (a prefix when it ends in `*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// `body`: the status to answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// `body`: what to answer (a string is sent as text, anything else as JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
+}
+
+impl Fault {
+    /// Whether the fault applies to a request for `path` (path and query).
+    pub fn matches_path(&self, path: &str) -> bool {
+        match &self.path {
+            None => true,
+            Some(p) => match p.strip_suffix('*') {
+                Some(prefix) => path.starts_with(prefix),
+                None => path == p,
+            },
+        }
+    }
 }
 
 fn one() -> f64 {
@@ -138,6 +166,11 @@ pub async fn guard(
     next: Next,
 ) -> Response {
     let mutating = is_mutating(request.method());
+    let path_and_query = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
     let request = if mutating {
         let (parts, body) = request.into_parts();
         let bytes = to_bytes(body, 4 * 1024 * 1024).await.unwrap_or_default();
@@ -173,7 +206,7 @@ pub async fn guard(
         );
     }
 
-    if let Some(fault) = shared.fault_for(&target.name, mutating) {
+    if let Some(fault) = shared.fault_for(&target.name, mutating, &path_and_query) {
         match fault.kind {
             FaultKind::Http500 => {
                 return target.error(
@@ -203,6 +236,28 @@ pub async fn guard(
                 }
             }
             FaultKind::Refuse => {}
+            FaultKind::Body => {
+                let status =
+                    StatusCode::from_u16(fault.status.unwrap_or(200)).unwrap_or(StatusCode::OK);
+                return match fault.body {
+                    Some(serde_json::Value::String(text)) => (status, text).into_response(),
+                    Some(v) => (status, axum::Json(v)).into_response(),
+                    None => status.into_response(),
+                };
+            }
+            FaultKind::Endless => {
+                let chunk = axum::body::Bytes::from(vec![b' '; 64 * 1024]);
+                let start = futures_util::stream::once(async {
+                    Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"brokers\": ["))
+                });
+                let rest = futures_util::stream::repeat_with(move || Ok(chunk.clone()));
+                return (
+                    StatusCode::OK,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    Body::from_stream(futures_util::StreamExt::chain(start, rest)),
+                )
+                    .into_response();
+            }
         }
     }
     next.run(request).await

@@ -185,7 +185,9 @@ impl Shared {
     pub fn add_fault(&self, fault: Fault) {
         {
             let mut f = self.faults.lock().unwrap_or_else(|p| p.into_inner());
-            f.retain(|x| !(x.target == fault.target && x.kind == fault.kind));
+            f.retain(|x| {
+                !(x.target == fault.target && x.kind == fault.kind && x.path == fault.path)
+            });
             f.push(fault);
         }
         self.with(|_| ());
@@ -201,12 +203,13 @@ impl Shared {
 
     /// The fault that hits this request to `target`, drawn by each fault's ratio; a fault
     /// with a `count` is used up by its hits.
-    pub fn fault_for(&self, target: &str, mutating: bool) -> Option<Fault> {
+    pub fn fault_for(&self, target: &str, mutating: bool, path: &str) -> Option<Fault> {
         let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
         let i = faults.iter().position(|f| {
             f.target == target
                 && f.kind != FaultKind::Refuse
                 && (mutating || !f.mutating_only)
+                && f.matches_path(path)
                 && (f.ratio >= 1.0 || fastrand::f64() < f.ratio)
         })?;
         let hit = faults[i].clone();

@@ -281,13 +281,11 @@ fn parts(c: &Check) -> Vec<&Check> {
 /// A later step of the plan undoes this check on purpose (webapps off, then on again).
 fn undone_later(steps: &[Step], idx: usize, c: &Check) -> bool {
     let inverse = |a: &Check, b: &Check| match (a, b) {
-        (Check::WebappsOff(x), Check::WebappsOn(y)) | (Check::WebappsOn(x), Check::WebappsOff(y)) => {
-            x == y
+        (Check::WebappsOff(x), Check::WebappsOn(y))
+        | (Check::WebappsOn(x), Check::WebappsOff(y)) => x == y,
+        (Check::Exporter { id: a, enabled: x }, Check::Exporter { id: b, enabled: y }) => {
+            a == b && x != y
         }
-        (
-            Check::Exporter { id: a, enabled: x },
-            Check::Exporter { id: b, enabled: y },
-        ) => a == b && x != y,
         _ => false,
     };
     steps[idx + 1..].iter().any(|later| {
@@ -607,8 +605,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
     async fn run_step(&mut self, idx: usize) -> Result<(), Stop> {
         let step = self.state.steps[idx].clone();
         self.set(idx, StepState::Checking, "");
-        if let (Some(attempt), Action::Http(req)) =
-            (self.attempts.get(&idx).cloned(), &step.action)
+        if let (Some(attempt), Action::Http(req)) = (self.attempts.get(&idx).cloned(), &step.action)
         {
             match self.settle(idx, &step, req, &attempt).await? {
                 Settled::Done => return Ok(()),
@@ -789,7 +786,10 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             let sent = gate::send(&mut books, &mut self.exec, idx, step, dry, &pass, seen).await;
             match (&sent.verdict, &sent.answer) {
                 (Verdict::Success, Ok(a)) => {
-                    return Ok((true, format!("HTTP {}: {}", a.status, dry_run_summary(&a.body))));
+                    return Ok((
+                        true,
+                        format!("HTTP {}: {}", a.status, dry_run_summary(&a.body)),
+                    ));
                 }
                 (Verdict::Retry(why) | Verdict::Unknown(why), _)
                     if attempt < self.settings.attempts =>
@@ -966,7 +966,10 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                     {
                         self.note(
                             idx,
-                            format!("this run's change #{c} ended {}: the step runs again", l.status),
+                            format!(
+                                "this run's change #{c} ended {}: the step runs again",
+                                l.status
+                            ),
                         );
                         return Ok(Settled::Resend);
                     }
@@ -974,16 +977,25 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 if req.kind() == RequestKind::Restore {
                     self.known.restore_finished = true;
                 }
-                self.note(idx, "sent earlier in this run and answered: verifying its effect");
+                self.note(
+                    idx,
+                    "sent earlier in this run and answered: verifying its effect",
+                );
                 self.finish(idx, step).await?;
                 Ok(Settled::Done)
             }
-            Some(a) if a.verdict.as_deref() != Some("unknown") && a.status.is_some_and(|s| s >= 300) => {
+            Some(a)
+                if a.verdict.as_deref() != Some("unknown")
+                    && a.status.is_some_and(|s| s >= 300) =>
+            {
                 // The server refused it: nothing took effect.
                 Ok(Settled::Resend)
             }
             Some(a) if a.verdict.as_deref() == Some("not_sent") => Ok(Settled::Resend),
-            _ => self.settle_unknown(idx, step, req, attempt.seen_change).await,
+            _ => {
+                self.settle_unknown(idx, step, req, attempt.seen_change)
+                    .await
+            }
         }
     }
 
@@ -1000,13 +1012,19 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             idx,
             "a request whose answer never came may still be applying: checking its effect",
         );
-        self.wait_no_pending(idx, "a request whose answer never came may still be applying")
-            .await?;
+        self.wait_no_pending(
+            idx,
+            "a request whose answer never came may still be applying",
+        )
+        .await?;
         let facts = self.facts().await;
         let eval = check::evaluate(&step.check, &facts);
         self.show(idx, &eval);
         if eval.met == Some(true) && !check::partly_unobservable(&step.check) {
-            self.note(idx, format!("the earlier request took effect: {}", eval.evidence));
+            self.note(
+                idx,
+                format!("the earlier request took effect: {}", eval.evidence),
+            );
             self.finish(idx, step).await?;
             return Ok(Settled::Done);
         }
@@ -1021,7 +1039,11 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                     return Err(Stop::Failed(format!(
                         "refused: the answer to {}'s request never came, and c8dr cannot read the cluster's changes to tell whether it arrived ({})",
                         step.key,
-                        check::source_problem(&facts.view, req.region, crate::model::Source::Cluster)
+                        check::source_problem(
+                            &facts.view,
+                            req.region,
+                            crate::model::Source::Cluster
+                        )
                     )));
                 }
                 match (seen, newest_change(&facts)) {
@@ -1041,7 +1063,9 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                     (Some(s), _) => {
                         self.note(
                             idx,
-                            format!("the earlier request left no trace: the newest change is still #{s}"),
+                            format!(
+                                "the earlier request left no trace: the newest change is still #{s}"
+                            ),
                         );
                         Ok(Settled::Resend)
                     }
@@ -1163,7 +1187,12 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 && self.known.own_changes.contains(&l.id)
                 && matches!(l.status.as_str(), "FAILED" | "CANCELLED")
                 && facts.view.cluster.pending_change.is_none()
-                && self.attempts.get(&idx).and_then(|a| a.answer.as_ref()).and_then(|a| a.change_id) == Some(l.id)
+                && self
+                    .attempts
+                    .get(&idx)
+                    .and_then(|a| a.answer.as_ref())
+                    .and_then(|a| a.change_id)
+                    == Some(l.id)
             {
                 return Err(Stop::Failed(format!(
                     "this run's change #{} ended {}: {}",

@@ -442,7 +442,11 @@ pub(crate) mod tests_support {
     pub(crate) fn inputs_87_failback() -> Inputs {
         let mut i = super::tests::inputs(Procedure::Failback, Family::V86To87, 1);
         i.kube = [
-            Some(("eks-london".into(), "camunda-london".into(), "camunda".into())),
+            Some((
+                "eks-london".into(),
+                "camunda-london".into(),
+                "camunda".into(),
+            )),
             Some(("eks-paris".into(), "camunda-paris".into(), "camunda".into())),
         ];
         i
