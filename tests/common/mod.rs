@@ -2,6 +2,7 @@
 //! HTTP client, and waiting for conditions with generous deadlines (never sleep-and-hope).
 #![allow(dead_code)]
 
+pub mod drive;
 pub mod spec;
 
 use c8dr::lab::{Lab, Options, sim::Camunda};

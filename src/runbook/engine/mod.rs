@@ -584,15 +584,26 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         f
     }
 
-    /// A check that cannot tell blocks a step that acts (unless overridden).
+    /// A check that cannot tell blocks a step that acts, and a step that confirms the
+    /// preconditions of acting (an observation with guards, such as confirming the loss):
+    /// c8dr stops and names what it cannot read instead of waiting for it (unless
+    /// overridden).
     fn refuse_unknown(&mut self, step: &Step, eval: &Eval, when: &str) -> Result<(), Stop> {
-        if eval.met.is_some() || !check::observable(&step.check) || !step.action.mutates() {
+        let confirms = matches!(step.action, Action::Observe) && !step.guards.is_empty();
+        if eval.met.is_some()
+            || !check::observable(&step.check)
+            || !(step.action.mutates() || confirms)
+        {
             return Ok(());
         }
-        let why = format!(
-            "cannot tell {when} whether {} is already done: {}",
-            step.key, eval.evidence
-        );
+        let why = if confirms {
+            format!("cannot confirm {}: {}", step.title, eval.evidence)
+        } else {
+            format!(
+                "cannot tell {when} whether {} is already done: {}",
+                step.key, eval.evidence
+            )
+        };
         let overridden = self.overriding();
         gate::refused(&mut self.books(), step, &why, overridden);
         if overridden {
@@ -632,6 +643,18 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         self.refuse_unknown(&step, &eval, "from a fresh read")?;
         let guards = self.guards(&step, &facts, None)?;
         match &step.action {
+            Action::Observe if eval.met.is_none() && !step.guards.is_empty() => {
+                // Only reached when the operator overrode what c8dr could not confirm.
+                self.set(
+                    idx,
+                    StepState::Done,
+                    format!(
+                        "overridden by the operator; c8dr could not confirm it: {}",
+                        eval.evidence
+                    ),
+                );
+                Ok(())
+            }
             Action::Observe => {
                 self.set(idx, StepState::Verifying, "");
                 self.verify(idx, &step.check).await?;
