@@ -450,3 +450,173 @@ fn the_upgrade_watch_counts_spare_replicas_per_partition() {
     let v = view_with_down(&[0, 4]);
     assert_eq!(v.processing, Processing::Active);
 }
+
+/// Four brokers, two per region, one partition on all four, as both gateways see it.
+fn healthy_pair(edit: impl Fn(&mut serde_json::Value)) -> Snapshot {
+    let mut brokers = vec![
+        broker(0, &[(1, "leader")]),
+        broker(1, &[(1, "follower")]),
+        broker(2, &[(1, "follower")]),
+        broker(3, &[(1, "follower")]),
+    ];
+    for b in &mut brokers {
+        for p in b["partitions"].as_array_mut().unwrap() {
+            edit(p);
+        }
+    }
+    let t = topo(brokers, 4, 4, 1);
+    let mut s = snap_with_topology(0, t.clone());
+    s.regions[1].configured.insert(Source::Topology);
+    s.regions[1].topology = Some(Obs::ok(now(), t));
+    s
+}
+
+#[test]
+fn dead_replicas_and_missing_leaders_are_never_ok() {
+    let v = model::derive(&healthy_pair(|_| {}), &cfg(), now(), None);
+    assert_eq!(v.verdict.level, Level::Ok, "{:?}", v.verdict.reasons);
+
+    // Every replica reports dead: nothing processes, whatever the roles say.
+    let v = model::derive(
+        &healthy_pair(|p| p["health"] = json!("dead")),
+        &cfg(),
+        now(),
+        None,
+    );
+    assert_eq!(v.processing, Processing::Halted);
+    assert_eq!(v.verdict.level, Level::Critical);
+    assert!(v.verdict.reasons[0].contains("report health dead"), "{:?}", v.verdict.reasons);
+    assert!(
+        !v.verdict.reasons.iter().any(|r| r.contains("network split")),
+        "dead replicas are not a split: {:?}",
+        v.verdict.reasons
+    );
+
+    // A live majority, but no replica leads.
+    let v = model::derive(
+        &healthy_pair(|p| p["role"] = json!("follower")),
+        &cfg(),
+        now(),
+        None,
+    );
+    assert_eq!(v.verdict.level, Level::Critical);
+    assert!(
+        v.verdict.reasons.iter().any(|r| r.contains("no partition has a leader")),
+        "{:?}",
+        v.verdict.reasons
+    );
+}
+
+#[test]
+fn a_region_c8dr_cannot_reach_is_lost_only_when_the_other_topology_lacks_its_brokers() {
+    // Region 1's endpoints fail, but region 0's gateway lists its brokers leading: it runs.
+    let t = topo(
+        vec![
+            broker(0, &[(1, "follower")]),
+            broker(1, &[(1, "leader")]),
+            broker(2, &[(1, "follower")]),
+            broker(3, &[(1, "follower")]),
+        ],
+        4,
+        4,
+        1,
+    );
+    let mut s = snap_with_topology(0, t);
+    fail(&mut s, 1, "cannot connect: Connection refused");
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.region(1).unwrap().reachable, Reach::Down);
+    assert_eq!(v.verdict.level, Level::Unknown, "{:?}", v.verdict.reasons);
+    let all = v.verdict.reasons.join(" | ");
+    assert!(all.contains("cannot reach region1 paris"), "{all}");
+    assert!(all.contains("brokers 1, 3"), "{all}");
+    assert!(
+        !all.contains("missing") && !all.contains("disable it") && !all.contains("fail over"),
+        "{all}"
+    );
+
+    // Its Elasticsearch answering does not make the region answer.
+    s.regions[1].configured.insert(Source::ElasticsearchHealth);
+    s.regions[1].es_health = Some(Obs::ok(
+        now(),
+        serde_json::from_value(json!({"cluster_name": "es", "status": "green"})).unwrap(),
+    ));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.region(1).unwrap().reachable, Reach::Down);
+
+    // Without any fresh topology from region 0, nothing is confirmed.
+    let mut s = Snapshot::default();
+    fail(&mut s, 0, "HTTP 401: Unauthorized");
+    s.regions[0].configured.insert(Source::Exporters);
+    s.regions[0].exporters = Some(Obs::ok(now(), example("actuator-exporters-get-dual-region-both-enabled-8.8-doc.json")));
+    fail(&mut s, 1, "cannot connect");
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_ne!(v.verdict.level, Level::Ok);
+    assert_ne!(v.verdict.level, Level::Critical, "{:?}", v.verdict.reasons);
+    let all = v.verdict.reasons.join(" | ");
+    assert!(all.contains("cannot confirm a region loss"), "{all}");
+}
+
+#[test]
+fn gateways_without_brokers_failing_sources_and_no_exporters_are_not_ok() {
+    // Region 0's gateway lists nobody while region 1's lists everyone.
+    let mut s = healthy_pair(|_| {});
+    let empty = topo(vec![], 4, 4, 1);
+    s.regions[0].topology = Some(Obs::ok(now(), empty));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.verdict.level, Level::Unknown, "{:?}", v.verdict.reasons);
+    assert!(
+        v.verdict.reasons.iter().any(|r| r.contains("region0 london's gateway lists no brokers")),
+        "{:?}",
+        v.verdict.reasons
+    );
+
+    // The management API of a region that otherwise answers fails: named, with since when.
+    let mut s = healthy_pair(|_| {});
+    s.regions[0].configured.insert(Source::Cluster);
+    s.regions[0].cluster = Some(Obs::failed(now(), "no answer within 2000 ms"));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.verdict.level, Level::Unknown, "{:?}", v.verdict.reasons);
+    assert!(
+        v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("management /actuator/cluster fails") && r.contains("2000 ms")),
+        "{:?}",
+        v.verdict.reasons
+    );
+    let src = &v.region(0).unwrap().sources;
+    let c = src.iter().find(|x| x.source == Source::Cluster).unwrap();
+    assert!(!c.ok && c.failing_since.is_some(), "{c:?}");
+
+    // A fresh, empty exporter list.
+    let mut s = healthy_pair(|_| {});
+    s.regions[0].configured.insert(Source::Exporters);
+    s.regions[0].exporters = Some(Obs::ok(now(), vec![]));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.verdict.level, Level::Warning, "{:?}", v.verdict.reasons);
+    assert!(v.verdict.reasons.iter().any(|r| r.contains("no exporters")));
+}
+
+#[test]
+fn garbled_sizes_are_bounded_and_strings_are_cleaned() {
+    // 100 000 brokers in one answer: not a cluster, ignored as garbled, quickly.
+    let brokers: Vec<serde_json::Value> = (0..100_000)
+        .map(|i| broker(i, &[(1 + i % 8, "follower")]))
+        .collect();
+    let s = snap_with_topology(0, topo(brokers, 100_000, 4, 8));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert!(v.brokers.len() <= model::derive::MAX_BROKERS);
+    assert!(
+        v.anomalies.iter().any(|a| a.contains("100000 brokers")),
+        "{:?}",
+        v.anomalies
+    );
+    assert_ne!(v.verdict.level, Level::Ok);
+
+    // An escape sequence in a version string never reaches the view raw.
+    let mut b = broker(0, &[(1, "leader")]);
+    b["version"] = json!("8.8.0\u{1b}]2;pwned\u{7}");
+    let v = model::derive(&snap_with_topology(0, topo(vec![b], 2, 1, 1)), &cfg(), now(), None);
+    let version = v.brokers[0].version.clone().unwrap();
+    assert!(!version.contains('\u{1b}') && !version.contains('\u{7}'), "{version:?}");
+}
