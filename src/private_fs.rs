@@ -37,26 +37,23 @@ pub fn create_dir_all(path: &Path) -> io::Result<()> {
 /// Opens `path` for appending, creating it 0600; an existing file of ours that is looser is
 /// tightened to 0600 (through the open handle, so it is the file we write to).
 pub fn open_append(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(FILE_MODE);
-    }
-    let file = options.open(path)?;
-    #[cfg(unix)]
-    if let Some(perm) = tightened(&file.metadata()?, FILE_MODE) {
-        let _ = file.set_permissions(perm);
-    }
-    Ok(file)
+    open_private(OpenOptions::new().create(true).append(true), path)
 }
 
 /// Opens `path` for reading and writing without truncating it, creating it 0600 (a lock
 /// file), tightened like [`open_append`].
 pub fn open_read_write(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.create(true).read(true).write(true).truncate(false);
+    open_private(
+        OpenOptions::new()
+            .create(true)
+            .read(true)
+            .write(true)
+            .truncate(false),
+        path,
+    )
+}
+
+fn open_private(options: &mut OpenOptions, path: &Path) -> io::Result<File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -65,6 +62,7 @@ pub fn open_read_write(path: &Path) -> io::Result<File> {
     let file = options.open(path)?;
     #[cfg(unix)]
     if let Some(perm) = tightened(&file.metadata()?, FILE_MODE) {
+        // Refused for someone else's file: not c8dr's to change.
         let _ = file.set_permissions(perm);
     }
     Ok(file)

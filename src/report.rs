@@ -75,12 +75,11 @@ pub fn human(v: &ClusterView) -> String {
     for r in v.verdict.reasons.iter().skip(1) {
         let _ = writeln!(s, "{:<9} {r}", "");
     }
-    let with = v.partitions_with_quorum();
     let _ = writeln!(
         s,
-        "\nprocessing {} · {with}/{} partitions with quorum · cluster {} brokers, RF {}, {} partitions{}",
+        "\nprocessing {} · partitions {} · cluster {} brokers, RF {}, {} partitions{}",
         processing_word(v.processing),
-        v.partitions.len(),
+        v.quorum_words(),
         v.cluster.size.map_or("?".into(), |n| n.to_string()),
         v.cluster
             .replication_factor
@@ -109,7 +108,11 @@ pub fn human(v: &ClusterView) -> String {
         let _ = writeln!(
             s,
             "region{} {:<10} {reach} · brokers {}/{} · Elasticsearch {}{pods}",
-            r.id, r.name, r.brokers_up, r.brokers_expected, r.elasticsearch.status
+            r.id,
+            r.name,
+            r.brokers_up.map_or("?".into(), |n| n.to_string()),
+            r.brokers_expected,
+            r.elasticsearch.status
         );
         if r.reachable != Reach::Up
             && let Some(e) = &r.last_error
@@ -246,7 +249,13 @@ pub fn check(v: &ClusterView) -> (String, i32) {
     let text = v.verdict.reasons.join("; ").replace('|', "/");
     let total = v.partitions.len();
     let brokers_total: usize = v.regions.iter().map(|r| r.brokers_expected).sum();
-    let brokers_up: usize = v.regions.iter().map(|r| r.brokers_up).sum();
+    // Nagios' "U": no fresh topology can tell how many brokers are up.
+    let brokers_up = v
+        .regions
+        .iter()
+        .map(|r| r.brokers_up)
+        .sum::<Option<usize>>()
+        .map_or("U".to_string(), |n| n.to_string());
     let mut perf = vec![
         // Critical below all partitions (Nagios range "N:" means "alert when below N").
         format!(

@@ -8,15 +8,17 @@ mod common;
 use c8dr::config::Config;
 use c8dr::lab::operator::LabOperator;
 use c8dr::lab::sim::Camunda;
+use c8dr::runbook::engine::Runner;
 use c8dr::runbook::engine::{Operator, Preview, Recovery, RunState};
 use c8dr::runbook::gate::Decision;
 use c8dr::runbook::journal::{self, Journal, Outcome, Record, StepState};
+use c8dr::runbook::live::Live;
 use c8dr::runbook::plan::{Danger, Procedure, Step};
 use c8dr::runbook::session;
 use common::drive::*;
 use common::{DEADLINE, TestLab, wait_until};
 use serde_json::{Value, json};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The lab's config with a short poll timeout (hanging sources fail fast) and `edit` applied.
@@ -37,6 +39,54 @@ async fn fault(lab: &TestLab, v: Value) {
 async fn clear_faults(lab: &TestLab) {
     lab.send(lab.http.delete(format!("{}/lab/faults", lab.control())))
         .await;
+}
+
+/// A failover of region 1 (paris), the lab playing the operator, ready to run.
+async fn start_1_with(
+    lab: &TestLab,
+    b: &Books,
+    config: &Config,
+    settings: c8dr::runbook::engine::Settings,
+) -> (Runner<Live, LabOperator>, PathBuf) {
+    start(
+        config,
+        b,
+        Procedure::Failover,
+        1,
+        |i| LabOperator::new(&lab.control(), &i.names[1]),
+        settings,
+    )
+    .await
+}
+
+async fn start_1(
+    lab: &TestLab,
+    b: &Books,
+    config: &Config,
+) -> (Runner<Live, LabOperator>, PathBuf) {
+    start_1_with(lab, b, config, settings()).await
+}
+
+/// Resumes a run of region 1 (paris) once, the lab playing the operator.
+async fn resume_1(lab: &TestLab, b: &Books, config: &Config, run: &str) -> (RunState, LabOperator) {
+    resume(
+        config,
+        b,
+        run,
+        LabOperator::new(&lab.control(), "paris"),
+        settings(),
+    )
+    .await
+}
+
+/// Region 1 (paris) failed over, the lab playing the operator.
+async fn fail_over_1(
+    lab: &TestLab,
+    b: &Books,
+    config: &Config,
+    settings: c8dr::runbook::engine::Settings,
+) -> (RunState, LabOperator) {
+    finish(start_1_with(lab, b, config, settings).await.0).await
 }
 
 fn step_state(s: &RunState, key: &str) -> Option<StepState> {
@@ -108,16 +158,7 @@ async fn defect1_no_topology_never_confirms_a_loss() {
             fault(&lab, json!({"target": t, "kind": "refuse"})).await;
         }
         let config = config_with(&lab, |_| {});
-        let (runner, _) = start(
-            &config,
-            &b,
-            Procedure::Failover,
-            1,
-            |i| LabOperator::new(&lab.control(), &i.names[1]),
-            settings(),
-        )
-        .await;
-        let (fo, op) = finish(runner).await;
+        let (fo, op) = fail_over_1(&lab, &b, &config, settings()).await;
         assert_eq!(fo.outcome, Some(Outcome::Failed), "{what}");
         let m = fo.message.clone().unwrap_or_default();
         assert!(
@@ -200,16 +241,7 @@ async fn defect2_no_configuration_never_skips_the_force() {
             )
             .await;
         }
-        let (runner, _) = start(
-            &config,
-            &b,
-            Procedure::Failover,
-            1,
-            |i| LabOperator::new(&lab.control(), &i.names[1]),
-            settings(),
-        )
-        .await;
-        let (fo, _) = finish(runner).await;
+        let (fo, _) = fail_over_1(&lab, &b, &config, settings()).await;
         assert_eq!(fo.outcome, Some(Outcome::Failed), "{what}");
         assert_ne!(step_state(&fo, "FO-1"), Some(StepState::Skipped), "{what}");
         let m = fo.message.clone().unwrap_or_default();
@@ -245,14 +277,7 @@ async fn defect2_no_configuration_never_skips_the_force() {
     )
     .await;
     let before = requests(&lab).await.len();
-    let (second, _) = resume(
-        &config,
-        &b,
-        &first.run,
-        LabOperator::new(&lab.control(), "paris"),
-        settings(),
-    )
-    .await;
+    let (second, _) = resume_1(&lab, &b, &config, &first.run).await;
     assert_eq!(second.outcome, Some(Outcome::Failed));
     assert_eq!(step_state(&second, "FO-1"), Some(StepState::Failed));
     let m = second.message.clone().unwrap_or_default();
@@ -264,14 +289,7 @@ async fn defect2_no_configuration_never_skips_the_force() {
     );
     assert_eq!(requests(&lab).await.len(), before, "nothing sent");
     clear_faults(&lab).await;
-    let (third, _) = resume(
-        &config,
-        &b,
-        &first.run,
-        LabOperator::new(&lab.control(), "paris"),
-        settings(),
-    )
-    .await;
+    let (third, _) = resume_1(&lab, &b, &config, &first.run).await;
     assert_eq!(
         third.outcome,
         Some(Outcome::Completed),
@@ -384,37 +402,12 @@ async fn defect3_a_region_back_by_the_time_of_sending_is_not_removed() {
     )
     .await;
     let config = config_with(&lab, |_| {});
-    let (runner, _) = start(
-        &config,
-        &b,
-        Procedure::Failover,
-        1,
-        |i| LabOperator::new(&lab.control(), &i.names[1]),
-        settings(),
-    )
-    .await;
+    let (runner, _) = start_1(&lab, &b, &config).await;
     let control = lab.control();
     let http = lab.http.clone();
     let restorer = tokio::spawn(async move {
-        wait_until("the dry run arrives", DEADLINE, || {
-            let (http, control) = (http.clone(), control.clone());
-            async move {
-                let log: Value = http
-                    .get(format!("{control}/lab/requests"))
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .json()
-                    .await
-                    .map_err(|e| e.to_string())?;
-                log.as_array()
-                    .is_some_and(|l| {
-                        l.iter()
-                            .any(|r| r["path"].as_str().is_some_and(|p| p.contains("dryRun")))
-                    })
-                    .then_some(())
-                    .ok_or("no dry run yet".to_string())
-            }
+        wait_for_request(&http, &control, "the dry run", |r| {
+            r["path"].as_str().is_some_and(|p| p.contains("dryRun"))
         })
         .await;
         http.post(format!("{control}/lab/regions/1/restore"))
@@ -489,24 +482,8 @@ async fn defect4_two_runs_send_one_force() {
     let (b1, b2) = (books(), books());
     lab.control_post("/lab/regions/1/fail").await;
     let config = config_with(&lab, |_| {});
-    let (r1, j1) = start(
-        &config,
-        &b1,
-        Procedure::Failover,
-        1,
-        |i| LabOperator::new(&lab.control(), &i.names[1]),
-        settings(),
-    )
-    .await;
-    let (r2, j2) = start(
-        &config,
-        &b2,
-        Procedure::Failover,
-        1,
-        |i| LabOperator::new(&lab.control(), &i.names[1]),
-        settings(),
-    )
-    .await;
+    let (r1, j1) = start_1(&lab, &b1, &config).await;
+    let (r2, j2) = start_1(&lab, &b2, &config).await;
     let (a, b) = tokio::join!(finish(r1), finish(r2));
     assert_failed_over(&lab, 1, "camundaregion").await;
     assert_eq!(
@@ -538,28 +515,13 @@ async fn defect5_a_run_killed_anywhere_resumes_once() {
     let b = books();
     lab.control_post("/lab/regions/1/fail").await;
     let config = config_with(&lab, |_| {});
-    let (runner, path) = start(
-        &config,
-        &b,
-        Procedure::Failover,
-        1,
-        |i| LabOperator::new(&lab.control(), &i.names[1]),
-        settings(),
-    )
-    .await;
+    let (runner, path) = start_1(&lab, &b, &config).await;
     let run = crash_when(runner, &path, "the force's answer", |j| {
         j.lines()
             .any(|l| l.contains("\"event\":\"response\"") && l.contains("\"change_id\""))
     })
     .await;
-    let (fo, op) = resume(
-        &config,
-        &b,
-        &run,
-        LabOperator::new(&lab.control(), "paris"),
-        settings(),
-    )
-    .await;
+    let (fo, op) = resume_1(&lab, &b, &config, &run).await;
     assert_eq!(fo.outcome, Some(Outcome::Completed), "{:?}", fo.message);
     assert!(
         op.failures.is_empty(),
@@ -577,15 +539,7 @@ async fn defect5_a_run_killed_anywhere_resumes_once() {
         let b = books();
         lab.control_post("/lab/regions/1/fail").await;
         let config = config_with(&lab, |_| {});
-        let (runner, path) = start(
-            &config,
-            &b,
-            Procedure::Failover,
-            1,
-            |i| LabOperator::new(&lab.control(), &i.names[1]),
-            settings(),
-        )
-        .await;
+        let (runner, path) = start_1(&lab, &b, &config).await;
         let run = runner.state().run.clone();
         let task = tokio::spawn(finish(runner));
         let reached = wait_until("the kill point or the end", DEADLINE, || {
@@ -607,14 +561,7 @@ async fn defect5_a_run_killed_anywhere_resumes_once() {
             lab.shutdown().await;
             break;
         }
-        let (fo, op) = resume(
-            &config,
-            &b,
-            &run,
-            LabOperator::new(&lab.control(), "paris"),
-            settings(),
-        )
-        .await;
+        let (fo, op) = resume_1(&lab, &b, &config, &run).await;
         assert_eq!(
             fo.outcome,
             Some(Outcome::Completed),
@@ -730,16 +677,7 @@ async fn defect6_one_force_per_decision_whatever_the_timing() {
     )
     .await;
     let config = config_with(&lab, |_| {});
-    let (runner, _) = start(
-        &config,
-        &b,
-        Procedure::Failover,
-        1,
-        |i| LabOperator::new(&lab.control(), &i.names[1]),
-        settings(),
-    )
-    .await;
-    let (fo, _) = finish(runner).await;
+    let (fo, _) = fail_over_1(&lab, &b, &config, settings()).await;
     assert_eq!(fo.outcome, Some(Outcome::Completed), "{:?}", fo.message);
     assert_eq!(forces(&requests(&lab).await), 1);
     lab.shutdown().await;
@@ -754,28 +692,12 @@ async fn defect6_one_force_per_decision_whatever_the_timing() {
     )
     .await;
     let config = config_with(&lab, |c| c.runbook.request_timeout_s = 2);
-    let (runner, _) = start(
-        &config,
-        &b,
-        Procedure::Failover,
-        1,
-        |i| LabOperator::new(&lab.control(), &i.names[1]),
-        settings(),
-    )
-    .await;
-    let (fo, op) = finish(runner).await;
+    let (fo, op) = fail_over_1(&lab, &b, &config, settings()).await;
     assert_eq!(fo.outcome, Some(Outcome::Failed));
     assert!(op.failures[0].1.contains("never came"), "{:?}", op.failures);
     assert_eq!(forces(&requests(&lab).await), 1, "not sent again blindly");
     clear_faults(&lab).await;
-    let (fo2, op) = resume(
-        &config,
-        &b,
-        &fo.run,
-        LabOperator::new(&lab.control(), "paris"),
-        settings(),
-    )
-    .await;
+    let (fo2, op) = resume_1(&lab, &b, &config, &fo.run).await;
     assert_eq!(
         fo2.outcome,
         Some(Outcome::Completed),
@@ -798,19 +720,16 @@ async fn defect6_one_force_per_decision_whatever_the_timing() {
     )
     .await;
     let config = config_with(&lab, |_| {});
-    let (runner, _) = start(
-        &config,
+    let (fo, _) = fail_over_1(
+        &lab,
         &b,
-        Procedure::Failover,
-        1,
-        |i| LabOperator::new(&lab.control(), &i.names[1]),
+        &config,
         c8dr::runbook::engine::Settings {
             attempts: 3,
             ..settings()
         },
     )
     .await;
-    let (fo, _) = finish(runner).await;
     assert_eq!(fo.outcome, Some(Outcome::Failed));
     let m = fo.message.clone().unwrap_or_default();
     assert!(m.contains("dry run") && m.contains("not sent"), "{m}");

@@ -485,9 +485,16 @@ fn dead_replicas_and_missing_leaders_are_never_ok() {
     );
     assert_eq!(v.processing, Processing::Halted);
     assert_eq!(v.verdict.level, Level::Critical);
-    assert!(v.verdict.reasons[0].contains("report health dead"), "{:?}", v.verdict.reasons);
     assert!(
-        !v.verdict.reasons.iter().any(|r| r.contains("network split")),
+        v.verdict.reasons[0].contains("report health dead"),
+        "{:?}",
+        v.verdict.reasons
+    );
+    assert!(
+        !v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("network split")),
         "dead replicas are not a split: {:?}",
         v.verdict.reasons
     );
@@ -501,7 +508,10 @@ fn dead_replicas_and_missing_leaders_are_never_ok() {
     );
     assert_eq!(v.verdict.level, Level::Critical);
     assert!(
-        v.verdict.reasons.iter().any(|r| r.contains("no partition has a leader")),
+        v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("no partition has a leader")),
         "{:?}",
         v.verdict.reasons
     );
@@ -547,7 +557,10 @@ fn a_region_c8dr_cannot_reach_is_lost_only_when_the_other_topology_lacks_its_bro
     let mut s = Snapshot::default();
     fail(&mut s, 0, "HTTP 401: Unauthorized");
     s.regions[0].configured.insert(Source::Exporters);
-    s.regions[0].exporters = Some(Obs::ok(now(), example("actuator-exporters-get-dual-region-both-enabled-8.8-doc.json")));
+    s.regions[0].exporters = Some(Obs::ok(
+        now(),
+        example("actuator-exporters-get-dual-region-both-enabled-8.8-doc.json"),
+    ));
     fail(&mut s, 1, "cannot connect");
     let v = model::derive(&s, &cfg(), now(), None);
     assert_ne!(v.verdict.level, Level::Ok);
@@ -565,7 +578,10 @@ fn gateways_without_brokers_failing_sources_and_no_exporters_are_not_ok() {
     let v = model::derive(&s, &cfg(), now(), None);
     assert_eq!(v.verdict.level, Level::Unknown, "{:?}", v.verdict.reasons);
     assert!(
-        v.verdict.reasons.iter().any(|r| r.contains("region0 london's gateway lists no brokers")),
+        v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("region0 london's gateway lists no brokers")),
         "{:?}",
         v.verdict.reasons
     );
@@ -616,7 +632,15 @@ fn garbled_sizes_are_bounded_and_strings_are_cleaned() {
     // An escape sequence in a version string never reaches the view raw.
     let mut b = broker(0, &[(1, "leader")]);
     b["version"] = json!("8.8.0\u{1b}]2;pwned\u{7}");
-    let v = model::derive(&snap_with_topology(0, topo(vec![b], 2, 1, 1)), &cfg(), now(), None);
+    let v = model::derive(
+        &snap_with_topology(0, topo(vec![b], 2, 1, 1)),
+        &cfg(),
+        now(),
+        None,
+    );
     let version = v.brokers[0].version.clone().unwrap();
-    assert!(!version.contains('\u{1b}') && !version.contains('\u{7}'), "{version:?}");
+    assert!(
+        !version.contains('\u{1b}') && !version.contains('\u{7}'),
+        "{version:?}"
+    );
 }

@@ -487,22 +487,8 @@ async fn a_pause_refused_while_a_member_is_down_is_retried_until_it_passes() {
     let control = lab.control();
     let http = lab.http.clone();
     let fixer = tokio::spawn(async move {
-        wait_until("a pause request", DEADLINE, || {
-            let (http, control) = (http.clone(), control.clone());
-            async move {
-                let log: Value = http
-                    .get(format!("{control}/lab/requests"))
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .json()
-                    .await
-                    .map_err(|e| e.to_string())?;
-                log.as_array()
-                    .is_some_and(|l| l.iter().any(|r| r["path"] == "/actuator/exporting/pause"))
-                    .then_some(())
-                    .ok_or_else(|| "no pause yet".to_string())
-            }
+        wait_for_request(&http, &control, "a pause request", |r| {
+            r["path"] == "/actuator/exporting/pause"
         })
         .await;
         http.delete(pod_url)

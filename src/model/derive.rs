@@ -233,6 +233,17 @@ fn sources(
         .collect()
 }
 
+/// Whether a list from outside is within what a real cluster holds; a longer one is
+/// garbled, noted as an anomaly, and not used.
+fn bounded(len: usize, max: usize, source: &str, what: &str, anomalies: &mut Vec<String>) -> bool {
+    if len > max {
+        anomalies.push(format!(
+            "{source} lists {len} {what} (more than {max}): ignored as garbled"
+        ));
+    }
+    len <= max
+}
+
 /// The agreed configuration: the freshest usable answer with the highest version.
 fn agreed_configuration<'a>(
     snap: &'a Snapshot,
@@ -245,14 +256,13 @@ fn agreed_configuration<'a>(
         .enumerate()
         .filter_map(|(i, r)| fresh(&r.cluster, now, stale).map(|c| (i as u8, c)))
         .filter(|(i, c)| {
-            let ok = c.brokers.len() <= MAX_BROKERS;
-            if !ok {
-                anomalies.push(format!(
-                    "region{i}'s /actuator/cluster lists {} brokers (more than {MAX_BROKERS}): ignored as garbled",
-                    c.brokers.len()
-                ));
-            }
-            ok
+            bounded(
+                c.brokers.len(),
+                MAX_BROKERS,
+                &format!("region{i}'s /actuator/cluster"),
+                "brokers",
+                anomalies,
+            )
         })
         .max_by_key(|(_, c)| {
             (
@@ -281,14 +291,13 @@ pub fn derive(
         .enumerate()
         .filter_map(|(i, r)| fresh(&r.topology, now, stale).map(|t| (i as u8, t)))
         .filter(|(i, t)| {
-            let ok = t.brokers.len() <= MAX_BROKERS;
-            if !ok {
-                anomalies.push(format!(
-                    "region{i}'s gateway lists {} brokers (more than {MAX_BROKERS}): ignored as garbled",
-                    t.brokers.len()
-                ));
-            }
-            ok
+            bounded(
+                t.brokers.len(),
+                MAX_BROKERS,
+                &format!("region{i}'s gateway"),
+                "brokers",
+                &mut anomalies,
+            )
         })
         .map(|(i, t)| Gateway::new(i, t))
         .collect();
@@ -426,14 +435,13 @@ pub fn derive(
                 .and_then(|o| o.value.as_ref().ok().map(|v| (i as u8, o.at, v)))
         })
         .filter(|(i, _, v)| {
-            let ok = v.len() <= MAX_EXPORTERS;
-            if !ok {
-                anomalies.push(format!(
-                    "region{i}'s /actuator/exporters lists {} exporters (more than {MAX_EXPORTERS}): ignored as garbled",
-                    v.len()
-                ));
-            }
-            ok
+            bounded(
+                v.len(),
+                MAX_EXPORTERS,
+                &format!("region{i}'s /actuator/exporters"),
+                "exporters",
+                &mut anomalies,
+            )
         })
         .max_by_key(|(_, at, _)| *at)
         .map(|(i, _, v)| (i, v));
@@ -696,14 +704,18 @@ fn region(
     let fresh_ok = stamps
         .iter()
         .any(|(_, at, v)| v.is_ok() && age(now, *at) <= stale);
+    // The region's own gateway speaks for it before any single broker's port-forward.
     let last_error = stamps
         .iter()
         .filter_map(|(src, at, v)| {
-            v.as_ref()
-                .err()
-                .map(|e| (at, format!("{}: {}", src.name(), clean(e))))
+            v.as_ref().err().map(|e| {
+                (
+                    (*src != Source::Partitions, *at),
+                    format!("{}: {}", src.name(), clean(e)),
+                )
+            })
         })
-        .max_by_key(|(at, _)| **at)
+        .max_by_key(|(key, _)| *key)
         .map(|(_, e)| e);
     let reachable = if fresh_ok {
         Reach::Up
@@ -728,10 +740,12 @@ fn region(
             .max()
             .map_or(0, |n| (n.max(0) / 2) as usize),
     };
-    let up = brokers
-        .iter()
-        .filter(|b| b.region == r && b.reachable == Some(true) && b.member != Some(false))
-        .count();
+    let up = (!gateways.is_empty()).then(|| {
+        brokers
+            .iter()
+            .filter(|b| b.region == r && b.reachable == Some(true) && b.member != Some(false))
+            .count()
+    });
     let region_pods = if reachable == Reach::Down {
         None
     } else {

@@ -66,7 +66,8 @@ pub struct RegionView {
     /// When c8dr last heard from it while it is unreachable.
     pub unreachable_since: Option<String>,
     pub last_error: Option<String>,
-    pub brokers_up: usize,
+    /// Its brokers in a fresh topology of either gateway (null: no fresh topology at all).
+    pub brokers_up: Option<usize>,
     pub brokers_expected: usize,
     pub pods_ready: Option<usize>,
     pub pods_total: Option<usize>,
@@ -240,5 +241,23 @@ impl ClusterView {
             .iter()
             .filter(|p| p.has_quorum == Some(true))
             .count()
+    }
+
+    /// "6/8 with quorum", with how many cannot be told ("quorum unknown" when none can).
+    pub fn quorum_words(&self) -> String {
+        let n = self.partitions.len();
+        let unknown = self
+            .partitions
+            .iter()
+            .filter(|p| p.has_quorum.is_none())
+            .count();
+        match unknown {
+            0 => format!("{}/{n} with quorum", self.partitions_with_quorum()),
+            u if u == n => "quorum unknown".to_string(),
+            u => format!(
+                "{}/{n} with quorum, {u} unknown",
+                self.partitions_with_quorum()
+            ),
+        }
     }
 }

@@ -57,6 +57,19 @@ pub enum Verdict {
     Unknown(String),
 }
 
+impl Verdict {
+    /// The verdict in a word, as the journal records it.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Verdict::Success => "success",
+            Verdict::Conflict => "conflict",
+            Verdict::Retry(_) => "retry",
+            Verdict::Fatal(_) => "fatal",
+            Verdict::Unknown(_) => "unknown",
+        }
+    }
+}
+
 pub fn classify(expect: Expect, answer: &Result<Answer, SendError>) -> Verdict {
     let a = match answer {
         Ok(a) => a,
@@ -104,22 +117,26 @@ pub fn change_id(answer: &Answer) -> Option<i64> {
         .map(|p| p.change_id)
 }
 
-/// An answer body in a line: its message, or its start. Cleaned for any terminal.
+/// What a JSON answer says in words: the change it started, or its error message (the
+/// management API's `message`, Elasticsearch's `error.reason`, the exporting wrapper's
+/// `body.message`, REST's `detail`). Cleaned for any terminal.
+pub fn said(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if let Some(id) = v.get("changeId") {
+        return Some(format!("change #{} planned", clean(&id.to_string())));
+    }
+    v.get("message")
+        .or_else(|| v.pointer("/error/reason"))
+        .or_else(|| v.pointer("/body/message"))
+        .or_else(|| v.get("detail"))
+        .and_then(|m| m.as_str())
+        .map(|m| clean(&m.chars().take(200).collect::<String>()))
+}
+
+/// An answer body in a line: what it says, or its start. Cleaned for any terminal.
 pub fn gist(body: &[u8]) -> String {
-    let v: Option<serde_json::Value> = serde_json::from_slice(body).ok();
-    if let Some(v) = &v {
-        if let Some(id) = v.get("changeId") {
-            return format!("change #{} planned", clean(&id.to_string()));
-        }
-        if let Some(m) = v
-            .get("message")
-            .or_else(|| v.pointer("/error/reason"))
-            .or_else(|| v.pointer("/body/message"))
-            .or_else(|| v.get("detail"))
-            .and_then(|m| m.as_str())
-        {
-            return clean(&m.chars().take(200).collect::<String>());
-        }
+    if let Some(s) = said(body) {
+        return s;
     }
     let text = String::from_utf8_lossy(body);
     let t: String = text.chars().take(120).collect();
@@ -158,16 +175,6 @@ mod tests {
             status,
             body: body.as_bytes().to_vec(),
         })
-    }
-
-    fn word(v: Verdict) -> &'static str {
-        match v {
-            Verdict::Success => "success",
-            Verdict::Conflict => "conflict",
-            Verdict::Retry(_) => "retry",
-            Verdict::Fatal(_) => "fatal",
-            Verdict::Unknown(_) => "unknown",
-        }
     }
 
     #[test]
@@ -239,7 +246,7 @@ mod tests {
             (Expect::Elasticsearch, answer(503, "{}"), "retry"),
         ];
         for (expect, a, want) in cases {
-            assert_eq!(word(classify(expect, &a)), want, "{expect:?} {a:?}");
+            assert_eq!(classify(expect, &a).word(), want, "{expect:?} {a:?}");
         }
     }
 

@@ -761,12 +761,13 @@ pub fn guard(g: &Guard, f: &Facts) -> Result<String, String> {
                         .iter()
                         .filter_map(|n| names.get(*n).copied().flatten())
                         .sum();
+                    // The remedy first: on a small screen the list is what gets cut.
                     Err(format!(
-                        "{}'s Elasticsearch already has {} Camunda indices ({docs} documents) that are not the snapshot's data: {}. The schema manager created them (dual-region-procedure.md §4.4 FB-1: CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA must be false in the recreated region); the restore would fail or leave the region without its history. Delete exactly these indices in {} (DELETE /<index>), or reinstall the region with the schema manager off, then retry",
+                        "{}'s Elasticsearch already has {} Camunda indices ({docs} documents) that are not the snapshot's data: the schema manager created them (dual-region-procedure.md §4.4 FB-1: CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA must be false in the recreated region), and the restore would fail or leave the region without its history. Delete exactly these indices in {} (DELETE /<index>), or reinstall the region with the schema manager off, then retry: {}",
                         region_name(v, *r),
                         found.len(),
-                        index_list(&found),
                         region_name(v, *r),
+                        index_list(&found),
                     ))
                 }
             }

@@ -68,16 +68,6 @@ fn journal_problem(e: std::io::Error) -> String {
     format!("cannot write the journal: {e} (nothing was sent)")
 }
 
-fn verdict_word(v: &Verdict) -> &'static str {
-    match v {
-        Verdict::Success => "success",
-        Verdict::Conflict => "conflict",
-        Verdict::Retry(_) => "retry",
-        Verdict::Fatal(_) => "fatal",
-        Verdict::Unknown(_) => "unknown",
-    }
-}
-
 /// What went out and what came back.
 pub struct Sent {
     pub answer: Result<Answer, SendError>,
@@ -128,7 +118,7 @@ pub async fn send<E: super::engine::Executor>(
         .map(|b| audit::digest(b.to_string().as_bytes()));
     entry.duration_ms = Some(took.as_millis() as u64);
     let (status, detail) = match &result {
-        Ok(a) => (Some(a.status), summarize(&a.body)),
+        Ok(a) => (Some(a.status), answer::said(&a.body)),
         Err(e) => (None, Some(crate::text::clean(&e.to_string()))),
     };
     entry.status = status;
@@ -149,7 +139,7 @@ pub async fn send<E: super::engine::Executor>(
         *v = Some(
             match &result {
                 Err(SendError::NotSent(_)) => "not_sent",
-                _ => verdict_word(&verdict),
+                _ => verdict.word(),
             }
             .into(),
         );
@@ -277,19 +267,6 @@ fn record(books: &mut Books<'_>, step: &Step, kind: &str, outcome: &str, reason:
     if let Err(e) = books.audit.append(&entry) {
         tracing::error!("audit trail {}: {e}", books.audit.path().display());
     }
-}
-
-/// The answer's gist for the journal: a change id, an error message, or nothing.
-fn summarize(body: &[u8]) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
-    if let Some(id) = v.get("changeId") {
-        return Some(format!("changeId {}", crate::text::clean(&id.to_string())));
-    }
-    v.get("message")
-        .or_else(|| v.pointer("/error/reason"))
-        .or_else(|| v.pointer("/body/message"))
-        .and_then(|m| m.as_str())
-        .map(|m| crate::text::clean(&m.chars().take(300).collect::<String>()))
 }
 
 #[cfg(test)]

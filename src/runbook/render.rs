@@ -122,8 +122,13 @@ pub fn check_words(c: &super::plan::Check) -> String {
     use super::plan::Check::*;
     let ids = |v: &[i32]| v.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
     match c {
-        RegionLost(r) => format!("region{r} does not answer and none of its brokers is listed"),
-        BrokersRemoved(v) => format!("brokers {} no members, no change pending", ids(v)),
+        RegionLost(r) => format!(
+            "region{r} does not answer, the surviving region's fresh topology lacks its brokers and its partitions cannot commit"
+        ),
+        BrokersRemoved(v) => format!(
+            "brokers {} no members of a fresh cluster configuration, no change pending",
+            ids(v)
+        ),
         Exporter { id, enabled } => format!(
             "{id} {} and lastChange COMPLETED",
             if *enabled { "ENABLED" } else { "DISABLED" }
@@ -137,7 +142,9 @@ pub fn check_words(c: &super::plan::Check) -> String {
         WebappsOn(r) => format!("region{r} Operate/Tasklist running"),
         RepositoryRegistered(r) => format!("region{r} has the snapshot repository"),
         SnapshotReady(r) => format!("region{r} sees the run's snapshot, SUCCESS, 0 failed shards"),
-        Restored(r) => format!("region{r} has every index of the snapshot"),
+        Restored(r) => {
+            format!("region{r} has every index of the snapshot with at least the documents it held")
+        }
         ClusterComplete { ids: v, rf } => {
             format!(
                 "brokers {} members, replication factor {rf}, no change pending",

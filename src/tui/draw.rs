@@ -211,14 +211,7 @@ fn verdict(f: &mut Frame, area: Rect, v: &ClusterView, t: &Theme) {
             format!(" {glyph} {word} "),
             style.add_modifier(Modifier::REVERSED),
         ),
-        Span::styled(
-            format!(
-                " {processing} ({}/{} with quorum) · ",
-                v.partitions_with_quorum(),
-                v.partitions.len()
-            ),
-            style,
-        ),
+        Span::styled(format!(" {processing} ({}) · ", v.quorum_words()), style),
         Span::raw(v.verdict.reasons.first().cloned().unwrap_or_default()),
     ])];
     for r in v.verdict.reasons.iter().skip(1) {
@@ -401,8 +394,8 @@ fn region_panel(
         let line1 = Line::from(vec![
             reach_span(r, t),
             Span::styled(
-                format!(" · brokers {}/{}", r.brokers_up, r.brokers_expected),
-                dim(if r.brokers_up < r.brokers_expected {
+                format!(" · brokers {}", brokers_words(r)),
+                dim(if r.brokers_up.is_none_or(|n| n < r.brokers_expected) {
                     t.warning()
                 } else {
                     t.ok()
@@ -435,8 +428,8 @@ fn region_panel(
         ]),
         Line::from(vec![
             Span::styled(
-                format!("brokers {}/{}", r.brokers_up, r.brokers_expected),
-                dim(if r.brokers_up < r.brokers_expected {
+                format!("brokers {}", brokers_words(r)),
+                dim(if r.brokers_up.is_none_or(|n| n < r.brokers_expected) {
                     t.warning()
                 } else {
                     t.ok()
@@ -959,8 +952,10 @@ fn detail(f: &mut Frame, area: Rect, v: &ClusterView, d: Detail, t: &Theme) {
                 vec![
                     Line::from(vec![reach_span(r, t)]),
                     Line::from(format!(
-                        "brokers {}/{} · pods {:?}/{:?} ready",
-                        r.brokers_up, r.brokers_expected, r.pods_ready, r.pods_total
+                        "brokers {} · pods {}/{} ready",
+                        brokers_words(r),
+                        r.pods_ready.map_or("?".into(), |n| n.to_string()),
+                        r.pods_total.map_or("?".into(), |n| n.to_string())
                     )),
                     Line::from(format!(
                         "Elasticsearch {} · {} indices · {} documents",
@@ -990,4 +985,13 @@ fn detail(f: &mut Frame, area: Rect, v: &ClusterView, d: Detail, t: &Theme) {
             .block(block(t, title, true)),
         r,
     );
+}
+
+/// "3/4" brokers of a region in a fresh topology, "?/4" when no topology can tell.
+fn brokers_words(r: &crate::model::RegionView) -> String {
+    format!(
+        "{}/{}",
+        r.brokers_up.map_or("?".into(), |n| n.to_string()),
+        r.brokers_expected
+    )
 }

@@ -81,18 +81,16 @@ pub async fn run_with(
     recoveries: Vec<Recovery>,
 ) -> (RunState, Vec<(String, String, bool)>) {
     let config = config(lab, false);
-    let run = session::run_id(procedure, region);
-    let (live, _, inputs, steps) = session::prepare(&config, procedure, region, &run, None)
-        .await
-        .unwrap_or_else(|e| panic!("prepare {run}: {e:#}"));
-    let drill = drill(lab, &inputs.names[region as usize], on_manual).recoveries(recoveries);
-    let journal = Journal::create(&books.runs, &run).expect("journal");
-    let audit = Audit::open(&books.audit).expect("audit");
-    let state = RunState::new(&run, inputs, steps);
-    let runner = Runner::start(live, drill, journal, audit, settings, state).expect("start");
-    let (state, _, drill) = tokio::time::timeout(Duration::from_secs(180), runner.run())
-        .await
-        .expect("the run ends");
+    let (runner, _) = start(
+        &config,
+        books,
+        procedure,
+        region,
+        |i| drill(lab, &i.names[region as usize], on_manual).recoveries(recoveries),
+        settings,
+    )
+    .await;
+    let (state, drill) = finish(runner).await;
     (state, drill.failures)
 }
 
@@ -293,4 +291,33 @@ pub async fn crash_when<O: Operator + 'static>(
     task.abort();
     let _ = task.await;
     run
+}
+
+/// Waits until the lab's request log holds a request that `hit` accepts. Takes the client
+/// and control URL (not the lab) so that a spawned task can wait.
+pub async fn wait_for_request(
+    http: &reqwest::Client,
+    control: &str,
+    what: &str,
+    hit: impl Fn(&Value) -> bool,
+) {
+    super::wait_until(what, super::DEADLINE, || {
+        let (http, control) = (http.clone(), control.to_string());
+        let hit = &hit;
+        async move {
+            let log: Value = http
+                .get(format!("{control}/lab/requests"))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?
+                .json()
+                .await
+                .map_err(|e| e.to_string())?;
+            log.as_array()
+                .is_some_and(|l| l.iter().any(hit))
+                .then_some(())
+                .ok_or_else(|| format!("no {what} yet"))
+        }
+    })
+    .await
 }

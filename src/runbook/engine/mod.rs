@@ -460,6 +460,23 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         }
     }
 
+    /// One request through the gate (the journal and audit are this run's).
+    async fn send(
+        &mut self,
+        idx: usize,
+        step: &Step,
+        req: &Request,
+        approved: &Approved,
+        seen: Option<i64>,
+    ) -> gate::Sent {
+        let mut books = Books {
+            journal: &mut self.journal,
+            audit: &mut self.audit,
+            run: &self.state.run,
+        };
+        gate::send(&mut books, &mut self.exec, idx, step, req, approved, seen).await
+    }
+
     fn overriding(&self) -> bool {
         self.settings.override_guards || self.override_once
     }
@@ -509,9 +526,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             self.op.update(&self.state);
             return true;
         };
-        let facts = self.facts().await;
-        let eval = check::evaluate(&c, &facts);
-        self.show(idx, &eval);
+        let (_, eval) = self.judge(idx, &c).await;
         if eval.met == Some(true) {
             self.state.progress[idx].state = carried;
             self.state.progress[idx].detail =
@@ -584,6 +599,14 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         f
     }
 
+    /// Fresh facts judged by `c`, shown in the pane.
+    async fn judge(&mut self, idx: usize, c: &Check) -> (Facts, Eval) {
+        let facts = self.facts().await;
+        let eval = check::evaluate(c, &facts);
+        self.show(idx, &eval);
+        (facts, eval)
+    }
+
     /// A check that cannot tell blocks a step that acts, and a step that confirms the
     /// preconditions of acting (an observation with guards, such as confirming the loss):
     /// c8dr stops and names what it cannot read instead of waiting for it (unless
@@ -597,7 +620,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             return Ok(());
         }
         let why = if confirms {
-            format!("cannot confirm {}: {}", step.title, eval.evidence)
+            format!("{} cannot be confirmed: {}", step.key, eval.evidence)
         } else {
             format!(
                 "cannot tell {when} whether {} is already done: {}",
@@ -625,9 +648,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 }
             }
         }
-        let facts = self.facts().await;
-        let eval = check::evaluate(&step.check, &facts);
-        self.show(idx, &eval);
+        let (facts, eval) = self.judge(idx, &step.check).await;
         if eval.met == Some(true) && !check::partly_unobservable(&step.check) {
             let (state, why) = if matches!(step.action, Action::Observe) {
                 (StepState::Done, eval.evidence.clone())
@@ -801,12 +822,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             attempt += 1;
             let facts = self.facts().await;
             let seen = newest_change(&facts);
-            let mut books = Books {
-                journal: &mut self.journal,
-                audit: &mut self.audit,
-                run: &self.state.run,
-            };
-            let sent = gate::send(&mut books, &mut self.exec, idx, step, dry, &pass, seen).await;
+            let sent = self.send(idx, step, dry, &pass, seen).await;
             match (&sent.verdict, &sent.answer) {
                 (Verdict::Success, Ok(a)) => {
                     return Ok((
@@ -849,9 +865,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                     .await?;
             }
             // The moment of sending: the facts are read again and everything re-judged.
-            let facts = self.facts().await;
-            let eval = check::evaluate(&step.check, &facts);
-            self.show(idx, &eval);
+            let (facts, eval) = self.judge(idx, &step.check).await;
             if eval.met == Some(true) && !check::partly_unobservable(&step.check) {
                 self.note(
                     idx,
@@ -860,17 +874,12 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 return Ok(());
             }
             self.refuse_unknown(step, &eval, "at the moment of sending")?;
-            self.guards(step, &facts, Some("refused at the moment of sending"))?;
+            self.guards(step, &facts, Some("at the moment of sending"))?;
             if req.kind() == RequestKind::Snapshot {
                 self.record_snapshot_docs(idx, step, &facts);
             }
             let seen = newest_change(&facts);
-            let mut books = Books {
-                journal: &mut self.journal,
-                audit: &mut self.audit,
-                run: &self.state.run,
-            };
-            let sent = gate::send(&mut books, &mut self.exec, idx, step, req, approved, seen).await;
+            let sent = self.send(idx, step, req, approved, seen).await;
             if let Some(c) = sent.change_id {
                 self.known.own_changes.insert(c);
             }
@@ -1040,9 +1049,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             "a request whose answer never came may still be applying",
         )
         .await?;
-        let facts = self.facts().await;
-        let eval = check::evaluate(&step.check, &facts);
-        self.show(idx, &eval);
+        let (facts, eval) = self.judge(idx, &step.check).await;
         if eval.met == Some(true) && !check::partly_unobservable(&step.check) {
             self.note(
                 idx,
@@ -1200,9 +1207,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
     async fn verify(&mut self, idx: usize, c: &Check) -> Result<(), Stop> {
         let until = Instant::now() + self.settings.step_timeout;
         loop {
-            let facts = self.facts().await;
-            let eval = check::evaluate(c, &facts);
-            self.show(idx, &eval);
+            let (facts, eval) = self.judge(idx, c).await;
             if eval.met == Some(true) {
                 return Ok(());
             }
