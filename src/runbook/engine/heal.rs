@@ -14,21 +14,11 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         if i.procedure != crate::runbook::plan::Procedure::Failback {
             return;
         }
-        let Some((_, _, release)) = i.kube[i.region as usize].clone() else {
+        if i.kube[i.region as usize].is_none() {
             return;
-        };
-        let now = Instant::now();
-        let mut stuck = BTreeSet::new();
-        for b in &facts.view.brokers {
-            if i.ids.contains(&b.id)
-                && b.region == i.region
-                && b.pod_status.as_deref() == Some("Running")
-                && b.pod_ready == Some(false)
-                && b.reachable != Some(true)
-            {
-                stuck.insert(format!("{release}-zeebe-{}", b.id / 2));
-            }
         }
+        let now = Instant::now();
+        let stuck = self.stuck_pods(facts);
         self.stuck_since.retain(|pod, _| stuck.contains(pod));
         for pod in &stuck {
             self.stuck_since.entry(pod.clone()).or_insert(now);
@@ -88,6 +78,17 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 return;
             }
         };
+        // The moment of acting: only a pod that is still stuck is deleted.
+        let fresh = self.facts().await;
+        if !self.stuck_pods(&fresh).contains(&pod) {
+            self.stuck_since.remove(&pod);
+            self.set(
+                idx,
+                StepState::Verifying,
+                format!("{pod} is no longer stuck (or c8dr cannot tell): not restarted"),
+            );
+            return;
+        }
         let mut books = Books {
             journal: &mut self.journal,
             audit: &mut self.audit,
@@ -117,6 +118,30 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 Err(e) => format!("restarting {pod} failed: {e}"),
             },
         );
+    }
+}
+
+impl<E: Executor, O: Operator> Runner<E, O> {
+    /// The recreated brokers' pods that run but are not ready and that a fresh topology
+    /// shows missing (without a topology no pod counts as stuck: c8dr cannot tell).
+    fn stuck_pods(&self, facts: &Facts) -> BTreeSet<String> {
+        let i = &self.state.inputs;
+        let Some((_, _, release)) = &i.kube[i.region as usize] else {
+            return BTreeSet::new();
+        };
+        facts
+            .view
+            .brokers
+            .iter()
+            .filter(|b| {
+                i.ids.contains(&b.id)
+                    && b.region == i.region
+                    && b.pod_status.as_deref() == Some("Running")
+                    && b.pod_ready == Some(false)
+                    && b.reachable == Some(false)
+            })
+            .map(|b| format!("{release}-zeebe-{}", b.id / 2))
+            .collect()
     }
 }
 
