@@ -43,8 +43,9 @@ pub fn run_id(p: Procedure, region: u8) -> String {
     format!("{}-r{region}-{now}", p.name())
 }
 
-/// A run id not yet journaled in `dir` (two runs within a second get a suffix). Chosen while
-/// holding the run lock, so no other run can take the same id.
+/// A run id not yet journaled in `dir` (two runs within a second get a suffix). A run that
+/// took the same id first holds the lock, or has created its journal, which is never
+/// overwritten.
 pub fn fresh_run_id(dir: &std::path::Path, p: Procedure, region: u8) -> String {
     let base = run_id(p, region);
     let mut run = base.clone();
@@ -429,9 +430,8 @@ pub async fn execute(
             let (Some(p), Some(r)) = (procedure, region) else {
                 bail!("a procedure and a region are needed");
             };
-            let probe = run_id(p, r);
-            let lock = super::lock::RunLock::acquire(&dir, &probe).map_err(|e| eyre!("{e}"))?;
             let run = fresh_run_id(&dir, p, r);
+            let lock = super::lock::RunLock::acquire(&dir, &run).map_err(|e| eyre!("{e}"))?;
             let (live, _, inputs, steps) = prepare(config, p, r, &run, None).await?;
             let journal = Journal::create_locked(lock, &dir, &run)
                 .wrap_err_with(|| format!("creating the journal in {}", dir.display()))?;

@@ -342,8 +342,13 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             .filter(|(_, s)| matches!(s, StepState::Done | StepState::Skipped))
             .map(|(i, s)| (*i, *s))
             .collect();
-        r.attempts = replay
-            .attempts()
+        let attempts = replay.attempts();
+        // This run's restore answered success before the resume (finished steps included).
+        let restore_finished = attempts.iter().any(|(i, a)| {
+            matches!(&r.state.steps.get(*i).map(|s| &s.action), Some(Action::Http(req)) if req.kind() == RequestKind::Restore)
+                && a.answer.as_ref().is_some_and(|x| x.verdict.as_deref() == Some("success"))
+        });
+        r.attempts = attempts
             .into_iter()
             .filter(|(i, _)| !r.carried.contains_key(i))
             .collect();
@@ -354,13 +359,8 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 .and_then(|(_, _, _, b)| b.and_then(|b| b.baseline_change))
                 .or(r.state.inputs.baseline_change),
             snapshot_docs: replay.snapshot_docs(),
-            restore_finished: false,
+            restore_finished,
         };
-        // This run's restore answered success before the resume.
-        r.known.restore_finished = r.attempts.iter().any(|(i, a)| {
-            matches!(&r.state.steps.get(*i).map(|s| &s.action), Some(Action::Http(req)) if req.kind() == RequestKind::Restore)
-                && a.answer.as_ref().is_some_and(|x| x.verdict.as_deref() == Some("success"))
-        });
         r
     }
 
