@@ -840,7 +840,7 @@ fn c8dr(config: &Path, state: &Path, args: &[&str]) -> (i32, String, String) {
 }
 
 /// The lab's config file with a short poll timeout, written beside it.
-fn fast_config_file(lab: &TestLab) -> std::path::PathBuf {
+fn fast_config_file(lab: &TestLab) -> PathBuf {
     let text = std::fs::read_to_string(&lab.lab.ready.config).unwrap();
     let text = text.replacen(
         "primary = 0\n",
@@ -850,6 +850,13 @@ fn fast_config_file(lab: &TestLab) -> std::path::PathBuf {
     let path = lab.lab.dir.join("fast.toml");
     std::fs::write(&path, text).unwrap();
     path
+}
+
+/// An 8.8 lab for the command line: its fast config file and a private state directory.
+async fn cli_lab() -> (TestLab, tempfile::TempDir, PathBuf) {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let cfg = fast_config_file(&lab);
+    (lab, tempfile::tempdir().unwrap(), cfg)
 }
 
 /// The lab's live topology with every partition replica rewritten by `edit`.
@@ -879,9 +886,7 @@ async fn topology_fault(lab: &TestLab, regions: &[u8], body: &Value) {
 /// same URL for both regions is a configuration error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defect8_verdicts_are_unknown_or_worse_when_facts_are_missing_or_dead() {
-    let lab = TestLab::start(Camunda::V88, 10.0).await;
-    let state = tempfile::tempdir().unwrap();
-    let cfg = fast_config_file(&lab);
+    let (lab, state, cfg) = cli_lab().await;
     let check = || c8dr(&cfg, state.path(), &["check"]);
     let (code, line, _) = check();
     assert_eq!(code, 0, "{line}");
@@ -958,9 +963,7 @@ async fn defect8_verdicts_are_unknown_or_worse_when_facts_are_missing_or_dead() 
 /// `check`, a run's output and `c8dr audit`; an endless answer is cut off.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_are_bounded_and_never_reach_the_terminal_raw() {
-    let lab = TestLab::start(Camunda::V88, 10.0).await;
-    let state = tempfile::tempdir().unwrap();
-    let cfg = fast_config_file(&lab);
+    let (lab, state, cfg) = cli_lab().await;
     let hostile = "boom \u{1b}]2;pwned\u{7}\u{1b}[2J\u{1b}]52;c;aGk=\u{7}";
     fault(
         &lab,
@@ -1037,9 +1040,7 @@ async fn answers_are_bounded_and_never_reach_the_terminal_raw() {
 /// state directory is private.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_command_line_runs_one_at_a_time_and_read_only_sends_nothing() {
-    let lab = TestLab::start(Camunda::V88, 10.0).await;
-    let state = tempfile::tempdir().unwrap();
-    let cfg = fast_config_file(&lab);
+    let (lab, state, cfg) = cli_lab().await;
     lab.control_post("/lab/regions/1/fail").await;
 
     let (code, out, err) = c8dr(
