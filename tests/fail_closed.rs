@@ -29,6 +29,14 @@ fn config_with(lab: &TestLab, edit: impl FnOnce(&mut Config)) -> Config {
     c
 }
 
+/// A lab of `camunda` whose region 1 (paris) is lost, with run books and the fast config.
+async fn region1_lost(camunda: Camunda) -> (TestLab, Books, Config) {
+    let lab = TestLab::start(camunda, 10.0).await;
+    lab.control_post("/lab/regions/1/fail").await;
+    let config = config_with(&lab, |_| {});
+    (lab, books(), config)
+}
+
 async fn fault(lab: &TestLab, v: Value) {
     let a = lab
         .post(format!("{}/lab/faults", lab.control()), Some(v))
@@ -248,10 +256,7 @@ async fn defect2_no_configuration_never_skips_the_force() {
 
     // The exact path of the report: the loss confirmed, then the configuration read fails
     // and the run is resumed. FO-1 refuses instead of trusting a fallback.
-    let lab = TestLab::start(Camunda::V88, 10.0).await;
-    let b = books();
-    lab.control_post("/lab/regions/1/fail").await;
-    let config = config_with(&lab, |_| {});
+    let (lab, b, config) = region1_lost(Camunda::V88).await;
     let (runner, _) = start(
         &config,
         &b,
@@ -352,10 +357,7 @@ impl Operator for RestoredAtThePrompt {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defect3_a_region_back_by_the_time_of_sending_is_not_removed() {
     // At the typed prompt.
-    let lab = TestLab::start(Camunda::V88, 10.0).await;
-    let b = books();
-    lab.control_post("/lab/regions/1/fail").await;
-    let config = config_with(&lab, |_| {});
+    let (lab, b, config) = region1_lost(Camunda::V88).await;
     let auth = &lab.lab.ready.rest_auth;
     let (runner, _) = start(
         &config,
@@ -388,16 +390,13 @@ async fn defect3_a_region_back_by_the_time_of_sending_is_not_removed() {
     lab.shutdown().await;
 
     // Unattended, during a slow dry run.
-    let lab = TestLab::start(Camunda::V88, 10.0).await;
-    let b = books();
-    lab.control_post("/lab/regions/1/fail").await;
+    let (lab, b, config) = region1_lost(Camunda::V88).await;
     fault(
         &lab,
         json!({"target": "region0.management", "kind": "slow", "duration_ms": 3000,
                "path": "/actuator/cluster?force=true&dryRun=true"}),
     )
     .await;
-    let config = config_with(&lab, |_| {});
     let (runner, _) = start_1(&lab, &b, &config).await;
     let control = lab.control();
     let http = lab.http.clone();
@@ -447,10 +446,7 @@ impl Operator for Slow {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defect4_two_runs_send_one_force() {
     // One state directory.
-    let lab = TestLab::start(Camunda::V88, 10.0).await;
-    let b = books();
-    lab.control_post("/lab/regions/1/fail").await;
-    let config = config_with(&lab, |_| {});
+    let (lab, b, config) = region1_lost(Camunda::V88).await;
     let (runner, _) = start(
         &config,
         &b,
@@ -507,10 +503,7 @@ async fn defect4_two_runs_send_one_force() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defect5_a_run_killed_anywhere_resumes_once() {
     // Killed after the force was answered, before verification.
-    let lab = TestLab::start(Camunda::V88, 10.0).await;
-    let b = books();
-    lab.control_post("/lab/regions/1/fail").await;
-    let config = config_with(&lab, |_| {});
+    let (lab, b, config) = region1_lost(Camunda::V88).await;
     let (runner, path) = start_1(&lab, &b, &config).await;
     let run = crash_when(runner, &path, "the force's answer", |j| {
         j.lines()
@@ -531,10 +524,7 @@ async fn defect5_a_run_killed_anywhere_resumes_once() {
     // Killed at every other journal record of a failover.
     let mut k = 2;
     loop {
-        let lab = TestLab::start(Camunda::V88, 10.0).await;
-        let b = books();
-        lab.control_post("/lab/regions/1/fail").await;
-        let config = config_with(&lab, |_| {});
+        let (lab, b, config) = region1_lost(Camunda::V88).await;
         let (runner, path) = start_1(&lab, &b, &config).await;
         let run = runner.state().run.clone();
         let task = tokio::spawn(finish(runner));
@@ -664,24 +654,19 @@ fn helm_88(lab: &TestLab) -> LabOperator {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defect6_one_force_per_decision_whatever_the_timing() {
     // Slower than the poll timeout (500 ms here): answered, sent once.
-    let lab = TestLab::start(Camunda::V88, 10.0).await;
-    let b = books();
-    lab.control_post("/lab/regions/1/fail").await;
+    let (lab, b, config) = region1_lost(Camunda::V88).await;
     fault(
         &lab,
         json!({"target": "region0.management", "kind": "slow", "duration_ms": 2500, "mutating_only": true}),
     )
     .await;
-    let config = config_with(&lab, |_| {});
     let (fo, _) = fail_over_1(&lab, &b, &config, settings()).await;
     assert_eq!(fo.outcome, Some(Outcome::Completed), "{:?}", fo.message);
     assert_eq!(forces(&requests(&lab).await), 1);
     lab.shutdown().await;
 
     // Never answers within the request timeout: one force, then the operator decides.
-    let lab = TestLab::start(Camunda::V88, 10.0).await;
-    let b = books();
-    lab.control_post("/lab/regions/1/fail").await;
+    let (lab, b, _) = region1_lost(Camunda::V88).await;
     fault(
         &lab,
         json!({"target": "region0.management", "kind": "hang", "path": "/actuator/cluster?force=true"}),
@@ -706,16 +691,13 @@ async fn defect6_one_force_per_decision_whatever_the_timing() {
     lab.shutdown().await;
 
     // A dry run that never answers with a plan: no force, even unattended.
-    let lab = TestLab::start(Camunda::V88, 10.0).await;
-    let b = books();
-    lab.control_post("/lab/regions/1/fail").await;
+    let (lab, b, config) = region1_lost(Camunda::V88).await;
     fault(
         &lab,
         json!({"target": "region0.management", "kind": "http500",
                "path": "/actuator/cluster?force=true&dryRun=true"}),
     )
     .await;
-    let config = config_with(&lab, |_| {});
     let (fo, _) = fail_over_1(
         &lab,
         &b,
