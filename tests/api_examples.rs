@@ -1,4 +1,4 @@
-//! Every real Zeebe payload in `shared/camunda-api/examples` parses into c8dr's API types,
+//! Every real Zeebe payload in `fixtures/camunda-api/examples` parses into c8dr's API types,
 //! and what it says survives parsing (not just "it did not fail").
 
 mod common;

@@ -1,4 +1,4 @@
-//! The lab's answers validate against the official specs in `shared/camunda-api`, strictly
+//! The lab's answers validate against the official specs vendored in `fixtures/camunda-api`, strictly
 //! (no property the spec does not define), in every state a failover walks through.
 
 mod common;

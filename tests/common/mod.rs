@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests: paths to `shared/`, an in-process lab with an
+//! Helpers shared by the integration tests: paths to the vendored fixtures, an in-process lab with an
 //! HTTP client, and waiting for conditions with generous deadlines (never sleep-and-hope).
 #![allow(dead_code)]
 
@@ -11,15 +11,15 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// `shared/` beside the checkout, as on developer machines and in CI.
-pub fn shared_dir() -> PathBuf {
+/// The vendored specs and payloads (`fixtures/camunda-api`, see `fixtures/README.md`).
+pub fn camunda_api_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("shared")
+        .join("fixtures")
+        .join("camunda-api")
 }
 
 pub fn examples_dir() -> PathBuf {
-    shared_dir().join("camunda-api").join("examples")
+    camunda_api_dir().join("examples")
 }
 
 /// Waits until `check` yields a value, polling every 20 ms, or panics after `deadline`

@@ -1,4 +1,4 @@
-//! Validating JSON against the official OpenAPI specs in `shared/camunda-api/`.
+//! Validating JSON against the official OpenAPI specs vendored in `fixtures/camunda-api/`.
 //!
 //! The specs are the check, not hand-written field lists. OpenAPI 3.0 schemas become JSON
 //! Schema (draft 4, whose `$ref` ignores siblings as OpenAPI 3.0 does): `nullable` turns into
@@ -6,7 +6,7 @@
 //! is merged so that a *strict* mode can forbid properties the spec does not define. Strict
 //! mode catches a misspelled field that plain validation would let through.
 
-use super::shared_dir;
+use super::camunda_api_dir;
 use serde_json::{Map, Value, json};
 use std::path::Path;
 
@@ -167,8 +167,7 @@ impl Schema {
 
 /// A schema of the Orchestration Cluster REST API (`"8.8"` single file, `"8.9"` bundle).
 pub fn rest_v2(version: &str, name: &str, strict_mode: bool) -> Schema {
-    let dir = shared_dir()
-        .join("camunda-api")
+    let dir = camunda_api_dir()
         .join("rest-v2")
         .join(version);
     let spec = match version {
@@ -185,7 +184,7 @@ pub fn rest_v2(version: &str, name: &str, strict_mode: bool) -> Schema {
 /// A schema of the management API in its 8.8/8.9-era form (`historic/components-d4a292db`)
 /// plus the exporter API's own schemas.
 pub fn management(name: &str, strict_mode: bool) -> Schema {
-    let mgmt = shared_dir().join("camunda-api").join("management");
+    let mgmt = camunda_api_dir().join("management");
     let components = load(&mgmt.join("historic/components-d4a292db/components.yaml"));
     let exporter = load(&mgmt.join("latest-8.10-dev/exporter-api.yaml"));
     let mut schemas = components["schemas"]
