@@ -1,0 +1,434 @@
+//! The lab: a simulated dual-region Camunda 8 deployment on loopback, speaking the real wire
+//! protocols so that every client path that talks to a real cluster is exercised unchanged.
+//!
+//! `start` binds every listener on 127.0.0.1 (free ports), writes a c8dr config for the lab
+//! into its directory and returns a handle whose [`Ready`] line tells where everything is.
+//! The lab depends on `c8dr-api` only, never on the cockpit.
+
+pub mod dns;
+pub mod files;
+pub mod kube;
+pub mod server;
+pub mod sim;
+pub mod views;
+
+use color_eyre::eyre::{Result, WrapErr, bail};
+use serde::Serialize;
+use server::faults::{Flavour, Target};
+use server::{RestAuth, Shared, Up};
+use sim::{Camunda, Entry, Settings, Sim};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How to build the lab (the `c8dr lab` flags).
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub camunda: Camunda,
+    pub brokers: u32,
+    pub partitions: u32,
+    pub replication_factor: u32,
+    /// Simulated seconds per real second.
+    pub speed: f64,
+    /// Where the lab writes its files; a fresh temporary directory when `None`.
+    pub dir: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            camunda: Camunda::V88,
+            brokers: 8,
+            partitions: 8,
+            replication_factor: 4,
+            speed: 1.0,
+            dir: None,
+        }
+    }
+}
+
+impl Options {
+    /// Rejects shapes a dual-region lab cannot have; RF may differ from 4 on purpose.
+    pub fn validate(&self) -> Result<()> {
+        if self.brokers < 4 || !self.brokers.is_multiple_of(2) {
+            bail!(
+                "--brokers must be even and at least 4 (got {})",
+                self.brokers
+            );
+        }
+        if self.brokers > 256 {
+            bail!("--brokers must be at most 256 (got {})", self.brokers);
+        }
+        if self.partitions < 1 || self.partitions > 1024 {
+            bail!(
+                "--partitions must be between 1 and 1024 (got {})",
+                self.partitions
+            );
+        }
+        if self.replication_factor < 1 || self.replication_factor > self.brokers {
+            bail!(
+                "--replication-factor must be between 1 and the number of brokers {} (got {})",
+                self.brokers,
+                self.replication_factor
+            );
+        }
+        if !(self.speed.is_finite() && self.speed > 0.0 && self.speed <= 1000.0) {
+            bail!(
+                "--speed must be a number above 0 and at most 1000 (got {})",
+                self.speed
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Where the lab's endpoints are: serialized as the one JSON line `c8dr lab` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ready {
+    pub control: String,
+    pub config: PathBuf,
+    pub camunda: &'static str,
+    pub rest_auth: ReadyAuth,
+    /// 8.9+: the Elasticsearch `elastic` user (ECK); absent when Elasticsearch is open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elasticsearch_auth: Option<ReadyAuth>,
+    pub regions: Vec<ReadyRegion>,
+    pub brokers: Vec<ReadyBroker>,
+    /// A kubeconfig with one context per region (no current-context).
+    pub kubeconfig: PathBuf,
+    /// The same deployment configured through the kubeconfig only (port-forwards).
+    pub config_kube: PathBuf,
+    /// The DNS responder answering `traffic_hostname`.
+    pub dns: String,
+    pub traffic_hostname: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadyAuth {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadyRegion {
+    pub id: u8,
+    pub name: String,
+    pub rest: String,
+    pub management: String,
+    pub elasticsearch: String,
+    /// The region's Kubernetes API server and its context in `kubeconfig`.
+    pub kube_api: String,
+    pub kube_context: String,
+    pub namespace: String,
+    /// The address DNS gives the traffic hostname while this region gets user traffic.
+    pub traffic_address: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadyBroker {
+    pub id: i32,
+    pub region: u8,
+    pub management: String,
+}
+
+/// A running lab. Dropping it without `shutdown` leaves its tasks to the runtime.
+pub struct Lab {
+    pub ready: Ready,
+    pub dir: PathBuf,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    _tempdir: Option<tempfile::TempDir>,
+}
+
+fn local(l: &TcpListener) -> Result<std::net::SocketAddr> {
+    l.local_addr().wrap_err("reading a listener's address")
+}
+
+fn base_url(l: &TcpListener) -> Result<String> {
+    Ok(format!(
+        "http://{}",
+        l.local_addr().wrap_err("reading a listener's address")?
+    ))
+}
+
+async fn bind() -> Result<TcpListener> {
+    TcpListener::bind("127.0.0.1:0")
+        .await
+        .wrap_err("binding a loopback port for the lab")
+}
+
+impl Lab {
+    /// Starts every listener and the simulation clock.
+    pub async fn start(options: Options) -> Result<Lab> {
+        options.validate()?;
+        let (dir, tempdir) = match &options.dir {
+            Some(d) => {
+                std::fs::create_dir_all(d)
+                    .wrap_err_with(|| format!("creating the lab directory {}", d.display()))?;
+                (d.clone(), None)
+            }
+            None => {
+                let t = tempfile::Builder::new()
+                    .prefix("c8dr-lab-")
+                    .tempdir()
+                    .wrap_err("creating a temporary directory for the lab")?;
+                (t.path().to_path_buf(), Some(t))
+            }
+        };
+        let settings = Settings {
+            camunda: options.camunda,
+            brokers: options.brokers,
+            partitions: options.partitions,
+            replication_factor: options.replication_factor,
+        };
+        let sim = Sim::new(settings, jiff::Timestamp::now());
+        let auth = RestAuth {
+            username: "demo".into(),
+            password: files::random_secret(),
+        };
+        let rest_auth = (!options.camunda.family87()).then(|| auth.clone());
+        let es_auth = (options.camunda == Camunda::V89).then(|| RestAuth {
+            username: "elastic".into(),
+            password: files::random_secret(),
+        });
+        let region_names: Vec<String> = sim.regions.iter().map(|r| r.name.clone()).collect();
+        let shared = Shared::new(sim, options.speed, rest_auth, es_auth.clone());
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+        // Every Camunda and Elasticsearch listener: guarded by the fault/request-log layer,
+        // open while its region (or broker) is up and no `refuse` fault stands on it.
+        let mut spawn = |listener: TcpListener,
+                         router: axum::Router,
+                         target: Option<Target>,
+                         up: server::UpPredicate| {
+            let (router, pred) = match target {
+                Some(target) => {
+                    let name = target.name.clone();
+                    let guarded = router.layer(axum::middleware::from_fn_with_state(
+                        (shared.clone(), Arc::new(target)),
+                        server::faults::guard,
+                    ));
+                    let pred: server::UpPredicate =
+                        Arc::new(move |u: &Up| up(u) && !u.refused.contains(&name));
+                    (guarded, pred)
+                }
+                None => (router, up),
+            };
+            let index = shared.register(pred);
+            tasks.push(tokio::spawn(server::supervise(
+                shared.clone(),
+                index,
+                listener,
+                router,
+                shutdown_rx.clone(),
+            )));
+        };
+
+        let control = bind().await?;
+        let control_url = base_url(&control)?;
+        spawn(
+            control,
+            server::control::router(shared.clone()),
+            None,
+            Arc::new(|_: &Up| true),
+        );
+
+        let mut regions = Vec::new();
+        let mut region_addrs = Vec::new();
+        for (id, name) in region_names.iter().enumerate() {
+            let r = id as u8;
+            let (rest, mgmt, es) = (bind().await?, bind().await?, bind().await?);
+            region_addrs.push((local(&rest)?, local(&mgmt)?, local(&es)?));
+            regions.push(ReadyRegion {
+                id: r,
+                name: name.clone(),
+                rest: base_url(&rest)?,
+                management: base_url(&mgmt)?,
+                elasticsearch: base_url(&es)?,
+                kube_api: String::new(),
+                kube_context: format!("c8dr-lab-{name}"),
+                namespace: format!("camunda-{name}"),
+                traffic_address: dns::region_address(r).to_string(),
+            });
+            let up: server::UpPredicate = Arc::new(move |u: &Up| u.gateways[id]);
+            let es_up: server::UpPredicate = Arc::new(move |u: &Up| u.elasticsearch[id]);
+            // From 8.8 the gateway runs inside the broker pods, so its Service is subject to
+            // their roll-outs; the 8.7 gateway is a Deployment of its own.
+            let gateway_of = (!options.camunda.family87()).then_some(r);
+            spawn(
+                rest,
+                server::gateway::router(shared.clone(), r),
+                Some(Target::new(
+                    format!("region{r}.rest"),
+                    gateway_of,
+                    Flavour::Rest,
+                )),
+                up.clone(),
+            );
+            spawn(
+                mgmt,
+                server::management::router(shared.clone(), Entry::Gateway(r)),
+                Some(Target::new(
+                    format!("region{r}.management"),
+                    gateway_of,
+                    Flavour::Management,
+                )),
+                up.clone(),
+            );
+            spawn(
+                es,
+                server::elasticsearch::router(shared.clone(), r),
+                Some(Target::new(
+                    format!("region{r}.elasticsearch"),
+                    None,
+                    Flavour::Elasticsearch,
+                )),
+                es_up,
+            );
+        }
+
+        let mut brokers = Vec::new();
+        let mut broker_addrs = std::collections::HashMap::new();
+        for id in 0..options.brokers as i32 {
+            let b = c8dr_api::BrokerId(id);
+            let mgmt = bind().await?;
+            broker_addrs.insert(id, local(&mgmt)?);
+            brokers.push(ReadyBroker {
+                id,
+                region: b.region(),
+                management: base_url(&mgmt)?,
+            });
+            let up: server::UpPredicate =
+                Arc::new(move |u: &Up| u.brokers.get(&b).copied().unwrap_or(false));
+            spawn(
+                mgmt,
+                server::management::router(shared.clone(), Entry::Broker(b)),
+                Some(Target::new(
+                    format!("broker{id}.management"),
+                    None,
+                    Flavour::Management,
+                )),
+                up,
+            );
+        }
+
+        // A Kubernetes API server per region, over the listeners above.
+        for (id, (rest, mgmt, es)) in region_addrs.iter().enumerate() {
+            let r = id as u8;
+            let api = bind().await?;
+            regions[id].kube_api = base_url(&api)?;
+            let ports = kube::PortMap {
+                region_rest: *rest,
+                region_management: *mgmt,
+                region_elasticsearch: *es,
+                brokers: broker_addrs
+                    .iter()
+                    .filter(|(b, _)| **b % 2 == id as i32)
+                    .map(|(b, a)| (*b, *a))
+                    .collect(),
+            };
+            let namespace = shared.with(|sim| kube::objects::namespace(sim, r));
+            let ctx =
+                kube::KubeServer::new(shared.clone(), r, namespace, ports, shutdown_rx.clone());
+            spawn(
+                api,
+                kube::router(ctx),
+                None,
+                Arc::new(move |u: &Up| u.regions[id]),
+            );
+        }
+
+        // DNS for the user-traffic hostname, following `POST /lab/traffic/…`.
+        let initial_traffic = shared.with(|sim| sim.traffic);
+        let dns = dns::LabDns::start(initial_traffic).await?;
+        let dns_addr = dns.addr;
+        shared.set_dns_applied(initial_traffic);
+        let dns_shared = shared.clone();
+        let mut dns_stop = shutdown_rx.clone();
+        let mut dns_up = shared.subscribe();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    changed = dns_up.changed() => {
+                        if changed.is_err() { break }
+                        let traffic = dns_up.borrow().traffic;
+                        dns.set_traffic(traffic).await;
+                        dns_shared.set_dns_applied(traffic);
+                    }
+                    _ = dns_stop.changed() => break,
+                }
+            }
+            dns.shutdown().await;
+        }));
+
+        // The clock: changes progress and positions advance even when nobody asks.
+        let ticker_shared = shared.clone();
+        let mut ticker_stop = shutdown_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut interval = tokio::time::interval(Duration::from_millis(20));
+            loop {
+                tokio::select! {
+                    _ = interval.tick() => ticker_shared.with(|_| ()),
+                    _ = ticker_stop.changed() => return,
+                }
+            }
+        }));
+
+        let mut ready = Ready {
+            control: control_url,
+            config: dir.join("c8dr.toml"),
+            camunda: options.camunda.label(),
+            elasticsearch_auth: es_auth.map(|a| ReadyAuth {
+                username: a.username,
+                password: a.password,
+            }),
+            rest_auth: ReadyAuth {
+                username: auth.username.clone(),
+                password: auth.password.clone(),
+            },
+            regions,
+            brokers,
+            kubeconfig: dir.join("kubeconfig"),
+            config_kube: dir.join("c8dr-kube.toml"),
+            dns: dns_addr.to_string(),
+            traffic_hostname: dns::HOSTNAME.to_string(),
+        };
+        ready.kubeconfig = files::write_kubeconfig(&dir, &ready)?;
+        ready.config = files::write_config(&dir, &ready, options.camunda, true)?;
+        ready.config_kube = files::write_config(&dir, &ready, options.camunda, false)?;
+        tracing::info!(dir = %dir.display(), camunda = ready.camunda, "lab: ready");
+        Ok(Lab {
+            ready,
+            dir,
+            shared,
+            shutdown,
+            tasks,
+            _tempdir: tempdir,
+        })
+    }
+
+    /// The ready line: exactly one line of JSON.
+    pub fn ready_line(&self) -> String {
+        serde_json::to_string(&self.ready).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    /// Direct access to the simulation, for in-process tests and the demo.
+    pub fn with_sim<R>(&self, f: impl FnOnce(&mut Sim) -> R) -> R {
+        self.shared.with(f)
+    }
+
+    /// Stops every listener and waits (bounded) for them to close.
+    pub async fn shutdown(self) {
+        // Release requests held by `hang` faults, or graceful shutdown would wait for them.
+        self.shared.clear_faults();
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        }
+        tracing::info!("lab: stopped");
+    }
+}

@@ -1,0 +1,138 @@
+//! The lab's drills for the `d` menu of `c8dr demo`: what an incident does to a deployment
+//! (a region fails, the network splits, traffic moves, an endpoint hangs), each one call on the
+//! lab's control API. Injected into the TUI as a [`Drills`] trait object.
+
+use crate::tui::drills::{Drills, Outcome};
+use std::time::Duration;
+
+/// One call on the lab's control API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    /// `POST` this path.
+    Post(&'static str),
+    /// `POST /lab/faults`: make `target` (e.g. `region1.management`) answer with `kind`.
+    Fault {
+        target: &'static str,
+        kind: &'static str,
+    },
+    /// `DELETE /lab/faults`.
+    ClearFaults,
+}
+
+/// The drill menu, in order.
+pub const DRILLS: &[(&str, Call)] = &[
+    (
+        "Fail region 1 (unreachable)",
+        Call::Post("/lab/regions/1/fail"),
+    ),
+    ("Restore region 1", Call::Post("/lab/regions/1/restore")),
+    (
+        "Recreate region 1 (fresh install)",
+        Call::Post("/lab/regions/1/recreate"),
+    ),
+    (
+        "Recreate region 1 with the schema-manager trap",
+        Call::Post("/lab/regions/1/recreate?schema_manager=on"),
+    ),
+    ("Fail region 0", Call::Post("/lab/regions/0/fail")),
+    ("Restore region 0", Call::Post("/lab/regions/0/restore")),
+    ("Recreate region 0", Call::Post("/lab/regions/0/recreate")),
+    (
+        "Hang recreated broker 3 (camunda/camunda#55038)",
+        Call::Post("/lab/brokers/3/hang"),
+    ),
+    (
+        "Split the network between regions",
+        Call::Post("/lab/network/split"),
+    ),
+    ("Heal the network", Call::Post("/lab/network/heal")),
+    ("User traffic → region 0", Call::Post("/lab/traffic/0")),
+    ("User traffic → region 1", Call::Post("/lab/traffic/1")),
+    (
+        "User traffic → both regions",
+        Call::Post("/lab/traffic/both"),
+    ),
+    (
+        "Webapps off in region 0 (Helm upgrade)",
+        Call::Post("/lab/regions/0/webapps/off"),
+    ),
+    (
+        "Webapps on in region 0 (Helm upgrade)",
+        Call::Post("/lab/regions/0/webapps/on"),
+    ),
+    (
+        "Webapps off in region 1 (Helm upgrade)",
+        Call::Post("/lab/regions/1/webapps/off"),
+    ),
+    (
+        "Webapps on in region 1 (Helm upgrade)",
+        Call::Post("/lab/regions/1/webapps/on"),
+    ),
+    (
+        "Fault: region 1 management hangs",
+        Call::Fault {
+            target: "region1.management",
+            kind: "hang",
+        },
+    ),
+    (
+        "Fault: region 0 REST answers 500",
+        Call::Fault {
+            target: "region0.rest",
+            kind: "http500",
+        },
+    ),
+    ("Clear all faults", Call::ClearFaults),
+    (
+        "Clock: slow motion (×0.2)",
+        Call::Post("/lab/clock?speed=0.2"),
+    ),
+    ("Clock: real time (×1)", Call::Post("/lab/clock?speed=1")),
+];
+
+/// The drills, performed on the lab at `control`.
+pub struct LabDrills {
+    http: reqwest::Client,
+    control: String,
+}
+
+impl LabDrills {
+    pub fn new(control: String) -> color_eyre::eyre::Result<LabDrills> {
+        Ok(LabDrills {
+            http: crate::client::http::client(Duration::from_secs(5), None)?,
+            control,
+        })
+    }
+}
+
+impl Drills for LabDrills {
+    fn labels(&self) -> Vec<String> {
+        DRILLS.iter().map(|(label, _)| label.to_string()).collect()
+    }
+
+    fn perform(&self, index: usize) -> Outcome {
+        let http = self.http.clone();
+        let control = self.control.clone();
+        let drill = DRILLS.get(index).copied();
+        Box::pin(async move {
+            let Some((label, call)) = drill else {
+                return format!("drill: no drill number {index}");
+            };
+            let req = match call {
+                Call::Post(path) => http.post(format!("{control}{path}")),
+                Call::Fault { target, kind } => http
+                    .post(format!("{control}/lab/faults"))
+                    .json(&serde_json::json!({"target": target, "kind": kind})),
+                Call::ClearFaults => http.delete(format!("{control}/lab/faults")),
+            };
+            match req.send().await {
+                Ok(r) if r.status().is_success() => format!("drill: {label}: done"),
+                Ok(r) => format!("drill: {label}: failed: HTTP {}", r.status().as_u16()),
+                Err(e) => format!(
+                    "drill: {label}: failed: {}",
+                    crate::client::http::describe(&e)
+                ),
+            }
+        })
+    }
+}

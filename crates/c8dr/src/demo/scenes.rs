@@ -1,0 +1,457 @@
+//! Fixed scenes for `c8dr screenshots` and the render snapshot tests: the lab's simulation at
+//! a fixed clock, driven into a situation, observed the way the observation loop would see it
+//! (each region's gateway, configuration, exporters, partitions, Elasticsearch, pods, DNS).
+
+use crate::model::{self, ClusterView, ModelConfig, Obs, PodInfo, Snapshot, Source};
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+use c8dr_lab::kube::objects::{self, Kind};
+use c8dr_lab::sim::{Camunda, Settings, Sim, Traffic};
+use c8dr_lab::views;
+use ratatui::buffer::Buffer;
+use std::time::Duration;
+
+/// The fixed clock of every scene.
+pub fn clock() -> jiff::Timestamp {
+    jiff::Timestamp::from_second(1_795_780_800).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+pub fn model_config(camunda: Camunda) -> ModelConfig {
+    ModelConfig {
+        name: format!("lab-{}", camunda.label()),
+        region_names: ["london".into(), "paris".into()],
+        primary: 0,
+        active_active: camunda == Camunda::V89,
+        traffic_addresses: [
+            vec![c8dr_lab::dns::region_address(0).into()],
+            vec![c8dr_lab::dns::region_address(1).into()],
+        ],
+        dns_configured: true,
+        kube: [
+            Some("c8dr-lab-london/camunda-london".into()),
+            Some("c8dr-lab-paris/camunda-paris".into()),
+        ],
+        stale_after: Duration::from_secs(5),
+    }
+}
+
+/// What the observation loop would have seen of `sim` at `now`.
+pub fn observe(sim: &Sim, now: jiff::Timestamp) -> Snapshot {
+    let mut snap = Snapshot::default();
+    let refused = "cannot connect: Connection refused (os error 111)";
+    for r in 0..2u8 {
+        let o = &mut snap.regions[r as usize];
+        o.configured = [
+            Source::Topology,
+            Source::Cluster,
+            Source::Exporters,
+            Source::Partitions,
+            Source::ElasticsearchHealth,
+            Source::Pods,
+        ]
+        .into_iter()
+        .collect();
+        if sim.regions[r as usize].failed {
+            o.topology = Some(Obs::failed(now, refused));
+            o.cluster = Some(Obs::failed(now, refused));
+            o.exporters = Some(Obs::failed(now, refused));
+            o.es_health = Some(Obs::failed(now, refused));
+            o.pods = Some(Obs::failed(now, format!("listing pods: {refused}")));
+            continue;
+        }
+        o.topology = Some(Obs::ok(now, views::topology(sim, r)));
+        o.cluster = Some(Obs::ok(now, views::cluster(sim)));
+        o.exporters = Some(Obs::ok(now, views::exporters(sim)));
+        o.es_health = Some(Obs::ok(now, sim.es[r as usize].health(sim.now)));
+        for b in sim
+            .brokers
+            .keys()
+            .filter(|b| b.region() == r && sim.reachable(**b))
+        {
+            o.partitions
+                .insert(b.0, Obs::ok(now, views::partitions(sim, *b)));
+        }
+        let pods = objects::render(sim, r)
+            .into_iter()
+            .filter(|x| x.kind == Kind::Pod)
+            .map(|p| {
+                let ready = p.value["status"]["conditions"]
+                    .as_array()
+                    .is_some_and(|cs| {
+                        cs.iter()
+                            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+                    });
+                let status =
+                    p.value["status"]["containerStatuses"][0]["state"]["waiting"]["reason"]
+                        .as_str()
+                        .or_else(|| p.value["status"]["phase"].as_str())
+                        .unwrap_or("")
+                        .to_string();
+                let broker = p
+                    .name
+                    .strip_prefix("camunda-zeebe-")
+                    .and_then(|o| o.parse::<i32>().ok())
+                    .map(|o| o * 2 + i32::from(r));
+                PodInfo {
+                    name: p.name.clone(),
+                    broker,
+                    ready,
+                    status,
+                    ip: p.value["status"]["podIP"].as_str().map(String::from),
+                }
+            })
+            .collect();
+        o.pods = Some(Obs::ok(now, pods));
+    }
+    let addrs = match sim.traffic {
+        Traffic::Region(r) => vec![c8dr_lab::dns::region_address(r).into()],
+        Traffic::Both => vec![
+            c8dr_lab::dns::region_address(0).into(),
+            c8dr_lab::dns::region_address(1).into(),
+        ],
+    };
+    snap.dns = Some(Obs::ok(now, addrs));
+    snap
+}
+
+/// A scene: how to get there, where to look and how.
+pub struct Scene {
+    pub name: &'static str,
+    pub width: u16,
+    pub height: u16,
+    pub theme: &'static str,
+    pub setup: fn(&mut Sim),
+    /// Opens a runbook pane on top (runbook scenes).
+    pub runbook: fn(&mut App),
+}
+
+fn no_runbook(_: &mut App) {}
+
+fn healthy(_: &mut Sim) {}
+
+fn region1_lost(sim: &mut Sim) {
+    sim.fail_region(1);
+}
+
+fn region0_lost_traffic_on_it(sim: &mut Sim) {
+    sim.fail_region(0);
+}
+
+fn after_failover(sim: &mut Sim) {
+    sim.fail_region(1);
+    let remove = [1, 3, 5, 7].into_iter().map(crate::api::BrokerId).collect();
+    if let Ok(plan) =
+        c8dr_lab::sim::plan::force_remove(&sim.members, sim.settings.partitions, &remove, 4)
+        && sim
+            .start_change(c8dr_lab::sim::Entry::Gateway(0), plan, false)
+            .is_ok()
+    {
+        let until = sim.now + Duration::from_secs(5);
+        sim.tick(until);
+    }
+    if let Ok(plan) = c8dr_lab::sim::plan::exporter(
+        &sim.members,
+        &sim.exporters.clone(),
+        "camundaregion1",
+        false,
+        None,
+        2,
+    ) && sim
+        .start_change(c8dr_lab::sim::Entry::Gateway(0), plan, false)
+        .is_ok()
+    {
+        let until = sim.now + Duration::from_secs(5);
+        sim.tick(until);
+    }
+}
+
+/// The configuration the runbook scenes print their requests for.
+const SCENE_CONFIG: &str = r#"
+name = "prod-eu"
+[[regions]]
+id = 0
+name = "london"
+management_url = "http://zeebe-mgmt.london.example:9600"
+elasticsearch_url = "http://es.london.example:9200"
+[[regions]]
+id = 1
+name = "paris"
+management_url = "http://zeebe-mgmt.paris.example:9600"
+elasticsearch_url = "http://es.paris.example:9200"
+[runbook]
+helm_chart_version = "13.4.2"
+"#;
+
+fn pane(procedure: crate::runbook::plan::Procedure, region: u8) -> crate::tui::runbook::Pane {
+    use crate::runbook::engine::RunState;
+    use crate::runbook::plan::{self, Inputs, Procedure};
+    let config = crate::config::Config::parse(SCENE_CONFIG, std::path::Path::new("scene.toml"))
+        .unwrap_or_else(|e| panic!("the scene configuration parses: {e}"));
+    let ids = plan::ids_of_region(0..8, region);
+    let inputs = Inputs {
+        procedure,
+        region,
+        family: crate::model::Family::V88Plus,
+        version: "8.8.0".into(),
+        eck: false,
+        names: ["london".into(), "paris".into()],
+        primary: 0,
+        active_active: false,
+        dns_hostname: Some("camunda.example.com".into()),
+        ids,
+        all_ids: (0..8).collect(),
+        exporter_prefix: "camundaregion".into(),
+        legacy_exporters: false,
+        kube: [None, None],
+        runbook: config.runbook.clone(),
+        snapshot: format!("{}-r{region}-20261127t120304", procedure.name()),
+        baseline_change: None,
+    };
+    let steps = plan::build(&inputs);
+    let details = steps
+        .iter()
+        .map(|s| crate::runbook::render::action_lines(&config, s))
+        .collect();
+    let run = if procedure == Procedure::Failover {
+        "failover-r1-20261127t120304"
+    } else {
+        "failback-r1-20261127t121510"
+    };
+    crate::tui::runbook::Pane::new(RunState::new(run, inputs, steps), details, false)
+}
+
+fn set(
+    pane: &mut crate::tui::runbook::Pane,
+    key: &str,
+    state: crate::runbook::journal::StepState,
+    evidence: &str,
+    ms: u64,
+) {
+    if let Some(i) = pane.state.steps.iter().position(|s| s.key == key) {
+        let p = &mut pane.state.progress[i];
+        p.state = state;
+        p.evidence = evidence.into();
+        p.took = (ms > 0).then(|| std::time::Duration::from_millis(ms));
+        pane.selected = i;
+        pane.state.current = Some(i);
+    }
+}
+
+/// The failover pane waiting for the force confirmation, after the dry run.
+fn failover_confirm(app: &mut App) {
+    use crate::runbook::journal::StepState::*;
+    let mut p = pane(crate::runbook::plan::Procedure::Failover, 1);
+    set(
+        &mut p,
+        "FO-0",
+        Done,
+        "region1 paris does not answer (cannot connect) and none of its brokers is in the topology",
+        12,
+    );
+    set(
+        &mut p,
+        "FO-1",
+        Ready,
+        "brokers 1,3,5,7 are still members",
+        0,
+    );
+    p.state.elapsed = std::time::Duration::from_millis(420);
+    p.ask = Some(crate::tui::runbook::Ask {
+        key: "FO-1".into(),
+        what: "Force-remove paris's brokers 1, 3, 5, 7".into(),
+        preview: crate::runbook::engine::Preview {
+            guards: vec![
+                "✔ region0 london answers".into(),
+                "✔ region1 paris does not answer".into(),
+                "✔ brokers 1,3,5,7 absent from the topology".into(),
+                "✔ no change pending".into(),
+                "✔ removes 1,3,5,7 (region1 paris), keeps 0,2,4,6".into(),
+            ],
+            evidence: String::new(),
+            dry_run: Some("HTTP 202: would plan 12 operations: 4× BROKER_REMOVE, 8× PARTITION_FORCE_RECONFIGURE".into()),
+        },
+        manual: false,
+    });
+    p.typed = "par".into();
+    app.runbook = Some(p);
+    app.mode = crate::tui::app::Mode::Runbook;
+}
+
+/// The failback pane re-adding the brokers, with live progress.
+fn failback_running(app: &mut App) {
+    use crate::runbook::journal::StepState::*;
+    let mut p = pane(crate::runbook::plan::Procedure::Failback, 1);
+    set(
+        &mut p,
+        "FB-1",
+        Skipped,
+        "already satisfied: 4/4 of brokers 1,3,5,7 in the topology; region1 paris Elasticsearch green",
+        40,
+    );
+    set(
+        &mut p,
+        "FB-2",
+        Done,
+        "region0 london: Operate/Tasklist off",
+        61_200,
+    );
+    set(
+        &mut p,
+        "FB-3",
+        Done,
+        "the answer is the signal: HTTP 204",
+        35,
+    );
+    for k in ["FB-4.1", "FB-4.2", "FB-4.3", "FB-4.4", "FB-5", "FB-6"] {
+        set(&mut p, k, Done, "", 400);
+    }
+    set(
+        &mut p,
+        "FB-7",
+        Verifying,
+        "change #8 IN_PROGRESS pending (13/20 operations)",
+        0,
+    );
+    if let Some(i) = p.state.steps.iter().position(|s| s.key == "FB-7") {
+        p.state.progress[i].progress = Some((13, 20));
+        p.state.progress[i].answer = Some("HTTP 202: change #8 planned".into());
+    }
+    p.state.elapsed = std::time::Duration::from_millis(74_300);
+    p.state.operator = std::time::Duration::from_millis(61_200);
+    app.runbook = Some(p);
+    app.mode = crate::tui::app::Mode::Runbook;
+}
+
+pub const SCENES: &[Scene] = &[
+    Scene {
+        name: "healthy",
+        width: 120,
+        height: 36,
+        theme: "default",
+        setup: healthy,
+        runbook: no_runbook,
+    },
+    Scene {
+        name: "region1-lost",
+        width: 120,
+        height: 36,
+        theme: "default",
+        setup: region1_lost,
+        runbook: no_runbook,
+    },
+    Scene {
+        name: "region0-lost-traffic-on-it",
+        width: 120,
+        height: 36,
+        theme: "default",
+        setup: region0_lost_traffic_on_it,
+        runbook: no_runbook,
+    },
+    Scene {
+        name: "after-failover",
+        width: 120,
+        height: 36,
+        theme: "default",
+        setup: after_failover,
+        runbook: no_runbook,
+    },
+    Scene {
+        name: "region1-lost-80x24",
+        width: 80,
+        height: 24,
+        theme: "default",
+        setup: region1_lost,
+        runbook: no_runbook,
+    },
+    Scene {
+        name: "region1-lost-high-contrast",
+        width: 120,
+        height: 36,
+        theme: "high-contrast",
+        setup: region1_lost,
+        runbook: no_runbook,
+    },
+    Scene {
+        name: "region1-lost-mono",
+        width: 120,
+        height: 36,
+        theme: "mono",
+        setup: region1_lost,
+        runbook: no_runbook,
+    },
+    Scene {
+        name: "healthy-200x50",
+        width: 200,
+        height: 50,
+        theme: "default",
+        setup: healthy,
+        runbook: no_runbook,
+    },
+    Scene {
+        name: "runbook-failover-confirm",
+        width: 120,
+        height: 36,
+        theme: "default",
+        setup: region1_lost,
+        runbook: failover_confirm,
+    },
+    Scene {
+        name: "runbook-failback-running",
+        width: 120,
+        height: 36,
+        theme: "default",
+        setup: after_failover,
+        runbook: failback_running,
+    },
+];
+
+/// The scene's views: before (healthy) and after its setup, at the fixed clock.
+pub fn views(scene: &Scene) -> (ClusterView, ClusterView) {
+    let settings = Settings {
+        camunda: Camunda::V88,
+        brokers: 8,
+        partitions: 8,
+        replication_factor: 4,
+    };
+    let start = clock() - jiff::SignedDuration::from_secs(60);
+    let mut sim = Sim::new(settings, start);
+    sim.cluster_id = "lab".into();
+    sim.tick(Duration::from_secs(45));
+    let cfg = model_config(Camunda::V88);
+    let before_at = clock() - jiff::SignedDuration::from_secs(15);
+    let before = model::derive(&observe(&sim, before_at), &cfg, before_at, None);
+    (scene.setup)(&mut sim);
+    sim.tick(Duration::from_secs(60));
+    let after = model::derive(&observe(&sim, clock()), &cfg, clock(), Some(&before));
+    (before, after)
+}
+
+/// The app state a scene shows.
+pub fn app(scene: &Scene) -> App {
+    let (before, after) = views(scene);
+    let names = crate::tui::theme::BUILT_IN
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect::<Vec<_>>();
+    let mut app = App::new(false, Vec::new(), names, clock());
+    app.theme_index = crate::tui::theme::BUILT_IN
+        .iter()
+        .position(|(n, _)| *n == scene.theme)
+        .unwrap_or(0);
+    app.update_view(before);
+    // The events of the change carry the fixed clock.
+    app.update_view(after);
+    (scene.runbook)(&mut app);
+    app
+}
+
+/// Renders a scene into a buffer.
+pub fn render(scene: &Scene) -> Buffer {
+    let app = app(scene);
+    crate::tui::frame::render(
+        &app,
+        &Theme::built_in(scene.theme),
+        scene.width,
+        scene.height,
+    )
+}

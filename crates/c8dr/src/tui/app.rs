@@ -1,0 +1,566 @@
+//! The cockpit's state and how keys change it. Pure: keys in, state and actions out; the event
+//! loop performs the actions (I/O) and drawing reads the state.
+
+use super::keymap::{self, Msg};
+use super::runbook::Pane as RunbookPane;
+use crate::model::ClusterView;
+use crate::model::events::Event;
+use crate::runbook::engine::Recovery;
+use crate::runbook::gate::Decision;
+use crate::runbook::plan::{Danger, Procedure};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::VecDeque;
+
+/// Panes Tab cycles through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Regions,
+    Partitions,
+    Exporters,
+    Events,
+}
+
+impl Pane {
+    const ALL: [Pane; 4] = [
+        Pane::Regions,
+        Pane::Partitions,
+        Pane::Exporters,
+        Pane::Events,
+    ];
+
+    fn step(self, by: isize) -> Pane {
+        let i = Pane::ALL.iter().position(|p| *p == self).unwrap_or(0) as isize;
+        Pane::ALL[(i + by).rem_euclid(Pane::ALL.len() as isize) as usize]
+    }
+}
+
+/// A detail view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    Region(u8),
+    Broker(i32),
+    Partition(i32),
+}
+
+/// What the screen is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Help,
+    /// `:` typed so far.
+    Command(String),
+    /// `/` partition filter being typed.
+    Filter(String),
+    /// The drill menu with the highlighted entry.
+    Drill(usize),
+    Detail(Detail),
+    Preflight,
+    /// The runbook pane (failover / failback).
+    Runbook,
+}
+
+/// Something for the event loop to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Perform the drill at this index of the injected drill list (demo only).
+    Drill(usize),
+    /// Start (or, read-only, only plan) a procedure for a region.
+    StartRunbook(Procedure, u8),
+    /// Continue a journaled run (`:resume RUN`).
+    ResumeRunbook(String),
+    /// The operator's answer to the runbook's question.
+    Answer(Decision),
+    /// What to do after a failed step.
+    Recover(Recovery),
+    AbortRunbook,
+    /// Copy to the clipboard over OSC 52 (works through ssh and tmux).
+    Copy(String),
+    Quit,
+}
+
+pub struct App {
+    pub view: Option<ClusterView>,
+    /// The frame `f` froze, shown instead of the live view.
+    pub frozen: Option<ClusterView>,
+    pub events: VecDeque<Event>,
+    pub mode: Mode,
+    pub pane: Pane,
+    pub region_focus: Option<u8>,
+    pub selected: usize,
+    pub partition_filter: String,
+    pub theme_names: Vec<String>,
+    pub theme_index: usize,
+    pub read_only: bool,
+    /// The drill menu's labels (empty: no drill menu; `c8dr demo` injects the lab's).
+    pub drills: Vec<String>,
+    /// A line for the footer: the last action's outcome or a hint.
+    pub message: Option<String>,
+    pub now: jiff::Timestamp,
+    pub quit: bool,
+    /// The latest preflight results (computed by the event loop from the live observations).
+    pub preflight: Vec<crate::preflight::Check>,
+    /// The runbook of this session (running, finished, or a read-only plan).
+    pub runbook: Option<RunbookPane>,
+}
+
+const MAX_EVENTS: usize = 200;
+
+impl App {
+    pub fn new(
+        read_only: bool,
+        drills: Vec<String>,
+        theme_names: Vec<String>,
+        now: jiff::Timestamp,
+    ) -> App {
+        App {
+            view: None,
+            frozen: None,
+            events: VecDeque::new(),
+            mode: Mode::Normal,
+            pane: Pane::Regions,
+            region_focus: None,
+            selected: 0,
+            partition_filter: String::new(),
+            theme_names,
+            theme_index: 0,
+            read_only,
+            drills: if read_only { Vec::new() } else { drills },
+            message: None,
+            now,
+            quit: false,
+            preflight: Vec::new(),
+            runbook: None,
+        }
+    }
+
+    /// Whether this session has a drill menu.
+    pub fn has_drills(&self) -> bool {
+        !self.drills.is_empty()
+    }
+
+    /// The view to draw: the frozen one, else the live one.
+    pub fn shown(&self) -> Option<&ClusterView> {
+        self.frozen.as_ref().or(self.view.as_ref())
+    }
+
+    /// A new view from the model; records what changed.
+    pub fn update_view(&mut self, view: ClusterView) {
+        if let Some(prev) = &self.view {
+            for e in crate::model::events::diff(prev, &view) {
+                self.events.push_front(e);
+            }
+            self.events.truncate(MAX_EVENTS);
+        }
+        self.view = Some(view);
+    }
+
+    pub fn note(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        self.events.push_front(Event {
+            at: self.now.to_string(),
+            level: crate::model::Level::Ok,
+            text: text.clone(),
+        });
+        self.events.truncate(MAX_EVENTS);
+        self.message = Some(text);
+    }
+
+    fn rows_in_pane(&self) -> usize {
+        let Some(v) = self.shown() else { return 0 };
+        match self.pane {
+            Pane::Regions => v.brokers.len(),
+            Pane::Partitions => self.filtered_partitions().len(),
+            Pane::Exporters => v.exporters.len(),
+            Pane::Events => self.events.len(),
+        }
+    }
+
+    /// Partitions matching the `/` filter: ids, "lost", "ok", or a broker as "bN".
+    pub fn filtered_partitions(&self) -> Vec<&crate::model::PartitionView> {
+        let Some(v) = self.shown() else { return vec![] };
+        let f = self.partition_filter.trim().to_ascii_lowercase();
+        v.partitions
+            .iter()
+            .filter(|p| {
+                f.is_empty()
+                    || (f == "lost" && p.has_quorum == Some(false))
+                    || (f == "ok" && p.has_quorum == Some(true))
+                    || f.split([',', ' ']).any(|t| t == p.id.to_string())
+                    || f.strip_prefix('b')
+                        .and_then(|b| b.parse::<i32>().ok())
+                        .is_some_and(|b| p.replicas.contains(&b) || p.live_replicas.contains(&b))
+            })
+            .collect()
+    }
+
+    /// Handles a key; returns what the event loop must do.
+    pub fn on_key(&mut self, key: KeyEvent) -> Option<Action> {
+        // Text entry first: the keymap does not apply while typing.
+        match &mut self.mode {
+            Mode::Command(text) | Mode::Filter(text) => {
+                use crossterm::event::KeyCode;
+                match key.code {
+                    KeyCode::Esc => self.mode = Mode::Normal,
+                    KeyCode::Backspace => {
+                        text.pop();
+                    }
+                    KeyCode::Enter => {
+                        let entered = text.clone();
+                        let was_filter = matches!(self.mode, Mode::Filter(_));
+                        self.mode = Mode::Normal;
+                        return if was_filter {
+                            self.partition_filter = entered;
+                            self.pane = Pane::Partitions;
+                            self.selected = 0;
+                            None
+                        } else {
+                            self.command(&entered)
+                        };
+                    }
+                    KeyCode::Char(c) if !c.is_control() => text.push(c),
+                    _ => {}
+                }
+                return None;
+            }
+            _ => {}
+        }
+        if self.mode == Mode::Runbook {
+            return self.on_runbook_key(key);
+        }
+        let msg = keymap::lookup(&key)?;
+        self.on_msg(msg)
+    }
+
+    /// Keys of the runbook pane: answering its question first, then moving and closing.
+    fn on_runbook_key(&mut self, key: KeyEvent) -> Option<Action> {
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            return Some(Action::Quit);
+        }
+        let Some(p) = self.runbook.as_mut() else {
+            self.mode = Mode::Normal;
+            return None;
+        };
+        if let Some(fl) = &p.failure {
+            use super::runbook::Typing;
+            if let Some(typing) = p.typing {
+                match key.code {
+                    KeyCode::Esc => {
+                        p.typing = None;
+                        p.typed.clear();
+                    }
+                    KeyCode::Backspace => {
+                        p.typed.pop();
+                    }
+                    KeyCode::Enter => {
+                        let typed = std::mem::take(&mut p.typed);
+                        p.typing = None;
+                        p.failure = None;
+                        return Some(Action::Recover(match typing {
+                            Typing::SkipReason => Recovery::Skip(typed),
+                            Typing::OverrideName => Recovery::Override { typed },
+                        }));
+                    }
+                    KeyCode::Char(c) if !c.is_control() => p.typed.push(c),
+                    _ => {}
+                }
+                return None;
+            }
+            match key.code {
+                KeyCode::Char('r') => {
+                    p.failure = None;
+                    return Some(Action::Recover(Recovery::Retry));
+                }
+                KeyCode::Char('s') => {
+                    p.typing = Some(Typing::SkipReason);
+                    p.typed.clear();
+                    return None;
+                }
+                KeyCode::Char('o') if fl.refused => {
+                    p.typing = Some(Typing::OverrideName);
+                    p.typed.clear();
+                    return None;
+                }
+                KeyCode::Char('a') => {
+                    p.failure = None;
+                    return Some(Action::Recover(Recovery::Abort));
+                }
+                _ => {}
+            }
+        }
+        if let Some(ask) = &p.ask {
+            let force = !ask.manual
+                && p.state
+                    .steps
+                    .iter()
+                    .any(|s| s.key == ask.key && s.danger == Danger::Force);
+            let approve = |typed| {
+                Some(Action::Answer(Decision::Approve {
+                    typed,
+                    by: crate::runbook::audit::user(),
+                }))
+            };
+            if force {
+                match key.code {
+                    KeyCode::Esc => {
+                        p.ask = None;
+                        p.typed.clear();
+                        return Some(Action::Answer(Decision::Decline));
+                    }
+                    KeyCode::Backspace => {
+                        p.typed.pop();
+                    }
+                    KeyCode::Enter => {
+                        p.ask = None;
+                        return approve(Some(std::mem::take(&mut p.typed)));
+                    }
+                    KeyCode::Char(c) if !c.is_control() => p.typed.push(c),
+                    _ => {}
+                }
+                return None;
+            }
+            match key.code {
+                KeyCode::Char('y') | KeyCode::Enter => {
+                    p.ask = None;
+                    return approve(None);
+                }
+                KeyCode::Char('n') | KeyCode::Esc => {
+                    p.ask = None;
+                    return Some(Action::Answer(Decision::Decline));
+                }
+                _ => {}
+            }
+        }
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => {
+                p.selected = p.selected.saturating_sub(1);
+                p.follow = false;
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                p.selected = (p.selected + 1).min(p.state.steps.len().saturating_sub(1));
+                p.follow = false;
+            }
+            KeyCode::Char('f') => p.follow = true,
+            KeyCode::Char('d') if !self.drills.is_empty() => {
+                // The operator's part of a rehearsal (Helm, DNS) without leaving the run.
+                self.mode = Mode::Drill(0);
+            }
+            KeyCode::Esc | KeyCode::Char('q') => self.mode = Mode::Normal,
+            KeyCode::Char('x') if !p.finished() && !p.plan_only => {
+                return Some(Action::AbortRunbook);
+            }
+            KeyCode::Char('c') => {
+                return match p.selected_command() {
+                    Some(c) => Some(Action::Copy(c)),
+                    None => {
+                        self.message = Some("this step has nothing to run by hand".into());
+                        None
+                    }
+                };
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// Where closing an overlay returns: the runbook pane while a run goes on, else the
+    /// dashboard.
+    fn after_overlay(&self) -> Mode {
+        match &self.runbook {
+            Some(p) if !p.finished() && !p.plan_only => Mode::Runbook,
+            _ => Mode::Normal,
+        }
+    }
+
+    /// F / B: reopen the running pane, or propose a region from what is observed.
+    fn open_runbook(&mut self, p: Procedure) -> Option<Action> {
+        if let Some(pane) = &self.runbook
+            && !pane.finished()
+            && !pane.plan_only
+        {
+            self.mode = Mode::Runbook;
+            return None;
+        }
+        match super::runbook::propose(self.shown(), p) {
+            Ok(r) => Some(Action::StartRunbook(p, r)),
+            Err(why) => {
+                self.message = Some(format!("{}: {why}", p.name()));
+                None
+            }
+        }
+    }
+
+    fn command(&mut self, cmd: &str) -> Option<Action> {
+        match cmd.trim() {
+            "q" | "quit" => Some(Action::Quit),
+            "help" => {
+                self.mode = Mode::Help;
+                None
+            }
+            "drill" | "d" if self.has_drills() => {
+                self.mode = Mode::Drill(0);
+                None
+            }
+            c if c.starts_with("theme ") => {
+                let name = c.trim_start_matches("theme ").trim();
+                match self.theme_names.iter().position(|n| n == name) {
+                    Some(i) => self.theme_index = i,
+                    None => {
+                        self.message = Some(format!(
+                            "no theme {name:?}; themes: {}",
+                            self.theme_names.join(", ")
+                        ))
+                    }
+                }
+                None
+            }
+            c if c.starts_with("resume ") => {
+                let id = c.trim_start_matches("resume ").trim().to_string();
+                if self.read_only {
+                    self.message = Some("read-only: runs cannot be resumed here".into());
+                    None
+                } else if self
+                    .runbook
+                    .as_ref()
+                    .is_some_and(|p| !p.finished() && !p.plan_only)
+                {
+                    self.message = Some("a run is in progress: finish or abort it first".into());
+                    None
+                } else if id.is_empty() || id.contains(['/', '\\']) {
+                    self.message = Some("resume which run? :resume RUN (see c8dr journal)".into());
+                    None
+                } else {
+                    Some(Action::ResumeRunbook(id))
+                }
+            }
+            c if c.starts_with("partition ") => {
+                if let Ok(id) = c.trim_start_matches("partition ").trim().parse() {
+                    self.mode = Mode::Detail(Detail::Partition(id));
+                }
+                None
+            }
+            c if c.starts_with("broker ") => {
+                if let Ok(id) = c.trim_start_matches("broker ").trim().parse() {
+                    self.mode = Mode::Detail(Detail::Broker(id));
+                }
+                None
+            }
+            "" => None,
+            other => {
+                self.message = Some(format!(
+                    "unknown command {other:?}: try help, quit, theme NAME, partition N, broker N, resume RUN{}",
+                    if self.has_drills() { ", drill" } else { "" }
+                ));
+                None
+            }
+        }
+    }
+
+    pub fn on_msg(&mut self, msg: Msg) -> Option<Action> {
+        // Overlays take their own keys.
+        if let Mode::Drill(i) = self.mode {
+            match msg {
+                Msg::Up => self.mode = Mode::Drill(i.saturating_sub(1)),
+                Msg::Down => {
+                    self.mode = Mode::Drill((i + 1).min(self.drills.len().saturating_sub(1)))
+                }
+                Msg::Enter => {
+                    self.mode = self.after_overlay();
+                    return (i < self.drills.len()).then_some(Action::Drill(i));
+                }
+                Msg::Back | Msg::Drill => self.mode = self.after_overlay(),
+                Msg::Quit => return Some(Action::Quit),
+                _ => {}
+            }
+            return None;
+        }
+        match msg {
+            Msg::Quit => return Some(Action::Quit),
+            Msg::Help => {
+                self.mode = if self.mode == Mode::Help {
+                    Mode::Normal
+                } else {
+                    Mode::Help
+                }
+            }
+            Msg::Back => {
+                // Esc closes whatever is open, never quits.
+                if self.mode != Mode::Normal {
+                    self.mode = Mode::Normal;
+                } else if !self.partition_filter.is_empty() {
+                    self.partition_filter.clear();
+                } else {
+                    self.region_focus = None;
+                }
+            }
+            Msg::Command => self.mode = Mode::Command(String::new()),
+            Msg::Filter => self.mode = Mode::Filter(self.partition_filter.clone()),
+            Msg::NextPane => {
+                self.pane = self.pane.step(1);
+                self.selected = 0;
+            }
+            Msg::PrevPane => {
+                self.pane = self.pane.step(-1);
+                self.selected = 0;
+            }
+            Msg::Up => self.selected = self.selected.saturating_sub(1),
+            Msg::Down => {
+                self.selected = (self.selected + 1).min(self.rows_in_pane().saturating_sub(1))
+            }
+            Msg::Left | Msg::Right => {
+                self.pane = self.pane.step(if msg == Msg::Left { -1 } else { 1 });
+                self.selected = 0;
+            }
+            Msg::Region(r) => self.region_focus = r,
+            Msg::Freeze => {
+                self.frozen = match self.frozen.take() {
+                    Some(_) => None,
+                    None => self.view.clone(),
+                }
+            }
+            Msg::Theme => {
+                if !self.theme_names.is_empty() {
+                    self.theme_index = (self.theme_index + 1) % self.theme_names.len();
+                    self.message = Some(format!("theme {}", self.theme_names[self.theme_index]));
+                }
+            }
+            Msg::Enter => {
+                let v = self.shown()?;
+                self.mode = Mode::Detail(match self.pane {
+                    Pane::Regions => Detail::Broker(v.brokers.get(self.selected)?.id),
+                    Pane::Partitions => {
+                        Detail::Partition(self.filtered_partitions().get(self.selected)?.id)
+                    }
+                    Pane::Exporters | Pane::Events => {
+                        Detail::Region(self.region_focus.unwrap_or(0))
+                    }
+                });
+            }
+            Msg::Preflight => {
+                self.mode = if self.mode == Mode::Preflight {
+                    Mode::Normal
+                } else {
+                    Mode::Preflight
+                };
+            }
+            Msg::Failover => return self.open_runbook(Procedure::Failover),
+            Msg::Failback => return self.open_runbook(Procedure::Failback),
+            Msg::Drill => {
+                if self.has_drills() {
+                    self.mode = Mode::Drill(0);
+                } else if self.read_only {
+                    self.message = Some("read-only: no actions".into());
+                } else {
+                    self.message = Some("the drill menu exists in `c8dr demo` only".into());
+                }
+            }
+        }
+        None
+    }
+
+    pub fn theme_name(&self) -> &str {
+        self.theme_names
+            .get(self.theme_index)
+            .map(String::as_str)
+            .unwrap_or("default")
+    }
+}

@@ -1,0 +1,214 @@
+//! The live cockpit: terminal set-up and restore, and the event loop.
+//!
+//! The loop never waits for the network: observations arrive on a watch channel from the
+//! observation loop, keys on a channel from a reader thread, and a 1 s tick moves the clock.
+//! Each frame is rendered off-screen first and written only when it differs from the last one,
+//! inside a synchronized update, so an idle screen writes nothing.
+
+pub mod app;
+pub mod draw;
+pub mod drills;
+pub mod export;
+pub mod frame;
+pub mod keymap;
+pub mod runbook;
+mod runbook_task;
+pub mod theme;
+
+use crate::config::Config;
+use crate::model::{self, ModelConfig};
+use crate::observe::Observer;
+use app::{Action, App};
+use color_eyre::eyre::{Result, WrapErr};
+use crossterm::event::{self, Event as TermEvent, KeyEventKind};
+use crossterm::terminal::{self, BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use drills::Drills;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::buffer::Buffer;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use theme::Theme;
+use tokio::sync::mpsc;
+
+/// Options of a cockpit session.
+pub struct Options {
+    pub read_only: bool,
+    pub theme: Option<String>,
+    /// The drills of the `d` menu (`c8dr demo` only).
+    pub drills: Option<Arc<dyn Drills>>,
+}
+
+/// Puts the terminal back: raw mode off, main screen, cursor shown.
+fn restore_terminal() {
+    let _ = terminal::disable_raw_mode();
+    let mut out = std::io::stdout();
+    let _ = crossterm::execute!(out, terminal::LeaveAlternateScreen, crossterm::cursor::Show);
+}
+
+/// Restores the terminal on panic too, and sends the report to the log file.
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        tracing::error!(panic = %info, "c8dr panicked");
+        previous(info);
+    }));
+}
+
+/// The themes `t` cycles through, and the user's override directory.
+fn theme_dir() -> Option<PathBuf> {
+    crate::config::config_path(None).and_then(|p| p.parent().map(|d| d.join("themes")))
+}
+
+/// Runs the cockpit on `config` until the user quits.
+pub async fn run(config: &Config, options: Options) -> Result<()> {
+    let mut observer = Observer::start(config).await?;
+    let cfg = ModelConfig::from_config(config);
+    let names: Vec<String> = theme::BUILT_IN.iter().map(|(n, _)| n.to_string()).collect();
+    // Every theme loaded once (a user file overrides the built-in one of the same name).
+    let dir = theme_dir();
+    let mut themes = std::collections::BTreeMap::new();
+    let mut warnings = vec![];
+    for name in &names {
+        let (t, warning) = Theme::load(name, dir.as_deref());
+        warnings.extend(warning);
+        themes.insert(name.clone(), t);
+    }
+    let (initial, warning) = Theme::initial(options.theme.as_deref(), dir.as_deref());
+    warnings.extend(warning);
+    let mut app = App::new(
+        options.read_only || config.read_only,
+        options
+            .drills
+            .as_ref()
+            .map(|d| d.labels())
+            .unwrap_or_default(),
+        names.clone(),
+        jiff::Timestamp::now(),
+    );
+    app.theme_index = names.iter().position(|n| *n == initial.name).unwrap_or(0);
+    for w in warnings {
+        tracing::warn!("{w}");
+        app.note(w);
+    }
+
+    install_panic_hook();
+    terminal::enable_raw_mode().wrap_err("switching the terminal to raw mode")?;
+    let mut stdout = std::io::stdout();
+    crossterm::execute!(
+        stdout,
+        terminal::EnterAlternateScreen,
+        crossterm::cursor::Hide
+    )
+    .wrap_err("entering the alternate screen")?;
+    let result = async {
+        let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))
+            .wrap_err("starting the terminal")?;
+        // Keys come from a blocking reader thread, so input never waits on the network.
+        let (keys_tx, mut keys) = mpsc::unbounded_channel::<TermEvent>();
+        std::thread::spawn(move || {
+            while let Ok(ev) = event::read() {
+                if keys_tx.send(ev).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut last: Option<Buffer> = None;
+        let mut engine: Option<runbook_task::Handle> = None;
+        loop {
+            let size = term
+                .size()
+                .map_err(|e| color_eyre::eyre::eyre!("terminal size: {e}"))?;
+            let theme = themes
+                .get(app.theme_name())
+                .cloned()
+                .unwrap_or_else(|| Theme::built_in("default"));
+            let next = frame::render(&app, &theme, size.width, size.height);
+            let mut out = std::io::stdout();
+            let _ = crossterm::queue!(out, BeginSynchronizedUpdate);
+            frame::present(&mut term, &next, &mut last)?;
+            let _ = crossterm::execute!(out, EndSynchronizedUpdate);
+            if app.quit {
+                return Ok(());
+            }
+            tokio::select! {
+                Some(ev) = keys.recv() => match ev {
+                    TermEvent::Key(k) if k.kind != KeyEventKind::Release => {
+                        match app.on_key(k) {
+                            Some(Action::Quit) => app.quit = true,
+                            Some(Action::Drill(index)) => {
+                                if let Some(drills) = &options.drills {
+                                    let outcome = drills.perform(index).await;
+                                    app.note(outcome);
+                                }
+                            }
+                            Some(Action::StartRunbook(p, r)) => {
+                                engine = Some(runbook_task::start(config.clone(), runbook_task::Start::New(p, r), app.read_only));
+                                app.message = Some(format!("{}: preparing the plan for region{r} …", p.name()));
+                            }
+                            Some(Action::Answer(d)) => {
+                                if let Some(h) = &engine {
+                                    let _ = h.answers.send(d);
+                                }
+                            }
+                            Some(Action::ResumeRunbook(id)) => {
+                                engine = Some(runbook_task::start(config.clone(), runbook_task::Start::Resume(id.clone()), app.read_only));
+                                app.message = Some(format!("resuming {id} …"));
+                            }
+                            Some(Action::Recover(r)) => {
+                                if let Some(h) = &engine {
+                                    let _ = h.recoveries.send(r);
+                                }
+                            }
+                            Some(Action::AbortRunbook) => {
+                                if let Some(h) = &engine {
+                                    h.abort.store(true, std::sync::atomic::Ordering::Relaxed);
+                                    app.note("runbook: abort requested; the run stops at the next wait");
+                                }
+                            }
+                            Some(Action::Copy(text)) => {
+                                osc52(&text);
+                                app.message = Some("copied to the clipboard (OSC 52)".into());
+                            }
+                            None => {}
+                        }
+                    }
+                    TermEvent::Resize(..) => last = None,
+                    _ => {}
+                },
+                changed = observer.snapshot.changed() => {
+                    if changed.is_ok() {
+                        let snap = observer.snapshot.borrow().clone();
+                        let now = jiff::Timestamp::now();
+                        let view = model::derive(&snap, &cfg, now, app.view.as_ref());
+                        app.preflight = crate::preflight::run(config, &snap, &view);
+                        app.update_view(view);
+                    }
+                }
+                Some(msg) = runbook_task::next(&mut engine) => runbook_task::apply(&mut app, msg),
+                _ = tick.tick() => {
+                    app.now = jiff::Timestamp::now();
+                    let snap = observer.snapshot.borrow().clone();
+                    let view = model::derive(&snap, &cfg, app.now, app.view.as_ref());
+                    app.update_view(view);
+                }
+            }
+        }
+    }
+    .await;
+    restore_terminal();
+    result
+}
+
+/// Copies to the terminal's clipboard (OSC 52): works over ssh and in tmux with set-clipboard.
+fn osc52(text: &str) {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+    let _ = out.flush();
+}

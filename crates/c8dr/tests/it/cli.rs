@@ -1,0 +1,441 @@
+//! The `c8dr` binary as a user runs it: `c8dr lab` prints exactly one JSON line, serves,
+//! and stops cleanly on SIGTERM; bad flags get a clear message and a non-zero exit.
+
+use crate::common::{DEADLINE, wait_until};
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn c8dr() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_c8dr"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lab_prints_one_ready_line_serves_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = c8dr()
+        .args(["lab", "--speed", "5", "--camunda", "8.8", "--dir"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("c8dr starts");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(first)) = lines.next() {
+            let _ = tx.send(first);
+        }
+        lines.map_while(Result::ok).collect::<Vec<String>>()
+    });
+    let line = rx
+        .recv_timeout(DEADLINE)
+        .expect("a ready line within the deadline");
+    let ready: Value = serde_json::from_str(&line).expect("the ready line is JSON");
+
+    for key in [
+        "control",
+        "config",
+        "camunda",
+        "rest_auth",
+        "regions",
+        "brokers",
+    ] {
+        assert!(ready.get(key).is_some(), "ready line lacks {key}: {line}");
+    }
+    assert_eq!(ready["camunda"], "8.8");
+    assert_eq!(ready["regions"].as_array().unwrap().len(), 2);
+    assert_eq!(ready["brokers"].as_array().unwrap().len(), 8);
+    for url in [
+        &ready["control"],
+        &ready["regions"][0]["rest"],
+        &ready["brokers"][7]["management"],
+    ] {
+        let url = url.as_str().unwrap();
+        assert!(
+            url.starts_with("http://127.0.0.1:") && !url.ends_with('/'),
+            "{url}"
+        );
+    }
+    assert_eq!(ready["brokers"][3]["region"], 1);
+    for key in [
+        "elasticsearch",
+        "kube_api",
+        "kube_context",
+        "namespace",
+        "traffic_address",
+    ] {
+        assert!(
+            ready["regions"][1][key].is_string(),
+            "region lacks {key}: {line}"
+        );
+    }
+    let kubeconfig = std::fs::read_to_string(ready["kubeconfig"].as_str().unwrap()).unwrap();
+    assert!(kubeconfig.contains(ready["regions"][1]["kube_context"].as_str().unwrap()));
+    assert!(
+        !kubeconfig.contains("current-context"),
+        "c8dr never relies on the current context"
+    );
+    let kube_only = std::fs::read_to_string(ready["config_kube"].as_str().unwrap()).unwrap();
+    assert!(!kube_only.contains("management_url") && kube_only.contains("[regions.kube]"));
+
+    // The config refers to the secret by file; the secret is private.
+    let config = std::fs::read_to_string(ready["config"].as_str().unwrap()).unwrap();
+    let password = ready["rest_auth"]["password"].as_str().unwrap();
+    assert!(
+        !config.contains(password),
+        "the config must not hold the secret inline"
+    );
+    assert!(config.contains("password_file"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("rest-password"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "password file readable by others: {mode:o}"
+        );
+    }
+
+    c8dr::client::http::install_crypto();
+    let http = reqwest::Client::new();
+    let state_url = format!("{}/lab/state", ready["control"].as_str().unwrap());
+    let state: Value = http
+        .get(&state_url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["brokers"].as_array().unwrap().len(), 8);
+    let topo = http
+        .get(format!(
+            "{}/v2/topology",
+            ready["regions"][1]["rest"].as_str().unwrap()
+        ))
+        .basic_auth("demo", Some(password))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(topo.status(), 200);
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = wait_until("c8dr lab to exit after SIGTERM", DEADLINE, || {
+        let r = child.try_wait();
+        async move {
+            match r {
+                Ok(Some(s)) => Ok(s),
+                other => Err(format!("{other:?}")),
+            }
+        }
+    })
+    .await;
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "exit {status:?}, stderr: {stderr}");
+    let rest = reader.join().unwrap();
+    assert!(
+        rest.is_empty(),
+        "exactly one line on stdout, got more: {rest:?}"
+    );
+    assert!(
+        http.get(&state_url)
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await
+            .is_err()
+    );
+    let log = std::fs::read_to_string(dir.path().join("lab.log")).unwrap_or_default();
+    assert!(
+        log.contains("lab: stopped"),
+        "the log file records the shutdown: {log}"
+    );
+}
+
+#[test]
+fn bad_flags_are_refused_with_the_reason() {
+    for (args, needle) in [
+        (vec!["lab", "--brokers", "5"], "--brokers must be even"),
+        (vec!["lab", "--brokers", "2"], "at least 4"),
+        (vec!["lab", "--speed", "0"], "--speed"),
+        (
+            vec!["lab", "--replication-factor", "9"],
+            "--replication-factor",
+        ),
+        (vec!["lab", "--camunda", "8.5"], "8.5"),
+    ] {
+        let out = c8dr().args(&args).output().unwrap();
+        assert!(!out.status.success(), "{args:?} must fail");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+    }
+}
+
+#[test]
+fn journal_lists_runs_from_the_state_dir_and_shows_one() {
+    use c8dr::runbook::journal::{Journal, Outcome, Record, StepState};
+    let state = tempfile::tempdir().unwrap();
+    let journal = |args: &[&str]| {
+        c8dr()
+            .args(args)
+            .env("XDG_STATE_HOME", state.path())
+            .output()
+            .unwrap()
+    };
+    let out = journal(&["journal"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "no runs journaled yet\n"
+    );
+
+    let runs = state.path().join("c8dr").join("runs");
+    let mut j = Journal::create(&runs, "failover-r1").unwrap();
+    for r in [
+        Record::run_started("failover-r1", "failover", 1, "8.8"),
+        Record::step(0, "remove region1's brokers", StepState::Running, None),
+        Record::step(0, "remove region1's brokers", StepState::Done, None),
+        Record::run_ended(Outcome::Completed),
+    ] {
+        j.append(&r).unwrap();
+    }
+    let out = journal(&["journal"]);
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        list.contains("failover-r1") && list.contains("completed") && list.contains("1/1"),
+        "{list}"
+    );
+
+    let out = journal(&["journal", "failover-r1"]);
+    let run = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{run}");
+    assert!(
+        run.contains("remove region1's brokers") && run.contains("done"),
+        "{run}"
+    );
+    assert!(run.contains("within the documented failover RTO"), "{run}");
+
+    let out = journal(&["journal", "nope"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no run \"nope\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failover_plans_executes_unattended_and_leaves_a_journal_and_an_audit_trail() {
+    let lab = crate::common::TestLab::start(c8dr_lab::sim::Camunda::V88, 10.0).await;
+    let state = tempfile::tempdir().unwrap();
+    let config = lab.lab.ready.config.clone();
+    let run = |args: Vec<String>| {
+        let state = state.path().to_path_buf();
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || {
+            c8dr()
+                .arg("--config")
+                .arg(&config)
+                .args(args)
+                .env("XDG_STATE_HOME", &state)
+                .output()
+                .unwrap()
+        })
+    };
+    let args = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+
+    // Healthy: the plan is printed, but executing is refused by the guards.
+    let out = run(args("failover --lost paris --plan")).await.unwrap();
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{plan}");
+    assert!(
+        plan.contains("PATCH /actuator/cluster?force=true")
+            && plan.contains(r#"-d '{"brokers":{"remove":[1,3,5,7]}}'"#)
+            && plan.contains("nothing was sent"),
+        "{plan}"
+    );
+    let out = run(args("failover --lost 1 --execute --yes"))
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("refused") && text.contains("still answers"),
+        "{text}"
+    );
+
+    lab.control_post("/lab/regions/1/fail").await;
+    let out = run(args("failover --lost paris --execute --yes"))
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Completed"), "{text}");
+    let out = run(args("journal")).await.unwrap();
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        list.contains("failover-r1-") && list.contains("completed"),
+        "{list}"
+    );
+    let out = run(args("audit --run nothing-like-this")).await.unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "no audit entries yet\n"
+    );
+    let out = run(args("audit")).await.unwrap();
+    let audit = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        audit.contains("refused") && audit.contains("PATCH") && audit.contains("→ 202"),
+        "{audit}"
+    );
+    // A failback while region 1 is still lost: its brokers are not listed; the run would
+    // wait at FB-1, so only the plan is asked for.
+    let out = run(args("failback --recreated 1 --plan")).await.unwrap();
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        plan.contains("helm install") && plan.contains("FB-8"),
+        "{plan}"
+    );
+    let out = run(args("failover --lost nowhere --plan")).await.unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no region \"nowhere\""));
+    lab.shutdown().await;
+}
+
+/// A configuration with a mistyped secret key, written to a temporary directory.
+fn config_with_a_typo(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("c8dr.toml");
+    std::fs::write(
+        &path,
+        r#"name = "prod"
+[[regions]]
+id = 0
+name = "london"
+rest_url = "http://127.0.0.1:9"
+[regions.rest_auth]
+username = "demo"
+pasword = "hunter2"
+[[regions]]
+id = 1
+name = "paris"
+rest_url = "http://127.0.0.1:10"
+"#,
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn errors_are_one_clean_line_and_never_echo_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_with_a_typo(dir.path());
+    let state = dir.path().join("state");
+    let run = |args: &[&str], debug: bool| {
+        let mut cmd = c8dr();
+        cmd.arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("XDG_STATE_HOME", &state)
+            .env_remove("C8DR_DEBUG");
+        if debug {
+            cmd.env("C8DR_DEBUG", "1");
+        }
+        cmd.output().unwrap()
+    };
+
+    let out = run(&["status"], false);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let expected = format!(
+        "c8dr: {}:8:1: regions.rest_auth.pasword: unknown field `pasword`",
+        config.display()
+    );
+    assert!(stderr.starts_with(&expected), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+
+    let out = run(&["check"], false);
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("C8DR UNKNOWN - ") && stdout.contains("regions.rest_auth.pasword"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("hunter2"), "{stdout}");
+
+    // The full report only on request, and cleaned as well.
+    let out = run(&["status"], true);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.lines().count() > 1, "{stderr}");
+    assert!(
+        !stderr.contains("hunter2") && !stderr.contains('\x1b'),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn control_characters_in_errors_and_the_audit_trail_are_shown_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = c8dr()
+        .arg("--config")
+        .arg(dir.path().join("\x1b]2;pwned\x07.toml"))
+        .arg("status")
+        .env("XDG_STATE_HOME", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("c8dr: reading the configuration")
+            && stderr.contains(r"\u{1b}]2;pwned\u{7}.toml"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(['\x1b', '\x07']), "{stderr:?}");
+
+    // A trail written before entries were cleaned.
+    let audit = dir.path().join("c8dr").join("audit.jsonl");
+    std::fs::create_dir_all(audit.parent().unwrap()).unwrap();
+    std::fs::write(
+        &audit,
+        concat!(
+            r#"{"at":"2025-01-01T00:00:00Z","user":"op","run":"r1","step":"FO-1","region":1,"#,
+            r#""kind":"request","outcome":"failed","detail":"\u001b]2;x\u0007\u001b[2J"}"#,
+            "\n",
+            "not json \x1b[2J\n",
+        ),
+    )
+    .unwrap();
+    let out = c8dr()
+        .arg("audit")
+        .env("XDG_STATE_HOME", dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(stdout.contains(r"\u{1b}]2;x\u{7}"), "{stdout}");
+    assert!(!stdout.contains(['\x1b', '\x07']), "{stdout:?}");
+    assert!(stderr.contains("unreadable audit line"), "{stderr}");
+    assert!(!stderr.contains('\x1b'), "{stderr:?}");
+}

@@ -1,0 +1,536 @@
+//! Lab part 3 end to end: kube-rs (c8dr's client code) and kubectl against the lab's
+//! Kubernetes API per region, port-forwards to the management API, REST and Elasticsearch,
+//! and the DNS answer for user traffic.
+
+use crate::common::{DEADLINE, TestLab, wait_until};
+use c8dr::api::BrokerId;
+use c8dr::client::kube::is_ready;
+use c8dr::client::{ForwardTarget, PortForward, RegionKube, dns};
+use c8dr_lab::sim::Camunda;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{DeleteParams, ListParams, Patch, PatchParams};
+use serde_json::{Value, json};
+use std::net::{IpAddr, SocketAddr};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+async fn region(lab: &TestLab, r: usize) -> RegionKube {
+    let ready = &lab.lab.ready;
+    let reg = &ready.regions[r];
+    RegionKube::connect(
+        &format!("region {r} ({})", reg.name),
+        &reg.kube_context,
+        &reg.namespace,
+        "camunda",
+        Some(&ready.kubeconfig),
+    )
+    .await
+    .expect("kube client per context")
+}
+
+const BROKERS: &str = "app.kubernetes.io/component=zeebe-broker";
+
+async fn broker_pods(k: &RegionKube) -> Vec<Pod> {
+    k.pods()
+        .list(&ListParams::default().labels(BROKERS))
+        .await
+        .expect("list broker pods")
+        .items
+}
+
+async fn get_json(
+    http: &reqwest::Client,
+    url: String,
+    auth: Option<(&str, &str)>,
+) -> Result<(u16, Value), String> {
+    let mut req = http.get(url).timeout(Duration::from_secs(5));
+    if let Some((u, p)) = auth {
+        req = req.basic_auth(u, Some(p));
+    }
+    let resp = req.send().await.map_err(|e| format!("{e:#}"))?;
+    let status = resp.status().as_u16();
+    let body = resp.json::<Value>().await.map_err(|e| format!("{e:#}"))?;
+    Ok((status, body))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kube_lists_watches_scales_and_deletes_like_a_cluster() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let (k0, k1) = (region(&lab, 0).await, region(&lab, 1).await);
+    for (k, parity) in [(&k0, 0), (&k1, 1)] {
+        let pods = broker_pods(k).await;
+        assert_eq!(pods.len(), 4, "{}", k.label);
+        assert!(pods.iter().all(is_ready));
+        let sts = k
+            .statefulsets()
+            .get("camunda-zeebe")
+            .await
+            .expect("statefulset");
+        assert_eq!(sts.spec.replicas, Some(4));
+        let env = k
+            .statefulsets()
+            .get("camunda-zeebe")
+            .await
+            .unwrap()
+            .spec
+            .template
+            .spec
+            .unwrap()
+            .containers[0]
+            .env
+            .clone()
+            .unwrap_or_default();
+        let url = env
+            .iter()
+            .find(|e| {
+                e.name == format!("ZEEBE_BROKER_EXPORTERS_CAMUNDAREGION{parity}_ARGS_CONNECT_URL")
+            })
+            .and_then(|e| e.value.clone())
+            .expect("exporter URL in the environment");
+        assert!(
+            url.contains(&k.namespace),
+            "region {parity}'s exporter writes to its own namespace: {url}"
+        );
+    }
+
+    // A watcher sees a pod replaced and ready again.
+    let watched = k0.watch_pods();
+    watched
+        .store
+        .wait_until_ready()
+        .await
+        .expect("initial list");
+    assert_eq!(watched.store.state().len(), 5);
+    let old_uid = k0.pods().get("camunda-zeebe-1").await.unwrap().metadata.uid;
+    k0.pods()
+        .delete("camunda-zeebe-1", &DeleteParams::default())
+        .await
+        .expect("delete pod");
+    let state = lab.state().await;
+    assert_eq!(state["brokers"][2]["alive"], false, "broker 2 restarts");
+    wait_until(
+        "the replaced pod in the watcher, ready again",
+        DEADLINE,
+        || async {
+            let pod = watched
+                .store
+                .state()
+                .into_iter()
+                .find(|p| p.metadata.name.as_deref() == Some("camunda-zeebe-1"));
+            match pod {
+                Some(p) if p.metadata.uid != old_uid && is_ready(&p) => Ok(()),
+                other => Err(format!(
+                    "{:?}",
+                    other.map(|p| (p.metadata.uid.clone(), is_ready(&p)))
+                )),
+            }
+        },
+    )
+    .await;
+
+    // /scale: the StatefulSet at 2 stops brokers 5 and 7; back at 4 they return.
+    let sts = k1.statefulsets();
+    let scaled = sts
+        .patch_scale(
+            "camunda-zeebe",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 2}})),
+        )
+        .await
+        .expect("patch scale");
+    assert_eq!(scaled.spec.and_then(|s| s.replicas), Some(2));
+    let state = lab.state().await;
+    let alive: Vec<i64> = state["brokers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["alive"] == true)
+        .filter_map(|b| b["id"].as_i64())
+        .collect();
+    assert_eq!(alive, vec![0, 1, 2, 3, 4, 6]);
+    assert_eq!(broker_pods(&k1).await.len(), 2);
+    assert_eq!(
+        sts.get_scale("camunda-zeebe")
+            .await
+            .unwrap()
+            .spec
+            .and_then(|s| s.replicas),
+        Some(2)
+    );
+    let bad = sts
+        .patch_scale(
+            "camunda-zeebe",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 9}})),
+        )
+        .await;
+    assert!(
+        bad.is_err(),
+        "more replicas than the lab has brokers for the region is refused"
+    );
+    sts.patch_scale(
+        "camunda-zeebe",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"spec": {"replicas": 4}})),
+    )
+    .await
+    .unwrap();
+    wait_until("all region 1 brokers ready again", DEADLINE, || async {
+        let pods = broker_pods(&k1).await;
+        if pods.len() == 4 && pods.iter().all(is_ready) {
+            Ok(())
+        } else {
+            Err(format!("{}", pods.len()))
+        }
+    })
+    .await;
+
+    // 8.8: the orchestration config map carries the profiles.
+    let cm: k8s_openapi::api::core::v1::ConfigMap =
+        kube::Api::namespaced(k0.client.clone(), &k0.namespace)
+            .get("camunda-zeebe-configuration-unified")
+            .await
+            .unwrap();
+    let app = cm
+        .data
+        .unwrap_or_default()
+        .remove("application.yaml")
+        .unwrap_or_default();
+    assert!(
+        app.contains("broker,operate,tasklist,identity,consolidated-auth"),
+        "{app}"
+    );
+    drop(watched);
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_the_kubeconfig_alone_both_regions_answer_over_port_forwards() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let auth = lab.lab.ready.rest_auth.clone();
+    let http = reqwest::Client::new();
+    for r in [0, 1] {
+        let k = region(&lab, r).await;
+        assert_eq!(broker_pods(&k).await.len(), 4);
+        let mgmt = PortForward::start(k.clone(), ForwardTarget::Gateway, 9600)
+            .await
+            .unwrap();
+        let rest = PortForward::start(k.clone(), ForwardTarget::Gateway, 8080)
+            .await
+            .unwrap();
+        let es = PortForward::start(k.clone(), ForwardTarget::Elasticsearch, 9200)
+            .await
+            .unwrap();
+        let (status, cluster) =
+            get_json(&http, format!("{}/actuator/cluster", mgmt.base_url()), None)
+                .await
+                .unwrap();
+        assert_eq!(
+            (status, cluster["brokers"].as_array().map(Vec::len)),
+            (200, Some(8)),
+            "region {r}"
+        );
+        let (status, topo) = get_json(
+            &http,
+            format!("{}/v2/topology", rest.base_url()),
+            Some((&auth.username, &auth.password)),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (status, topo["clusterSize"].clone()),
+            (200, json!(8)),
+            "region {r}"
+        );
+        let (status, health) = get_json(&http, format!("{}/_cluster/health", es.base_url()), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            (status, health["status"].clone()),
+            (200, json!("green")),
+            "region {r}"
+        );
+        let broker = PortForward::start(
+            k.clone(),
+            ForwardTarget::Broker(BrokerId(2 + r as i32)),
+            9600,
+        )
+        .await
+        .unwrap();
+        let (status, partitions) = get_json(
+            &http,
+            format!("{}/actuator/partitions", broker.base_url()),
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (status, partitions.as_object().map(|m| m.len())),
+            (200, Some(4))
+        );
+    }
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tunnel_survives_a_pod_deletion() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let k = region(&lab, 0).await;
+    let http = reqwest::Client::new();
+    let forward = PortForward::start(k.clone(), ForwardTarget::Broker(BrokerId(0)), 9600)
+        .await
+        .unwrap();
+    let url = format!("{}/actuator/cluster", forward.base_url());
+    assert_eq!(get_json(&http, url.clone(), None).await.unwrap().0, 200);
+    k.pods()
+        .delete("camunda-zeebe-0", &DeleteParams::default())
+        .await
+        .unwrap();
+    let failures = std::sync::atomic::AtomicUsize::new(0);
+    wait_until(
+        "the forward to work again after the broker restarted",
+        DEADLINE,
+        || async {
+            match get_json(&http, url.clone(), None).await {
+                Ok((200, _)) => Ok(()),
+                other => {
+                    failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    Err(format!("{other:?}"))
+                }
+            }
+        },
+    )
+    .await;
+    assert!(
+        failures.into_inner() > 0,
+        "requests fail while the pod is gone"
+    );
+    assert!(
+        forward.last_error().is_some(),
+        "the broken tunnel is reported"
+    );
+
+    // Through the gateway Service a new connection simply picks another Ready pod.
+    let gateway = PortForward::start(k.clone(), ForwardTarget::Gateway, 9600)
+        .await
+        .unwrap();
+    let gw_url = format!("{}/actuator/cluster", gateway.base_url());
+    assert_eq!(get_json(&http, gw_url.clone(), None).await.unwrap().0, 200);
+    k.pods()
+        .delete("camunda-zeebe-1", &DeleteParams::default())
+        .await
+        .unwrap();
+    wait_until("the gateway forward to answer", DEADLINE, || async {
+        match get_json(&http, gw_url.clone(), None).await {
+            Ok((200, _)) => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_region_fails_fast_without_blocking_the_other() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let (k0, k1) = (region(&lab, 0).await, region(&lab, 1).await);
+    lab.control_post("/lab/regions/1/fail").await;
+    let started = Instant::now();
+    let (api1, api0) = (k1.pods(), k0.pods());
+    let (all, brokers) = (ListParams::default(), ListParams::default().labels(BROKERS));
+    let (lost, alive) = tokio::join!(api1.list(&all), api0.list(&brokers));
+    assert!(
+        lost.is_err(),
+        "the failed region's API server refuses connections"
+    );
+    let alive = alive.expect("the surviving region answers");
+    assert_eq!(alive.items.len(), 4);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v87_has_gateway_and_webapp_deployments_that_really_scale() {
+    let lab = TestLab::start(Camunda::V87, 10.0).await;
+    let k = region(&lab, 1).await;
+    let deployments = k.deployments().list(&ListParams::default()).await.unwrap();
+    let names: Vec<String> = deployments
+        .items
+        .iter()
+        .filter_map(|d| d.metadata.name.clone())
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "camunda-operate",
+            "camunda-tasklist",
+            "camunda-zeebe-gateway"
+        ]
+    );
+    k.deployments()
+        .patch_scale(
+            "camunda-operate",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 0}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        lab.state().await["webapps"][1]["active"],
+        false,
+        "Operate scaled to 0 stops the webapps"
+    );
+    let broker_env = k
+        .statefulsets()
+        .get("camunda-zeebe")
+        .await
+        .unwrap()
+        .spec
+        .template
+        .spec
+        .unwrap()
+        .containers[0]
+        .env
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        broker_env
+            .iter()
+            .any(|e| e.name == "ZEEBE_BROKER_EXPORTERS_ELASTICSEARCHREGION1_ARGS_URL")
+    );
+    let http = reqwest::Client::new();
+    let gw = PortForward::start(k.clone(), ForwardTarget::Gateway, 9600)
+        .await
+        .unwrap();
+    assert_eq!(
+        get_json(&http, format!("{}/actuator/exporters", gw.base_url()), None)
+            .await
+            .unwrap()
+            .0,
+        200
+    );
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dns_answer_follows_user_traffic() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let ready = &lab.lab.ready;
+    let ns: SocketAddr = ready.dns.parse().unwrap();
+    let addr = |r: usize| -> IpAddr { ready.regions[r].traffic_address.parse().unwrap() };
+    let ask = || dns::lookup(&ready.traffic_hostname, Some(ns), Duration::from_secs(2));
+    assert_eq!(ask().await.unwrap(), vec![addr(0)]);
+    lab.control_post("/lab/traffic/both").await;
+    assert_eq!(ask().await.unwrap(), vec![addr(0), addr(1)]);
+    lab.control_post("/lab/traffic/1").await;
+    assert_eq!(ask().await.unwrap(), vec![addr(1)]);
+    let missing = dns::lookup("nothing.lab.c8dr.test", Some(ns), Duration::from_secs(2)).await;
+    assert!(missing.is_err());
+    lab.shutdown().await;
+}
+
+/// kubectl is installed on these machines; when it is not, say so and skip.
+fn kubectl() -> Option<Command> {
+    match Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+    {
+        Ok(o) if o.status.success() => Some(Command::new("kubectl")),
+        _ => {
+            eprintln!("SKIPPED: kubectl not found on PATH; the kubectl checks did not run");
+            None
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_sees_and_operates_the_same_pods() {
+    if kubectl().is_none() {
+        return;
+    }
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let ready = lab.lab.ready.clone();
+    let cache = tempfile::tempdir().unwrap();
+    let run = |r: usize, args: &[&str]| {
+        let reg = &ready.regions[r];
+        let out = kubectl()
+            .unwrap()
+            .arg("--kubeconfig")
+            .arg(&ready.kubeconfig)
+            .args([
+                "--context",
+                &reg.kube_context,
+                "-n",
+                &reg.namespace,
+                "--cache-dir",
+            ])
+            .arg(cache.path())
+            .args(args)
+            .output()
+            .expect("kubectl runs");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "kubectl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    };
+    let table = run(0, &["get", "pods,statefulsets,services"]);
+    for name in [
+        "pod/camunda-zeebe-0",
+        "statefulset.apps/camunda-zeebe",
+        "service/camunda-zeebe-gateway",
+        "1/1",
+    ] {
+        assert!(table.contains(name), "{name} missing from:\n{table}");
+    }
+    let json: Value = serde_json::from_str(&run(1, &["get", "pods", "-o", "json"])).unwrap();
+    let mut kubectl_names: Vec<String> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["metadata"]["name"].as_str().map(String::from))
+        .collect();
+    kubectl_names.sort();
+    let k1 = region(&lab, 1).await;
+    let mut kube_names: Vec<String> = k1
+        .pods()
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter_map(|p| p.metadata.name)
+        .collect();
+    kube_names.sort();
+    assert_eq!(
+        kubectl_names, kube_names,
+        "kubectl and kube-rs see the same pods"
+    );
+
+    assert!(
+        run(
+            1,
+            &["scale", "statefulset", "camunda-zeebe", "--replicas=3"]
+        )
+        .contains("scaled")
+    );
+    assert_eq!(lab.state().await["brokers"][7]["alive"], false);
+    assert!(
+        run(
+            1,
+            &["scale", "statefulset", "camunda-zeebe", "--replicas=4"]
+        )
+        .contains("scaled")
+    );
+    assert!(run(0, &["delete", "pod", "camunda-zeebe-2"]).contains("deleted"));
+    let pods = run(0, &["get", "pods"]);
+    assert!(pods.contains("camunda-zeebe-2"), "{pods}");
+    lab.shutdown().await;
+}

@@ -1,0 +1,19 @@
+//! The cockpit's tests: the model on real payloads, the real clients against the lab, the
+//! runbooks end to end (including the fail-closed cases), the TUI's render snapshots and the
+//! command line.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+// The lab's test helpers (in-process lab, waiting with deadlines, spec validation), shared
+// rather than copied.
+#[path = "../../../c8dr-lab/tests/it/common/mod.rs"]
+mod common;
+mod drive;
+
+mod cli;
+mod fail_closed;
+mod kube;
+mod model;
+mod observe;
+mod preflight;
+mod runbook;
+mod tui;

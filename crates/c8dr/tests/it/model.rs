@@ -1,0 +1,644 @@
+//! The model on real payloads and odd inputs: quorum from replicas (never roles), stale data,
+//! splits, unusual sizes, unknown words, contradictions, traffic, verdicts and events.
+
+use crate::common::examples_dir;
+use c8dr::api::*;
+use c8dr::model::{self, Level, ModelConfig, Obs, PodInfo, Processing, Reach, Snapshot, Source};
+use serde_json::json;
+use std::time::Duration;
+
+fn example<T: serde::de::DeserializeOwned>(name: &str) -> T {
+    let text = std::fs::read_to_string(examples_dir().join(name)).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn cfg() -> ModelConfig {
+    ModelConfig {
+        name: "test".into(),
+        region_names: ["london".into(), "paris".into()],
+        primary: 0,
+        active_active: false,
+        traffic_addresses: [
+            vec!["10.0.0.10".parse().unwrap()],
+            vec!["10.0.0.11".parse().unwrap()],
+        ],
+        dns_configured: true,
+        kube: [None, None],
+        stale_after: Duration::from_secs(5),
+    }
+}
+
+fn now() -> jiff::Timestamp {
+    "2026-11-27T12:00:00Z".parse().unwrap()
+}
+
+fn snap_with_topology(region: usize, t: TopologyResponse) -> Snapshot {
+    let mut s = Snapshot::default();
+    s.regions[region].configured.insert(Source::Topology);
+    s.regions[region].topology = Some(Obs::ok(now(), t));
+    s
+}
+
+fn fail(s: &mut Snapshot, region: usize, why: &str) {
+    s.regions[region].configured.insert(Source::Topology);
+    s.regions[region].topology = Some(Obs::failed(now(), why));
+}
+
+#[test]
+fn the_documented_region_loss_is_halted_although_leaders_are_reported() {
+    for name in [
+        "v2-topology-get-region-lost-before-failover-8.6.0-doc.json",
+        "v2-topology-get-region-lost-before-failover-8.8.0-doc.json",
+    ] {
+        let mut s = snap_with_topology(0, example(name));
+        fail(&mut s, 1, "cannot connect: Connection refused");
+        let v = model::derive(&s, &cfg(), now(), None);
+        assert_eq!(v.processing, Processing::Halted, "{name}");
+        assert!(
+            v.partitions
+                .iter()
+                .all(|p| p.has_quorum == Some(false) && p.leader.is_none()),
+            "{name}"
+        );
+        assert!(
+            v.partitions.iter().any(|p| !p.reported_leaders.is_empty()),
+            "stale leaders are still shown as reported"
+        );
+        assert_eq!(v.region(1).unwrap().reachable, Reach::Down);
+        assert_eq!(v.verdict.level, Level::Critical);
+        assert!(
+            v.verdict.reasons[0].contains("fail over (F, or c8dr failover --lost paris)"),
+            "{:?}",
+            v.verdict.reasons
+        );
+        // Without the cluster configuration the members are unknown; the survivors are seen.
+        assert_eq!(
+            v.brokers
+                .iter()
+                .filter(|b| b.reachable == Some(true))
+                .count(),
+            4
+        );
+    }
+}
+
+#[test]
+fn after_the_documented_force_removal_processing_is_active_with_rf_2() {
+    let mut s = snap_with_topology(
+        0,
+        example("v2-topology-get-after-force-remove-8.8.0-doc.json"),
+    );
+    fail(&mut s, 1, "cannot connect");
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.processing, Processing::Active);
+    assert_eq!(v.cluster.replication_factor, Some(2));
+    assert!(
+        v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("replication factor 2")),
+        "{:?}",
+        v.verdict.reasons
+    );
+}
+
+fn broker(id: i32, parts: &[(i32, &str)]) -> serde_json::Value {
+    json!({"nodeId": id, "host": format!("camunda-zeebe-{}", id / 2), "port": 26501, "version": "8.8.0",
+           "partitions": parts.iter().map(|(p, r)| json!({"partitionId": p, "role": r, "health": "healthy"})).collect::<Vec<_>>()})
+}
+
+fn topo(brokers: Vec<serde_json::Value>, size: i32, rf: i32, parts: i32) -> TopologyResponse {
+    serde_json::from_value(json!({"brokers": brokers, "clusterSize": size, "partitionsCount": parts,
+                                  "replicationFactor": rf, "gatewayVersion": "8.8.0", "lastCompletedChangeId": "-1"}))
+    .unwrap()
+}
+
+#[test]
+fn a_split_halts_both_halves_even_though_every_broker_is_seen() {
+    // Each gateway sees only its own region's brokers.
+    let t0 = topo(
+        vec![broker(0, &[(1, "leader")]), broker(2, &[(1, "follower")])],
+        4,
+        4,
+        1,
+    );
+    let t1 = topo(
+        vec![broker(1, &[(1, "leader")]), broker(3, &[(1, "follower")])],
+        4,
+        4,
+        1,
+    );
+    let mut s = snap_with_topology(0, t0);
+    s.regions[1].configured.insert(Source::Topology);
+    s.regions[1].topology = Some(Obs::ok(now(), t1));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.processing, Processing::Halted);
+    assert_eq!(
+        v.brokers
+            .iter()
+            .filter(|b| b.reachable == Some(true))
+            .count(),
+        4
+    );
+    assert!(
+        v.verdict.reasons[0].contains("network split"),
+        "{:?}",
+        v.verdict.reasons
+    );
+}
+
+#[test]
+fn odd_shapes_unknown_words_and_missing_fields_do_not_break_the_model() {
+    // Six brokers, RF 3, a broker with no partitions, a role nobody knows.
+    let t = topo(
+        vec![
+            broker(0, &[(1, "leader"), (2, "follower")]),
+            broker(2, &[(1, "follower"), (2, "candidate")]),
+            broker(4, &[(1, "follower"), (2, "leader")]),
+            broker(6, &[]),
+        ],
+        6,
+        3,
+        2,
+    );
+    let mut s = snap_with_topology(0, t);
+    fail(&mut s, 1, "timed out");
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.cluster.size, Some(6));
+    assert_eq!(v.partitions.len(), 2);
+    assert!(
+        v.partitions.iter().all(|p| p.has_quorum == Some(true)),
+        "{:?}",
+        v.partitions
+    );
+    let b6 = v.brokers.iter().find(|b| b.id == 6).unwrap();
+    assert_eq!(
+        b6.member, None,
+        "without a cluster configuration membership is unknown, never guessed from partitions: []"
+    );
+    assert!(
+        !v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("not cluster members")),
+        "{:?}",
+        v.verdict.reasons
+    );
+
+    // A topology with only required-by-nobody fields.
+    let bare: TopologyResponse =
+        serde_json::from_value(json!({"brokers": [{"nodeId": 1}]})).unwrap();
+    let v = model::derive(&snap_with_topology(1, bare), &cfg(), now(), None);
+    assert_eq!(v.processing, Processing::Unknown);
+    assert_eq!(v.region(0).unwrap().reachable, Reach::Unknown);
+}
+
+#[test]
+fn contradicting_sources_prefer_the_newest_configuration_and_never_count_twice() {
+    let mut s = Snapshot::default();
+    let duplicate = topo(
+        vec![
+            broker(0, &[(1, "leader")]),
+            broker(0, &[(1, "leader")]),
+            broker(2, &[(1, "follower")]),
+        ],
+        4,
+        4,
+        1,
+    );
+    s.regions[0].topology = Some(Obs::ok(now(), duplicate));
+    let mut old: ClusterTopology = example("actuator-cluster-get-steady-after-purge-8.8-doc.json");
+    old.version = Some(1);
+    let mut newer = old.clone();
+    newer.version = Some(9);
+    newer.brokers[0].partitions.clear();
+    s.regions[0].cluster = Some(Obs::ok(now(), old));
+    s.regions[1].cluster = Some(Obs::ok(now(), newer));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert!(
+        v.partitions.iter().all(|p| p.live_replicas.len() <= 1),
+        "a broker listed twice counts once per replica: {:?}",
+        v.partitions
+    );
+}
+
+#[test]
+fn stale_observations_count_as_missing() {
+    let mut s = snap_with_topology(
+        0,
+        example("v2-topology-get-after-force-remove-8.8.0-doc.json"),
+    );
+    let later = now() + jiff::SignedDuration::from_secs(60);
+    let v = model::derive(&s, &cfg(), later, None);
+    assert_eq!(v.processing, Processing::Unknown);
+    assert_eq!(
+        v.region(0).unwrap().reachable,
+        Reach::Down,
+        "old data is not a live region"
+    );
+    s.regions[0].topology.as_mut().unwrap().at = later;
+    assert_eq!(
+        model::derive(&s, &cfg(), later, None).processing,
+        Processing::Active
+    );
+}
+
+#[test]
+fn exporters_exporting_and_traffic() {
+    let mut s = snap_with_topology(
+        0,
+        example("v2-topology-get-after-force-remove-8.8.0-doc.json"),
+    );
+    fail(&mut s, 1, "refused");
+    s.regions[0].exporters = Some(Obs::ok(
+        now(),
+        example("actuator-exporters-get-dual-region-both-enabled-8.8-doc.json"),
+    ));
+    s.regions[0].partitions.insert(
+        0,
+        Obs::ok(
+            now(),
+            example("actuator-partitions-get-test-BrokerAdminServiceEndpointTest.json"),
+        ),
+    );
+    s.dns = Some(Obs::ok(now(), vec!["10.0.0.11".parse().unwrap()]));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(
+        v.exporters.iter().map(|e| e.region).collect::<Vec<_>>(),
+        vec![Some(0), Some(1)]
+    );
+    assert!(
+        v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("camundaregion1 is ENABLED but region1")),
+        "{:?}",
+        v.verdict.reasons
+    );
+    assert_eq!(v.exporting, "running");
+    assert_eq!(v.traffic.observed, Some(vec![1]));
+    assert_eq!(v.traffic.agrees, Some(false));
+    assert!(
+        v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("user traffic still goes to unreachable region1")),
+        "{:?}",
+        v.verdict.reasons
+    );
+    assert_eq!(v.verdict.level, Level::Critical);
+
+    // Active-active: both regions in DNS is the healthy state.
+    let mut aa = cfg();
+    aa.active_active = true;
+    let mut healthy = Snapshot::default();
+    for r in 0..2 {
+        healthy.regions[r].topology = Some(Obs::ok(
+            now(),
+            topo(
+                vec![broker(0, &[(1, "leader")]), broker(1, &[(1, "follower")])],
+                2,
+                2,
+                1,
+            ),
+        ));
+    }
+    healthy.dns = Some(Obs::ok(
+        now(),
+        vec!["10.0.0.10".parse().unwrap(), "10.0.0.11".parse().unwrap()],
+    ));
+    assert_eq!(
+        model::derive(&healthy, &aa, now(), None).traffic.agrees,
+        Some(true)
+    );
+}
+
+#[test]
+fn events_name_what_changed() {
+    let healthy_topo = || {
+        topo(
+            vec![
+                broker(0, &[(1, "leader")]),
+                broker(1, &[(1, "follower")]),
+                broker(2, &[(1, "follower")]),
+                broker(3, &[(1, "follower")]),
+            ],
+            4,
+            4,
+            1,
+        )
+    };
+    let mut s = snap_with_topology(0, healthy_topo());
+    s.regions[1].topology = Some(Obs::ok(now(), healthy_topo()));
+    let before = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(before.processing, Processing::Active);
+    let lost = topo(
+        vec![broker(0, &[(1, "leader")]), broker(2, &[(1, "follower")])],
+        4,
+        4,
+        1,
+    );
+    let mut s2 = snap_with_topology(0, lost);
+    fail(&mut s2, 1, "refused");
+    let after = model::derive(&s2, &cfg(), now(), Some(&before));
+    let texts: Vec<String> = model::events::diff(&before, &after)
+        .into_iter()
+        .map(|e| e.text)
+        .collect();
+    assert!(
+        texts.iter().any(|t| t == "region1 paris unreachable"),
+        "{texts:?}"
+    );
+    assert!(texts.iter().any(|t| t == "brokers 1,3 gone"), "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("1 partitions lost quorum")),
+        "{texts:?}"
+    );
+    assert!(texts.iter().any(|t| t == "processing halted"), "{texts:?}");
+}
+
+#[test]
+fn pods_show_readiness_and_running_non_members() {
+    let mut s = snap_with_topology(
+        0,
+        example("v2-topology-get-after-force-remove-8.8.0-doc.json"),
+    );
+    s.regions[1].configured.insert(Source::Pods);
+    s.regions[1].pods = Some(Obs::ok(
+        now(),
+        (0..4)
+            .map(|i| PodInfo {
+                name: format!("camunda-zeebe-{i}"),
+                broker: Some(i * 2 + 1),
+                ready: false,
+                status: "Running".into(),
+                ip: None,
+            })
+            .collect(),
+    ));
+    let v = model::derive(&s, &cfg(), now(), None);
+    let r1 = v.region(1).unwrap();
+    assert_eq!((r1.pods_ready, r1.pods_total), (Some(0), Some(4)));
+    assert_eq!(
+        v.brokers
+            .iter()
+            .filter(|b| b.pod_ready == Some(false))
+            .count(),
+        4
+    );
+}
+
+#[test]
+fn a_garbled_partition_count_is_bounded() {
+    let t = topo(vec![broker(0, &[(1, "leader")])], 1, 1, i32::MAX);
+    let v = model::derive(&snap_with_topology(0, t), &cfg(), now(), None);
+    assert_eq!(v.partitions.len(), model::derive::MAX_PARTITIONS);
+}
+
+#[test]
+fn the_upgrade_watch_counts_spare_replicas_per_partition() {
+    use c8dr::demo::scenes;
+    use c8dr_lab::sim::{Camunda, Settings, Sim};
+    let view_with_down = |down: &[i32]| {
+        let settings = Settings {
+            camunda: Camunda::V88,
+            brokers: 8,
+            partitions: 8,
+            replication_factor: 4,
+        };
+        let mut sim = Sim::new(settings, scenes::clock());
+        for b in down {
+            sim.delete_broker_pod(BrokerId(*b));
+        }
+        let mut cfg = scenes::model_config(Camunda::V88);
+        cfg.stale_after = Duration::from_secs(3600);
+        model::derive(
+            &scenes::observe(&sim, scenes::clock()),
+            &cfg,
+            scenes::clock(),
+            None,
+        )
+    };
+    // One broker restarting: its partitions are at their last spare replica.
+    let v = view_with_down(&[0]);
+    assert_eq!(v.processing, Processing::Active);
+    let last: Vec<i32> = v
+        .partitions
+        .iter()
+        .filter(|p| p.spare == Some(0))
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(last, vec![1, 6, 7, 8]);
+    assert_eq!(v.verdict.level, Level::Warning);
+    assert!(
+        v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("partitions 1, 6, 7, 8 at their last spare replica")),
+        "{:?}",
+        v.verdict.reasons
+    );
+    // Brokers 0 and 2 down together cost partition 1 its quorum; 0 and 4 do not.
+    let v = view_with_down(&[0, 2]);
+    assert_eq!(v.partitions[0].has_quorum, Some(false));
+    assert_eq!(v.processing, Processing::Degraded);
+    assert_eq!(v.verdict.level, Level::Critical);
+    let v = view_with_down(&[0, 4]);
+    assert_eq!(v.processing, Processing::Active);
+}
+
+/// Four brokers, two per region, one partition on all four, as both gateways see it.
+fn healthy_pair(edit: impl Fn(&mut serde_json::Value)) -> Snapshot {
+    let mut brokers = vec![
+        broker(0, &[(1, "leader")]),
+        broker(1, &[(1, "follower")]),
+        broker(2, &[(1, "follower")]),
+        broker(3, &[(1, "follower")]),
+    ];
+    for b in &mut brokers {
+        for p in b["partitions"].as_array_mut().unwrap() {
+            edit(p);
+        }
+    }
+    let t = topo(brokers, 4, 4, 1);
+    let mut s = snap_with_topology(0, t.clone());
+    s.regions[1].configured.insert(Source::Topology);
+    s.regions[1].topology = Some(Obs::ok(now(), t));
+    s
+}
+
+#[test]
+fn dead_replicas_and_missing_leaders_are_never_ok() {
+    let v = model::derive(&healthy_pair(|_| {}), &cfg(), now(), None);
+    assert_eq!(v.verdict.level, Level::Ok, "{:?}", v.verdict.reasons);
+
+    // Every replica reports dead: nothing processes, whatever the roles say.
+    let v = model::derive(
+        &healthy_pair(|p| p["health"] = json!("dead")),
+        &cfg(),
+        now(),
+        None,
+    );
+    assert_eq!(v.processing, Processing::Halted);
+    assert_eq!(v.verdict.level, Level::Critical);
+    assert!(
+        v.verdict.reasons[0].contains("report health dead"),
+        "{:?}",
+        v.verdict.reasons
+    );
+    assert!(
+        !v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("network split")),
+        "dead replicas are not a split: {:?}",
+        v.verdict.reasons
+    );
+
+    // A live majority, but no replica leads.
+    let v = model::derive(
+        &healthy_pair(|p| p["role"] = json!("follower")),
+        &cfg(),
+        now(),
+        None,
+    );
+    assert_eq!(v.verdict.level, Level::Critical);
+    assert!(
+        v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("no partition has a leader")),
+        "{:?}",
+        v.verdict.reasons
+    );
+}
+
+#[test]
+fn a_region_c8dr_cannot_reach_is_lost_only_when_the_other_topology_lacks_its_brokers() {
+    // Region 1's endpoints fail, but region 0's gateway lists its brokers leading: it runs.
+    let t = topo(
+        vec![
+            broker(0, &[(1, "follower")]),
+            broker(1, &[(1, "leader")]),
+            broker(2, &[(1, "follower")]),
+            broker(3, &[(1, "follower")]),
+        ],
+        4,
+        4,
+        1,
+    );
+    let mut s = snap_with_topology(0, t);
+    fail(&mut s, 1, "cannot connect: Connection refused");
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.region(1).unwrap().reachable, Reach::Down);
+    assert_eq!(v.verdict.level, Level::Unknown, "{:?}", v.verdict.reasons);
+    let all = v.verdict.reasons.join(" | ");
+    assert!(all.contains("cannot reach region1 paris"), "{all}");
+    assert!(all.contains("brokers 1, 3"), "{all}");
+    assert!(
+        !all.contains("missing") && !all.contains("disable it") && !all.contains("fail over"),
+        "{all}"
+    );
+
+    // Its Elasticsearch answering does not make the region answer.
+    s.regions[1].configured.insert(Source::ElasticsearchHealth);
+    s.regions[1].es_health = Some(Obs::ok(
+        now(),
+        serde_json::from_value(json!({"cluster_name": "es", "status": "green"})).unwrap(),
+    ));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.region(1).unwrap().reachable, Reach::Down);
+
+    // Without any fresh topology from region 0, nothing is confirmed.
+    let mut s = Snapshot::default();
+    fail(&mut s, 0, "HTTP 401: Unauthorized");
+    s.regions[0].configured.insert(Source::Exporters);
+    s.regions[0].exporters = Some(Obs::ok(
+        now(),
+        example("actuator-exporters-get-dual-region-both-enabled-8.8-doc.json"),
+    ));
+    fail(&mut s, 1, "cannot connect");
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_ne!(v.verdict.level, Level::Ok);
+    assert_ne!(v.verdict.level, Level::Critical, "{:?}", v.verdict.reasons);
+    let all = v.verdict.reasons.join(" | ");
+    assert!(all.contains("cannot confirm a region loss"), "{all}");
+}
+
+#[test]
+fn gateways_without_brokers_failing_sources_and_no_exporters_are_not_ok() {
+    // Region 0's gateway lists nobody while region 1's lists everyone.
+    let mut s = healthy_pair(|_| {});
+    let empty = topo(vec![], 4, 4, 1);
+    s.regions[0].topology = Some(Obs::ok(now(), empty));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.verdict.level, Level::Unknown, "{:?}", v.verdict.reasons);
+    assert!(
+        v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("region0 london's gateway lists no brokers")),
+        "{:?}",
+        v.verdict.reasons
+    );
+
+    // The management API of a region that otherwise answers fails: named, with since when.
+    let mut s = healthy_pair(|_| {});
+    s.regions[0].configured.insert(Source::Cluster);
+    s.regions[0].cluster = Some(Obs::failed(now(), "no answer within 2000 ms"));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.verdict.level, Level::Unknown, "{:?}", v.verdict.reasons);
+    assert!(
+        v.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("management /actuator/cluster fails") && r.contains("2000 ms")),
+        "{:?}",
+        v.verdict.reasons
+    );
+    let src = &v.region(0).unwrap().sources;
+    let c = src.iter().find(|x| x.source == Source::Cluster).unwrap();
+    assert!(!c.ok && c.failing_since.is_some(), "{c:?}");
+
+    // A fresh, empty exporter list.
+    let mut s = healthy_pair(|_| {});
+    s.regions[0].configured.insert(Source::Exporters);
+    s.regions[0].exporters = Some(Obs::ok(now(), vec![]));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.verdict.level, Level::Warning, "{:?}", v.verdict.reasons);
+    assert!(v.verdict.reasons.iter().any(|r| r.contains("no exporters")));
+}
+
+#[test]
+fn garbled_sizes_are_bounded_and_strings_are_cleaned() {
+    // 100 000 brokers in one answer: not a cluster, ignored as garbled, quickly.
+    let brokers: Vec<serde_json::Value> = (0..100_000)
+        .map(|i| broker(i, &[(1 + i % 8, "follower")]))
+        .collect();
+    let s = snap_with_topology(0, topo(brokers, 100_000, 4, 8));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert!(v.brokers.len() <= model::derive::MAX_BROKERS);
+    assert!(
+        v.anomalies.iter().any(|a| a.contains("100000 brokers")),
+        "{:?}",
+        v.anomalies
+    );
+    assert_ne!(v.verdict.level, Level::Ok);
+
+    // An escape sequence in a version string never reaches the view raw.
+    let mut b = broker(0, &[(1, "leader")]);
+    b["version"] = json!("8.8.0\u{1b}]2;pwned\u{7}");
+    let v = model::derive(
+        &snap_with_topology(0, topo(vec![b], 2, 1, 1)),
+        &cfg(),
+        now(),
+        None,
+    );
+    let version = v.brokers[0].version.clone().unwrap();
+    assert!(
+        !version.contains('\u{1b}') && !version.contains('\u{7}'),
+        "{version:?}"
+    );
+}

@@ -1,0 +1,595 @@
+//! The runbooks end to end against the lab: the real executor (HTTP clients, port-forwards
+//! when configured, kube) drives the documented procedures; the lab's ground truth and its
+//! request log prove what happened and that nothing was sent twice.
+
+use crate::common::{DEADLINE, TestLab, wait_until};
+use crate::drive::*;
+use c8dr::runbook::audit::{self, Audit};
+use c8dr::runbook::engine::{Recovery, RunState, Runner, Settings};
+use c8dr::runbook::journal::{self, Journal, Outcome, StepState};
+use c8dr::runbook::plan::Procedure;
+use c8dr::runbook::session;
+use c8dr_lab::sim::Camunda;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_region1_on_88_fail_over_and_back() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    let fo = lose_and_fail_over(&lab, &b, 1, &[]).await;
+    assert_completed(&fo);
+    assert_eq!(
+        states(&fo)
+            .iter()
+            .map(|(k, s)| format!("{k}:{s:?}"))
+            .collect::<Vec<_>>(),
+        [
+            "FO-0:Done",
+            "FO-1:Done",
+            "FO-2:Done",
+            "FO-3:Skipped",
+            "FO-4:Done"
+        ],
+        "traffic already went to the primary region0: FO-3 is satisfied"
+    );
+    assert!(
+        fo.own() < Duration::from_secs(60),
+        "under the RTO: {:?}",
+        fo.own()
+    );
+    assert_failed_over(&lab, 1, "camundaregion").await;
+    assert_eq!(forces(&requests(&lab).await), 1);
+
+    // Failback: the Helm install happened (drill), the webapps are switched by "Helm".
+    lab.control_post("/lab/regions/1/recreate").await;
+    let fb = run(
+        &lab,
+        &b,
+        Procedure::Failback,
+        1,
+        HELM_88_RECREATED_1,
+        settings(),
+    )
+    .await;
+    assert_completed(&fb);
+    let keys: Vec<String> = fb.steps.iter().map(|s| s.key.clone()).collect();
+    assert_eq!(
+        keys,
+        [
+            "FB-1", "FB-2", "FB-3", "FB-4.1", "FB-4.2", "FB-4.3", "FB-4.4", "FB-5", "FB-6", "FB-7",
+            "FB-8"
+        ]
+    );
+    assert_failed_back(&lab, 1).await;
+    let log = requests(&lab).await;
+    let add = log
+        .iter()
+        .find(|r| r["method"] == "PATCH" && r["body"]["brokers"]["add"].is_array())
+        .expect("the add request");
+    assert_eq!(add["path"], "/actuator/cluster", "no force on add (#9432)");
+    assert_eq!(
+        add["body"],
+        json!({"brokers": {"add": [1, 3, 5, 7]}, "partitions": {"replicationFactor": 4}})
+    );
+    // Every mutating request is audited, with a digest instead of the body.
+    let (entries, bad) = audit::read(&b.audit).unwrap();
+    assert!(bad.is_empty());
+    let sent: Vec<_> = entries.iter().filter(|e| e.kind == "request").collect();
+    assert_eq!(sent.len(), log.len(), "{entries:?}");
+    assert!(
+        sent.iter()
+            .all(|e| e.target.as_deref().is_some_and(|t| !t.contains('@')))
+    );
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_region0_on_87_fail_over_and_back_through_kube_only() {
+    let lab = TestLab::start(Camunda::V87, 10.0).await;
+    let b = books();
+    lab.control_post("/lab/regions/0/fail").await;
+    // Through the kubeconfig only: every call goes over c8dr's port-forwards.
+    let config = config(&lab, true);
+    let run_id = session::run_id(Procedure::Failover, 0);
+    let (live, _, inputs, steps) = session::prepare(&config, Procedure::Failover, 0, &run_id, None)
+        .await
+        .expect("prepare");
+    assert_eq!(inputs.ids, vec![0, 2, 4, 6]);
+    let drill = drill(&lab, "london", &[("FO-3", &["/lab/traffic/1"])]);
+    let state = RunState::new(&run_id, inputs, steps);
+    let runner = Runner::start(
+        live,
+        drill,
+        Journal::create(&b.runs, &run_id).unwrap(),
+        Audit::open(&b.audit).unwrap(),
+        settings(),
+        state,
+    )
+    .unwrap();
+    let (fo, _, _) = runner.run().await;
+    assert_completed(&fo);
+    let keys: Vec<(String, StepState)> = states(&fo);
+    assert_eq!(
+        keys[3],
+        ("FO-3".into(), StepState::Done),
+        "DNS moved by the operator"
+    );
+    assert_eq!(
+        keys[5],
+        ("FO-5".into(), StepState::Done),
+        "the primary was lost: the region-specific data checklist"
+    );
+    assert_failed_over(&lab, 0, "elasticsearchregion").await;
+    let log = requests(&lab).await;
+    let force = log
+        .iter()
+        .find(|r| r["path"] == "/actuator/cluster/brokers?force=true")
+        .expect("8.7 force");
+    assert_eq!(
+        force["body"],
+        json!(["1", "3", "5", "7"]),
+        "8.7 keeps the survivors, as strings"
+    );
+
+    lab.control_post("/lab/regions/0/recreate").await;
+    let fb = run(
+        &lab,
+        &b,
+        Procedure::Failback,
+        0,
+        &[(
+            "FB-4",
+            &["/lab/regions/1/webapps/on", "/lab/regions/0/webapps/on"],
+        )],
+        settings(),
+    )
+    .await;
+    assert_completed(&fb);
+    let keys: Vec<String> = fb.steps.iter().map(|s| s.key.clone()).collect();
+    assert_eq!(
+        keys,
+        [
+            "FB-1", "FB-2", "FB-2.1", "FB-3.1", "FB-3.2", "FB-3.3", "FB-3.4", "FB-4", "FB-5",
+            "FB-6", "FB-7"
+        ]
+    );
+    let (entries, _) = audit::read(&b.audit).unwrap();
+    for w in ["camunda-operate", "camunda-tasklist"] {
+        assert!(
+            entries.iter().any(|e| e.kind == "scale"
+                && e.step == "FB-2"
+                && e.target.as_deref().is_some_and(|t| t.contains(w))),
+            "{w} scaled to 0 through the Kubernetes API: {entries:?}"
+        );
+    }
+    let log = requests(&lab).await;
+    assert!(log.iter().any(
+        |r| r["path"] == "/actuator/cluster/brokers?replicationFactor=4"
+            && r["body"] == json!(["0", "1", "2", "3", "4", "5", "6", "7"])
+    ));
+    assert_failed_back(&lab, 0).await;
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_region0_on_89_with_elasticsearch_auth_and_active_active_traffic() {
+    let lab = TestLab::start(Camunda::V89, 10.0).await;
+    let b = books();
+    let fo = lose_and_fail_over(&lab, &b, 0, &[("FO-3", &["/lab/traffic/1"])]).await;
+    assert_completed(&fo);
+    assert_eq!(fo.steps[3].title, "Take london out of the traffic pool");
+    assert!(
+        fo.steps.iter().all(|s| s.key != "FO-5"),
+        "active-active loses no data"
+    );
+    assert_failed_over(&lab, 0, "camundaregion").await;
+    lab.control_post("/lab/regions/0/recreate").await;
+    let fb = run(
+        &lab,
+        &b,
+        Procedure::Failback,
+        0,
+        HELM_88_RECREATED_0,
+        settings(),
+    )
+    .await;
+    assert_completed(&fb);
+    assert_eq!(fb.steps[0].key, "FB-1.1", "8.9: ECK Elasticsearch first");
+    assert_eq!(fb.steps[1].key, "FB-1.2", "8.9: password sync");
+    assert_failed_back(&lab, 0).await;
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_region_that_still_answers_is_not_failed_over() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    // The operator tries to override but mistypes the region: still refused.
+    let (fo, failures) = run_with(
+        &lab,
+        &b,
+        Procedure::Failover,
+        1,
+        &[],
+        settings(),
+        vec![Recovery::Override {
+            typed: "pariss".into(),
+        }],
+    )
+    .await;
+    assert_eq!(fo.outcome, Some(Outcome::Failed));
+    assert_eq!(failures.len(), 1);
+    assert!(failures[0].2, "a guard refused");
+    let m = fo.message.clone().unwrap();
+    assert!(m.contains("FO-0") && m.contains("still answers"), "{m}");
+    assert!(m.contains("typed exactly"), "{m}");
+    assert!(requests(&lab).await.is_empty(), "nothing was sent");
+    let (entries, _) = audit::read(&b.audit).unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.kind == "refused" && e.step == "FO-0"),
+        "{entries:?}"
+    );
+    let s = lab.state().await;
+    assert_eq!(s["replication_factor"], 4);
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_change_refuses_the_force_removal() {
+    // camunda/camunda#63506: an exporter disable started before the failover stalls on the
+    // lost brokers; the force removal is refused and nothing more is sent.
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    lab.control_post("/lab/regions/1/fail").await;
+    let d = lab
+        .post(
+            format!("{}/actuator/exporters/camundaregion1/disable", lab.mgmt(0)),
+            None,
+        )
+        .await;
+    assert_eq!(d.status, 202);
+    crate::common::wait_state_until(&lab, "the change to stall", |s| {
+        s["pending_change"]["next"]["brokerId"]
+            .as_i64()
+            .is_some_and(|b| b % 2 == 1)
+    })
+    .await;
+    let before = requests(&lab).await.len();
+    let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
+    assert_eq!(fo.outcome, Some(Outcome::Failed));
+    let m = fo.message.clone().unwrap();
+    assert!(m.contains("FO-1") && m.contains("pending"), "{m}");
+    assert_eq!(requests(&lab).await.len(), before, "cluster untouched");
+    assert_eq!(lab.state().await["replication_factor"], 4);
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_mid_step_resumes_without_a_second_force() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    lab.control_post("/lab/regions/1/fail").await;
+    let config = config(&lab, false);
+    let run_id = session::run_id(Procedure::Failover, 1);
+    let (live, _, inputs, steps) = session::prepare(&config, Procedure::Failover, 1, &run_id, None)
+        .await
+        .expect("prepare");
+    let journal = Journal::create(&b.runs, &run_id).unwrap();
+    let path = journal.path().to_path_buf();
+    let runner = Runner::start(
+        live,
+        drill(&lab, "paris", &[]),
+        journal,
+        Audit::open(&b.audit).unwrap(),
+        settings(),
+        RunState::new(&run_id, inputs, steps),
+    )
+    .unwrap();
+    let task = tokio::spawn(runner.run());
+    // Crash as soon as the force request is journaled (before or while it is in flight).
+    wait_until("the force request in the journal", DEADLINE, || {
+        let path = path.clone();
+        async move {
+            let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+            text.lines()
+                .any(|l| {
+                    l.contains("\"event\":\"request\"")
+                        && l.contains("force=true")
+                        && !l.contains("dryRun")
+                })
+                .then_some(())
+                .ok_or_else(|| "not yet".to_string())
+        }
+    })
+    .await;
+    task.abort();
+    let _ = task.await;
+
+    let (journal, replay) = Journal::reopen(&path).expect("reopen");
+    let (_, _, _, basis) = replay.started().expect("started");
+    let basis = basis.cloned().expect("basis journaled");
+    let (live, _, inputs, steps) =
+        session::prepare(&config, Procedure::Failover, 1, &run_id, Some(&basis))
+            .await
+            .expect("prepare the resume");
+    assert_eq!(
+        inputs.ids,
+        vec![1, 3, 5, 7],
+        "the ids come from the journal"
+    );
+    let (fo, _, _) = Runner::resume(
+        live,
+        drill(&lab, "paris", &[]),
+        journal,
+        &replay,
+        Audit::open(&b.audit).unwrap(),
+        settings(),
+        RunState::new(&run_id, inputs, steps),
+    )
+    .run()
+    .await;
+    assert_completed(&fo);
+    assert_failed_over(&lab, 1, "camundaregion").await;
+    assert_eq!(
+        forces(&requests(&lab).await),
+        1,
+        "exactly one force request reached the cluster"
+    );
+    let summary = journal::read(&path).unwrap().summary();
+    assert_eq!(summary.outcome, Some(Outcome::Completed));
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_faults_are_retried_or_fail_clearly() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    lab.control_post("/lab/regions/1/fail").await;
+    let fault = |v: Value| {
+        let http = lab.http.clone();
+        let url = format!("{}/lab/faults", lab.control());
+        async move {
+            let r = http.post(url).json(&v).send().await.expect("fault");
+            assert!(r.status().is_success());
+        }
+    };
+    // Two 500s on the dry run, then two on the force removal itself: each is retried after
+    // checking again, and the force goes through once.
+    fault(
+        json!({"target": "region0.management", "kind": "http500", "mutating_only": true,
+                 "count": 2, "path": "/actuator/cluster?force=true&dryRun=true"}),
+    )
+    .await;
+    fault(
+        json!({"target": "region0.management", "kind": "http500", "mutating_only": true,
+                 "count": 2, "path": "/actuator/cluster?force=true"}),
+    )
+    .await;
+    let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
+    assert_completed(&fo);
+    assert_eq!(fo.progress[1].attempts, 3, "{:?}", fo.progress[1]);
+    assert_failed_over(&lab, 1, "camundaregion").await;
+    let log = requests(&lab).await;
+    let dry = log
+        .iter()
+        .filter(|r| r["path"] == "/actuator/cluster?force=true&dryRun=true")
+        .count();
+    assert_eq!(
+        dry, 3,
+        "the dry run is retried until it answers with a plan"
+    );
+    assert_eq!(forces(&log), 3, "two refused with 500, one applied");
+
+    lab.control_post("/lab/regions/1/recreate").await;
+    fault(json!({"target": "region0.management", "kind": "malformed", "mutating_only": true, "count": 1})).await;
+    // Pause keeps failing: the run stops at FB-3 with the reason.
+    fault(json!({"target": "region0.management", "kind": "http500", "mutating_only": true})).await;
+    // The operator retries once, then skips the pause with a reason; the enable then fails
+    // on the same fault and the run stops there.
+    let (fb, failures) = run_with(
+        &lab,
+        &b,
+        Procedure::Failback,
+        1,
+        &[("FB-2", &["/lab/regions/0/webapps/off"])],
+        Settings {
+            attempts: 3,
+            ..settings()
+        },
+        vec![
+            Recovery::Retry,
+            Recovery::Skip("exporting paused by hand through the broker pods".into()),
+        ],
+    )
+    .await;
+    assert_eq!(fb.outcome, Some(Outcome::Failed));
+    let keys: Vec<&str> = failures.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(keys, ["FB-3", "FB-3", "FB-5"], "{failures:?}");
+    assert!(failures[0].1.contains("after 3 attempts"), "{failures:?}");
+    assert_eq!(fb.progress[2].state, StepState::Skipped);
+    assert!(fb.progress[2].detail.contains("paused by hand"));
+    let m = fb.message.clone().unwrap();
+    assert!(m.contains("FB-5"), "{m}");
+    let (entries, _) = audit::read(&b.audit).unwrap();
+    assert!(
+        entries.iter().any(|e| e.kind == "skip" && e.step == "FB-3"),
+        "{entries:?}"
+    );
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recreated_broker_that_hangs_is_restarted_once_with_confirmation() {
+    // camunda/camunda#55038: a recreated broker started before its peers resolved hangs,
+    // Running but never Ready and outside the cluster, until its pod is deleted.
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    let fo = lose_and_fail_over(&lab, &b, 1, &[]).await;
+    assert_completed(&fo);
+    lab.control_post("/lab/regions/1/recreate").await;
+    lab.control_post("/lab/brokers/3/hang").await;
+    let fb = run(
+        &lab,
+        &b,
+        Procedure::Failback,
+        1,
+        HELM_88_RECREATED_1,
+        Settings {
+            stuck_after: Duration::from_millis(500),
+            ..settings()
+        },
+    )
+    .await;
+    assert_completed(&fb);
+    assert_eq!(
+        fb.progress[0].state,
+        StepState::Done,
+        "FB-1 waited for broker 3"
+    );
+    let (entries, _) = audit::read(&b.audit).unwrap();
+    let restarts: Vec<_> = entries.iter().filter(|e| e.kind == "delete-pod").collect();
+    assert_eq!(
+        restarts.len(),
+        1,
+        "one restart, of the hung pod only: {restarts:?}"
+    );
+    assert_eq!(
+        restarts[0].target.as_deref(),
+        Some("pods/camunda-zeebe-1 delete")
+    );
+    assert_eq!(restarts[0].step, "FB-1");
+    assert_failed_back(&lab, 1).await;
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_refused_while_a_member_is_down_is_retried_until_it_passes() {
+    // §3.6 / MA88: pausing needs every member; with one surviving broker hung, the cluster
+    // answers 500 "Expected … members". The engine retries (after re-checking) and passes
+    // once the broker's pod was replaced.
+    let lab = TestLab::start(Camunda::V87, 10.0).await;
+    let b = books();
+    let fo = lose_and_fail_over(&lab, &b, 0, &[("FO-3", &["/lab/traffic/1"])]).await;
+    assert_completed(&fo);
+    lab.control_post("/lab/regions/0/recreate").await;
+    lab.control_post("/lab/brokers/3/hang").await;
+    // The operator notices and deletes the hung pod once the first pause has failed.
+    let region1 = &lab.lab.ready.regions[1];
+    let pod_url = format!(
+        "{}/api/v1/namespaces/{}/pods/camunda-zeebe-1",
+        region1.kube_api, region1.namespace
+    );
+    let control = lab.control();
+    let http = lab.http.clone();
+    let fixer = tokio::spawn(async move {
+        wait_for_request(&http, &control, "a pause request", |r| {
+            r["path"] == "/actuator/exporting/pause"
+        })
+        .await;
+        http.delete(pod_url)
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+    });
+    let fb = run(
+        &lab,
+        &b,
+        Procedure::Failback,
+        0,
+        &[(
+            "FB-4",
+            &["/lab/regions/1/webapps/on", "/lab/regions/0/webapps/on"],
+        )],
+        settings(),
+    )
+    .await;
+    assert_eq!(fixer.await.unwrap().unwrap(), 200, "pod deleted");
+    assert_completed(&fb);
+    let pause = fb.steps.iter().position(|s| s.key == "FB-2.1").unwrap();
+    assert!(fb.progress[pause].attempts > 1, "{:?}", fb.progress[pause]);
+    let log = requests(&lab).await;
+    assert!(
+        log.iter()
+            .filter(|r| r["path"] == "/actuator/exporting/pause")
+            .count()
+            > 1
+    );
+    assert_failed_back(&lab, 0).await;
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn camunda_85_and_a_failback_without_a_failover_are_refused_with_the_reason() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let config = config(&lab, false);
+    let (_, facts, _, _) = session::prepare(&config, Procedure::Failover, 1, "x", None)
+        .await
+        .expect("a healthy cluster can be planned");
+    let mut view = facts.view.clone();
+    view.cluster.family = c8dr::model::Family::V85;
+    view.cluster.gateway_version = Some("8.5.3".into());
+    let e = session::inputs(&config, &view, Procedure::Failover, 1, "x", None).unwrap_err();
+    assert!(e.contains("8.5") && e.contains("§4.1"), "{e}");
+    let e = session::prepare(&config, Procedure::Failback, 1, "x", None)
+        .await
+        .err()
+        .expect("nothing to fail back");
+    assert!(format!("{e:#}").contains("still cluster members"), "{e:#}");
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn legacy_exporters_of_a_migrated_cluster_follow_the_camunda_exporters() {
+    // §4.4 FO-2 / FB-5: an 8.8 cluster migrated from 8.7 still runs elasticsearchregionN.
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    let answer = lab
+        .post(
+            format!("{}/lab/misconfigure?kind=legacy-exporters", lab.control()),
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let fo = lose_and_fail_over(&lab, &b, 1, &[]).await;
+    assert_completed(&fo);
+    assert_eq!(fo.steps[3].key, "FO-2.1");
+    let s = lab.state().await;
+    let status = |s: &Value, id: &str| {
+        s["exporters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["exporterId"] == id)
+            .map(|e| e["status"].clone())
+            .unwrap()
+    };
+    assert_eq!(status(&s, "camundaregion1"), "DISABLED");
+    assert_eq!(status(&s, "elasticsearchregion1"), "DISABLED");
+    assert_eq!(status(&s, "elasticsearchregion0"), "ENABLED");
+
+    lab.control_post("/lab/regions/1/recreate").await;
+    let fb = run(
+        &lab,
+        &b,
+        Procedure::Failback,
+        1,
+        HELM_88_RECREATED_1,
+        settings(),
+    )
+    .await;
+    assert_completed(&fb);
+    assert!(fb.steps.iter().any(|s| s.key == "FB-5.1"));
+    let log = requests(&lab).await;
+    assert!(log.iter().any(
+        |r| r["path"] == "/actuator/exporters/elasticsearchregion1/enable"
+            && r["body"] == json!({"initializeFrom": "elasticsearchregion0"})
+    ));
+    let s = lab.state().await;
+    for id in ["camundaregion1", "elasticsearchregion1"] {
+        assert_eq!(status(&s, id), "ENABLED", "{id}");
+    }
+    lab.shutdown().await;
+}

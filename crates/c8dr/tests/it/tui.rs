@@ -1,0 +1,501 @@
+//! The cockpit's screens: render snapshots at the documented sizes and themes, the committed
+//! screenshots, key sequences, the bytes an idle or a small change writes, and input while a
+//! region hangs.
+
+use c8dr::demo::scenes::{self, SCENES};
+use c8dr::tui::app::{Action, App, Detail, Mode, Pane};
+use c8dr::tui::export;
+use c8dr::tui::frame::present;
+use c8dr::tui::theme::Theme;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::style::Color;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// The demo's drill menu, as `c8dr demo` injects it.
+fn drill_labels() -> Vec<String> {
+    c8dr::demo::drills::DRILLS
+        .iter()
+        .map(|(label, _)| label.to_string())
+        .collect()
+}
+
+fn scene(name: &str) -> &'static scenes::Scene {
+    SCENES.iter().find(|s| s.name == name).expect("scene")
+}
+
+fn lost_app() -> App {
+    scenes::app(scene("region1-lost"))
+}
+
+fn text(app: &App, theme: &str, w: u16, h: u16) -> String {
+    export::text(&c8dr::tui::frame::render(
+        app,
+        &Theme::built_in(theme),
+        w,
+        h,
+    ))
+}
+
+#[test]
+fn dashboard_snapshots_at_every_documented_size_and_theme() {
+    for theme in ["default", "mono"] {
+        let mut app = lost_app();
+        app.theme_index = c8dr::tui::theme::BUILT_IN
+            .iter()
+            .position(|(n, _)| *n == theme)
+            .unwrap();
+        for (w, h) in [(80, 24), (120, 36), (200, 50), (50, 12)] {
+            insta::assert_snapshot!(
+                format!("dashboard_{theme}_{w}x{h}"),
+                text(&app, theme, w, h)
+            );
+        }
+    }
+}
+
+#[test]
+fn overlay_and_detail_snapshots() {
+    let mut app = lost_app();
+    app.mode = Mode::Help;
+    insta::assert_snapshot!("help_120x36", text(&app, "default", 120, 36));
+    app.mode = Mode::Detail(Detail::Partition(1));
+    insta::assert_snapshot!("partition_detail_120x36", text(&app, "default", 120, 36));
+    app.mode = Mode::Detail(Detail::Broker(1));
+    insta::assert_snapshot!("broker_detail_80x24", text(&app, "default", 80, 24));
+    app.mode = Mode::Detail(Detail::Region(1));
+    insta::assert_snapshot!("region_detail_120x36", text(&app, "default", 120, 36));
+    let mut demo = App::new(
+        false,
+        drill_labels(),
+        vec!["default".into()],
+        scenes::clock(),
+    );
+    demo.update_view(app.view.clone().unwrap());
+    demo.mode = Mode::Drill(2);
+    insta::assert_snapshot!("drill_menu_120x36", text(&demo, "default", 120, 36));
+    let mut ro = App::new(
+        true,
+        drill_labels(),
+        vec!["default".into()],
+        scenes::clock(),
+    );
+    ro.update_view(app.view.clone().unwrap());
+    insta::assert_snapshot!("read_only_120x36", text(&ro, "default", 120, 36));
+}
+
+#[test]
+fn mono_uses_no_colour_and_the_default_tells_states_apart_without_red_and_green() {
+    let app = lost_app();
+    let mono = c8dr::tui::frame::render(&app, &Theme::built_in("mono"), 120, 36);
+    for cell in mono.content() {
+        assert!(
+            cell.fg == Color::Reset && cell.bg == Color::Reset,
+            "mono cell {:?} has colour",
+            cell.symbol()
+        );
+    }
+    let default = Theme::built_in("default");
+    let is_red = |c: Color| {
+        matches!(c, Color::Rgb(r, g, b) if r > 180 && g < 90 && b < 90) || c == Color::Red
+    };
+    let is_green = |c: Color| {
+        matches!(c, Color::Rgb(r, g, b) if g > 150 && r < 100 && b < 120) || c == Color::Green
+    };
+    for c in [default.ok, default.warning, default.critical] {
+        assert!(!is_red(c) && !is_green(c), "{c:?} is pure red or green");
+    }
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+#[test]
+fn key_sequences_change_the_state_as_the_help_says() {
+    let mut app = lost_app();
+    assert_eq!(app.on_key(key(KeyCode::Esc)), None, "Esc never quits");
+    assert_eq!(app.on_key(key(KeyCode::Tab)), None);
+    assert_eq!(app.pane, Pane::Partitions);
+    app.on_key(key(KeyCode::Char('j')));
+    app.on_key(key(KeyCode::Enter));
+    assert_eq!(app.mode, Mode::Detail(Detail::Partition(2)));
+    app.on_key(key(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::Normal);
+    for c in "/lost".chars() {
+        app.on_key(key(KeyCode::Char(c)));
+    }
+    app.on_key(key(KeyCode::Enter));
+    assert_eq!(app.partition_filter, "lost");
+    assert_eq!(app.filtered_partitions().len(), 8);
+    app.on_key(key(KeyCode::Char('2')));
+    assert_eq!(app.region_focus, Some(1));
+    insta::assert_snapshot!(
+        "keys_region1_focus_filter_lost_120x36",
+        text(&app, "default", 120, 36)
+    );
+    app.on_key(key(KeyCode::Char('0')));
+
+    // Freeze: a new view does not replace the frozen frame.
+    app.on_key(key(KeyCode::Char('f')));
+    let frozen = app.shown().unwrap().at.clone();
+    let mut newer = app.view.clone().unwrap();
+    newer.at = "2030-01-01T00:00:00Z".into();
+    app.update_view(newer);
+    assert_eq!(app.shown().unwrap().at, frozen);
+    assert!(text(&app, "default", 120, 36).contains("FROZEN"));
+    app.on_key(key(KeyCode::Char('f')));
+    assert_eq!(app.shown().unwrap().at, "2030-01-01T00:00:00Z");
+
+    app.on_key(key(KeyCode::Char('t')));
+    assert_eq!(app.theme_name(), "light");
+    for c in ":theme mono".chars() {
+        app.on_key(key(KeyCode::Char(c)));
+    }
+    app.on_key(key(KeyCode::Enter));
+    assert_eq!(app.theme_name(), "mono");
+    assert_eq!(
+        app.on_key(key(KeyCode::Char('d'))),
+        None,
+        "no drill menu outside the demo"
+    );
+    assert_eq!(
+        app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        Some(Action::Quit)
+    );
+    assert_eq!(app.on_key(key(KeyCode::Char('q'))), Some(Action::Quit));
+
+    let mut demo = App::new(
+        false,
+        drill_labels(),
+        vec!["default".into()],
+        scenes::clock(),
+    );
+    demo.on_key(key(KeyCode::Char('d')));
+    demo.on_key(key(KeyCode::Down));
+    assert_eq!(demo.on_key(key(KeyCode::Enter)), Some(Action::Drill(1)));
+    assert_eq!(
+        c8dr::demo::drills::DRILLS[1].1,
+        c8dr::demo::drills::Call::Post("/lab/regions/1/restore")
+    );
+    let mut ro = App::new(
+        true,
+        drill_labels(),
+        vec!["default".into()],
+        scenes::clock(),
+    );
+    ro.on_key(key(KeyCode::Char('d')));
+    assert_eq!(ro.mode, Mode::Normal, "read-only removes the drill menu");
+}
+
+/// A writer that counts what reaches the terminal.
+#[derive(Clone, Default)]
+struct Counter(Arc<Mutex<usize>>);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        *self.0.lock().unwrap() += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn an_idle_frame_writes_nothing_and_a_small_change_writes_a_small_diff() {
+    let counter = Counter::default();
+    let backend = CrosstermBackend::new(counter.clone());
+    let mut term = Terminal::with_options(
+        backend,
+        ratatui::TerminalOptions {
+            viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 120, 36)),
+        },
+    )
+    .unwrap();
+    let mut app = lost_app();
+    let theme = Theme::built_in("default");
+    let mut last = None;
+    let first = c8dr::tui::frame::render(&app, &theme, 120, 36);
+    assert!(present(&mut term, &first, &mut last).unwrap());
+    let after_first = *counter.0.lock().unwrap();
+    assert!(
+        after_first > 1000,
+        "the first frame is drawn in full ({after_first} bytes)"
+    );
+    let again = c8dr::tui::frame::render(&app, &theme, 120, 36);
+    assert!(!present(&mut term, &again, &mut last).unwrap());
+    assert_eq!(
+        *counter.0.lock().unwrap(),
+        after_first,
+        "an idle tick writes 0 bytes"
+    );
+    app.now += jiff::SignedDuration::from_secs(1);
+    let tick = c8dr::tui::frame::render(&app, &theme, 120, 36);
+    present(&mut term, &tick, &mut last).unwrap();
+    let diff = *counter.0.lock().unwrap() - after_first;
+    eprintln!("first frame {after_first} bytes; idle 0 bytes; one clock tick {diff} bytes");
+    assert!(
+        diff > 0 && diff < 200,
+        "one changed field (the clock) wrote {diff} bytes"
+    );
+}
+
+#[test]
+fn committed_screenshots_are_current() {
+    let dir = tempfile::tempdir().unwrap();
+    c8dr::demo::screenshots(dir.path()).unwrap();
+    let committed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../screenshots");
+    for entry in std::fs::read_dir(dir.path()).unwrap().flatten() {
+        let name = entry.file_name();
+        let fresh = std::fs::read_to_string(entry.path()).unwrap();
+        let old = std::fs::read_to_string(committed.join(&name)).unwrap_or_default();
+        assert!(
+            fresh == old,
+            "screenshots/{} is stale: run `cargo run -- screenshots` and commit the result",
+            name.to_string_lossy()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn input_is_handled_while_a_region_hangs() {
+    use c8dr_lab::sim::Camunda;
+    let lab = crate::common::TestLab::start(Camunda::V88, 5.0).await;
+    let body = serde_json::json!({"target": "region1.management", "kind": "hang"});
+    lab.send(
+        lab.http
+            .post(format!("{}/lab/faults", lab.control()))
+            .json(&body),
+    )
+    .await;
+    let config = c8dr::config::Config::load(&lab.lab.ready.config).unwrap();
+    let cfg = c8dr::model::ModelConfig::from_config(&config);
+    let started = std::time::Instant::now();
+    let observer = c8dr::observe::Observer::start(&config).await.unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "starting does not wait for the hanging region"
+    );
+    let mut app = App::new(
+        false,
+        Vec::new(),
+        vec!["default".into()],
+        jiff::Timestamp::now(),
+    );
+    let theme = Theme::built_in("default");
+    // While region 1's requests hang, each input → state → frame round stays fast.
+    let mut slowest = std::time::Duration::ZERO;
+    for i in 0..40 {
+        let t = std::time::Instant::now();
+        let snap = observer.snapshot.borrow().clone();
+        app.update_view(c8dr::model::derive(
+            &snap,
+            &cfg,
+            jiff::Timestamp::now(),
+            app.view.as_ref(),
+        ));
+        app.on_key(key(if i % 2 == 0 {
+            KeyCode::Tab
+        } else {
+            KeyCode::Down
+        }));
+        let _ = c8dr::tui::frame::render(&app, &theme, 120, 36);
+        slowest = slowest.max(t.elapsed());
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    eprintln!("slowest input round while a region hangs: {slowest:?}");
+    assert!(
+        slowest < std::time::Duration::from_millis(500),
+        "an input round took {slowest:?}"
+    );
+    lab.send(lab.http.delete(format!("{}/lab/faults", lab.control())))
+        .await;
+    lab.shutdown().await;
+}
+
+#[test]
+fn the_preflight_overlay_shows_every_check() {
+    let config = c8dr::config::Config::parse(
+        r#"
+        name = "lab-8.8"
+        [[regions]]
+        id = 0
+        name = "london"
+        [regions.kube]
+        context = "c8dr-lab-london"
+        namespace = "camunda-london"
+        [[regions]]
+        id = 1
+        name = "paris"
+        [regions.kube]
+        context = "c8dr-lab-paris"
+        namespace = "camunda-paris"
+        "#,
+        std::path::Path::new("scene.toml"),
+    )
+    .unwrap();
+    let settings = c8dr_lab::sim::Settings {
+        camunda: c8dr_lab::sim::Camunda::V88,
+        brokers: 8,
+        partitions: 8,
+        replication_factor: 4,
+    };
+    let mut sim = c8dr_lab::sim::Sim::new(settings, scenes::clock());
+    sim.misconfigure("mixed-versions").unwrap();
+    let snap = scenes::observe(&sim, scenes::clock());
+    let mut cfg = scenes::model_config(c8dr_lab::sim::Camunda::V88);
+    cfg.stale_after = std::time::Duration::from_secs(3600);
+    let view = c8dr::model::derive(&snap, &cfg, scenes::clock(), None);
+    let mut app = App::new(false, Vec::new(), vec!["default".into()], scenes::clock());
+    app.preflight = c8dr::preflight::run(&config, &snap, &view);
+    app.update_view(view);
+    let dashboard = text(&app, "default", 160, 40);
+    assert!(
+        dashboard.contains("upgrade: 1/4 on 8.8.0-pa"),
+        "{dashboard}"
+    );
+    app.on_key(key(KeyCode::Char('p')));
+    assert_eq!(app.mode, Mode::Preflight);
+    let screen = text(&app, "default", 160, 40);
+    assert!(screen.contains("Preflight"), "{screen}");
+    assert!(
+        screen.contains("⚠ WARN    one version on every broker"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("✔ PASS    cluster size and replication factor"),
+        "{screen}"
+    );
+    app.on_key(key(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::Normal);
+}
+
+#[test]
+fn the_runbook_pane_opens_from_the_dashboard_and_asks_for_the_region_name() {
+    use c8dr::runbook::gate::Decision;
+    use c8dr::runbook::plan::Procedure;
+    // F proposes the region that does not answer; B refuses while both have members.
+    let mut app = lost_app();
+    let chr = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    assert_eq!(
+        app.on_key(chr('F')),
+        Some(Action::StartRunbook(Procedure::Failover, 1))
+    );
+    assert_eq!(app.on_key(chr('B')), None);
+    assert!(
+        app.message
+            .as_deref()
+            .is_some_and(|m| m.contains("nothing to fail back")),
+        "{:?}",
+        app.message
+    );
+
+    // :resume RUN continues a journaled run.
+    app.on_key(chr(':'));
+    for c in "resume failover-r1-20261127t120304".chars() {
+        app.on_key(chr(c));
+    }
+    assert_eq!(
+        app.on_key(key(KeyCode::Enter)),
+        Some(Action::ResumeRunbook("failover-r1-20261127t120304".into()))
+    );
+
+    // The force confirmation: the name must be typed; Esc declines.
+    let mut app = scenes::app(scene("runbook-failover-confirm"));
+    assert_eq!(app.mode, Mode::Runbook);
+    assert_eq!(app.on_key(chr('y')), None, "y is typed, not an approval");
+    assert_eq!(app.runbook.as_ref().unwrap().typed, "pary");
+    app.on_key(key(KeyCode::Backspace));
+    for c in "is".chars() {
+        app.on_key(chr(c));
+    }
+    match app.on_key(key(KeyCode::Enter)) {
+        Some(Action::Answer(Decision::Approve { typed, .. })) => {
+            assert_eq!(typed.as_deref(), Some("paris"))
+        }
+        other => panic!("expected an approval, got {other:?}"),
+    }
+    let mut app = scenes::app(scene("runbook-failover-confirm"));
+    assert_eq!(
+        app.on_key(key(KeyCode::Esc)),
+        Some(Action::Answer(Decision::Decline))
+    );
+    // Without a question: ↑↓ select, c copies the curl, Esc returns to the dashboard.
+    app.on_key(key(KeyCode::Up));
+    assert_eq!(app.runbook.as_ref().unwrap().selected, 0);
+    app.on_key(key(KeyCode::Down));
+    match app.on_key(chr('c')) {
+        Some(Action::Copy(c)) => assert!(c.starts_with("curl -sS -X PATCH"), "{c}"),
+        other => panic!("expected a copy, got {other:?}"),
+    }
+    app.on_key(key(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::Normal);
+}
+
+#[test]
+fn runbook_pane_snapshots() {
+    for name in ["runbook-failover-confirm", "runbook-failback-running"] {
+        let app = scenes::app(scene(name));
+        insta::assert_snapshot!(name, text(&app, "default", 120, 36));
+        insta::assert_snapshot!(format!("{name}-80x24"), text(&app, "default", 80, 24));
+    }
+}
+
+#[test]
+fn a_failed_step_offers_retry_skip_with_a_reason_override_and_abort() {
+    use c8dr::runbook::engine::Recovery;
+    use c8dr::tui::runbook::Failure;
+    let chr = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    let failed = |refused: bool| {
+        let mut app = scenes::app(scene("runbook-failover-confirm"));
+        let p = app.runbook.as_mut().unwrap();
+        p.ask = None;
+        p.failure = Some(Failure {
+            key: "FO-1".into(),
+            why: "refused: region1 paris still answers c8dr".into(),
+            refused,
+        });
+        app
+    };
+    let mut app = failed(true);
+    assert_eq!(app.on_key(chr('r')), Some(Action::Recover(Recovery::Retry)));
+    let mut app = failed(true);
+    assert_eq!(app.on_key(chr('o')), None, "o starts typing the name");
+    for c in "paris".chars() {
+        app.on_key(chr(c));
+    }
+    let screen = text(&app, "default", 120, 36);
+    assert!(
+        screen.contains("type paris to proceed past the refusal"),
+        "{screen}"
+    );
+    assert_eq!(
+        app.on_key(key(KeyCode::Enter)),
+        Some(Action::Recover(Recovery::Override {
+            typed: "paris".into()
+        }))
+    );
+    let mut app = failed(false);
+    assert_eq!(
+        app.on_key(chr('o')),
+        None,
+        "no override for a failure that is no refusal"
+    );
+    assert!(app.runbook.as_ref().unwrap().typing.is_none());
+    app.on_key(chr('s'));
+    for c in "done by hand".chars() {
+        app.on_key(chr(c));
+    }
+    assert_eq!(
+        app.on_key(key(KeyCode::Enter)),
+        Some(Action::Recover(Recovery::Skip("done by hand".into())))
+    );
+    let mut app = failed(false);
+    let screen = text(&app, "default", 120, 36);
+    assert!(screen.contains("FO-1 failed: refused"), "{screen}");
+    assert_eq!(app.on_key(chr('a')), Some(Action::Recover(Recovery::Abort)));
+}
