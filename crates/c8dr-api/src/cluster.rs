@@ -289,53 +289,6 @@ pub struct PartitionsPatch {
 /// Body of `POST /actuator/cluster/brokers`: the complete broker set wanted afterwards.
 pub type ScaleRequest = Vec<BrokerId>;
 
-/// Where a change stands, read from a cluster configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChangeProgress {
-    /// Still in flight: operations done and in total.
-    InProgress { done: usize, total: usize },
-    /// Finished and applied.
-    Completed,
-    /// Finished without being applied (`FAILED`, `CANCELLED` or an unknown word).
-    Ended(ChangeStatus),
-    /// No longer pending, and a later change has finished since: its own outcome is no longer
-    /// recorded (changes run one at a time, so it did end).
-    Superseded { last: i64 },
-    /// Neither pending nor recorded: the server has not seen this change id.
-    Unknown,
-}
-
-impl ClusterTopology {
-    /// Where the change `change_id` (from a 202 answer) stands. Done means: no pending
-    /// change for it and `lastChange.id >= change_id` with `COMPLETED`.
-    pub fn progress_of(&self, change_id: i64) -> ChangeProgress {
-        if let Some(p) = &self.pending_change
-            && p.id == change_id
-        {
-            let done = p.completed.len();
-            return ChangeProgress::InProgress {
-                done,
-                total: done + p.pending.len(),
-            };
-        }
-        match &self.last_change {
-            Some(last) if last.id == change_id => match last.status {
-                ChangeStatus::Completed => ChangeProgress::Completed,
-                ref other => ChangeProgress::Ended(other.clone()),
-            },
-            Some(last) if last.id > change_id => ChangeProgress::Superseded { last: last.id },
-            _ => ChangeProgress::Unknown,
-        }
-    }
-
-    /// Ids of the member brokers, ascending.
-    pub fn member_ids(&self) -> Vec<BrokerId> {
-        let mut ids: Vec<BrokerId> = self.brokers.iter().map(|b| b.id).collect();
-        ids.sort();
-        ids
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,46 +304,5 @@ mod tests {
                 .unwrap()
                 .contains("ENTER_RECOVERY")
         );
-    }
-
-    #[test]
-    fn progress_follows_the_documented_done_rule() {
-        let mut t = ClusterTopology {
-            pending_change: Some(TopologyChange {
-                id: 5,
-                status: ChangeStatus::InProgress,
-                started_at: None,
-                completed_at: None,
-                internal_version: None,
-                completed: vec![],
-                pending: vec![Operation {
-                    operation: OperationKind::BrokerAdd,
-                    broker_id: Some(BrokerId(3)),
-                    partition_id: None,
-                    priority: None,
-                    brokers: None,
-                    exporter_id: None,
-                }],
-            }),
-            ..Default::default()
-        };
-        assert_eq!(
-            t.progress_of(5),
-            ChangeProgress::InProgress { done: 0, total: 1 }
-        );
-        t.pending_change = None;
-        t.last_change = Some(CompletedChange {
-            id: 5,
-            status: ChangeStatus::Failed,
-            started_at: None,
-            completed_at: None,
-        });
-        assert_eq!(
-            t.progress_of(5),
-            ChangeProgress::Ended(ChangeStatus::Failed)
-        );
-        t.last_change.as_mut().unwrap().id = 6;
-        assert_eq!(t.progress_of(5), ChangeProgress::Superseded { last: 6 });
-        assert_eq!(t.progress_of(7), ChangeProgress::Unknown);
     }
 }

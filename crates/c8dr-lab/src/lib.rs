@@ -17,6 +17,8 @@ use serde::Serialize;
 use server::faults::{Flavour, Target};
 use server::{RestAuth, Shared, Up};
 use sim::{Camunda, Entry, Settings, Sim};
+use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -161,24 +163,235 @@ async fn bind() -> Result<TcpListener> {
         .wrap_err("binding a loopback port for the lab")
 }
 
+/// Where the lab keeps its files: the given directory, or a temporary one removed with the lab.
+fn lab_dir(dir: &Option<PathBuf>) -> Result<(PathBuf, Option<tempfile::TempDir>)> {
+    match dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)
+                .wrap_err_with(|| format!("creating the lab directory {}", d.display()))?;
+            Ok((d.clone(), None))
+        }
+        None => {
+            let t = tempfile::Builder::new()
+                .prefix("c8dr-lab-")
+                .tempdir()
+                .wrap_err("creating a temporary directory for the lab")?;
+            Ok((t.path().to_path_buf(), Some(t)))
+        }
+    }
+}
+
+/// Starts the lab's listeners and background tasks, all stopped by one shutdown signal.
+struct Launcher {
+    shared: Arc<Shared>,
+    shutdown_rx: watch::Receiver<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Each region's REST, management and Elasticsearch addresses, in region order.
+type RegionAddrs = Vec<(SocketAddr, SocketAddr, SocketAddr)>;
+
+impl Launcher {
+    /// Serves `router` on `listener`. Every Camunda and Elasticsearch listener is guarded by
+    /// the fault/request-log layer and open while its region (or broker) is up and no `refuse`
+    /// fault stands on it.
+    fn spawn(
+        &mut self,
+        listener: TcpListener,
+        router: axum::Router,
+        target: Option<Target>,
+        up: server::UpPredicate,
+    ) {
+        let (router, pred) = match target {
+            Some(target) => {
+                let name = target.name.clone();
+                let guarded = router.layer(axum::middleware::from_fn_with_state(
+                    (self.shared.clone(), Arc::new(target)),
+                    server::faults::guard,
+                ));
+                let pred: server::UpPredicate =
+                    Arc::new(move |u: &Up| up(u) && !u.refused.contains(&name));
+                (guarded, pred)
+            }
+            None => (router, up),
+        };
+        let index = self.shared.register(pred);
+        self.tasks.push(tokio::spawn(server::supervise(
+            self.shared.clone(),
+            index,
+            listener,
+            router,
+            self.shutdown_rx.clone(),
+        )));
+    }
+
+    /// Each region's gateway REST, management and Elasticsearch listeners.
+    async fn regions(
+        &mut self,
+        names: &[String],
+        camunda: Camunda,
+    ) -> Result<(Vec<ReadyRegion>, RegionAddrs)> {
+        let mut regions = Vec::new();
+        let mut addrs = Vec::new();
+        for (id, name) in names.iter().enumerate() {
+            let r = id as u8;
+            let (rest, mgmt, es) = (bind().await?, bind().await?, bind().await?);
+            addrs.push((local(&rest)?, local(&mgmt)?, local(&es)?));
+            regions.push(ReadyRegion {
+                id: r,
+                name: name.clone(),
+                rest: base_url(&rest)?,
+                management: base_url(&mgmt)?,
+                elasticsearch: base_url(&es)?,
+                kube_api: String::new(),
+                kube_context: format!("c8dr-lab-{name}"),
+                namespace: format!("camunda-{name}"),
+                traffic_address: dns::region_address(r).to_string(),
+            });
+            let up: server::UpPredicate = Arc::new(move |u: &Up| u.gateways[id]);
+            let es_up: server::UpPredicate = Arc::new(move |u: &Up| u.elasticsearch[id]);
+            // From 8.8 the gateway runs inside the broker pods, so its Service is subject to
+            // their roll-outs; the 8.7 gateway is a Deployment of its own.
+            let gateway_of = (!camunda.family87()).then_some(r);
+            let target = |kind: &str, of: Option<u8>, flavour: Flavour| {
+                Some(Target::new(format!("region{r}.{kind}"), of, flavour))
+            };
+            let shared = self.shared.clone();
+            self.spawn(
+                rest,
+                server::gateway::router(shared.clone(), r),
+                target("rest", gateway_of, Flavour::Rest),
+                up.clone(),
+            );
+            self.spawn(
+                mgmt,
+                server::management::router(shared.clone(), Entry::Gateway(r)),
+                target("management", gateway_of, Flavour::Management),
+                up,
+            );
+            self.spawn(
+                es,
+                server::elasticsearch::router(shared, r),
+                target("elasticsearch", None, Flavour::Elasticsearch),
+                es_up,
+            );
+        }
+        Ok((regions, addrs))
+    }
+
+    /// Each broker's own management listener.
+    async fn brokers(
+        &mut self,
+        count: u32,
+    ) -> Result<(Vec<ReadyBroker>, HashMap<i32, SocketAddr>)> {
+        let mut brokers = Vec::new();
+        let mut addrs = HashMap::new();
+        for id in 0..count as i32 {
+            let b = c8dr_api::BrokerId(id);
+            let mgmt = bind().await?;
+            addrs.insert(id, local(&mgmt)?);
+            brokers.push(ReadyBroker {
+                id,
+                region: b.region(),
+                management: base_url(&mgmt)?,
+            });
+            let up: server::UpPredicate =
+                Arc::new(move |u: &Up| u.brokers.get(&b).copied().unwrap_or(false));
+            let router = server::management::router(self.shared.clone(), Entry::Broker(b));
+            let target = Target::new(format!("broker{id}.management"), None, Flavour::Management);
+            self.spawn(mgmt, router, Some(target), up);
+        }
+        Ok((brokers, addrs))
+    }
+
+    /// A Kubernetes API server per region, over the listeners above; fills in `kube_api`.
+    async fn kube_apis(
+        &mut self,
+        regions: &mut [ReadyRegion],
+        region_addrs: &RegionAddrs,
+        broker_addrs: &HashMap<i32, SocketAddr>,
+    ) -> Result<()> {
+        for (id, (rest, mgmt, es)) in region_addrs.iter().enumerate() {
+            let r = id as u8;
+            let api = bind().await?;
+            if let Some(region) = regions.get_mut(id) {
+                region.kube_api = base_url(&api)?;
+            }
+            let ports = kube::PortMap {
+                region_rest: *rest,
+                region_management: *mgmt,
+                region_elasticsearch: *es,
+                brokers: broker_addrs
+                    .iter()
+                    .filter(|(b, _)| c8dr_api::BrokerId(**b).region() == r)
+                    .map(|(b, a)| (*b, *a))
+                    .collect(),
+            };
+            let namespace = self.shared.with(|sim| kube::objects::namespace(sim, r));
+            let ctx = kube::KubeServer::new(
+                self.shared.clone(),
+                r,
+                namespace,
+                ports,
+                self.shutdown_rx.clone(),
+            );
+            self.spawn(
+                api,
+                kube::router(ctx),
+                None,
+                Arc::new(move |u: &Up| u.regions[id]),
+            );
+        }
+        Ok(())
+    }
+
+    /// DNS for the user-traffic hostname, following `POST /lab/traffic/…`; returns its address.
+    async fn dns(&mut self) -> Result<SocketAddr> {
+        let initial_traffic = self.shared.with(|sim| sim.traffic);
+        let dns = dns::LabDns::start(initial_traffic).await?;
+        let addr = dns.addr;
+        self.shared.set_dns_applied(initial_traffic);
+        let shared = self.shared.clone();
+        let mut stop = self.shutdown_rx.clone();
+        let mut up = self.shared.subscribe();
+        self.tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    changed = up.changed() => {
+                        if changed.is_err() { break }
+                        let traffic = up.borrow().traffic;
+                        dns.set_traffic(traffic).await;
+                        shared.set_dns_applied(traffic);
+                    }
+                    _ = stop.changed() => break,
+                }
+            }
+            dns.shutdown().await;
+        }));
+        Ok(addr)
+    }
+
+    /// The clock: changes progress and positions advance even when nobody asks.
+    fn clock(&mut self) {
+        let shared = self.shared.clone();
+        let mut stop = self.shutdown_rx.clone();
+        self.tasks.push(tokio::spawn(async move {
+            let mut interval = tokio::time::interval(Duration::from_millis(20));
+            loop {
+                tokio::select! {
+                    _ = interval.tick() => shared.with(|_| ()),
+                    _ = stop.changed() => return,
+                }
+            }
+        }));
+    }
+}
+
 impl Lab {
     /// Starts every listener and the simulation clock.
     pub async fn start(options: Options) -> Result<Lab> {
         options.validate()?;
-        let (dir, tempdir) = match &options.dir {
-            Some(d) => {
-                std::fs::create_dir_all(d)
-                    .wrap_err_with(|| format!("creating the lab directory {}", d.display()))?;
-                (d.clone(), None)
-            }
-            None => {
-                let t = tempfile::Builder::new()
-                    .prefix("c8dr-lab-")
-                    .tempdir()
-                    .wrap_err("creating a temporary directory for the lab")?;
-                (t.path().to_path_buf(), Some(t))
-            }
-        };
+        let (dir, tempdir) = lab_dir(&options.dir)?;
         let settings = Settings {
             camunda: options.camunda,
             brokers: options.brokers,
@@ -198,185 +411,23 @@ impl Lab {
         let region_names: Vec<String> = sim.regions.iter().map(|r| r.name.clone()).collect();
         let shared = Shared::new(sim, options.speed, rest_auth, es_auth.clone());
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let mut tasks = Vec::new();
-        // Every Camunda and Elasticsearch listener: guarded by the fault/request-log layer,
-        // open while its region (or broker) is up and no `refuse` fault stands on it.
-        let mut spawn = |listener: TcpListener,
-                         router: axum::Router,
-                         target: Option<Target>,
-                         up: server::UpPredicate| {
-            let (router, pred) = match target {
-                Some(target) => {
-                    let name = target.name.clone();
-                    let guarded = router.layer(axum::middleware::from_fn_with_state(
-                        (shared.clone(), Arc::new(target)),
-                        server::faults::guard,
-                    ));
-                    let pred: server::UpPredicate =
-                        Arc::new(move |u: &Up| up(u) && !u.refused.contains(&name));
-                    (guarded, pred)
-                }
-                None => (router, up),
-            };
-            let index = shared.register(pred);
-            tasks.push(tokio::spawn(server::supervise(
-                shared.clone(),
-                index,
-                listener,
-                router,
-                shutdown_rx.clone(),
-            )));
+        let mut launch = Launcher {
+            shared: shared.clone(),
+            shutdown_rx,
+            tasks: Vec::new(),
         };
 
         let control = bind().await?;
         let control_url = base_url(&control)?;
-        spawn(
-            control,
-            server::control::router(shared.clone()),
-            None,
-            Arc::new(|_: &Up| true),
-        );
-
-        let mut regions = Vec::new();
-        let mut region_addrs = Vec::new();
-        for (id, name) in region_names.iter().enumerate() {
-            let r = id as u8;
-            let (rest, mgmt, es) = (bind().await?, bind().await?, bind().await?);
-            region_addrs.push((local(&rest)?, local(&mgmt)?, local(&es)?));
-            regions.push(ReadyRegion {
-                id: r,
-                name: name.clone(),
-                rest: base_url(&rest)?,
-                management: base_url(&mgmt)?,
-                elasticsearch: base_url(&es)?,
-                kube_api: String::new(),
-                kube_context: format!("c8dr-lab-{name}"),
-                namespace: format!("camunda-{name}"),
-                traffic_address: dns::region_address(r).to_string(),
-            });
-            let up: server::UpPredicate = Arc::new(move |u: &Up| u.gateways[id]);
-            let es_up: server::UpPredicate = Arc::new(move |u: &Up| u.elasticsearch[id]);
-            // From 8.8 the gateway runs inside the broker pods, so its Service is subject to
-            // their roll-outs; the 8.7 gateway is a Deployment of its own.
-            let gateway_of = (!options.camunda.family87()).then_some(r);
-            spawn(
-                rest,
-                server::gateway::router(shared.clone(), r),
-                Some(Target::new(
-                    format!("region{r}.rest"),
-                    gateway_of,
-                    Flavour::Rest,
-                )),
-                up.clone(),
-            );
-            spawn(
-                mgmt,
-                server::management::router(shared.clone(), Entry::Gateway(r)),
-                Some(Target::new(
-                    format!("region{r}.management"),
-                    gateway_of,
-                    Flavour::Management,
-                )),
-                up.clone(),
-            );
-            spawn(
-                es,
-                server::elasticsearch::router(shared.clone(), r),
-                Some(Target::new(
-                    format!("region{r}.elasticsearch"),
-                    None,
-                    Flavour::Elasticsearch,
-                )),
-                es_up,
-            );
-        }
-
-        let mut brokers = Vec::new();
-        let mut broker_addrs = std::collections::HashMap::new();
-        for id in 0..options.brokers as i32 {
-            let b = c8dr_api::BrokerId(id);
-            let mgmt = bind().await?;
-            broker_addrs.insert(id, local(&mgmt)?);
-            brokers.push(ReadyBroker {
-                id,
-                region: b.region(),
-                management: base_url(&mgmt)?,
-            });
-            let up: server::UpPredicate =
-                Arc::new(move |u: &Up| u.brokers.get(&b).copied().unwrap_or(false));
-            spawn(
-                mgmt,
-                server::management::router(shared.clone(), Entry::Broker(b)),
-                Some(Target::new(
-                    format!("broker{id}.management"),
-                    None,
-                    Flavour::Management,
-                )),
-                up,
-            );
-        }
-
-        // A Kubernetes API server per region, over the listeners above.
-        for (id, (rest, mgmt, es)) in region_addrs.iter().enumerate() {
-            let r = id as u8;
-            let api = bind().await?;
-            regions[id].kube_api = base_url(&api)?;
-            let ports = kube::PortMap {
-                region_rest: *rest,
-                region_management: *mgmt,
-                region_elasticsearch: *es,
-                brokers: broker_addrs
-                    .iter()
-                    .filter(|(b, _)| **b % 2 == id as i32)
-                    .map(|(b, a)| (*b, *a))
-                    .collect(),
-            };
-            let namespace = shared.with(|sim| kube::objects::namespace(sim, r));
-            let ctx =
-                kube::KubeServer::new(shared.clone(), r, namespace, ports, shutdown_rx.clone());
-            spawn(
-                api,
-                kube::router(ctx),
-                None,
-                Arc::new(move |u: &Up| u.regions[id]),
-            );
-        }
-
-        // DNS for the user-traffic hostname, following `POST /lab/traffic/…`.
-        let initial_traffic = shared.with(|sim| sim.traffic);
-        let dns = dns::LabDns::start(initial_traffic).await?;
-        let dns_addr = dns.addr;
-        shared.set_dns_applied(initial_traffic);
-        let dns_shared = shared.clone();
-        let mut dns_stop = shutdown_rx.clone();
-        let mut dns_up = shared.subscribe();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    changed = dns_up.changed() => {
-                        if changed.is_err() { break }
-                        let traffic = dns_up.borrow().traffic;
-                        dns.set_traffic(traffic).await;
-                        dns_shared.set_dns_applied(traffic);
-                    }
-                    _ = dns_stop.changed() => break,
-                }
-            }
-            dns.shutdown().await;
-        }));
-
-        // The clock: changes progress and positions advance even when nobody asks.
-        let ticker_shared = shared.clone();
-        let mut ticker_stop = shutdown_rx.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut interval = tokio::time::interval(Duration::from_millis(20));
-            loop {
-                tokio::select! {
-                    _ = interval.tick() => ticker_shared.with(|_| ()),
-                    _ = ticker_stop.changed() => return,
-                }
-            }
-        }));
+        let router = server::control::router(shared.clone());
+        launch.spawn(control, router, None, Arc::new(|_: &Up| true));
+        let (mut regions, region_addrs) = launch.regions(&region_names, options.camunda).await?;
+        let (brokers, broker_addrs) = launch.brokers(options.brokers).await?;
+        launch
+            .kube_apis(&mut regions, &region_addrs, &broker_addrs)
+            .await?;
+        let dns_addr = launch.dns().await?;
+        launch.clock();
 
         let mut ready = Ready {
             control: control_url,
@@ -406,7 +457,7 @@ impl Lab {
             dir,
             shared,
             shutdown,
-            tasks,
+            tasks: launch.tasks,
             _tempdir: tempdir,
         })
     }
@@ -414,11 +465,6 @@ impl Lab {
     /// The ready line: exactly one line of JSON.
     pub fn ready_line(&self) -> String {
         serde_json::to_string(&self.ready).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-    }
-
-    /// Direct access to the simulation, for in-process tests and the demo.
-    pub fn with_sim<R>(&self, f: impl FnOnce(&mut Sim) -> R) -> R {
-        self.shared.with(f)
     }
 
     /// Stops every listener and waits (bounded) for them to close.

@@ -426,24 +426,7 @@ pub fn lab_state(sim: &Sim) -> LabState {
         partitions: sim
             .partitions
             .iter()
-            .map(|(p, rt)| PartitionTruth {
-                id: *p,
-                replicas: super::sim::config::voters(&sim.members, *p)
-                    .keys()
-                    .map(|b| b.0)
-                    .collect(),
-                live_replicas: rt.live.iter().map(|b| b.0).collect(),
-                has_quorum: rt.committing,
-                leader: rt.committing.then_some(rt.leader).flatten().map(|b| b.0),
-                reported_leader: rt.leader.map(|b| b.0),
-                processed_position: rt.processed.floor() as i64,
-                exported_positions: rt
-                    .exported
-                    .iter()
-                    .map(|(e, pos)| (e.clone(), pos.floor() as i64))
-                    .collect(),
-                exporting_paused: rt.paused,
-            })
+            .map(|(p, rt)| partition_truth(sim, *p, rt))
             .collect(),
         exporters: exporters(sim),
         exporting_paused: sim.partitions.values().any(|rt| rt.paused),
@@ -457,31 +440,7 @@ pub fn lab_state(sim: &Sim) -> LabState {
         elasticsearch: sim
             .es
             .iter()
-            .map(|es| ElasticsearchTruth {
-                region: es.region,
-                reachable: !sim.regions[es.region as usize].failed,
-                version: es.version,
-                health: es.health(sim.now).status.to_string(),
-                templates: es.templates,
-                writable: es.writable(sim.now),
-                indices: es
-                    .indices
-                    .iter()
-                    .map(|(n, i)| IndexTruth {
-                        name: n.clone(),
-                        docs: i.docs,
-                    })
-                    .collect(),
-                repositories: es
-                    .repositories
-                    .iter()
-                    .map(|(n, r)| RepositoryTruth {
-                        name: n.clone(),
-                        kind: r.kind.clone(),
-                        settings: r.settings.clone(),
-                    })
-                    .collect(),
-            })
+            .map(|es| elasticsearch_truth(sim, es))
             .collect(),
         traffic: match sim.traffic {
             super::sim::Traffic::Region(r) => serde_json::json!(r),
@@ -499,6 +458,58 @@ pub fn lab_state(sim: &Sim) -> LabState {
                 restarting: w.restarting.map(|(b, _)| b.0),
                 pending_restarts: w.queue.iter().map(|b| b.0).collect(),
                 profiles: (!sim.settings.camunda.family87()).then(|| profiles(w.active)),
+            })
+            .collect(),
+    }
+}
+
+fn partition_truth(sim: &Sim, p: i32, rt: &super::sim::PartitionRuntime) -> PartitionTruth {
+    PartitionTruth {
+        id: p,
+        replicas: super::sim::config::voters(&sim.members, p)
+            .keys()
+            .map(|b| b.0)
+            .collect(),
+        live_replicas: rt.live.iter().map(|b| b.0).collect(),
+        has_quorum: rt.committing,
+        leader: rt.committing.then_some(rt.leader).flatten().map(|b| b.0),
+        reported_leader: rt.leader.map(|b| b.0),
+        processed_position: rt.processed.floor() as i64,
+        exported_positions: rt
+            .exported
+            .iter()
+            .map(|(e, pos)| (e.clone(), pos.floor() as i64))
+            .collect(),
+        exporting_paused: rt.paused,
+    }
+}
+
+fn elasticsearch_truth(
+    sim: &Sim,
+    es: &super::sim::elasticsearch::Elasticsearch,
+) -> ElasticsearchTruth {
+    ElasticsearchTruth {
+        region: es.region,
+        reachable: !sim.regions[es.region as usize].failed,
+        version: es.version,
+        health: es.health(sim.now).status.to_string(),
+        templates: es.templates,
+        writable: es.writable(sim.now),
+        indices: es
+            .indices
+            .iter()
+            .map(|(n, i)| IndexTruth {
+                name: n.clone(),
+                docs: i.docs,
+            })
+            .collect(),
+        repositories: es
+            .repositories
+            .iter()
+            .map(|(n, r)| RepositoryTruth {
+                name: n.clone(),
+                kind: r.kind.clone(),
+                settings: r.settings.clone(),
             })
             .collect(),
     }

@@ -658,128 +658,95 @@ fn age(created: &Value) -> String {
 
 /// Server-side printing for kubectl (`Accept: …;as=Table`).
 fn table(kind: Kind, items: &[Value], rv: u64, _ctx: &KubeServer) -> Value {
-    let col = |name: &str, t: &str| json!({"name": name, "type": t, "format": if name == "Name" { "name" } else { "" }, "description": "", "priority": 0});
-    let (columns, rows): (Vec<Value>, Vec<Vec<Value>>) = match kind {
-        Kind::Pod => (
-            vec![
-                col("Name", "string"),
-                col("Ready", "string"),
-                col("Status", "string"),
-                col("Restarts", "string"),
-                col("Age", "string"),
-            ],
-            items
-                .iter()
-                .map(|p| {
-                    let cs = &p["status"]["containerStatuses"][0];
-                    let st = cs["state"]["waiting"]["reason"]
-                        .as_str()
-                        .unwrap_or_else(|| p["status"]["phase"].as_str().unwrap_or(""));
-                    vec![
-                        p["metadata"]["name"].clone(),
-                        json!(format!("{}/1", u8::from(cs["ready"] == true))),
-                        json!(st),
-                        json!(cs["restartCount"].as_i64().unwrap_or(0).to_string()),
-                        json!(age(&p["metadata"]["creationTimestamp"])),
-                    ]
-                })
-                .collect(),
-        ),
-        Kind::StatefulSet => (
-            vec![
-                col("Name", "string"),
-                col("Ready", "string"),
-                col("Age", "string"),
-            ],
-            items
-                .iter()
-                .map(|s| {
-                    vec![
-                        s["metadata"]["name"].clone(),
-                        json!(format!(
-                            "{}/{}",
-                            s["status"]["readyReplicas"], s["spec"]["replicas"]
-                        )),
-                        json!(age(&s["metadata"]["creationTimestamp"])),
-                    ]
-                })
-                .collect(),
-        ),
-        Kind::Deployment => (
-            vec![
-                col("Name", "string"),
-                col("Ready", "string"),
-                col("Up-to-date", "string"),
-                col("Available", "string"),
-                col("Age", "string"),
-            ],
-            items
-                .iter()
-                .map(|d| {
-                    vec![
-                        d["metadata"]["name"].clone(),
-                        json!(format!(
-                            "{}/{}",
-                            d["status"]["readyReplicas"], d["spec"]["replicas"]
-                        )),
-                        json!(d["status"]["updatedReplicas"].to_string()),
-                        json!(d["status"]["availableReplicas"].to_string()),
-                        json!(age(&d["metadata"]["creationTimestamp"])),
-                    ]
-                })
-                .collect(),
-        ),
-        Kind::Service => (
-            vec![
-                col("Name", "string"),
-                col("Type", "string"),
-                col("Cluster-IP", "string"),
-                col("External-IP", "string"),
-                col("Port(s)", "string"),
-                col("Age", "string"),
-            ],
-            items
-                .iter()
-                .map(|s| {
-                    let ports: Vec<String> = s["spec"]["ports"]
-                        .as_array()
-                        .map(|a| a.iter().map(|p| format!("{}/TCP", p["port"])).collect())
-                        .unwrap_or_default();
-                    vec![
-                        s["metadata"]["name"].clone(),
-                        s["spec"]["type"].clone(),
-                        s["spec"]["clusterIP"].clone(),
-                        json!("<none>"),
-                        json!(ports.join(",")),
-                        json!(age(&s["metadata"]["creationTimestamp"])),
-                    ]
-                })
-                .collect(),
-        ),
-        Kind::ConfigMap => (
-            vec![
-                col("Name", "string"),
-                col("Data", "string"),
-                col("Age", "string"),
-            ],
-            items
-                .iter()
-                .map(|c| {
-                    vec![
-                        c["metadata"]["name"].clone(),
-                        json!(c["data"].as_object().map_or(0, |m| m.len()).to_string()),
-                        json!(age(&c["metadata"]["creationTimestamp"])),
-                    ]
-                })
-                .collect(),
-        ),
-    };
+    let columns: Vec<Value> = columns(kind)
+        .iter()
+        .map(|name| {
+            let format = if *name == "Name" { "name" } else { "" };
+            json!({"name": name, "type": "string", "format": format, "description": "", "priority": 0})
+        })
+        .collect();
+    let rows: Vec<Value> = items
+        .iter()
+        .map(|obj| json!({"cells": cells(kind, obj), "object": obj}))
+        .collect();
     json!({
         "kind": "Table", "apiVersion": "meta.k8s.io/v1",
         "metadata": {"resourceVersion": rv.to_string()},
         "columnDefinitions": columns,
-        "rows": items.iter().zip(rows).map(|(obj, cells)| json!({"cells": cells, "object": obj})).collect::<Vec<_>>(),
+        "rows": rows,
     })
+}
+
+/// The columns kubectl prints for each kind.
+fn columns(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Pod => &["Name", "Ready", "Status", "Restarts", "Age"],
+        Kind::StatefulSet => &["Name", "Ready", "Age"],
+        Kind::Deployment => &["Name", "Ready", "Up-to-date", "Available", "Age"],
+        Kind::Service => &[
+            "Name",
+            "Type",
+            "Cluster-IP",
+            "External-IP",
+            "Port(s)",
+            "Age",
+        ],
+        Kind::ConfigMap => &["Name", "Data", "Age"],
+    }
+}
+
+/// One object's cells, in the order of `columns`.
+fn cells(kind: Kind, o: &Value) -> Vec<Value> {
+    let name = o["metadata"]["name"].clone();
+    let age = json!(age(&o["metadata"]["creationTimestamp"]));
+    let ready = || {
+        json!(format!(
+            "{}/{}",
+            o["status"]["readyReplicas"], o["spec"]["replicas"]
+        ))
+    };
+    match kind {
+        Kind::Pod => {
+            let cs = &o["status"]["containerStatuses"][0];
+            let st = cs["state"]["waiting"]["reason"]
+                .as_str()
+                .unwrap_or_else(|| o["status"]["phase"].as_str().unwrap_or(""));
+            vec![
+                name,
+                json!(format!("{}/1", u8::from(cs["ready"] == true))),
+                json!(st),
+                json!(cs["restartCount"].as_i64().unwrap_or(0).to_string()),
+                age,
+            ]
+        }
+        Kind::StatefulSet => vec![name, ready(), age],
+        Kind::Deployment => vec![
+            name,
+            ready(),
+            json!(o["status"]["updatedReplicas"].to_string()),
+            json!(o["status"]["availableReplicas"].to_string()),
+            age,
+        ],
+        Kind::Service => {
+            let ports: Vec<String> = o["spec"]["ports"]
+                .as_array()
+                .map(|a| a.iter().map(|p| format!("{}/TCP", p["port"])).collect())
+                .unwrap_or_default();
+            vec![
+                name,
+                o["spec"]["type"].clone(),
+                o["spec"]["clusterIP"].clone(),
+                json!("<none>"),
+                json!(ports.join(",")),
+                age,
+            ]
+        }
+        Kind::ConfigMap => vec![
+            name,
+            json!(o["data"].as_object().map_or(0, |m| m.len()).to_string()),
+            age,
+        ],
+    }
 }
 
 /// A 400 for a port-forward that cannot be set up.

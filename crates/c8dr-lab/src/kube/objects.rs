@@ -485,11 +485,24 @@ fn service(
     }
 }
 
-/// Every object of region `r`, as the API server shows them now.
+/// Every object of region `r`, as the API server shows them now, in the order it lists them.
 pub fn render(sim: &Sim, r: u8) -> Vec<Rendered> {
-    let camunda = sim.settings.camunda;
-    let w = &sim.workloads[r as usize];
     let mut out = Vec::new();
+    zeebe(sim, r, &mut out);
+    elasticsearch(sim, r, &mut out);
+    services(sim, r, &mut out);
+    unsupported_component(sim, r, &mut out);
+    if sim.settings.camunda.family87() {
+        deployments_87(sim, r, &mut out);
+    } else {
+        out.push(configuration_88(sim, r));
+    }
+    out
+}
+
+/// The brokers' StatefulSet and its pods.
+fn zeebe(sim: &Sim, r: u8, out: &mut Vec<Rendered>) {
+    let w = &sim.workloads[r as usize];
     let brokers: Vec<BrokerId> = sim
         .brokers
         .keys()
@@ -513,7 +526,12 @@ pub fn render(sim: &Sim, r: u8) -> Vec<Rendered> {
         broker_container(sim),
     ));
     out.extend(broker_pods);
+}
 
+/// Elasticsearch's StatefulSet and its pod.
+fn elasticsearch(sim: &Sim, r: u8, out: &mut Vec<Rendered>) {
+    let camunda = sim.settings.camunda;
+    let w = &sim.workloads[r as usize];
     let es = es_names(camunda);
     let es_up = sim.elasticsearch_running(r);
     out.push(workload(
@@ -534,7 +552,12 @@ pub fn render(sim: &Sim, r: u8) -> Vec<Rendered> {
             w.elasticsearch_incarnation,
         ));
     }
+}
 
+/// The gateway, broker and Elasticsearch Services (regular and headless).
+fn services(sim: &Sim, r: u8, out: &mut Vec<Rendered>) {
+    let camunda = sim.settings.camunda;
+    let es = es_names(camunda);
     let gateway_selector = if camunda.family87() {
         match_labels("zeebe-gateway")
     } else {
@@ -577,7 +600,10 @@ pub fn render(sim: &Sim, r: u8) -> Vec<Rendered> {
         true,
         3,
     ));
+}
 
+/// The `unsupported-component` misconfiguration: an Optimize pod in region 0.
+fn unsupported_component(sim: &Sim, r: u8, out: &mut Vec<Rendered>) {
     if r == 0 && sim.misconfig.contains("unsupported-component") {
         out.push(simple_pod(
             sim,
@@ -590,81 +616,88 @@ pub fn render(sim: &Sim, r: u8) -> Vec<Rendered> {
             0,
         ));
     }
-    if camunda.family87() {
-        let deployments = [
-            (
-                "camunda-zeebe-gateway",
-                "zeebe-gateway",
-                w.gateway,
-                "camunda/zeebe",
-                json!([{"containerPort": 8080}, {"containerPort": 9600}, {"containerPort": 26500}]),
-            ),
-            (
-                "camunda-operate",
-                "operate",
-                w.operate,
-                "camunda/operate",
-                json!([{"containerPort": 8080}]),
-            ),
-            (
-                "camunda-tasklist",
-                "tasklist",
-                w.tasklist,
-                "camunda/tasklist",
-                json!([{"containerPort": 8080}]),
-            ),
-        ];
-        for (name, component, replicas, image, ports) in deployments {
-            let up = !sim.regions[r as usize].failed;
-            out.push(workload(
+}
+
+/// 8.7: the gateway, Operate and Tasklist Deployments and their pods.
+fn deployments_87(sim: &Sim, r: u8, out: &mut Vec<Rendered>) {
+    let camunda = sim.settings.camunda;
+    let w = &sim.workloads[r as usize];
+    let deployments = [
+        (
+            "camunda-zeebe-gateway",
+            "zeebe-gateway",
+            w.gateway,
+            "camunda/zeebe",
+            json!([{"containerPort": 8080}, {"containerPort": 9600}, {"containerPort": 26500}]),
+        ),
+        (
+            "camunda-operate",
+            "operate",
+            w.operate,
+            "camunda/operate",
+            json!([{"containerPort": 8080}]),
+        ),
+        (
+            "camunda-tasklist",
+            "tasklist",
+            w.tasklist,
+            "camunda/tasklist",
+            json!([{"containerPort": 8080}]),
+        ),
+    ];
+    for (name, component, replicas, image, ports) in deployments {
+        let up = !sim.regions[r as usize].failed;
+        out.push(workload(
+            sim,
+            r,
+            Kind::Deployment,
+            name,
+            replicas,
+            if up { replicas } else { 0 },
+            match_labels(component),
+            match_labels(component),
+            json!({"name": component, "image": format!("{image}:{}", camunda.version())}),
+        ));
+        for i in 0..replicas {
+            let pod_name = format!(
+                "{name}-6f7c9d8b5d-{}",
+                ["x2k4p", "m8q1z", "c7v3n"][i as usize % 3]
+            );
+            out.push(simple_pod(
                 sim,
                 r,
-                Kind::Deployment,
-                name,
-                replicas,
-                if up { replicas } else { 0 },
+                &pod_name,
                 match_labels(component),
-                match_labels(component),
-                json!({"name": component, "image": format!("{image}:{}", camunda.version())}),
+                ("ReplicaSet", &format!("{name}-6f7c9d8b5d")),
+                &format!("{image}:{}", camunda.version()),
+                ports.clone(),
+                w.gateway_incarnation,
             ));
-            for i in 0..replicas {
-                let pod_name = format!(
-                    "{name}-6f7c9d8b5d-{}",
-                    ["x2k4p", "m8q1z", "c7v3n"][i as usize % 3]
-                );
-                out.push(simple_pod(
-                    sim,
-                    r,
-                    &pod_name,
-                    match_labels(component),
-                    ("ReplicaSet", &format!("{name}-6f7c9d8b5d")),
-                    &format!("{image}:{}", camunda.version()),
-                    ports.clone(),
-                    w.gateway_incarnation,
-                ));
-            }
         }
-    } else {
-        let profiles = crate::views::profiles(sim.webapps[r as usize].active);
-        let ns = namespace(sim, r);
-        let name = "camunda-zeebe-configuration-unified";
-        let uid = uid_of_owner(&ns, &format!("cm/{name}"));
-        let application = format!(
-            "spring:\n  profiles:\n    active: \"{profiles}\"\ncamunda:\n  cluster:\n    size: {}\n    partitionCount: {}\n    replicationFactor: {}\n",
-            sim.settings.brokers, sim.settings.partitions, sim.settings.replication_factor
-        );
-        out.push(Rendered {
-            kind: Kind::ConfigMap,
-            name: name.into(),
-            uid: uid.clone(),
-            value: json!({
-                "apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": {"name": name, "namespace": ns, "uid": uid,
-                             "creationTimestamp": k8s_time(sim.wall(std::time::Duration::ZERO)),
-                             "labels": labels("zeebe-broker", camunda.version())},
-                "data": {"application.yaml": application},
-            }),
-        });
     }
-    out
+}
+
+/// 8.8+: the orchestration cluster's unified configuration (active Spring profiles, sizes).
+fn configuration_88(sim: &Sim, r: u8) -> Rendered {
+    let camunda = sim.settings.camunda;
+    let profiles = crate::views::profiles(sim.webapps[r as usize].active);
+    let ns = namespace(sim, r);
+    let name = "camunda-zeebe-configuration-unified";
+    let uid = uid_of_owner(&ns, &format!("cm/{name}"));
+    let application = format!(
+        "spring:\n  profiles:\n    active: \"{profiles}\"\ncamunda:\n  cluster:\n    size: {}\n    partitionCount: {}\n    replicationFactor: {}\n",
+        sim.settings.brokers, sim.settings.partitions, sim.settings.replication_factor
+    );
+    Rendered {
+        kind: Kind::ConfigMap,
+        name: name.into(),
+        uid: uid.clone(),
+        value: json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": name, "namespace": ns, "uid": uid,
+                         "creationTimestamp": k8s_time(sim.wall(std::time::Duration::ZERO)),
+                         "labels": labels("zeebe-broker", camunda.version())},
+            "data": {"application.yaml": application},
+        }),
+    }
 }

@@ -113,6 +113,25 @@ enum Out {
     Closed,
 }
 
+/// Copies what the target sends into data frames of channel `ch`, then reports it closed.
+async fn pump(mut rd: tokio::net::tcp::OwnedReadHalf, ch: u8, tx: mpsc::Sender<Out>) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        match rd.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let mut frame = Vec::with_capacity(n + 1);
+                frame.push(ch);
+                frame.extend_from_slice(&buf[..n]);
+                if tx.send(Out::Frame(frame)).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+    let _ = tx.send(Out::Closed).await;
+}
+
 async fn run(
     socket: WebSocket,
     ctx: Ctx,
@@ -145,28 +164,10 @@ async fn run(
         };
         match connected {
             Ok(tcp) => {
-                let (mut rd, wr) = tcp.into_split();
+                let (rd, wr) = tcp.into_split();
                 writers.push(Some(wr));
                 open += 1;
-                let tx = out_tx.clone();
-                let ch = 2 * i as u8;
-                tokio::spawn(async move {
-                    let mut buf = vec![0u8; 16 * 1024];
-                    loop {
-                        match rd.read(&mut buf).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => {
-                                let mut frame = Vec::with_capacity(n + 1);
-                                frame.push(ch);
-                                frame.extend_from_slice(&buf[..n]);
-                                if tx.send(Out::Frame(frame)).await.is_err() {
-                                    return;
-                                }
-                            }
-                        }
-                    }
-                    let _ = tx.send(Out::Closed).await;
-                });
+                tokio::spawn(pump(rd, 2 * i as u8, out_tx.clone()));
             }
             Err(message) => {
                 writers.push(None);

@@ -172,27 +172,7 @@ pub async fn guard(
         .map(|p| p.to_string())
         .unwrap_or_default();
     let request = if mutating {
-        let (parts, body) = request.into_parts();
-        let bytes = to_bytes(body, 4 * 1024 * 1024).await.unwrap_or_default();
-        let body_value = if bytes.is_empty() {
-            serde_json::Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-                serde_json::Value::String(String::from_utf8_lossy(&bytes).into())
-            })
-        };
-        shared.log_request(LoggedRequest {
-            time: jiff::Timestamp::now().to_string(),
-            target: target.name.clone(),
-            method: parts.method.to_string(),
-            path: parts
-                .uri
-                .path_and_query()
-                .map(|p| p.to_string())
-                .unwrap_or_default(),
-            body: body_value,
-        });
-        Request::from_parts(parts, Body::from(bytes))
+        log_mutating(&shared, &target, request).await
     } else {
         request
     };
@@ -206,61 +186,98 @@ pub async fn guard(
         );
     }
 
-    if let Some(fault) = shared.fault_for(&target.name, mutating, &path_and_query) {
-        match fault.kind {
-            FaultKind::Http500 => {
-                return target.error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "lab fault: injected internal error",
-                );
-            }
-            FaultKind::Malformed => {
-                return (
+    if let Some(fault) = shared.fault_for(&target.name, mutating, &path_and_query)
+        && let Some(response) = apply(&shared, &target, fault).await
+    {
+        return response;
+    }
+    next.run(request).await
+}
+
+/// Logs a mutating request with its body (read up to 4 MiB) and hands it on unchanged.
+async fn log_mutating(shared: &Shared, target: &Target, request: Request) -> Request {
+    let (parts, body) = request.into_parts();
+    let bytes = to_bytes(body, 4 * 1024 * 1024).await.unwrap_or_default();
+    let body_value = if bytes.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
+    shared.log_request(LoggedRequest {
+        time: jiff::Timestamp::now().to_string(),
+        target: target.name.clone(),
+        method: parts.method.to_string(),
+        path: parts
+            .uri
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        body: body_value,
+    });
+    Request::from_parts(parts, Body::from(bytes))
+}
+
+/// Applies a fault: the response it answers with, or `None` to let the request through
+/// (after a delay for `slow` and `hang`).
+async fn apply(shared: &Shared, target: &Target, fault: Fault) -> Option<Response> {
+    match fault.kind {
+        FaultKind::Http500 => {
+            return Some(target.error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "lab fault: injected internal error",
+            ));
+        }
+        FaultKind::Malformed => {
+            return Some(
+                (
                     StatusCode::OK,
                     [(header::CONTENT_TYPE, "application/json")],
                     "{\"brokers\": [{\"nodeId\": 0, \"host\": \"camunda-zeebe-0.camunda-zeebe",
                 )
-                    .into_response();
+                    .into_response(),
+            );
+        }
+        FaultKind::Slow => {
+            tokio::time::sleep(Duration::from_millis(fault.duration_ms.unwrap_or(3000))).await;
+        }
+        FaultKind::Hang => {
+            let until = fault
+                .duration_ms
+                .map(|ms| Instant::now() + Duration::from_millis(ms));
+            while shared.fault_for_kind(&target.name, FaultKind::Hang)
+                && until.is_none_or(|u| Instant::now() < u)
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            FaultKind::Slow => {
-                tokio::time::sleep(Duration::from_millis(fault.duration_ms.unwrap_or(3000))).await;
-            }
-            FaultKind::Hang => {
-                let until = fault
-                    .duration_ms
-                    .map(|ms| Instant::now() + Duration::from_millis(ms));
-                while shared.fault_for_kind(&target.name, FaultKind::Hang)
-                    && until.is_none_or(|u| Instant::now() < u)
-                {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            }
-            FaultKind::Refuse => {}
-            FaultKind::Body => {
-                let status =
-                    StatusCode::from_u16(fault.status.unwrap_or(200)).unwrap_or(StatusCode::OK);
-                return match fault.body {
-                    Some(serde_json::Value::String(text)) => (status, text).into_response(),
-                    Some(v) => (status, axum::Json(v)).into_response(),
-                    None => status.into_response(),
-                };
-            }
-            FaultKind::Endless => {
-                let chunk = axum::body::Bytes::from(vec![b' '; 64 * 1024]);
-                let start = futures_util::stream::once(async {
-                    Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"brokers\": ["))
-                });
-                let rest = futures_util::stream::repeat_with(move || Ok(chunk.clone()));
-                return (
+        }
+        FaultKind::Refuse => {}
+        FaultKind::Body => {
+            let status =
+                StatusCode::from_u16(fault.status.unwrap_or(200)).unwrap_or(StatusCode::OK);
+            return Some(match fault.body {
+                Some(serde_json::Value::String(text)) => (status, text).into_response(),
+                Some(v) => (status, axum::Json(v)).into_response(),
+                None => status.into_response(),
+            });
+        }
+        FaultKind::Endless => {
+            let chunk = axum::body::Bytes::from(vec![b' '; 64 * 1024]);
+            let start = futures_util::stream::once(async {
+                Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"brokers\": ["))
+            });
+            let rest = futures_util::stream::repeat_with(move || Ok(chunk.clone()));
+            return Some(
+                (
                     StatusCode::OK,
                     [(header::CONTENT_TYPE, "application/json")],
                     Body::from_stream(futures_util::StreamExt::chain(start, rest)),
                 )
-                    .into_response();
-            }
+                    .into_response(),
+            );
         }
     }
-    next.run(request).await
+    None
 }
 
 /// Where a region gateway's request goes: round-robin over the region's broker pods, as

@@ -268,6 +268,80 @@ pub struct Sim {
     last_coordinator: Option<BrokerId>,
 }
 
+/// Every broker a member of round-robin partitions, each replica exporting to every exporter.
+fn initial_members(
+    ids: &[BrokerId],
+    settings: &Settings,
+    exporters: &[String],
+    wall0: jiff::Timestamp,
+) -> Members {
+    let layout = layout::round_robin(ids, settings.partitions, settings.replication_factor);
+    let mut members: Members = ids
+        .iter()
+        .map(|id| {
+            let m = Member {
+                state: c8dr_api::BrokerStateCode::Active,
+                version: 1,
+                updated: wall0,
+                replicas: BTreeMap::new(),
+            };
+            (*id, m)
+        })
+        .collect();
+    for (p, replicas) in &layout {
+        for (b, prio) in replicas {
+            if let Some(m) = members.get_mut(b) {
+                m.replicas.insert(
+                    *p,
+                    Replica {
+                        state: PartitionStateCode::Active,
+                        priority: *prio,
+                        exporters: exporters
+                            .iter()
+                            .map(|e| (e.clone(), ExporterStateCode::Enabled))
+                            .collect(),
+                    },
+                );
+            }
+        }
+    }
+    members
+}
+
+impl BrokerRuntime {
+    /// A running broker that has always been a member.
+    fn healthy(id: BrokerId) -> BrokerRuntime {
+        BrokerRuntime {
+            region: id.region(),
+            alive: true,
+            stopped_reason: None,
+            was_member: true,
+            has_data: true,
+            orphaned_replicas: vec![],
+            incarnation: 0,
+            since: Duration::ZERO,
+            restart_until: None,
+            scaled_down: false,
+            hung: false,
+        }
+    }
+}
+
+impl PartitionRuntime {
+    /// Before the first election: no leader, nothing processed or exported.
+    fn new(exporters: &[String]) -> PartitionRuntime {
+        PartitionRuntime {
+            leader: None,
+            committing: false,
+            live: vec![],
+            term: 0,
+            processed: 0.0,
+            exported: exporters.iter().map(|e| (e.clone(), 0.0)).collect(),
+            paused: false,
+        }
+    }
+}
+
 impl Sim {
     /// A healthy cluster: every broker a member, round-robin layout, exporters enabled.
     pub fn new(settings: Settings, wall0: jiff::Timestamp) -> Sim {
@@ -275,68 +349,13 @@ impl Sim {
         let exporters: Vec<String> = (0..2)
             .map(|r| format!("{}{r}", settings.camunda.exporter_prefix()))
             .collect();
-        let layout = layout::round_robin(&ids, settings.partitions, settings.replication_factor);
-        let mut members: Members = ids
-            .iter()
-            .map(|id| {
-                let m = Member {
-                    state: c8dr_api::BrokerStateCode::Active,
-                    version: 1,
-                    updated: wall0,
-                    replicas: BTreeMap::new(),
-                };
-                (*id, m)
-            })
-            .collect();
-        for (p, replicas) in &layout {
-            for (b, prio) in replicas {
-                if let Some(m) = members.get_mut(b) {
-                    m.replicas.insert(
-                        *p,
-                        Replica {
-                            state: PartitionStateCode::Active,
-                            priority: *prio,
-                            exporters: exporters
-                                .iter()
-                                .map(|e| (e.clone(), ExporterStateCode::Enabled))
-                                .collect(),
-                        },
-                    );
-                }
-            }
-        }
+        let members = initial_members(&ids, &settings, &exporters, wall0);
         let brokers = ids
             .iter()
-            .map(|id| {
-                let rt = BrokerRuntime {
-                    region: id.region(),
-                    alive: true,
-                    stopped_reason: None,
-                    was_member: true,
-                    has_data: true,
-                    orphaned_replicas: vec![],
-                    incarnation: 0,
-                    since: Duration::ZERO,
-                    restart_until: None,
-                    scaled_down: false,
-                    hung: false,
-                };
-                (*id, rt)
-            })
+            .map(|id| (*id, BrokerRuntime::healthy(*id)))
             .collect();
         let partitions = (1..=settings.partitions as i32)
-            .map(|p| {
-                let rt = PartitionRuntime {
-                    leader: None,
-                    committing: false,
-                    live: vec![],
-                    term: 0,
-                    processed: 0.0,
-                    exported: exporters.iter().map(|e| (e.clone(), 0.0)).collect(),
-                    paused: false,
-                };
-                (p, rt)
-            })
+            .map(|p| (p, PartitionRuntime::new(&exporters)))
             .collect();
         let rf = settings.replication_factor.min(settings.brokers) as i32;
         let settings_camunda = settings.camunda;
