@@ -14,6 +14,7 @@ pub mod error;
 pub mod exporters;
 pub mod ids;
 pub mod partitions;
+pub mod region;
 pub mod time;
 pub mod topology;
 
@@ -22,5 +23,6 @@ pub use error::{ErrorBody, ProblemDetail};
 pub use exporters::*;
 pub use ids::BrokerId;
 pub use partitions::*;
+pub use region::{PerRegion, Region};
 pub use time::Timestamp;
 pub use topology::*;
