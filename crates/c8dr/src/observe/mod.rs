@@ -5,9 +5,9 @@
 
 use crate::api::elasticsearch::{CatIndex, ClusterHealth};
 use crate::api::{ClusterTopology, ExporterStatus, PartitionsResponse, TopologyResponse};
-use crate::client::http::{self, Auth};
-use crate::client::kube::{RegionKube, is_ready};
-use crate::client::{ForwardTarget, PortForward, dns};
+use crate::source::http::{self, Auth};
+use crate::source::kube::{RegionKube, is_ready};
+use crate::source::{ForwardTarget, PortForward, dns};
 use crate::config::{Config, Region};
 use crate::model::{Obs, PodInfo, Snapshot, Source};
 use color_eyre::eyre::Result;
