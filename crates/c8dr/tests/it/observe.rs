@@ -144,7 +144,7 @@ async fn a_hanging_region_does_not_delay_the_other() {
         .value
         .as_ref()
         .unwrap_err()
-        .clone();
+        .to_string();
     assert!(
         err.contains("no answer within") || err.contains("timed out"),
         "{err}"
