@@ -60,7 +60,7 @@ pub fn observe(sim: &Sim, now: jiff::Timestamp) -> Snapshot {
                 took: Duration::ZERO,
                 value,
             };
-            store(&mut snap, update(r, broker, source, obs));
+            store(&mut snap, Update::new(r, broker, source, obs));
         }
     }
     let addrs = match sim.traffic {
@@ -72,18 +72,9 @@ pub fn observe(sim: &Sim, now: jiff::Timestamp) -> Snapshot {
     };
     store(
         &mut snap,
-        update(0, None, Source::Dns, Obs::ok(now, Reading::Dns(addrs))),
+        Update::new(0, None, Source::Dns, Obs::ok(now, Reading::Dns(addrs))),
     );
     snap
-}
-
-fn update(region: u8, broker: Option<i32>, source: Source, obs: Obs<Reading>) -> Update {
-    Update {
-        region,
-        broker,
-        source,
-        obs,
-    }
 }
 
 /// A source's answer in region `r`, per broker for the per-broker one.
@@ -133,16 +124,15 @@ fn answers(sim: &Sim, r: u8) -> Vec<Answer> {
         let parsed = table::parse(Source::Partitions, &partitions);
         out.push((Some(b.0), Source::Partitions, parsed));
     }
-    let pods: Vec<Pod> = objects::render(sim, r)
+    // As the Kubernetes client would: a pod that does not parse fails the whole list.
+    let pods = objects::render(sim, r)
         .into_iter()
         .filter(|x| x.kind == Kind::Pod)
-        .filter_map(|p| serde_json::from_value(p.value).ok())
-        .collect();
-    out.push((
-        None,
-        Source::Pods,
-        Ok(table::pods(&pods, objects::RELEASE, r)),
-    ));
+        .map(|p| serde_json::from_value::<Pod>(p.value))
+        .collect::<Result<Vec<_>, _>>()
+        .map(|pods| table::pods(&pods, objects::RELEASE, r))
+        .map_err(|e| SourceError::malformed(&e));
+    out.push((None, Source::Pods, pods));
     out
 }
 

@@ -10,10 +10,11 @@ use crate::model::{Obs, Snapshot, Source};
 use crate::source::kube::broker_of_pod;
 use crate::source::table::{Api, Cadence, Request, store};
 use crate::source::{
-    ForwardTarget, PortForward, READS, Read, Reading, RegionIo, RegionKube, SourceError, Target,
-    Traffic, Update, http, read,
+    ForwardTarget, PortForward, READS, Read, RegionIo, RegionKube, SourceError, Target, Traffic,
+    Update, http, read,
 };
 use color_eyre::eyre::Result;
+use kube::api::ListParams;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -68,11 +69,8 @@ fn poll(
         let every = pace.every(row.cadence);
         let mut next = tokio::time::Instant::now();
         loop {
-            if tx
-                .send(read(row, &target, pace.timeout).await)
-                .await
-                .is_err()
-            {
+            let update = read(row, &target, pace.timeout).await;
+            if tx.send(update).await.is_err() {
                 return;
             }
             next += every;
@@ -206,21 +204,19 @@ fn start_region(
     initial: &mut Snapshot,
     count: &Arc<AtomicUsize>,
 ) -> Vec<JoinHandle<()>> {
-    let now = jiff::Timestamp::now();
     let mut tasks = vec![];
     let mut per_broker = vec![];
     for row in READS {
         let asks = io.asks(&row.request);
-        let problem = io.problems.get(&row.source);
+        let problem = io.problem(row.source);
         if problem.is_none() && !asks {
             continue;
         }
         initial.regions[usize::from(io.id)]
             .configured
             .insert(row.source);
-        if let Some(problem) = problem {
-            let obs = Obs::failed(now, problem.clone());
-            store(initial, update(io.id, None, row.source, obs));
+        if let Some(failed) = problem {
+            store(initial, failed);
         }
         if !asks {
             continue;
@@ -243,15 +239,6 @@ fn start_region(
         )));
     }
     tasks
-}
-
-fn update(region: u8, broker: Option<i32>, source: Source, obs: Obs<Reading>) -> Update {
-    Update {
-        region,
-        broker,
-        source,
-        obs,
-    }
 }
 
 /// Aborts a task when dropped (a supervisor's children die with it).
@@ -279,8 +266,7 @@ async fn per_broker_polls(
         return;
     };
     let mut children: BTreeMap<i32, BrokerPolls> = BTreeMap::new();
-    let selector =
-        kube::api::ListParams::default().labels("app.kubernetes.io/component=zeebe-broker");
+    let selector = ListParams::default().labels("app.kubernetes.io/component=zeebe-broker");
     loop {
         match tokio::time::timeout(pace.timeout, kube.pods().list(&selector)).await {
             Ok(Ok(pods)) => {
@@ -351,7 +337,7 @@ async fn start_broker(
             Err(rows
                 .iter()
                 .map(|row| {
-                    update(
+                    Update::new(
                         io.id,
                         Some(id),
                         row.source,

@@ -11,7 +11,7 @@ use super::gate::Approved;
 use super::plan::{Api, Request, Scale};
 use crate::api::elasticsearch::GetSnapshotsResponse;
 use crate::config::Config;
-use crate::model::{ClusterView, ModelConfig, Obs, Snapshot, Source};
+use crate::model::{ClusterView, ModelConfig, Snapshot, Source};
 use crate::source::http::{self, Auth};
 use crate::source::table::{self, store};
 use crate::source::{PortForward, RegionIo, SourceError, Target, Traffic, Update, read, timed};
@@ -49,7 +49,7 @@ impl Live {
     pub async fn connect(config: &Config, snapshot: Option<&str>) -> Result<Live> {
         http::install_crypto();
         let timeout = config.poll.timeout();
-        let http = http::client(timeout, config.tls.ca_file.as_deref())?;
+        let reads = http::client(timeout, config.tls.ca_file.as_deref())?;
         let mut forwards = vec![];
         let mut regions = vec![];
         for id in 0..2u8 {
@@ -57,7 +57,7 @@ impl Live {
                 color_eyre::eyre::bail!("no region {id} in the configuration");
             };
             regions.push(Arc::new(
-                RegionIo::connect(region, http.clone(), &mut forwards).await,
+                RegionIo::connect(region, reads.clone(), &mut forwards).await,
             ));
         }
         Ok(Live {
@@ -91,13 +91,7 @@ impl Live {
         if io.asks(&row.request) {
             return Some(read(row, &Target::Region(io.clone()), self.timeout).await);
         }
-        let problem = io.problems.get(&source)?.clone();
-        Some(Update {
-            region: io.id,
-            broker: None,
-            source,
-            obs: Obs::failed(jiff::Timestamp::now(), problem),
-        })
+        io.problem(source)
     }
 
     /// The region's fresh reads, what a failback asks of its Elasticsearch, and whether its

@@ -19,17 +19,17 @@ use std::time::{Duration, Instant};
 pub struct RegionIo {
     pub id: u8,
     pub http: reqwest::Client,
-    pub rest: Option<String>,
-    pub management: Option<String>,
-    pub elasticsearch: Option<String>,
     pub kube: Option<RegionKube>,
-    pub rest_auth: Auth,
     pub es_auth: Auth,
+    rest: Option<String>,
+    management: Option<String>,
+    elasticsearch: Option<String>,
+    rest_auth: Auth,
     /// The management API takes no credentials.
     anonymous: Auth,
     /// Why a source has no endpoint although the configuration gives it one (the kube
     /// context or the port-forward failed): shown as that source's error.
-    pub problems: BTreeMap<Source, SourceError>,
+    problems: BTreeMap<Source, SourceError>,
 }
 
 impl RegionIo {
@@ -42,33 +42,7 @@ impl RegionIo {
         forwards: &mut Vec<Arc<PortForward>>,
     ) -> RegionIo {
         let mut problems = BTreeMap::new();
-        let kube = match &region.kube {
-            Some(k) => match RegionKube::connect(
-                &region.label(),
-                &k.context,
-                &k.namespace,
-                &k.release,
-                k.kubeconfig.as_deref(),
-            )
-            .await
-            {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    let problem = SourceError::Kube(format!("{e:#}"));
-                    for s in [
-                        Source::Topology,
-                        Source::Cluster,
-                        Source::Exporters,
-                        Source::ElasticsearchHealth,
-                        Source::Pods,
-                    ] {
-                        problems.insert(s, problem.clone());
-                    }
-                    None
-                }
-            },
-            None => None,
-        };
+        let kube = connect_kube(region, &mut problems).await;
         let k = kube.as_ref();
         let rest = resolve(&region.rest_url, k, ForwardTarget::Gateway, 8080, forwards).await;
         let management = resolve(
@@ -138,6 +112,14 @@ impl RegionIo {
         }
     }
 
+    /// The failed observation of `source` when setting up its endpoint failed: what the
+    /// source shows until (if it has an endpoint after all) a read answers.
+    pub fn problem(&self, source: Source) -> Option<Update> {
+        let e = self.problems.get(&source)?.clone();
+        let obs = Obs::failed(jiff::Timestamp::now(), e);
+        Some(Update::new(self.id, None, source, obs))
+    }
+
     /// Whether the region has what `request` needs (brokers are reached through Kubernetes).
     pub fn asks(&self, request: &Request) -> bool {
         match request {
@@ -148,6 +130,39 @@ impl RegionIo {
             | Request::BrokerStatefulSet => self.kube.is_some(),
             Request::Get { api, .. } => self.base(*api).is_some(),
             Request::Dns => false,
+        }
+    }
+}
+
+/// The region's Kubernetes client, when configured; a context that does not work is the
+/// problem of every source that would go through it.
+async fn connect_kube(
+    region: &Region,
+    problems: &mut BTreeMap<Source, SourceError>,
+) -> Option<RegionKube> {
+    let k = region.kube.as_ref()?;
+    let connected = RegionKube::connect(
+        &region.label(),
+        &k.context,
+        &k.namespace,
+        &k.release,
+        k.kubeconfig.as_deref(),
+    )
+    .await;
+    match connected {
+        Ok(c) => Some(c),
+        Err(e) => {
+            let problem = SourceError::Kube(format!("{e:#}"));
+            for s in [
+                Source::Topology,
+                Source::Cluster,
+                Source::Exporters,
+                Source::ElasticsearchHealth,
+                Source::Pods,
+            ] {
+                problems.insert(s, problem.clone());
+            }
+            None
         }
     }
 }
@@ -208,16 +223,10 @@ pub enum Target {
 /// has no endpoint for fails as [`SourceError::NotConfigured`].
 pub async fn read(row: &Read, target: &Target, timeout: Duration) -> Update {
     let obs = timed(timeout, fetch(row.request, target, timeout)).await;
-    let (region, broker) = match target {
-        Target::Region(io) => (io.id, None),
-        Target::Broker { io, broker, .. } => (io.id, Some(*broker)),
-        Target::Traffic(_) => (0, None),
-    };
-    Update {
-        region,
-        broker,
-        source: row.source,
-        obs,
+    match target {
+        Target::Region(io) => Update::new(io.id, None, row.source, obs),
+        Target::Broker { io, broker, .. } => Update::new(io.id, Some(*broker), row.source, obs),
+        Target::Traffic(_) => Update::new(0, None, row.source, obs),
     }
 }
 

@@ -10,7 +10,7 @@ use super::kube::{broker_of_pod, is_ready};
 use crate::api::backups::BackupInfo;
 use crate::api::elasticsearch::{CatIndex, ClusterHealth, ClusterInfo, GetRepositoryResponse};
 use crate::api::{ClusterTopology, ExporterStatus, PartitionsResponse, TopologyResponse};
-use crate::model::{Obs, PodInfo, Snapshot, Source};
+use crate::model::{Obs, PodInfo, RegionObservations, Snapshot, Source};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 use std::collections::BTreeMap;
@@ -257,207 +257,79 @@ pub struct Update {
     pub obs: Obs<Reading>,
 }
 
+impl Update {
+    pub fn new(region: u8, broker: Option<i32>, source: Source, obs: Obs<Reading>) -> Update {
+        Update {
+            region,
+            broker,
+            source,
+            obs,
+        }
+    }
+}
+
 /// Puts an update in its place in the snapshot. An answer goes where its reading's type
-/// belongs, an error where its source's answers go; a per-broker reading without its broker
-/// has no place and is dropped.
+/// belongs, an error where its source's answers go; a per-broker observation without its
+/// broker has no place and is dropped.
 pub fn store(snap: &mut Snapshot, u: Update) {
-    let Update {
-        region,
-        broker,
-        source,
-        obs: Obs { at, took, value },
-    } = u;
+    let when = (u.obs.at, u.obs.took);
     let Snapshot { regions, dns } = snap;
-    let Some(r) = regions.get_mut(usize::from(region)) else {
+    let Some(r) = regions.get_mut(usize::from(u.region)) else {
         return;
     };
-    let reading = match value {
-        Ok(reading) => reading,
-        Err(e) => {
-            match source {
-                Source::Topology => {
-                    r.topology = Some(Obs {
-                        at,
-                        took,
-                        value: Err(e),
-                    })
-                }
-                Source::Cluster => {
-                    r.cluster = Some(Obs {
-                        at,
-                        took,
-                        value: Err(e),
-                    })
-                }
-                Source::Exporters => {
-                    r.exporters = Some(Obs {
-                        at,
-                        took,
-                        value: Err(e),
-                    })
-                }
-                Source::Partitions => {
-                    if let Some(b) = broker {
-                        r.partitions.insert(
-                            b,
-                            Obs {
-                                at,
-                                took,
-                                value: Err(e),
-                            },
-                        );
-                    }
-                }
-                Source::ElasticsearchHealth => {
-                    r.es_health = Some(Obs {
-                        at,
-                        took,
-                        value: Err(e),
-                    })
-                }
-                Source::ElasticsearchIndices => {
-                    r.es_indices = Some(Obs {
-                        at,
-                        took,
-                        value: Err(e),
-                    })
-                }
-                Source::Pods => {
-                    r.pods = Some(Obs {
-                        at,
-                        took,
-                        value: Err(e),
-                    })
-                }
-                Source::ElasticsearchInfo => {
-                    r.es_info = Some(Obs {
-                        at,
-                        took,
-                        value: Err(e),
-                    })
-                }
-                Source::SnapshotRepositories => {
-                    r.es_repositories = Some(Obs {
-                        at,
-                        took,
-                        value: Err(e),
-                    })
-                }
-                Source::BrokerStatefulSet => {
-                    r.broker_env = Some(Obs {
-                        at,
-                        took,
-                        value: Err(e),
-                    })
-                }
-                Source::Backups => {
-                    r.backups = Some(Obs {
-                        at,
-                        took,
-                        value: Err(e),
-                    })
-                }
-                Source::Dns => {
-                    *dns = Some(Obs {
-                        at,
-                        took,
-                        value: Err(e),
-                    })
-                }
-            }
-            return;
-        }
+    let e = match u.obs.value {
+        Ok(reading) => return put(r, dns, u.broker, when, reading),
+        Err(e) => e,
     };
+    match u.source {
+        Source::Topology => r.topology = Some(obs(when, Err(e))),
+        Source::Cluster => r.cluster = Some(obs(when, Err(e))),
+        Source::Exporters => r.exporters = Some(obs(when, Err(e))),
+        Source::Partitions => partition(r, u.broker, obs(when, Err(e))),
+        Source::ElasticsearchHealth => r.es_health = Some(obs(when, Err(e))),
+        Source::ElasticsearchIndices => r.es_indices = Some(obs(when, Err(e))),
+        Source::Pods => r.pods = Some(obs(when, Err(e))),
+        Source::ElasticsearchInfo => r.es_info = Some(obs(when, Err(e))),
+        Source::SnapshotRepositories => r.es_repositories = Some(obs(when, Err(e))),
+        Source::BrokerStatefulSet => r.broker_env = Some(obs(when, Err(e))),
+        Source::Backups => r.backups = Some(obs(when, Err(e))),
+        Source::Dns => *dns = Some(obs(when, Err(e))),
+    }
+}
+
+/// When an answer came and how long it took.
+type When = (jiff::Timestamp, std::time::Duration);
+
+fn obs<T>((at, took): When, value: Result<T, SourceError>) -> Obs<T> {
+    Obs { at, took, value }
+}
+
+fn put(
+    r: &mut RegionObservations,
+    dns: &mut Option<Obs<Vec<IpAddr>>>,
+    broker: Option<i32>,
+    when: When,
+    reading: Reading,
+) {
     match reading {
-        Reading::Topology(v) => {
-            r.topology = Some(Obs {
-                at,
-                took,
-                value: Ok(v),
-            })
-        }
-        Reading::Cluster(v) => {
-            r.cluster = Some(Obs {
-                at,
-                took,
-                value: Ok(*v),
-            })
-        }
-        Reading::Exporters(v) => {
-            r.exporters = Some(Obs {
-                at,
-                took,
-                value: Ok(v),
-            })
-        }
-        Reading::Partitions(v) => {
-            if let Some(b) = broker {
-                r.partitions.insert(
-                    b,
-                    Obs {
-                        at,
-                        took,
-                        value: Ok(v),
-                    },
-                );
-            }
-        }
-        Reading::ElasticsearchHealth(v) => {
-            r.es_health = Some(Obs {
-                at,
-                took,
-                value: Ok(v),
-            })
-        }
-        Reading::ElasticsearchIndices(v) => {
-            r.es_indices = Some(Obs {
-                at,
-                took,
-                value: Ok(v),
-            })
-        }
-        Reading::Pods(v) => {
-            r.pods = Some(Obs {
-                at,
-                took,
-                value: Ok(v),
-            })
-        }
-        Reading::ElasticsearchInfo(v) => {
-            r.es_info = Some(Obs {
-                at,
-                took,
-                value: Ok(*v),
-            })
-        }
-        Reading::SnapshotRepositories(v) => {
-            r.es_repositories = Some(Obs {
-                at,
-                took,
-                value: Ok(v),
-            })
-        }
-        Reading::BrokerEnv(v) => {
-            r.broker_env = Some(Obs {
-                at,
-                took,
-                value: Ok(v),
-            })
-        }
-        Reading::Backups(v) => {
-            r.backups = Some(Obs {
-                at,
-                took,
-                value: Ok(v),
-            })
-        }
-        Reading::Dns(v) => {
-            *dns = Some(Obs {
-                at,
-                took,
-                value: Ok(v),
-            })
-        }
+        Reading::Topology(v) => r.topology = Some(obs(when, Ok(v))),
+        Reading::Cluster(v) => r.cluster = Some(obs(when, Ok(*v))),
+        Reading::Exporters(v) => r.exporters = Some(obs(when, Ok(v))),
+        Reading::Partitions(v) => partition(r, broker, obs(when, Ok(v))),
+        Reading::ElasticsearchHealth(v) => r.es_health = Some(obs(when, Ok(v))),
+        Reading::ElasticsearchIndices(v) => r.es_indices = Some(obs(when, Ok(v))),
+        Reading::Pods(v) => r.pods = Some(obs(when, Ok(v))),
+        Reading::ElasticsearchInfo(v) => r.es_info = Some(obs(when, Ok(*v))),
+        Reading::SnapshotRepositories(v) => r.es_repositories = Some(obs(when, Ok(v))),
+        Reading::BrokerEnv(v) => r.broker_env = Some(obs(when, Ok(v))),
+        Reading::Backups(v) => r.backups = Some(obs(when, Ok(v))),
+        Reading::Dns(v) => *dns = Some(obs(when, Ok(v))),
+    }
+}
+
+fn partition(r: &mut RegionObservations, broker: Option<i32>, o: Obs<PartitionsResponse>) {
+    if let Some(b) = broker {
+        r.partitions.insert(b, o);
     }
 }
 
