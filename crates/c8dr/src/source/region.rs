@@ -310,3 +310,63 @@ async fn fetch(
         _ => Err(SourceError::NotConfigured),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::table::row;
+    use axum::http::StatusCode;
+    use axum::routing::get;
+
+    /// A management API whose `/actuator/backupRuntime` answers `runtime` and whose
+    /// `/actuator/backups` (the ≤8.7 name) answers an empty list.
+    async fn region(runtime: Option<StatusCode>) -> Arc<RegionIo> {
+        let mut app = axum::Router::new().route("/actuator/backups", get(|| async { "[]" }));
+        if let Some(status) = runtime {
+            app = app.route(
+                "/actuator/backupRuntime",
+                get(move || async move { (status, r#"{"message":"down"}"#) }),
+            );
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let text = format!(
+            "name = \"t\"\n[[regions]]\nid = 0\nname = \"a\"\nmanagement_url = \"{base}\"\n\
+             [[regions]]\nid = 1\nname = \"b\"\nmanagement_url = \"http://127.0.0.1:9\"\n"
+        );
+        let config = Config::parse(&text, std::path::Path::new("t.toml")).unwrap();
+        let http = http::client(Duration::from_secs(5), None).unwrap();
+        let region = config.region(0).unwrap();
+        Arc::new(RegionIo::connect(region, http, &mut vec![]).await)
+    }
+
+    async fn backups(io: Arc<RegionIo>) -> Result<Reading, SourceError> {
+        let row = row(Source::Backups).unwrap();
+        read(row, &Target::Region(io), Duration::from_secs(5))
+            .await
+            .obs
+            .value
+    }
+
+    #[tokio::test]
+    async fn backups_fall_back_to_the_older_name_on_404_only() {
+        let io = region(None).await;
+        assert_eq!(backups(io).await, Ok(Reading::Backups(vec![])));
+        let io = region(Some(StatusCode::INTERNAL_SERVER_ERROR)).await;
+        assert_eq!(
+            backups(io).await,
+            Err(SourceError::http(500, Some("down".into())))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_source_without_an_endpoint_is_not_configured() {
+        let io = region(None).await;
+        let topology = row(Source::Topology).unwrap();
+        assert!(!io.asks(&topology.request));
+        assert!(io.problem(Source::Topology).is_none());
+        let u = read(topology, &Target::Region(io), Duration::from_secs(5)).await;
+        assert_eq!(u.obs.value, Err(SourceError::NotConfigured));
+    }
+}
