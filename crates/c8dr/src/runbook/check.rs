@@ -532,7 +532,7 @@ fn restored(f: &Facts, r: u8) -> Eval {
             f.es[r as usize]
                 .indices_error
                 .as_ref()
-                .map(|e| format!(" ({})", crate::text::clean(e)))
+                .map(|e| format!(" ({e})"))
                 .unwrap_or_default()
         ));
     };
@@ -778,7 +778,7 @@ pub fn guard(g: &Guard, f: &Facts) -> Result<String, String> {
                 f.es[*r as usize]
                     .indices_error
                     .as_ref()
-                    .map(|e| format!(" ({})", crate::text::clean(e)))
+                    .map(|e| format!(" ({e})"))
                     .unwrap_or_default()
             )),
         },

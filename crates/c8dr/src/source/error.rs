@@ -1,8 +1,10 @@
 //! Why a source gave no answer, by kind. Decisions are taken on the kind (the runbook's hints,
 //! the 8.7 name of an endpoint, "not configured" versus "failed"); the text, its `Display`, is
-//! what the dashboard, `status --json` and the runbook's evidence show. Every string held here
-//! comes from outside already cleaned, or is c8dr's own; none carries a secret.
+//! what the dashboard, `status --json` and the runbook's evidence show. None carries a secret,
+//! and the text is safe for a terminal wherever it goes: the strings held here can quote a
+//! server (a Kubernetes API error, a resolver's complaint), so they are shown cleaned.
 
+use crate::text::clean;
 use std::fmt;
 use std::time::Duration;
 
@@ -112,19 +114,19 @@ impl fmt::Display for SourceError {
         let cap_mib = super::http::MAX_BODY / (1024 * 1024);
         match self {
             SourceError::Connect { cause: None } => f.write_str("cannot connect"),
-            SourceError::Connect { cause: Some(c) } => write!(f, "cannot connect: {c}"),
+            SourceError::Connect { cause: Some(c) } => write!(f, "cannot connect: {}", clean(c)),
             SourceError::Timeout { within: None } => f.write_str("timed out"),
             SourceError::Timeout { within: Some(d) } => {
                 write!(f, "no answer within {} ms", d.as_millis())
             }
             SourceError::Status { status, message }
             | SourceError::Unauthorized { status, message } => match message {
-                Some(m) => write!(f, "HTTP {status}: {m}"),
+                Some(m) => write!(f, "HTTP {status}: {}", clean(m)),
                 None => write!(f, "HTTP {status}"),
             },
             SourceError::Malformed {
                 message: Some(m), ..
-            } => write!(f, "unreadable answer: {m}"),
+            } => write!(f, "unreadable answer: {}", clean(m)),
             SourceError::Malformed {
                 line,
                 column,
@@ -138,12 +140,12 @@ impl fmt::Display for SourceError {
                 write!(f, "answer larger than {cap_mib} MiB (stopped reading)")
             }
             SourceError::Reading(cause) => write!(f, "reading the answer: {cause}"),
-            SourceError::Token { url, cause } => write!(f, "token {url}: {cause}"),
+            SourceError::Token { url, cause } => write!(f, "token {}: {cause}", clean(url)),
             SourceError::NotConfigured => f.write_str("not configured"),
             SourceError::Credentials(s)
             | SourceError::Transport(s)
             | SourceError::Kube(s)
-            | SourceError::Dns(s) => f.write_str(s),
+            | SourceError::Dns(s) => f.write_str(&clean(s)),
         }
     }
 }
@@ -195,6 +197,14 @@ mod tests {
         for (e, text) in cases {
             assert_eq!(e.to_string(), text);
         }
+    }
+
+    #[test]
+    fn the_text_is_safe_for_a_terminal() {
+        let e = SourceError::Kube("pods is forbidden: \x1b]2;pwned\x07".into());
+        assert_eq!(e.to_string(), r"pods is forbidden: \u{1b}]2;pwned\u{7}");
+        let e = SourceError::http(500, Some("\x1b[2J".into()));
+        assert_eq!(e.to_string(), r"HTTP 500: \u{1b}[2J");
     }
 
     #[test]
