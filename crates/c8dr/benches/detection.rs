@@ -31,7 +31,7 @@ async fn once() -> color_eyre::eyre::Result<(Duration, Duration)> {
     while view().processing != Processing::Active && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let http = c8dr::client::http::client(Duration::from_secs(5), None)?;
+    let http = c8dr::source::http::client(Duration::from_secs(5), None)?;
     let failed = Instant::now();
     http.post(format!("{}/lab/regions/1/fail", lab.ready.control))
         .send()

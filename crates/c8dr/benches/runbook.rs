@@ -54,7 +54,7 @@ async fn once(camunda: Camunda) -> Result<(Duration, Duration)> {
     .await?;
     let dir = tempfile::tempdir()?;
     let config = Config::load(&lab.ready.config)?;
-    let http = c8dr::client::http::client(Duration::from_secs(10), None)?;
+    let http = c8dr::source::http::client(Duration::from_secs(10), None)?;
     let post = |path: &str| http.post(format!("{}{path}", lab.ready.control)).send();
     post("/lab/regions/1/fail").await?;
     let fo = run(&lab, &config, dir.path(), Procedure::Failover, |o| {

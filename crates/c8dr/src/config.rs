@@ -507,7 +507,7 @@ impl Config {
             3_600_000,
         )?;
         if let Some(ca) = &self.tls.ca_file {
-            crate::client::http::read_ca_file(ca).map_err(|e| format!("tls.ca_file: {e}"))?;
+            crate::source::http::read_ca_file(ca).map_err(|e| format!("tls.ca_file: {e}"))?;
         }
         for r in &self.regions {
             let at = |key: &str| format!("regions[id={}].{key}", r.id);

@@ -1,6 +1,6 @@
 //! c8dr: a terminal cockpit for Camunda 8 dual-region deployments.
 //!
-//! Data flows one way: sources (`client`, `observe`) → observations → `model` → views (`tui`,
+//! Data flows one way: sources (`source`, `observe`) → observations → `model` → views (`tui`,
 //! `report`) and runbooks (`runbook`, `preflight`); actions flow back through the runbook's
 //! gate. The API types are the `c8dr-api` crate (re-exported as `api`); the simulated
 //! deployment is the `c8dr-lab` crate, reached only from `demo` (the default-on `demo` feature).
@@ -8,7 +8,6 @@
 pub use c8dr_api as api;
 
 pub mod cli;
-pub mod client;
 pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
@@ -19,5 +18,6 @@ pub mod preflight;
 pub mod private_fs;
 pub mod report;
 pub mod runbook;
+pub mod source;
 pub mod text;
 pub mod tui;

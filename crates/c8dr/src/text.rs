@@ -3,13 +3,15 @@
 //! the window, clear the screen, fake a verdict or, with OSC 52, write the clipboard; so every
 //! such string passes through [`clean`] before it is printed or drawn.
 
-/// `s` with every control character (C0 including ESC, BEL, newline and tab; DEL; C1) shown as
-/// a visible escape such as `\u{1b}`. The fields this is for are one line each, so newlines
-/// are escaped too. Printable text, in any script, is unchanged; cleaning twice changes
-/// nothing more.
-pub fn clean(s: &str) -> String {
+/// `s`'s text with every control character (C0 including ESC, BEL, newline and tab; DEL; C1)
+/// shown as a visible escape such as `\u{1b}`. The fields this is for are one line each, so
+/// newlines are escaped too. Printable text, in any script, is unchanged; cleaning twice
+/// changes nothing more. Anything displayable is taken, so a typed error is cleaned as the
+/// words it shows.
+pub fn clean<S: std::fmt::Display + ?Sized>(s: &S) -> String {
+    let s = s.to_string();
     if !s.chars().any(char::is_control) {
-        return s.to_string();
+        return s;
     }
     let mut out = String::with_capacity(s.len() + 16);
     for c in s.chars() {

@@ -99,7 +99,7 @@ pub struct LabDrills {
 impl LabDrills {
     pub fn new(control: String) -> color_eyre::eyre::Result<LabDrills> {
         Ok(LabDrills {
-            http: crate::client::http::client(Duration::from_secs(5), None)?,
+            http: crate::source::http::client(Duration::from_secs(5), None)?,
             control,
         })
     }
@@ -130,7 +130,7 @@ impl Drills for LabDrills {
                 Ok(r) => format!("drill: {label}: failed: HTTP {}", r.status().as_u16()),
                 Err(e) => format!(
                     "drill: {label}: failed: {}",
-                    crate::client::http::describe(&e)
+                    crate::source::http::describe(&e)
                 ),
             }
         })

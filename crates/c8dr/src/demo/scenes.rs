@@ -2,12 +2,15 @@
 //! a fixed clock, driven into a situation, observed the way the observation loop would see it
 //! (each region's gateway, configuration, exporters, partitions, Elasticsearch, pods, DNS).
 
-use crate::model::{self, ClusterView, ModelConfig, Obs, PodInfo, Snapshot, Source};
+use crate::model::{self, ClusterView, ModelConfig, Obs, Snapshot, Source};
+use crate::source::SourceError;
+use crate::source::table::{self, Reading, Update, store};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use c8dr_lab::kube::objects::{self, Kind};
 use c8dr_lab::sim::{Camunda, Settings, Sim, Traffic};
 use c8dr_lab::views;
+use k8s_openapi::api::core::v1::Pod;
 use ratatui::buffer::Buffer;
 use std::time::Duration;
 
@@ -35,13 +38,13 @@ pub fn model_config(camunda: Camunda) -> ModelConfig {
     }
 }
 
-/// What the observation loop would have seen of `sim` at `now`.
+/// What the observation loop would have seen of `sim` at `now`: the lab's answers as its
+/// servers send them, parsed by the table of reads (pods by the chart's naming under the lab's
+/// Helm release) and stored where the loop stores them.
 pub fn observe(sim: &Sim, now: jiff::Timestamp) -> Snapshot {
     let mut snap = Snapshot::default();
-    let refused = "cannot connect: Connection refused (os error 111)";
     for r in 0..2u8 {
-        let o = &mut snap.regions[r as usize];
-        o.configured = [
+        snap.regions[r as usize].configured = [
             Source::Topology,
             Source::Cluster,
             Source::Exporters,
@@ -51,57 +54,14 @@ pub fn observe(sim: &Sim, now: jiff::Timestamp) -> Snapshot {
         ]
         .into_iter()
         .collect();
-        if sim.regions[r as usize].failed {
-            o.topology = Some(Obs::failed(now, refused));
-            o.cluster = Some(Obs::failed(now, refused));
-            o.exporters = Some(Obs::failed(now, refused));
-            o.es_health = Some(Obs::failed(now, refused));
-            o.pods = Some(Obs::failed(now, format!("listing pods: {refused}")));
-            continue;
+        for (broker, source, value) in answers(sim, r) {
+            let obs = Obs {
+                at: now,
+                took: Duration::ZERO,
+                value,
+            };
+            store(&mut snap, Update::new(r, broker, source, obs));
         }
-        o.topology = Some(Obs::ok(now, views::topology(sim, r)));
-        o.cluster = Some(Obs::ok(now, views::cluster(sim)));
-        o.exporters = Some(Obs::ok(now, views::exporters(sim)));
-        o.es_health = Some(Obs::ok(now, sim.es[r as usize].health(sim.now)));
-        for b in sim
-            .brokers
-            .keys()
-            .filter(|b| b.region() == r && sim.reachable(**b))
-        {
-            o.partitions
-                .insert(b.0, Obs::ok(now, views::partitions(sim, *b)));
-        }
-        let pods = objects::render(sim, r)
-            .into_iter()
-            .filter(|x| x.kind == Kind::Pod)
-            .map(|p| {
-                let ready = p.value["status"]["conditions"]
-                    .as_array()
-                    .is_some_and(|cs| {
-                        cs.iter()
-                            .any(|c| c["type"] == "Ready" && c["status"] == "True")
-                    });
-                let status =
-                    p.value["status"]["containerStatuses"][0]["state"]["waiting"]["reason"]
-                        .as_str()
-                        .or_else(|| p.value["status"]["phase"].as_str())
-                        .unwrap_or("")
-                        .to_string();
-                let broker = p
-                    .name
-                    .strip_prefix("camunda-zeebe-")
-                    .and_then(|o| o.parse::<i32>().ok())
-                    .map(|o| o * 2 + i32::from(r));
-                PodInfo {
-                    name: p.name.clone(),
-                    broker,
-                    ready,
-                    status,
-                    ip: p.value["status"]["podIP"].as_str().map(String::from),
-                }
-            })
-            .collect();
-        o.pods = Some(Obs::ok(now, pods));
     }
     let addrs = match sim.traffic {
         Traffic::Region(r) => vec![c8dr_lab::dns::region_address(r).into()],
@@ -110,8 +70,70 @@ pub fn observe(sim: &Sim, now: jiff::Timestamp) -> Snapshot {
             c8dr_lab::dns::region_address(1).into(),
         ],
     };
-    snap.dns = Some(Obs::ok(now, addrs));
+    store(
+        &mut snap,
+        Update::new(0, None, Source::Dns, Obs::ok(now, Reading::Dns(addrs))),
+    );
     snap
+}
+
+/// A source's answer in region `r`, per broker for the per-broker one.
+type Answer = (Option<i32>, Source, Result<Reading, SourceError>);
+
+/// Region `r`'s answers; a lost region refuses every connection.
+fn answers(sim: &Sim, r: u8) -> Vec<Answer> {
+    if sim.regions[r as usize].failed {
+        let refused = SourceError::Connect {
+            cause: Some("Connection refused (os error 111)".into()),
+        };
+        let pods = SourceError::Kube(format!("listing pods: {refused}"));
+        let mut out: Vec<Answer> = [
+            Source::Topology,
+            Source::Cluster,
+            Source::Exporters,
+            Source::ElasticsearchHealth,
+        ]
+        .into_iter()
+        .map(|s| (None, s, Err(refused.clone())))
+        .collect();
+        out.push((None, Source::Pods, Err(pods)));
+        return out;
+    }
+    // The bodies the lab's servers send: serialised views of the simulation.
+    fn body(v: &impl serde::Serialize) -> Vec<u8> {
+        serde_json::to_vec(v).unwrap_or_default()
+    }
+    let mut out: Vec<Answer> = [
+        (Source::Topology, body(&views::topology(sim, r))),
+        (Source::Cluster, body(&views::cluster(sim))),
+        (Source::Exporters, body(&views::exporters(sim))),
+        (
+            Source::ElasticsearchHealth,
+            body(&sim.es[r as usize].health(sim.now)),
+        ),
+    ]
+    .into_iter()
+    .map(|(s, b)| (None, s, table::parse(s, &b)))
+    .collect();
+    for b in sim
+        .brokers
+        .keys()
+        .filter(|b| b.region() == r && sim.reachable(**b))
+    {
+        let partitions = body(&views::partitions(sim, *b));
+        let parsed = table::parse(Source::Partitions, &partitions);
+        out.push((Some(b.0), Source::Partitions, parsed));
+    }
+    // As the Kubernetes client would: a pod that does not parse fails the whole list.
+    let pods = objects::render(sim, r)
+        .into_iter()
+        .filter(|x| x.kind == Kind::Pod)
+        .map(|p| serde_json::from_value::<Pod>(p.value))
+        .collect::<Result<Vec<_>, _>>()
+        .map(|pods| table::pods(&pods, objects::RELEASE, r))
+        .map_err(|e| SourceError::malformed(&e));
+    out.push((None, Source::Pods, pods));
+    out
 }
 
 /// A scene: how to get there, where to look and how.

@@ -226,6 +226,7 @@ fn sources(
                 name: source.name().to_string(),
                 ok: error.is_none(),
                 age_s: latest.map(|at| age(now, at).as_secs_f64()),
+                fault: obs.fault(source).cloned(),
                 error,
                 failing_since,
             }

@@ -4,6 +4,7 @@
 
 use crate::api::elasticsearch::{CatIndex, ClusterHealth};
 use crate::api::{ClusterTopology, ExporterStatus, PartitionsResponse, TopologyResponse};
+use crate::source::SourceError;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -13,8 +14,8 @@ use std::time::Duration;
 pub struct Obs<T> {
     pub at: jiff::Timestamp,
     pub took: Duration,
-    /// The parsed answer, or the error in words (region and source are known from its place).
-    pub value: Result<T, String>,
+    /// The parsed answer, or why there is none (region and source are known from its place).
+    pub value: Result<T, SourceError>,
 }
 
 impl<T> Obs<T> {
@@ -26,16 +27,25 @@ impl<T> Obs<T> {
         }
     }
 
-    pub fn failed(at: jiff::Timestamp, error: impl Into<String>) -> Obs<T> {
+    pub fn failed(at: jiff::Timestamp, error: SourceError) -> Obs<T> {
         Obs {
             at,
             took: Duration::ZERO,
-            value: Err(error.into()),
+            value: Err(error),
+        }
+    }
+
+    /// The same observation with its answer changed by `f`.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Obs<U> {
+        Obs {
+            at: self.at,
+            took: self.took,
+            value: self.value.map(f),
         }
     }
 }
 
-/// The sources c8dr asks per region.
+/// The sources c8dr asks: per region, and the traffic hostname's DNS once for both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
@@ -50,6 +60,8 @@ pub enum Source {
     SnapshotRepositories,
     BrokerStatefulSet,
     Backups,
+    /// The traffic hostname's addresses (not a region's: never in a region's `configured`).
+    Dns,
 }
 
 impl Source {
@@ -75,6 +87,7 @@ impl Source {
             Source::SnapshotRepositories => "Elasticsearch _snapshot",
             Source::BrokerStatefulSet => "Kubernetes StatefulSet <release>-zeebe",
             Source::Backups => "management /actuator/backupRuntime (backups ≤8.7)",
+            Source::Dns => "DNS traffic hostname",
         }
     }
 }
@@ -113,7 +126,7 @@ pub struct RegionObservations {
 }
 
 impl RegionObservations {
-    /// Times and errors of every source observed, for reachability and data age.
+    /// Times and errors (in words) of every source observed, for reachability and data age.
     pub fn stamps(&self) -> Vec<(Source, jiff::Timestamp, Result<(), String>)> {
         fn s<T>(
             src: Source,
@@ -123,7 +136,7 @@ impl RegionObservations {
                 (
                     src,
                     o.at,
-                    o.value.as_ref().map(|_| ()).map_err(Clone::clone),
+                    o.value.as_ref().map(|_| ()).map_err(ToString::to_string),
                 )
             })
         }
@@ -142,10 +155,35 @@ impl RegionObservations {
             out.push((
                 Source::Partitions,
                 o.at,
-                o.value.as_ref().map(|_| ()).map_err(Clone::clone),
+                o.value.as_ref().map(|_| ()).map_err(ToString::to_string),
             ));
         }
         out
+    }
+
+    /// The error of `source`'s latest answer, the first failing one of a per-broker source
+    /// (the one [`RegionObservations::stamps`] lists first): what the runbook's hints match on.
+    pub fn fault(&self, source: Source) -> Option<&SourceError> {
+        fn err<T>(o: &Option<Obs<T>>) -> Option<&SourceError> {
+            o.as_ref().and_then(|o| o.value.as_ref().err())
+        }
+        match source {
+            Source::Topology => err(&self.topology),
+            Source::Cluster => err(&self.cluster),
+            Source::Exporters => err(&self.exporters),
+            Source::Partitions => self
+                .partitions
+                .values()
+                .find_map(|o| o.value.as_ref().err()),
+            Source::ElasticsearchHealth => err(&self.es_health),
+            Source::ElasticsearchIndices => err(&self.es_indices),
+            Source::Pods => err(&self.pods),
+            Source::ElasticsearchInfo => err(&self.es_info),
+            Source::SnapshotRepositories => err(&self.es_repositories),
+            Source::BrokerStatefulSet => err(&self.broker_env),
+            Source::Backups => err(&self.backups),
+            Source::Dns => None,
+        }
     }
 }
 

@@ -91,6 +91,9 @@ pub struct SourceView {
     pub age_s: Option<f64>,
     /// Why it is not ok (the error, or that the answer is stale).
     pub error: Option<String>,
+    /// The error itself, for decisions on its kind (`error` is its text in the JSON).
+    #[serde(skip)]
+    pub fault: Option<crate::source::SourceError>,
     /// Since when it has been failing (RFC 3339), while it fails.
     pub failing_since: Option<String>,
 }

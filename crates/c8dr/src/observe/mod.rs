@@ -1,39 +1,26 @@
-//! The observation loop: one task per region and source, each with its own timeout, sending
-//! its latest answer (or error) to an aggregator that publishes the newest [`Snapshot`].
-//! Latest wins; a hanging or black-holed region only delays its own tasks, never the other
-//! region's or the consumer, who reads the snapshot whenever it likes.
+//! The observation loop: one task per region and row of the table of reads
+//! ([`crate::source::READS`]), each under its own timeout, sending its latest answer (or error)
+//! to an aggregator that publishes the newest [`Snapshot`]. Latest wins; a hanging or
+//! black-holed region only delays its own tasks, never the other region's or the consumer, who
+//! reads the snapshot whenever it likes.
 
-use crate::api::elasticsearch::{CatIndex, ClusterHealth};
-use crate::api::{ClusterTopology, ExporterStatus, PartitionsResponse, TopologyResponse};
-use crate::client::http::{self, Auth};
-use crate::client::kube::{RegionKube, is_ready};
-use crate::client::{ForwardTarget, PortForward, dns};
-use crate::config::{Config, Region};
-use crate::model::{Obs, PodInfo, Snapshot, Source};
+use crate::api::BrokerId;
+use crate::config::Config;
+use crate::model::{Obs, Snapshot, Source};
+use crate::source::kube::broker_of_pod;
+use crate::source::table::{Api, Cadence, Request, store};
+use crate::source::{
+    ForwardTarget, PortForward, READS, Read, RegionIo, RegionKube, SourceError, Target, Traffic,
+    Update, http, read,
+};
 use color_eyre::eyre::Result;
+use kube::api::ListParams;
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-
-/// One source's new answer.
-enum Update {
-    Topology(u8, Obs<TopologyResponse>),
-    Cluster(u8, Box<Obs<ClusterTopology>>),
-    Exporters(u8, Obs<Vec<ExporterStatus>>),
-    Partitions(u8, i32, Obs<PartitionsResponse>),
-    EsHealth(u8, Obs<ClusterHealth>),
-    EsIndices(u8, Obs<Vec<CatIndex>>),
-    Pods(u8, Obs<Vec<PodInfo>>),
-    EsInfo(u8, Box<Obs<crate::api::elasticsearch::ClusterInfo>>),
-    EsRepositories(u8, Obs<crate::api::elasticsearch::GetRepositoryResponse>),
-    BrokerEnv(u8, Obs<BTreeMap<String, String>>),
-    Backups(u8, Obs<Vec<crate::api::backups::BackupInfo>>),
-    Dns(Obs<Vec<std::net::IpAddr>>),
-}
 
 /// A running observation loop.
 pub struct Observer {
@@ -54,148 +41,39 @@ impl Drop for Observer {
     }
 }
 
-/// Where a region's APIs are reached: a direct URL or a port-forward through its kube context.
-pub(crate) struct Endpoints {
-    pub rest: Option<String>,
-    pub management: Option<String>,
-    pub elasticsearch: Option<String>,
-    pub kube: Option<RegionKube>,
-    /// Resolution problems to report as the sources' errors.
-    pub problems: BTreeMap<Source, String>,
-}
-
-pub(crate) async fn endpoints(region: &Region, forwards: &mut Vec<Arc<PortForward>>) -> Endpoints {
-    let mut problems = BTreeMap::new();
-    let kube = match &region.kube {
-        Some(k) => match RegionKube::connect(
-            &region.label(),
-            &k.context,
-            &k.namespace,
-            &k.release,
-            k.kubeconfig.as_deref(),
-        )
-        .await
-        {
-            Ok(c) => Some(c),
-            Err(e) => {
-                for s in [
-                    Source::Topology,
-                    Source::Cluster,
-                    Source::Exporters,
-                    Source::ElasticsearchHealth,
-                    Source::Pods,
-                ] {
-                    problems.insert(s, format!("{e:#}"));
-                }
-                None
-            }
-        },
-        None => None,
-    };
-    let kube_ref = kube.as_ref();
-    let rest = resolve(
-        &region.rest_url,
-        kube_ref,
-        ForwardTarget::Gateway,
-        8080,
-        forwards,
-    )
-    .await;
-    let management = resolve(
-        &region.management_url,
-        kube_ref,
-        ForwardTarget::Gateway,
-        9600,
-        forwards,
-    )
-    .await;
-    let elasticsearch = resolve(
-        &region.elasticsearch_url,
-        kube_ref,
-        ForwardTarget::Elasticsearch,
-        9200,
-        forwards,
-    )
-    .await;
-    let take = |r: Result<Option<String>, String>,
-                sources: &[Source],
-                problems: &mut BTreeMap<Source, String>| {
-        r.unwrap_or_else(|e| {
-            for s in sources {
-                problems.insert(*s, e.clone());
-            }
-            None
-        })
-    };
-    Endpoints {
-        rest: take(rest, &[Source::Topology], &mut problems),
-        management: take(
-            management,
-            &[Source::Cluster, Source::Exporters],
-            &mut problems,
-        ),
-        elasticsearch: take(
-            elasticsearch,
-            &[Source::ElasticsearchHealth, Source::ElasticsearchIndices],
-            &mut problems,
-        ),
-        kube,
-        problems,
-    }
-}
-
-/// A direct URL, or a port-forward through the region's kube context, or nothing.
-async fn resolve(
-    direct: &Option<String>,
-    kube: Option<&RegionKube>,
-    target: ForwardTarget,
-    port: u16,
-    forwards: &mut Vec<Arc<PortForward>>,
-) -> Result<Option<String>, String> {
-    match (direct, kube) {
-        (Some(url), _) => Ok(Some(url.trim_end_matches('/').to_string())),
-        (None, Some(k)) => match PortForward::start(k.clone(), target, port).await {
-            Ok(f) => {
-                let url = f.base_url();
-                forwards.push(Arc::new(f));
-                Ok(Some(url))
-            }
-            Err(e) => Err(format!("{e:#}")),
-        },
-        (None, None) => Ok(None),
-    }
-}
-
-/// Runs `fetch` every `interval`, each under `timeout`, sending what it got.
-fn poll<T, F, Fut>(
+/// The poll's pace, from `[poll]`.
+#[derive(Debug, Clone, Copy)]
+struct Pace {
     interval: Duration,
+    slow: Duration,
     timeout: Duration,
+}
+
+impl Pace {
+    fn every(self, cadence: Cadence) -> Duration {
+        match cadence {
+            Cadence::Fast => self.interval,
+            Cadence::Slow => self.slow,
+        }
+    }
+}
+
+/// Reads `row` at `target` at its cadence, each read under the timeout, sending what it got.
+fn poll(
+    row: &'static Read,
+    target: Target,
+    pace: Pace,
     tx: mpsc::Sender<Update>,
-    wrap: impl Fn(Obs<T>) -> Update + Send + 'static,
-    mut fetch: F,
-) -> JoinHandle<()>
-where
-    T: Send + 'static,
-    F: FnMut() -> Fut + Send + 'static,
-    Fut: Future<Output = Result<T, String>> + Send,
-{
+) -> JoinHandle<()> {
     tokio::spawn(async move {
+        let every = pace.every(row.cadence);
         let mut next = tokio::time::Instant::now();
         loop {
-            let started = Instant::now();
-            let value = match tokio::time::timeout(timeout, fetch()).await {
-                Ok(v) => v,
-                Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
-            };
-            let obs = Obs {
-                at: jiff::Timestamp::now(),
-                took: started.elapsed(),
-                value,
-            };
-            if tx.send(wrap(obs)).await.is_err() {
+            let update = read(row, &target, pace.timeout).await;
+            if tx.send(update).await.is_err() {
                 return;
             }
-            next += interval;
+            next += every;
             let now = tokio::time::Instant::now();
             if next < now {
                 next = now;
@@ -205,257 +83,40 @@ where
     })
 }
 
-fn broker_of_pod(release: &str, name: &str, region: u8) -> Option<i32> {
-    name.strip_prefix(&format!("{release}-zeebe-"))
-        .and_then(|o| o.parse::<i32>().ok())
-        .map(|o| o * 2 + i32::from(region))
-}
-
 impl Observer {
     /// Starts observing every configured source of both regions.
     pub async fn start(config: &Config) -> Result<Observer> {
         http::install_crypto();
-        let timeout = config.poll.timeout();
-        let interval = config.poll.interval();
-        let slow = config.poll.slow_interval();
+        let pace = Pace {
+            interval: config.poll.interval(),
+            slow: config.poll.slow_interval(),
+            timeout: config.poll.timeout(),
+        };
         let (tx, mut rx) = mpsc::channel::<Update>(256);
         let mut tasks = vec![];
         let mut forwards = vec![];
         let mut initial = Snapshot::default();
         // Brokers whose partitions are polled; `usize::MAX` until the first pod listing.
-        let polled: [Arc<AtomicUsize>; 2] =
-            [Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0))];
-
+        let polled: [Arc<AtomicUsize>; 2] = Default::default();
         for region in &config.regions {
-            let r = region.id;
-            let ep = endpoints(region, &mut forwards).await;
-            let obs = &mut initial.regions[r as usize];
-            let http = http::client(timeout, config.tls.ca_file.as_deref())?;
-            let rest_auth =
-                Auth::rest(region.rest_auth.as_ref().and_then(|a| a.credentials().ok()));
-            let es_auth = Auth::elasticsearch(
-                region
-                    .elasticsearch_auth
-                    .as_ref()
-                    .and_then(|a| a.credentials().ok()),
-            );
-            let now = jiff::Timestamp::now();
-            for (source, problem) in &ep.problems {
-                obs.configured.insert(*source);
-                match source {
-                    Source::Topology => obs.topology = Some(Obs::failed(now, problem.clone())),
-                    Source::Cluster => obs.cluster = Some(Obs::failed(now, problem.clone())),
-                    Source::Exporters => obs.exporters = Some(Obs::failed(now, problem.clone())),
-                    Source::ElasticsearchHealth => {
-                        obs.es_health = Some(Obs::failed(now, problem.clone()))
-                    }
-                    Source::Pods => obs.pods = Some(Obs::failed(now, problem.clone())),
-                    _ => {}
-                }
-            }
-            if let Some(base) = ep.rest.clone() {
-                obs.configured.insert(Source::Topology);
-                let (http, auth) = (http.clone(), rest_auth.clone());
-                tasks.push(poll(
-                    interval,
-                    timeout,
-                    tx.clone(),
-                    move |o| Update::Topology(r, o),
-                    move || {
-                        let (http, auth, base) = (http.clone(), auth.clone(), base.clone());
-                        async move { http::get_json(&http, &auth, &base, "/v2/topology").await }
-                    },
-                ));
-            }
-            if let Some(base) = ep.management.clone() {
-                obs.configured.insert(Source::Cluster);
-                obs.configured.insert(Source::Exporters);
-                obs.configured.insert(Source::Backups);
-                let (h, b) = (http.clone(), base.clone());
-                tasks.push(poll(
-                    slow,
-                    timeout,
-                    tx.clone(),
-                    move |o| Update::Backups(r, o),
-                    move || {
-                        let (http, base) = (h.clone(), b.clone());
-                        async move {
-                            // 8.8+ names the runtime backups backupRuntime; up to 8.7 they are backups.
-                            match http::get_json(
-                                &http,
-                                &Auth::default(),
-                                &base,
-                                "/actuator/backupRuntime",
-                            )
-                            .await
-                            {
-                                Err(e) if e.starts_with("HTTP 404") => {
-                                    http::get_json(
-                                        &http,
-                                        &Auth::default(),
-                                        &base,
-                                        "/actuator/backups",
-                                    )
-                                    .await
-                                }
-                                other => other,
-                            }
-                        }
-                    },
-                ));
-                let (h, b) = (http.clone(), base.clone());
-                tasks.push(poll(
-                    interval,
-                    timeout,
-                    tx.clone(),
-                    move |o| Update::Cluster(r, Box::new(o)),
-                    move || {
-                        let (http, base) = (h.clone(), b.clone());
-                        async move {
-                            http::get_json(&http, &Auth::default(), &base, "/actuator/cluster")
-                                .await
-                        }
-                    },
-                ));
-                let (h, b) = (http.clone(), base.clone());
-                tasks.push(poll(
-                    interval,
-                    timeout,
-                    tx.clone(),
-                    move |o| Update::Exporters(r, o),
-                    move || {
-                        let (http, base) = (h.clone(), b.clone());
-                        async move {
-                            http::get_json(&http, &Auth::default(), &base, "/actuator/exporters")
-                                .await
-                        }
-                    },
-                ));
-            }
-            if let Some(base) = ep.elasticsearch.clone() {
-                obs.configured.insert(Source::ElasticsearchHealth);
-                obs.configured.insert(Source::ElasticsearchIndices);
-                let (h, a, b) = (http.clone(), es_auth.clone(), base.clone());
-                tasks.push(poll(
-                    interval,
-                    timeout,
-                    tx.clone(),
-                    move |o| Update::EsHealth(r, o),
-                    move || {
-                        let (http, auth, base) = (h.clone(), a.clone(), b.clone());
-                        async move { http::get_json(&http, &auth, &base, "/_cluster/health").await }
-                    },
-                ));
-                let (h, a, b) = (http.clone(), es_auth.clone(), base.clone());
-                tasks.push(poll(
-                    slow,
-                    timeout,
-                    tx.clone(),
-                    move |o| Update::EsIndices(r, o),
-                    move || {
-                        let (http, auth, base) = (h.clone(), a.clone(), b.clone());
-                        async move {
-                            http::get_json(&http, &auth, &base, "/_cat/indices?format=json").await
-                        }
-                    },
-                ));
-                obs.configured.insert(Source::ElasticsearchInfo);
-                obs.configured.insert(Source::SnapshotRepositories);
-                let (h, a, b) = (http.clone(), es_auth.clone(), base.clone());
-                tasks.push(poll(
-                    slow,
-                    timeout,
-                    tx.clone(),
-                    move |o| Update::EsInfo(r, Box::new(o)),
-                    move || {
-                        let (http, auth, base) = (h.clone(), a.clone(), b.clone());
-                        async move { http::get_json(&http, &auth, &base, "/").await }
-                    },
-                ));
-                let (h, a, b) = (http.clone(), es_auth.clone(), base.clone());
-                tasks.push(poll(
-                    slow,
-                    timeout,
-                    tx.clone(),
-                    move |o| Update::EsRepositories(r, o),
-                    move || {
-                        let (http, auth, base) = (h.clone(), a.clone(), b.clone());
-                        async move { http::get_json(&http, &auth, &base, "/_snapshot").await }
-                    },
-                ));
-            }
-            if let Some(kube) = ep.kube.clone() {
-                obs.configured.insert(Source::Pods);
-                obs.configured.insert(Source::Partitions);
-                let k = kube.clone();
-                tasks.push(poll(
-                    slow,
-                    timeout,
-                    tx.clone(),
-                    move |o| Update::Pods(r, o),
-                    move || {
-                        let k = k.clone();
-                        async move {
-                            let pods = k
-                                .pods()
-                                .list(&Default::default())
-                                .await
-                                .map_err(|e| format!("listing pods: {e}"))?;
-                            Ok(pods
-                                .items
-                                .iter()
-                                .map(|p| pod_info(p, &k.release, r))
-                                .collect())
-                        }
-                    },
-                ));
-                obs.configured.insert(Source::BrokerStatefulSet);
-                let k = kube.clone();
-                tasks.push(poll(
-                    slow,
-                    timeout,
-                    tx.clone(),
-                    move |o| Update::BrokerEnv(r, o),
-                    move || {
-                        let k = k.clone();
-                        async move { broker_env(&k).await }
-                    },
-                ));
-                // Each broker's own partitions, through a port-forward per broker pod, for
-                // every broker pod the region runs (discovered, not assumed).
-                polled[r as usize].store(usize::MAX, Ordering::Relaxed);
-                tasks.push(tokio::spawn(partitions_per_broker(
-                    kube.clone(),
-                    r,
-                    http.clone(),
-                    (interval, timeout, slow),
-                    tx.clone(),
-                    polled[r as usize].clone(),
-                )));
-            }
+            let http = http::client(pace.timeout, config.tls.ca_file.as_deref())?;
+            let io = Arc::new(RegionIo::connect(region, http, &mut forwards).await);
+            let count = &polled[usize::from(io.id)];
+            tasks.extend(start_region(&io, pace, &tx, &mut initial, count));
         }
-
-        let mut dns_polled = false;
-        if let Some(t) = &config.traffic
-            && let Some(host) = t.hostname.clone()
-        {
-            dns_polled = true;
-            let ns = t.nameserver_addr().ok().flatten();
-            tasks.push(poll(slow, timeout, tx.clone(), Update::Dns, move || {
-                let host = host.clone();
-                async move {
-                    dns::lookup(&host, ns, timeout)
-                        .await
-                        .map_err(|e| format!("{e:#}"))
-                }
-            }));
+        let traffic = Traffic::of(config).map(Arc::new);
+        let dns_polled = traffic.is_some();
+        if let Some(t) = traffic {
+            for row in READS.iter().filter(|r| matches!(r.request, Request::Dns)) {
+                tasks.push(poll(row, Target::Traffic(t.clone()), pace, tx.clone()));
+            }
         }
         drop(tx);
 
         let (publish, snapshot) = watch::channel(initial);
         tasks.push(tokio::spawn(async move {
             while let Some(update) = rx.recv().await {
-                publish.send_modify(|s| apply(s, update));
+                publish.send_modify(|s| store(s, update));
             }
         }));
         Ok(Observer {
@@ -516,6 +177,8 @@ impl Observer {
                         Source::Partitions => {
                             polled[i] != usize::MAX && r.partitions.len() >= polled[i]
                         }
+                        // The traffic hostname is not a region's: `dns_polled` covers it.
+                        Source::Dns => true,
                     })
                 });
             if complete {
@@ -531,61 +194,51 @@ impl Observer {
     }
 }
 
-/// The broker container's environment from `<release>-zeebe`; secret references are shown
-/// as `<secret name/key>`, never resolved.
-async fn broker_env(k: &RegionKube) -> Result<BTreeMap<String, String>, String> {
-    let name = format!("{}-zeebe", k.release);
-    let sts = k
-        .statefulsets()
-        .get(&name)
-        .await
-        .map_err(|e| format!("statefulset {name}: {e}"))?;
-    let containers = sts
-        .spec
-        .template
-        .spec
-        .map(|s| s.containers)
-        .unwrap_or_default();
-    let env = containers
-        .first()
-        .and_then(|c| c.env.clone())
-        .unwrap_or_default();
-    Ok(env
-        .into_iter()
-        .map(|e| {
-            let value = match (e.value, e.value_from.and_then(|v| v.secret_key_ref)) {
-                (Some(v), _) => v,
-                (None, Some(s)) => format!("<secret {}/{}>", s.name, s.key),
-                (None, None) => String::new(),
-            };
-            (e.name, value)
-        })
-        .collect())
-}
-
-/// A pod as the model needs it.
-pub(crate) fn pod_info(p: &k8s_openapi::api::core::v1::Pod, release: &str, r: u8) -> PodInfo {
-    let name = p.metadata.name.clone().unwrap_or_default();
-    let waiting = p
-        .status
-        .as_ref()
-        .and_then(|s| s.container_statuses.as_ref())
-        .and_then(|c| c.first())
-        .and_then(|c| c.state.as_ref())
-        .and_then(|s| s.waiting.as_ref())
-        .and_then(|w| w.reason.clone());
-    let phase = p
-        .status
-        .as_ref()
-        .and_then(|s| s.phase.clone())
-        .unwrap_or_default();
-    PodInfo {
-        broker: broker_of_pod(release, &name, r),
-        ready: is_ready(p),
-        status: waiting.unwrap_or(phase),
-        ip: p.status.as_ref().and_then(|s| s.pod_ip.clone()),
-        name,
+/// Starts a poll of every row the region can answer; a source whose endpoint could not be
+/// set up starts as failed with the reason. Per-broker rows go to one supervisor that finds
+/// the broker pods (`count` is how many it polls).
+fn start_region(
+    io: &Arc<RegionIo>,
+    pace: Pace,
+    tx: &mpsc::Sender<Update>,
+    initial: &mut Snapshot,
+    count: &Arc<AtomicUsize>,
+) -> Vec<JoinHandle<()>> {
+    let mut tasks = vec![];
+    let mut per_broker = vec![];
+    for row in READS {
+        let asks = io.asks(&row.request);
+        let problem = io.problem(row.source);
+        if problem.is_none() && !asks {
+            continue;
+        }
+        initial.regions[usize::from(io.id)]
+            .configured
+            .insert(row.source);
+        if let Some(failed) = problem {
+            store(initial, failed);
+        }
+        if !asks {
+            continue;
+        }
+        match row.request {
+            Request::Get {
+                api: Api::Broker, ..
+            } => per_broker.push(row),
+            _ => tasks.push(poll(row, Target::Region(io.clone()), pace, tx.clone())),
+        }
     }
+    if !per_broker.is_empty() {
+        count.store(usize::MAX, Ordering::Relaxed);
+        tasks.push(tokio::spawn(per_broker_polls(
+            io.clone(),
+            per_broker,
+            pace,
+            tx.clone(),
+            count.clone(),
+        )));
+    }
+    tasks
 }
 
 /// Aborts a task when dropped (a supervisor's children die with it).
@@ -597,69 +250,43 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Polls `/actuator/partitions` of every broker pod in the region: lists the broker pods every
-/// `slow` interval and starts a port-forward and a poll task for each new one.
-async fn partitions_per_broker(
-    kube: RegionKube,
-    r: u8,
-    http: reqwest::Client,
-    (interval, timeout, slow): (Duration, Duration, Duration),
+/// A broker's polls and the port-forward they go through.
+type BrokerPolls = (Vec<AbortOnDrop>, Arc<PortForward>);
+
+/// Polls the per-broker `rows` of every broker pod in the region: lists the broker pods every
+/// slow interval and starts a port-forward and the polls for each new one.
+async fn per_broker_polls(
+    io: Arc<RegionIo>,
+    rows: Vec<&'static Read>,
+    pace: Pace,
     tx: mpsc::Sender<Update>,
     count: Arc<AtomicUsize>,
 ) {
-    let mut children: BTreeMap<i32, (AbortOnDrop, Arc<PortForward>)> = BTreeMap::new();
-    let selector = "app.kubernetes.io/component=zeebe-broker";
+    let Some(kube) = io.kube.clone() else {
+        return;
+    };
+    let mut children: BTreeMap<i32, BrokerPolls> = BTreeMap::new();
+    let selector = ListParams::default().labels("app.kubernetes.io/component=zeebe-broker");
     loop {
-        match tokio::time::timeout(
-            timeout,
-            kube.pods()
-                .list(&kube::api::ListParams::default().labels(selector)),
-        )
-        .await
-        {
+        match tokio::time::timeout(pace.timeout, kube.pods().list(&selector)).await {
             Ok(Ok(pods)) => {
                 for pod in pods.items {
                     let name = pod.metadata.name.unwrap_or_default();
-                    let Some(id) = broker_of_pod(&kube.release, &name, r) else {
+                    let Some(id) = broker_of_pod(&kube.release, &name, io.id) else {
                         continue;
                     };
                     if children.contains_key(&id) {
                         continue;
                     }
-                    match PortForward::start(
-                        kube.clone(),
-                        ForwardTarget::Broker(crate::api::BrokerId(id)),
-                        9600,
-                    )
-                    .await
-                    {
-                        Ok(f) => {
-                            let base = f.base_url();
-                            let h = http.clone();
-                            let task = poll(
-                                interval,
-                                timeout,
-                                tx.clone(),
-                                move |o| Update::Partitions(r, id, o),
-                                move || {
-                                    let (http, base) = (h.clone(), base.clone());
-                                    async move {
-                                        http::get_json(
-                                            &http,
-                                            &Auth::default(),
-                                            &base,
-                                            "/actuator/partitions",
-                                        )
-                                        .await
-                                    }
-                                },
-                            );
-                            children.insert(id, (AbortOnDrop(task), Arc::new(f)));
+                    match start_broker(&io, &kube, id, &rows, pace, &tx).await {
+                        Ok(polls) => {
+                            children.insert(id, polls);
                         }
-                        Err(e) => {
-                            let obs = Obs::failed(jiff::Timestamp::now(), format!("{e:#}"));
-                            if tx.send(Update::Partitions(r, id, obs)).await.is_err() {
-                                return;
+                        Err(failed) => {
+                            for u in failed {
+                                if tx.send(u).await.is_err() {
+                                    return;
+                                }
                             }
                         }
                     }
@@ -667,31 +294,58 @@ async fn partitions_per_broker(
             }
             // The pod list is the Pods source's to report; partitions just try again.
             Ok(Err(e)) => {
-                tracing::debug!(region = r, error = %e, "listing broker pods for partitions")
+                tracing::debug!(region = io.id, error = %e, "listing broker pods for partitions")
             }
-            Err(_) => tracing::debug!(region = r, "listing broker pods for partitions timed out"),
+            Err(_) => {
+                tracing::debug!(
+                    region = io.id,
+                    "listing broker pods for partitions timed out"
+                )
+            }
         }
         count.store(children.len(), Ordering::Relaxed);
-        tokio::time::sleep(slow).await;
+        tokio::time::sleep(pace.slow).await;
     }
 }
 
-fn apply(s: &mut Snapshot, u: Update) {
-    match u {
-        Update::Topology(r, o) => s.regions[r as usize].topology = Some(o),
-        Update::Cluster(r, o) => s.regions[r as usize].cluster = Some(*o),
-        Update::Exporters(r, o) => s.regions[r as usize].exporters = Some(o),
-        Update::Partitions(r, b, o) => {
-            s.regions[r as usize].partitions.insert(b, o);
+/// A port-forward to broker `id`'s pod and the polls of `rows` through it, or the updates
+/// that say why there is none.
+async fn start_broker(
+    io: &Arc<RegionIo>,
+    kube: &RegionKube,
+    id: i32,
+    rows: &[&'static Read],
+    pace: Pace,
+    tx: &mpsc::Sender<Update>,
+) -> Result<BrokerPolls, Vec<Update>> {
+    match PortForward::start(kube.clone(), ForwardTarget::Broker(BrokerId(id)), 9600).await {
+        Ok(f) => {
+            let target = Target::Broker {
+                io: io.clone(),
+                broker: id,
+                base: f.base_url(),
+            };
+            let polls = rows
+                .iter()
+                .map(|row| AbortOnDrop(poll(row, target.clone(), pace, tx.clone())))
+                .collect();
+            Ok((polls, Arc::new(f)))
         }
-        Update::EsHealth(r, o) => s.regions[r as usize].es_health = Some(o),
-        Update::EsIndices(r, o) => s.regions[r as usize].es_indices = Some(o),
-        Update::Pods(r, o) => s.regions[r as usize].pods = Some(o),
-        Update::EsInfo(r, o) => s.regions[r as usize].es_info = Some(*o),
-        Update::EsRepositories(r, o) => s.regions[r as usize].es_repositories = Some(o),
-        Update::BrokerEnv(r, o) => s.regions[r as usize].broker_env = Some(o),
-        Update::Backups(r, o) => s.regions[r as usize].backups = Some(o),
-        Update::Dns(o) => s.dns = Some(o),
+        Err(e) => {
+            let now = jiff::Timestamp::now();
+            let problem = SourceError::Kube(format!("{e:#}"));
+            Err(rows
+                .iter()
+                .map(|row| {
+                    Update::new(
+                        io.id,
+                        Some(id),
+                        row.source,
+                        Obs::failed(now, problem.clone()),
+                    )
+                })
+                .collect())
+        }
     }
 }
 

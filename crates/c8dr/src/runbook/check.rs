@@ -13,6 +13,7 @@
 use super::plan::{Check, Guard};
 use crate::api::elasticsearch::{SnapshotInfo, SnapshotState};
 use crate::model::{ClusterView, Processing, Reach, Source};
+use crate::source::SourceError;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A region's Elasticsearch as the runbook needs it, read just now.
@@ -21,12 +22,12 @@ pub struct EsFacts {
     /// The snapshot repository is registered (`None`: could not ask).
     pub repository: Option<bool>,
     /// The run's snapshot as this region's repository shows it (`Ok(None)`: not there).
-    pub snapshot: Option<Result<Option<SnapshotInfo>, String>>,
+    pub snapshot: Option<Result<Option<SnapshotInfo>, SourceError>>,
     /// The region's indices with their document counts (`None` count: not reported, e.g.
     /// while the index recovers).
     pub indices: Option<BTreeMap<String, Option<u64>>>,
     /// Why the indices could not be listed.
-    pub indices_error: Option<String>,
+    pub indices_error: Option<SourceError>,
 }
 
 /// What the run itself knows from its journal; the engine fills it before every evaluation.
@@ -122,8 +123,8 @@ pub fn source_problem(v: &ClusterView, r: u8, source: Source) -> String {
         );
     };
     let error = s.error.clone().unwrap_or_else(|| "no fresh answer".into());
-    let hint = if error.contains("HTTP 401") || error.contains("HTTP 403") {
-        match source {
+    let hint = match s.fault.as_ref().map(SourceError::root) {
+        Some(SourceError::Unauthorized { .. }) => match source {
             Source::Topology => format!(
                 ": check the REST credentials ([regions.rest_auth] of region {r}: an expired or wrong password?)"
             ),
@@ -131,15 +132,15 @@ pub fn source_problem(v: &ClusterView, r: u8, source: Source) -> String {
                 ": check the Elasticsearch credentials ([regions.elasticsearch_auth] of region {r})"
             ),
             _ => String::new(),
+        },
+        Some(SourceError::Timeout { .. }) => {
+            ": it does not answer in time (slow or hanging)".into()
         }
-    } else if error.contains("timed out") || error.contains("no answer within") {
-        ": it does not answer in time (slow or hanging)".into()
-    } else if error.contains("cannot connect") {
-        format!(": check its URL or port-forward for region {r}")
-    } else if error.contains("unreadable") {
-        ": the answer is not what the API documents".into()
-    } else {
-        String::new()
+        Some(SourceError::Connect { .. }) => {
+            format!(": check its URL or port-forward for region {r}")
+        }
+        Some(SourceError::Malformed { .. }) => ": the answer is not what the API documents".into(),
+        _ => String::new(),
     };
     format!("{name} {}: {error}{hint}", source.name())
 }
@@ -823,7 +824,7 @@ mod tests {
         }
     }
 
-    fn fail_source(snap: &mut crate::model::Snapshot, r: usize, s: Source, error: &str) {
+    fn fail_source(snap: &mut crate::model::Snapshot, r: usize, s: Source, error: SourceError) {
         let at = snap.regions[r]
             .topology
             .as_ref()
@@ -881,12 +882,16 @@ mod tests {
         let f = facts_with(
             |_| {},
             |snap| {
-                fail_source(snap, 0, Source::Topology, "HTTP 401: Unauthorized");
+                let refused = SourceError::Connect {
+                    cause: Some("Connection refused".into()),
+                };
+                let unauthorized = SourceError::http(401, Some("Unauthorized".into()));
+                fail_source(snap, 0, Source::Topology, unauthorized);
                 for s in [Source::Topology, Source::Cluster, Source::Exporters] {
-                    fail_source(snap, 1, s, "cannot connect: Connection refused");
+                    fail_source(snap, 1, s, refused.clone());
                 }
                 for o in snap.regions[1].partitions.values_mut() {
-                    o.value = Err("cannot connect: Connection refused".into());
+                    o.value = Err(refused.clone());
                 }
             },
         );
@@ -902,7 +907,10 @@ mod tests {
         // Defect 2: the survivor's /actuator/cluster fails while region 1 is lost.
         let f = facts_with(
             |s| s.fail_region(1),
-            |snap| fail_source(snap, 0, Source::Cluster, "HTTP 500: boom"),
+            |snap| {
+                let boom = SourceError::http(500, Some("boom".into()));
+                fail_source(snap, 0, Source::Cluster, boom)
+            },
         );
         let e = evaluate(&Check::BrokersRemoved(vec![1, 3, 5, 7]), &f);
         assert_eq!(e.met, None, "{}", e.evidence);

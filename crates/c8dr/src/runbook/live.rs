@@ -1,41 +1,33 @@
-//! The executor over the real clients: facts are one fresh read of every source of both
-//! regions (the same endpoints, port-forwards and model as the dashboard, never a cached
-//! snapshot: a step decides on what is true now), plus what only the runbook asks (the
-//! snapshot repository, the run's snapshot, the webapps' Deployments or profiles).
+//! The executor over the real clients: facts are one fresh read of every source a step
+//! decides on, in both regions (the same table of reads, endpoints, port-forwards and model as
+//! the dashboard, never a cached snapshot: a step decides on what is true now), plus what only
+//! the runbook asks (the snapshot repository, the run's snapshot, the webapps' Deployments or
+//! profiles).
 
 use super::answer::{Answer, SendError};
 use super::check::{EsFacts, Facts};
 use super::engine::Executor;
 use super::gate::Approved;
 use super::plan::{Api, Request, Scale};
-use crate::api::elasticsearch::{CatIndex, ClusterHealth, GetSnapshotsResponse};
-use crate::api::{ClusterTopology, ExporterStatus, TopologyResponse};
-use crate::client::http::{self, Auth};
-use crate::client::{PortForward, RegionKube, dns};
+use crate::api::elasticsearch::GetSnapshotsResponse;
 use crate::config::Config;
-use crate::model::{ClusterView, ModelConfig, Obs, RegionObservations, Snapshot, Source};
-use crate::observe::{Endpoints, endpoints, pod_info};
+use crate::model::{ClusterView, ModelConfig, Snapshot, Source};
+use crate::source::http::{self, Auth};
+use crate::source::table::{self, store};
+use crate::source::{PortForward, RegionIo, SourceError, Target, Traffic, Update, read, timed};
 use color_eyre::eyre::Result;
-use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-struct RegionIo {
-    ep: Endpoints,
-    rest_auth: Auth,
-    es_auth: Auth,
-}
+use std::time::Duration;
 
 pub struct Live {
     model: ModelConfig,
-    http: reqwest::Client,
     /// For mutating requests: their own timeout (minutes, not the poll's seconds).
     mutating_http: reqwest::Client,
     /// For requests that wait server-side (snapshot, restore).
     long_http: reqwest::Client,
     timeout: Duration,
-    regions: Vec<RegionIo>,
-    dns: Option<(String, Option<std::net::SocketAddr>)>,
+    regions: Vec<Arc<RegionIo>>,
+    traffic: Option<Arc<Traffic>>,
     repository: String,
     /// The failback's snapshot; `None` (a failover) skips the snapshot and index reads.
     snapshot: Option<String>,
@@ -43,32 +35,33 @@ pub struct Live {
     _forwards: Vec<Arc<PortForward>>,
 }
 
+/// The sources a step decides on; a failback adds the indices.
+const FRESH: [Source; 5] = [
+    Source::Topology,
+    Source::Cluster,
+    Source::Exporters,
+    Source::ElasticsearchHealth,
+    Source::Pods,
+];
+
 impl Live {
     /// Resolves both regions' endpoints (direct URLs or port-forwards), as the observer does.
     pub async fn connect(config: &Config, snapshot: Option<&str>) -> Result<Live> {
         http::install_crypto();
         let timeout = config.poll.timeout();
+        let reads = http::client(timeout, config.tls.ca_file.as_deref())?;
         let mut forwards = vec![];
         let mut regions = vec![];
         for id in 0..2u8 {
             let Some(region) = config.region(id) else {
                 color_eyre::eyre::bail!("no region {id} in the configuration");
             };
-            let ep = endpoints(region, &mut forwards).await;
-            regions.push(RegionIo {
-                ep,
-                rest_auth: Auth::rest(region.rest_auth.as_ref().and_then(|a| a.credentials().ok())),
-                es_auth: Auth::elasticsearch(
-                    region
-                        .elasticsearch_auth
-                        .as_ref()
-                        .and_then(|a| a.credentials().ok()),
-                ),
-            });
+            regions.push(Arc::new(
+                RegionIo::connect(region, reads.clone(), &mut forwards).await,
+            ));
         }
         Ok(Live {
             model: ModelConfig::from_config(config),
-            http: http::client(timeout, config.tls.ca_file.as_deref())?,
             mutating_http: http::client(
                 config.runbook.request_timeout(),
                 config.tls.ca_file.as_deref(),
@@ -76,11 +69,7 @@ impl Live {
             long_http: http::client(config.runbook.step_timeout(), config.tls.ca_file.as_deref())?,
             timeout,
             regions,
-            dns: config.traffic.as_ref().and_then(|t| {
-                t.hostname
-                    .clone()
-                    .map(|h| (h, t.nameserver_addr().ok().flatten()))
-            }),
+            traffic: Traffic::of(config).map(Arc::new),
             repository: config.runbook.snapshot_repository.clone(),
             snapshot: snapshot.map(str::to_string),
             prev: None,
@@ -88,35 +77,75 @@ impl Live {
         })
     }
 
-    fn base(&self, api: Api, region: u8) -> Option<&String> {
-        let ep = &self.regions[region as usize].ep;
-        match api {
-            Api::Management => ep.management.as_ref(),
-            Api::Elasticsearch => ep.elasticsearch.as_ref(),
+    fn base(&self, api: Api, region: u8) -> Option<&str> {
+        self.regions[region as usize].base(match api {
+            Api::Management => table::Api::Management,
+            Api::Elasticsearch => table::Api::Elasticsearch,
+        })
+    }
+
+    /// One fresh read of `source` in `io`'s region: `None` when the region does not configure
+    /// it (no endpoint, and no failure setting one up).
+    async fn fresh(&self, io: &Arc<RegionIo>, source: Source) -> Option<Update> {
+        let row = table::row(source)?;
+        if io.asks(&row.request) {
+            return Some(read(row, &Target::Region(io.clone()), self.timeout).await);
         }
+        io.problem(source)
     }
-}
 
-async fn timed<T>(timeout: Duration, f: impl Future<Output = Result<T, String>>) -> Obs<T> {
-    let started = Instant::now();
-    let value = match tokio::time::timeout(timeout, f).await {
-        Ok(v) => v,
-        Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
-    };
-    Obs {
-        at: jiff::Timestamp::now(),
-        took: started.elapsed(),
-        value,
+    /// The region's fresh reads, what a failback asks of its Elasticsearch, and whether its
+    /// webapps run.
+    async fn read_region(&self, r: u8) -> (Vec<Update>, EsFacts, Option<bool>) {
+        let io = &self.regions[r as usize];
+        let mut sources = FRESH.to_vec();
+        if self.snapshot.is_some() {
+            sources.push(Source::ElasticsearchIndices);
+        }
+        let reads = futures_util::future::join_all(sources.into_iter().map(|s| self.fresh(io, s)));
+        let (updates, es, apps) =
+            tokio::join!(reads, self.es_facts(io), timed(self.timeout, webapps(io)));
+        (updates.into_iter().flatten().collect(), es, apps.value.ok())
     }
-}
 
-fn missing(e: &str) -> bool {
-    e.starts_with("HTTP 404")
+    /// The failback's snapshot repository and snapshot as the region's Elasticsearch shows
+    /// them; a 404 is an answer (not registered, not there), not a failure.
+    async fn es_facts(&self, io: &RegionIo) -> EsFacts {
+        let mut es = EsFacts::default();
+        let (Some(snap), Some(base)) = (&self.snapshot, io.base(table::Api::Elasticsearch)) else {
+            return es;
+        };
+        let repo = format!("/_snapshot/{}", self.repository);
+        let snap = format!("{repo}/{snap}");
+        let (client, auth) = (&io.http, &io.es_auth);
+        let (repository, snapshot) = tokio::join!(
+            timed(
+                self.timeout,
+                http::get_json::<serde_json::Value>(client, auth, base, &repo)
+            ),
+            timed(
+                self.timeout,
+                http::get_json::<GetSnapshotsResponse>(client, auth, base, &snap)
+            ),
+        );
+        es.repository = match &repository.value {
+            Ok(_) => Some(true),
+            Err(e) if e.is_not_found() => Some(false),
+            Err(_) => None,
+        };
+        es.snapshot = Some(match snapshot.value {
+            Ok(s) => Ok(s.snapshots.into_iter().next()),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        });
+        es
+    }
 }
 
 /// Operate and Tasklist running: 8.8+ from the profiles in the unified ConfigMap, up to 8.7
 /// from their Deployments (absent or at 0 replicas: off).
-async fn webapps(k: &RegionKube) -> Result<bool, String> {
+async fn webapps(io: &RegionIo) -> Result<bool, SourceError> {
+    let k = io.kube.as_ref().ok_or(SourceError::NotConfigured)?;
     let cm = format!("{}-zeebe-configuration-unified", k.release);
     match k.configmaps().get_opt(&cm).await {
         Ok(Some(c)) => {
@@ -129,7 +158,7 @@ async fn webapps(k: &RegionKube) -> Result<bool, String> {
             return Ok(active.contains("operate") && active.contains("tasklist"));
         }
         Ok(None) => {}
-        Err(e) => return Err(format!("configmap {cm}: {e}")),
+        Err(e) => return Err(SourceError::Kube(format!("configmap {cm}: {e}"))),
     }
     let mut on = true;
     for w in ["operate", "tasklist"] {
@@ -141,214 +170,60 @@ async fn webapps(k: &RegionKube) -> Result<bool, String> {
                 on &= want > 0 && ready >= want;
             }
             Ok(None) => on = false,
-            Err(e) => return Err(format!("deployment {name}: {e}")),
+            Err(e) => return Err(SourceError::Kube(format!("deployment {name}: {e}"))),
         }
     }
     Ok(on)
 }
 
-impl Live {
-    async fn read_region(&self, r: u8) -> (RegionObservations, EsFacts, Option<bool>) {
-        let io = &self.regions[r as usize];
-        let ep = &io.ep;
-        let t = self.timeout;
-        let (http, rest_auth, es_auth) = (&self.http, &io.rest_auth, &io.es_auth);
-        let none = Auth::default();
-        let get = |base: &Option<String>, auth: &Auth, path: String| {
-            let base = base.clone();
-            let auth = auth.clone();
-            async move {
-                match base {
-                    Some(b) => {
-                        Some(http::get_json::<serde_json::Value>(http, &auth, &b, &path).await)
-                    }
-                    None => None,
-                }
-            }
+impl Executor for Live {
+    async fn facts(&mut self) -> Facts {
+        let dns = async {
+            let row = table::row(Source::Dns)?;
+            let target = Target::Traffic(self.traffic.clone()?);
+            Some(read(row, &target, self.timeout).await)
         };
-        let repo = self.repository.clone();
-        let snap = self.snapshot.clone().unwrap_or_default();
-        // Only a failback asks for indices, the repository and its snapshot.
-        let es_runbook = if self.snapshot.is_some() {
-            ep.elasticsearch.clone()
-        } else {
-            None
-        };
-        let (topology, cluster, exporters, health, indices, repository, snapshot, pods, apps) = tokio::join!(
-            timed(t, async {
-                get(&ep.rest, rest_auth, "/v2/topology".into())
-                    .await
-                    .unwrap_or(Err(String::new()))
-            }),
-            timed(t, async {
-                get(&ep.management, &none, "/actuator/cluster".into())
-                    .await
-                    .unwrap_or(Err(String::new()))
-            }),
-            timed(t, async {
-                get(&ep.management, &none, "/actuator/exporters".into())
-                    .await
-                    .unwrap_or(Err(String::new()))
-            }),
-            timed(t, async {
-                get(&ep.elasticsearch, es_auth, "/_cluster/health".into())
-                    .await
-                    .unwrap_or(Err(String::new()))
-            }),
-            timed(t, async {
-                get(&es_runbook, es_auth, "/_cat/indices?format=json".into())
-                    .await
-                    .unwrap_or(Err(String::new()))
-            }),
-            timed(t, async {
-                get(&es_runbook, es_auth, format!("/_snapshot/{repo}"))
-                    .await
-                    .unwrap_or(Err(String::new()))
-            }),
-            timed(t, async {
-                get(&es_runbook, es_auth, format!("/_snapshot/{repo}/{snap}"))
-                    .await
-                    .unwrap_or(Err(String::new()))
-            }),
-            timed(t, async {
-                match &ep.kube {
-                    Some(k) => k
-                        .pods()
-                        .list(&Default::default())
-                        .await
-                        .map(|l| {
-                            l.items
-                                .iter()
-                                .map(|p| pod_info(p, &k.release, r))
-                                .collect::<Vec<_>>()
-                        })
-                        .map_err(|e| format!("listing pods: {e}")),
-                    None => Err(String::new()),
-                }
-            }),
-            timed(t, async {
-                match &ep.kube {
-                    Some(k) => webapps(k).await,
-                    None => Err(String::new()),
-                }
-            }),
+        // Boxed: the reads are large futures, and the engine awaits them in many places.
+        let ((u0, e0, w0), (u1, e1, w1), dns) = tokio::join!(
+            Box::pin(self.read_region(0)),
+            Box::pin(self.read_region(1)),
+            Box::pin(dns)
         );
-        fn parse<T: serde::de::DeserializeOwned>(o: Obs<serde_json::Value>) -> Obs<T> {
-            Obs {
-                at: o.at,
-                took: o.took,
-                value: o.value.and_then(|v| {
-                    serde_json::from_value(v).map_err(|e| format!("unreadable answer: {e}"))
-                }),
-            }
+        let mut snap = Snapshot::default();
+        for u in u0.into_iter().chain(u1) {
+            snap.regions[usize::from(u.region)]
+                .configured
+                .insert(u.source);
+            store(&mut snap, u);
         }
-        let mut obs = RegionObservations::default();
-        // Sources that are not configured stay unset (not "failed").
-        let configured = |o: &Obs<serde_json::Value>| !matches!(&o.value, Err(e) if e.is_empty());
-        let problem = |s: Source| ep.problems.get(&s).cloned();
-        let with_problem = |s: Source, o: Obs<serde_json::Value>| -> Obs<serde_json::Value> {
-            match (problem(s), &o.value) {
-                (Some(p), Err(e)) if e.is_empty() => Obs { value: Err(p), ..o },
-                _ => o,
-            }
-        };
-        let topology = with_problem(Source::Topology, topology);
-        let cluster = with_problem(Source::Cluster, cluster);
-        let exporters = with_problem(Source::Exporters, exporters);
-        let health = with_problem(Source::ElasticsearchHealth, health);
-        if configured(&topology) {
-            obs.configured.insert(Source::Topology);
-            obs.topology = Some(parse::<TopologyResponse>(topology));
+        if let Some(u) = dns {
+            store(&mut snap, u);
         }
-        if configured(&cluster) {
-            obs.configured.insert(Source::Cluster);
-            obs.cluster = Some(parse::<ClusterTopology>(cluster));
-        }
-        if configured(&exporters) {
-            obs.configured.insert(Source::Exporters);
-            obs.exporters = Some(parse::<Vec<ExporterStatus>>(exporters));
-        }
-        if configured(&health) {
-            obs.configured.insert(Source::ElasticsearchHealth);
-            obs.es_health = Some(parse::<ClusterHealth>(health));
-        }
-        let mut es = EsFacts::default();
-        if configured(&indices) {
-            let parsed = parse::<Vec<CatIndex>>(indices);
-            es.indices = parsed
+        let mut es = [e0, e1];
+        for (e, o) in es.iter_mut().zip(&snap.regions) {
+            let Some(indices) = &o.es_indices else {
+                continue;
+            };
+            e.indices = indices
                 .value
                 .as_ref()
                 .ok()
                 .map(|v| v.iter().map(|i| (i.index.clone(), i.docs())).collect());
-            es.indices_error = parsed.value.as_ref().err().map(|e| crate::text::clean(e));
-            obs.configured.insert(Source::ElasticsearchIndices);
-            obs.es_indices = Some(parsed);
+            e.indices_error = indices.value.as_ref().err().cloned();
         }
-        es.repository = match &repository.value {
-            Ok(_) => Some(true),
-            Err(e) if missing(e) => Some(false),
-            Err(_) => None,
-        };
-        if configured(&snapshot) {
-            es.snapshot = Some(match parse::<GetSnapshotsResponse>(snapshot).value {
-                Ok(s) => Ok(s.snapshots.into_iter().next()),
-                Err(e) if missing(&e) => Ok(None),
-                Err(e) => Err(e),
-            });
-        }
-        match pods.value {
-            Err(e) if e.is_empty() => {}
-            value => {
-                obs.configured.insert(Source::Pods);
-                obs.pods = Some(Obs {
-                    at: pods.at,
-                    took: pods.took,
-                    value,
-                });
-            }
-        }
-        let apps = apps.value.ok();
-        (obs, es, apps)
-    }
-}
-
-impl Executor for Live {
-    async fn facts(&mut self) -> Facts {
-        // Boxed: the reads are large futures, and the engine awaits them in many places.
-        let ((o0, e0, w0), (o1, e1, w1), dns) = tokio::join!(
-            Box::pin(self.read_region(0)),
-            Box::pin(self.read_region(1)),
-            Box::pin(async {
-                match &self.dns {
-                    Some((host, ns)) => Some(
-                        timed(self.timeout, async {
-                            dns::lookup(host, *ns, self.timeout)
-                                .await
-                                .map_err(|e| format!("{e:#}"))
-                        })
-                        .await,
-                    ),
-                    None => None,
-                }
-            })
-        );
-        let snap = Snapshot {
-            regions: [o0, o1],
-            dns,
-        };
         let now = jiff::Timestamp::now();
         let view = crate::model::derive(&snap, &self.model, now, self.prev.as_ref());
         self.prev = Some(view.clone());
         Facts {
             view,
-            es: [e0, e1],
+            es,
             webapps: [w0, w1],
             run: Default::default(),
         }
     }
 
     async fn send(&mut self, req: &Request, _approved: &Approved) -> Result<Answer, SendError> {
-        let Some(base) = self.base(req.api, req.region).cloned() else {
+        let Some(base) = self.base(req.api, req.region).map(str::to_string) else {
             return Err(SendError::NotSent(format!(
                 "region{}: no {} endpoint configured",
                 req.region,
@@ -373,7 +248,10 @@ impl Executor for Live {
             Api::Management => Auth::default(),
             Api::Elasticsearch => self.regions[req.region as usize].es_auth.clone(),
         };
-        let rb = auth.apply(client, rb).await.map_err(SendError::NotSent)?;
+        let rb = auth
+            .apply(client, rb)
+            .await
+            .map_err(|e| SendError::NotSent(e.to_string()))?;
         let resp = rb.send().await.map_err(|e| {
             // Only a connection that was never made proves the request did not arrive.
             if e.is_connect() {
@@ -390,7 +268,7 @@ impl Executor for Live {
     }
 
     async fn scale(&mut self, s: &Scale, _approved: &Approved) -> Result<(), String> {
-        let Some(k) = self.regions[s.region as usize].ep.kube.clone() else {
+        let Some(k) = self.regions[s.region as usize].kube.clone() else {
             return Err(format!("region{}: no [regions.kube] configured", s.region));
         };
         let patch = kube::api::Patch::Merge(serde_json::json!({"spec": {"replicas": s.replicas}}));
@@ -407,7 +285,7 @@ impl Executor for Live {
         pod: &str,
         _approved: &Approved,
     ) -> Result<(), String> {
-        let Some(k) = self.regions[region as usize].ep.kube.clone() else {
+        let Some(k) = self.regions[region as usize].kube.clone() else {
             return Err(format!("region{region}: no [regions.kube] configured"));
         };
         k.pods()

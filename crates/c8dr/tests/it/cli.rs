@@ -104,7 +104,7 @@ async fn lab_prints_one_ready_line_serves_and_stops_on_sigterm() {
         );
     }
 
-    c8dr::client::http::install_crypto();
+    c8dr::source::http::install_crypto();
     let http = reqwest::Client::new();
     let state_url = format!("{}/lab/state", ready["control"].as_str().unwrap());
     let state: Value = http

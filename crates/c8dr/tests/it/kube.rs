@@ -4,8 +4,8 @@
 
 use crate::common::{DEADLINE, TestLab, wait_until};
 use c8dr::api::BrokerId;
-use c8dr::client::kube::is_ready;
-use c8dr::client::{ForwardTarget, PortForward, RegionKube, dns};
+use c8dr::source::kube::is_ready;
+use c8dr::source::{ForwardTarget, PortForward, RegionKube, dns};
 use c8dr_lab::sim::Camunda;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams};

@@ -4,6 +4,7 @@
 use crate::common::examples_dir;
 use c8dr::api::*;
 use c8dr::model::{self, Level, ModelConfig, Obs, PodInfo, Processing, Reach, Snapshot, Source};
+use c8dr::source::SourceError;
 use serde_json::json;
 use std::time::Duration;
 
@@ -39,7 +40,14 @@ fn snap_with_topology(region: usize, t: TopologyResponse) -> Snapshot {
     s
 }
 
-fn fail(s: &mut Snapshot, region: usize, why: &str) {
+/// `cannot connect: Connection refused`.
+fn refused() -> SourceError {
+    SourceError::Connect {
+        cause: Some("Connection refused".into()),
+    }
+}
+
+fn fail(s: &mut Snapshot, region: usize, why: SourceError) {
     s.regions[region].configured.insert(Source::Topology);
     s.regions[region].topology = Some(Obs::failed(now(), why));
 }
@@ -51,7 +59,7 @@ fn the_documented_region_loss_is_halted_although_leaders_are_reported() {
         "v2-topology-get-region-lost-before-failover-8.8.0-doc.json",
     ] {
         let mut s = snap_with_topology(0, example(name));
-        fail(&mut s, 1, "cannot connect: Connection refused");
+        fail(&mut s, 1, refused());
         let v = model::derive(&s, &cfg(), now(), None);
         assert_eq!(v.processing, Processing::Halted, "{name}");
         assert!(
@@ -88,7 +96,7 @@ fn after_the_documented_force_removal_processing_is_active_with_rf_2() {
         0,
         example("v2-topology-get-after-force-remove-8.8.0-doc.json"),
     );
-    fail(&mut s, 1, "cannot connect");
+    fail(&mut s, 1, SourceError::Connect { cause: None });
     let v = model::derive(&s, &cfg(), now(), None);
     assert_eq!(v.processing, Processing::Active);
     assert_eq!(v.cluster.replication_factor, Some(2));
@@ -162,7 +170,7 @@ fn odd_shapes_unknown_words_and_missing_fields_do_not_break_the_model() {
         2,
     );
     let mut s = snap_with_topology(0, t);
-    fail(&mut s, 1, "timed out");
+    fail(&mut s, 1, SourceError::Timeout { within: None });
     let v = model::derive(&s, &cfg(), now(), None);
     assert_eq!(v.cluster.size, Some(6));
     assert_eq!(v.partitions.len(), 2);
@@ -249,7 +257,7 @@ fn exporters_exporting_and_traffic() {
         0,
         example("v2-topology-get-after-force-remove-8.8.0-doc.json"),
     );
-    fail(&mut s, 1, "refused");
+    fail(&mut s, 1, SourceError::Connect { cause: None });
     s.regions[0].exporters = Some(Obs::ok(
         now(),
         example("actuator-exporters-get-dual-region-both-enabled-8.8-doc.json"),
@@ -339,7 +347,7 @@ fn events_name_what_changed() {
         1,
     );
     let mut s2 = snap_with_topology(0, lost);
-    fail(&mut s2, 1, "refused");
+    fail(&mut s2, 1, SourceError::Connect { cause: None });
     let after = model::derive(&s2, &cfg(), now(), Some(&before));
     let texts: Vec<String> = model::events::diff(&before, &after)
         .into_iter()
@@ -530,7 +538,7 @@ fn a_region_c8dr_cannot_reach_is_lost_only_when_the_other_topology_lacks_its_bro
         1,
     );
     let mut s = snap_with_topology(0, t);
-    fail(&mut s, 1, "cannot connect: Connection refused");
+    fail(&mut s, 1, refused());
     let v = model::derive(&s, &cfg(), now(), None);
     assert_eq!(v.region(1).unwrap().reachable, Reach::Down);
     assert_eq!(v.verdict.level, Level::Unknown, "{:?}", v.verdict.reasons);
@@ -553,13 +561,17 @@ fn a_region_c8dr_cannot_reach_is_lost_only_when_the_other_topology_lacks_its_bro
 
     // Without any fresh topology from region 0, nothing is confirmed.
     let mut s = Snapshot::default();
-    fail(&mut s, 0, "HTTP 401: Unauthorized");
+    fail(
+        &mut s,
+        0,
+        SourceError::http(401, Some("Unauthorized".into())),
+    );
     s.regions[0].configured.insert(Source::Exporters);
     s.regions[0].exporters = Some(Obs::ok(
         now(),
         example("actuator-exporters-get-dual-region-both-enabled-8.8-doc.json"),
     ));
-    fail(&mut s, 1, "cannot connect");
+    fail(&mut s, 1, SourceError::Connect { cause: None });
     let v = model::derive(&s, &cfg(), now(), None);
     assert_ne!(v.verdict.level, Level::Ok);
     assert_ne!(v.verdict.level, Level::Critical, "{:?}", v.verdict.reasons);
@@ -587,7 +599,12 @@ fn gateways_without_brokers_failing_sources_and_no_exporters_are_not_ok() {
     // The management API of a region that otherwise answers fails: named, with since when.
     let mut s = healthy_pair(|_| {});
     s.regions[0].configured.insert(Source::Cluster);
-    s.regions[0].cluster = Some(Obs::failed(now(), "no answer within 2000 ms"));
+    s.regions[0].cluster = Some(Obs::failed(
+        now(),
+        SourceError::Timeout {
+            within: Some(Duration::from_millis(2000)),
+        },
+    ));
     let v = model::derive(&s, &cfg(), now(), None);
     assert_eq!(v.verdict.level, Level::Unknown, "{:?}", v.verdict.reasons);
     assert!(

@@ -144,7 +144,7 @@ async fn a_hanging_region_does_not_delay_the_other() {
         .value
         .as_ref()
         .unwrap_err()
-        .clone();
+        .to_string();
     assert!(
         err.contains("no answer within") || err.contains("timed out"),
         "{err}"
@@ -270,8 +270,8 @@ async fn examples_through_the_live_parsing_path() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let http = c8dr::client::http::client(Duration::from_secs(5), None).unwrap();
-    let auth = c8dr::client::http::Auth::default();
+    let http = c8dr::source::http::client(Duration::from_secs(5), None).unwrap();
+    let auth = c8dr::source::http::Auth::default();
     let now = jiff::Timestamp::now();
     let mut snap = Snapshot::default();
     let mut count = 0;
@@ -280,17 +280,17 @@ async fn examples_through_the_live_parsing_path() {
         let path = format!("/{name}");
         let region = usize::from(name.contains("8.6"));
         if name.starts_with("v2-topology-get") {
-            let t = c8dr::client::http::get_json(&http, &auth, &base, &path)
+            let t = c8dr::source::http::get_json(&http, &auth, &base, &path)
                 .await
                 .unwrap();
             snap.regions[region].topology = Some(model::Obs::ok(now, t));
         } else if name.starts_with("actuator-cluster-get") {
-            let c = c8dr::client::http::get_json(&http, &auth, &base, &path)
+            let c = c8dr::source::http::get_json(&http, &auth, &base, &path)
                 .await
                 .unwrap();
             snap.regions[region].cluster = Some(model::Obs::ok(now, c));
         } else if name.starts_with("actuator-exporters-get") {
-            let e = c8dr::client::http::get_json(&http, &auth, &base, &path)
+            let e = c8dr::source::http::get_json(&http, &auth, &base, &path)
                 .await
                 .unwrap();
             snap.regions[region].exporters = Some(model::Obs::ok(now, e));
@@ -298,14 +298,14 @@ async fn examples_through_the_live_parsing_path() {
             || name.contains("takeSnapshot")
             || name.contains("follower")
         {
-            let p = c8dr::client::http::get_json(&http, &auth, &base, &path)
+            let p = c8dr::source::http::get_json(&http, &auth, &base, &path)
                 .await
                 .unwrap();
             snap.regions[region]
                 .partitions
                 .insert(count, model::Obs::ok(now, p));
         } else if name.starts_with("es-cluster-health") {
-            let h = c8dr::client::http::get_json(&http, &auth, &base, &path)
+            let h = c8dr::source::http::get_json(&http, &auth, &base, &path)
                 .await
                 .unwrap();
             snap.regions[region].es_health = Some(model::Obs::ok(now, h));

@@ -245,7 +245,7 @@ async fn the_upgrade_watch_is_quiet_for_a_staged_roll_and_alarms_for_an_unstaged
     );
 
     // Unstaged: brokers 0 and 2 (two replicas of partition 1) go down together.
-    let k = c8dr::client::RegionKube::connect(
+    let k = c8dr::source::RegionKube::connect(
         "region 0",
         "c8dr-lab-london",
         "camunda-london",

@@ -1116,7 +1116,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 other => Err(Stop::Failed(format!(
                     "refused: cannot tell whether this run's snapshot was started: {}",
                     match other {
-                        Some(Err(e)) => e.clone(),
+                        Some(Err(e)) => e.to_string(),
                         _ => "the repository was not asked".into(),
                     }
                 ))),

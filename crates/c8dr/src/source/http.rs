@@ -1,8 +1,9 @@
 //! HTTP clients for a region's REST, management and Elasticsearch APIs: timeouts, TLS with an
 //! optional extra CA, and credentials (basic, OAuth client credentials with a cached token,
-//! Elasticsearch API keys). Errors are one line naming the request and the cause; secrets
-//! never appear in them.
+//! Elasticsearch API keys). Errors are a [`SourceError`] whose text is one line naming the
+//! cause; secrets never appear in them.
 
+use super::SourceError;
 use crate::config::{EsCredentials, RestCredentials};
 use color_eyre::eyre::{Result, eyre};
 use serde::de::DeserializeOwned;
@@ -85,12 +86,13 @@ impl Auth {
         &self,
         http: &reqwest::Client,
         req: reqwest::RequestBuilder,
-    ) -> Result<reqwest::RequestBuilder, String> {
+    ) -> Result<reqwest::RequestBuilder, SourceError> {
+        let secret = |what: String| SourceError::Credentials(what);
         match (&self.rest, &self.es) {
             (Some(RestCredentials::Basic { username, password }), _) => {
                 let pw = password
                     .read()
-                    .map_err(|e| format!("REST password ({password}): {e:#}"))?;
+                    .map_err(|e| secret(format!("REST password ({password}): {e:#}")))?;
                 Ok(req.basic_auth(username, Some(pw)))
             }
             (
@@ -106,7 +108,7 @@ impl Auth {
                 if slot.as_ref().is_none_or(|t| t.until <= Instant::now()) {
                     let secret = client_secret
                         .read()
-                        .map_err(|e| format!("client secret ({client_secret}): {e:#}"))?;
+                        .map_err(|e| secret(format!("client secret ({client_secret}): {e:#}")))?;
                     let mut form = vec![
                         ("grant_type", "client_credentials".to_string()),
                         ("client_id", client_id.clone()),
@@ -115,41 +117,13 @@ impl Auth {
                     if let Some(a) = audience {
                         form.push(("audience", a.clone()));
                     }
-                    let resp = http
-                        .post(token_url)
-                        .form(&form)
-                        .send()
-                        .await
-                        .map_err(|e| format!("token {token_url}: {e}"))?;
-                    if !resp.status().is_success() {
-                        return Err(format!(
-                            "token {token_url}: HTTP {}",
-                            resp.status().as_u16()
-                        ));
-                    }
-                    #[derive(serde::Deserialize)]
-                    struct T {
-                        access_token: String,
-                        #[serde(default)]
-                        expires_in: Option<u64>,
-                    }
-                    let body = read_capped(resp)
-                        .await
-                        .map_err(|e| format!("token {token_url}: {e}"))?;
-                    // Only the position: serde's message could quote the token itself.
-                    let t: T = serde_json::from_slice(&body).map_err(|e| {
-                        format!(
-                            "token {token_url}: unreadable answer (line {}, column {})",
-                            e.line(),
-                            e.column()
-                        )
+                    let token = fetch_token(http, token_url, &form).await.map_err(|cause| {
+                        SourceError::Token {
+                            url: token_url.clone(),
+                            cause: Box::new(cause),
+                        }
                     })?;
-                    let lifetime =
-                        Duration::from_secs(t.expires_in.unwrap_or(300).saturating_sub(30).max(10));
-                    *slot = Some(Token {
-                        value: t.access_token,
-                        until: Instant::now() + lifetime,
-                    });
+                    *slot = Some(token);
                 }
                 let token = slot.as_ref().map(|t| t.value.clone()).unwrap_or_default();
                 Ok(req.bearer_auth(token))
@@ -157,13 +131,13 @@ impl Auth {
             (None, Some(EsCredentials::Basic { username, password })) => {
                 let pw = password
                     .read()
-                    .map_err(|e| format!("Elasticsearch password ({password}): {e:#}"))?;
+                    .map_err(|e| secret(format!("Elasticsearch password ({password}): {e:#}")))?;
                 Ok(req.basic_auth(username, Some(pw)))
             }
             (None, Some(EsCredentials::ApiKey(key))) => {
                 let k = key
                     .read()
-                    .map_err(|e| format!("Elasticsearch API key ({key}): {e:#}"))?;
+                    .map_err(|e| secret(format!("Elasticsearch API key ({key}): {e:#}")))?;
                 Ok(req.header(reqwest::header::AUTHORIZATION, format!("ApiKey {k}")))
             }
             (None, None) => Ok(req),
@@ -171,43 +145,74 @@ impl Auth {
     }
 }
 
+/// Asks the token endpoint for a client-credentials token.
+async fn fetch_token(
+    http: &reqwest::Client,
+    token_url: &str,
+    form: &[(&str, String)],
+) -> Result<Token, SourceError> {
+    let resp = http
+        .post(token_url)
+        .form(form)
+        .send()
+        .await
+        .map_err(|e| SourceError::transport(&e))?;
+    if !resp.status().is_success() {
+        // The body is not read: an identity provider's error page says nothing useful here.
+        return Err(SourceError::http(resp.status().as_u16(), None));
+    }
+    #[derive(serde::Deserialize)]
+    struct T {
+        access_token: String,
+        #[serde(default)]
+        expires_in: Option<u64>,
+    }
+    let body = read_capped(resp).await?;
+    // Only the position: serde's message could quote the token itself.
+    let t: T = serde_json::from_slice(&body).map_err(|e| SourceError::Malformed {
+        line: e.line(),
+        column: e.column(),
+        message: None,
+    })?;
+    let lifetime = Duration::from_secs(t.expires_in.unwrap_or(300).saturating_sub(30).max(10));
+    Ok(Token {
+        value: t.access_token,
+        until: Instant::now() + lifetime,
+    })
+}
+
 /// Reads an answer's body, at most [`MAX_BODY`] bytes: an announced larger one is not read
 /// at all, an endless one is cut off once past the cap (dropping the response closes the
 /// connection, so the rest is never received).
-pub async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {
-    let cap_mib = MAX_BODY / (1024 * 1024);
+pub async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, SourceError> {
     if let Some(n) = resp.content_length()
         && n > MAX_BODY as u64
     {
-        return Err(format!(
-            "answer larger than {cap_mib} MiB (Content-Length {n}, not read)"
-        ));
+        return Err(SourceError::TooLarge { announced: Some(n) });
     }
     // The announced length is within the cap here, so it is a safe first capacity.
     let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0) as usize);
     while let Some(chunk) = resp
         .chunk()
         .await
-        .map_err(|e| format!("reading the answer: {}", describe(&e)))?
+        .map_err(|e| SourceError::Reading(Box::new(SourceError::transport(&e))))?
     {
         if body.len() + chunk.len() > MAX_BODY {
-            return Err(format!(
-                "answer larger than {cap_mib} MiB (stopped reading)"
-            ));
+            return Err(SourceError::TooLarge { announced: None });
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
 }
 
-/// GETs `base + path` and parses JSON; errors in one line: the cause, or the status and
-/// the server's message (cleaned: it goes to a terminal).
-pub async fn get_json<T: DeserializeOwned>(
+/// GETs `base + path`: the body of a success, or why there is none (an error status comes
+/// with the server's message, cleaned: it goes to a terminal).
+pub async fn get(
     http: &reqwest::Client,
     auth: &Auth,
     base: &str,
     path: &str,
-) -> Result<T, String> {
+) -> Result<Vec<u8>, SourceError> {
     let url = format!("{base}{path}");
     let req = auth
         .apply(
@@ -216,18 +221,31 @@ pub async fn get_json<T: DeserializeOwned>(
                 .header(reqwest::header::ACCEPT, "application/json"),
         )
         .await?;
-    let resp = req.send().await.map_err(|e| describe(&e))?;
+    let resp = req.send().await.map_err(|e| SourceError::transport(&e))?;
     let status = resp.status();
     let bytes = read_capped(resp).await?;
     if !status.is_success() {
-        return Err(format!(
-            "HTTP {}: {}",
+        return Err(SourceError::http(
             status.as_u16(),
-            server_message(&bytes)
+            Some(server_message(&bytes)),
         ));
     }
-    serde_json::from_slice(&bytes)
-        .map_err(|e| crate::text::clean(&format!("unreadable answer: {e}")))
+    Ok(bytes)
+}
+
+/// A JSON body parsed, or where and why it is not what was expected.
+pub fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, SourceError> {
+    serde_json::from_slice(body).map_err(|e| SourceError::malformed(&e))
+}
+
+/// GETs `base + path` and parses the JSON answer.
+pub async fn get_json<T: DeserializeOwned>(
+    http: &reqwest::Client,
+    auth: &Auth,
+    base: &str,
+    path: &str,
+) -> Result<T, SourceError> {
+    json(&get(http, auth, base, path).await?)
 }
 
 /// What an error answer says: Camunda's `message`/`detail` (problem+json), Elasticsearch's
@@ -247,24 +265,10 @@ pub fn server_message(body: &[u8]) -> String {
     }
 }
 
-/// A transport error in a few words (refused, timed out, …) without the URL's secrets, and
-/// cleaned: the causes can quote what a server sent.
+/// A transport error in a few words (refused, timed out, …), for messages that are not a
+/// source's observation (a mutating request, a drill).
 pub fn describe(e: &reqwest::Error) -> String {
-    let text = if e.is_timeout() {
-        "timed out".into()
-    } else if e.is_connect() {
-        let mut cause = String::from("cannot connect");
-        let mut source = std::error::Error::source(e);
-        while let Some(s) = source {
-            cause = format!("cannot connect: {s}");
-            source = s.source();
-        }
-        cause
-    } else {
-        let s = e.to_string();
-        s.split(" for url").next().unwrap_or(&s).to_string()
-    };
-    crate::text::clean(&text)
+    SourceError::transport(e).to_string()
 }
 
 #[cfg(test)]
@@ -278,6 +282,8 @@ mod tests {
             get_json::<serde_json::Value>(&http, &Auth::default(), "http://127.0.0.1:9", "/x")
                 .await
                 .unwrap_err();
+        assert!(matches!(err, SourceError::Connect { .. }), "{err}");
+        let err = err.to_string();
         assert!(err.contains("cannot connect"), "{err}");
     }
 
@@ -313,7 +319,7 @@ mod tests {
         format!("http://{addr}")
     }
 
-    async fn get(base: &str) -> (Result<serde_json::Value, String>, Duration) {
+    async fn get(base: &str) -> (Result<serde_json::Value, SourceError>, Duration) {
         let http = client(Duration::from_secs(20), None).unwrap();
         let started = Instant::now();
         let r = get_json(&http, &Auth::default(), base, "/v2/topology").await;
@@ -330,6 +336,8 @@ mod tests {
         .await;
         let (r, took) = get(&base).await;
         let err = r.unwrap_err();
+        assert!(matches!(err, SourceError::TooLarge { .. }), "{err}");
+        let err = err.to_string();
         assert!(err.contains("answer larger than 8 MiB"), "{err}");
         assert!(took < Duration::from_secs(5), "took {took:?}");
     }
@@ -344,7 +352,10 @@ mod tests {
         .await;
         let (r, took) = get(&base).await;
         let err = r.unwrap_err();
-        assert_eq!(err, "answer larger than 8 MiB (stopped reading)");
+        assert_eq!(
+            err.to_string(),
+            "answer larger than 8 MiB (stopped reading)"
+        );
         assert!(took < Duration::from_secs(15), "took {took:?}");
     }
 
@@ -357,7 +368,12 @@ mod tests {
         );
         let base = serve(&head, body, false).await;
         let err = get(&base).await.0.unwrap_err();
-        assert!(err.starts_with("HTTP 500: boom"), "{err}");
+        // The text is `HTTP 500: <message>`: the status and a message that begins with "boom".
+        assert!(
+            matches!(&err, SourceError::Status { status: 500, message: Some(m) } if m.starts_with("boom")),
+            "{err}"
+        );
+        let err = err.to_string();
         assert!(!err.contains('\x1b') && !err.contains('\x07'), "{err:?}");
         assert_eq!(
             server_message(b"\x1b[31mplain text\x1b[0m"),

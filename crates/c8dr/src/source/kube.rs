@@ -174,3 +174,13 @@ pub fn is_ready(pod: &Pod) -> bool {
         .and_then(|s| s.conditions.as_ref())
         .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
+
+/// The broker a pod runs, from the chart's naming: `<release>-zeebe-<ordinal>` runs broker
+/// `ordinal * 2 + region` (even ids in region 0, odd in region 1).
+pub fn broker_of_pod(release: &str, name: &str, region: u8) -> Option<i32> {
+    name.strip_prefix(release)
+        .and_then(|rest| rest.strip_prefix("-zeebe-"))
+        .and_then(|o| o.parse::<i32>().ok())
+        // Checked: the name comes from the cluster, and an absurd ordinal must not overflow.
+        .and_then(|o| o.checked_mul(2)?.checked_add(i32::from(region)))
+}

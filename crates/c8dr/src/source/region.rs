@@ -1,0 +1,372 @@
+//! Where a read goes: a region's endpoints as c8dr reaches them (a direct URL, or a
+//! port-forward to a Ready pod through the region's kube context) with the region's
+//! credentials, a broker's own port-forward, or the traffic hostname's resolver; and one read
+//! of a table row there, under c8dr's own deadline.
+
+use super::dns;
+use super::http::{self, Auth};
+use super::table::{Api, Read, Reading, Request, Update, broker_env, pods};
+use super::{ForwardTarget, PortForward, RegionKube, SourceError};
+use crate::config::{Config, Region};
+use crate::model::{Obs, Source};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A region's endpoints and credentials.
+pub struct RegionIo {
+    pub id: u8,
+    pub http: reqwest::Client,
+    pub kube: Option<RegionKube>,
+    pub es_auth: Auth,
+    rest: Option<String>,
+    management: Option<String>,
+    elasticsearch: Option<String>,
+    rest_auth: Auth,
+    /// The management API takes no credentials.
+    anonymous: Auth,
+    /// Why a source has no endpoint although the configuration gives it one (the kube
+    /// context or the port-forward failed): shown as that source's error.
+    problems: BTreeMap<Source, SourceError>,
+}
+
+impl RegionIo {
+    /// Resolves the region's endpoints (direct URLs, else port-forwards through its kube
+    /// context, kept alive in `forwards`). Failures are kept as the sources' problems, so
+    /// that one region's broken access never stops the other's observation.
+    pub async fn connect(
+        region: &Region,
+        http: reqwest::Client,
+        forwards: &mut Vec<Arc<PortForward>>,
+    ) -> RegionIo {
+        let mut problems = BTreeMap::new();
+        let kube = connect_kube(region, &mut problems).await;
+        let k = kube.as_ref();
+        let rest = resolve(&region.rest_url, k, ForwardTarget::Gateway, 8080, forwards).await;
+        let management = resolve(
+            &region.management_url,
+            k,
+            ForwardTarget::Gateway,
+            9600,
+            forwards,
+        )
+        .await;
+        let elasticsearch = resolve(
+            &region.elasticsearch_url,
+            k,
+            ForwardTarget::Elasticsearch,
+            9200,
+            forwards,
+        )
+        .await;
+        let mut take = |r: Result<Option<String>, SourceError>, sources: &[Source]| {
+            r.unwrap_or_else(|e| {
+                for s in sources {
+                    problems.insert(*s, e.clone());
+                }
+                None
+            })
+        };
+        let rest = take(rest, &[Source::Topology]);
+        let management = take(management, &[Source::Cluster, Source::Exporters]);
+        // The health speaks for the Elasticsearch endpoint; the other reads of it stay unset.
+        let elasticsearch = take(elasticsearch, &[Source::ElasticsearchHealth]);
+        RegionIo {
+            id: region.id,
+            http,
+            rest,
+            management,
+            elasticsearch,
+            kube,
+            rest_auth: Auth::rest(region.rest_auth.as_ref().and_then(|a| a.credentials().ok())),
+            es_auth: Auth::elasticsearch(
+                region
+                    .elasticsearch_auth
+                    .as_ref()
+                    .and_then(|a| a.credentials().ok()),
+            ),
+            anonymous: Auth::default(),
+            problems,
+        }
+    }
+
+    /// The base URL of `api` (`None`: not configured). A broker's own API has none here:
+    /// [`Target::Broker`] carries its port-forward.
+    pub fn base(&self, api: Api) -> Option<&str> {
+        match api {
+            Api::Rest => self.rest.as_deref(),
+            Api::Management => self.management.as_deref(),
+            Api::Elasticsearch => self.elasticsearch.as_deref(),
+            Api::Broker => None,
+        }
+    }
+
+    /// The credentials `api` takes.
+    pub fn auth(&self, api: Api) -> &Auth {
+        match api {
+            Api::Rest => &self.rest_auth,
+            Api::Elasticsearch => &self.es_auth,
+            Api::Management | Api::Broker => &self.anonymous,
+        }
+    }
+
+    /// The failed observation of `source` when setting up its endpoint failed: what the
+    /// source shows until (if it has an endpoint after all) a read answers.
+    pub fn problem(&self, source: Source) -> Option<Update> {
+        let e = self.problems.get(&source)?.clone();
+        let obs = Obs::failed(jiff::Timestamp::now(), e);
+        Some(Update::new(self.id, None, source, obs))
+    }
+
+    /// Whether the region has what `request` needs (brokers are reached through Kubernetes).
+    pub fn asks(&self, request: &Request) -> bool {
+        match request {
+            Request::Get {
+                api: Api::Broker, ..
+            }
+            | Request::Pods
+            | Request::BrokerStatefulSet => self.kube.is_some(),
+            Request::Get { api, .. } => self.base(*api).is_some(),
+            Request::Dns => false,
+        }
+    }
+}
+
+/// The region's Kubernetes client, when configured; a context that does not work is the
+/// problem of every source that would go through it.
+async fn connect_kube(
+    region: &Region,
+    problems: &mut BTreeMap<Source, SourceError>,
+) -> Option<RegionKube> {
+    let k = region.kube.as_ref()?;
+    let connected = RegionKube::connect(
+        &region.label(),
+        &k.context,
+        &k.namespace,
+        &k.release,
+        k.kubeconfig.as_deref(),
+    )
+    .await;
+    match connected {
+        Ok(c) => Some(c),
+        Err(e) => {
+            let problem = SourceError::Kube(format!("{e:#}"));
+            for s in [
+                Source::Topology,
+                Source::Cluster,
+                Source::Exporters,
+                Source::ElasticsearchHealth,
+                Source::Pods,
+            ] {
+                problems.insert(s, problem.clone());
+            }
+            None
+        }
+    }
+}
+
+/// A direct URL, or a port-forward through the region's kube context, or nothing.
+async fn resolve(
+    direct: &Option<String>,
+    kube: Option<&RegionKube>,
+    target: ForwardTarget,
+    port: u16,
+    forwards: &mut Vec<Arc<PortForward>>,
+) -> Result<Option<String>, SourceError> {
+    match (direct, kube) {
+        (Some(url), _) => Ok(Some(url.trim_end_matches('/').to_string())),
+        (None, Some(k)) => match PortForward::start(k.clone(), target, port).await {
+            Ok(f) => {
+                let url = f.base_url();
+                forwards.push(Arc::new(f));
+                Ok(Some(url))
+            }
+            Err(e) => Err(SourceError::Kube(format!("{e:#}"))),
+        },
+        (None, None) => Ok(None),
+    }
+}
+
+/// The traffic hostname and the nameserver to ask (`None`: the system resolver).
+pub struct Traffic {
+    pub hostname: String,
+    pub nameserver: Option<SocketAddr>,
+}
+
+impl Traffic {
+    /// The traffic check's lookup, when the configuration names a hostname.
+    pub fn of(config: &Config) -> Option<Traffic> {
+        let t = config.traffic.as_ref()?;
+        Some(Traffic {
+            hostname: t.hostname.clone()?,
+            nameserver: t.nameserver_addr().ok().flatten(),
+        })
+    }
+}
+
+/// Where one read goes.
+#[derive(Clone)]
+pub enum Target {
+    Region(Arc<RegionIo>),
+    /// One broker's own management API, at `base` (its port-forward).
+    Broker {
+        io: Arc<RegionIo>,
+        broker: i32,
+        base: String,
+    },
+    Traffic(Arc<Traffic>),
+}
+
+/// One read of `row` at `target` under `timeout`: the update to store. A request the target
+/// has no endpoint for fails as [`SourceError::NotConfigured`].
+pub async fn read(row: &Read, target: &Target, timeout: Duration) -> Update {
+    let obs = timed(timeout, fetch(row.request, target, timeout)).await;
+    match target {
+        Target::Region(io) => Update::new(io.id, None, row.source, obs),
+        Target::Broker { io, broker, .. } => Update::new(io.id, Some(*broker), row.source, obs),
+        Target::Traffic(_) => Update::new(0, None, row.source, obs),
+    }
+}
+
+/// `f`'s answer stamped with when it came and how long it took; past `timeout` (c8dr's own
+/// deadline, over credentials, redirects and a 404 fallback alike) it is a timeout.
+pub async fn timed<T>(
+    timeout: Duration,
+    f: impl Future<Output = Result<T, SourceError>>,
+) -> Obs<T> {
+    let started = Instant::now();
+    let value = match tokio::time::timeout(timeout, f).await {
+        Ok(v) => v,
+        Err(_) => Err(SourceError::Timeout {
+            within: Some(timeout),
+        }),
+    };
+    Obs {
+        at: jiff::Timestamp::now(),
+        took: started.elapsed(),
+        value,
+    }
+}
+
+async fn fetch(
+    request: Request,
+    target: &Target,
+    timeout: Duration,
+) -> Result<Reading, SourceError> {
+    match (request, target) {
+        (
+            Request::Get {
+                api: Api::Broker,
+                path,
+                parse,
+                ..
+            },
+            Target::Broker { io, base, .. },
+        ) => parse(&http::get(&io.http, io.auth(Api::Broker), base, path).await?),
+        (
+            Request::Get {
+                api,
+                path,
+                or_on_404,
+                parse,
+            },
+            Target::Region(io),
+        ) => {
+            let base = io.base(api).ok_or(SourceError::NotConfigured)?;
+            let auth = io.auth(api);
+            let body = match (http::get(&io.http, auth, base, path).await, or_on_404) {
+                (Err(SourceError::Status { status: 404, .. }), Some(older)) => {
+                    http::get(&io.http, auth, base, older).await
+                }
+                (answer, _) => answer,
+            }?;
+            parse(&body)
+        }
+        (Request::Pods, Target::Region(io)) => {
+            let k = io.kube.as_ref().ok_or(SourceError::NotConfigured)?;
+            let list = k
+                .pods()
+                .list(&Default::default())
+                .await
+                .map_err(|e| SourceError::Kube(format!("listing pods: {e}")))?;
+            Ok(pods(&list.items, &k.release, io.id))
+        }
+        (Request::BrokerStatefulSet, Target::Region(io)) => {
+            let k = io.kube.as_ref().ok_or(SourceError::NotConfigured)?;
+            let name = format!("{}-zeebe", k.release);
+            let sts = k
+                .statefulsets()
+                .get(&name)
+                .await
+                .map_err(|e| SourceError::Kube(format!("statefulset {name}: {e}")))?;
+            Ok(broker_env(sts))
+        }
+        (Request::Dns, Target::Traffic(t)) => dns::lookup(&t.hostname, t.nameserver, timeout)
+            .await
+            .map(Reading::Dns)
+            .map_err(|e| SourceError::Dns(format!("{e:#}"))),
+        _ => Err(SourceError::NotConfigured),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::table::row;
+    use axum::http::StatusCode;
+    use axum::routing::get;
+
+    /// A management API whose `/actuator/backupRuntime` answers `runtime` and whose
+    /// `/actuator/backups` (the ≤8.7 name) answers an empty list.
+    async fn region(runtime: Option<StatusCode>) -> Arc<RegionIo> {
+        let mut app = axum::Router::new().route("/actuator/backups", get(|| async { "[]" }));
+        if let Some(status) = runtime {
+            app = app.route(
+                "/actuator/backupRuntime",
+                get(move || async move { (status, r#"{"message":"down"}"#) }),
+            );
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let text = format!(
+            "name = \"t\"\n[[regions]]\nid = 0\nname = \"a\"\nmanagement_url = \"{base}\"\n\
+             [[regions]]\nid = 1\nname = \"b\"\nmanagement_url = \"http://127.0.0.1:9\"\n"
+        );
+        let config = Config::parse(&text, std::path::Path::new("t.toml")).unwrap();
+        let http = http::client(Duration::from_secs(5), None).unwrap();
+        let region = config.region(0).unwrap();
+        Arc::new(RegionIo::connect(region, http, &mut vec![]).await)
+    }
+
+    async fn backups(io: Arc<RegionIo>) -> Result<Reading, SourceError> {
+        let row = row(Source::Backups).unwrap();
+        read(row, &Target::Region(io), Duration::from_secs(5))
+            .await
+            .obs
+            .value
+    }
+
+    #[tokio::test]
+    async fn backups_fall_back_to_the_older_name_on_404_only() {
+        let io = region(None).await;
+        assert_eq!(backups(io).await, Ok(Reading::Backups(vec![])));
+        let io = region(Some(StatusCode::INTERNAL_SERVER_ERROR)).await;
+        assert_eq!(
+            backups(io).await,
+            Err(SourceError::http(500, Some("down".into())))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_source_without_an_endpoint_is_not_configured() {
+        let io = region(None).await;
+        let topology = row(Source::Topology).unwrap();
+        assert!(!io.asks(&topology.request));
+        assert!(io.problem(Source::Topology).is_none());
+        let u = read(topology, &Target::Region(io), Duration::from_secs(5)).await;
+        assert_eq!(u.obs.value, Err(SourceError::NotConfigured));
+    }
+}
