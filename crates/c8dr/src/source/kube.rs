@@ -1,19 +1,15 @@
 //! One Kubernetes client per region, built from an explicit context (never the kubeconfig's
-//! current-context), with the region's pods, StatefulSets and Deployments kept current by
-//! watchers (kube-notes §1.1, §1.3).
+//! current-context), and the region's objects c8dr reads and acts on (kube-notes §1.1). The
+//! poll loop lists pods on its slow cadence; nothing here keeps a watch open.
 
 use color_eyre::eyre::{Result, WrapErr, eyre};
-use futures_util::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
 use kube::Api;
 use kube::api::ListParams;
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::runtime::reflector::{self, Store};
-use kube::runtime::{WatchStreamExt, watcher};
 use std::path::Path;
 use std::time::Duration;
-use tokio::task::JoinHandle;
 
 /// Where a region's Kubernetes objects are.
 #[derive(Clone)]
@@ -25,18 +21,6 @@ pub struct RegionKube {
     /// The Helm release (object names are `<release>-zeebe`, …).
     pub release: String,
     pub client: kube::Client,
-}
-
-/// A watched kind: a store kept current by a background watcher.
-pub struct Watched<K: kube::Resource<DynamicType = ()> + 'static> {
-    pub store: Store<K>,
-    pub task: JoinHandle<()>,
-}
-
-impl<K: kube::Resource<DynamicType = ()> + 'static> Drop for Watched<K> {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 impl RegionKube {
@@ -93,46 +77,6 @@ impl RegionKube {
 
     pub fn services(&self) -> Api<Service> {
         Api::namespaced(self.client.clone(), &self.namespace)
-    }
-
-    fn watch<K>(&self, api: Api<K>) -> Watched<K>
-    where
-        K: kube::Resource<DynamicType = ()>
-            + Clone
-            + std::fmt::Debug
-            + serde::de::DeserializeOwned
-            + Send
-            + Sync
-            + 'static,
-    {
-        let (store, writer) = reflector::store::<K>();
-        let label = self.label.clone();
-        let stream = watcher(api, watcher::Config::default())
-            .default_backoff()
-            .reflect(writer)
-            .applied_objects();
-        let task = tokio::spawn(async move {
-            let mut stream = std::pin::pin!(stream);
-            while let Some(item) = stream.next().await {
-                if let Err(e) = item {
-                    tracing::debug!(region = %label, error = %e, "kube watch interrupted; retrying");
-                }
-            }
-        });
-        Watched { store, task }
-    }
-
-    /// The region's pods, kept current.
-    pub fn watch_pods(&self) -> Watched<Pod> {
-        self.watch(self.pods())
-    }
-
-    pub fn watch_statefulsets(&self) -> Watched<StatefulSet> {
-        self.watch(self.statefulsets())
-    }
-
-    pub fn watch_deployments(&self) -> Watched<Deployment> {
-        self.watch(self.deployments())
     }
 
     /// Names of the Ready pods a Service selects, sorted.

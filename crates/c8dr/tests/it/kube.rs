@@ -93,8 +93,9 @@ async fn kube_lists_watches_scales_and_deletes_like_a_cluster() {
         );
     }
 
-    // A watcher sees a pod replaced and ready again.
-    let watched = k0.watch_pods();
+    // A watcher (kube-rs's reflector, as kubectl --watch and a controller would use) sees a
+    // pod replaced and ready again.
+    let watched = watch(k0.pods());
     watched
         .store
         .wait_until_ready()
@@ -533,4 +534,40 @@ async fn kubectl_sees_and_operates_the_same_pods() {
     let pods = run(0, &["get", "pods"]);
     assert!(pods.contains("camunda-zeebe-2"), "{pods}");
     lab.shutdown().await;
+}
+
+/// A reflector over `api`: a store kept current by a watch, stopped when dropped.
+struct Watched<K: kube::Resource<DynamicType = ()> + 'static> {
+    store: kube::runtime::reflector::Store<K>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl<K: kube::Resource<DynamicType = ()> + 'static> Drop for Watched<K> {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn watch<K>(api: kube::Api<K>) -> Watched<K>
+where
+    K: kube::Resource<DynamicType = ()>
+        + Clone
+        + std::fmt::Debug
+        + serde::de::DeserializeOwned
+        + Send
+        + Sync
+        + 'static,
+{
+    use futures_util::StreamExt;
+    use kube::runtime::{WatchStreamExt, reflector, watcher};
+    let (store, writer) = reflector::store::<K>();
+    let stream = watcher(api, watcher::Config::default())
+        .default_backoff()
+        .reflect(writer)
+        .applied_objects();
+    let task = tokio::spawn(async move {
+        let mut stream = std::pin::pin!(stream);
+        while stream.next().await.is_some() {}
+    });
+    Watched { store, task }
 }
