@@ -4,6 +4,7 @@
 //! such a pod: one at a time, with confirmation, at most `max_restarts` per run.
 
 use super::*;
+use crate::runbook::plan::Danger;
 
 impl<E: Executor, O: Operator> Runner<E, O> {
     /// Offers to restart one recreated broker pod that hangs Running-but-not-Ready without
@@ -66,7 +67,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             progress: None,
             evidence: format!("{pod} Running, not Ready, not in the topology"),
         };
-        let approved = match self.approval(idx, &step, &eval, vec![], None).await {
+        let approval = match self.approval(idx, &step, &eval, vec![]).await {
             Ok(a) => a,
             Err(_) => {
                 self.keep.insert(pod);
@@ -89,21 +90,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             );
             return;
         }
-        let mut books = Books {
-            journal: &mut self.journal,
-            audit: &mut self.audit,
-            run: &self.state.run,
-        };
-        let result = gate::restart_pod(
-            &mut books,
-            &mut self.exec,
-            idx,
-            &step,
-            region,
-            &pod,
-            &approved,
-        )
-        .await;
+        let result = self.gate.restart_pod(approval, idx, &step).await;
         self.restarts += 1;
         self.last_restart = Some(Instant::now());
         self.stuck_since.remove(&pod);
