@@ -7,7 +7,6 @@ use crate::runbook::audit::Entry;
 use crate::runbook::gate::Ledger;
 use crate::runbook::journal::Record;
 use std::io;
-use std::path::Path;
 
 /// A run's journal (holding the run lock) and the audit trail, handed to the gate.
 #[derive(Debug)]
@@ -19,10 +18,6 @@ pub struct FileLedger {
 impl FileLedger {
     pub fn new(journal: Journal, audit: Audit) -> FileLedger {
         FileLedger { journal, audit }
-    }
-
-    pub fn journal_path(&self) -> &Path {
-        self.journal.path()
     }
 }
 

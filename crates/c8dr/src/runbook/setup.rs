@@ -41,6 +41,28 @@ fn minor(version: &str) -> Option<u32> {
     version.split('.').nth(1)?.parse().ok()
 }
 
+/// The detected version, when c8dr can run its procedures: not 8.5 (its failover mode is a
+/// different procedure), and known (the survivor of `region` answered).
+fn supported_version(view: &ClusterView, region: u8) -> Result<String, String> {
+    let survivor = 1 - region;
+    let version = version_of(view).unwrap_or_else(|| "unknown".into());
+    match view.cluster.family {
+        Family::V85 => Err(format!(
+            "Camunda {version} uses the 8.5 failover mode (temporary brokers impersonating the \
+             lost ids, dual-region-procedure.md §4.1); c8dr runs the dynamic-scaling procedure \
+             of 8.6 and later only. Follow the 8.5 docs, or upgrade."
+        )),
+        Family::Unknown => Err(format!(
+            "cannot detect the Camunda version: region{survivor}'s topology and exporters do \
+             not answer ({})",
+            view.region(survivor)
+                .and_then(|r| r.last_error.clone())
+                .unwrap_or_else(|| "no data".into())
+        )),
+        _ => Ok(version),
+    }
+}
+
 /// The plan's inputs from the configuration and a fresh view. Refuses what c8dr cannot run.
 pub fn inputs(
     config: &Config,
@@ -50,27 +72,7 @@ pub fn inputs(
     run: &str,
     basis: Option<&Basis>,
 ) -> Result<Inputs, String> {
-    let survivor = 1 - region;
-    let version = version_of(view).unwrap_or_else(|| "unknown".into());
-    match view.cluster.family {
-        Family::V85 => {
-            return Err(format!(
-                "Camunda {version} uses the 8.5 failover mode (temporary brokers impersonating the \
-                 lost ids, dual-region-procedure.md §4.1); c8dr runs the dynamic-scaling procedure \
-                 of 8.6 and later only. Follow the 8.5 docs, or upgrade."
-            ));
-        }
-        Family::Unknown => {
-            return Err(format!(
-                "cannot detect the Camunda version: region{survivor}'s topology and exporters do \
-                 not answer ({})",
-                view.region(survivor)
-                    .and_then(|r| r.last_error.clone())
-                    .unwrap_or_else(|| "no data".into())
-            ));
-        }
-        _ => {}
-    }
+    let version = supported_version(view, region)?;
     let (ids, all_ids, snapshot) = match basis {
         Some(b) => (b.ids.clone(), b.all_ids.clone(), b.snapshot.clone()),
         None => {

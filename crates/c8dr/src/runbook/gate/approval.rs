@@ -2,6 +2,8 @@
 //! decision, who gives it, and the single-use approval the gate makes of it. Only the gate
 //! (this module's parent) can make an [`Approval`].
 
+use crate::runbook::plan::Action;
+
 /// Who answers the gate's questions in a run. The gate stamps it on every approval and audit
 /// entry, so no caller passes a name along with a decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +84,7 @@ impl Refusal {
     }
 }
 
-/// The operator's approval of one step of one run. Single use: the call it allows consumes it
+/// The operator's approval of one step (its action) of one run. Single use: the call it allows consumes it
 /// (a request that provably did not take effect hands it back for the retry); neither Clone
 /// nor Copy, made only by the gate, which refuses it for any other step or run.
 #[derive(Debug)]
@@ -90,6 +92,8 @@ pub struct Approval {
     pub(super) run: String,
     pub(super) step: usize,
     pub(super) key: String,
+    /// What the operator was shown: the approval covers this action only.
+    pub(super) action: Action,
     pub(super) by: String,
     pub(super) unattended: bool,
 }

@@ -107,6 +107,8 @@ struct Clerk {
     run: String,
 }
 
+const READ_ONLY: &str = "read-only mode: c8dr shows the plan but does not run it";
+
 fn journal_problem(e: io::Error) -> String {
     format!("cannot write the journal: {e} (nothing was sent)")
 }
@@ -161,9 +163,8 @@ impl<E: Executor> Gate<E> {
     /// is audited.
     pub(in crate::runbook) fn refuse_read_only(&mut self, step: &Step) -> Result<(), String> {
         if self.read_only && step.action.mutates() {
-            let why = "read-only mode: c8dr shows the plan but does not run it".to_string();
-            self.refused(step, &why, false);
-            return Err(why);
+            self.refused(step, READ_ONLY, false);
+            return Err(READ_ONLY.into());
         }
         Ok(())
     }
@@ -179,9 +180,7 @@ impl<E: Executor> Gate<E> {
     ) -> Result<Approval, Refusal> {
         let needs = self.confirmation(step);
         let result = match decision {
-            _ if self.read_only && step.action.mutates() => Err(Refusal::Refused(
-                "read-only mode: c8dr shows the plan but does not run it".into(),
-            )),
+            _ if self.read_only && step.action.mutates() => Err(Refusal::Refused(READ_ONLY.into())),
             Decision::Decline => Err(Refusal::Declined("declined by the operator".into())),
             Decision::Approve { typed } => match &needs {
                 Confirmation::TypeRegionName(name)
@@ -195,6 +194,7 @@ impl<E: Executor> Gate<E> {
                     run: self.clerk.run.clone(),
                     step: idx,
                     key: step.key.clone(),
+                    action: step.action.clone(),
                     by: self.clerk.identity.approver().to_string(),
                     unattended: self.clerk.identity.is_unattended(),
                 }),
@@ -226,15 +226,20 @@ impl<E: Executor> Gate<E> {
         Ok(())
     }
 
-    /// The approval was made by this gate for step `idx` (`step`) of this run; anything
-    /// else is refused (audited) and nothing is sent.
+    /// The approval was made by this gate for step `idx` (`step`, with the very action the
+    /// operator was shown) of this run; anything else is refused (audited) and nothing is
+    /// sent.
     fn check_approval(
         &mut self,
         approval: &Approval,
         idx: usize,
         step: &Step,
     ) -> Result<(), String> {
-        if approval.run == self.clerk.run && approval.step == idx && approval.key == step.key {
+        if approval.run == self.clerk.run
+            && approval.step == idx
+            && approval.key == step.key
+            && approval.action == step.action
+        {
             return Ok(());
         }
         let why = format!(

@@ -290,3 +290,23 @@ async fn the_gate_stamps_who_approved_and_who_runs() {
             .all(|e| e.user == "ops" && e.run == "failover-r1-x")
     );
 }
+
+#[tokio::test]
+async fn an_approval_covers_the_action_it_was_given_for() {
+    // Same run, index and key, another action (a pod restart offered under a step's key):
+    // the approval of one does not send the other.
+    let steps = failover();
+    let fo2 = steps.iter().position(|s| s.key == "FO-2").unwrap();
+    let (mut g, seen) = gate(202, PLAN, false);
+    let restart = Step {
+        action: Action::RestartPod {
+            region: 0,
+            pod: "camunda-zeebe-0".into(),
+        },
+        ..steps[fo2].clone()
+    };
+    let approval = g.approve(fo2, &restart, yes(None)).unwrap();
+    let sent = g.send(approval, fo2, &steps[fo2], None).await;
+    assert!(matches!(sent.verdict, Verdict::Fatal(_)));
+    assert!(seen.lock().unwrap().sent.is_empty());
+}
