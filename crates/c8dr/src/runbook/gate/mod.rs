@@ -250,7 +250,7 @@ impl<E: Executor> Gate<E> {
         Err(why)
     }
 
-    /// Sends the request of step `idx` with its approval (see [`Gate::call`]). The approval
+    /// Sends the request of step `idx` with its approval, journaled and audited. The approval
     /// comes back in [`Sent`] only when the request provably did not take effect.
     pub(in crate::runbook) async fn send(
         &mut self,
@@ -274,8 +274,8 @@ impl<E: Executor> Gate<E> {
         sent
     }
 
-    /// Sends the dry run of step `idx`'s request, which changes nothing and needs no approval
-    /// (see [`Gate::call`]). `None`: the step's request has no dry-run form.
+    /// Sends the dry run of step `idx`'s request, journaled and audited; it changes nothing
+    /// and needs no approval. `None`: the step's request has no dry-run form.
     pub(in crate::runbook) async fn dry_run(
         &mut self,
         idx: usize,
