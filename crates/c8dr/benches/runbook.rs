@@ -5,13 +5,17 @@
 //!
 //! `cargo bench --bench runbook`
 
+use c8dr::act::audit::Audit;
+use c8dr::act::journal::Journal;
+use c8dr::act::ledger::FileLedger;
+use c8dr::act::session;
 use c8dr::config::Config;
 use c8dr::demo::operator::LabOperator;
-use c8dr::runbook::audit::Audit;
 use c8dr::runbook::engine::{RunState, Runner};
-use c8dr::runbook::journal::{Journal, Outcome};
+use c8dr::runbook::gate::Gate;
+use c8dr::runbook::journal::Outcome;
 use c8dr::runbook::plan::Procedure;
-use c8dr::runbook::session;
+use c8dr::runbook::setup;
 use c8dr_lab::sim::Camunda;
 use c8dr_lab::{Lab, Options};
 use color_eyre::eyre::{Result, bail};
@@ -29,17 +33,16 @@ async fn run(
     let operator = op(LabOperator::new(&lab.ready.control, &inputs.names[1]));
     let journal = Journal::create(&dir.join("runs"), &run)?;
     let audit = Audit::open(&dir.join("audit.jsonl"))?;
-    let settings = session::settings(config, false, false);
-    let (state, _, _) = Runner::start(
+    let settings = setup::settings(config, false, false);
+    let gate = Gate::new(
         live,
-        operator,
-        journal,
-        audit,
-        settings,
-        RunState::new(&run, inputs, steps),
-    )?
-    .run()
-    .await;
+        FileLedger::new(journal, audit),
+        LabOperator::identity(),
+    );
+    let (state, _, _) =
+        Runner::start(gate, operator, settings, RunState::new(&run, inputs, steps))?
+            .run()
+            .await;
     if state.outcome != Some(Outcome::Completed) {
         bail!("{} {}: {:?}", p.name(), run, state.message);
     }

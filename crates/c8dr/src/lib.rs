@@ -2,11 +2,12 @@
 //!
 //! Data flows one way: sources (`source`, `observe`) → observations → `model` → views (`tui`,
 //! `report`) and runbooks (`runbook`, `preflight`); actions flow back through the runbook's
-//! gate. The API types are the `c8dr-api` crate (re-exported as `api`); the simulated
+//! gate, whose I/O (journal and audit files, the run lock, run sessions) is `act`. The API types are the `c8dr-api` crate (re-exported as `api`); the simulated
 //! deployment is the `c8dr-lab` crate, reached only from `demo` (the default-on `demo` feature).
 
 pub use c8dr_api as api;
 
+pub mod act;
 pub mod cli;
 pub mod config;
 #[cfg(feature = "demo")]

@@ -1,16 +1,9 @@
-//! The audit trail: one JSON line per mutating request and per refusal (DESIGN.md §7), across
-//! runs, in `$XDG_STATE_HOME/c8dr/audit.jsonl`, fsynced. Bodies are recorded as a SHA-256
-//! digest only, targets without credentials, so no secret can reach it.
+//! The audit trail's entries (DESIGN.md §7): one per mutating request and per refusal, written
+//! by the gate only. Bodies are recorded as a SHA-256 digest only, targets without
+//! credentials, so no secret can reach it. Pure: the file is `crate::act::audit`.
 
-use crate::text::{clean, clean_opt};
+use crate::text::clean;
 use serde::{Deserialize, Serialize};
-use std::fs::File;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
-
-pub fn audit_path() -> Option<PathBuf> {
-    crate::config::state_dir().map(|d| d.join("audit.jsonl"))
-}
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct Entry {
@@ -38,10 +31,11 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn new(run: &str, step: &str, region: u8, kind: &str, outcome: &str) -> Entry {
+    /// `user` is who runs c8dr, as the gate's identity says.
+    pub fn new(user: &str, run: &str, step: &str, region: u8, kind: &str, outcome: &str) -> Entry {
         Entry {
             at: jiff::Timestamp::now().to_string(),
-            user: user(),
+            user: user.into(),
             run: run.into(),
             step: step.into(),
             region,
@@ -57,76 +51,9 @@ impl Entry {
     }
 }
 
-/// Who ran c8dr: `C8DR_OPERATOR` (for shared bastion accounts, where the login says
-/// little), else the login name as the shell knows it.
-pub fn user() -> String {
-    ["C8DR_OPERATOR", "USER", "LOGNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
-        .unwrap_or_else(|| "unknown".into())
-}
-
 pub fn digest(body: &[u8]) -> String {
     let d = ring::digest::digest(&ring::digest::SHA256, body);
     d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-#[derive(Debug)]
-pub struct Audit {
-    path: PathBuf,
-    file: File,
-}
-
-impl Audit {
-    /// Opens (creates) the trail 0600 in a 0700 directory: it names who did what.
-    pub fn open(path: &Path) -> io::Result<Audit> {
-        if let Some(dir) = path.parent() {
-            crate::private_fs::create_dir_all(dir)?;
-        }
-        let file = crate::private_fs::open_append(path)?;
-        Ok(Audit {
-            path: path.to_path_buf(),
-            file,
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Appends one line, fsynced. The free-text fields are cleaned first: a detail can quote
-    /// a server and `c8dr audit` prints the trail on a terminal.
-    pub fn append(&mut self, entry: &Entry) -> io::Result<()> {
-        let entry = Entry {
-            user: clean(&entry.user),
-            run: clean(&entry.run),
-            step: clean(&entry.step),
-            target: clean_opt(entry.target.as_deref()),
-            detail: clean_opt(entry.detail.as_deref()),
-            ..entry.clone()
-        };
-        let mut line = serde_json::to_vec(&entry).map_err(io::Error::other)?;
-        line.push(b'\n');
-        self.file.write_all(&line)?;
-        self.file.sync_data()
-    }
-}
-
-/// Reads the trail; lines that do not parse are reported, not fatal.
-pub fn read(path: &Path) -> io::Result<(Vec<Entry>, Vec<String>)> {
-    let text = std::fs::read_to_string(path)?;
-    let mut entries = vec![];
-    let mut bad = vec![];
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str(line) {
-            Ok(e) => entries.push(e),
-            Err(e) => bad.push(format!("{}:{}: {e}", path.display(), n + 1)),
-        }
-    }
-    Ok((entries, bad))
 }
 
 /// `c8dr audit`: one line per entry, oldest first. Every field is cleaned again: a trail
@@ -159,71 +86,4 @@ pub fn render(entries: &[Entry]) -> String {
         out.push_str("no audit entries yet\n");
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn entries_round_trip_and_bodies_are_digested() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("audit.jsonl");
-        let mut a = Audit::open(&path).unwrap();
-        let mut e = Entry::new("r1", "FO-1", 0, "request", "ok");
-        e.body_sha256 = Some(digest(br#"{"brokers":{"remove":[1]}}"#));
-        a.append(&e).unwrap();
-        std::fs::write(
-            &path,
-            format!("{}garbage\n", std::fs::read_to_string(&path).unwrap()),
-        )
-        .unwrap();
-        let (entries, bad) = read(&path).unwrap();
-        assert_eq!(entries, vec![e]);
-        assert_eq!(bad.len(), 1);
-        assert_eq!(
-            digest(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
-
-    #[test]
-    fn control_characters_reach_neither_the_file_nor_the_terminal() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c8dr").join("audit.jsonl");
-        let mut a = Audit::open(&path).unwrap();
-        let mut e = Entry::new("r\x1b[2J1", "FO-1\x07", 1, "request", "failed");
-        e.target = Some("http://gw\u{9b}31m/actuator".into());
-        e.detail = Some("HTTP 500: \x1b]2;x\x07\x1b[2J".into());
-        a.append(&e).unwrap();
-        let raw = std::fs::read_to_string(&path).unwrap();
-        let (entries, bad) = read(&path).unwrap();
-        assert!(bad.is_empty(), "{bad:?}");
-        // serde_json writes C0 characters as `\u00XX` escapes that `read` turns back into
-        // raw ones: neither form may be in the file.
-        assert!(!raw.contains("\\u00") && !raw.contains('\u{9b}'), "{raw}");
-        let d = &entries[0];
-        for field in [
-            &d.run,
-            &d.step,
-            d.target.as_ref().unwrap(),
-            d.detail.as_ref().unwrap(),
-        ] {
-            assert!(!field.chars().any(char::is_control), "{field:?}");
-        }
-        let shown = render(&entries);
-        assert!(shown.contains("HTTP 500:"), "{shown}");
-
-        // An old or edited trail with raw escapes: render cleans it anyway.
-        let shown = render(&[e]);
-        assert!(!shown.contains(['\x1b', '\x07', '\u{9b}']), "{shown:?}");
-        assert!(shown.contains(r"\u{1b}]2;x\u{7}"), "{shown}");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode(&path), 0o600);
-            assert_eq!(mode(path.parent().unwrap()), 0o700);
-        }
-    }
 }

@@ -1,25 +1,12 @@
-//! The run journal: one append-only JSON-lines file per run, fsynced after every record so a
-//! crash loses at most the record being written. Reading it back is what resume stands on:
-//! a torn last line is the crash itself and is dropped, a bad line anywhere else is corruption
-//! and is reported with the file and line. A request is journaled *before* it is sent, so a
-//! request without a response tells resume "this may have happened: check before repeating".
-//! The journal holds the run lock ([`RunLock`]) while it is open: one run at a time. Its files
-//! are readable by their owner only.
-
-use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+//! The run journal's records and their replay: what resume stands on. A request is journaled
+//! *before* it is sent, so a request without a response tells resume "this may have happened:
+//! check before repeating". The records' on-disk form (one JSON line each) is kept across
+//! versions so that a run journaled by an older c8dr resumes after an upgrade. Pure: the
+//! files themselves (append and fsync, the torn tail, the run lock) are `crate::act::journal`.
 
 use serde::{Deserialize, Serialize};
-
-pub use super::lock::RunLock;
-use crate::private_fs;
-
-/// Where runs are journaled: `$XDG_STATE_HOME/c8dr/runs`.
-pub fn runs_dir() -> Option<PathBuf> {
-    crate::config::state_dir().map(|d| d.join("runs"))
-}
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// The states a step goes through (DESIGN.md §4, issue 7).
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +75,10 @@ pub enum Record {
         /// with a higher id afterwards may be this request's (resume reads it).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         seen_change: Option<i64>,
+        /// A dry run (it changed nothing); written only when true, so every other line keeps
+        /// the form older versions wrote and read.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        dry_run: bool,
     },
     /// `status` is `None` when no HTTP answer came (connection error, timeout).
     Response {
@@ -166,6 +157,18 @@ impl Record {
             target: redact_target(target),
             at: now(),
             seen_change: None,
+            dry_run: false,
+        }
+    }
+
+    /// Whether this is a dry run's request. Journals written before the record said so name
+    /// it only in the target's query (`dryRun=true`), which is read as a URL, not searched.
+    pub fn is_dry_run(&self) -> bool {
+        match self {
+            Self::Request { dry_run: true, .. } => true,
+            Self::Request { target, .. } => reqwest::Url::parse(target)
+                .is_ok_and(|url| url.query_pairs().any(|(k, v)| k == "dryRun" && v == "true")),
+            _ => false,
         }
     }
 
@@ -203,111 +206,12 @@ fn redact_target(target: &str) -> String {
     }
 }
 
-/// An open journal that records are appended to; it holds the run lock while open.
-#[derive(Debug)]
-pub struct Journal {
-    path: PathBuf,
-    file: File,
-    _lock: RunLock,
-}
-
-fn plain_run_id(run: &str) -> io::Result<()> {
-    if run.is_empty() || run.contains(['/', '\\']) || run.starts_with('.') {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("run id {run:?} is not a plain file name"),
-        ));
-    }
-    Ok(())
-}
-
-impl Journal {
-    /// Starts the journal of a new run, taking the run lock of `dir`; refuses to overwrite
-    /// an existing run.
-    pub fn create(dir: &Path, run: &str) -> io::Result<Self> {
-        plain_run_id(run)?;
-        let lock = RunLock::acquire(dir, run)?;
-        Self::create_locked(lock, dir, run)
-    }
-
-    /// As [`Journal::create`], with the lock already taken (before the run's id was chosen
-    /// and its plan built, so no other run can slip in between).
-    pub fn create_locked(lock: RunLock, dir: &Path, run: &str) -> io::Result<Self> {
-        plain_run_id(run)?;
-        private_fs::create_dir_all(dir)?;
-        let path = dir.join(format!("{run}.jsonl"));
-        let file = private_fs::create_new(&path).map_err(|e| match e.kind() {
-            io::ErrorKind::AlreadyExists => io::Error::new(
-                e.kind(),
-                format!("run {run} already exists in {}", dir.display()),
-            ),
-            _ => e,
-        })?;
-        Ok(Self {
-            path,
-            file,
-            _lock: lock,
-        })
-    }
-
-    /// Reopens a run's journal to continue it after a crash, taking the run lock of its
-    /// directory. A torn last line is cut off first, so the next record starts on a line of
-    /// its own.
-    pub fn reopen(path: &Path) -> Result<(Self, Replay), JournalError> {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let run = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let lock = RunLock::acquire(dir, &run).map_err(|e| JournalError::io(path, e))?;
-        let replay = read(path)?;
-        if let Some((_, region, _, _)) = replay.started()
-            && region > 1
-        {
-            return Err(JournalError {
-                path: path.to_path_buf(),
-                line: None,
-                cause: format!("the run names region {region}; regions are 0 and 1"),
-            });
-        }
-        // ftruncate works on an O_APPEND descriptor; later writes land at the new end.
-        let file = OpenOptions::new()
-            .append(true)
-            .open(path)
-            .map_err(|e| JournalError::io(path, e))?;
-        file.set_len(replay.valid_len)
-            .map_err(|e| JournalError::io(path, e))?;
-        Ok((
-            Self {
-                path: path.to_path_buf(),
-                file,
-                _lock: lock,
-            },
-            replay,
-        ))
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Appends one record and waits until it is on disk.
-    pub fn append(&mut self, record: &Record) -> io::Result<()> {
-        let mut line = serde_json::to_vec(record).map_err(io::Error::other)?;
-        line.push(b'\n');
-        self.file.write_all(&line)?;
-        self.file.sync_data()
-    }
-}
-
 /// A journal read back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Replay {
     pub records: Vec<Record>,
     /// The last line was cut short (the process died while writing it); it was dropped.
     pub torn_tail: bool,
-    /// Bytes up to the end of the last complete record.
-    valid_len: u64,
 }
 
 #[derive(Debug)]
@@ -318,7 +222,7 @@ pub struct JournalError {
 }
 
 impl JournalError {
-    fn io(path: &Path, e: io::Error) -> Self {
+    pub fn io(path: &Path, e: std::io::Error) -> Self {
         Self {
             path: path.to_path_buf(),
             line: None,
@@ -337,55 +241,6 @@ impl std::fmt::Display for JournalError {
 }
 
 impl std::error::Error for JournalError {}
-
-/// Reads a journal. Only the last line may be incomplete; that is what a crash mid-write
-/// leaves, and it is dropped. Anything else that does not parse is an error naming the line.
-pub fn read(path: &Path) -> Result<Replay, JournalError> {
-    let bytes = std::fs::read(path).map_err(|e| JournalError::io(path, e))?;
-    let mut records = Vec::new();
-    let mut torn_tail = false;
-    let mut valid_len = 0u64;
-    let mut offset = 0usize;
-    let mut number = 0usize;
-    while offset < bytes.len() {
-        number += 1;
-        let rest = &bytes[offset..];
-        let (line, complete) = match rest.iter().position(|b| *b == b'\n') {
-            Some(end) => (&rest[..end], true),
-            None => (rest, false),
-        };
-        offset += line.len() + usize::from(complete);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            if complete {
-                valid_len = offset as u64;
-            }
-            continue;
-        }
-        if !complete {
-            // The append never returned, so nothing after it happened: drop it even if it parses.
-            torn_tail = true;
-            break;
-        }
-        match serde_json::from_slice::<Record>(line) {
-            Ok(record) => {
-                records.push(record);
-                valid_len = offset as u64;
-            }
-            Err(e) => {
-                return Err(JournalError {
-                    path: path.to_path_buf(),
-                    line: Some(number),
-                    cause: format!("not a journal record: {e}"),
-                });
-            }
-        }
-    }
-    Ok(Replay {
-        records,
-        torn_tail,
-        valid_len,
-    })
-}
 
 impl Replay {
     /// Requests that were sent (or were about to be) without a journaled answer: resume must
@@ -438,12 +293,9 @@ impl Replay {
         for record in &self.records {
             match record {
                 Record::Request {
-                    step,
-                    target,
-                    seen_change,
-                    ..
+                    step, seen_change, ..
                 } => {
-                    dry = target.contains("dryRun=true");
+                    dry = record.is_dry_run();
                     if !dry {
                         last.insert(
                             *step,
@@ -624,26 +476,6 @@ pub fn summarize(records: &[Record]) -> RunSummary {
     summary
 }
 
-/// Every run in `dir`, oldest first by file name; unreadable journals are listed with their error.
-pub fn list(dir: &Path) -> io::Result<Vec<(PathBuf, Result<RunSummary, JournalError>)>> {
-    let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-            .collect(),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e),
-    };
-    paths.sort();
-    Ok(paths
-        .into_iter()
-        .map(|p| {
-            let summary = read(&p).map(|r| r.summary());
-            (p, summary)
-        })
-        .collect())
-}
-
 /// The documented failover RTO: processing back within a minute (dual-region-procedure.md §4).
 pub const FAILOVER_RTO_MS: i64 = 60_000;
 
@@ -743,178 +575,6 @@ pub fn render_run(summary: &RunSummary) -> String {
 mod tests {
     use super::*;
 
-    fn at(record: Record, ts: &str) -> Record {
-        let ts = ts.to_string();
-        match record {
-            Record::RunStarted {
-                run,
-                procedure,
-                region,
-                camunda,
-                ..
-            } => Record::RunStarted {
-                run,
-                procedure,
-                region,
-                camunda,
-                at: ts,
-                basis: None,
-            },
-            Record::Step {
-                step,
-                name,
-                state,
-                detail,
-                ..
-            } => Record::Step {
-                step,
-                name,
-                state,
-                detail,
-                at: ts,
-            },
-            Record::Request {
-                step,
-                method,
-                target,
-                seen_change,
-                ..
-            } => Record::Request {
-                step,
-                method,
-                target,
-                at: ts,
-                seen_change,
-            },
-            Record::Response {
-                step,
-                status,
-                detail,
-                verdict,
-                change_id,
-                ..
-            } => Record::Response {
-                step,
-                status,
-                detail,
-                at: ts,
-                verdict,
-                change_id,
-            },
-            Record::SnapshotDocs { step, docs, .. } => Record::SnapshotDocs { step, at: ts, docs },
-            Record::RunEnded { outcome, .. } => Record::RunEnded {
-                outcome,
-                at: ts,
-                own_ms: None,
-            },
-        }
-    }
-
-    fn failover_run(dir: &Path) -> Journal {
-        let mut j = Journal::create(dir, "failover-1").unwrap();
-        for r in [
-            at(
-                Record::run_started("failover-1", "failover", 1, "8.8"),
-                "2026-11-27T10:00:00Z",
-            ),
-            at(
-                Record::step(0, "confirm loss", StepState::Checking, None),
-                "2026-11-27T10:00:00Z",
-            ),
-            at(
-                Record::step(0, "confirm loss", StepState::Done, None),
-                "2026-11-27T10:00:01.5Z",
-            ),
-            at(
-                Record::step(1, "remove brokers", StepState::Running, None),
-                "2026-11-27T10:00:02Z",
-            ),
-            at(
-                Record::request(
-                    1,
-                    "PATCH",
-                    "http://127.0.0.1:9600/actuator/cluster?force=true",
-                ),
-                "2026-11-27T10:00:02Z",
-            ),
-        ] {
-            j.append(&r).unwrap();
-        }
-        j
-    }
-
-    #[test]
-    fn records_round_trip_and_unanswered_requests_are_found() {
-        let dir = tempfile::tempdir().unwrap();
-        let j = failover_run(dir.path());
-        let replay = read(j.path()).unwrap();
-        assert_eq!(replay.records.len(), 5);
-        assert!(!replay.torn_tail);
-        assert_eq!(
-            replay.unanswered_requests(),
-            vec![(
-                1,
-                "PATCH",
-                "http://127.0.0.1:9600/actuator/cluster?force=true"
-            )]
-        );
-        assert_eq!(replay.step_states().get(&1), Some(&StepState::Running));
-    }
-
-    #[test]
-    fn an_answer_closes_the_request() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut j = failover_run(dir.path());
-        j.append(&Record::response(1, Some(202), None)).unwrap();
-        assert!(read(j.path()).unwrap().unanswered_requests().is_empty());
-    }
-
-    #[test]
-    fn a_torn_last_line_is_dropped_and_reopen_continues_on_a_fresh_line() {
-        let dir = tempfile::tempdir().unwrap();
-        let j = failover_run(dir.path());
-        let path = j.path().to_path_buf();
-        drop(j);
-        // What a crash in the middle of write_all leaves, even a prefix that happens to parse.
-        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(br#"{"event":"response","step":1,"status":202,"at":"2026-11"#)
-            .unwrap();
-        drop(f);
-
-        let replay = read(&path).unwrap();
-        assert!(replay.torn_tail);
-        assert_eq!(replay.records.len(), 5);
-        assert_eq!(
-            replay.unanswered_requests().len(),
-            1,
-            "the torn answer does not count"
-        );
-
-        let (mut j, replay) = Journal::reopen(&path).unwrap();
-        assert!(replay.torn_tail);
-        j.append(&Record::response(1, Some(202), None)).unwrap();
-        let after = read(&path).unwrap();
-        assert!(!after.torn_tail);
-        assert_eq!(after.records.len(), 6);
-        assert!(after.unanswered_requests().is_empty());
-    }
-
-    #[test]
-    fn a_bad_line_before_the_end_is_corruption_named_by_line() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("x.jsonl");
-        let good = serde_json::to_string(&Record::run_ended(Outcome::Completed)).unwrap();
-        std::fs::write(
-            &path,
-            format!("{good}\n{{\"event\":\"nonsense\"}}\n{good}\n"),
-        )
-        .unwrap();
-        let err = read(&path).unwrap_err();
-        assert_eq!(err.line, Some(2));
-        let text = err.to_string();
-        assert!(text.contains("x.jsonl:2"), "{text}");
-    }
-
     #[test]
     fn credentials_never_reach_the_journal() {
         let r = Record::request(
@@ -938,76 +598,22 @@ mod tests {
     }
 
     #[test]
-    fn run_ids_cannot_escape_the_runs_directory() {
-        let dir = tempfile::tempdir().unwrap();
-        for bad in ["", "../x", "a/b", ".hidden"] {
-            assert!(Journal::create(dir.path(), bad).is_err(), "{bad:?}");
+    fn dry_runs_are_told_by_the_record_and_in_old_journals_by_the_target_query() {
+        let mut dry = Record::request(1, "PATCH", "http://gw:9600/actuator/cluster?force=true");
+        if let Record::Request { dry_run, .. } = &mut dry {
+            *dry_run = true;
         }
-        Journal::create(dir.path(), "ok").unwrap();
-        assert!(
-            Journal::create(dir.path(), "ok").is_err(),
-            "an existing run is never overwritten"
-        );
-    }
-
-    #[test]
-    fn summary_times_steps_and_the_run() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut j = failover_run(dir.path());
-        for r in [
-            at(
-                Record::response(1, Some(202), None),
-                "2026-11-27T10:00:02.2Z",
-            ),
-            at(
-                Record::step(1, "remove brokers", StepState::Done, None),
-                "2026-11-27T10:00:05Z",
-            ),
-            at(
-                Record::run_ended(Outcome::Completed),
-                "2026-11-27T10:00:05.5Z",
-            ),
-        ] {
-            j.append(&r).unwrap();
-        }
-        let s = read(j.path()).unwrap().summary();
-        assert_eq!(s.run.as_deref(), Some("failover-1"));
-        assert_eq!(s.region, Some(1));
-        assert_eq!(s.outcome, Some(Outcome::Completed));
-        assert_eq!(s.total_ms, Some(5_500));
-        let durations: Vec<_> = s.steps.iter().map(|st| (st.step, st.duration_ms)).collect();
-        assert_eq!(durations, vec![(0, Some(1_500)), (1, Some(3_000))]);
-        let text = render_run(&s);
-        assert!(
-            text.contains("remove brokers") && text.contains("3.0s"),
-            "{text}"
-        );
-        assert!(
-            text.contains("within the documented failover RTO of 60.0s"),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn list_reports_every_run_and_names_the_broken_one() {
-        let dir = tempfile::tempdir().unwrap();
-        failover_run(dir.path());
-        std::fs::write(dir.path().join("broken.jsonl"), "not json\n").unwrap();
-        std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
-        let runs = list(dir.path()).unwrap();
-        assert_eq!(runs.len(), 2);
-        assert!(runs[0].1.as_ref().is_err_and(|e| e.line == Some(1)));
-        assert!(runs[1].1.as_ref().is_ok_and(|s| s.outcome.is_none()));
-        assert!(list(&dir.path().join("missing")).unwrap().is_empty());
-        let text = render_list(&runs);
-        assert!(
-            text.contains("broken") && text.contains("unreadable") && text.contains(":1:"),
-            "{text}"
-        );
-        assert!(
-            text.contains("failover-1") && text.contains("unfinished"),
-            "{text}"
-        );
-        assert_eq!(render_list(&[]), "no runs journaled yet\n");
+        let line = serde_json::to_string(&dry).unwrap();
+        assert!(line.contains("\"dry_run\":true"), "{line}");
+        assert!(serde_json::from_str::<Record>(&line).unwrap().is_dry_run());
+        let real = Record::request(1, "PATCH", "http://gw:9600/actuator/cluster?force=true");
+        let line = serde_json::to_string(&real).unwrap();
+        assert!(!line.contains("dry_run"), "the old form: {line}");
+        assert!(!real.is_dry_run());
+        // A line as the previous version wrote it.
+        let old = r#"{"event":"request","step":1,"method":"PATCH","target":"http://gw:9600/actuator/cluster?force=true&dryRun=true","at":"2026-11-27T10:00:02Z"}"#;
+        assert!(serde_json::from_str::<Record>(old).unwrap().is_dry_run());
+        let old = r#"{"event":"request","step":1,"method":"SCALE","target":"deployments/x scale --replicas 0","at":"2026-11-27T10:00:02Z"}"#;
+        assert!(!serde_json::from_str::<Record>(old).unwrap().is_dry_run());
     }
 }

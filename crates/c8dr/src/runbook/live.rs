@@ -6,8 +6,8 @@
 
 use super::answer::{Answer, SendError};
 use super::check::{EsFacts, Facts};
-use super::engine::Executor;
 use super::gate::Approved;
+use super::gate::Executor;
 use super::plan::{Api, Request, Scale};
 use crate::api::elasticsearch::GetSnapshotsResponse;
 use crate::config::Config;

@@ -1,7 +1,10 @@
-//! Guided failover and failback (issue 7): the procedures as data ([`plan`]), their checks and
-//! guards ([`check`]), the engine that walks them ([`engine`]), the one gate every mutating
-//! call passes ([`gate`]) with its audit trail ([`audit`]), the run journal resume stands on
-//! ([`journal`]), the executor over the real clients ([`live`]) and the text views ([`render`]).
+//! Guided failover and failback (issue 7), pure: the procedures as data ([`plan`]), how a run
+//! is set up from the configuration and a fresh view ([`setup`]), their checks and guards
+//! ([`check`]), the engine that walks them ([`engine`]), the one gate every mutating call
+//! passes ([`gate`], which owns the executor and the ledger), the audit entries ([`audit`])
+//! and the journal records resume stands on ([`journal`]), what answers mean ([`answer`]),
+//! and the text views ([`render`]). Their I/O is `crate::act`; the executor over the real
+//! clients is [`live`].
 
 pub mod answer;
 pub mod audit;
@@ -10,7 +13,6 @@ pub mod engine;
 pub mod gate;
 pub mod journal;
 pub mod live;
-pub mod lock;
 pub mod plan;
 pub mod render;
-pub mod session;
+pub mod setup;

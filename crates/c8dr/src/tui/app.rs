@@ -6,8 +6,8 @@ use super::runbook::Pane as RunbookPane;
 use crate::model::ClusterView;
 use crate::model::events::Event;
 use crate::runbook::engine::Recovery;
-use crate::runbook::gate::Decision;
-use crate::runbook::plan::{Danger, Procedure};
+use crate::runbook::gate::{Confirmation, Decision};
+use crate::runbook::plan::Procedure;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::VecDeque;
 
@@ -288,17 +288,9 @@ impl App {
             }
         }
         if let Some(ask) = &p.ask {
-            let force = !ask.manual
-                && p.state
-                    .steps
-                    .iter()
-                    .any(|s| s.key == ask.key && s.danger == Danger::Force);
-            let approve = |typed| {
-                Some(Action::Answer(Decision::Approve {
-                    typed,
-                    by: crate::runbook::audit::user(),
-                }))
-            };
+            // The pane asks what the gate needs, nothing it decides itself.
+            let force = matches!(ask.confirmation, Confirmation::TypeRegionName(_));
+            let approve = |typed| Some(Action::Answer(Decision::Approve { typed }));
             if force {
                 match key.code {
                     KeyCode::Esc => {

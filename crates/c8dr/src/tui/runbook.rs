@@ -1,12 +1,13 @@
 //! The runbook pane (DESIGN.md §4): the step list with states, and for the selected step its
-//! target, exact request and `curl`, check and live evidence, guards; the confirmation each
-//! danger level needs (force: the region's name typed, after the dry run). The engine runs in
-//! a task; [`PaneOperator`] carries its progress to the pane and the operator's answers back.
+//! target, exact request and `curl`, check and live evidence, guards; the confirmation the
+//! gate says a step needs (force: the region's name typed, after the dry run). The engine runs
+//! in a task; [`PaneOperator`] carries its progress to the pane and the operator's answers
+//! back.
 
 use super::theme::Theme;
 use crate::model::{ClusterView, Reach};
 use crate::runbook::engine::{Operator, Preview, Recovery, RunState};
-use crate::runbook::gate::Decision;
+use crate::runbook::gate::{Confirmation, Decision};
 use crate::runbook::journal::StepState;
 use crate::runbook::plan::{Danger, Procedure, Step};
 use crate::runbook::render;
@@ -27,8 +28,9 @@ pub struct Ask {
     /// What is asked (the step's title, or a remediation such as a pod restart).
     pub what: String,
     pub preview: Preview,
-    /// A manual step or checklist no API shows: "done?".
-    pub manual: bool,
+    /// What the gate needs: a yes, the region's name typed, or "done?" for a step no API
+    /// shows. The pane asks exactly this.
+    pub confirmation: Confirmation,
 }
 
 /// A step failed and the engine waits for the operator's choice.
@@ -131,29 +133,19 @@ pub struct PaneOperator {
     pub abort: Arc<AtomicBool>,
 }
 
-impl PaneOperator {
-    async fn ask(&mut self, step: &Step, preview: Preview, manual: bool) -> Decision {
-        let _ = self.tx.send(ToUi::Ask(Ask {
-            key: step.key.clone(),
-            what: step.title.clone(),
-            preview,
-            manual,
-        }));
-        self.answers.recv().await.unwrap_or(Decision::Decline)
-    }
-}
-
 impl Operator for PaneOperator {
     fn update(&mut self, state: &RunState) {
         let _ = self.tx.send(ToUi::State(Box::new(state.clone())));
     }
 
-    async fn approve(&mut self, step: &Step, preview: &Preview) -> Decision {
-        self.ask(step, preview.clone(), false).await
-    }
-
-    async fn confirm_manual(&mut self, step: &Step) -> Decision {
-        self.ask(step, Preview::default(), true).await
+    async fn confirm(&mut self, step: &Step, needs: &Confirmation, preview: &Preview) -> Decision {
+        let _ = self.tx.send(ToUi::Ask(Ask {
+            key: step.key.clone(),
+            what: step.title.clone(),
+            preview: preview.clone(),
+            confirmation: needs.clone(),
+        }));
+        self.answers.recv().await.unwrap_or(Decision::Decline)
     }
 
     async fn on_failure(&mut self, step: &Step, why: &str, refused: bool) -> Recovery {
@@ -437,22 +429,20 @@ pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, t: &Theme) {
         v
     } else {
         match (&pane.ask, &s.outcome) {
-            (Some(a), _) if a.manual => vec![Line::from(Span::styled(
-                " no API shows this step: y when it is done · n/Esc stop here",
-                t.warning(),
-            ))],
+            (Some(a), _) if a.confirmation == Confirmation::ConfirmManualStep => {
+                vec![Line::from(Span::styled(
+                    " no API shows this step: y when it is done · n/Esc stop here",
+                    t.warning(),
+                ))]
+            }
             (Some(a), _) => {
-                let step = s.steps.iter().find(|x| x.key == a.key);
                 let mut v = vec![];
                 if let Some(d) = &a.preview.dry_run {
                     v.push(Line::from(format!(" dry run: {d}")));
                 }
-                if step.is_some_and(|s| s.danger == Danger::Force) {
+                if let Confirmation::TypeRegionName(name) = &a.confirmation {
                     v.push(typing_line(
-                        format!(
-                            " FORCE: type {} and Enter to proceed · Esc declines: ",
-                            i.names[i.region as usize]
-                        ),
+                        format!(" FORCE: type {name} and Enter to proceed · Esc declines: "),
                         t.critical(),
                         &pane.typed,
                         t,

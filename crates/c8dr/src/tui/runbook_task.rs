@@ -4,12 +4,14 @@
 
 use super::app::{App, Mode};
 use super::runbook::{Pane, PaneOperator, ToUi};
+use crate::act::journal::{Journal, runs_dir};
+use crate::act::ledger::FileLedger;
+use crate::act::session;
 use crate::config::Config;
 use crate::runbook::engine::{Recovery, RunState, Runner};
-use crate::runbook::gate::Decision;
-use crate::runbook::journal::Journal;
+use crate::runbook::gate::{Decision, Gate};
 use crate::runbook::plan::Procedure;
-use crate::runbook::{render, session};
+use crate::runbook::{render, setup};
 use color_eyre::eyre::Result;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -74,7 +76,7 @@ async fn run(
     op: PaneOperator,
 ) -> Result<()> {
     // Read-only shows the plan: no journal, no audit trail, nothing written.
-    let dir = crate::runbook::journal::runs_dir();
+    let dir = runs_dir();
     let run = match &dir {
         Some(d) => session::fresh_run_id(d, p, r),
         None => session::run_id(p, r),
@@ -92,10 +94,13 @@ async fn run(
     }
     let (dir, audit) = session::books()?;
     let journal = Journal::create(&dir, &run)?;
-    let settings = session::settings(config, read_only, false);
-    Runner::start(live, op, journal, audit, settings, state)?
-        .run()
-        .await;
+    let settings = setup::settings(config, read_only, false);
+    let gate = Gate::new(
+        live,
+        FileLedger::new(journal, audit),
+        session::identity(None),
+    );
+    Runner::start(gate, op, settings, state)?.run().await;
     Ok(())
 }
 
@@ -112,8 +117,13 @@ async fn resume(config: &Config, id: &str, op: PaneOperator) -> Result<()> {
         details,
         false,
     ))));
-    let settings = session::settings(config, false, false);
-    Runner::resume(live, op, j.journal, &j.replay, audit, settings, state)
+    let settings = setup::settings(config, false, false);
+    let gate = Gate::new(
+        live,
+        FileLedger::new(j.journal, audit),
+        session::identity(None),
+    );
+    Runner::resume(gate, op, &j.replay, settings, state)
         .run()
         .await;
     Ok(())

@@ -191,7 +191,8 @@ fn bad_flags_are_refused_with_the_reason() {
 
 #[test]
 fn journal_lists_runs_from_the_state_dir_and_shows_one() {
-    use c8dr::runbook::journal::{Journal, Outcome, Record, StepState};
+    use c8dr::act::journal::Journal;
+    use c8dr::runbook::journal::{Outcome, Record, StepState};
     let state = tempfile::tempdir().unwrap();
     let journal = |args: &[&str]| {
         c8dr()

@@ -3,15 +3,18 @@
 //! request log tell what happened.
 
 use crate::common::{TestLab, committing};
+use c8dr::act::audit::Audit;
+use c8dr::act::journal::Journal;
+use c8dr::act::ledger::FileLedger;
+use c8dr::act::session;
 use c8dr::config::Config;
 use c8dr::demo::operator::LabOperator;
-use c8dr::runbook::audit::Audit;
 use c8dr::runbook::engine::{Operator, Recovery, RunState, Runner, Settings};
-use c8dr::runbook::journal::{Journal, Outcome, StepState};
+use c8dr::runbook::gate::Gate;
+use c8dr::runbook::journal::{Outcome, StepState};
 use c8dr::runbook::live::Live;
 use c8dr::runbook::plan::Inputs;
 use c8dr::runbook::plan::Procedure;
-use c8dr::runbook::session;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -215,6 +218,15 @@ pub async fn assert_failed_back(lab: &TestLab, r: u8) {
     .await;
 }
 
+/// The gate of a run the lab operates, over the real executor and these files.
+pub fn gate(live: Live, journal: Journal, audit: Audit) -> Gate<Live> {
+    Gate::new(
+        live,
+        FileLedger::new(journal, audit),
+        LabOperator::identity(),
+    )
+}
+
 /// A new run with any operator, ready to run: prepared from fresh facts, journaled in
 /// `books`. Returns the runner and its journal's path.
 pub async fn start<O: Operator>(
@@ -234,7 +246,7 @@ pub async fn start<O: Operator>(
     let path = journal.path().to_path_buf();
     let audit = Audit::open(&books.audit).expect("audit");
     let state = RunState::new(&run, inputs, steps);
-    let runner = Runner::start(live, op, journal, audit, settings, state).expect("start");
+    let runner = Runner::start(gate(live, journal, audit), op, settings, state).expect("start");
     (runner, path)
 }
 
@@ -261,7 +273,7 @@ pub async fn resume<O: Operator>(
             .unwrap_or_else(|e| panic!("prepare the resume of {run}: {e:#}"));
     let state = RunState::new(run, inputs, steps);
     let audit = Audit::open(&books.audit).expect("audit");
-    let runner = Runner::resume(live, op, j.journal, &j.replay, audit, settings, state);
+    let runner = Runner::resume(gate(live, j.journal, audit), op, &j.replay, settings, state);
     finish(runner).await
 }
 

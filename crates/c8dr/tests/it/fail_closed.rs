@@ -5,15 +5,16 @@
 
 use crate::common::{DEADLINE, TestLab, wait_until};
 use crate::drive::*;
+use c8dr::act::journal::{self, Journal};
+use c8dr::act::session;
 use c8dr::config::Config;
 use c8dr::demo::operator::LabOperator;
 use c8dr::runbook::engine::Runner;
 use c8dr::runbook::engine::{Operator, Preview, Recovery, RunState};
-use c8dr::runbook::gate::Decision;
-use c8dr::runbook::journal::{self, Journal, Outcome, Record, StepState};
+use c8dr::runbook::gate::{Confirmation, Decision};
+use c8dr::runbook::journal::{Outcome, Record, StepState};
 use c8dr::runbook::live::Live;
 use c8dr::runbook::plan::{Danger, Procedure, Step};
-use c8dr::runbook::session;
 use c8dr_lab::sim::Camunda;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -198,15 +199,12 @@ impl Operator for StopAt {
     fn update(&mut self, s: &RunState) {
         self.inner.update(s)
     }
-    async fn approve(&mut self, step: &Step, preview: &Preview) -> Decision {
-        if step.key == self.at {
+    async fn confirm(&mut self, step: &Step, needs: &Confirmation, preview: &Preview) -> Decision {
+        if step.key == self.at && *needs != Confirmation::ConfirmManualStep {
             Decision::Decline
         } else {
-            self.inner.approve(step, preview).await
+            self.inner.confirm(step, needs, preview).await
         }
-    }
-    async fn confirm_manual(&mut self, step: &Step) -> Decision {
-        self.inner.confirm_manual(step).await
     }
 }
 
@@ -314,8 +312,8 @@ impl Operator for RestoredAtThePrompt {
     fn update(&mut self, s: &RunState) {
         self.inner.update(s)
     }
-    async fn approve(&mut self, step: &Step, preview: &Preview) -> Decision {
-        if step.danger == Danger::Force {
+    async fn confirm(&mut self, step: &Step, needs: &Confirmation, preview: &Preview) -> Decision {
+        if step.danger == Danger::Force && *needs != Confirmation::ConfirmManualStep {
             let http = reqwest::Client::new();
             let restored = http
                 .post(format!("{}/lab/regions/1/restore", self.control))
@@ -340,10 +338,7 @@ impl Operator for RestoredAtThePrompt {
             })
             .await;
         }
-        self.inner.approve(step, preview).await
-    }
-    async fn confirm_manual(&mut self, step: &Step) -> Decision {
-        self.inner.confirm_manual(step).await
+        self.inner.confirm(step, needs, preview).await
     }
     async fn on_failure(&mut self, step: &Step, why: &str, refused: bool) -> Recovery {
         self.inner.on_failure(step, why, refused).await
@@ -429,12 +424,11 @@ impl Operator for Slow {
     fn update(&mut self, s: &RunState) {
         self.0.update(s)
     }
-    async fn approve(&mut self, step: &Step, preview: &Preview) -> Decision {
-        tokio::time::sleep(Duration::from_millis(800)).await;
-        self.0.approve(step, preview).await
-    }
-    async fn confirm_manual(&mut self, step: &Step) -> Decision {
-        self.0.confirm_manual(step).await
+    async fn confirm(&mut self, step: &Step, needs: &Confirmation, preview: &Preview) -> Decision {
+        if *needs != Confirmation::ConfirmManualStep {
+            tokio::time::sleep(Duration::from_millis(800)).await;
+        }
+        self.0.confirm(step, needs, preview).await
     }
 }
 
@@ -589,14 +583,12 @@ async fn defect5_a_run_killed_anywhere_resumes_once() {
         assert_eq!(steps[fb7].key, "FB-7");
         let op = helm(&inputs);
         let state = RunState::new(&run, inputs, steps);
-        let audit = c8dr::runbook::audit::Audit::open(&b.audit).unwrap();
+        let audit = c8dr::act::audit::Audit::open(&b.audit).unwrap();
         (
             c8dr::runbook::engine::Runner::resume(
-                live,
+                gate(live, j.journal, audit),
                 op,
-                j.journal,
                 &j.replay,
-                audit,
                 settings(),
                 state,
             ),

@@ -4,11 +4,13 @@
 
 use crate::common::{DEADLINE, TestLab, wait_until};
 use crate::drive::*;
-use c8dr::runbook::audit::{self, Audit};
+use c8dr::act::audit::{self, Audit};
+use c8dr::act::journal::{self, Journal};
+use c8dr::act::session;
 use c8dr::runbook::engine::{Recovery, RunState, Runner, Settings};
-use c8dr::runbook::journal::{self, Journal, Outcome, StepState};
+use c8dr::runbook::journal::{Outcome, StepState};
 use c8dr::runbook::plan::Procedure;
-use c8dr::runbook::session;
+use c8dr::runbook::setup;
 use c8dr_lab::sim::Camunda;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -99,10 +101,12 @@ async fn losing_region0_on_87_fail_over_and_back_through_kube_only() {
     let drill = drill(&lab, "london", &[("FO-3", &["/lab/traffic/1"])]);
     let state = RunState::new(&run_id, inputs, steps);
     let runner = Runner::start(
-        live,
+        gate(
+            live,
+            Journal::create(&b.runs, &run_id).unwrap(),
+            Audit::open(&b.audit).unwrap(),
+        ),
         drill,
-        Journal::create(&b.runs, &run_id).unwrap(),
-        Audit::open(&b.audit).unwrap(),
         settings(),
         state,
     )
@@ -280,10 +284,8 @@ async fn a_crash_mid_step_resumes_without_a_second_force() {
     let journal = Journal::create(&b.runs, &run_id).unwrap();
     let path = journal.path().to_path_buf();
     let runner = Runner::start(
-        live,
+        gate(live, journal, Audit::open(&b.audit).unwrap()),
         drill(&lab, "paris", &[]),
-        journal,
-        Audit::open(&b.audit).unwrap(),
         settings(),
         RunState::new(&run_id, inputs, steps),
     )
@@ -321,11 +323,9 @@ async fn a_crash_mid_step_resumes_without_a_second_force() {
         "the ids come from the journal"
     );
     let (fo, _, _) = Runner::resume(
-        live,
+        gate(live, journal, Audit::open(&b.audit).unwrap()),
         drill(&lab, "paris", &[]),
-        journal,
         &replay,
-        Audit::open(&b.audit).unwrap(),
         settings(),
         RunState::new(&run_id, inputs, steps),
     )
@@ -531,7 +531,7 @@ async fn camunda_85_and_a_failback_without_a_failover_are_refused_with_the_reaso
     let mut view = facts.view.clone();
     view.cluster.family = c8dr::model::Family::V85;
     view.cluster.gateway_version = Some("8.5.3".into());
-    let e = session::inputs(&config, &view, Procedure::Failover, 1, "x", None).unwrap_err();
+    let e = setup::inputs(&config, &view, Procedure::Failover, 1, "x", None).unwrap_err();
     assert!(e.contains("8.5") && e.contains("§4.1"), "{e}");
     let e = session::prepare(&config, Procedure::Failback, 1, "x", None)
         .await

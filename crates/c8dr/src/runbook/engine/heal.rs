@@ -4,69 +4,23 @@
 //! such a pod: one at a time, with confirmation, at most `max_restarts` per run.
 
 use super::*;
+use crate::runbook::plan::Danger;
 
 impl<E: Executor, O: Operator> Runner<E, O> {
     /// Offers to restart one recreated broker pod that hangs Running-but-not-Ready without
     /// joining (camunda/camunda#55038): one at a time, with confirmation, at most
     /// `max_restarts` per run. Declining keeps the pod and the wait goes on.
     pub(super) async fn heal_stuck(&mut self, idx: usize, facts: &Facts) {
-        let i = &self.state.inputs;
-        if i.procedure != crate::runbook::plan::Procedure::Failback {
-            return;
-        }
-        if i.kube[i.region as usize].is_none() {
-            return;
-        }
-        let now = Instant::now();
-        let stuck = self.stuck_pods(facts);
-        self.stuck_since.retain(|pod, _| stuck.contains(pod));
-        for pod in &stuck {
-            self.stuck_since.entry(pod.clone()).or_insert(now);
-        }
-        let due = self
-            .last_restart
-            .is_none_or(|t| t.elapsed() >= self.settings.stuck_after);
-        let Some(pod) = self
-            .stuck_since
-            .iter()
-            .find(|(p, since)| {
-                !self.keep.contains(*p) && since.elapsed() >= self.settings.stuck_after
-            })
-            .map(|(p, _)| p.clone())
-        else {
+        let Some(pod) = self.due_stuck_pod(facts) else {
             return;
         };
-        if !due || self.restarts >= self.settings.max_restarts {
-            return;
-        }
-        let region = i.region;
-        let parent = self.state.steps[idx].clone();
-        let step = Step {
-            key: parent.key.clone(),
-            title: format!(
-                "Restart stuck broker pod {pod} in {}",
-                i.names[region as usize]
-            ),
-            cite: "§8 #3 (camunda/camunda#55038)",
-            region,
-            danger: Danger::Mutating,
-            action: Action::RestartPod {
-                region,
-                pod: pod.clone(),
-            },
-            check: Check::Unobservable,
-            guards: vec![],
-            note: Some(format!(
-                "{pod} has been Running but not Ready, outside the cluster, for {} s: a broker                  that started before its peers resolved hangs until its pod is replaced.",
-                self.settings.stuck_after.as_secs()
-            )),
-        };
+        let step = self.restart_step(idx, &pod);
         let eval = Eval {
             met: None,
             progress: None,
             evidence: format!("{pod} Running, not Ready, not in the topology"),
         };
-        let approved = match self.approval(idx, &step, &eval, vec![], None).await {
+        let approval = match self.approval(idx, &step, &eval, vec![]).await {
             Ok(a) => a,
             Err(_) => {
                 self.keep.insert(pod);
@@ -89,21 +43,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             );
             return;
         }
-        let mut books = Books {
-            journal: &mut self.journal,
-            audit: &mut self.audit,
-            run: &self.state.run,
-        };
-        let result = gate::restart_pod(
-            &mut books,
-            &mut self.exec,
-            idx,
-            &step,
-            region,
-            &pod,
-            &approved,
-        )
-        .await;
+        let result = self.gate.restart_pod(approval, idx, &step).await;
         self.restarts += 1;
         self.last_restart = Some(Instant::now());
         self.stuck_since.remove(&pod);
@@ -122,6 +62,63 @@ impl<E: Executor, O: Operator> Runner<E, O> {
 }
 
 impl<E: Executor, O: Operator> Runner<E, O> {
+    /// The stuck pod to offer a restart for now, if any: a failback with a kube context for
+    /// the recreated region, the pod stuck for `stuck_after`, not kept by the operator, the
+    /// last restart `stuck_after` ago, fewer than `max_restarts` so far.
+    fn due_stuck_pod(&mut self, facts: &Facts) -> Option<String> {
+        let i = &self.state.inputs;
+        if i.procedure != crate::runbook::plan::Procedure::Failback
+            || i.kube[i.region as usize].is_none()
+        {
+            return None;
+        }
+        let now = Instant::now();
+        let stuck = self.stuck_pods(facts);
+        self.stuck_since.retain(|pod, _| stuck.contains(pod));
+        for pod in &stuck {
+            self.stuck_since.entry(pod.clone()).or_insert(now);
+        }
+        let due = self
+            .last_restart
+            .is_none_or(|t| t.elapsed() >= self.settings.stuck_after);
+        let pod = self
+            .stuck_since
+            .iter()
+            .find(|(p, since)| {
+                !self.keep.contains(*p) && since.elapsed() >= self.settings.stuck_after
+            })
+            .map(|(p, _)| p.clone())?;
+        (due && self.restarts < self.settings.max_restarts).then_some(pod)
+    }
+
+    /// The restart of `pod` as a step of its own, under the key of the step that waits
+    /// (`idx`), so that the gate asks for it and books it like any other.
+    fn restart_step(&self, idx: usize, pod: &str) -> Step {
+        let i = &self.state.inputs;
+        let region = i.region;
+        Step {
+            key: self.state.steps[idx].key.clone(),
+            title: format!(
+                "Restart stuck broker pod {pod} in {}",
+                i.names[region as usize]
+            ),
+            cite: "§8 #3 (camunda/camunda#55038)",
+            region,
+            danger: Danger::Mutating,
+            action: Action::RestartPod {
+                region,
+                pod: pod.to_string(),
+            },
+            check: Check::Unobservable,
+            guards: vec![],
+            note: Some(format!(
+                "{pod} has been Running but not Ready, outside the cluster, for {} s: a broker \
+                 that started before its peers resolved hangs until its pod is replaced.",
+                self.settings.stuck_after.as_secs()
+            )),
+        }
+    }
+
     /// The recreated brokers' pods that run but are not ready and that a fresh topology
     /// shows missing (without a topology no pod counts as stuck: c8dr cannot tell).
     fn stuck_pods(&self, facts: &Facts) -> BTreeSet<String> {

@@ -1,7 +1,8 @@
 //! The runbook engine: walks a plan step by step — check, guards, confirmation, action through
 //! the gate, verification — and records every state in the journal. It does no I/O of its
-//! own: an [`Executor`] reads facts and performs calls, an [`Operator`] is asked for decisions
-//! and shown progress (the TUI pane, the terminal, or a test).
+//! own: the [`Gate`] reads facts and performs calls through its executor and writes the
+//! journal and the audit trail; an [`Operator`] is asked what the gate needs confirmed and is
+//! shown progress (the TUI pane, the terminal, or a test).
 //!
 //! Fail closed (DESIGN.md §7): a check that cannot tell blocks a mutating step; "skipped,
 //! already satisfied" is only decided from a fresh read; right before every mutating request
@@ -20,51 +21,32 @@
 //! and the cluster — its own change or restore is waited for, not refused — and only sent
 //! again when the cluster shows it never arrived.
 
-use super::audit::Audit;
-
 mod heal;
-use super::answer::{Answer, SendError, Verdict, dry_run_summary, gist};
+mod settle;
+mod step;
+mod wait;
+
 use super::check::{self, Eval, Facts, RunFacts};
-use super::gate::{self, Approved, Books, Decision};
-use super::journal::{Attempt, AttemptAnswer, Journal, Outcome, Record, StepState};
-use super::plan::{Action, Check, Danger, Expect, Inputs, Request, RequestKind, Scale, Step};
+use super::gate::{Confirmation, Decision, Executor, Gate};
+use super::journal::{Attempt, Outcome, Record, Replay, StepState};
+use super::plan::{Action, Check, Inputs, RequestKind, Step};
 use heal::waits_for_recreated_brokers;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-/// Reads facts and performs calls for the engine.
-pub trait Executor: Send {
-    fn facts(&mut self) -> impl Future<Output = Facts> + Send;
-    /// Performs a request; only the gate holds an [`Approved`]. An error says whether the
-    /// request may have reached the server.
-    fn send(
-        &mut self,
-        req: &Request,
-        approved: &Approved,
-    ) -> impl Future<Output = Result<Answer, SendError>> + Send;
-    fn scale(
-        &mut self,
-        s: &Scale,
-        approved: &Approved,
-    ) -> impl Future<Output = Result<(), String>> + Send;
-    fn delete_pod(
-        &mut self,
-        region: u8,
-        pod: &str,
-        approved: &Approved,
-    ) -> impl Future<Output = Result<(), String>> + Send;
-    /// The request's full URL, without credentials (journal, audit, curl).
-    fn target(&self, req: &Request) -> String;
-}
-
 /// The person (or policy) running the procedure.
 pub trait Operator: Send {
     fn update(&mut self, state: &RunState);
-    /// Asked before a step acts; `preview` holds the dry run of a force step.
-    fn approve(&mut self, step: &Step, preview: &Preview) -> impl Future<Output = Decision> + Send;
-    /// A manual step or checklist no API shows: has it been done?
-    fn confirm_manual(&mut self, step: &Step) -> impl Future<Output = Decision> + Send;
+    /// Asked before a step acts, and whether a step no API shows has been done: `needs` is
+    /// the confirmation the gate accepts, which is what to ask; `preview` holds the guards as
+    /// just checked and the dry run of a force step.
+    fn confirm(
+        &mut self,
+        step: &Step,
+        needs: &Confirmation,
+        preview: &Preview,
+    ) -> impl Future<Output = Decision> + Send;
     /// A step failed (`refused`: a guard said no). The default stops the run.
     fn on_failure(
         &mut self,
@@ -204,10 +186,9 @@ enum Stop {
 }
 
 pub struct Runner<E: Executor, O: Operator> {
-    pub exec: E,
-    pub op: O,
-    journal: Journal,
-    audit: Audit,
+    /// Every call, every journal record and every audit entry goes through it.
+    gate: Gate<E>,
+    op: O,
     settings: Settings,
     state: RunState,
     /// Journaled final states from before a resume.
@@ -298,10 +279,8 @@ fn undone_later(steps: &[Step], idx: usize, c: &Check) -> bool {
 impl<E: Executor, O: Operator> Runner<E, O> {
     /// A new run: the journal gets its first record here.
     pub fn start(
-        exec: E,
+        gate: Gate<E>,
         op: O,
-        mut journal: Journal,
-        audit: Audit,
         settings: Settings,
         state: RunState,
     ) -> std::io::Result<Self> {
@@ -319,23 +298,21 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 baseline_change: state.inputs.baseline_change,
             });
         }
-        journal.append(&started)?;
-        let mut r = Self::with(exec, op, journal, audit, settings, state);
+        let mut r = Self::with(gate, op, settings, state);
+        r.gate.journal(&started)?;
         r.known.baseline_change = r.state.inputs.baseline_change;
         Ok(r)
     }
 
     /// Continues a journaled run (see the module comment for what is and is not repeated).
     pub fn resume(
-        exec: E,
+        gate: Gate<E>,
         op: O,
-        journal: Journal,
-        replay: &super::journal::Replay,
-        audit: Audit,
+        replay: &Replay,
         settings: Settings,
         state: RunState,
     ) -> Self {
-        let mut r = Self::with(exec, op, journal, audit, settings, state);
+        let mut r = Self::with(gate, op, settings, state);
         let states = replay.step_states();
         r.carried = states
             .iter()
@@ -364,19 +341,14 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         r
     }
 
-    fn with(
-        exec: E,
-        op: O,
-        journal: Journal,
-        audit: Audit,
-        settings: Settings,
-        state: RunState,
-    ) -> Self {
+    /// The runner of `state`, its gate bound to the run: its id, the region whose name a
+    /// force needs typed, the mode.
+    fn with(mut gate: Gate<E>, op: O, settings: Settings, state: RunState) -> Self {
+        let region = state.inputs.region as usize;
+        gate.bind(&state.run, &state.inputs.names[region], settings.read_only);
         Runner {
-            exec,
+            gate,
             op,
-            journal,
-            audit,
             settings,
             state,
             carried: BTreeMap::new(),
@@ -407,13 +379,13 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         self.state.message = message;
         self.state.current = None;
         self.tick();
-        let _ = self.journal.append(&Record::RunEnded {
+        let _ = self.gate.journal(&Record::RunEnded {
             outcome,
             at: jiff::Timestamp::now().to_string(),
             own_ms: Some(self.state.own().as_millis() as u64),
         });
         self.op.update(&self.state);
-        (self.state, self.exec, self.op)
+        (self.state, self.gate.into_executor(), self.op)
     }
 
     fn tick(&mut self) {
@@ -427,7 +399,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         let p = &mut self.state.progress[idx];
         p.state = state;
         p.detail = detail.clone();
-        let _ = self.journal.append(&Record::step(
+        let _ = self.gate.journal(&Record::step(
             idx,
             &name,
             state,
@@ -450,31 +422,6 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         p.progress = eval.progress;
         self.tick();
         self.op.update(&self.state);
-    }
-
-    fn books(&mut self) -> Books<'_> {
-        Books {
-            journal: &mut self.journal,
-            audit: &mut self.audit,
-            run: &self.state.run,
-        }
-    }
-
-    /// One request through the gate (the journal and audit are this run's).
-    async fn send(
-        &mut self,
-        idx: usize,
-        step: &Step,
-        req: &Request,
-        approved: &Approved,
-        seen: Option<i64>,
-    ) -> gate::Sent {
-        let mut books = Books {
-            journal: &mut self.journal,
-            audit: &mut self.audit,
-            run: &self.state.run,
-        };
-        gate::send(&mut books, &mut self.exec, idx, step, req, approved, seen).await
     }
 
     fn overriding(&self) -> bool {
@@ -558,29 +505,23 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         let asked = Instant::now();
         let choice = self.op.on_failure(&step, why, refused).await;
         self.state.operator += asked.elapsed();
-        let name = self.state.inputs.names[self.state.inputs.region as usize].clone();
         match choice {
             Recovery::Retry => Ok(false),
-            Recovery::Override { typed } if refused && typed.trim() == name => {
-                gate::refused(
-                    &mut self.books(),
-                    &step,
-                    &format!("override requested: {why}"),
-                    true,
-                );
-                self.override_once = true;
-                Ok(false)
+            Recovery::Override { typed } if refused => {
+                match self.gate.override_guards(&step, &typed, why) {
+                    Ok(()) => {
+                        self.override_once = true;
+                        Ok(false)
+                    }
+                    Err(needs) => Err(Stop::Failed(format!(
+                        "{} failed: {why} ({needs})",
+                        step.key
+                    ))),
+                }
             }
-            Recovery::Override { .. } if refused => Err(Stop::Failed(format!(
-                "{} failed: {why} (the override needs {name:?} typed exactly)",
-                step.key
-            ))),
             Recovery::Skip(reason) if !reason.trim().is_empty() => {
-                gate::skipped(
-                    &mut self.books(),
-                    &step,
-                    &format!("{reason} (after: {why})"),
-                );
+                self.gate
+                    .skipped(&step, &format!("{reason} (after: {why})"));
                 self.set(
                     idx,
                     StepState::Skipped,
@@ -594,7 +535,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
 
     /// Fresh facts of both regions, with what the run itself knows.
     async fn facts(&mut self) -> Facts {
-        let mut f = Box::pin(self.exec.facts()).await;
+        let mut f = self.gate.facts().await;
         f.run = self.known.clone();
         f
     }
@@ -628,94 +569,11 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             )
         };
         let overridden = self.overriding();
-        gate::refused(&mut self.books(), step, &why, overridden);
+        self.gate.refused(step, &why, overridden);
         if overridden {
             Ok(())
         } else {
             Err(Stop::Failed(format!("refused: {why}")))
-        }
-    }
-
-    async fn run_step(&mut self, idx: usize) -> Result<(), Stop> {
-        let step = self.state.steps[idx].clone();
-        self.set(idx, StepState::Checking, "");
-        if let (Some(attempt), Action::Http(req)) = (self.attempts.get(&idx).cloned(), &step.action)
-        {
-            match self.settle(idx, &step, req, &attempt).await? {
-                Settled::Done => return Ok(()),
-                Settled::Resend => {
-                    self.attempts.remove(&idx);
-                }
-            }
-        }
-        let (facts, eval) = self.judge(idx, &step.check).await;
-        if eval.met == Some(true) && !check::partly_unobservable(&step.check) {
-            let (state, why) = if matches!(step.action, Action::Observe) {
-                (StepState::Done, eval.evidence.clone())
-            } else {
-                (
-                    StepState::Skipped,
-                    format!("already satisfied: {}", eval.evidence),
-                )
-            };
-            self.set(idx, state, why);
-            return Ok(());
-        }
-        self.refuse_unknown(&step, &eval, "from a fresh read")?;
-        let guards = self.guards(&step, &facts, None)?;
-        match &step.action {
-            Action::Observe if eval.met.is_none() && !step.guards.is_empty() => {
-                // Only reached when the operator overrode what c8dr could not confirm.
-                self.set(
-                    idx,
-                    StepState::Done,
-                    format!(
-                        "overridden by the operator; c8dr could not confirm it: {}",
-                        eval.evidence
-                    ),
-                );
-                Ok(())
-            }
-            Action::Observe => {
-                self.set(idx, StepState::Verifying, "");
-                self.verify(idx, &step.check).await?;
-                let e = self.state.progress[idx].evidence.clone();
-                self.set(idx, StepState::Done, e);
-                Ok(())
-            }
-            Action::Manual { .. } | Action::Checklist(_) => self.manual(idx, &step).await,
-            Action::RestartPod { .. } => Err(Stop::Failed(
-                "a pod restart is offered while waiting, never planned as a step".into(),
-            )),
-            Action::Http(req) => {
-                let approved = self.approval(idx, &step, &eval, guards, Some(req)).await?;
-                self.set(idx, StepState::Running, "");
-                self.perform(idx, &step, req, &approved).await?;
-                self.finish(idx, &step).await
-            }
-            Action::Scale(list) => {
-                let approved = self.approval(idx, &step, &eval, guards, None).await?;
-                self.set(idx, StepState::Running, "");
-                // The moment of acting: what held when the operator confirmed must hold now.
-                let facts = self.facts().await;
-                self.guards(&step, &facts, Some("at the moment of acting"))?;
-                for s in list {
-                    let mut books = Books {
-                        journal: &mut self.journal,
-                        audit: &mut self.audit,
-                        run: &self.state.run,
-                    };
-                    gate::scale(&mut books, &mut self.exec, idx, &step, s, &approved)
-                        .await
-                        .map_err(|e| {
-                            Stop::Failed(format!(
-                                "scaling {} in region{}: {e}",
-                                s.deployment, s.region
-                            ))
-                        })?;
-                }
-                self.finish(idx, &step).await
-            }
         }
     }
 
@@ -737,7 +595,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                         None => why,
                     };
                     let overridden = self.overriding();
-                    gate::refused(&mut self.books(), step, &why, overridden);
+                    self.gate.refused(step, &why, overridden);
                     if !overridden {
                         return Err(Stop::Failed(format!("refused: {why}")));
                     }
@@ -746,539 +604,6 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             }
         }
         Ok(shown)
-    }
-
-    async fn approval(
-        &mut self,
-        idx: usize,
-        step: &Step,
-        eval: &Eval,
-        guards: Vec<String>,
-        req: Option<&Request>,
-    ) -> Result<Approved, Stop> {
-        if self.settings.read_only && step.action.mutates() {
-            // Read-only sends nothing at all, not even a dry run.
-            let why = "read-only mode: c8dr shows the plan but does not run it".to_string();
-            gate::refused(&mut self.books(), step, &why, false);
-            return Err(Stop::Aborted(why));
-        }
-        let mut preview = Preview {
-            guards,
-            evidence: eval.evidence.clone(),
-            dry_run: None,
-        };
-        if step.danger == Danger::Force
-            && let Some(dry) = req.and_then(Request::dry_run)
-        {
-            let (ok, text) = self.dry_run(idx, step, &dry).await?;
-            preview.dry_run = Some(text.clone());
-            if !ok {
-                let why = format!(
-                    "the dry run did not answer with a plan ({text}): the force is not sent"
-                );
-                let overridden = self.overriding();
-                gate::refused(&mut self.books(), step, &why, overridden);
-                if !overridden {
-                    return Err(Stop::Failed(format!("refused: {why}")));
-                }
-            }
-        }
-        self.set(
-            idx,
-            StepState::Ready,
-            format!("{} step: waiting for confirmation", step.danger.word()),
-        );
-        let asked = Instant::now();
-        let decision = self.op.approve(step, &preview).await;
-        self.state.operator += asked.elapsed();
-        let name = self.state.inputs.names[self.state.inputs.region as usize].clone();
-        match gate::approve(step, &decision, &name, self.settings.read_only) {
-            Ok(a) => Ok(a),
-            Err(why) => {
-                gate::refused(&mut self.books(), step, &why, false);
-                if decision == Decision::Decline {
-                    Err(Stop::Aborted(why))
-                } else {
-                    Err(Stop::Failed(why))
-                }
-            }
-        }
-    }
-
-    /// The dry run of a force step, retried like any request that changes nothing; `true`
-    /// when it answered with a plan.
-    async fn dry_run(
-        &mut self,
-        idx: usize,
-        step: &Step,
-        dry: &Request,
-    ) -> Result<(bool, String), Stop> {
-        let Some(pass) = gate::dry_run_pass(dry) else {
-            return Ok((false, "not a dry run".into()));
-        };
-        let mut backoff = self.settings.backoff;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let facts = self.facts().await;
-            let seen = newest_change(&facts);
-            let sent = self.send(idx, step, dry, &pass, seen).await;
-            match (&sent.verdict, &sent.answer) {
-                (Verdict::Success, Ok(a)) => {
-                    return Ok((
-                        true,
-                        format!("HTTP {}: {}", a.status, dry_run_summary(&a.body)),
-                    ));
-                }
-                (Verdict::Retry(why) | Verdict::Unknown(why), _)
-                    if attempt < self.settings.attempts =>
-                {
-                    self.note(
-                        idx,
-                        format!("dry run attempt {attempt} failed ({why}); retrying"),
-                    );
-                    self.sleep(backoff).await?;
-                    backoff = (backoff * 2).min(Duration::from_secs(10));
-                }
-                (_, Ok(a)) => return Ok((false, format!("HTTP {}: {}", a.status, gist(&a.body)))),
-                (_, Err(e)) => return Ok((false, format!("dry run failed: {e}"))),
-            }
-        }
-    }
-
-    /// Sends the request with the retry rules; returns once it took effect (an answer that
-    /// counts as success, or the effect seen right before sending).
-    async fn perform(
-        &mut self,
-        idx: usize,
-        step: &Step,
-        req: &Request,
-        approved: &Approved,
-    ) -> Result<(), Stop> {
-        let mut attempt = 0u32;
-        let mut backoff = self.settings.backoff;
-        loop {
-            attempt += 1;
-            self.state.progress[idx].attempts = attempt;
-            if req.expect == Expect::Change {
-                self.wait_no_pending(idx, "waiting for the pending change before sending")
-                    .await?;
-            }
-            // The moment of sending: the facts are read again and everything re-judged.
-            let (facts, eval) = self.judge(idx, &step.check).await;
-            if eval.met == Some(true) && !check::partly_unobservable(&step.check) {
-                self.note(
-                    idx,
-                    format!("already there at the moment of sending: {}", eval.evidence),
-                );
-                return Ok(());
-            }
-            self.refuse_unknown(step, &eval, "at the moment of sending")?;
-            self.guards(step, &facts, Some("at the moment of sending"))?;
-            if req.kind() == RequestKind::Snapshot {
-                self.record_snapshot_docs(idx, step, &facts);
-            }
-            let seen = newest_change(&facts);
-            let sent = self.send(idx, step, req, approved, seen).await;
-            if let Some(c) = sent.change_id {
-                self.known.own_changes.insert(c);
-            }
-            self.attempts.insert(
-                idx,
-                Attempt {
-                    seen_change: seen,
-                    answer: Some(AttemptAnswer {
-                        status: sent.answer.as_ref().ok().map(|a| a.status),
-                        verdict: Some(
-                            match (&sent.verdict, &sent.answer) {
-                                (_, Err(SendError::NotSent(_))) => "not_sent",
-                                (Verdict::Success, _) => "success",
-                                (Verdict::Unknown(_), _) => "unknown",
-                                _ => "failed",
-                            }
-                            .into(),
-                        ),
-                        change_id: sent.change_id,
-                    }),
-                },
-            );
-            self.state.progress[idx].answer = Some(match &sent.answer {
-                Ok(a) => format!("HTTP {}: {}", a.status, gist(&a.body)),
-                Err(e) => crate::text::clean(&e.to_string()),
-            });
-            self.op.update(&self.state);
-            match sent.verdict {
-                Verdict::Success => {
-                    if req.kind() == RequestKind::Restore {
-                        self.known.restore_finished = true;
-                    }
-                    return Ok(());
-                }
-                Verdict::Conflict => {
-                    self.wait_no_pending(idx, "409: another change is in progress")
-                        .await?;
-                }
-                Verdict::Retry(why) if attempt < self.settings.attempts => {
-                    self.note(
-                        idx,
-                        format!(
-                            "attempt {attempt} failed ({why}); retrying in {} ms after checking again",
-                            backoff.as_millis()
-                        ),
-                    );
-                    self.sleep(backoff).await?;
-                    backoff = (backoff * 2).min(Duration::from_secs(10));
-                }
-                Verdict::Retry(why) => {
-                    return Err(Stop::Failed(format!("{why} (after {attempt} attempts)")));
-                }
-                Verdict::Fatal(why) => return Err(Stop::Failed(why)),
-                Verdict::Unknown(why) => {
-                    return match self.settle_unknown(idx, step, req, seen).await? {
-                        Settled::Done => Ok(()),
-                        Settled::Resend => Err(Stop::Failed(format!(
-                            "the answer never came ({why}) and the cluster shows no trace of the request yet; it may still arrive, so c8dr does not send it again by itself: retry to check again and send it after confirmation"
-                        ))),
-                    };
-                }
-            }
-            if attempt >= self.settings.attempts * 2 {
-                return Err(Stop::Failed(format!("gave up after {attempt} attempts")));
-            }
-        }
-    }
-
-    /// Before the run's snapshot: the surviving region's documents per index (exporting is
-    /// paused), journaled, so the restore can later be judged by its data and not by names.
-    fn record_snapshot_docs(&mut self, idx: usize, step: &Step, facts: &Facts) {
-        if self.known.snapshot_docs.is_some() {
-            return;
-        }
-        let Some(indices) = &facts.es[step.region as usize].indices else {
-            return;
-        };
-        let docs: BTreeMap<String, u64> = indices
-            .iter()
-            .filter_map(|(name, docs)| docs.map(|d| (name.clone(), d)))
-            .collect();
-        let _ = self.journal.append(&Record::SnapshotDocs {
-            step: idx,
-            at: jiff::Timestamp::now().to_string(),
-            docs: docs.clone(),
-        });
-        self.known.snapshot_docs = Some(docs);
-    }
-
-    /// A request of this step already went out in this run (before a resume, or an attempt
-    /// whose outcome is unknown): decides from the journal and fresh facts whether it took
-    /// effect (then waits for it), provably did not (then it may be sent again), or cannot
-    /// be told (then the operator decides).
-    async fn settle(
-        &mut self,
-        idx: usize,
-        step: &Step,
-        req: &Request,
-        attempt: &Attempt,
-    ) -> Result<Settled, Stop> {
-        // Journals written before verdicts were recorded: a 2xx counts as success.
-        let ok = |a: &AttemptAnswer| match a.verdict.as_deref() {
-            Some(v) => v == "success",
-            None => a.status.is_some_and(|s| (200..300).contains(&s)),
-        };
-        match &attempt.answer {
-            Some(a) if ok(a) => {
-                if let Some(c) = a.change_id {
-                    self.known.own_changes.insert(c);
-                    // This run's change that ended without success did not take effect.
-                    let facts = self.facts().await;
-                    if let Some(l) = &facts.view.cluster.last_change
-                        && l.id == c
-                        && l.status != "COMPLETED"
-                        && facts.view.cluster.pending_change.is_none()
-                    {
-                        self.note(
-                            idx,
-                            format!(
-                                "this run's change #{c} ended {}: the step runs again",
-                                l.status
-                            ),
-                        );
-                        return Ok(Settled::Resend);
-                    }
-                }
-                if req.kind() == RequestKind::Restore {
-                    self.known.restore_finished = true;
-                }
-                self.note(
-                    idx,
-                    "sent earlier in this run and answered: verifying its effect",
-                );
-                self.finish(idx, step).await?;
-                Ok(Settled::Done)
-            }
-            Some(a)
-                if a.verdict.as_deref() != Some("unknown")
-                    && a.status.is_some_and(|s| s >= 300) =>
-            {
-                // The server refused it: nothing took effect.
-                Ok(Settled::Resend)
-            }
-            Some(a) if a.verdict.as_deref() == Some("not_sent") => Ok(Settled::Resend),
-            _ => {
-                self.settle_unknown(idx, step, req, attempt.seen_change)
-                    .await
-            }
-        }
-    }
-
-    /// The answer to a request never came: let any change it may have started finish, check
-    /// the effect, and look for the request's trace in the cluster.
-    async fn settle_unknown(
-        &mut self,
-        idx: usize,
-        step: &Step,
-        req: &Request,
-        seen: Option<i64>,
-    ) -> Result<Settled, Stop> {
-        self.note(
-            idx,
-            "a request whose answer never came may still be applying: checking its effect",
-        );
-        self.wait_no_pending(
-            idx,
-            "a request whose answer never came may still be applying",
-        )
-        .await?;
-        let (facts, eval) = self.judge(idx, &step.check).await;
-        if eval.met == Some(true) && !check::partly_unobservable(&step.check) {
-            self.note(
-                idx,
-                format!("the earlier request took effect: {}", eval.evidence),
-            );
-            self.finish(idx, step).await?;
-            return Ok(Settled::Done);
-        }
-        if self.overriding() {
-            return Ok(Settled::Resend);
-        }
-        let r = req.region as usize;
-        match req.kind() {
-            RequestKind::Idempotent => Ok(Settled::Resend),
-            RequestKind::Change => {
-                if facts.view.cluster.config_from.is_none() {
-                    return Err(Stop::Failed(format!(
-                        "refused: the answer to {}'s request never came, and c8dr cannot read the cluster's changes to tell whether it arrived ({})",
-                        step.key,
-                        check::source_problem(
-                            &facts.view,
-                            req.region,
-                            crate::model::Source::Cluster
-                        )
-                    )));
-                }
-                match (seen, newest_change(&facts)) {
-                    (Some(s), Some(n)) if n > s => Err(Stop::Failed(format!(
-                        "refused: the answer to {}'s request never came; change #{n} happened after it left ({}) but the step's effect is not there ({}): look at the cluster before sending again",
-                        step.key,
-                        facts
-                            .view
-                            .cluster
-                            .last_change
-                            .as_ref()
-                            .filter(|l| l.id == n)
-                            .map(|l| l.status.clone())
-                            .unwrap_or_else(|| "pending".into()),
-                        eval.evidence
-                    ))),
-                    (Some(s), _) => {
-                        self.note(
-                            idx,
-                            format!(
-                                "the earlier request left no trace: the newest change is still #{s}"
-                            ),
-                        );
-                        Ok(Settled::Resend)
-                    }
-                    (None, Some(n)) => Err(Stop::Failed(format!(
-                        "refused: the answer to {}'s request never came and c8dr did not record the cluster's changes before it left; the newest change is #{n}: look at the cluster before sending again",
-                        step.key
-                    ))),
-                    (None, None) => Ok(Settled::Resend),
-                }
-            }
-            RequestKind::Snapshot => match &facts.es[r].snapshot {
-                Some(Ok(Some(_))) => {
-                    self.note(idx, "this run's snapshot exists: waiting for it to finish");
-                    self.finish(idx, step).await?;
-                    Ok(Settled::Done)
-                }
-                Some(Ok(None)) => Ok(Settled::Resend),
-                other => Err(Stop::Failed(format!(
-                    "refused: cannot tell whether this run's snapshot was started: {}",
-                    match other {
-                        Some(Err(e)) => e.to_string(),
-                        _ => "the repository was not asked".into(),
-                    }
-                ))),
-            },
-            RequestKind::Restore => {
-                let snapshot = facts.es.iter().find_map(|e| match &e.snapshot {
-                    Some(Ok(Some(s))) => Some(s.indices.clone()),
-                    _ => None,
-                });
-                match (snapshot, &facts.es[r].indices) {
-                    (Some(want), Some(have)) => {
-                        if want.iter().any(|i| have.contains_key(i)) {
-                            self.note(
-                                idx,
-                                "the snapshot's indices exist: this run's restore is under way, waiting for it",
-                            );
-                            self.finish(idx, step).await?;
-                            Ok(Settled::Done)
-                        } else {
-                            Ok(Settled::Resend)
-                        }
-                    }
-                    _ => Err(Stop::Failed(format!(
-                        "refused: cannot tell whether this run's restore started: {}",
-                        eval.evidence
-                    ))),
-                }
-            }
-        }
-    }
-
-    /// After the action: wait for the effect, then done.
-    async fn finish(&mut self, idx: usize, step: &Step) -> Result<(), Stop> {
-        self.set(idx, StepState::Verifying, "");
-        if !check::observable(&step.check) {
-            let a = self.state.progress[idx].answer.clone().unwrap_or_default();
-            self.set(
-                idx,
-                StepState::Done,
-                format!("the answer is the signal: {a}"),
-            );
-            return Ok(());
-        }
-        self.verify(idx, &step.check).await?;
-        let e = self.state.progress[idx].evidence.clone();
-        self.set(idx, StepState::Done, e);
-        Ok(())
-    }
-
-    async fn manual(&mut self, idx: usize, step: &Step) -> Result<(), Stop> {
-        self.set(idx, StepState::Manual, "waiting for the operator");
-        let asked = Instant::now();
-        // What c8dr can see, it waits for; what it cannot (no API, no kube context for that
-        // region), the operator confirms.
-        let mut result = Ok(String::new());
-        if check::observable(&step.check) {
-            result = self
-                .verify(idx, &step.check)
-                .await
-                .map(|()| self.state.progress[idx].evidence.clone());
-        }
-        if result.is_ok() && check::partly_unobservable(&step.check) {
-            result = match self.op.confirm_manual(step).await {
-                Decision::Approve { by, .. } => Ok(format!(
-                    "{}confirmed by {by} (not observable)",
-                    result
-                        .as_ref()
-                        .map(|e| if e.is_empty() {
-                            String::new()
-                        } else {
-                            format!("{e}; ")
-                        })
-                        .unwrap_or_default()
-                )),
-                Decision::Decline => Err(Stop::Aborted(
-                    "the operator stopped at a manual step".into(),
-                )),
-            };
-        }
-        self.state.operator += asked.elapsed();
-        let detail = result?;
-        self.set(idx, StepState::Done, detail);
-        Ok(())
-    }
-
-    /// Waits until the check is met (deadline: the step timeout). One of this run's changes
-    /// that ends FAILED or CANCELLED stops the wait at once.
-    async fn verify(&mut self, idx: usize, c: &Check) -> Result<(), Stop> {
-        let until = Instant::now() + self.settings.step_timeout;
-        loop {
-            let (facts, eval) = self.judge(idx, c).await;
-            if eval.met == Some(true) {
-                return Ok(());
-            }
-            if let Some(l) = &facts.view.cluster.last_change
-                && self.known.own_changes.contains(&l.id)
-                && matches!(l.status.as_str(), "FAILED" | "CANCELLED")
-                && facts.view.cluster.pending_change.is_none()
-                && self
-                    .attempts
-                    .get(&idx)
-                    .and_then(|a| a.answer.as_ref())
-                    .and_then(|a| a.change_id)
-                    == Some(l.id)
-            {
-                return Err(Stop::Failed(format!(
-                    "this run's change #{} ended {}: {}",
-                    l.id, l.status, eval.evidence
-                )));
-            }
-            if waits_for_recreated_brokers(c) {
-                self.heal_stuck(idx, &facts).await;
-            }
-            if Instant::now() >= until {
-                return Err(Stop::Failed(format!(
-                    "not verified within {} s: {}",
-                    self.settings.step_timeout.as_secs(),
-                    eval.evidence
-                )));
-            }
-            self.sleep(self.settings.poll).await?;
-        }
-    }
-
-    async fn wait_no_pending(&mut self, idx: usize, why: &str) -> Result<(), Stop> {
-        let until = Instant::now() + self.settings.step_timeout;
-        loop {
-            let facts = self.facts().await;
-            let Some(c) = facts.view.cluster.pending_change.clone() else {
-                return Ok(());
-            };
-            let own = if self.known.own_changes.contains(&c.id) {
-                "this run's "
-            } else {
-                ""
-            };
-            let p = &mut self.state.progress[idx];
-            p.detail = why.to_string();
-            p.evidence = format!(
-                "{own}change #{} {} ({}/{} operations)",
-                c.id, c.status, c.done, c.total
-            );
-            p.progress = Some((c.done, c.total));
-            self.op.update(&self.state);
-            if Instant::now() >= until {
-                return Err(Stop::Failed(format!(
-                    "change #{} still pending after {} s (camunda/camunda#63506?)",
-                    c.id,
-                    self.settings.step_timeout.as_secs()
-                )));
-            }
-            self.sleep(self.settings.poll).await?;
-        }
-    }
-
-    async fn sleep(&mut self, d: Duration) -> Result<(), Stop> {
-        if self.op.abort_requested() {
-            return Err(Stop::Aborted("aborted by the operator".into()));
-        }
-        tokio::time::sleep(d).await;
-        self.tick();
-        Ok(())
     }
 }
 

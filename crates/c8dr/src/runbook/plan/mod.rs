@@ -89,6 +89,9 @@ pub struct Request {
     pub expect: Expect,
     /// Waits for completion server-side (snapshot, restore): the step's timeout applies.
     pub long: bool,
+    /// Only plans, changes nothing. Private: only [`Request::dry_run`] makes one, so nothing
+    /// else can pass for a dry run (which the gate sends without an approval).
+    dry_run: bool,
 }
 
 impl Request {
@@ -101,6 +104,7 @@ impl Request {
             body,
             expect: Expect::Change,
             long: false,
+            dry_run: false,
         }
     }
 
@@ -113,6 +117,7 @@ impl Request {
             body,
             expect: Expect::Elasticsearch,
             long: false,
+            dry_run: false,
         }
     }
 
@@ -127,12 +132,21 @@ impl Request {
         }
     }
 
+    /// A dry run: it plans and changes nothing.
+    pub fn is_dry_run(&self) -> bool {
+        self.dry_run
+    }
+
     /// The dry-run form of a change request (`dryRun=true`), shown before a force.
     pub fn dry_run(&self) -> Option<Request> {
-        (self.expect == Expect::Change && self.path.starts_with("/actuator/cluster")).then(|| {
+        (self.expect == Expect::Change
+            && !self.dry_run
+            && self.path.starts_with("/actuator/cluster"))
+        .then(|| {
             let sep = if self.path.contains('?') { '&' } else { '?' };
             Request {
                 path: format!("{}{sep}dryRun=true", self.path),
+                dry_run: true,
                 ..self.clone()
             }
         })
@@ -438,6 +452,11 @@ pub fn build(i: &Inputs) -> Vec<Step> {
 pub(crate) mod tests_support {
     use super::*;
 
+    /// A failover of region 1 (paris) on 8.8.
+    pub(crate) fn inputs_88_failover() -> Inputs {
+        super::tests::inputs(Procedure::Failover, Family::V88Plus, 1)
+    }
+
     /// A failback of region 1 on 8.7 with Kubernetes access to both regions.
     pub(crate) fn inputs_87_failback() -> Inputs {
         let mut i = super::tests::inputs(Procedure::Failback, Family::V86To87, 1);
@@ -520,10 +539,9 @@ mod tests {
             s.iter().any(|s| s.key == "FO-5"),
             "the primary was lost: checklist"
         );
-        assert_eq!(
-            http(fo1).dry_run().unwrap().path,
-            "/actuator/cluster/brokers?force=true&dryRun=true"
-        );
+        let dry = http(fo1).dry_run().unwrap();
+        assert_eq!(dry.path, "/actuator/cluster/brokers?force=true&dryRun=true");
+        assert!(dry.is_dry_run() && !http(fo1).is_dry_run());
     }
 
     #[test]

@@ -45,7 +45,7 @@ impl RunLock {
         write!(
             file,
             "run {run} by {} (pid {}) since {}",
-            super::audit::user(),
+            super::session::user(),
             std::process::id(),
             jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ")
         )?;

@@ -1,5 +1,7 @@
 //! Command-line interface: clap definitions; each subcommand is a thin function over the
-//! library.
+//! library. The terminal operator of `--execute` is [`operator`].
+
+pub mod operator;
 
 use clap::{Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr, eyre};
@@ -428,11 +430,12 @@ async fn run_procedure(
     region: Option<&str>,
     args: &RunArgs,
 ) -> Result<i32> {
-    use crate::runbook::{render, session};
+    use crate::act::session;
+    use crate::runbook::{render, setup};
     log_to_state_dir();
     let config = load_config(flag)?;
     let region = match region {
-        Some(r) => Some(session::parse_region(&config, r).map_err(|e| eyre!(e))?),
+        Some(r) => Some(setup::parse_region(&config, r).map_err(|e| eyre!(e))?),
         None => None,
     };
     let read_only = read_only || config.read_only;
@@ -449,7 +452,7 @@ async fn run_procedure(
         return Ok(1);
     }
     if args.execute || args.resume.is_some() {
-        return session::execute(
+        return operator::execute(
             &config,
             Some(procedure),
             region,
@@ -473,8 +476,9 @@ async fn run_procedure(
 }
 
 fn run_audit(run: Option<&str>) -> Result<()> {
+    use crate::act::audit::{audit_path, read};
     use crate::runbook::audit;
-    let Some(path) = audit::audit_path() else {
+    let Some(path) = audit_path() else {
         return Err(eyre!(
             "no state directory: neither XDG_STATE_HOME nor HOME is set"
         ));
@@ -483,8 +487,7 @@ fn run_audit(run: Option<&str>) -> Result<()> {
         println!("no audit entries yet ({})", path.display());
         return Ok(());
     }
-    let (mut entries, bad) =
-        audit::read(&path).wrap_err_with(|| format!("reading {}", path.display()))?;
+    let (mut entries, bad) = read(&path).wrap_err_with(|| format!("reading {}", path.display()))?;
     if let Some(run) = run {
         entries.retain(|e| e.run == run);
     }
@@ -496,13 +499,14 @@ fn run_audit(run: Option<&str>) -> Result<()> {
 }
 
 fn run_journal(run: Option<&str>) -> Result<()> {
+    use crate::act::journal::{list, runs_dir};
     use crate::runbook::journal;
-    let Some(dir) = journal::runs_dir() else {
+    let Some(dir) = runs_dir() else {
         return Err(eyre!(
             "no state directory: neither XDG_STATE_HOME nor HOME is set"
         ));
     };
-    let runs = journal::list(&dir).wrap_err_with(|| format!("reading {}", dir.display()))?;
+    let runs = list(&dir).wrap_err_with(|| format!("reading {}", dir.display()))?;
     let text = match run {
         None => journal::render_list(&runs),
         Some(id) => {

@@ -1,0 +1,228 @@
+//! The terminal operator of `c8dr failover|failback --execute` (or `--resume`): progress lines
+//! on stdout, the questions the gate needs answered on stderr, answers from stdin — or, with
+//! `--yes`, nobody asked and the gate's identity saying so.
+
+use crate::act::journal::Journal;
+use crate::act::ledger::FileLedger;
+use crate::act::lock::RunLock;
+use crate::act::session;
+use crate::config::Config;
+use crate::runbook::engine::{Operator, Preview, Recovery, RunState, Runner};
+use crate::runbook::gate::{Confirmation, Decision, Gate};
+use crate::runbook::journal::{Outcome, StepState};
+use crate::runbook::plan::{Procedure, Step};
+use crate::runbook::{render, setup};
+use color_eyre::eyre::{Result, WrapErr, bail, eyre};
+use std::io::Write;
+
+/// What was last printed for a step: state, progress, detail.
+type Printed = (StepState, Option<(usize, usize)>, String);
+
+/// The terminal: progress lines on stdout, questions on stderr, answers from stdin.
+pub struct Terminal {
+    /// Unattended: every confirmation is given without asking (the gate's identity says so).
+    pub yes: bool,
+    /// The lost or recreated region's name (what overriding refused guards needs typed).
+    region_name: String,
+    printed: Vec<Option<Printed>>,
+}
+
+impl Terminal {
+    pub fn new(yes: bool, region_name: &str) -> Terminal {
+        Terminal {
+            yes,
+            region_name: region_name.to_string(),
+            printed: vec![],
+        }
+    }
+}
+
+async fn ask(prompt: String) -> String {
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+        line.trim().to_string()
+    })
+    .await
+    .unwrap_or_default()
+}
+
+/// A y/N question: yes approves, anything else declines.
+async fn ask_yes_no(prompt: String) -> Decision {
+    let a = ask(prompt).await;
+    if a.eq_ignore_ascii_case("y") || a.eq_ignore_ascii_case("yes") {
+        Decision::Approve { typed: None }
+    } else {
+        Decision::Decline
+    }
+}
+
+impl Operator for Terminal {
+    fn update(&mut self, state: &RunState) {
+        if self.printed.len() != state.steps.len() {
+            self.printed = vec![None; state.steps.len()];
+        }
+        for (i, p) in state.progress.iter().enumerate() {
+            let key = (p.state, p.progress, p.detail.clone());
+            if p.state != StepState::Pending && self.printed[i].as_ref() != Some(&key) {
+                let entering_manual = p.state == StepState::Manual
+                    && self.printed[i]
+                        .as_ref()
+                        .is_none_or(|k| k.0 != StepState::Manual);
+                self.printed[i] = Some(key);
+                println!("{}", render::progress_line(state, i));
+                if entering_manual {
+                    // What to run elsewhere; c8dr keeps watching for its effect.
+                    for line in render::manual_lines(&state.steps[i]) {
+                        println!("          {line}");
+                    }
+                }
+            }
+        }
+        let _ = std::io::stdout().flush();
+    }
+
+    async fn confirm(&mut self, step: &Step, needs: &Confirmation, preview: &Preview) -> Decision {
+        if *needs == Confirmation::ConfirmManualStep {
+            if self.yes {
+                return Decision::Approve { typed: None };
+            }
+            return ask_yes_no(format!(
+                "\n{} {}: done? (no API shows it) [y/N] ",
+                step.key, step.title
+            ))
+            .await;
+        }
+        let mut text = format!("\n{} {} [{}]\n", step.key, step.title, step.danger.word());
+        for g in &preview.guards {
+            text.push_str(&format!("  {g}\n"));
+        }
+        if let Some(d) = &preview.dry_run {
+            text.push_str(&format!("  dry run: {d}\n"));
+        }
+        match needs {
+            Confirmation::TypeRegionName(name) if self.yes => {
+                // --yes stands for typing the name: the run was started for exactly that region.
+                eprintln!("{text}  approved by --yes");
+                Decision::Approve {
+                    typed: Some(name.clone()),
+                }
+            }
+            _ if self.yes => {
+                eprintln!("{text}  approved by --yes");
+                Decision::Approve { typed: None }
+            }
+            Confirmation::TypeRegionName(_) => {
+                let typed = ask(format!("{text}  type the lost region's name to proceed: ")).await;
+                Decision::Approve { typed: Some(typed) }
+            }
+            _ => ask_yes_no(format!("{text}  proceed? [y/N] ")).await,
+        }
+    }
+
+    async fn on_failure(&mut self, step: &Step, why: &str, refused: bool) -> Recovery {
+        if self.yes {
+            return Recovery::Abort;
+        }
+        let choices = if refused {
+            "[r]etry · [s]kip with a reason · [o]verride the guards · [a]bort"
+        } else {
+            "[r]etry · [s]kip with a reason · [a]bort"
+        };
+        let a = ask(format!("\n{} failed: {why}\n  {choices}: ", step.key)).await;
+        match a.to_ascii_lowercase().as_str() {
+            "r" | "retry" => Recovery::Retry,
+            "s" | "skip" => {
+                let reason = ask("  why is it safe to go on without it? ".into()).await;
+                Recovery::Skip(reason)
+            }
+            "o" | "override" if refused => {
+                let typed = ask(format!(
+                    "  type {} to proceed past the refusal (audited): ",
+                    self.region_name
+                ))
+                .await;
+                Recovery::Override { typed }
+            }
+            _ => Recovery::Abort,
+        }
+    }
+}
+
+/// `c8dr failover|failback --execute` (or `--resume`): runs to the end; the exit code says
+/// how it ended. One run at a time: the run lock is taken before anything is read or sent.
+pub async fn execute(
+    config: &Config,
+    procedure: Option<Procedure>,
+    region: Option<u8>,
+    resume: Option<&str>,
+    yes: bool,
+    read_only: bool,
+    override_guards: bool,
+) -> Result<i32> {
+    let (dir, audit) = session::books()?;
+    let identity = session::identity(yes.then_some("--yes"));
+    let settings = setup::settings(config, read_only, override_guards);
+    let (state, _, _) = match resume {
+        Some(run) => {
+            let j = session::reopen(&dir, run)?;
+            let (p, r) = (j.procedure, j.region);
+            if procedure.is_some_and(|x| x != p) || region.is_some_and(|x| x != r) {
+                bail!("run {run} is a {} of region{r}", p.name());
+            }
+            let (live, _, inputs, steps) =
+                session::prepare(config, p, r, run, j.basis.as_ref()).await?;
+            println!(
+                "resuming {run} ({} of region{r}) from {}",
+                p.name(),
+                j.path.display()
+            );
+            let (journal, replay) = (j.journal, j.replay);
+            let term = Terminal::new(yes, &inputs.names[r as usize]);
+            let state = RunState::new(run, inputs, steps);
+            let gate = Gate::new(live, FileLedger::new(journal, audit), identity);
+            Runner::resume(gate, term, &replay, settings, state)
+                .run()
+                .await
+        }
+        None => {
+            let (Some(p), Some(r)) = (procedure, region) else {
+                bail!("a procedure and a region are needed");
+            };
+            let run = session::fresh_run_id(&dir, p, r);
+            let lock = RunLock::acquire(&dir, &run).map_err(|e| eyre!("{e}"))?;
+            let (live, _, inputs, steps) = session::prepare(config, p, r, &run, None).await?;
+            let journal = Journal::create_locked(lock, &dir, &run)
+                .wrap_err_with(|| format!("creating the journal in {}", dir.display()))?;
+            println!(
+                "run {run}: {} of region{r} {} · Camunda {} · journal {}",
+                p.name(),
+                inputs.names[r as usize],
+                inputs.version,
+                journal.path().display()
+            );
+            let term = Terminal::new(yes, &inputs.names[r as usize]);
+            let state = RunState::new(&run, inputs, steps);
+            let gate = Gate::new(live, FileLedger::new(journal, audit), identity);
+            Runner::start(gate, term, settings, state)?.run().await
+        }
+    };
+    println!(
+        "\n{}: {:?} in {:.1} s (c8dr's own time {:.1} s){}",
+        state.run,
+        state.outcome.unwrap_or(Outcome::Failed),
+        state.elapsed.as_secs_f64(),
+        state.own().as_secs_f64(),
+        state
+            .message
+            .as_ref()
+            .map(|m| format!("\n{}", crate::text::clean(m)))
+            .unwrap_or_default()
+    );
+    Ok(match state.outcome {
+        Some(Outcome::Completed) => 0,
+        _ => 1,
+    })
+}
