@@ -4,11 +4,11 @@
 
 use super::audit::Audit;
 use super::journal::{self, Journal};
+use crate::act::live::Live;
 use crate::config::Config;
 use crate::runbook::check::Facts;
 use crate::runbook::gate::{Executor, Identity};
 use crate::runbook::journal::{Basis, Replay};
-use crate::runbook::live::Live;
 use crate::runbook::plan::{self, Inputs, Procedure, Step};
 use crate::runbook::setup;
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};

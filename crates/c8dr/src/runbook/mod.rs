@@ -3,8 +3,8 @@
 //! ([`check`]), the engine that walks them ([`engine`]), the one gate every mutating call
 //! passes ([`gate`], which owns the executor and the ledger), the audit entries ([`audit`])
 //! and the journal records resume stands on ([`journal`]), what answers mean ([`answer`]),
-//! and the text views ([`render`]). Their I/O is `crate::act`; the executor over the real
-//! clients is [`live`].
+//! and the text views ([`render`]). Their I/O is `crate::act`, including the executor over the
+//! real clients (`crate::act::live`).
 
 pub mod answer;
 pub mod audit;
@@ -12,7 +12,6 @@ pub mod check;
 pub mod engine;
 pub mod gate;
 pub mod journal;
-pub mod live;
 pub mod plan;
 pub mod render;
 pub mod setup;

@@ -6,6 +6,7 @@
 use crate::common::{DEADLINE, TestLab, wait_until};
 use crate::drive::*;
 use c8dr::act::journal::{self, Journal};
+use c8dr::act::live::Live;
 use c8dr::act::session;
 use c8dr::config::Config;
 use c8dr::demo::operator::LabOperator;
@@ -13,7 +14,6 @@ use c8dr::runbook::engine::Runner;
 use c8dr::runbook::engine::{Operator, Preview, Recovery, RunState};
 use c8dr::runbook::gate::{Confirmation, Decision};
 use c8dr::runbook::journal::{Outcome, Record, StepState};
-use c8dr::runbook::live::Live;
 use c8dr::runbook::plan::{Danger, Procedure, Step};
 use c8dr_lab::sim::Camunda;
 use serde_json::{Value, json};

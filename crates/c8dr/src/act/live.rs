@@ -4,14 +4,14 @@
 //! the runbook asks (the snapshot repository, the run's snapshot, the webapps' Deployments or
 //! profiles).
 
-use super::answer::{Answer, SendError};
-use super::check::{EsFacts, Facts};
-use super::gate::Approved;
-use super::gate::Executor;
-use super::plan::{Api, Request, Scale};
 use crate::api::elasticsearch::GetSnapshotsResponse;
 use crate::config::Config;
 use crate::model::{ClusterView, ModelConfig, Snapshot, Source};
+use crate::runbook::answer::{Answer, SendError};
+use crate::runbook::check::{EsFacts, Facts};
+use crate::runbook::gate::Approved;
+use crate::runbook::gate::Executor;
+use crate::runbook::plan::{Api, Request, Scale};
 use crate::source::http::{self, Auth};
 use crate::source::table::{self, store};
 use crate::source::{PortForward, RegionIo, SourceError, Target, Traffic, Update, read, timed};
