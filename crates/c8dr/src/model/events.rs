@@ -156,7 +156,7 @@ pub fn diff(before: &ClusterView, after: &ClusterView) -> Vec<Event> {
                 .last_change
                 .as_ref()
                 .filter(|l| l.id == c.id)
-                .map(|l| l.status.clone())
+                .map(|l| l.status.to_string())
                 .unwrap_or_else(|| "finished".into());
             push(Level::Ok, format!("topology change #{} {outcome}", c.id));
         }
@@ -168,16 +168,7 @@ pub fn diff(before: &ClusterView, after: &ClusterView) -> Vec<Event> {
             Processing::Degraded => Level::Warning,
             _ => Level::Critical,
         };
-        push(
-            level,
-            format!(
-                "processing {}",
-                serde_json::to_value(after.processing)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default()
-            ),
-        );
+        push(level, format!("processing {}", after.processing.as_str()));
     }
     out
 }

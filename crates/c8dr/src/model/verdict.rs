@@ -7,6 +7,7 @@
 //! them, the region runs and it is c8dr that cannot reach it.
 
 use super::view::*;
+use super::words::*;
 
 fn list(ids: &[i32]) -> String {
     ids.iter()
@@ -161,7 +162,7 @@ pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
     let dead: Vec<i32> = v
         .partitions
         .iter()
-        .filter(|p| p.health == "dead")
+        .filter(|p| p.health == ReplicaHealth::Dead)
         .map(|p| p.id)
         .collect();
     if !dead.is_empty() {
@@ -187,7 +188,9 @@ pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
     let leaderless: Vec<i32> = v
         .partitions
         .iter()
-        .filter(|p| p.has_quorum == Some(true) && p.leader.is_none() && p.health != "dead")
+        .filter(|p| {
+            p.has_quorum == Some(true) && p.leader.is_none() && p.health != ReplicaHealth::Dead
+        })
         .map(|p| p.id)
         .collect();
     if !leaderless.is_empty() {
@@ -316,26 +319,26 @@ pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
         let Some(r) = e.region else { continue };
         let reach = v.region(r).map(|x| x.reachable).unwrap_or(Reach::Unknown);
         let region_lost = lost.iter().any(|l| l.id == r);
-        match (e.status.as_str(), reach) {
-            ("ENABLED", Reach::Down) if region_lost => warning.push(format!(
+        match (&e.status, reach) {
+            (ExporterState::Enabled, Reach::Down) if region_lost => warning.push(format!(
                 "exporter {} is ENABLED but {} is unreachable: disable it (failover step 2) or the log cannot be compacted",
                 e.id,
                 name(r)
             )),
-            ("DISABLED", Reach::Up) if !e.legacy => warning.push(format!(
+            (ExporterState::Disabled, Reach::Up) if !e.legacy => warning.push(format!(
                 "exporter {} is DISABLED while {} answers: its Elasticsearch gets no records (failback: enable it with initializeFrom)",
                 e.id,
                 name(r)
             )),
-            ("ENABLING" | "DISABLING" | "UNKNOWN", _) => {
+            (ExporterState::Enabling | ExporterState::Disabling | ExporterState::Unknown, _) => {
                 warning.push(format!("exporter {} is {}", e.id, e.status))
             }
             _ => {}
         }
     }
-    match v.exporting.as_str() {
-        "paused" => warning.push("exporting is paused: resume it (POST /actuator/exporting/resume) when the backup is done".into()),
-        "mixed" => warning.push("exporting is paused on some partitions only: resume it".into()),
+    match v.exporting {
+        Exporting::Paused => warning.push("exporting is paused: resume it (POST /actuator/exporting/resume) when the backup is done".into()),
+        Exporting::Mixed => warning.push("exporting is paused on some partitions only: resume it".into()),
         _ => {}
     }
     if v.export.lag_growing {
@@ -357,14 +360,16 @@ pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
         ));
     }
     if let Some(l) = &v.cluster.last_change
-        && l.status != "COMPLETED"
+        && l.status != ChangeState::Completed
     {
         warning.push(format!("last topology change #{} ended {}", l.id, l.status));
     }
     for r in &v.regions {
-        match r.elasticsearch.status.as_str() {
-            "green" | "not configured" | "unknown" => {}
-            "unreachable" if r.reachable == Reach::Down => {}
+        match &r.elasticsearch.status {
+            ElasticsearchStatus::Green
+            | ElasticsearchStatus::NotConfigured
+            | ElasticsearchStatus::Unknown => {}
+            ElasticsearchStatus::Unreachable if r.reachable == Reach::Down => {}
             other => warning.push(format!("{} Elasticsearch is {other}", name(r.id))),
         }
     }
@@ -385,7 +390,7 @@ pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
                     .join(" and "),
                 shown.join(", ")
             ));
-        } else if v.traffic.mode == "active-passive" {
+        } else if v.traffic.mode == TrafficMode::ActivePassive {
             warning.push(format!(
                 "user traffic goes to {} but the primary is {}",
                 if shown.is_empty() {

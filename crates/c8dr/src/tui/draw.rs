@@ -404,7 +404,7 @@ fn region_panel(
         ]);
         let line2 = Line::from(vec![
             Span::raw("ES "),
-            Span::styled(r.elasticsearch.status.clone(), dim(es_style)),
+            Span::styled(r.elasticsearch.status.to_string(), dim(es_style)),
             Span::raw(" · exporter "),
             exporter_span(exporter, t, stale),
         ]);
@@ -443,7 +443,7 @@ fn region_panel(
                 _ => Span::raw(""),
             },
             Span::raw(" · ES "),
-            Span::styled(r.elasticsearch.status.clone(), dim(es_style)),
+            Span::styled(r.elasticsearch.status.to_string(), dim(es_style)),
         ]),
         Line::from(vec![
             Span::raw("exporter into it: "),
@@ -625,7 +625,7 @@ fn exporters(f: &mut Frame, area: Rect, app: &App, v: &ClusterView, t: &Theme) {
                         Style::default()
                     },
                 ),
-                Span::styled(e.status.clone(), style),
+                Span::styled(e.status.to_string(), style),
                 Span::styled(if e.legacy { " (legacy)" } else { "" }, t.dim()),
             ])
         })
@@ -633,7 +633,7 @@ fn exporters(f: &mut Frame, area: Rect, app: &App, v: &ClusterView, t: &Theme) {
     lines.push(Line::from(vec![
         Span::raw("exporting "),
         Span::styled(
-            v.exporting.clone(),
+            v.exporting.to_string(),
             if v.exporting == "running" {
                 t.ok()
             } else {
@@ -680,7 +680,7 @@ fn change(f: &mut Frame, area: Rect, v: &ClusterView, t: &Theme) {
         lines.push(Line::from(vec![
             Span::raw(format!("last #{} ", l.id)),
             Span::styled(
-                l.status.clone(),
+                l.status.to_string(),
                 if l.status == "COMPLETED" {
                     t.ok()
                 } else {
