@@ -2,7 +2,7 @@
 //! words for people, and one monitoring-plugin line with performance data for Nagios-style
 //! checks. Every state is a word, not only a colour (there is no colour here at all).
 
-use crate::model::{ClusterView, Level, Processing, Reach};
+use crate::model::{ClusterView, Level, Processing, Reach, ReplicaRole};
 use std::fmt::Write;
 
 fn level_word(l: Level) -> &'static str {
@@ -37,12 +37,17 @@ fn ids(v: &[i32]) -> String {
 /// The human summary (about one screen for the documented 8-partition layout).
 pub fn human(v: &ClusterView) -> String {
     let mut s = String::new();
-    let version = v
-        .cluster
-        .gateway_version
-        .as_deref()
-        .unwrap_or("version unknown");
-    let traffic = match (&v.traffic.observed, v.traffic.agrees) {
+    headline(&mut s, v);
+    regions(&mut s, v);
+    brokers(&mut s, v);
+    partitions(&mut s, v);
+    exporters(&mut s, v);
+    s
+}
+
+/// Where traffic goes, in words.
+fn traffic_words(v: &ClusterView) -> String {
+    match (&v.traffic.observed, v.traffic.agrees) {
         (Some(obs), agrees) => format!(
             "traffic → {} ({}{})",
             if obs.is_empty() {
@@ -64,7 +69,17 @@ pub fn human(v: &ClusterView) -> String {
             "traffic: {} mode, primary region{} (DNS not checked)",
             v.traffic.mode, v.traffic.primary
         ),
-    };
+    }
+}
+
+/// The deployment, the verdict with its reasons, and the cluster in one line.
+fn headline(s: &mut String, v: &ClusterView) {
+    let version = v
+        .cluster
+        .gateway_version
+        .as_deref()
+        .unwrap_or("version unknown");
+    let traffic = traffic_words(v);
     let _ = writeln!(s, "c8dr · {} · {version} · {traffic} · {}", v.name, v.at);
     let _ = writeln!(
         s,
@@ -92,6 +107,9 @@ pub fn human(v: &ClusterView) -> String {
         }
     );
     let _ = writeln!(s);
+}
+
+fn regions(s: &mut String, v: &ClusterView) {
     for r in &v.regions {
         let reach = match r.reachable {
             Reach::Up => format!("up (data {:.1} s old)", r.data_age_s.unwrap_or(0.0)),
@@ -120,29 +138,29 @@ pub fn human(v: &ClusterView) -> String {
             let _ = writeln!(s, "{:>18} last error: {e}", "");
         }
     }
+}
+
+fn brokers(s: &mut String, v: &ClusterView) {
     let _ = writeln!(
         s,
         "\nbroker  region  reachable  member  pod      partitions (role)"
     );
+    let yn = |o: Option<bool>| match o {
+        Some(true) => "yes",
+        Some(false) => "NO",
+        None => "?",
+    };
     for b in &v.brokers {
-        let yn = |o: Option<bool>| match o {
-            Some(true) => "yes",
-            Some(false) => "NO",
-            None => "?",
-        };
         let parts: Vec<String> = b
             .partitions
             .iter()
             .map(|p| {
-                format!(
-                    "{}{}",
-                    p.id,
-                    match p.role.as_str() {
-                        "leader" => "L",
-                        "follower" => "f",
-                        _ => "·",
-                    }
-                )
+                let role = match p.role {
+                    ReplicaRole::Leader => "L",
+                    ReplicaRole::Follower => "f",
+                    _ => "·",
+                };
+                format!("{}{role}", p.id)
             })
             .collect();
         let _ = writeln!(
@@ -164,6 +182,10 @@ pub fn human(v: &ClusterView) -> String {
             }
         );
     }
+}
+
+/// Every partition, or only those without quorum when there are many.
+fn partitions(s: &mut String, v: &ClusterView) {
     let shown: Vec<_> = if v.partitions.len() > 16 {
         v.partitions
             .iter()
@@ -200,6 +222,9 @@ pub fn human(v: &ClusterView) -> String {
             v.partitions.len() - shown.len()
         );
     }
+}
+
+fn exporters(s: &mut String, v: &ClusterView) {
     let exporters: Vec<String> = v
         .exporters
         .iter()
@@ -235,7 +260,6 @@ pub fn human(v: &ClusterView) -> String {
             ))
             .unwrap_or_default()
     );
-    s
 }
 
 /// The monitoring-plugin line and its exit code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).

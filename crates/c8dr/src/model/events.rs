@@ -17,26 +17,49 @@ fn ids(v: &[i32]) -> String {
         .join(",")
 }
 
-/// The events between `before` and `after`.
-pub fn diff(before: &ClusterView, after: &ClusterView) -> Vec<Event> {
-    let mut out = vec![];
-    let mut push = |level: Level, text: String| {
-        out.push(Event {
-            at: after.at.clone(),
+/// Events found so far, all stamped with the newer view's time.
+struct Events<'a> {
+    at: &'a str,
+    out: Vec<Event>,
+}
+
+impl Events<'_> {
+    fn push(&mut self, level: Level, text: String) {
+        self.out.push(Event {
+            at: self.at.to_string(),
             level,
             text,
-        })
+        });
+    }
+}
+
+/// The events between `before` and `after`.
+pub fn diff(before: &ClusterView, after: &ClusterView) -> Vec<Event> {
+    let mut events = Events {
+        at: &after.at,
+        out: vec![],
     };
+    regions(before, after, &mut events);
+    brokers(before, after, &mut events);
+    quorum(before, after, &mut events);
+    leaders(before, after, &mut events);
+    exporters(before, after, &mut events);
+    change(before, after, &mut events);
+    processing(before, after, &mut events);
+    events.out
+}
+
+fn regions(before: &ClusterView, after: &ClusterView, events: &mut Events) {
     for r in &after.regions {
         if let Some(b) = before.region(r.id)
             && b.reachable != r.reachable
         {
             match r.reachable {
-                Reach::Down => push(
+                Reach::Down => events.push(
                     Level::Critical,
                     format!("region{} {} unreachable", r.id, r.name),
                 ),
-                Reach::Up => push(
+                Reach::Up => events.push(
                     Level::Ok,
                     format!("region{} {} reachable again", r.id, r.name),
                 ),
@@ -44,6 +67,9 @@ pub fn diff(before: &ClusterView, after: &ClusterView) -> Vec<Event> {
             }
         }
     }
+}
+
+fn brokers(before: &ClusterView, after: &ClusterView, events: &mut Events) {
     let reach = |v: &ClusterView, id: i32| {
         v.brokers
             .iter()
@@ -75,14 +101,17 @@ pub fn diff(before: &ClusterView, after: &ClusterView) -> Vec<Event> {
         .map(|b| b.id)
         .collect();
     if !gone.is_empty() {
-        push(Level::Warning, format!("brokers {} gone", ids(&gone)));
+        events.push(Level::Warning, format!("brokers {} gone", ids(&gone)));
     }
     if !back.is_empty() {
-        push(Level::Ok, format!("brokers {} back", ids(&back)));
+        events.push(Level::Ok, format!("brokers {} back", ids(&back)));
     }
     if !new.is_empty() {
-        push(Level::Ok, format!("brokers {} appeared", ids(&new)));
+        events.push(Level::Ok, format!("brokers {} appeared", ids(&new)));
     }
+}
+
+fn quorum(before: &ClusterView, after: &ClusterView, events: &mut Events) {
     let q = |v: &ClusterView, id: i32| {
         v.partitions
             .iter()
@@ -102,13 +131,13 @@ pub fn diff(before: &ClusterView, after: &ClusterView) -> Vec<Event> {
         .map(|p| p.id)
         .collect();
     if !lost.is_empty() {
-        push(
+        events.push(
             Level::Critical,
             format!("{} partitions lost quorum ({})", lost.len(), ids(&lost)),
         );
     }
     if !regained.is_empty() {
-        push(
+        events.push(
             Level::Ok,
             format!(
                 "{} partitions regained quorum ({})",
@@ -117,6 +146,9 @@ pub fn diff(before: &ClusterView, after: &ClusterView) -> Vec<Event> {
             ),
         );
     }
+}
+
+fn leaders(before: &ClusterView, after: &ClusterView, events: &mut Events) {
     for p in &after.partitions {
         let old = before
             .partitions
@@ -126,27 +158,33 @@ pub fn diff(before: &ClusterView, after: &ClusterView) -> Vec<Event> {
         if let (Some(o), Some(n)) = (old, p.leader)
             && o != n
         {
-            push(
+            events.push(
                 Level::Ok,
                 format!("partition {} leader moved {o} → {n}", p.id),
             );
         }
     }
+}
+
+fn exporters(before: &ClusterView, after: &ClusterView, events: &mut Events) {
     for e in &after.exporters {
         if let Some(b) = before.exporters.iter().find(|x| x.id == e.id)
             && b.status != e.status
         {
-            push(
+            events.push(
                 Level::Ok,
                 format!("exporter {} {} → {}", e.id, b.status, e.status),
             );
         }
     }
+}
+
+fn change(before: &ClusterView, after: &ClusterView, events: &mut Events) {
     match (
         &before.cluster.pending_change,
         &after.cluster.pending_change,
     ) {
-        (None, Some(c)) => push(
+        (None, Some(c)) => events.push(
             Level::Warning,
             format!("topology change #{} started ({} operations)", c.id, c.total),
         ),
@@ -156,28 +194,21 @@ pub fn diff(before: &ClusterView, after: &ClusterView) -> Vec<Event> {
                 .last_change
                 .as_ref()
                 .filter(|l| l.id == c.id)
-                .map(|l| l.status.clone())
+                .map(|l| l.status.to_string())
                 .unwrap_or_else(|| "finished".into());
-            push(Level::Ok, format!("topology change #{} {outcome}", c.id));
+            events.push(Level::Ok, format!("topology change #{} {outcome}", c.id));
         }
         _ => {}
     }
+}
+
+fn processing(before: &ClusterView, after: &ClusterView, events: &mut Events) {
     if before.processing != after.processing && after.processing != Processing::Unknown {
         let level = match after.processing {
             Processing::Active => Level::Ok,
             Processing::Degraded => Level::Warning,
             _ => Level::Critical,
         };
-        push(
-            level,
-            format!(
-                "processing {}",
-                serde_json::to_value(after.processing)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default()
-            ),
-        );
+        events.push(level, format!("processing {}", after.processing.as_str()));
     }
-    out
 }

@@ -6,7 +6,9 @@ pub mod events;
 pub mod input;
 pub mod verdict;
 pub mod view;
+pub mod words;
 
 pub use derive::derive;
 pub use input::{ModelConfig, Obs, PodInfo, RegionObservations, Snapshot, Source};
 pub use view::*;
+pub use words::*;

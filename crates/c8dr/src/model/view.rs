@@ -2,6 +2,7 @@
 //! draws, what `status --json` prints (its field names are a public schema) and what the
 //! runbooks decide on.
 
+use super::words::*;
 use serde::Serialize;
 
 /// Yes, no, or c8dr cannot tell.
@@ -34,6 +35,18 @@ pub enum Level {
     Unknown,
 }
 
+impl Processing {
+    /// The word `status --json` prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Processing::Active => "active",
+            Processing::Degraded => "degraded",
+            Processing::Halted => "halted",
+            Processing::Unknown => "unknown",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verdict {
     pub level: Level,
@@ -52,6 +65,18 @@ pub enum Family {
     #[serde(rename = "8.8+")]
     V88Plus,
     Unknown,
+}
+
+impl Family {
+    /// The word `status --json` prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::V85 => "8.5",
+            Family::V86To87 => "8.6-8.7",
+            Family::V88Plus => "8.8+",
+            Family::Unknown => "unknown",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -101,7 +126,7 @@ pub struct SourceView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ElasticsearchView {
     /// `green`, `yellow`, `red`, `unreachable`, `not configured` or `unknown`.
-    pub status: String,
+    pub status: ElasticsearchStatus,
     pub error: Option<String>,
     pub indices: Option<usize>,
     pub docs: Option<u64>,
@@ -110,8 +135,8 @@ pub struct ElasticsearchView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BrokerPartition {
     pub id: i32,
-    pub role: String,
-    pub health: String,
+    pub role: ReplicaRole,
+    pub health: ReplicaHealth,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -146,7 +171,7 @@ pub struct PartitionView {
     /// How many more replicas may go down before the partition loses quorum (0: the next
     /// one stops it; null: cannot tell). The rule is per partition, not per region.
     pub spare: Option<i64>,
-    pub health: String,
+    pub health: ReplicaHealth,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -154,7 +179,7 @@ pub struct ExporterView {
     pub id: String,
     /// The region whose Elasticsearch it writes to.
     pub region: Option<u8>,
-    pub status: String,
+    pub status: ExporterState,
     /// Legacy `elasticsearchregionN` exporter on an 8.8+ cluster.
     pub legacy: bool,
 }
@@ -162,7 +187,7 @@ pub struct ExporterView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChangeView {
     pub id: i64,
-    pub status: String,
+    pub status: ChangeState,
     pub done: usize,
     pub total: usize,
     pub next: Option<String>,
@@ -171,7 +196,7 @@ pub struct ChangeView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LastChangeView {
     pub id: i64,
-    pub status: String,
+    pub status: ChangeState,
     pub completed_at: Option<String>,
 }
 
@@ -194,7 +219,7 @@ pub struct ClusterSummary {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrafficView {
     /// `active-passive` or `active-active`.
-    pub mode: String,
+    pub mode: TrafficMode,
     pub primary: u8,
     /// Regions DNS sends users to (null: not checked or unknown).
     pub observed: Option<Vec<u8>>,
@@ -206,7 +231,7 @@ pub struct TrafficView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExportView {
     /// `running`, `paused`, `mixed` or `unknown` (from the leaders' exporter phase).
-    pub exporting: String,
+    pub exporting: Exporting,
     /// Largest processed − exported position over partitions.
     pub lag: Option<i64>,
     pub lag_growing: bool,
@@ -225,7 +250,7 @@ pub struct ClusterView {
     pub brokers: Vec<BrokerView>,
     pub partitions: Vec<PartitionView>,
     pub exporters: Vec<ExporterView>,
-    pub exporting: String,
+    pub exporting: Exporting,
     pub export: ExportView,
     pub cluster: ClusterSummary,
     pub traffic: TrafficView,

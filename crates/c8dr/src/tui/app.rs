@@ -1,15 +1,16 @@
 //! The cockpit's state and how keys change it. Pure: keys in, state and actions out; the event
 //! loop performs the actions (I/O) and drawing reads the state.
 
-use super::keymap::{self, Msg};
+use super::keymap::{self, Context, Msg};
 use super::runbook::Pane as RunbookPane;
 use crate::model::ClusterView;
 use crate::model::events::Event;
 use crate::runbook::engine::Recovery;
 use crate::runbook::gate::{Confirmation, Decision};
 use crate::runbook::plan::Procedure;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use std::collections::VecDeque;
+use std::ops::ControlFlow;
 
 /// Panes Tab cycles through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +102,8 @@ pub struct App {
     pub preflight: Vec<crate::preflight::Check>,
     /// The runbook of this session (running, finished, or a read-only plan).
     pub runbook: Option<RunbookPane>,
+    /// The help's page on a screen too small for all of it (↑↓ turn it; any value is a page).
+    pub help_page: i32,
 }
 
 const MAX_EVENTS: usize = 200;
@@ -130,6 +133,7 @@ impl App {
             quit: false,
             preflight: Vec::new(),
             runbook: None,
+            help_page: 0,
         }
     }
 
@@ -227,120 +231,162 @@ impl App {
         if self.mode == Mode::Runbook {
             return self.on_runbook_key(key);
         }
-        let msg = keymap::lookup(&key)?;
+        let msg = keymap::lookup(Context::Dashboard, &key)?;
         self.on_msg(msg)
     }
 
-    /// Keys of the runbook pane: answering its question first, then moving and closing.
+    /// Keys of the runbook pane, looked up in the keymap: Ctrl-C first, then the contexts of
+    /// the pane's prompt, then moving and closing.
     fn on_runbook_key(&mut self, key: KeyEvent) -> Option<Action> {
-        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        if keymap::lookup(Context::Runbook, &key) == Some(Msg::Quit) {
             return Some(Action::Quit);
         }
-        let Some(p) = self.runbook.as_mut() else {
+        let Some(contexts) = self.runbook.as_ref().map(runbook_contexts) else {
             self.mode = Mode::Normal;
             return None;
         };
-        if let Some(fl) = &p.failure {
-            use super::runbook::Typing;
-            if let Some(typing) = p.typing {
-                match key.code {
-                    KeyCode::Esc => {
-                        p.typing = None;
-                        p.typed.clear();
-                    }
-                    KeyCode::Backspace => {
-                        p.typed.pop();
-                    }
-                    KeyCode::Enter => {
-                        let typed = std::mem::take(&mut p.typed);
-                        p.typing = None;
-                        p.failure = None;
-                        return Some(Action::Recover(match typing {
-                            Typing::SkipReason => Recovery::Skip(typed),
-                            Typing::OverrideName => Recovery::Override { typed },
-                        }));
-                    }
-                    KeyCode::Char(c) if !c.is_control() => p.typed.push(c),
-                    _ => {}
+        for context in contexts {
+            if let Some(msg) = keymap::lookup(context, &key)
+                && let ControlFlow::Break(action) = self.on_runbook_msg(context, msg)
+            {
+                return action;
+            }
+            if context == Context::Typing {
+                // Typing takes every other key as text.
+                if let (KeyCode::Char(c), Some(p)) = (key.code, self.runbook.as_mut())
+                    && !c.is_control()
+                {
+                    p.typed.push(c);
                 }
                 return None;
             }
-            match key.code {
-                KeyCode::Char('r') => {
-                    p.failure = None;
-                    return Some(Action::Recover(Recovery::Retry));
-                }
-                KeyCode::Char('s') => {
-                    p.typing = Some(Typing::SkipReason);
+        }
+        None
+    }
+
+    /// A pane key's message in its context; `Continue` passes the key on to the next context
+    /// (an override when the failure is no refusal).
+    fn on_runbook_msg(&mut self, context: Context, msg: Msg) -> ControlFlow<Option<Action>> {
+        match context {
+            Context::Typing => ControlFlow::Break(self.on_typing(msg)),
+            Context::Failure => self.on_failure(msg),
+            Context::Question => ControlFlow::Break(self.on_question(msg)),
+            Context::Runbook | Context::Dashboard => ControlFlow::Break(self.on_runbook_pane(msg)),
+        }
+    }
+
+    /// Typing in the pane: a failure's skip reason or override name when a failure waits,
+    /// else the region's name for a force step's question.
+    fn on_typing(&mut self, msg: Msg) -> Option<Action> {
+        use super::runbook::Typing;
+        let p = self.runbook.as_mut()?;
+        if p.failure.is_some()
+            && let Some(typing) = p.typing
+        {
+            match msg {
+                Msg::Back => {
+                    p.typing = None;
                     p.typed.clear();
-                    return None;
                 }
-                KeyCode::Char('o') if fl.refused => {
-                    p.typing = Some(Typing::OverrideName);
-                    p.typed.clear();
-                    return None;
+                Msg::Erase => {
+                    p.typed.pop();
                 }
-                KeyCode::Char('a') => {
+                Msg::Submit => {
+                    let typed = std::mem::take(&mut p.typed);
+                    p.typing = None;
                     p.failure = None;
-                    return Some(Action::Recover(Recovery::Abort));
+                    return Some(Action::Recover(match typing {
+                        Typing::SkipReason => Recovery::Skip(typed),
+                        Typing::OverrideName => Recovery::Override { typed },
+                    }));
                 }
                 _ => {}
             }
+            return None;
         }
-        if let Some(ask) = &p.ask {
-            // The pane asks what the gate needs, nothing it decides itself.
-            let force = matches!(ask.confirmation, Confirmation::TypeRegionName(_));
-            let approve = |typed| Some(Action::Answer(Decision::Approve { typed }));
-            if force {
-                match key.code {
-                    KeyCode::Esc => {
-                        p.ask = None;
-                        p.typed.clear();
-                        return Some(Action::Answer(Decision::Decline));
-                    }
-                    KeyCode::Backspace => {
-                        p.typed.pop();
-                    }
-                    KeyCode::Enter => {
-                        p.ask = None;
-                        return approve(Some(std::mem::take(&mut p.typed)));
-                    }
-                    KeyCode::Char(c) if !c.is_control() => p.typed.push(c),
-                    _ => {}
-                }
-                return None;
+        match msg {
+            Msg::Back => {
+                p.ask = None;
+                p.typed.clear();
+                return Some(Action::Answer(Decision::Decline));
             }
-            match key.code {
-                KeyCode::Char('y') | KeyCode::Enter => {
-                    p.ask = None;
-                    return approve(None);
-                }
-                KeyCode::Char('n') | KeyCode::Esc => {
-                    p.ask = None;
-                    return Some(Action::Answer(Decision::Decline));
-                }
-                _ => {}
+            Msg::Erase => {
+                p.typed.pop();
             }
+            Msg::Submit => {
+                p.ask = None;
+                return approval(Some(std::mem::take(&mut p.typed)));
+            }
+            _ => {}
         }
-        match key.code {
-            KeyCode::Up | KeyCode::Char('k') => {
+        None
+    }
+
+    /// A failed step: retry, skip with a reason, override a refusal, or abort.
+    fn on_failure(&mut self, msg: Msg) -> ControlFlow<Option<Action>> {
+        use super::runbook::Typing;
+        let Some(p) = self.runbook.as_mut() else {
+            return ControlFlow::Break(None);
+        };
+        let refused = p.failure.as_ref().is_some_and(|f| f.refused);
+        ControlFlow::Break(match msg {
+            Msg::Retry => {
+                p.failure = None;
+                Some(Action::Recover(Recovery::Retry))
+            }
+            Msg::Skip => {
+                p.typing = Some(Typing::SkipReason);
+                p.typed.clear();
+                None
+            }
+            Msg::Override if refused => {
+                p.typing = Some(Typing::OverrideName);
+                p.typed.clear();
+                None
+            }
+            Msg::AbortRun => {
+                p.failure = None;
+                Some(Action::Recover(Recovery::Abort))
+            }
+            _ => return ControlFlow::Continue(()),
+        })
+    }
+
+    /// A step's question: yes or no.
+    fn on_question(&mut self, msg: Msg) -> Option<Action> {
+        let p = self.runbook.as_mut()?;
+        match msg {
+            Msg::Approve => {
+                p.ask = None;
+                approval(None)
+            }
+            Msg::Decline => {
+                p.ask = None;
+                Some(Action::Answer(Decision::Decline))
+            }
+            _ => None,
+        }
+    }
+
+    /// Moving through the steps, following the run, copying, aborting, closing.
+    fn on_runbook_pane(&mut self, msg: Msg) -> Option<Action> {
+        let has_drills = self.has_drills();
+        let p = self.runbook.as_mut()?;
+        match msg {
+            Msg::Up => {
                 p.selected = p.selected.saturating_sub(1);
                 p.follow = false;
             }
-            KeyCode::Down | KeyCode::Char('j') => {
+            Msg::Down => {
                 p.selected = (p.selected + 1).min(p.state.steps.len().saturating_sub(1));
                 p.follow = false;
             }
-            KeyCode::Char('f') => p.follow = true,
-            KeyCode::Char('d') if !self.drills.is_empty() => {
-                // The operator's part of a rehearsal (Helm, DNS) without leaving the run.
-                self.mode = Mode::Drill(0);
-            }
-            KeyCode::Esc | KeyCode::Char('q') => self.mode = Mode::Normal,
-            KeyCode::Char('x') if !p.finished() && !p.plan_only => {
-                return Some(Action::AbortRunbook);
-            }
-            KeyCode::Char('c') => {
+            Msg::Follow => p.follow = true,
+            // The operator's part of a rehearsal (Helm, DNS) without leaving the run.
+            Msg::Drill if has_drills => self.mode = Mode::Drill(0),
+            Msg::Back => self.mode = Mode::Normal,
+            Msg::AbortRun if !p.finished() && !p.plan_only => return Some(Action::AbortRunbook),
+            Msg::Copy => {
                 return match p.selected_command() {
                     Some(c) => Some(Action::Copy(c)),
                     None => {
@@ -349,6 +395,7 @@ impl App {
                     }
                 };
             }
+            Msg::Quit => return Some(Action::Quit),
             _ => {}
         }
         None
@@ -447,27 +494,39 @@ impl App {
         }
     }
 
+    /// The drill menu's keys: choose, run, close.
+    fn on_drill_menu(&mut self, i: usize, msg: Msg) -> Option<Action> {
+        match msg {
+            Msg::Up => self.mode = Mode::Drill(i.saturating_sub(1)),
+            Msg::Down => self.mode = Mode::Drill((i + 1).min(self.drills.len().saturating_sub(1))),
+            Msg::Enter => {
+                self.mode = self.after_overlay();
+                return (i < self.drills.len()).then_some(Action::Drill(i));
+            }
+            Msg::Back | Msg::Drill => self.mode = self.after_overlay(),
+            Msg::Quit => return Some(Action::Quit),
+            _ => {}
+        }
+        None
+    }
+
+    /// A dashboard key (and the keys of its overlays).
     pub fn on_msg(&mut self, msg: Msg) -> Option<Action> {
         // Overlays take their own keys.
         if let Mode::Drill(i) = self.mode {
-            match msg {
-                Msg::Up => self.mode = Mode::Drill(i.saturating_sub(1)),
-                Msg::Down => {
-                    self.mode = Mode::Drill((i + 1).min(self.drills.len().saturating_sub(1)))
-                }
-                Msg::Enter => {
-                    self.mode = self.after_overlay();
-                    return (i < self.drills.len()).then_some(Action::Drill(i));
-                }
-                Msg::Back | Msg::Drill => self.mode = self.after_overlay(),
-                Msg::Quit => return Some(Action::Quit),
-                _ => {}
-            }
+            return self.on_drill_menu(i, msg);
+        }
+        if self.mode == Mode::Help && matches!(msg, Msg::Up | Msg::Down) {
+            // The help pages on a screen too small for it; the drawing wraps the page around.
+            self.help_page = self
+                .help_page
+                .wrapping_add(if msg == Msg::Up { -1 } else { 1 });
             return None;
         }
         match msg {
             Msg::Quit => return Some(Action::Quit),
             Msg::Help => {
+                self.help_page = 0;
                 self.mode = if self.mode == Mode::Help {
                     Mode::Normal
                 } else {
@@ -515,18 +574,7 @@ impl App {
                     self.message = Some(format!("theme {}", self.theme_names[self.theme_index]));
                 }
             }
-            Msg::Enter => {
-                let v = self.shown()?;
-                self.mode = Mode::Detail(match self.pane {
-                    Pane::Regions => Detail::Broker(v.brokers.get(self.selected)?.id),
-                    Pane::Partitions => {
-                        Detail::Partition(self.filtered_partitions().get(self.selected)?.id)
-                    }
-                    Pane::Exporters | Pane::Events => {
-                        Detail::Region(self.region_focus.unwrap_or(0))
-                    }
-                });
-            }
+            Msg::Enter => self.mode = Mode::Detail(self.selected_detail()?),
             Msg::Preflight => {
                 self.mode = if self.mode == Mode::Preflight {
                     Mode::Normal
@@ -545,8 +593,31 @@ impl App {
                     self.message = Some("the drill menu exists in `c8dr demo` only".into());
                 }
             }
+            // The runbook pane's own keys mean nothing here.
+            Msg::Follow
+            | Msg::Copy
+            | Msg::AbortRun
+            | Msg::Approve
+            | Msg::Decline
+            | Msg::Retry
+            | Msg::Skip
+            | Msg::Override
+            | Msg::Submit
+            | Msg::Erase => {}
         }
         None
+    }
+
+    /// The details of the selected row.
+    fn selected_detail(&self) -> Option<Detail> {
+        let v = self.shown()?;
+        Some(match self.pane {
+            Pane::Regions => Detail::Broker(v.brokers.get(self.selected)?.id),
+            Pane::Partitions => {
+                Detail::Partition(self.filtered_partitions().get(self.selected)?.id)
+            }
+            Pane::Exporters | Pane::Events => Detail::Region(self.region_focus.unwrap_or(0)),
+        })
     }
 
     pub fn theme_name(&self) -> &str {
@@ -555,4 +626,39 @@ impl App {
             .map(String::as_str)
             .unwrap_or("default")
     }
+}
+
+/// The contexts the runbook pane's keys are looked up in, most specific first. Typing takes
+/// every key; a failure's keys come before a question's, and both before moving and closing.
+fn runbook_contexts(p: &RunbookPane) -> Vec<Context> {
+    let mut contexts = vec![];
+    if p.failure.is_some() {
+        contexts.push(if p.typing.is_some() {
+            Context::Typing
+        } else {
+            Context::Failure
+        });
+    }
+    if p.ask.is_some() {
+        contexts.push(if asks_for_name(p) {
+            Context::Typing
+        } else {
+            Context::Question
+        });
+    }
+    contexts.push(Context::Runbook);
+    contexts
+}
+
+/// A force step's question is answered by typing the region's name, not by yes or no.
+fn asks_for_name(p: &RunbookPane) -> bool {
+    // The pane asks what the gate needs, nothing it decides itself.
+    p.ask
+        .as_ref()
+        .is_some_and(|ask| matches!(ask.confirmation, Confirmation::TypeRegionName(_)))
+}
+
+/// The operator's yes, with the name typed for a force step.
+fn approval(typed: Option<String>) -> Option<Action> {
+    Some(Action::Answer(Decision::Approve { typed }))
 }

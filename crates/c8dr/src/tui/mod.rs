@@ -14,6 +14,7 @@ pub mod keymap;
 pub mod runbook;
 mod runbook_task;
 pub mod theme;
+pub mod widgets;
 
 use crate::config::Config;
 use crate::model::{self, ModelConfig};

@@ -105,27 +105,31 @@ fn step_state(s: &RunState, key: &str) -> Option<StepState> {
 
 /// Force requests the cluster answered with a change, over the journals given: how many
 /// forces were applied.
+/// Force removals the cluster applied, counted from the runs' journals: each force answered
+/// with a change id counts once per distinct change. When two runs race, the later one can be
+/// answered with the change the first one started (the brokers are gone, nothing is left to
+/// remove): that is still one force applied to the cluster.
 fn applied_forces(journals: &[&Path]) -> usize {
-    journals
-        .iter()
-        .map(|p| {
-            let replay = journal::read(p).expect("journal");
-            let mut force = false;
-            let mut n = 0;
-            for r in &replay.records {
-                match r {
-                    Record::Request { target, .. } => {
-                        force = target.contains("force=true") && !target.contains("dryRun");
-                    }
-                    Record::Response {
-                        change_id: Some(_), ..
-                    } if force => n += 1,
-                    _ => {}
+    let mut changes = std::collections::BTreeSet::new();
+    for p in journals {
+        let replay = journal::read(p).expect("journal");
+        let mut force = false;
+        for r in &replay.records {
+            match r {
+                Record::Request { target, .. } => {
+                    force = target.contains("force=true") && !target.contains("dryRun");
                 }
+                Record::Response {
+                    change_id: Some(id),
+                    ..
+                } if force => {
+                    changes.insert(*id);
+                }
+                _ => {}
             }
-            n
-        })
-        .sum()
+        }
+    }
+    changes.len()
 }
 
 // ── Defect 1 ────────────────────────────────────────────────────────────────────────────

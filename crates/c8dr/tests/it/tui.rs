@@ -499,3 +499,78 @@ fn a_failed_step_offers_retry_skip_with_a_reason_override_and_abort() {
     assert!(screen.contains("FO-1 failed: refused"), "{screen}");
     assert_eq!(app.on_key(chr('a')), Some(Action::Recover(Recovery::Abort)));
 }
+
+/// The text inside the help overlay's border (one column: the help on screens below 108
+/// columns), whitespace collapsed so that wrapped help reads as one line.
+fn help_text(screen: &str) -> Option<String> {
+    let rows: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let top = rows
+        .iter()
+        .position(|r| r.iter().collect::<String>().contains("┌ Help — keys"))?;
+    let left = rows[top].iter().position(|c| *c == '┌')?;
+    let right = left + rows[top][left..].iter().position(|c| *c == '┐')?;
+    let mut text = vec![];
+    for row in &rows[top + 1..] {
+        if row.get(left) == Some(&'└') {
+            break;
+        }
+        text.push(row.get(left + 1..right)?.iter().collect::<String>());
+    }
+    Some(
+        text.join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+#[test]
+fn the_help_lists_every_key_of_the_dashboard_and_the_runbook_pane_in_full() {
+    use c8dr::tui::keymap::{BINDINGS, Context, Msg};
+    for (w, h) in [(80, 24), (100, 30), (60, 16)] {
+        let mut app = lost_app();
+        app.on_key(key(KeyCode::Char('?')));
+        assert_eq!(app.mode, Mode::Help);
+        // ↓ turns the pages and comes back to the first.
+        let first = text(&app, "default", w, h);
+        assert!(first.contains("page 1/"), "{w}×{h}: {first}");
+        let mut all = String::new();
+        for _ in 0..10 {
+            let screen = text(&app, "default", w, h);
+            all.push_str(&help_text(&screen).unwrap_or_else(|| panic!("{screen}")));
+            all.push(' ');
+            app.on_key(key(KeyCode::Down));
+            if text(&app, "default", w, h) == first {
+                break;
+            }
+        }
+        assert_eq!(
+            text(&app, "default", w, h),
+            first,
+            "{w}×{h}: the pages wrap around"
+        );
+        for context in Context::ALL {
+            assert!(
+                all.contains(context.title()),
+                "{w}×{h}: {}",
+                context.title()
+            );
+        }
+        for b in BINDINGS.iter().filter(|b| b.msg != Msg::Drill) {
+            let entry = format!("{} {}", b.label, b.help);
+            assert!(all.contains(&entry), "{w}×{h}: {entry:?} in {all}");
+        }
+        app.on_key(key(KeyCode::Esc));
+        assert_eq!(app.mode, Mode::Normal);
+    }
+    // 120×36 shows it all at once, the runbook pane's keys beside the dashboard's.
+    let mut app = lost_app();
+    app.mode = Mode::Help;
+    let screen = text(&app, "default", 120, 36);
+    assert!(!screen.contains("page 1/"), "{screen}");
+    assert!(
+        screen.contains("Runbook pane (failover, failback)"),
+        "{screen}"
+    );
+    assert!(screen.contains("replica missing"), "{screen}");
+}

@@ -1,0 +1,169 @@
+//! Partitions and quorum: which partitions exist, and for each its configured replicas, the
+//! live ones from the best-placed gateway, and whether a majority of them is live.
+
+use super::MAX_PARTITIONS;
+use super::facts::{Facts, Gateway, Holder};
+use crate::api::PartitionRole;
+use crate::model::view::{PartitionView, Processing};
+use crate::model::words::ReplicaHealth;
+use std::collections::BTreeMap;
+
+/// The partitions to show: the configuration's count, else a gateway's, else the configured
+/// replicas' highest id.
+pub(super) fn ids(facts: &Facts, anomalies: &mut Vec<String>) -> Vec<i32> {
+    let count = facts
+        .cluster()
+        .and_then(|c| {
+            c.routing.as_ref().and_then(|r| {
+                r.request_handling
+                    .partition_count
+                    .map(|n| n.max(0) as usize)
+            })
+        })
+        .or_else(|| {
+            facts
+                .gateways
+                .iter()
+                .filter_map(|g| g.topology.partitions_count)
+                .max()
+                .map(|n| n.max(0) as usize)
+        })
+        .or_else(|| {
+            facts
+                .replicas
+                .as_ref()
+                .and_then(|r| r.keys().max().map(|m| (*m).max(0) as usize))
+        });
+    if count.is_some_and(|n| n > MAX_PARTITIONS) {
+        anomalies.push(format!(
+            "{} partitions reported (more than {MAX_PARTITIONS}): garbled",
+            count.unwrap_or(0)
+        ));
+    }
+    // A count from outside is bounded: a garbled answer must not allocate millions of rows.
+    match count {
+        Some(n) => (1..=n.min(MAX_PARTITIONS) as i32).collect(),
+        None => facts
+            .replicas
+            .as_ref()
+            .map(|r| r.keys().copied().take(MAX_PARTITIONS).collect())
+            .unwrap_or_default(),
+    }
+}
+
+pub(super) fn partitions(ids: &[i32], facts: &Facts) -> Vec<PartitionView> {
+    let rf = facts.replication_factor();
+    ids.iter()
+        .map(|&p| partition(p, &facts.gateways, facts.replicas.as_ref(), rf))
+        .collect()
+}
+
+/// Whether the partitions can commit, all of them, some or none.
+pub(super) fn processing(partitions: &[PartitionView]) -> Processing {
+    if partitions.is_empty() || partitions.iter().any(|p| p.has_quorum.is_none()) {
+        Processing::Unknown
+    } else if partitions.iter().all(|p| p.has_quorum == Some(true)) {
+        Processing::Active
+    } else if partitions.iter().all(|p| p.has_quorum == Some(false)) {
+        Processing::Halted
+    } else {
+        Processing::Degraded
+    }
+}
+
+/// One partition: its configured replicas, the live ones from the best-placed gateway, quorum.
+fn partition(
+    p: i32,
+    gateways: &[Gateway],
+    replicas: Option<&BTreeMap<i32, Vec<i32>>>,
+    rf: Option<i32>,
+) -> PartitionView {
+    let configured: Vec<i32> = replicas
+        .and_then(|r| r.get(&p).cloned())
+        .unwrap_or_default();
+    let count = if replicas.is_some() {
+        configured.len()
+    } else {
+        rf.unwrap_or(0).max(0) as usize
+    };
+    let best = best_view(p, gateways, replicas.is_some().then_some(&configured[..]));
+    let has_quorum = match (&best, count) {
+        (None, _) | (_, 0) => None,
+        (Some((live, _)), n) => Some(live.len() * 2 > n),
+    };
+    let (live, holders) = best.unwrap_or_default();
+    let leader = if has_quorum == Some(true) {
+        holders
+            .iter()
+            .filter(|h| h.is_live())
+            .find(|h| h.role == PartitionRole::Leader)
+            .map(|h| h.broker)
+    } else {
+        None
+    };
+    PartitionView {
+        id: p,
+        leader,
+        reported_leaders: reported_leaders(p, gateways),
+        replicas: configured,
+        replica_count: count,
+        spare: has_quorum.map(|_| live.len() as i64 - (count / 2 + 1) as i64),
+        live_replicas: live,
+        has_quorum,
+        health: worst_health(&holders),
+    }
+}
+
+/// The gateway that sees the most live replicas of `p` (among the configured ones, when the
+/// configuration is known): those live replicas and every replica it lists.
+fn best_view(
+    p: i32,
+    gateways: &[Gateway],
+    configured: Option<&[i32]>,
+) -> Option<(Vec<i32>, Vec<Holder>)> {
+    let mut best: Option<(Vec<i32>, Vec<Holder>)> = None;
+    for g in gateways {
+        let holders: Vec<Holder> = g
+            .holders(p)
+            .iter()
+            .filter(|h| configured.is_none_or(|c| c.contains(&h.broker)))
+            .cloned()
+            .collect();
+        let live: Vec<i32> = holders
+            .iter()
+            .filter(|h| h.is_live())
+            .map(|h| h.broker)
+            .collect();
+        if best.as_ref().is_none_or(|(l, _)| live.len() > l.len()) {
+            best = Some((live, holders));
+        }
+    }
+    best
+}
+
+/// Brokers claiming leadership of `p` in any gateway's view, quorum or not.
+fn reported_leaders(p: i32, gateways: &[Gateway]) -> Vec<i32> {
+    let mut reported: Vec<i32> = gateways
+        .iter()
+        .flat_map(|g| g.holders(p).iter())
+        .filter(|h| h.role == PartitionRole::Leader)
+        .map(|h| h.broker)
+        .collect();
+    reported.sort();
+    reported.dedup();
+    reported
+}
+
+/// The worst health its replicas report; words c8dr does not know count as the worst.
+fn worst_health(holders: &[Holder]) -> ReplicaHealth {
+    holders
+        .iter()
+        .map(|h| h.health.clone())
+        .max_by_key(|h| match h {
+            ReplicaHealth::Healthy => 0,
+            ReplicaHealth::Unhealthy => 1,
+            ReplicaHealth::Dead => 2,
+            _ => 3,
+        })
+        .unwrap_or(ReplicaHealth::Unknown)
+}

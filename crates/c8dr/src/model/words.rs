@@ -1,0 +1,226 @@
+//! The view's states that `status --json` prints as words: typed enums, so drawing and the
+//! verdict `match` on them, while the JSON keeps exactly the words it always had (the schema
+//! in `docs/status-json.md` is public).
+//!
+//! Open enums keep a word c8dr does not know (a newer Camunda's exporter state, say) in
+//! `Other`, cleaned of control characters, and print it back unchanged.
+
+use crate::text::clean;
+
+/// Declares a view enum written as one word per variant: `as_str`, `Display`, `Serialize`,
+/// and comparison with a word for code that still reads the words (the runbook checks).
+/// With `+ Other` the enum is open: `from_word` keeps unknown words in `Other`.
+macro_rules! word_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $( $(#[$vmeta:meta])* $variant:ident => $word:literal ),+ $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $name {
+            /// The word `status --json` prints.
+            pub fn as_str(&self) -> &'static str {
+                match self {
+                    $( Self::$variant => $word, )+
+                }
+            }
+        }
+
+        word_enum!(@common $name);
+    };
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $( $(#[$vmeta:meta])* $variant:ident => $word:literal ),+ $(,)? } + Other
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A word c8dr does not know, cleaned for the terminal.
+            Other(String),
+        }
+
+        impl $name {
+            /// The word `status --json` prints.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $word, )+
+                    Self::Other(word) => word.as_str(),
+                }
+            }
+
+            /// The value a word names, spelled exactly; any other word is kept, cleaned.
+            pub fn from_word(word: &str) -> Self {
+                match word {
+                    $( $word => Self::$variant, )+
+                    other => Self::Other(clean(other)),
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(word: &str) -> Self {
+                Self::from_word(word)
+            }
+        }
+
+        word_enum!(@common $name);
+    };
+    (@common $name:ident) => {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, word: &str) -> bool {
+                self.as_str() == word
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, word: &&str) -> bool {
+                self.as_str() == *word
+            }
+        }
+    };
+}
+
+word_enum! {
+    /// How user traffic is routed (from the configuration).
+    pub enum TrafficMode {
+        ActivePassive => "active-passive",
+        ActiveActive => "active-active",
+    }
+}
+
+word_enum! {
+    /// Whether the partition leaders export, from their exporter phase.
+    pub enum Exporting {
+        Running => "running",
+        Paused => "paused",
+        /// Leaders in different phases.
+        Mixed => "mixed",
+        /// One phase that is neither exporting nor paused.
+        Other => "other",
+        Unknown => "unknown",
+    }
+}
+
+word_enum! {
+    /// A region's Elasticsearch as the pane shows it: its health colour, or why there is none.
+    pub enum ElasticsearchStatus {
+        Green => "green",
+        Yellow => "yellow",
+        Red => "red",
+        Unreachable => "unreachable",
+        NotConfigured => "not configured",
+        Unknown => "unknown",
+    } + Other
+}
+
+word_enum! {
+    /// A replica's role as its broker reports it (never a proof of quorum).
+    pub enum ReplicaRole {
+        Leader => "leader",
+        Follower => "follower",
+        Inactive => "inactive",
+    } + Other
+}
+
+word_enum! {
+    /// A replica's health as its broker reports it; a partition shows its worst replica's.
+    pub enum ReplicaHealth {
+        Healthy => "healthy",
+        Unhealthy => "unhealthy",
+        Dead => "dead",
+        /// No replica to tell.
+        Unknown => "unknown",
+    } + Other
+}
+
+word_enum! {
+    /// An exporter's state folded over its replicas (`/actuator/exporters`).
+    pub enum ExporterState {
+        Enabling => "ENABLING",
+        Enabled => "ENABLED",
+        Disabling => "DISABLING",
+        Disabled => "DISABLED",
+        Unknown => "UNKNOWN",
+        ConfigNotFound => "CONFIG_NOT_FOUND",
+    } + Other
+}
+
+word_enum! {
+    /// A topology change's status (`/actuator/cluster`).
+    pub enum ChangeState {
+        InProgress => "IN_PROGRESS",
+        Completed => "COMPLETED",
+        Failed => "FAILED",
+        Cancelled => "CANCELLED",
+    } + Other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_round_trip_and_unknown_words_are_kept_cleaned() {
+        assert_eq!(
+            ElasticsearchStatus::from_word("not configured").as_str(),
+            "not configured"
+        );
+        assert_eq!(
+            ElasticsearchStatus::from_word("purple\u{1b}"),
+            ElasticsearchStatus::Other("purple\\u{1b}".into())
+        );
+        assert_eq!(
+            serde_json::to_string(&ExporterState::ConfigNotFound)
+                .ok()
+                .as_deref(),
+            Some("\"CONFIG_NOT_FOUND\"")
+        );
+        assert_eq!(
+            serde_json::to_string(&TrafficMode::ActiveActive)
+                .ok()
+                .as_deref(),
+            Some("\"active-active\"")
+        );
+        assert!(ChangeState::Completed == "COMPLETED");
+        assert_eq!(Exporting::Mixed.to_string(), "mixed");
+    }
+
+    #[test]
+    fn the_words_drawing_uses_are_the_json_words() {
+        use crate::model::view::{Family, Processing};
+        let json = |v: serde_json::Value| v.as_str().map(String::from);
+        for p in [
+            Processing::Active,
+            Processing::Degraded,
+            Processing::Halted,
+            Processing::Unknown,
+        ] {
+            assert_eq!(json(serde_json::json!(p)).as_deref(), Some(p.as_str()));
+        }
+        for f in [
+            Family::V85,
+            Family::V86To87,
+            Family::V88Plus,
+            Family::Unknown,
+        ] {
+            assert_eq!(json(serde_json::json!(f)).as_deref(), Some(f.as_str()));
+        }
+    }
+}

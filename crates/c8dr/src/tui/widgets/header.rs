@@ -1,0 +1,84 @@
+//! The header line: deployment, version, where user traffic goes and whether DNS agrees,
+//! read-only or write, the clock, a frozen frame, the theme; and the read-only banner.
+
+use crate::model::ClusterView;
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let mut spans = vec![Span::styled(
+        " c8dr",
+        t.accent().add_modifier(Modifier::BOLD),
+    )];
+    if let Some(v) = app.shown() {
+        spans.push(Span::raw(format!(" · {}", v.name)));
+        if let Some(ver) = &v.cluster.gateway_version {
+            spans.push(Span::raw(format!(" · {ver}")));
+        }
+        let (word, style) = traffic(v, t);
+        spans.push(Span::styled(word, style));
+    }
+    spans.push(Span::raw(if app.read_only {
+        " · READ-ONLY"
+    } else {
+        " · WRITE"
+    }));
+    spans.push(Span::raw(format!(" · {}", app.now.strftime("%H:%M:%SZ"))));
+    if app.frozen.is_some() {
+        spans.push(Span::styled(
+            " · FROZEN (f)",
+            t.warning().add_modifier(Modifier::REVERSED),
+        ));
+    }
+    spans.push(Span::styled(format!(" · {}", app.theme_name()), t.dim()));
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Where DNS sends users and whether that is right; the primary when DNS is not checked.
+fn traffic(v: &ClusterView, t: &Theme) -> (String, Style) {
+    let Some(obs) = &v.traffic.observed else {
+        return (
+            format!(
+                " · traffic: primary region{} (dns not checked)",
+                v.traffic.primary
+            ),
+            t.dim(),
+        );
+    };
+    let to = if obs.is_empty() {
+        "nowhere".to_string()
+    } else {
+        obs.iter()
+            .map(|r| {
+                format!(
+                    "region{r} {}",
+                    v.region(*r).map(|x| x.name.as_str()).unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    let (mark, style) = match v.traffic.agrees {
+        Some(true) => ("✔ dns agrees", t.ok()),
+        Some(false) => ("✖ dns DISAGREES", t.critical()),
+        None => ("? dns", t.unknown()),
+    };
+    (
+        format!(" · TRAFFIC → {to} ({}) {mark}", v.traffic.mode),
+        style,
+    )
+}
+
+/// The banner under the header of a read-only session.
+pub fn read_only_banner(f: &mut Frame, area: Rect, t: &Theme) {
+    f.render_widget(
+        Paragraph::new(" READ-ONLY · observing only: no action can change the cluster ")
+            .style(t.warning().add_modifier(Modifier::REVERSED)),
+        area,
+    );
+}

@@ -1,0 +1,233 @@
+//! A region pane: whether it answers, its brokers, pods, Elasticsearch and the exporter
+//! writing into it, then one line per broker with its partitions. Compact (two lines, no
+//! brokers) on small screens. A region that does not answer is drawn greyed, never blanked.
+
+use super::{block, brokers_words, reach_span};
+use crate::model::{
+    BrokerView, ClusterView, ElasticsearchStatus, ExporterState, ExporterView, Reach, RegionView,
+    ReplicaRole, TrafficMode,
+};
+use crate::tui::app::{App, Pane};
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// How a region's facts are drawn: greyed when its data is stale.
+struct Look<'a> {
+    t: &'a Theme,
+    stale: bool,
+}
+
+impl Look<'_> {
+    fn dim(&self, s: Style) -> Style {
+        if self.stale { s.fg(self.t.dim) } else { s }
+    }
+
+    fn brokers(&self, r: &RegionView) -> Style {
+        self.dim(if r.brokers_up.is_none_or(|n| n < r.brokers_expected) {
+            self.t.warning()
+        } else {
+            self.t.ok()
+        })
+    }
+
+    fn elasticsearch(&self, r: &RegionView) -> Span<'static> {
+        let t = self.t;
+        let style = match r.elasticsearch.status {
+            ElasticsearchStatus::Green => t.ok(),
+            ElasticsearchStatus::Yellow => t.warning(),
+            ElasticsearchStatus::NotConfigured | ElasticsearchStatus::Unknown => t.unknown(),
+            _ => t.critical(),
+        };
+        Span::styled(r.elasticsearch.status.to_string(), self.dim(style))
+    }
+
+    /// The exporter writing into the region, with its status.
+    fn exporter(&self, exporter: Option<&ExporterView>) -> Span<'static> {
+        let t = self.t;
+        match exporter {
+            Some(e) => {
+                let style = if e.status == ExporterState::Enabled {
+                    t.ok()
+                } else {
+                    t.warning()
+                };
+                Span::styled(format!("{} {}", e.id, e.status), self.dim(style))
+            }
+            None => Span::styled("?", t.unknown()),
+        }
+    }
+}
+
+pub fn draw(
+    f: &mut Frame,
+    area: Rect,
+    app: &App,
+    v: &ClusterView,
+    r: &RegionView,
+    t: &Theme,
+    compact: bool,
+) {
+    let role = if v.traffic.mode == TrafficMode::ActiveActive {
+        "serving"
+    } else if v.traffic.primary == r.id {
+        "PRIMARY"
+    } else {
+        "secondary"
+    };
+    let focused = app.pane == Pane::Regions;
+    let title = Line::from(vec![Span::styled(
+        format!(" region{} · {} · {role} ", r.id, r.name),
+        t.accent().add_modifier(Modifier::BOLD),
+    )]);
+    let look = Look {
+        t,
+        stale: r.reachable == Reach::Down,
+    };
+    let exporter = v
+        .exporters
+        .iter()
+        .find(|e| e.region == Some(r.id) && !e.legacy);
+    let lines = if compact {
+        compact_lines(r, exporter, &look)
+    } else {
+        let mut lines = summary_lines(v, r, exporter, &look);
+        let selected = focused.then_some(app.selected);
+        for (i, b) in v
+            .brokers
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.region == r.id)
+        {
+            lines.push(broker_line(b, selected == Some(i), &look));
+        }
+        lines
+    };
+    f.render_widget(Paragraph::new(lines).block(block(t, title, focused)), area);
+}
+
+fn compact_lines(
+    r: &RegionView,
+    exporter: Option<&ExporterView>,
+    look: &Look,
+) -> Vec<Line<'static>> {
+    vec![
+        Line::from(vec![
+            reach_span(r, look.t),
+            Span::styled(format!(" · brokers {}", brokers_words(r)), look.brokers(r)),
+        ]),
+        Line::from(vec![
+            Span::raw("ES "),
+            look.elasticsearch(r),
+            Span::raw(" · exporter "),
+            look.exporter(exporter),
+        ]),
+    ]
+}
+
+/// Reachability and kube context, brokers, pods and Elasticsearch, the exporter into it,
+/// and the last error of a region that does not answer.
+fn summary_lines(
+    v: &ClusterView,
+    r: &RegionView,
+    exporter: Option<&ExporterView>,
+    look: &Look,
+) -> Vec<Line<'static>> {
+    let t = look.t;
+    let mut lines = vec![
+        Line::from(vec![
+            reach_span(r, t),
+            Span::styled(
+                r.kube
+                    .as_deref()
+                    .map(|k| format!("  {k}"))
+                    .unwrap_or_default(),
+                t.dim(),
+            ),
+            Span::styled(upgrade_progress(v, r.id).unwrap_or_default(), t.warning()),
+        ]),
+        Line::from(vec![
+            Span::styled(format!("brokers {}", brokers_words(r)), look.brokers(r)),
+            match (r.pods_ready, r.pods_total) {
+                (Some(a), Some(b)) => Span::styled(
+                    format!(" · pods {a}/{b} ready"),
+                    look.dim(if a < b { t.warning() } else { t.ok() }),
+                ),
+                _ => Span::raw(""),
+            },
+            Span::raw(" · ES "),
+            look.elasticsearch(r),
+        ]),
+        Line::from(vec![
+            Span::raw("exporter into it: "),
+            look.exporter(exporter),
+        ]),
+    ];
+    if let (Reach::Down, Some(e)) = (r.reachable, &r.last_error) {
+        lines.push(Line::from(Span::styled(format!("✖ {e}"), t.dim())));
+    }
+    lines
+}
+
+/// During a rolling upgrade (brokers on different versions): how far this region is.
+fn upgrade_progress(v: &ClusterView, region: u8) -> Option<String> {
+    let versions: std::collections::BTreeSet<&str> = v
+        .brokers
+        .iter()
+        .filter_map(|b| b.version.as_deref())
+        .collect();
+    if versions.len() < 2 {
+        return None;
+    }
+    let newest = versions.iter().max()?;
+    let here: Vec<&BrokerView> = v
+        .brokers
+        .iter()
+        .filter(|b| b.region == region && b.version.is_some())
+        .collect();
+    let done = here
+        .iter()
+        .filter(|b| b.version.as_deref() == Some(newest))
+        .count();
+    Some(format!("  upgrade: {done}/{} on {newest}", here.len()))
+}
+
+/// A broker: id, whether a gateway lists it, its pod, and its partitions with their roles.
+fn broker_line(b: &BrokerView, selected: bool, look: &Look) -> Line<'static> {
+    let t = look.t;
+    let mut spans = vec![Span::styled(
+        format!("{:>3} ", b.id),
+        if selected {
+            t.selected()
+        } else {
+            Style::default()
+        },
+    )];
+    spans.push(match (b.reachable, b.member) {
+        (Some(true), Some(false)) => Span::styled("not a member ", t.warning()),
+        (Some(true), _) => Span::styled("✔ ", t.ok()),
+        (Some(false), _) => Span::styled("✖ gone ", t.critical()),
+        (None, _) => Span::styled("? ", t.unknown()),
+    });
+    if let Some(ready) = b.pod_ready {
+        spans.push(Span::styled(
+            if ready { "ready " } else { "NOT ready " },
+            if ready { t.dim() } else { t.warning() },
+        ));
+    }
+    for p in &b.partitions {
+        let (g, s) = match p.role {
+            ReplicaRole::Leader => (
+                "◆",
+                Style::default().fg(t.leader).add_modifier(Modifier::BOLD),
+            ),
+            ReplicaRole::Follower => ("○", Style::default().fg(t.follower)),
+            _ => ("·", t.dim()),
+        };
+        spans.push(Span::styled(format!("{g}{} ", p.id), look.dim(s)));
+    }
+    Line::from(spans)
+}
