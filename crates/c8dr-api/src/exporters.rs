@@ -95,10 +95,10 @@ impl ExportingOutcome {
 
 /// The region a dual-region exporter writes to: the digit its id ends with
 /// (`camundaregion1`, `elasticsearchregion0`).
-pub fn exporter_region(id: &str) -> Option<u8> {
+pub fn exporter_region(id: &str) -> Option<crate::Region> {
     match id.chars().last() {
-        Some('0') => Some(0),
-        Some('1') => Some(1),
+        Some('0') => Some(crate::Region::ZERO),
+        Some('1') => Some(crate::Region::ONE),
         _ => None,
     }
 }

@@ -5,6 +5,12 @@
 //! both, so this type does too. 8.10 zone-aware clusters send `"<zone>_<n>"`; those are out of
 //! scope for dual-region and are rejected with a message naming the value.
 
+//!
+//! This module is the one place that knows a broker id is a number: the cockpit asks a
+//! [`BrokerId`] for its region and builds the ids of a numbered layout here, so that 8.10's
+//! zoned ids change this file and not every rule that uses one.
+
+use crate::Region;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -13,9 +19,31 @@ use std::fmt;
 pub struct BrokerId(pub i32);
 
 impl BrokerId {
-    /// The region a broker belongs to in a dual-region layout (even ids in 0, odd in 1).
-    pub fn region(self) -> u8 {
-        if self.0.rem_euclid(2) == 0 { 0 } else { 1 }
+    /// The region a broker belongs to in a dual-region layout (even ids in 0, odd in 1; the
+    /// rule of dual-region-procedure.md §2.1).
+    pub fn region(self) -> Region {
+        if self.0.rem_euclid(2) == 0 {
+            Region::ZERO
+        } else {
+            Region::ONE
+        }
+    }
+
+    /// The `n`-th broker (from 0) of `region` in a numbered dual-region layout, which is what
+    /// the Helm chart's pod `<release>-zeebe-<n>` of that region runs: `2n + region`. `None`
+    /// when the id would not fit (an absurd ordinal from outside).
+    pub fn nth_of(region: Region, n: u32) -> Option<BrokerId> {
+        i32::try_from(n)
+            .ok()?
+            .checked_mul(2)?
+            .checked_add(i32::from(region.id()))
+            .map(BrokerId)
+    }
+
+    /// The ids of a numbered cluster of `size` brokers (`0..size`), for when only the size is
+    /// known.
+    pub fn numbered(size: usize) -> impl Iterator<Item = BrokerId> {
+        (0..i32::try_from(size).unwrap_or(i32::MAX)).map(BrokerId)
     }
 }
 
@@ -78,7 +106,19 @@ mod tests {
 
     #[test]
     fn region_follows_parity() {
-        assert_eq!(BrokerId(6).region(), 0);
-        assert_eq!(BrokerId(7).region(), 1);
+        assert_eq!(BrokerId(6).region(), Region::ZERO);
+        assert_eq!(BrokerId(7).region(), Region::ONE);
+        assert_eq!(BrokerId(-1).region(), Region::ONE);
+    }
+
+    #[test]
+    fn numbered_layouts_alternate_regions() {
+        assert_eq!(BrokerId::nth_of(Region::ONE, 3), Some(BrokerId(7)));
+        assert_eq!(BrokerId::nth_of(Region::ZERO, 0), Some(BrokerId(0)));
+        assert_eq!(BrokerId::nth_of(Region::ONE, u32::MAX), None);
+        assert_eq!(
+            BrokerId::numbered(3).collect::<Vec<_>>(),
+            [BrokerId(0), BrokerId(1), BrokerId(2)]
+        );
     }
 }

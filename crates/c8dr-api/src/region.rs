@@ -72,6 +72,22 @@ impl<T> PerRegion<T> {
     pub fn from_fn(mut f: impl FnMut(Region) -> T) -> PerRegion<T> {
         PerRegion([f(Region::ZERO), f(Region::ONE)])
     }
+
+    /// The values, in region order.
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.0.iter()
+    }
+
+    /// The values, in region order, to change.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.0.iter_mut()
+    }
+
+    /// Each region's value turned into another, region by region.
+    pub fn map<U>(self, mut f: impl FnMut(Region, T) -> U) -> PerRegion<U> {
+        let [a, b] = self.0;
+        PerRegion([f(Region::ZERO, a), f(Region::ONE, b)])
+    }
 }
 
 impl<T> Index<Region> for PerRegion<T> {
@@ -113,5 +129,10 @@ mod tests {
             [(0, 0), (1, 11)]
         );
         assert_eq!(serde_json::to_string(&v).unwrap(), "[0,11]");
+        assert_eq!(v.values().sum::<u8>(), 11);
+        assert_eq!(
+            v.map(|r, x| (r, x)).0,
+            [(Region::ZERO, 0), (Region::ONE, 11)]
+        );
     }
 }

@@ -292,7 +292,7 @@ impl Launcher {
             addrs.insert(id, local(&mgmt)?);
             brokers.push(ReadyBroker {
                 id,
-                region: b.region(),
+                region: b.region().id(),
                 management: base_url(&mgmt)?,
             });
             let up: server::UpPredicate =
@@ -323,7 +323,7 @@ impl Launcher {
                 region_elasticsearch: *es,
                 brokers: broker_addrs
                     .iter()
-                    .filter(|(b, _)| c8dr_api::BrokerId(**b).region() == r)
+                    .filter(|(b, _)| c8dr_api::BrokerId(**b).region().id() == r)
                     .map(|(b, a)| (*b, *a))
                     .collect(),
             };

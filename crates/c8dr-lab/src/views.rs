@@ -17,7 +17,7 @@ use serde::Serialize;
 
 /// The advertised host of a broker, as the Helm chart names it.
 pub fn broker_host(sim: &Sim, b: BrokerId) -> String {
-    let region = &sim.regions[b.region() as usize].name;
+    let region = &sim.regions[b.region().id() as usize].name;
     format!("camunda-zeebe-{}.camunda-zeebe.camunda-{region}", b.0 / 2)
 }
 

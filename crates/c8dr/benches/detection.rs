@@ -4,6 +4,7 @@
 //!
 //! `cargo bench --bench detection`
 
+use c8dr::api::Region;
 use c8dr::config::Config;
 use c8dr::model::{self, ModelConfig, Processing, Reach};
 use c8dr::observe::Observer;
@@ -42,7 +43,8 @@ async fn once() -> color_eyre::eyre::Result<(Duration, Duration)> {
         if halted.is_none() && v.processing == Processing::Halted {
             halted = Some(failed.elapsed());
         }
-        if v.region(1).is_some_and(|r| r.reachable == Reach::Down)
+        if v.region(Region::ONE)
+            .is_some_and(|r| r.reachable == Reach::Down)
             && v.verdict
                 .reasons
                 .first()

@@ -84,7 +84,7 @@ fn garbled_of(cfg: &model::ModelConfig, n: i32) {
         Err(e) => return println!("garbled input: {e}"),
     };
     let mut snap = model::Snapshot::default();
-    for r in &mut snap.regions {
+    for r in snap.regions.values_mut() {
         r.configured.insert(model::Source::Topology);
         r.topology = Some(model::Obs::ok(scenes::clock(), t.clone()));
     }

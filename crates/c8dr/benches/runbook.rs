@@ -9,6 +9,7 @@ use c8dr::act::audit::Audit;
 use c8dr::act::journal::Journal;
 use c8dr::act::ledger::FileLedger;
 use c8dr::act::session;
+use c8dr::api::Region;
 use c8dr::config::Config;
 use c8dr::demo::operator::LabOperator;
 use c8dr::runbook::engine::{RunState, Runner};
@@ -28,9 +29,12 @@ async fn run(
     p: Procedure,
     op: impl FnOnce(LabOperator) -> LabOperator,
 ) -> Result<RunState> {
-    let run = session::run_id(p, 1);
-    let (live, _, inputs, steps) = session::prepare(config, p, 1, &run, None).await?;
-    let operator = op(LabOperator::new(&lab.ready.control, &inputs.names[1]));
+    let run = session::run_id(p, Region::ONE);
+    let (live, _, inputs, steps) = session::prepare(config, p, Region::ONE, &run, None).await?;
+    let operator = op(LabOperator::new(
+        &lab.ready.control,
+        &inputs.names[Region::ONE],
+    ));
     let journal = Journal::create(&dir.join("runs"), &run)?;
     let audit = Audit::open(&dir.join("audit.jsonl"))?;
     let settings = setup::settings(config, false, false);

@@ -5,8 +5,9 @@
 //! line of the file or a value from it: a typo next to a secret must not put it on a screen,
 //! in a monitoring system (`c8dr check`) or in a ticket.
 
+use crate::api;
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
@@ -20,8 +21,8 @@ pub struct Config {
     /// The deployment's name, shown in the header.
     pub name: String,
     /// Region id that serves user traffic (active-passive).
-    #[serde(default)]
-    pub primary: u8,
+    #[serde(default = "region_zero", deserialize_with = "primary_id")]
+    pub primary: api::Region,
     /// Observe only: no mutating action is offered.
     #[serde(default)]
     pub read_only: bool,
@@ -118,7 +119,7 @@ fn default_request_timeout() -> u64 {
 
 impl Runbook {
     /// Values files of a region's Helm commands.
-    pub fn values_for(&self, region: u8) -> Vec<String> {
+    pub fn values_for(&self, region: api::Region) -> Vec<String> {
         let mut v = self.helm_values.clone();
         match self.helm_region_values.get(&region.to_string()) {
             Some(extra) => v.extend(extra.iter().cloned()),
@@ -192,7 +193,8 @@ pub struct Tls {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Region {
-    pub id: u8,
+    #[serde(deserialize_with = "region_id")]
+    pub id: api::Region,
     pub name: String,
     pub rest_url: Option<String>,
     pub management_url: Option<String>,
@@ -479,7 +481,7 @@ impl Config {
         if self.name.trim().is_empty() {
             return Err("name: must not be empty".into());
         }
-        let mut ids: Vec<u8> = self.regions.iter().map(|r| r.id).collect();
+        let mut ids: Vec<u8> = self.regions.iter().map(|r| r.id.id()).collect();
         ids.sort();
         if ids != [0, 1] {
             return Err(format!(
@@ -487,9 +489,6 @@ impl Config {
             ));
         }
         self.distinct_urls()?;
-        if self.primary > 1 {
-            return Err(format!("primary: must be 0 or 1, not {}", self.primary));
-        }
         if self.regions[0].name == self.regions[1].name {
             return Err(format!(
                 "regions: both regions are named {:?}",
@@ -599,7 +598,10 @@ impl Config {
     /// like a network split (the "other" region still answers), and a runbook would act on
     /// the survivor believing it the lost one.
     fn distinct_urls(&self) -> Result<(), String> {
-        let (Some(r0), Some(r1)) = (self.region(0), self.region(1)) else {
+        let (Some(r0), Some(r1)) = (
+            self.region(api::Region::ZERO),
+            self.region(api::Region::ONE),
+        ) else {
             return Ok(());
         };
         for (key, a, b) in [
@@ -623,9 +625,28 @@ impl Config {
         Ok(())
     }
 
-    pub fn region(&self, id: u8) -> Option<&Region> {
+    pub fn region(&self, id: api::Region) -> Option<&Region> {
         self.regions.iter().find(|r| r.id == id)
     }
+}
+
+fn region_zero() -> api::Region {
+    api::Region::ZERO
+}
+
+/// A region number as the file writes it; any other number than 0 or 1 is refused here, with
+/// the rule, so that nothing after the file is read has to think about a third region.
+fn region_number<'de, D: Deserializer<'de>>(d: D, rule: &str) -> Result<api::Region, D::Error> {
+    let id = u8::deserialize(d)?;
+    api::Region::new(id).ok_or_else(|| serde::de::Error::custom(format!("{rule}, not {id}")))
+}
+
+fn region_id<'de, D: Deserializer<'de>>(d: D) -> Result<api::Region, D::Error> {
+    region_number(d, "need exactly two [[regions]] with id 0 and id 1")
+}
+
+fn primary_id<'de, D: Deserializer<'de>>(d: D) -> Result<api::Region, D::Error> {
+    region_number(d, "must be 0 or 1")
 }
 
 /// A TOML error as `<file>:<line>:<column>: <key>: <message>`. toml's own rendering quotes
@@ -797,11 +818,16 @@ mod tests {
         let c = Config::parse(GOOD, Path::new("c.toml")).unwrap();
         assert_eq!(c.poll.interval(), Duration::from_secs(1));
         assert_eq!(
-            c.region(1).unwrap().kube.as_ref().unwrap().release,
+            c.region(api::Region::ONE)
+                .unwrap()
+                .kube
+                .as_ref()
+                .unwrap()
+                .release,
             "camunda"
         );
         let creds = c
-            .region(0)
+            .region(api::Region::ZERO)
             .unwrap()
             .rest_auth
             .as_ref()

@@ -507,7 +507,7 @@ fn zeebe(sim: &Sim, r: u8, out: &mut Vec<Rendered>) {
         .brokers
         .keys()
         .copied()
-        .filter(|b| b.region() == r)
+        .filter(|b| b.region().id() == r)
         .collect();
     let broker_pods: Vec<Rendered> = brokers
         .iter()

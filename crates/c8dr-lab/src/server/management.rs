@@ -351,7 +351,7 @@ fn partitions_broker(sim: &Sim, entry: Entry) -> Result<BrokerId, Box<Response>>
             .brokers
             .keys()
             .copied()
-            .find(|b| b.region() == r && sim.reachable(*b))
+            .find(|b| b.region().id() == r && sim.reachable(*b))
             .ok_or_else(|| {
                 Box::new(refused(Refusal {
                     status: 503,

@@ -46,7 +46,7 @@ mod tests {
     fn eight_brokers_rf4_puts_two_replicas_in_each_region() {
         let layout = round_robin(&ids(&[0, 1, 2, 3, 4, 5, 6, 7]), 8, 4);
         for (p, replicas) in &layout {
-            let even = replicas.keys().filter(|b| b.region() == 0).count();
+            let even = replicas.keys().filter(|b| b.region().id() == 0).count();
             assert_eq!(even, 2, "partition {p}: {replicas:?}");
         }
         let p8 = &layout[&8];

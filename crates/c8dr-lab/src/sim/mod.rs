@@ -312,7 +312,7 @@ impl BrokerRuntime {
     /// A running broker that has always been a member.
     fn healthy(id: BrokerId) -> BrokerRuntime {
         BrokerRuntime {
-            region: id.region(),
+            region: id.region().id(),
             alive: true,
             stopped_reason: None,
             was_member: true,
@@ -501,7 +501,9 @@ impl Sim {
 
     /// Two brokers can talk to each other.
     pub fn connected(&self, a: BrokerId, b: BrokerId) -> bool {
-        self.reachable(a) && self.reachable(b) && (!self.split || a.region() == b.region())
+        self.reachable(a)
+            && self.reachable(b)
+            && (!self.split || a.region().id() == b.region().id())
     }
 
     /// A request entering at `entry` can reach broker `b`.
@@ -510,7 +512,7 @@ impl Sim {
             Entry::Gateway(r) => {
                 !self.regions[r as usize].failed
                     && self.reachable(b)
-                    && (!self.split || b.region() == r)
+                    && (!self.split || b.region().id() == r)
             }
             Entry::Broker(x) => (x == b && self.reachable(b)) || self.connected(x, b),
         }
@@ -518,7 +520,7 @@ impl Sim {
 
     fn group_of(&self, b: BrokerId) -> Option<u8> {
         self.reachable(b)
-            .then_some(if self.split { b.region() } else { 0 })
+            .then_some(if self.split { b.region().id() } else { 0 })
     }
 
     /// Moves simulated time to `now`: runs due operations, elects, advances positions.
@@ -565,12 +567,14 @@ impl Sim {
 
     /// The region an exporter writes to (`…region1` → 1).
     pub fn exporter_region(id: &str) -> Option<u8> {
-        c8dr_api::exporter_region(id)
+        c8dr_api::exporter_region(id).map(c8dr_api::Region::id)
     }
 
     fn exporter_target_reachable(&self, exporter: &str, leader: BrokerId) -> bool {
         match Self::exporter_region(exporter) {
-            Some(r) => !self.regions[r as usize].failed && (!self.split || leader.region() == r),
+            Some(r) => {
+                !self.regions[r as usize].failed && (!self.split || leader.region().id() == r)
+            }
             None => false,
         }
     }
@@ -1008,7 +1012,7 @@ impl Sim {
             .keys()
             .rev()
             .copied()
-            .filter(|b| b.region() == r)
+            .filter(|b| b.region().id() == r)
             .collect();
     }
 

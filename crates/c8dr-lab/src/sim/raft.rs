@@ -67,7 +67,11 @@ mod tests {
     #[test]
     fn two_of_four_is_not_a_quorum() {
         let v = voters(&[(0, 4), (1, 3), (2, 2), (3, 1)]);
-        let e = elect(&v, |b| (b.region() == 0).then_some(0), Some(BrokerId(0)));
+        let e = elect(
+            &v,
+            |b| (b.region().id() == 0).then_some(0),
+            Some(BrokerId(0)),
+        );
         assert_eq!(e.committing_leader, None);
         assert_eq!(e.live, vec![BrokerId(0), BrokerId(2)]);
     }
@@ -75,7 +79,7 @@ mod tests {
     #[test]
     fn a_split_leaves_both_halves_without_quorum() {
         let v = voters(&[(0, 4), (1, 3), (2, 2), (3, 1)]);
-        let e = elect(&v, |b| Some(b.region()), None);
+        let e = elect(&v, |b| Some(b.region().id()), None);
         assert_eq!(e.committing_leader, None);
     }
 

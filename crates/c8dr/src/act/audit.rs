@@ -73,6 +73,7 @@ pub fn read(path: &Path) -> io::Result<(Vec<Entry>, Vec<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Region;
     use crate::runbook::audit::{digest, render};
 
     #[test]
@@ -80,7 +81,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.jsonl");
         let mut a = Audit::open(&path).unwrap();
-        let mut e = Entry::new("ops", "r1", "FO-1", 0, "request", "ok");
+        let mut e = Entry::new("ops", "r1", "FO-1", Region::ZERO, "request", "ok");
         e.body_sha256 = Some(digest(br#"{"brokers":{"remove":[1]}}"#));
         a.append(&e).unwrap();
         std::fs::write(
@@ -102,7 +103,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c8dr").join("audit.jsonl");
         let mut a = Audit::open(&path).unwrap();
-        let mut e = Entry::new("ops", "r\x1b[2J1", "FO-1\x07", 1, "request", "failed");
+        let mut e = Entry::new(
+            "ops",
+            "r\x1b[2J1",
+            "FO-1\x07",
+            Region::ONE,
+            "request",
+            "failed",
+        );
         e.target = Some("http://gw\u{9b}31m/actuator".into());
         e.detail = Some("HTTP 500: \x1b]2;x\x07\x1b[2J".into());
         a.append(&e).unwrap();

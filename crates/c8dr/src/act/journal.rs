@@ -74,16 +74,8 @@ impl Journal {
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_default();
         let lock = RunLock::acquire(dir, &run).map_err(|e| JournalError::io(path, e))?;
+        // A region other than 0 or 1 does not parse (`Region`'s serde): the read refuses it.
         let (replay, valid_len) = read_with_len(path)?;
-        if let Some((_, region, _, _)) = replay.started()
-            && region > 1
-        {
-            return Err(JournalError {
-                path: path.to_path_buf(),
-                line: None,
-                cause: format!("the run names region {region}; regions are 0 and 1"),
-            });
-        }
         // ftruncate works on an O_APPEND descriptor; later writes land at the new end.
         let file = OpenOptions::new()
             .append(true)
@@ -187,6 +179,7 @@ pub fn list(dir: &Path) -> io::Result<Vec<(PathBuf, Result<RunSummary, JournalEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Region;
     use crate::runbook::journal::{Outcome, StepState, render_list, render_run};
 
     fn at(record: Record, ts: &str) -> Record {
@@ -262,7 +255,7 @@ mod tests {
         let mut j = Journal::create(dir, "failover-1").unwrap();
         for r in [
             at(
-                Record::run_started("failover-1", "failover", 1, "8.8"),
+                Record::run_started("failover-1", "failover", Region::ONE, "8.8"),
                 "2026-11-27T10:00:00Z",
             ),
             at(
@@ -398,7 +391,7 @@ mod tests {
         }
         let s = read(j.path()).unwrap().summary();
         assert_eq!(s.run.as_deref(), Some("failover-1"));
-        assert_eq!(s.region, Some(1));
+        assert_eq!(s.region, Some(Region::ONE));
         assert_eq!(s.outcome, Some(Outcome::Completed));
         assert_eq!(s.total_ms, Some(5_500));
         let durations: Vec<_> = s.steps.iter().map(|st| (st.step, st.duration_ms)).collect();

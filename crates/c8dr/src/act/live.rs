@@ -5,6 +5,7 @@
 //! profiles).
 
 use crate::api::elasticsearch::GetSnapshotsResponse;
+use crate::api::{PerRegion, Region};
 use crate::config::Config;
 use crate::model::{ClusterView, ModelConfig, Snapshot, Source};
 use crate::runbook::answer::{Answer, SendError};
@@ -26,7 +27,7 @@ pub struct Live {
     /// For requests that wait server-side (snapshot, restore).
     long_http: reqwest::Client,
     timeout: Duration,
-    regions: Vec<Arc<RegionIo>>,
+    regions: PerRegion<Arc<RegionIo>>,
     traffic: Option<Arc<Traffic>>,
     repository: String,
     /// The failback's snapshot; `None` (a failover) skips the snapshot and index reads.
@@ -44,6 +45,21 @@ const FRESH: [Source; 5] = [
     Source::Pods,
 ];
 
+/// A region's endpoints, resolved as the observer resolves them.
+async fn region_io(
+    config: &Config,
+    id: Region,
+    reads: &reqwest::Client,
+    forwards: &mut Vec<Arc<PortForward>>,
+) -> Result<Arc<RegionIo>> {
+    let Some(region) = config.region(id) else {
+        color_eyre::eyre::bail!("no region {id} in the configuration");
+    };
+    Ok(Arc::new(
+        RegionIo::connect(region, reads.clone(), forwards).await,
+    ))
+}
+
 impl Live {
     /// Resolves both regions' endpoints (direct URLs or port-forwards), as the observer does.
     pub async fn connect(config: &Config, snapshot: Option<&str>) -> Result<Live> {
@@ -51,15 +67,10 @@ impl Live {
         let timeout = config.poll.timeout();
         let reads = http::client(timeout, config.tls.ca_file.as_deref())?;
         let mut forwards = vec![];
-        let mut regions = vec![];
-        for id in 0..2u8 {
-            let Some(region) = config.region(id) else {
-                color_eyre::eyre::bail!("no region {id} in the configuration");
-            };
-            regions.push(Arc::new(
-                RegionIo::connect(region, reads.clone(), &mut forwards).await,
-            ));
-        }
+        // One after the other: both push their port-forwards to the same list.
+        let r0 = region_io(config, Region::ZERO, &reads, &mut forwards).await?;
+        let r1 = region_io(config, Region::ONE, &reads, &mut forwards).await?;
+        let regions = PerRegion([r0, r1]);
         Ok(Live {
             model: ModelConfig::from_config(config),
             mutating_http: http::client(
@@ -77,8 +88,8 @@ impl Live {
         })
     }
 
-    fn base(&self, api: Api, region: u8) -> Option<&str> {
-        self.regions[region as usize].base(match api {
+    fn base(&self, api: Api, region: Region) -> Option<&str> {
+        self.regions[region].base(match api {
             Api::Management => table::Api::Management,
             Api::Elasticsearch => table::Api::Elasticsearch,
         })
@@ -96,8 +107,8 @@ impl Live {
 
     /// The region's fresh reads, what a failback asks of its Elasticsearch, and whether its
     /// webapps run.
-    async fn read_region(&self, r: u8) -> (Vec<Update>, EsFacts, Option<bool>) {
-        let io = &self.regions[r as usize];
+    async fn read_region(&self, r: Region) -> (Vec<Update>, EsFacts, Option<bool>) {
+        let io = &self.regions[r];
         let mut sources = FRESH.to_vec();
         if self.snapshot.is_some() {
             sources.push(Source::ElasticsearchIndices);
@@ -185,22 +196,20 @@ impl Executor for Live {
         };
         // Boxed: the reads are large futures, and the engine awaits them in many places.
         let ((u0, e0, w0), (u1, e1, w1), dns) = tokio::join!(
-            Box::pin(self.read_region(0)),
-            Box::pin(self.read_region(1)),
+            Box::pin(self.read_region(Region::ZERO)),
+            Box::pin(self.read_region(Region::ONE)),
             Box::pin(dns)
         );
         let mut snap = Snapshot::default();
         for u in u0.into_iter().chain(u1) {
-            snap.regions[usize::from(u.region)]
-                .configured
-                .insert(u.source);
+            snap.regions[u.region].configured.insert(u.source);
             store(&mut snap, u);
         }
         if let Some(u) = dns {
             store(&mut snap, u);
         }
-        let mut es = [e0, e1];
-        for (e, o) in es.iter_mut().zip(&snap.regions) {
+        let mut es = PerRegion([e0, e1]);
+        for (e, o) in es.0.iter_mut().zip(snap.regions.values()) {
             let Some(indices) = &o.es_indices else {
                 continue;
             };
@@ -217,7 +226,7 @@ impl Executor for Live {
         Facts {
             view,
             es,
-            webapps: [w0, w1],
+            webapps: PerRegion([w0, w1]),
             run: Default::default(),
         }
     }
@@ -246,7 +255,7 @@ impl Executor for Live {
         }
         let auth = match req.api {
             Api::Management => Auth::default(),
-            Api::Elasticsearch => self.regions[req.region as usize].es_auth.clone(),
+            Api::Elasticsearch => self.regions[req.region].es_auth.clone(),
         };
         let rb = auth
             .apply(client, rb)
@@ -268,7 +277,7 @@ impl Executor for Live {
     }
 
     async fn scale(&mut self, s: &Scale, _approved: &Approved) -> Result<(), String> {
-        let Some(k) = self.regions[s.region as usize].kube.clone() else {
+        let Some(k) = self.regions[s.region].kube.clone() else {
             return Err(format!("region{}: no [regions.kube] configured", s.region));
         };
         let patch = kube::api::Patch::Merge(serde_json::json!({"spec": {"replicas": s.replicas}}));
@@ -281,11 +290,11 @@ impl Executor for Live {
 
     async fn delete_pod(
         &mut self,
-        region: u8,
+        region: Region,
         pod: &str,
         _approved: &Approved,
     ) -> Result<(), String> {
-        let Some(k) = self.regions[region as usize].kube.clone() else {
+        let Some(k) = self.regions[region].kube.clone() else {
             return Err(format!("region{region}: no [regions.kube] configured"));
         };
         k.pods()

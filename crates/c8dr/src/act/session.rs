@@ -5,6 +5,7 @@
 use super::audit::Audit;
 use super::journal::{self, Journal};
 use crate::act::live::Live;
+use crate::api::Region;
 use crate::config::Config;
 use crate::runbook::check::Facts;
 use crate::runbook::gate::{Executor, Identity};
@@ -33,7 +34,7 @@ pub fn identity(unattended: Option<&str>) -> Identity {
 
 /// A run id: procedure, region and UTC start, e.g. `failover-r1-20261127t150301`. Lowercase,
 /// because the failback snapshot is named after it and Elasticsearch names are lowercase.
-pub fn run_id(p: Procedure, region: u8) -> String {
+pub fn run_id(p: Procedure, region: Region) -> String {
     let now = jiff::Timestamp::now().strftime("%Y%m%dt%H%M%S").to_string();
     format!("{}-r{region}-{now}", p.name())
 }
@@ -41,7 +42,7 @@ pub fn run_id(p: Procedure, region: u8) -> String {
 /// A run id not yet journaled in `dir` (two runs within a second get a suffix). A run that
 /// took the same id first holds the lock, or has created its journal, which is never
 /// overwritten.
-pub fn fresh_run_id(dir: &std::path::Path, p: Procedure, region: u8) -> String {
+pub fn fresh_run_id(dir: &std::path::Path, p: Procedure, region: Region) -> String {
     let base = run_id(p, region);
     let mut run = base.clone();
     let mut n = 1;
@@ -56,7 +57,7 @@ pub fn fresh_run_id(dir: &std::path::Path, p: Procedure, region: u8) -> String {
 pub async fn prepare(
     config: &Config,
     procedure: Procedure,
-    region: u8,
+    region: Region,
     run: &str,
     basis: Option<&Basis>,
 ) -> Result<(Live, Facts, Inputs, Vec<Step>)> {
@@ -78,7 +79,7 @@ pub struct Reopened {
     pub journal: Journal,
     pub replay: Replay,
     pub procedure: Procedure,
-    pub region: u8,
+    pub region: Region,
     pub basis: Option<Basis>,
 }
 

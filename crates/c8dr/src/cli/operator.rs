@@ -6,6 +6,7 @@ use crate::act::journal::Journal;
 use crate::act::ledger::FileLedger;
 use crate::act::lock::RunLock;
 use crate::act::session;
+use crate::api::Region;
 use crate::config::Config;
 use crate::runbook::engine::{Operator, Preview, Recovery, RunState, Runner};
 use crate::runbook::gate::{Confirmation, Decision, Gate};
@@ -156,7 +157,7 @@ impl Operator for Terminal {
 pub async fn execute(
     config: &Config,
     procedure: Option<Procedure>,
-    region: Option<u8>,
+    region: Option<Region>,
     resume: Option<&str>,
     yes: bool,
     read_only: bool,
@@ -180,7 +181,7 @@ pub async fn execute(
                 j.path.display()
             );
             let (journal, replay) = (j.journal, j.replay);
-            let term = Terminal::new(yes, &inputs.names[r as usize]);
+            let term = Terminal::new(yes, &inputs.names[r]);
             let state = RunState::new(run, inputs, steps);
             let gate = Gate::new(live, FileLedger::new(journal, audit), identity);
             Runner::resume(gate, term, &replay, settings, state)
@@ -199,11 +200,11 @@ pub async fn execute(
             println!(
                 "run {run}: {} of region{r} {} · Camunda {} · journal {}",
                 p.name(),
-                inputs.names[r as usize],
+                inputs.names[r],
                 inputs.version,
                 journal.path().display()
             );
-            let term = Terminal::new(yes, &inputs.names[r as usize]);
+            let term = Terminal::new(yes, &inputs.names[r]);
             let state = RunState::new(&run, inputs, steps);
             let gate = Gate::new(live, FileLedger::new(journal, audit), identity);
             Runner::start(gate, term, settings, state)?.run().await

@@ -2,6 +2,7 @@
 //! a fixed clock, driven into a situation, observed the way the observation loop would see it
 //! (each region's gateway, configuration, exporters, partitions, Elasticsearch, pods, DNS).
 
+use crate::api::{PerRegion, Region};
 use crate::model::{self, ClusterView, ModelConfig, Obs, Snapshot, Source};
 use crate::source::SourceError;
 use crate::source::table::{self, Reading, Update, store};
@@ -22,18 +23,17 @@ pub fn clock() -> jiff::Timestamp {
 pub fn model_config(camunda: Camunda) -> ModelConfig {
     ModelConfig {
         name: format!("lab-{}", camunda.label()),
-        region_names: ["london".into(), "paris".into()],
-        primary: 0,
+        region_names: PerRegion(["london".into(), "paris".into()]),
+        primary: Region::ZERO,
         active_active: camunda == Camunda::V89,
-        traffic_addresses: [
-            vec![c8dr_lab::dns::region_address(0).into()],
-            vec![c8dr_lab::dns::region_address(1).into()],
-        ],
+        traffic_addresses: PerRegion::from_fn(|r| {
+            vec![c8dr_lab::dns::region_address(r.id()).into()]
+        }),
         dns_configured: true,
-        kube: [
+        kube: PerRegion([
             Some("c8dr-lab-london/camunda-london".into()),
             Some("c8dr-lab-paris/camunda-paris".into()),
-        ],
+        ]),
         stale_after: Duration::from_secs(5),
     }
 }
@@ -43,8 +43,8 @@ pub fn model_config(camunda: Camunda) -> ModelConfig {
 /// Helm release) and stored where the loop stores them.
 pub fn observe(sim: &Sim, now: jiff::Timestamp) -> Snapshot {
     let mut snap = Snapshot::default();
-    for r in 0..2u8 {
-        snap.regions[r as usize].configured = [
+    for r in Region::BOTH {
+        snap.regions[r].configured = [
             Source::Topology,
             Source::Cluster,
             Source::Exporters,
@@ -72,7 +72,12 @@ pub fn observe(sim: &Sim, now: jiff::Timestamp) -> Snapshot {
     };
     store(
         &mut snap,
-        Update::new(0, None, Source::Dns, Obs::ok(now, Reading::Dns(addrs))),
+        Update::new(
+            Region::ZERO,
+            None,
+            Source::Dns,
+            Obs::ok(now, Reading::Dns(addrs)),
+        ),
     );
     snap
 }
@@ -81,8 +86,10 @@ pub fn observe(sim: &Sim, now: jiff::Timestamp) -> Snapshot {
 type Answer = (Option<i32>, Source, Result<Reading, SourceError>);
 
 /// Region `r`'s answers; a lost region refuses every connection.
-fn answers(sim: &Sim, r: u8) -> Vec<Answer> {
-    if sim.regions[r as usize].failed {
+fn answers(sim: &Sim, r: Region) -> Vec<Answer> {
+    // The lab keeps its regions as numbers.
+    let (id, i) = (r.id(), r.index());
+    if sim.regions[i].failed {
         let refused = SourceError::Connect {
             cause: Some("Connection refused (os error 111)".into()),
         };
@@ -104,12 +111,12 @@ fn answers(sim: &Sim, r: u8) -> Vec<Answer> {
         serde_json::to_vec(v).unwrap_or_default()
     }
     let mut out: Vec<Answer> = [
-        (Source::Topology, body(&views::topology(sim, r))),
+        (Source::Topology, body(&views::topology(sim, id))),
         (Source::Cluster, body(&views::cluster(sim))),
         (Source::Exporters, body(&views::exporters(sim))),
         (
             Source::ElasticsearchHealth,
-            body(&sim.es[r as usize].health(sim.now)),
+            body(&sim.es[i].health(sim.now)),
         ),
     ]
     .into_iter()
@@ -125,7 +132,7 @@ fn answers(sim: &Sim, r: u8) -> Vec<Answer> {
         out.push((Some(b.0), Source::Partitions, parsed));
     }
     // As the Kubernetes client would: a pod that does not parse fails the whole list.
-    let pods = objects::render(sim, r)
+    let pods = objects::render(sim, id)
         .into_iter()
         .filter(|x| x.kind == Kind::Pod)
         .map(|p| serde_json::from_value::<Pod>(p.value))
@@ -204,7 +211,7 @@ elasticsearch_url = "http://es.paris.example:9200"
 helm_chart_version = "13.4.2"
 "#;
 
-fn pane(procedure: crate::runbook::plan::Procedure, region: u8) -> crate::tui::runbook::Pane {
+fn pane(procedure: crate::runbook::plan::Procedure, region: Region) -> crate::tui::runbook::Pane {
     use crate::runbook::engine::RunState;
     use crate::runbook::plan::{self, Inputs, Procedure};
     let config = crate::config::Config::parse(SCENE_CONFIG, std::path::Path::new("scene.toml"))
@@ -216,15 +223,15 @@ fn pane(procedure: crate::runbook::plan::Procedure, region: u8) -> crate::tui::r
         family: crate::model::Family::V88Plus,
         version: "8.8.0".into(),
         eck: false,
-        names: ["london".into(), "paris".into()],
-        primary: 0,
+        names: PerRegion(["london".into(), "paris".into()]),
+        primary: Region::ZERO,
         active_active: false,
         dns_hostname: Some("camunda.example.com".into()),
         ids,
         all_ids: (0..8).collect(),
         exporter_prefix: "camundaregion".into(),
         legacy_exporters: false,
-        kube: [None, None],
+        kube: PerRegion([None, None]),
         runbook: config.runbook.clone(),
         snapshot: format!("{}-r{region}-20261127t120304", procedure.name()),
         baseline_change: None,
@@ -262,7 +269,7 @@ fn set(
 /// The failover pane waiting for the force confirmation, after the dry run.
 fn failover_confirm(app: &mut App) {
     use crate::runbook::journal::StepState::*;
-    let mut p = pane(crate::runbook::plan::Procedure::Failover, 1);
+    let mut p = pane(crate::runbook::plan::Procedure::Failover, Region::ONE);
     set(
         &mut p,
         "FO-0",
@@ -302,7 +309,7 @@ fn failover_confirm(app: &mut App) {
 /// The failback pane re-adding the brokers, with live progress.
 fn failback_running(app: &mut App) {
     use crate::runbook::journal::StepState::*;
-    let mut p = pane(crate::runbook::plan::Procedure::Failback, 1);
+    let mut p = pane(crate::runbook::plan::Procedure::Failback, Region::ONE);
     set(
         &mut p,
         "FB-1",

@@ -3,7 +3,9 @@
 //! these; tests build them by hand.
 
 use crate::api::elasticsearch::{CatIndex, ClusterHealth};
-use crate::api::{ClusterTopology, ExporterStatus, PartitionsResponse, TopologyResponse};
+use crate::api::{
+    ClusterTopology, ExporterStatus, PartitionsResponse, PerRegion, Region, TopologyResponse,
+};
 use crate::source::SourceError;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -190,7 +192,7 @@ impl RegionObservations {
 /// The latest of everything.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
-    pub regions: [RegionObservations; 2],
+    pub regions: PerRegion<RegionObservations>,
     /// The traffic hostname's addresses.
     pub dns: Option<Obs<Vec<IpAddr>>>,
 }
@@ -199,26 +201,26 @@ pub struct Snapshot {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelConfig {
     pub name: String,
-    pub region_names: [String; 2],
-    pub primary: u8,
+    pub region_names: PerRegion<String>,
+    pub primary: Region,
     pub active_active: bool,
     /// Addresses that mean "this region gets traffic".
-    pub traffic_addresses: [Vec<IpAddr>; 2],
+    pub traffic_addresses: PerRegion<Vec<IpAddr>>,
     pub dns_configured: bool,
     /// "context/namespace" per region, when reached through Kubernetes.
-    pub kube: [Option<String>; 2],
+    pub kube: PerRegion<Option<String>>,
     /// Observations older than this count as missing.
     pub stale_after: Duration,
 }
 
 impl ModelConfig {
     pub fn from_config(c: &crate::config::Config) -> ModelConfig {
-        let name = |id: u8| {
+        let name = |id: Region| {
             c.region(id)
                 .map(|r| r.name.clone())
                 .unwrap_or_else(|| format!("region{id}"))
         };
-        let addrs = |id: u8| -> Vec<IpAddr> {
+        let addrs = |id: Region| -> Vec<IpAddr> {
             c.traffic
                 .as_ref()
                 .and_then(|t| t.addresses.get(&id.to_string()))
@@ -227,15 +229,15 @@ impl ModelConfig {
         };
         ModelConfig {
             name: c.name.clone(),
-            region_names: [name(0), name(1)],
+            region_names: PerRegion::from_fn(name),
             primary: c.primary,
             active_active: c
                 .traffic
                 .as_ref()
                 .is_some_and(|t| t.mode == crate::config::TrafficMode::ActiveActive),
-            traffic_addresses: [addrs(0), addrs(1)],
+            traffic_addresses: PerRegion::from_fn(addrs),
             dns_configured: c.traffic.as_ref().is_some_and(|t| t.hostname.is_some()),
-            kube: [0u8, 1].map(|id| {
+            kube: PerRegion::from_fn(|id| {
                 c.region(id)
                     .and_then(|r| r.kube.as_ref())
                     .map(|k| format!("{}/{}", k.context, k.namespace))

@@ -8,6 +8,7 @@
 
 use super::view::*;
 use super::words::*;
+use crate::api::Region;
 
 fn list(ids: &[i32]) -> String {
     ids.iter()
@@ -35,13 +36,13 @@ enum Unreachable {
 }
 
 fn unreachable(v: &ClusterView, r: &RegionView) -> Unreachable {
-    let other = v.region(1 - r.id);
+    let other = v.region(r.id.other());
     match other.and_then(|o| o.gateway_brokers.as_ref()) {
         Some(listed) => {
             let seen: Vec<i32> = listed
                 .iter()
                 .copied()
-                .filter(|id| id.rem_euclid(2) == i32::from(r.id))
+                .filter(|id| crate::api::BrokerId(*id).region() == r.id)
                 .collect();
             if seen.is_empty() {
                 Unreachable::Lost
@@ -62,7 +63,7 @@ struct Reasons {
 }
 
 /// "region1 paris".
-fn name(v: &ClusterView, r: u8) -> String {
+fn name(v: &ClusterView, r: Region) -> String {
     format!(
         "region{r} {}",
         v.region(r).map(|x| x.name.as_str()).unwrap_or("")
@@ -119,14 +120,14 @@ fn unreachable_regions<'v>(
                 "c8dr cannot reach {}'s Camunda endpoints{} ({error}), but {}'s gateway lists its brokers {}: the region runs; check c8dr's access to it (network, port-forward, credentials)",
                 name(v, r.id),
                 since(r, now),
-                name(v, 1 - r.id),
+                name(v, r.id.other()),
                 list(&ids)
             )),
             Unreachable::Unconfirmed => out.unknown.push(format!(
                 "{} unreachable{} ({error}); c8dr cannot confirm a region loss without a fresh topology from {}",
                 name(v, r.id),
                 since(r, now),
-                name(v, 1 - r.id)
+                name(v, r.id.other())
             )),
             Unreachable::Lost => lost.push(r),
         }
@@ -271,7 +272,7 @@ fn blind_spots(v: &ClusterView, now: jiff::Timestamp, out: &mut Reasons) {
             ));
         }
     }
-    if let (Some(a), Some(b)) = (v.region(0), v.region(1))
+    if let (Some(a), Some(b)) = (v.region(Region::ZERO), v.region(Region::ONE))
         && let (Some(la), Some(lb)) = (&a.gateway_brokers, &b.gateway_brokers)
     {
         for (x, lx, ly) in [(a, la, lb), (b, lb, la)] {
@@ -279,7 +280,7 @@ fn blind_spots(v: &ClusterView, now: jiff::Timestamp, out: &mut Reasons) {
                 out.unknown.push(format!(
                     "{}'s gateway lists no brokers while {}'s lists {}: its view cannot be trusted",
                     name(v, x.id),
-                    name(v, 1 - x.id),
+                    name(v, x.id.other()),
                     ly.len()
                 ));
             }
@@ -287,7 +288,7 @@ fn blind_spots(v: &ClusterView, now: jiff::Timestamp, out: &mut Reasons) {
     }
     for r in v.regions.iter() {
         if r.gateway_brokers.as_ref().is_some_and(Vec::is_empty)
-            && v.region(1 - r.id)
+            && v.region(r.id.other())
                 .is_none_or(|o| o.gateway_brokers.is_none())
         {
             out.unknown
@@ -442,7 +443,7 @@ fn traffic(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
     let (Some(obs), Some(false)) = (&v.traffic.observed, v.traffic.agrees) else {
         return;
     };
-    let to_lost: Vec<u8> = obs
+    let to_lost: Vec<Region> = obs
         .iter()
         .copied()
         .filter(|r| lost.iter().any(|l| l.id == *r))

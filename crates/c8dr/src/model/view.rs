@@ -3,6 +3,7 @@
 //! runbooks decide on.
 
 use super::words::*;
+use crate::api::Region;
 use serde::Serialize;
 
 /// Yes, no, or c8dr cannot tell.
@@ -81,7 +82,7 @@ impl Family {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RegionView {
-    pub id: u8,
+    pub id: Region,
     pub name: String,
     /// "context/namespace" when c8dr reaches the region through Kubernetes.
     pub kube: Option<String>,
@@ -142,7 +143,7 @@ pub struct BrokerPartition {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BrokerView {
     pub id: i32,
-    pub region: u8,
+    pub region: Region,
     /// Seen in a fresh topology (null: no topology to tell).
     pub reachable: Option<bool>,
     /// In the cluster configuration (null: no fresh configuration; never guessed from the
@@ -178,7 +179,7 @@ pub struct PartitionView {
 pub struct ExporterView {
     pub id: String,
     /// The region whose Elasticsearch it writes to.
-    pub region: Option<u8>,
+    pub region: Option<Region>,
     pub status: ExporterState,
     /// Legacy `elasticsearchregionN` exporter on an 8.8+ cluster.
     pub legacy: bool,
@@ -211,18 +212,18 @@ pub struct ClusterSummary {
     pub family: Family,
     /// The region whose fresh `/actuator/cluster` answer the configuration (members,
     /// replicas, changes) comes from; null: no fresh configuration, so membership is unknown.
-    pub config_from: Option<u8>,
+    pub config_from: Option<Region>,
     /// The region whose fresh `/actuator/exporters` answer the exporters come from.
-    pub exporters_from: Option<u8>,
+    pub exporters_from: Option<Region>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrafficView {
     /// `active-passive` or `active-active`.
     pub mode: TrafficMode,
-    pub primary: u8,
+    pub primary: Region,
     /// Regions DNS sends users to (null: not checked or unknown).
-    pub observed: Option<Vec<u8>>,
+    pub observed: Option<Vec<Region>>,
     /// Whether that is what it should be (null: cannot tell).
     pub agrees: Option<bool>,
     pub error: Option<String>,
@@ -260,7 +261,7 @@ pub struct ClusterView {
 }
 
 impl ClusterView {
-    pub fn region(&self, id: u8) -> Option<&RegionView> {
+    pub fn region(&self, id: Region) -> Option<&RegionView> {
         self.regions.iter().find(|r| r.id == id)
     }
 

@@ -4,7 +4,7 @@
 //! black-holed region only delays its own tasks, never the other region's or the consumer, who
 //! reads the snapshot whenever it likes.
 
-use crate::api::BrokerId;
+use crate::api::{BrokerId, PerRegion, Region};
 use crate::config::Config;
 use crate::model::{Obs, Snapshot, Source};
 use crate::source::kube::broker_of_pod;
@@ -26,7 +26,7 @@ use tokio::task::JoinHandle;
 pub struct Observer {
     pub snapshot: watch::Receiver<Snapshot>,
     /// Brokers whose partitions are polled, per region, and whether DNS is.
-    partitions_polled: [Arc<AtomicUsize>; 2],
+    partitions_polled: PerRegion<Arc<AtomicUsize>>,
     dns_polled: bool,
     tasks: Vec<JoinHandle<()>>,
     /// Port-forwards kept alive while observing.
@@ -97,11 +97,11 @@ impl Observer {
         let mut forwards = vec![];
         let mut initial = Snapshot::default();
         // Brokers whose partitions are polled; `usize::MAX` until the first pod listing.
-        let polled: [Arc<AtomicUsize>; 2] = Default::default();
+        let polled: PerRegion<Arc<AtomicUsize>> = Default::default();
         for region in &config.regions {
             let http = http::client(pace.timeout, config.tls.ca_file.as_deref())?;
             let io = Arc::new(RegionIo::connect(region, http, &mut forwards).await);
-            let count = &polled[usize::from(io.id)];
+            let count = &polled[io.id];
             tasks.extend(start_region(&io, pace, &tx, &mut initial, count));
         }
         let traffic = Traffic::of(config).map(Arc::new);
@@ -134,14 +134,13 @@ impl Observer {
         let until = tokio::time::Instant::now() + deadline;
         loop {
             let snap = self.snapshot.borrow().clone();
-            let newer =
-                (0..2).all(
-                    |r| match (&after.regions[r].topology, &snap.regions[r].topology) {
-                        (Some(a), Some(b)) => b.at > a.at,
-                        (None, _) => true,
-                        (Some(_), None) => false,
-                    },
-                );
+            let newer = Region::BOTH.into_iter().all(|r| {
+                match (&after.regions[r].topology, &snap.regions[r].topology) {
+                    (Some(a), Some(b)) => b.at > a.at,
+                    (None, _) => true,
+                    (Some(_), None) => false,
+                }
+            });
             if newer {
                 return snap;
             }
@@ -160,9 +159,9 @@ impl Observer {
         let until = tokio::time::Instant::now() + deadline;
         loop {
             let snap = self.snapshot.borrow().clone();
-            let polled = [0, 1].map(|i| self.partitions_polled[i].load(Ordering::Relaxed));
+            let polled = PerRegion::from_fn(|r| self.partitions_polled[r].load(Ordering::Relaxed));
             let complete = (!self.dns_polled || snap.dns.is_some())
-                && snap.regions.iter().enumerate().all(|(i, r)| {
+                && snap.regions.iter().all(|(i, r)| {
                     r.configured.iter().all(|s| match s {
                         Source::Topology => r.topology.is_some(),
                         Source::Cluster => r.cluster.is_some(),
@@ -212,9 +211,7 @@ fn start_region(
         if problem.is_none() && !asks {
             continue;
         }
-        initial.regions[usize::from(io.id)]
-            .configured
-            .insert(row.source);
+        initial.regions[io.id].configured.insert(row.source);
         if let Some(failed) = problem {
             store(initial, failed);
         }
@@ -294,11 +291,11 @@ async fn per_broker_polls(
             }
             // The pod list is the Pods source's to report; partitions just try again.
             Ok(Err(e)) => {
-                tracing::debug!(region = io.id, error = %e, "listing broker pods for partitions")
+                tracing::debug!(region = io.id.id(), error = %e, "listing broker pods for partitions")
             }
             Err(_) => {
                 tracing::debug!(
-                    region = io.id,
+                    region = io.id.id(),
                     "listing broker pods for partitions timed out"
                 )
             }
@@ -350,9 +347,6 @@ async fn start_broker(
 }
 
 /// Sources configured in a snapshot, for `c8dr info`.
-pub fn configured(s: &Snapshot) -> [BTreeSet<Source>; 2] {
-    [
-        s.regions[0].configured.clone(),
-        s.regions[1].configured.clone(),
-    ]
+pub fn configured(s: &Snapshot) -> PerRegion<BTreeSet<Source>> {
+    PerRegion::from_fn(|r| s.regions[r].configured.clone())
 }

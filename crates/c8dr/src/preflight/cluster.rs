@@ -3,6 +3,7 @@
 //! round trips and ports from where c8dr runs, and readiness for a failback.
 
 use super::{Facts, Finding, Rule, Status, found};
+use crate::api::Region;
 use crate::model::{ElasticsearchStatus, ExporterState, ExporterView, Exporting, Obs};
 use std::collections::BTreeMap;
 
@@ -91,7 +92,7 @@ pub const BROKER_REGIONS: Rule = Rule {
 fn broker_regions(f: &Facts) -> Finding {
     let mut misplaced = vec![];
     let mut seen = 0;
-    for (g, obs) in f.snap.regions.iter().enumerate() {
+    for (g, obs) in f.snap.regions.iter() {
         let Some(Ok(t)) = obs.topology.as_ref().map(|o| o.value.as_ref()) else {
             continue;
         };
@@ -104,7 +105,7 @@ fn broker_regions(f: &Facts) -> Finding {
             });
             if let Some((region, ns)) = ns {
                 seen += 1;
-                if i32::from(region) != b.node_id.rem_euclid(2) {
+                if region != crate::api::BrokerId(b.node_id).region() {
                     misplaced.push(format!("broker {} runs in {ns} (region {region}) per its host {} seen by region {g}'s gateway", b.node_id, b.host));
                 }
             }
@@ -135,18 +136,18 @@ fn exporters(f: &Facts) -> Finding {
     if v.exporters.is_empty() {
         return found(Status::Unknown, "/actuator/exporters not observed");
     }
-    let mut per_region: BTreeMap<u8, Vec<&ExporterView>> = BTreeMap::new();
+    let mut per_region: BTreeMap<Region, Vec<&ExporterView>> = BTreeMap::new();
     for e in v.exporters.iter().filter(|e| !e.legacy) {
         if let Some(r) = e.region {
             per_region.entry(r).or_default().push(e);
         }
     }
-    let ok = [0u8, 1].iter().all(|r| {
+    let ok = Region::BOTH.iter().all(|r| {
         per_region
             .get(r)
             .is_some_and(|v| matches!(v.as_slice(), [e] if e.status == ExporterState::Enabled))
     });
-    let words = |r: u8| {
+    let words = |r: Region| {
         per_region.get(&r).map_or("none".into(), |v| {
             v.iter()
                 .map(|e| format!("{} {}", e.id, e.status))
@@ -158,8 +159,8 @@ fn exporters(f: &Facts) -> Finding {
         if ok { Status::Pass } else { Status::Fail },
         format!(
             "region 0: {}; region 1: {} (/actuator/exporters)",
-            words(0),
-            words(1)
+            words(Region::ZERO),
+            words(Region::ONE)
         ),
     )
 }
@@ -176,7 +177,7 @@ fn cross_region(f: &Facts) -> Finding {
     let topologies: Vec<_> = f
         .snap
         .regions
-        .iter()
+        .values()
         .map(|o| o.topology.as_ref().and_then(|t| t.value.as_ref().ok()))
         .collect();
     let views: Vec<String> = topologies
@@ -280,16 +281,15 @@ pub const LATENCY: Rule = Rule {
 
 /// Round trip from where c8dr runs: how long each region's topology answer took.
 fn latency(f: &Facts) -> Finding {
-    let rtts: Vec<(u8, u128)> = f
+    let rtts: Vec<(Region, u128)> = f
         .snap
         .regions
         .iter()
-        .enumerate()
         .filter_map(|(r, o)| {
             o.topology
                 .as_ref()
                 .filter(|t| t.value.is_ok())
-                .map(|t| (r as u8, t.took.as_millis()))
+                .map(|t| (r, t.took.as_millis()))
         })
         .collect();
     if rtts.len() < 2 {
@@ -317,7 +317,7 @@ pub const PORTS: Rule = Rule {
 fn ports(f: &Facts) -> Finding {
     let mut answered = vec![];
     let mut silent = vec![];
-    for (r, o) in f.snap.regions.iter().enumerate() {
+    for (r, o) in f.snap.regions.iter() {
         for (what, obs_ok, asked) in [
             ("REST", ok(&o.topology), o.topology.is_some()),
             ("management", ok(&o.cluster), o.cluster.is_some()),

@@ -6,28 +6,29 @@
 use super::{Facts, Finding, Rule, Status, found};
 use crate::api::backups::{BackupInfo, BackupState};
 use crate::api::elasticsearch::ClusterInfo;
+use crate::api::{PerRegion, Region};
 use crate::config::Config;
 use crate::model::Snapshot;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Each region's namespace, when it is reached through Kubernetes.
-fn namespaces(config: &Config) -> Vec<Option<String>> {
-    (0..2u8)
-        .map(|r| {
-            config
-                .region(r)
-                .and_then(|x| x.kube.as_ref())
-                .map(|k| k.namespace.clone())
-        })
-        .collect()
+fn namespaces(config: &Config) -> PerRegion<Option<String>> {
+    PerRegion::from_fn(|r| {
+        config
+            .region(r)
+            .and_then(|x| x.kube.as_ref())
+            .map(|k| k.namespace.clone())
+    })
 }
 
 /// Each region's broker container environment, when it could be read.
-fn broker_envs(snap: &Snapshot) -> Vec<Option<&BTreeMap<String, String>>> {
-    snap.regions
-        .iter()
-        .map(|o| o.broker_env.as_ref().and_then(|e| e.value.as_ref().ok()))
-        .collect()
+fn broker_envs(snap: &Snapshot) -> PerRegion<Option<&BTreeMap<String, String>>> {
+    PerRegion::from_fn(|r| {
+        snap.regions[r]
+            .broker_env
+            .as_ref()
+            .and_then(|e| e.value.as_ref().ok())
+    })
 }
 
 pub const CONTEXTS: Rule = Rule {
@@ -77,7 +78,7 @@ pub const EXPORTER_TARGETS: Rule = Rule {
 fn exporter_targets(f: &Facts) -> Finding {
     let ns = namespaces(f.config);
     let envs = broker_envs(f.snap);
-    if envs.iter().all(Option::is_none) || ns.iter().any(Option::is_none) {
+    if envs.values().all(Option::is_none) || ns.values().any(Option::is_none) {
         return found(
             Status::Unknown,
             "the broker StatefulSet's environment needs [regions.kube] in both regions",
@@ -85,16 +86,19 @@ fn exporter_targets(f: &Facts) -> Finding {
     }
     let mut seen = vec![];
     let mut wrong = vec![];
-    for (r, env) in envs.iter().enumerate() {
+    for (r, env) in envs.iter() {
         let Some(env) = env else { continue };
         for (k, url) in env
             .iter()
             .filter(|(k, _)| k.contains("EXPORTERS_") && k.ends_with("_URL"))
         {
-            let Some(target) = (0..2u8).find(|x| k.contains(&format!("REGION{x}_"))) else {
+            let Some(target) = Region::BOTH
+                .into_iter()
+                .find(|x| k.contains(&format!("REGION{x}_")))
+            else {
                 continue;
             };
-            let want = ns[target as usize].clone().unwrap_or_default();
+            let want = ns[target].clone().unwrap_or_default();
             let line = format!("region {r}: {k}={url}");
             if url.contains(&want) {
                 seen.push(line)
@@ -130,7 +134,7 @@ fn contact_points(f: &Facts) -> Finding {
     let ns = namespaces(f.config);
     let mut lines = vec![];
     let mut bad = vec![];
-    for (r, env) in broker_envs(f.snap).iter().enumerate() {
+    for (r, env) in broker_envs(f.snap).iter() {
         let Some(env) = env else { continue };
         let Some((k, cp)) = env
             .iter()
@@ -140,7 +144,7 @@ fn contact_points(f: &Facts) -> Finding {
             continue;
         };
         let missing: Vec<String> = ns
-            .iter()
+            .values()
             .flatten()
             .filter(|n| !cp.contains(n.as_str()))
             .cloned()
@@ -186,11 +190,10 @@ fn elasticsearch_version(f: &Facts) -> Finding {
     } else {
         (8, 16)
     };
-    let infos: Vec<(usize, &ClusterInfo)> = f
+    let infos: Vec<(Region, &ClusterInfo)> = f
         .snap
         .regions
         .iter()
-        .enumerate()
         .filter_map(|(r, o)| {
             o.es_info
                 .as_ref()
@@ -243,7 +246,7 @@ fn pod_ranges(f: &Facts) -> Finding {
     let prefixes: Vec<BTreeSet<String>> = f
         .snap
         .regions
-        .iter()
+        .values()
         .map(|o| {
             o.pods
                 .as_ref()
@@ -283,7 +286,7 @@ pub const UNSUPPORTED_COMPONENTS: Rule = Rule {
 fn unsupported_components(f: &Facts) -> Finding {
     let pods_read =
         |o: &crate::model::RegionObservations| o.pods.as_ref().is_some_and(|p| p.value.is_ok());
-    if f.snap.regions.iter().any(|o| !pods_read(o)) {
+    if f.snap.regions.values().any(|o| !pods_read(o)) {
         return found(
             Status::Unknown,
             "pods of both regions needed ([regions.kube])",
@@ -293,7 +296,6 @@ fn unsupported_components(f: &Facts) -> Finding {
         .snap
         .regions
         .iter()
-        .enumerate()
         .flat_map(|(r, o)| {
             let pods = o.pods.as_ref().and_then(|p| p.value.as_ref().ok());
             pods.into_iter()
@@ -328,7 +330,7 @@ fn backup(f: &Facts) -> Finding {
     let lists: Vec<&Vec<BackupInfo>> = f
         .snap
         .regions
-        .iter()
+        .values()
         .filter_map(|o| o.backups.as_ref().and_then(|b| b.value.as_ref().ok()))
         .collect();
     if lists.is_empty() {
@@ -377,7 +379,7 @@ fn snapshot_repository(f: &Facts) -> Finding {
     let repos: Vec<Option<Vec<String>>> = f
         .snap
         .regions
-        .iter()
+        .values()
         .map(|o| {
             o.es_repositories
                 .as_ref()

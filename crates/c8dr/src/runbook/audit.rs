@@ -2,6 +2,7 @@
 //! by the gate only. Bodies are recorded as a SHA-256 digest only, targets without
 //! credentials, so no secret can reach it. Pure: the file is `crate::act::audit`.
 
+use crate::api::Region;
 use crate::text::clean;
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +12,7 @@ pub struct Entry {
     pub user: String,
     pub run: String,
     pub step: String,
-    pub region: u8,
+    pub region: Region,
     /// `request`, `scale`, `refused`, `override` or `skip`.
     pub kind: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32,7 +33,14 @@ pub struct Entry {
 
 impl Entry {
     /// `user` is who runs c8dr, as the gate's identity says.
-    pub fn new(user: &str, run: &str, step: &str, region: u8, kind: &str, outcome: &str) -> Entry {
+    pub fn new(
+        user: &str,
+        run: &str,
+        step: &str,
+        region: Region,
+        kind: &str,
+        outcome: &str,
+    ) -> Entry {
         Entry {
             at: jiff::Timestamp::now().to_string(),
             user: user.into(),

@@ -12,6 +12,7 @@
 
 use super::plan::{Check, Guard};
 use crate::api::elasticsearch::{SnapshotInfo, SnapshotState};
+use crate::api::{BrokerId, PerRegion, Region};
 use crate::model::{ClusterView, Processing, Reach, Source};
 use crate::source::SourceError;
 use std::collections::{BTreeMap, BTreeSet};
@@ -48,9 +49,9 @@ pub struct RunFacts {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
     pub view: ClusterView,
-    pub es: [EsFacts; 2],
+    pub es: PerRegion<EsFacts>,
     /// Operate and Tasklist running per region (`None`: cannot tell, e.g. no Kubernetes access).
-    pub webapps: [Option<bool>; 2],
+    pub webapps: PerRegion<Option<bool>>,
     pub run: RunFacts,
 }
 
@@ -89,24 +90,28 @@ pub fn is_camunda_index(name: &str) -> bool {
     .any(|p| name.starts_with(p))
 }
 
-fn region_name(v: &ClusterView, r: u8) -> String {
+fn region_name(v: &ClusterView, r: Region) -> String {
     v.region(r)
         .map(|x| format!("region{r} {}", x.name))
         .unwrap_or_else(|| format!("region{r}"))
 }
 
 /// Region of a numbered broker id (even ids in region 0, odd in region 1; §2.1).
-fn region_of(id: i32) -> u8 {
-    if id.rem_euclid(2) == 0 { 0 } else { 1 }
+fn region_of(id: i32) -> Region {
+    BrokerId(id).region()
 }
 
 /// The region the ids belong to and the one that survives them.
-fn survivor_of(ids: &[i32]) -> u8 {
-    1 - ids.first().copied().map(region_of).unwrap_or(1)
+fn survivor_of(ids: &[i32]) -> Region {
+    ids.first()
+        .copied()
+        .map(region_of)
+        .unwrap_or(Region::ONE)
+        .other()
 }
 
 /// Why a source of a region gives no fact, and what usually fixes it.
-pub fn source_problem(v: &ClusterView, r: u8, source: Source) -> String {
+pub fn source_problem(v: &ClusterView, r: Region, source: Source) -> String {
     let name = region_name(v, r);
     let Some(region) = v.region(r) else {
         return format!("{name}: not configured");
@@ -147,11 +152,11 @@ pub fn source_problem(v: &ClusterView, r: u8, source: Source) -> String {
 
 /// The region whose configuration read is the one to name when it is missing: one that
 /// answers (the survivor), else region 0.
-fn answering(v: &ClusterView) -> u8 {
+fn answering(v: &ClusterView) -> Region {
     v.regions
         .iter()
         .find(|r| r.reachable == Reach::Up)
-        .map_or(0, |r| r.id)
+        .map_or(Region::ZERO, |r| r.id)
 }
 
 fn pending(v: &ClusterView) -> Option<String> {
@@ -168,7 +173,7 @@ fn list(ids: &[i32]) -> String {
 }
 
 /// The fresh cluster configuration, or why there is none (naming the region asked).
-fn configuration(v: &ClusterView, region: u8) -> Result<u8, String> {
+fn configuration(v: &ClusterView, region: Region) -> Result<Region, String> {
     v.cluster.config_from.ok_or_else(|| {
         format!(
             "no fresh cluster configuration: {}",
@@ -178,7 +183,7 @@ fn configuration(v: &ClusterView, region: u8) -> Result<u8, String> {
 }
 
 /// Brokers the surviving region's gateway lists in a fresh topology, or why there is none.
-fn survivor_topology(v: &ClusterView, survivor: u8) -> Result<&Vec<i32>, String> {
+fn survivor_topology(v: &ClusterView, survivor: Region) -> Result<&Vec<i32>, String> {
     v.region(survivor)
         .and_then(|r| r.gateway_brokers.as_ref())
         .ok_or_else(|| {
@@ -232,7 +237,7 @@ pub fn evaluate(check: &Check, f: &Facts) -> Eval {
         }
         Check::Exporter { id, enabled } => {
             let want = if *enabled { "ENABLED" } else { "DISABLED" };
-            let asked = crate::api::exporter_region(id).map_or(0, |r| 1 - r);
+            let asked = crate::api::exporter_region(id).map_or(Region::ZERO, Region::other);
             if v.cluster.exporters_from.is_none() {
                 return Eval::unknown(format!(
                     "exporters not known: {}",
@@ -332,7 +337,7 @@ pub fn evaluate(check: &Check, f: &Facts) -> Eval {
         }
         Check::WebappsOff(r) | Check::WebappsOn(r) => {
             let want = matches!(check, Check::WebappsOn(_));
-            match f.webapps[*r as usize] {
+            match f.webapps[*r] {
                 Some(on) => Eval::new(
                     Some(on == want),
                     format!(
@@ -348,7 +353,7 @@ pub fn evaluate(check: &Check, f: &Facts) -> Eval {
             }
         }
         Check::RepositoryRegistered(r) => {
-            let e = &f.es[*r as usize];
+            let e = &f.es[*r];
             Eval::new(
                 e.repository,
                 match e.repository {
@@ -358,7 +363,7 @@ pub fn evaluate(check: &Check, f: &Facts) -> Eval {
                 },
             )
         }
-        Check::SnapshotReady(r) => match &f.es[*r as usize].snapshot {
+        Check::SnapshotReady(r) => match &f.es[*r].snapshot {
             Some(Ok(Some(s))) => {
                 let failed = s.shards.as_ref().map_or(0, |x| x.failed);
                 let ok = s.state == SnapshotState::Success && failed == 0;
@@ -436,9 +441,9 @@ pub fn evaluate(check: &Check, f: &Facts) -> Eval {
 /// A region is lost when its Camunda endpoints do not answer c8dr, the surviving region's
 /// fresh topology lacks its brokers, and the partitions that still have replicas there cannot
 /// commit (dual-region-procedure.md §6.1). Each part is read, never assumed.
-fn region_lost(v: &ClusterView, r: u8) -> Eval {
+fn region_lost(v: &ClusterView, r: Region) -> Eval {
     let name = region_name(v, r);
-    let s = 1 - r;
+    let s = r.other();
     let Some(region) = v.region(r) else {
         return Eval::unknown(format!("{name} is not configured"));
     };
@@ -516,20 +521,20 @@ fn region_lost(v: &ClusterView, r: u8) -> Eval {
 /// The snapshot's indices are in the region with the snapshot's data: at least the documents
 /// the survivor held just before the snapshot, or this run's restore answered success.
 /// Indices that exist without that data (the schema-manager trap) are not a restore.
-fn restored(f: &Facts, r: u8) -> Eval {
+fn restored(f: &Facts, r: Region) -> Eval {
     let v = &f.view;
     let name = region_name(v, r);
-    let snap = f.es.iter().find_map(|e| match &e.snapshot {
+    let snap = f.es.values().find_map(|e| match &e.snapshot {
         Some(Ok(Some(s))) => Some(s),
         _ => None,
     });
     let Some(snap) = snap else {
         return Eval::unknown(format!("{name}: the run's snapshot is not visible"));
     };
-    let Some(have) = &f.es[r as usize].indices else {
+    let Some(have) = &f.es[r].indices else {
         return Eval::unknown(format!(
             "{name}: cannot list the Elasticsearch indices{}",
-            f.es[r as usize]
+            f.es[r]
                 .indices_error
                 .as_ref()
                 .map(|e| format!(" ({e})"))
@@ -716,7 +721,7 @@ pub fn guard(g: &Guard, f: &Facts) -> Result<String, String> {
             }
         }
         Guard::IdsMatchTopology { region, ids } => {
-            configuration(v, 1 - *region).map_err(|e| format!("cannot confirm the ids: {e}"))?;
+            configuration(v, region.other()).map_err(|e| format!("cannot confirm the ids: {e}"))?;
             let members: Vec<i32> = v
                 .brokers
                 .iter()
@@ -724,13 +729,13 @@ pub fn guard(g: &Guard, f: &Facts) -> Result<String, String> {
                 .map(|b| b.id)
                 .collect();
             let now = super::plan::ids_of_region(members.iter().copied(), *region);
-            let others = super::plan::ids_of_region(members.iter().copied(), 1 - region);
+            let others = super::plan::ids_of_region(members.iter().copied(), region.other());
             if members.is_empty() {
                 Err("the cluster configuration lists no members: cannot confirm the ids".into())
             } else if others.is_empty() {
                 Err(format!(
                     "no broker of {} would remain",
-                    region_name(v, 1 - region)
+                    region_name(v, region.other())
                 ))
             } else if &now != ids {
                 Err(format!(
@@ -752,7 +757,7 @@ pub fn guard(g: &Guard, f: &Facts) -> Result<String, String> {
             Some(Reach::Up) => Ok(format!("{} answers", region_name(v, *r))),
             _ => Err(format!("{} does not answer", region_name(v, *r))),
         },
-        Guard::NoCamundaIndices(r) => match &f.es[*r as usize].indices {
+        Guard::NoCamundaIndices(r) => match &f.es[*r].indices {
             Some(names) => {
                 let found: Vec<&String> = names.keys().filter(|n| is_camunda_index(n)).collect();
                 if found.is_empty() {
@@ -775,7 +780,7 @@ pub fn guard(g: &Guard, f: &Facts) -> Result<String, String> {
             None => Err(format!(
                 "{}: cannot list the Elasticsearch indices{}",
                 region_name(v, *r),
-                f.es[*r as usize]
+                f.es[*r]
                     .indices_error
                     .as_ref()
                     .map(|e| format!(" ({e})"))
@@ -819,12 +824,12 @@ mod tests {
         Facts {
             view,
             es: Default::default(),
-            webapps: [Some(true), Some(true)],
+            webapps: PerRegion([Some(true), Some(true)]),
             run: RunFacts::default(),
         }
     }
 
-    fn fail_source(snap: &mut crate::model::Snapshot, r: usize, s: Source, error: SourceError) {
+    fn fail_source(snap: &mut crate::model::Snapshot, r: Region, s: Source, error: SourceError) {
         let at = snap.regions[r]
             .topology
             .as_ref()
@@ -842,16 +847,16 @@ mod tests {
     #[test]
     fn a_lost_region_passes_the_force_guards_and_a_healthy_one_does_not() {
         let lost = facts(|s| s.fail_region(1));
-        let e = evaluate(&Check::RegionLost(1), &lost);
+        let e = evaluate(&Check::RegionLost(Region::ONE), &lost);
         assert_eq!(e.met, Some(true), "{}", e.evidence);
         for g in [
-            Guard::RegionUnreachable(1),
+            Guard::RegionUnreachable(Region::ONE),
             Guard::BrokersAbsent(vec![1, 3, 5, 7]),
             Guard::NoPendingChange,
             Guard::NoForeignChange,
-            Guard::RegionReachable(0),
+            Guard::RegionReachable(Region::ZERO),
             Guard::IdsMatchTopology {
-                region: 1,
+                region: Region::ONE,
                 ids: vec![1, 3, 5, 7],
             },
         ] {
@@ -859,7 +864,7 @@ mod tests {
         }
         let wrong = guard(
             &Guard::IdsMatchTopology {
-                region: 1,
+                region: Region::ONE,
                 ids: vec![1, 3],
             },
             &lost,
@@ -868,8 +873,11 @@ mod tests {
         assert!(wrong.contains("members are now 1,3,5,7"), "{wrong}");
 
         let healthy = facts(|_| {});
-        assert_eq!(evaluate(&Check::RegionLost(1), &healthy).met, Some(false));
-        let e = guard(&Guard::RegionUnreachable(1), &healthy).unwrap_err();
+        assert_eq!(
+            evaluate(&Check::RegionLost(Region::ONE), &healthy).met,
+            Some(false)
+        );
+        let e = guard(&Guard::RegionUnreachable(Region::ONE), &healthy).unwrap_err();
         assert!(e.contains("still answers"), "{e}");
         let e = guard(&Guard::BrokersAbsent(vec![1, 3]), &healthy).unwrap_err();
         assert!(e.contains("1,3"), "{e}");
@@ -886,16 +894,16 @@ mod tests {
                     cause: Some("Connection refused".into()),
                 };
                 let unauthorized = SourceError::http(401, Some("Unauthorized".into()));
-                fail_source(snap, 0, Source::Topology, unauthorized);
+                fail_source(snap, Region::ZERO, Source::Topology, unauthorized);
                 for s in [Source::Topology, Source::Cluster, Source::Exporters] {
-                    fail_source(snap, 1, s, refused.clone());
+                    fail_source(snap, Region::ONE, s, refused.clone());
                 }
-                for o in snap.regions[1].partitions.values_mut() {
+                for o in snap.regions[Region::ONE].partitions.values_mut() {
                     o.value = Err(refused.clone());
                 }
             },
         );
-        let e = evaluate(&Check::RegionLost(1), &f);
+        let e = evaluate(&Check::RegionLost(Region::ONE), &f);
         assert_eq!(e.met, None, "{}", e.evidence);
         assert!(e.evidence.contains("REST /v2/topology"), "{}", e.evidence);
         let g = guard(&Guard::BrokersAbsent(vec![1, 3, 5, 7]), &f).unwrap_err();
@@ -909,7 +917,7 @@ mod tests {
             |s| s.fail_region(1),
             |snap| {
                 let boom = SourceError::http(500, Some("boom".into()));
-                fail_source(snap, 0, Source::Cluster, boom)
+                fail_source(snap, Region::ZERO, Source::Cluster, boom)
             },
         );
         let e = evaluate(&Check::BrokersRemoved(vec![1, 3, 5, 7]), &f);
@@ -977,7 +985,7 @@ mod tests {
         );
         assert_eq!(evaluate(&Check::Unobservable, &healthy).met, None);
         // What no API shows is left to the operator, the rest is still judged.
-        let mixed = Check::All(vec![Check::WebappsOn(0), Check::Unobservable]);
+        let mixed = Check::All(vec![Check::WebappsOn(Region::ZERO), Check::Unobservable]);
         assert!(observable(&mixed) && partly_unobservable(&mixed));
         assert_eq!(evaluate(&mixed, &healthy).met, Some(true));
         let none = Check::All(vec![Check::Unobservable, Check::Unobservable]);
@@ -995,8 +1003,8 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(snap.state, SnapshotState::Success);
-        f.es[0].snapshot = Some(Ok(Some(snap)));
-        f.es[1].snapshot = Some(Ok(None));
+        f.es[Region::ZERO].snapshot = Some(Ok(Some(snap)));
+        f.es[Region::ONE].snapshot = Some(Ok(None));
         let indices = |v: &[(&str, Option<u64>)]| {
             Some(
                 v.iter()
@@ -1004,23 +1012,29 @@ mod tests {
                     .collect::<BTreeMap<_, _>>(),
             )
         };
-        f.es[1].indices = indices(&[("operate-list-view-8.3.0_", Some(10))]);
-        assert_eq!(evaluate(&Check::SnapshotReady(0), &f).met, Some(true));
-        assert_eq!(evaluate(&Check::SnapshotReady(1), &f).met, Some(false));
-        let r = evaluate(&Check::Restored(1), &f);
+        f.es[Region::ONE].indices = indices(&[("operate-list-view-8.3.0_", Some(10))]);
+        assert_eq!(
+            evaluate(&Check::SnapshotReady(Region::ZERO), &f).met,
+            Some(true)
+        );
+        assert_eq!(
+            evaluate(&Check::SnapshotReady(Region::ONE), &f).met,
+            Some(false)
+        );
+        let r = evaluate(&Check::Restored(Region::ONE), &f);
         assert_eq!((r.met, r.progress), (Some(false), Some((1, 2))));
-        let e = guard(&Guard::NoCamundaIndices(1), &f).unwrap_err();
+        let e = guard(&Guard::NoCamundaIndices(Region::ONE), &f).unwrap_err();
         assert!(
             e.contains("schema") && e.contains("operate-list-view-8.3.0_"),
             "{e}"
         );
 
         // Defect 7: every index present but empty is not a restore.
-        f.es[1].indices = indices(&[
+        f.es[Region::ONE].indices = indices(&[
             ("operate-list-view-8.3.0_", Some(0)),
             ("tasklist-task-8.8.0_", Some(0)),
         ]);
-        let r = evaluate(&Check::Restored(1), &f);
+        let r = evaluate(&Check::Restored(Region::ONE), &f);
         assert_eq!(
             r.met, None,
             "without counts c8dr cannot tell: {}",
@@ -1030,23 +1044,23 @@ mod tests {
             ("operate-list-view-8.3.0_".to_string(), 500),
             ("tasklist-task-8.8.0_".to_string(), 20),
         ]));
-        let r = evaluate(&Check::Restored(1), &f);
+        let r = evaluate(&Check::Restored(Region::ONE), &f);
         assert_eq!(r.met, Some(false), "{}", r.evidence);
         assert!(r.evidence.contains("fewer documents"), "{}", r.evidence);
-        f.es[1].indices = indices(&[
+        f.es[Region::ONE].indices = indices(&[
             ("operate-list-view-8.3.0_", Some(510)),
             ("tasklist-task-8.8.0_", Some(20)),
         ]);
-        assert_eq!(evaluate(&Check::Restored(1), &f).met, Some(true));
+        assert_eq!(evaluate(&Check::Restored(Region::ONE), &f).met, Some(true));
         f.run.snapshot_docs = None;
         f.run.restore_finished = true;
-        assert_eq!(evaluate(&Check::Restored(1), &f).met, Some(true));
+        assert_eq!(evaluate(&Check::Restored(Region::ONE), &f).met, Some(true));
 
-        f.es[1].indices = indices(&[(".kibana", Some(3))]);
-        assert!(guard(&Guard::NoCamundaIndices(1), &f).is_ok());
-        f.es[1].indices = None;
+        f.es[Region::ONE].indices = indices(&[(".kibana", Some(3))]);
+        assert!(guard(&Guard::NoCamundaIndices(Region::ONE), &f).is_ok());
+        f.es[Region::ONE].indices = None;
         assert!(
-            guard(&Guard::NoCamundaIndices(1), &f).is_err(),
+            guard(&Guard::NoCamundaIndices(Region::ONE), &f).is_err(),
             "unknown is no pass"
         );
     }

@@ -4,6 +4,7 @@
 //! versions so that a run journaled by an older c8dr resumes after an upgrade. Pure: the
 //! files themselves (append and fsync, the torn tail, the run lock) are `crate::act::journal`.
 
+use crate::api::Region;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,7 +50,7 @@ pub enum Record {
     RunStarted {
         run: String,
         procedure: String,
-        region: u8,
+        region: Region,
         camunda: String,
         at: String,
         /// What the plan was built on, so a resume rebuilds the same plan even after the
@@ -128,7 +129,7 @@ fn now() -> String {
 }
 
 impl Record {
-    pub fn run_started(run: &str, procedure: &str, region: u8, camunda: &str) -> Self {
+    pub fn run_started(run: &str, procedure: &str, region: Region, camunda: &str) -> Self {
         Self::RunStarted {
             run: run.to_string(),
             procedure: procedure.to_string(),
@@ -267,7 +268,7 @@ impl Replay {
     }
 
     /// The run's start record: procedure, region, version and basis.
-    pub fn started(&self) -> Option<(&str, u8, &str, Option<&Basis>)> {
+    pub fn started(&self) -> Option<(&str, Region, &str, Option<&Basis>)> {
         self.records.iter().find_map(|r| match r {
             Record::RunStarted {
                 procedure,
@@ -382,7 +383,7 @@ pub struct AttemptAnswer {
 pub struct RunSummary {
     pub run: Option<String>,
     pub procedure: Option<String>,
-    pub region: Option<u8>,
+    pub region: Option<Region>,
     pub camunda: Option<String>,
     pub outcome: Option<Outcome>,
     /// From run start to run end (or to the last record of an unfinished run).

@@ -5,10 +5,11 @@
 use super::engine::RunState;
 use super::journal::StepState;
 use super::plan::{Action, Api, Inputs, Request, Step};
+use crate::api::Region;
 use crate::config::Config;
 
 /// How a request is reached by hand: the configured URL, or a port-forward.
-pub fn base_for(config: &Config, api: Api, region: u8) -> (String, Option<String>) {
+pub fn base_for(config: &Config, api: Api, region: Region) -> (String, Option<String>) {
     let r = config.region(region);
     let direct = r.and_then(|r| match api {
         Api::Management => r.management_url.clone(),
@@ -192,14 +193,14 @@ pub fn plan(config: &Config, inputs: &Inputs, steps: &[Step]) -> String {
         "{} of region{} {} · Camunda {} ({}) · surviving region{} {}\n",
         inputs.procedure.name(),
         inputs.region,
-        inputs.names[inputs.region as usize],
+        inputs.names[inputs.region],
         inputs.version,
         match inputs.family {
             crate::model::Family::V86To87 => "8.6/8.7 procedure",
             _ => "8.8+ procedure",
         },
         inputs.survivor(),
-        inputs.names[inputs.survivor() as usize],
+        inputs.names[inputs.survivor()],
     );
     out.push_str(&format!(
         "brokers {}: {}\n\n",

@@ -5,15 +5,16 @@
 use super::engine::Settings;
 use super::journal::Basis;
 use super::plan::{self, Inputs, Procedure};
+use crate::api::{PerRegion, Region};
 use crate::config::Config;
 use crate::model::{ClusterView, Family};
 
 /// `0`, `1`, `region1` or the region's configured name.
-pub fn parse_region(config: &Config, s: &str) -> Result<u8, String> {
+pub fn parse_region(config: &Config, s: &str) -> Result<Region, String> {
     let t = s.trim();
     match t {
-        "0" | "region0" => return Ok(0),
-        "1" | "region1" => return Ok(1),
+        "0" | "region0" => return Ok(Region::ZERO),
+        "1" | "region1" => return Ok(Region::ONE),
         _ => {}
     }
     config
@@ -43,8 +44,8 @@ fn minor(version: &str) -> Option<u32> {
 
 /// The detected version, when c8dr can run its procedures: not 8.5 (its failover mode is a
 /// different procedure), and known (the survivor of `region` answered).
-fn supported_version(view: &ClusterView, region: u8) -> Result<String, String> {
-    let survivor = 1 - region;
+fn supported_version(view: &ClusterView, region: Region) -> Result<String, String> {
+    let survivor = region.other();
     let version = version_of(view).unwrap_or_else(|| "unknown".into());
     match view.cluster.family {
         Family::V85 => Err(format!(
@@ -68,7 +69,7 @@ pub fn inputs(
     config: &Config,
     view: &ClusterView,
     procedure: Procedure,
-    region: u8,
+    region: Region,
     run: &str,
     basis: Option<&Basis>,
 ) -> Result<Inputs, String> {
@@ -107,7 +108,7 @@ pub fn inputs(
         family,
         version,
         eck,
-        names: [0u8, 1].map(|r| {
+        names: PerRegion::from_fn(|r| {
             config
                 .region(r)
                 .map(|x| x.name.clone())
@@ -128,7 +129,7 @@ pub fn inputs(
                 .exporters
                 .iter()
                 .any(|e| e.legacy && e.status == "ENABLED"),
-        kube: [0u8, 1].map(|r| {
+        kube: PerRegion::from_fn(|r| {
             config
                 .region(r)
                 .and_then(|x| x.kube.as_ref())

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 /// A region's endpoints and credentials.
 pub struct RegionIo {
-    pub id: u8,
+    pub id: crate::api::Region,
     pub http: reqwest::Client,
     pub kube: Option<RegionKube>,
     pub es_auth: Auth,
@@ -226,7 +226,7 @@ pub async fn read(row: &Read, target: &Target, timeout: Duration) -> Update {
     match target {
         Target::Region(io) => Update::new(io.id, None, row.source, obs),
         Target::Broker { io, broker, .. } => Update::new(io.id, Some(*broker), row.source, obs),
-        Target::Traffic(_) => Update::new(0, None, row.source, obs),
+        Target::Traffic(_) => Update::new(crate::api::Region::ZERO, None, row.source, obs),
     }
 }
 
@@ -337,7 +337,7 @@ mod tests {
         );
         let config = Config::parse(&text, std::path::Path::new("t.toml")).unwrap();
         let http = http::client(Duration::from_secs(5), None).unwrap();
-        let region = config.region(0).unwrap();
+        let region = config.region(crate::api::Region::ZERO).unwrap();
         Arc::new(RegionIo::connect(region, http, &mut vec![]).await)
     }
 

@@ -9,7 +9,7 @@ use super::http::json;
 use super::kube::{broker_of_pod, is_ready};
 use crate::api::backups::BackupInfo;
 use crate::api::elasticsearch::{CatIndex, ClusterHealth, ClusterInfo, GetRepositoryResponse};
-use crate::api::{ClusterTopology, ExporterStatus, PartitionsResponse, TopologyResponse};
+use crate::api::{ClusterTopology, ExporterStatus, PartitionsResponse, Region, TopologyResponse};
 use crate::model::{Obs, PodInfo, RegionObservations, Snapshot, Source};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
@@ -195,11 +195,11 @@ pub fn parse(source: Source, body: &[u8]) -> Result<Reading, SourceError> {
 
 /// The namespace's pods as the model needs them: broker pods are told by the chart's naming
 /// under the region's Helm `release`.
-pub fn pods(items: &[Pod], release: &str, region: u8) -> Reading {
+pub fn pods(items: &[Pod], release: &str, region: Region) -> Reading {
     Reading::Pods(items.iter().map(|p| pod_info(p, release, region)).collect())
 }
 
-fn pod_info(p: &Pod, release: &str, region: u8) -> PodInfo {
+fn pod_info(p: &Pod, release: &str, region: Region) -> PodInfo {
     let name = p.metadata.name.clone().unwrap_or_default();
     let status = p.status.as_ref();
     let waiting = status
@@ -250,7 +250,7 @@ pub fn broker_env(sts: StatefulSet) -> Reading {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Update {
     /// The region asked (ignored for DNS, which is both regions').
-    pub region: u8,
+    pub region: Region,
     /// The broker asked, for a per-broker source.
     pub broker: Option<i32>,
     pub source: Source,
@@ -258,7 +258,7 @@ pub struct Update {
 }
 
 impl Update {
-    pub fn new(region: u8, broker: Option<i32>, source: Source, obs: Obs<Reading>) -> Update {
+    pub fn new(region: Region, broker: Option<i32>, source: Source, obs: Obs<Reading>) -> Update {
         Update {
             region,
             broker,
@@ -274,9 +274,7 @@ impl Update {
 pub fn store(snap: &mut Snapshot, u: Update) {
     let when = (u.obs.at, u.obs.took);
     let Snapshot { regions, dns } = snap;
-    let Some(r) = regions.get_mut(usize::from(u.region)) else {
-        return;
-    };
+    let r = &mut regions[u.region];
     let e = match u.obs.value {
         Ok(reading) => return put(r, dns, u.broker, when, reading),
         Err(e) => e,
@@ -364,7 +362,7 @@ mod tests {
         let at = jiff::Timestamp::UNIX_EPOCH;
         let mut snap = Snapshot::default();
         let failed = |source, broker| Update {
-            region: 1,
+            region: Region::ONE,
             broker,
             source,
             obs: Obs::failed(at, SourceError::Timeout { within: None }),
@@ -372,7 +370,7 @@ mod tests {
         store(&mut snap, failed(Source::Cluster, None));
         store(&mut snap, failed(Source::Partitions, Some(3)));
         store(&mut snap, failed(Source::Dns, None));
-        let r = &snap.regions[1];
+        let r = &snap.regions[Region::ONE];
         assert!(r.cluster.as_ref().is_some_and(|o| o.value.is_err()));
         assert!(r.partitions.get(&3).is_some_and(|o| o.value.is_err()));
         assert!(snap.dns.as_ref().is_some_and(|o| o.value.is_err()));
@@ -389,14 +387,14 @@ mod tests {
         store(
             &mut snap,
             Update {
-                region: 0,
+                region: Region::ZERO,
                 broker: None,
                 source: Source::Exporters,
                 obs,
             },
         );
         assert!(
-            snap.regions[0]
+            snap.regions[Region::ZERO]
                 .exporters
                 .as_ref()
                 .is_some_and(|o| o.value.as_ref().is_ok_and(|v| v.len() == 1))

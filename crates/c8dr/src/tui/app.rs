@@ -3,6 +3,7 @@
 
 use super::keymap::{self, Context, Msg};
 use super::runbook::Pane as RunbookPane;
+use crate::api::Region;
 use crate::model::ClusterView;
 use crate::model::events::Event;
 use crate::runbook::engine::Recovery;
@@ -38,7 +39,7 @@ impl Pane {
 /// A detail view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detail {
-    Region(u8),
+    Region(Region),
     Broker(i32),
     Partition(i32),
 }
@@ -66,7 +67,7 @@ pub enum Action {
     /// Perform the drill at this index of the injected drill list (demo only).
     Drill(usize),
     /// Start (or, read-only, only plan) a procedure for a region.
-    StartRunbook(Procedure, u8),
+    StartRunbook(Procedure, Region),
     /// Continue a journaled run (`:resume RUN`).
     ResumeRunbook(String),
     /// The operator's answer to the runbook's question.
@@ -86,7 +87,7 @@ pub struct App {
     pub events: VecDeque<Event>,
     pub mode: Mode,
     pub pane: Pane,
-    pub region_focus: Option<u8>,
+    pub region_focus: Option<Region>,
     pub selected: usize,
     pub partition_filter: String,
     pub theme_names: Vec<String>,
@@ -616,7 +617,9 @@ impl App {
             Pane::Partitions => {
                 Detail::Partition(self.filtered_partitions().get(self.selected)?.id)
             }
-            Pane::Exporters | Pane::Events => Detail::Region(self.region_focus.unwrap_or(0)),
+            Pane::Exporters | Pane::Events => {
+                Detail::Region(self.region_focus.unwrap_or(Region::ZERO))
+            }
         })
     }
 

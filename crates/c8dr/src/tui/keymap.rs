@@ -6,6 +6,7 @@
 //! different things in different contexts (`f` freezes the dashboard and follows the run in
 //! the pane), never two things in one.
 
+use crate::api::Region;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What a key means.
@@ -21,7 +22,7 @@ pub enum Msg {
     Left,
     Right,
     /// Focus a region (`None`: both).
-    Region(Option<u8>),
+    Region(Option<Region>),
     Freeze,
     Theme,
     Enter,
@@ -176,14 +177,14 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[Key::Char('1')],
         label: "1",
         help: "focus region 0",
-        msg: Msg::Region(Some(0)),
+        msg: Msg::Region(Some(Region::ZERO)),
     },
     Binding {
         context: Context::Dashboard,
         keys: &[Key::Char('2')],
         label: "2",
         help: "focus region 1",
-        msg: Msg::Region(Some(1)),
+        msg: Msg::Region(Some(Region::ONE)),
     },
     Binding {
         context: Context::Dashboard,

@@ -5,6 +5,7 @@
 //! back.
 
 use super::theme::Theme;
+use crate::api::Region;
 use crate::model::{ClusterView, Reach};
 use crate::runbook::engine::{Operator, Preview, Recovery, RunState};
 use crate::runbook::gate::{Confirmation, Decision};
@@ -164,13 +165,13 @@ impl Operator for PaneOperator {
 
 /// Which region a procedure is about, from what is observed: failover proposes the one
 /// region that does not answer; failback the region without cluster members.
-pub fn propose(view: Option<&ClusterView>, p: Procedure) -> Result<u8, String> {
+pub fn propose(view: Option<&ClusterView>, p: Procedure) -> Result<Region, String> {
     let Some(v) = view else {
         return Err("no observations yet".into());
     };
     match p {
         Procedure::Failover => {
-            let down: Vec<u8> = v
+            let down: Vec<Region> = v
                 .regions
                 .iter()
                 .filter(|r| r.reachable == Reach::Down)
@@ -185,15 +186,15 @@ pub fn propose(view: Option<&ClusterView>, p: Procedure) -> Result<u8, String> {
             }
         }
         Procedure::Failback => {
-            let members = |r: u8| {
+            let members = |r: Region| {
                 v.brokers
                     .iter()
                     .filter(|b| b.region == r && b.member == Some(true))
                     .count()
             };
-            match (members(0), members(1)) {
-                (0, n) if n > 0 => Ok(0),
-                (n, 0) if n > 0 => Ok(1),
+            match (members(Region::ZERO), members(Region::ONE)) {
+                (0, n) if n > 0 => Ok(Region::ZERO),
+                (n, 0) if n > 0 => Ok(Region::ONE),
                 _ => Err("both regions have cluster members: nothing to fail back".into()),
             }
         }
@@ -246,7 +247,7 @@ pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, t: &Theme) {
         " {} · region{} {} · Camunda {} · {}{}{} ",
         i.procedure.name().to_uppercase(),
         i.region,
-        i.names[i.region as usize],
+        i.names[i.region],
         i.version,
         if pane.plan_only {
             "PLAN (read-only)"
@@ -328,10 +329,7 @@ pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, t: &Theme) {
             )),
             Line::from(vec![
                 Span::styled("target ", t.dim()),
-                Span::raw(format!(
-                    "region{} {} · ",
-                    step.region, i.names[step.region as usize]
-                )),
+                Span::raw(format!("region{} {} · ", step.region, i.names[step.region])),
                 Span::styled(
                     step.danger.word(),
                     if step.danger >= Danger::Mutating {
@@ -411,7 +409,7 @@ pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, t: &Theme) {
             Some(Typing::OverrideName) => typing_line(
                 format!(
                     " type {} to proceed past the refusal (audited): ",
-                    i.names[i.region as usize]
+                    i.names[i.region]
                 ),
                 t.critical(),
                 &pane.typed,

@@ -7,6 +7,7 @@ use super::runbook::{Pane, PaneOperator, ToUi};
 use crate::act::journal::{Journal, runs_dir};
 use crate::act::ledger::FileLedger;
 use crate::act::session;
+use crate::api::Region;
 use crate::config::Config;
 use crate::runbook::engine::{Recovery, RunState, Runner};
 use crate::runbook::gate::{Decision, Gate};
@@ -26,7 +27,7 @@ pub struct Handle {
 
 /// What to run: a new procedure for a region, or a journaled run to continue.
 pub enum Start {
-    New(Procedure, u8),
+    New(Procedure, Region),
     Resume(String),
 }
 
@@ -71,7 +72,7 @@ fn details(config: &Config, steps: &[crate::runbook::plan::Step]) -> Vec<Vec<Str
 async fn run(
     config: &Config,
     p: Procedure,
-    r: u8,
+    r: Region,
     read_only: bool,
     op: PaneOperator,
 ) -> Result<()> {

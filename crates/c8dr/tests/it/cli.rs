@@ -2,6 +2,7 @@
 //! and stops cleanly on SIGTERM; bad flags get a clear message and a non-zero exit.
 
 use crate::common::{DEADLINE, wait_until};
+use c8dr::api::Region;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
@@ -211,7 +212,7 @@ fn journal_lists_runs_from_the_state_dir_and_shows_one() {
     let runs = state.path().join("c8dr").join("runs");
     let mut j = Journal::create(&runs, "failover-r1").unwrap();
     for r in [
-        Record::run_started("failover-r1", "failover", 1, "8.8"),
+        Record::run_started("failover-r1", "failover", Region::ONE, "8.8"),
         Record::step(0, "remove region1's brokers", StepState::Running, None),
         Record::step(0, "remove region1's brokers", StepState::Done, None),
         Record::run_ended(Outcome::Completed),

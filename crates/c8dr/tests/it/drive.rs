@@ -8,6 +8,7 @@ use c8dr::act::journal::Journal;
 use c8dr::act::ledger::FileLedger;
 use c8dr::act::live::Live;
 use c8dr::act::session;
+use c8dr::api::Region;
 use c8dr::config::Config;
 use c8dr::demo::operator::LabOperator;
 use c8dr::runbook::engine::{Operator, Recovery, RunState, Runner, Settings};
@@ -64,7 +65,7 @@ pub async fn run(
     lab: &TestLab,
     books: &Books,
     procedure: Procedure,
-    region: u8,
+    region: Region,
     on_manual: &[(&str, &[&str])],
     settings: Settings,
 ) -> RunState {
@@ -78,7 +79,7 @@ pub async fn run_with(
     lab: &TestLab,
     books: &Books,
     procedure: Procedure,
-    region: u8,
+    region: Region,
     on_manual: &[(&str, &[&str])],
     settings: Settings,
     recoveries: Vec<Recovery>,
@@ -89,7 +90,7 @@ pub async fn run_with(
         books,
         procedure,
         region,
-        |i| drill(lab, &i.names[region as usize], on_manual).recoveries(recoveries),
+        |i| drill(lab, &i.names[region], on_manual).recoveries(recoveries),
         settings,
     )
     .await;
@@ -129,7 +130,7 @@ pub fn assert_completed(s: &RunState) {
 pub async fn lose_and_fail_over(
     lab: &TestLab,
     b: &Books,
-    region: u8,
+    region: Region,
     on_manual: &[(&str, &[&str])],
 ) -> RunState {
     lab.control_post(&format!("/lab/regions/{region}/fail"))
@@ -233,7 +234,7 @@ pub async fn start<O: Operator>(
     config: &Config,
     books: &Books,
     procedure: Procedure,
-    region: u8,
+    region: Region,
     op: impl FnOnce(&Inputs) -> O,
     settings: Settings,
 ) -> (Runner<Live, O>, PathBuf) {

@@ -8,6 +8,7 @@ use crate::drive::*;
 use c8dr::act::journal::{self, Journal};
 use c8dr::act::live::Live;
 use c8dr::act::session;
+use c8dr::api::Region;
 use c8dr::config::Config;
 use c8dr::demo::operator::LabOperator;
 use c8dr::runbook::engine::Runner;
@@ -59,8 +60,8 @@ async fn start_1_with(
         config,
         b,
         Procedure::Failover,
-        1,
-        |i| LabOperator::new(&lab.control(), &i.names[1]),
+        Region::ONE,
+        |i| LabOperator::new(&lab.control(), &i.names[Region::ONE]),
         settings,
     )
     .await
@@ -261,9 +262,9 @@ async fn defect2_no_configuration_never_skips_the_force() {
         &config,
         &b,
         Procedure::Failover,
-        1,
+        Region::ONE,
         |i| StopAt {
-            inner: LabOperator::new(&lab.control(), &i.names[1]),
+            inner: LabOperator::new(&lab.control(), &i.names[Region::ONE]),
             at: "FO-1",
         },
         settings(),
@@ -360,9 +361,9 @@ async fn defect3_a_region_back_by_the_time_of_sending_is_not_removed() {
         &config,
         &b,
         Procedure::Failover,
-        1,
+        Region::ONE,
         |i| RestoredAtThePrompt {
-            inner: LabOperator::new(&lab.control(), &i.names[1]),
+            inner: LabOperator::new(&lab.control(), &i.names[Region::ONE]),
             control: lab.control(),
             rest1: lab.rest(1),
             auth: (auth.username.clone(), auth.password.clone()),
@@ -447,13 +448,13 @@ async fn defect4_two_runs_send_one_force() {
         &config,
         &b,
         Procedure::Failover,
-        1,
-        |i| Slow(LabOperator::new(&lab.control(), &i.names[1])),
+        Region::ONE,
+        |i| Slow(LabOperator::new(&lab.control(), &i.names[Region::ONE])),
         settings(),
     )
     .await;
     let first = tokio::spawn(finish(runner));
-    let second = session::fresh_run_id(&b.runs, Procedure::Failover, 1);
+    let second = session::fresh_run_id(&b.runs, Procedure::Failover, Region::ONE);
     let e = Journal::create(&b.runs, &second).unwrap_err();
     assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock, "{e}");
     assert!(
@@ -561,17 +562,25 @@ async fn defect5_a_run_killed_anywhere_resumes_once() {
     // A failback killed during its restore, then after its re-add was answered.
     let lab = TestLab::start(Camunda::V88, 10.0).await;
     let b = books();
-    let fo = lose_and_fail_over(&lab, &b, 1, &[]).await;
+    let fo = lose_and_fail_over(&lab, &b, Region::ONE, &[]).await;
     assert_eq!(fo.outcome, Some(Outcome::Completed));
     lab.control_post("/lab/regions/1/recreate").await;
     let config = config_with(&lab, |_| {});
     let helm = |i: &c8dr::runbook::plan::Inputs| {
         HELM_88_RECREATED_1.iter().fold(
-            LabOperator::new(&lab.control(), &i.names[1]),
+            LabOperator::new(&lab.control(), &i.names[Region::ONE]),
             |op, (k, p)| op.on_manual(k, p),
         )
     };
-    let (runner, path) = start(&config, &b, Procedure::Failback, 1, helm, settings()).await;
+    let (runner, path) = start(
+        &config,
+        &b,
+        Procedure::Failback,
+        Region::ONE,
+        helm,
+        settings(),
+    )
+    .await;
     let run = crash_when(runner, &path, "the restore request", |j| {
         j.lines()
             .any(|l| l.contains("\"event\":\"request\"") && l.contains("_restore"))
@@ -718,7 +727,7 @@ async fn defect6_one_force_per_decision_whatever_the_timing() {
 async fn defect7_the_schema_manager_trap_stops_or_restores_the_data() {
     let lab = TestLab::start(Camunda::V88, 10.0).await;
     let b = books();
-    let fo = lose_and_fail_over(&lab, &b, 1, &[]).await;
+    let fo = lose_and_fail_over(&lab, &b, Region::ONE, &[]).await;
     assert_eq!(fo.outcome, Some(Outcome::Completed));
     lab.control_post("/lab/regions/1/recreate?schema_manager=on")
         .await;
@@ -727,7 +736,7 @@ async fn defect7_the_schema_manager_trap_stops_or_restores_the_data() {
         &config,
         &b,
         Procedure::Failback,
-        1,
+        Region::ONE,
         |_| helm_88(&lab),
         settings(),
     )

@@ -16,15 +16,15 @@ fn example<T: serde::de::DeserializeOwned>(name: &str) -> T {
 fn cfg() -> ModelConfig {
     ModelConfig {
         name: "test".into(),
-        region_names: ["london".into(), "paris".into()],
-        primary: 0,
+        region_names: PerRegion(["london".into(), "paris".into()]),
+        primary: Region::ZERO,
         active_active: false,
-        traffic_addresses: [
+        traffic_addresses: PerRegion([
             vec!["10.0.0.10".parse().unwrap()],
             vec!["10.0.0.11".parse().unwrap()],
-        ],
+        ]),
         dns_configured: true,
-        kube: [None, None],
+        kube: PerRegion([None, None]),
         stale_after: Duration::from_secs(5),
     }
 }
@@ -33,7 +33,7 @@ fn now() -> jiff::Timestamp {
     "2026-11-27T12:00:00Z".parse().unwrap()
 }
 
-fn snap_with_topology(region: usize, t: TopologyResponse) -> Snapshot {
+fn snap_with_topology(region: Region, t: TopologyResponse) -> Snapshot {
     let mut s = Snapshot::default();
     s.regions[region].configured.insert(Source::Topology);
     s.regions[region].topology = Some(Obs::ok(now(), t));
@@ -47,7 +47,7 @@ fn refused() -> SourceError {
     }
 }
 
-fn fail(s: &mut Snapshot, region: usize, why: SourceError) {
+fn fail(s: &mut Snapshot, region: Region, why: SourceError) {
     s.regions[region].configured.insert(Source::Topology);
     s.regions[region].topology = Some(Obs::failed(now(), why));
 }
@@ -58,8 +58,8 @@ fn the_documented_region_loss_is_halted_although_leaders_are_reported() {
         "v2-topology-get-region-lost-before-failover-8.6.0-doc.json",
         "v2-topology-get-region-lost-before-failover-8.8.0-doc.json",
     ] {
-        let mut s = snap_with_topology(0, example(name));
-        fail(&mut s, 1, refused());
+        let mut s = snap_with_topology(Region::ZERO, example(name));
+        fail(&mut s, Region::ONE, refused());
         let v = model::derive(&s, &cfg(), now(), None);
         assert_eq!(v.processing, Processing::Halted, "{name}");
         assert!(
@@ -72,7 +72,7 @@ fn the_documented_region_loss_is_halted_although_leaders_are_reported() {
             v.partitions.iter().any(|p| !p.reported_leaders.is_empty()),
             "stale leaders are still shown as reported"
         );
-        assert_eq!(v.region(1).unwrap().reachable, Reach::Down);
+        assert_eq!(v.region(Region::ONE).unwrap().reachable, Reach::Down);
         assert_eq!(v.verdict.level, Level::Critical);
         assert!(
             v.verdict.reasons[0].contains("fail over (F, or c8dr failover --lost paris)"),
@@ -93,10 +93,10 @@ fn the_documented_region_loss_is_halted_although_leaders_are_reported() {
 #[test]
 fn after_the_documented_force_removal_processing_is_active_with_rf_2() {
     let mut s = snap_with_topology(
-        0,
+        Region::ZERO,
         example("v2-topology-get-after-force-remove-8.8.0-doc.json"),
     );
-    fail(&mut s, 1, SourceError::Connect { cause: None });
+    fail(&mut s, Region::ONE, SourceError::Connect { cause: None });
     let v = model::derive(&s, &cfg(), now(), None);
     assert_eq!(v.processing, Processing::Active);
     assert_eq!(v.cluster.replication_factor, Some(2));
@@ -136,9 +136,9 @@ fn a_split_halts_both_halves_even_though_every_broker_is_seen() {
         4,
         1,
     );
-    let mut s = snap_with_topology(0, t0);
-    s.regions[1].configured.insert(Source::Topology);
-    s.regions[1].topology = Some(Obs::ok(now(), t1));
+    let mut s = snap_with_topology(Region::ZERO, t0);
+    s.regions[Region::ONE].configured.insert(Source::Topology);
+    s.regions[Region::ONE].topology = Some(Obs::ok(now(), t1));
     let v = model::derive(&s, &cfg(), now(), None);
     assert_eq!(v.processing, Processing::Halted);
     assert_eq!(
@@ -169,8 +169,8 @@ fn odd_shapes_unknown_words_and_missing_fields_do_not_break_the_model() {
         3,
         2,
     );
-    let mut s = snap_with_topology(0, t);
-    fail(&mut s, 1, SourceError::Timeout { within: None });
+    let mut s = snap_with_topology(Region::ZERO, t);
+    fail(&mut s, Region::ONE, SourceError::Timeout { within: None });
     let v = model::derive(&s, &cfg(), now(), None);
     assert_eq!(v.cluster.size, Some(6));
     assert_eq!(v.partitions.len(), 2);
@@ -196,9 +196,9 @@ fn odd_shapes_unknown_words_and_missing_fields_do_not_break_the_model() {
     // A topology with only required-by-nobody fields.
     let bare: TopologyResponse =
         serde_json::from_value(json!({"brokers": [{"nodeId": 1}]})).unwrap();
-    let v = model::derive(&snap_with_topology(1, bare), &cfg(), now(), None);
+    let v = model::derive(&snap_with_topology(Region::ONE, bare), &cfg(), now(), None);
     assert_eq!(v.processing, Processing::Unknown);
-    assert_eq!(v.region(0).unwrap().reachable, Reach::Unknown);
+    assert_eq!(v.region(Region::ZERO).unwrap().reachable, Reach::Unknown);
 }
 
 #[test]
@@ -214,14 +214,14 @@ fn contradicting_sources_prefer_the_newest_configuration_and_never_count_twice()
         4,
         1,
     );
-    s.regions[0].topology = Some(Obs::ok(now(), duplicate));
+    s.regions[Region::ZERO].topology = Some(Obs::ok(now(), duplicate));
     let mut old: ClusterTopology = example("actuator-cluster-get-steady-after-purge-8.8-doc.json");
     old.version = Some(1);
     let mut newer = old.clone();
     newer.version = Some(9);
     newer.brokers[0].partitions.clear();
-    s.regions[0].cluster = Some(Obs::ok(now(), old));
-    s.regions[1].cluster = Some(Obs::ok(now(), newer));
+    s.regions[Region::ZERO].cluster = Some(Obs::ok(now(), old));
+    s.regions[Region::ONE].cluster = Some(Obs::ok(now(), newer));
     let v = model::derive(&s, &cfg(), now(), None);
     assert!(
         v.partitions.iter().all(|p| p.live_replicas.len() <= 1),
@@ -233,18 +233,18 @@ fn contradicting_sources_prefer_the_newest_configuration_and_never_count_twice()
 #[test]
 fn stale_observations_count_as_missing() {
     let mut s = snap_with_topology(
-        0,
+        Region::ZERO,
         example("v2-topology-get-after-force-remove-8.8.0-doc.json"),
     );
     let later = now() + jiff::SignedDuration::from_secs(60);
     let v = model::derive(&s, &cfg(), later, None);
     assert_eq!(v.processing, Processing::Unknown);
     assert_eq!(
-        v.region(0).unwrap().reachable,
+        v.region(Region::ZERO).unwrap().reachable,
         Reach::Down,
         "old data is not a live region"
     );
-    s.regions[0].topology.as_mut().unwrap().at = later;
+    s.regions[Region::ZERO].topology.as_mut().unwrap().at = later;
     assert_eq!(
         model::derive(&s, &cfg(), later, None).processing,
         Processing::Active
@@ -254,15 +254,15 @@ fn stale_observations_count_as_missing() {
 #[test]
 fn exporters_exporting_and_traffic() {
     let mut s = snap_with_topology(
-        0,
+        Region::ZERO,
         example("v2-topology-get-after-force-remove-8.8.0-doc.json"),
     );
-    fail(&mut s, 1, SourceError::Connect { cause: None });
-    s.regions[0].exporters = Some(Obs::ok(
+    fail(&mut s, Region::ONE, SourceError::Connect { cause: None });
+    s.regions[Region::ZERO].exporters = Some(Obs::ok(
         now(),
         example("actuator-exporters-get-dual-region-both-enabled-8.8-doc.json"),
     ));
-    s.regions[0].partitions.insert(
+    s.regions[Region::ZERO].partitions.insert(
         0,
         Obs::ok(
             now(),
@@ -273,7 +273,7 @@ fn exporters_exporting_and_traffic() {
     let v = model::derive(&s, &cfg(), now(), None);
     assert_eq!(
         v.exporters.iter().map(|e| e.region).collect::<Vec<_>>(),
-        vec![Some(0), Some(1)]
+        vec![Some(Region::ZERO), Some(Region::ONE)]
     );
     assert!(
         v.verdict
@@ -284,7 +284,7 @@ fn exporters_exporting_and_traffic() {
         v.verdict.reasons
     );
     assert_eq!(v.exporting, "running");
-    assert_eq!(v.traffic.observed, Some(vec![1]));
+    assert_eq!(v.traffic.observed, Some(vec![Region::ONE]));
     assert_eq!(v.traffic.agrees, Some(false));
     assert!(
         v.verdict
@@ -300,7 +300,7 @@ fn exporters_exporting_and_traffic() {
     let mut aa = cfg();
     aa.active_active = true;
     let mut healthy = Snapshot::default();
-    for r in 0..2 {
+    for r in Region::BOTH {
         healthy.regions[r].topology = Some(Obs::ok(
             now(),
             topo(
@@ -336,8 +336,8 @@ fn events_name_what_changed() {
             1,
         )
     };
-    let mut s = snap_with_topology(0, healthy_topo());
-    s.regions[1].topology = Some(Obs::ok(now(), healthy_topo()));
+    let mut s = snap_with_topology(Region::ZERO, healthy_topo());
+    s.regions[Region::ONE].topology = Some(Obs::ok(now(), healthy_topo()));
     let before = model::derive(&s, &cfg(), now(), None);
     assert_eq!(before.processing, Processing::Active);
     let lost = topo(
@@ -346,8 +346,8 @@ fn events_name_what_changed() {
         4,
         1,
     );
-    let mut s2 = snap_with_topology(0, lost);
-    fail(&mut s2, 1, SourceError::Connect { cause: None });
+    let mut s2 = snap_with_topology(Region::ZERO, lost);
+    fail(&mut s2, Region::ONE, SourceError::Connect { cause: None });
     let after = model::derive(&s2, &cfg(), now(), Some(&before));
     let texts: Vec<String> = model::events::diff(&before, &after)
         .into_iter()
@@ -370,11 +370,11 @@ fn events_name_what_changed() {
 #[test]
 fn pods_show_readiness_and_running_non_members() {
     let mut s = snap_with_topology(
-        0,
+        Region::ZERO,
         example("v2-topology-get-after-force-remove-8.8.0-doc.json"),
     );
-    s.regions[1].configured.insert(Source::Pods);
-    s.regions[1].pods = Some(Obs::ok(
+    s.regions[Region::ONE].configured.insert(Source::Pods);
+    s.regions[Region::ONE].pods = Some(Obs::ok(
         now(),
         (0..4)
             .map(|i| PodInfo {
@@ -387,7 +387,7 @@ fn pods_show_readiness_and_running_non_members() {
             .collect(),
     ));
     let v = model::derive(&s, &cfg(), now(), None);
-    let r1 = v.region(1).unwrap();
+    let r1 = v.region(Region::ONE).unwrap();
     assert_eq!((r1.pods_ready, r1.pods_total), (Some(0), Some(4)));
     assert_eq!(
         v.brokers
@@ -401,7 +401,7 @@ fn pods_show_readiness_and_running_non_members() {
 #[test]
 fn a_garbled_partition_count_is_bounded() {
     let t = topo(vec![broker(0, &[(1, "leader")])], 1, 1, i32::MAX);
-    let v = model::derive(&snap_with_topology(0, t), &cfg(), now(), None);
+    let v = model::derive(&snap_with_topology(Region::ZERO, t), &cfg(), now(), None);
     assert_eq!(v.partitions.len(), model::derive::MAX_PARTITIONS);
 }
 
@@ -471,9 +471,9 @@ fn healthy_pair(edit: impl Fn(&mut serde_json::Value)) -> Snapshot {
         }
     }
     let t = topo(brokers, 4, 4, 1);
-    let mut s = snap_with_topology(0, t.clone());
-    s.regions[1].configured.insert(Source::Topology);
-    s.regions[1].topology = Some(Obs::ok(now(), t));
+    let mut s = snap_with_topology(Region::ZERO, t.clone());
+    s.regions[Region::ONE].configured.insert(Source::Topology);
+    s.regions[Region::ONE].topology = Some(Obs::ok(now(), t));
     s
 }
 
@@ -537,10 +537,10 @@ fn a_region_c8dr_cannot_reach_is_lost_only_when_the_other_topology_lacks_its_bro
         4,
         1,
     );
-    let mut s = snap_with_topology(0, t);
-    fail(&mut s, 1, refused());
+    let mut s = snap_with_topology(Region::ZERO, t);
+    fail(&mut s, Region::ONE, refused());
     let v = model::derive(&s, &cfg(), now(), None);
-    assert_eq!(v.region(1).unwrap().reachable, Reach::Down);
+    assert_eq!(v.region(Region::ONE).unwrap().reachable, Reach::Down);
     assert_eq!(v.verdict.level, Level::Unknown, "{:?}", v.verdict.reasons);
     let all = v.verdict.reasons.join(" | ");
     assert!(all.contains("cannot reach region1 paris"), "{all}");
@@ -551,27 +551,29 @@ fn a_region_c8dr_cannot_reach_is_lost_only_when_the_other_topology_lacks_its_bro
     );
 
     // Its Elasticsearch answering does not make the region answer.
-    s.regions[1].configured.insert(Source::ElasticsearchHealth);
-    s.regions[1].es_health = Some(Obs::ok(
+    s.regions[Region::ONE]
+        .configured
+        .insert(Source::ElasticsearchHealth);
+    s.regions[Region::ONE].es_health = Some(Obs::ok(
         now(),
         serde_json::from_value(json!({"cluster_name": "es", "status": "green"})).unwrap(),
     ));
     let v = model::derive(&s, &cfg(), now(), None);
-    assert_eq!(v.region(1).unwrap().reachable, Reach::Down);
+    assert_eq!(v.region(Region::ONE).unwrap().reachable, Reach::Down);
 
     // Without any fresh topology from region 0, nothing is confirmed.
     let mut s = Snapshot::default();
     fail(
         &mut s,
-        0,
+        Region::ZERO,
         SourceError::http(401, Some("Unauthorized".into())),
     );
-    s.regions[0].configured.insert(Source::Exporters);
-    s.regions[0].exporters = Some(Obs::ok(
+    s.regions[Region::ZERO].configured.insert(Source::Exporters);
+    s.regions[Region::ZERO].exporters = Some(Obs::ok(
         now(),
         example("actuator-exporters-get-dual-region-both-enabled-8.8-doc.json"),
     ));
-    fail(&mut s, 1, SourceError::Connect { cause: None });
+    fail(&mut s, Region::ONE, SourceError::Connect { cause: None });
     let v = model::derive(&s, &cfg(), now(), None);
     assert_ne!(v.verdict.level, Level::Ok);
     assert_ne!(v.verdict.level, Level::Critical, "{:?}", v.verdict.reasons);
@@ -584,7 +586,7 @@ fn gateways_without_brokers_failing_sources_and_no_exporters_are_not_ok() {
     // Region 0's gateway lists nobody while region 1's lists everyone.
     let mut s = healthy_pair(|_| {});
     let empty = topo(vec![], 4, 4, 1);
-    s.regions[0].topology = Some(Obs::ok(now(), empty));
+    s.regions[Region::ZERO].topology = Some(Obs::ok(now(), empty));
     let v = model::derive(&s, &cfg(), now(), None);
     assert_eq!(v.verdict.level, Level::Unknown, "{:?}", v.verdict.reasons);
     assert!(
@@ -598,8 +600,8 @@ fn gateways_without_brokers_failing_sources_and_no_exporters_are_not_ok() {
 
     // The management API of a region that otherwise answers fails: named, with since when.
     let mut s = healthy_pair(|_| {});
-    s.regions[0].configured.insert(Source::Cluster);
-    s.regions[0].cluster = Some(Obs::failed(
+    s.regions[Region::ZERO].configured.insert(Source::Cluster);
+    s.regions[Region::ZERO].cluster = Some(Obs::failed(
         now(),
         SourceError::Timeout {
             within: Some(Duration::from_millis(2000)),
@@ -615,14 +617,14 @@ fn gateways_without_brokers_failing_sources_and_no_exporters_are_not_ok() {
         "{:?}",
         v.verdict.reasons
     );
-    let src = &v.region(0).unwrap().sources;
+    let src = &v.region(Region::ZERO).unwrap().sources;
     let c = src.iter().find(|x| x.source == Source::Cluster).unwrap();
     assert!(!c.ok && c.failing_since.is_some(), "{c:?}");
 
     // A fresh, empty exporter list.
     let mut s = healthy_pair(|_| {});
-    s.regions[0].configured.insert(Source::Exporters);
-    s.regions[0].exporters = Some(Obs::ok(now(), vec![]));
+    s.regions[Region::ZERO].configured.insert(Source::Exporters);
+    s.regions[Region::ZERO].exporters = Some(Obs::ok(now(), vec![]));
     let v = model::derive(&s, &cfg(), now(), None);
     assert_eq!(v.verdict.level, Level::Warning, "{:?}", v.verdict.reasons);
     assert!(v.verdict.reasons.iter().any(|r| r.contains("no exporters")));
@@ -634,7 +636,7 @@ fn garbled_sizes_are_bounded_and_strings_are_cleaned() {
     let brokers: Vec<serde_json::Value> = (0..100_000)
         .map(|i| broker(i, &[(1 + i % 8, "follower")]))
         .collect();
-    let s = snap_with_topology(0, topo(brokers, 100_000, 4, 8));
+    let s = snap_with_topology(Region::ZERO, topo(brokers, 100_000, 4, 8));
     let v = model::derive(&s, &cfg(), now(), None);
     assert!(v.brokers.len() <= model::derive::MAX_BROKERS);
     assert!(
@@ -648,7 +650,7 @@ fn garbled_sizes_are_bounded_and_strings_are_cleaned() {
     let mut b = broker(0, &[(1, "leader")]);
     b["version"] = json!("8.8.0\u{1b}]2;pwned\u{7}");
     let v = model::derive(
-        &snap_with_topology(0, topo(vec![b], 2, 1, 1)),
+        &snap_with_topology(Region::ZERO, topo(vec![b], 2, 1, 1)),
         &cfg(),
         now(),
         None,

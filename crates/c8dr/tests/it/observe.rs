@@ -2,6 +2,7 @@
 //! monitoring use them.
 
 use crate::common::{DEADLINE, TestLab, examples_dir, wait_until};
+use c8dr::api::{PerRegion, Region};
 use c8dr::config::Config;
 use c8dr::model::{self, ClusterView, ModelConfig, Processing, Reach, Snapshot};
 use c8dr::observe::Observer;
@@ -61,24 +62,25 @@ async fn loss_and_restore(lab: &TestLab, config: Config) {
     lab.control_post("/lab/regions/1/fail").await;
     let (v, snap) = wait_view(&observer, &config, "processing halted", |v| {
         v.processing == Processing::Halted
-            && v.region(1).is_some_and(|r| r.reachable == Reach::Down)
+            && v.region(Region::ONE)
+                .is_some_and(|r| r.reachable == Reach::Down)
             && v.brokers
                 .iter()
-                .filter(|b| b.region == 1 && b.reachable == Some(false))
+                .filter(|b| b.region == Region::ONE && b.reachable == Some(false))
                 .count()
                 == 4
     })
     .await;
     // The halted view rests on region 0's topology taken within two poll intervals (plus one
     // request's timeout and some slack for a loaded machine) of the failure.
-    let taken = snap.regions[0].topology.as_ref().unwrap().at;
+    let taken = snap.regions[Region::ZERO].topology.as_ref().unwrap().at;
     let after = taken.duration_since(failed_at).as_millis();
     eprintln!("fail → halted observation: {after} ms (poll interval {INTERVAL_MS} ms)");
     assert!(
         after <= (2 * INTERVAL_MS + TIMEOUT_MS + 1000) as i128,
         "observed {after} ms after the failure"
     );
-    assert_eq!(v.region(1).unwrap().reachable, Reach::Down);
+    assert_eq!(v.region(Region::ONE).unwrap().reachable, Reach::Down);
     assert!(
         v.verdict.reasons[0].contains("fail over (F"),
         "{:?}",
@@ -86,7 +88,9 @@ async fn loss_and_restore(lab: &TestLab, config: Config) {
     );
     lab.control_post("/lab/regions/1/restore").await;
     wait_view(&observer, &config, "processing active again", |v| {
-        v.processing == Processing::Active && v.region(1).is_some_and(|r| r.reachable == Reach::Up)
+        v.processing == Processing::Active
+            && v.region(Region::ONE)
+                .is_some_and(|r| r.reachable == Reach::Up)
     })
     .await;
 }
@@ -131,13 +135,13 @@ async fn a_hanging_region_does_not_delay_the_other() {
     let hung_at = jiff::Timestamp::now();
     let snap = wait_until("region 1's management to time out", DEADLINE, || async {
         let s = observer.snapshot.borrow().clone();
-        match &s.regions[1].cluster {
+        match &s.regions[Region::ONE].cluster {
             Some(o) if o.at > hung_at && o.value.is_err() => Ok(s),
             other => Err(format!("{:?}", other.as_ref().map(|o| o.value.is_ok()))),
         }
     })
     .await;
-    let err = snap.regions[1]
+    let err = snap.regions[Region::ONE]
         .cluster
         .as_ref()
         .unwrap()
@@ -150,7 +154,7 @@ async fn a_hanging_region_does_not_delay_the_other() {
         "{err}"
     );
     // Meanwhile region 0 kept being observed at its own pace.
-    let fresh0 = snap.regions[0].cluster.as_ref().unwrap();
+    let fresh0 = snap.regions[Region::ZERO].cluster.as_ref().unwrap();
     assert!(fresh0.value.is_ok());
     let lag = jiff::Timestamp::now().duration_since(fresh0.at).as_millis();
     assert!(
@@ -278,7 +282,11 @@ async fn examples_through_the_live_parsing_path() {
     for entry in std::fs::read_dir(examples_dir()).unwrap().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = format!("/{name}");
-        let region = usize::from(name.contains("8.6"));
+        let region = if name.contains("8.6") {
+            Region::ONE
+        } else {
+            Region::ZERO
+        };
         if name.starts_with("v2-topology-get") {
             let t = c8dr::source::http::get_json(&http, &auth, &base, &path)
                 .await
@@ -316,12 +324,12 @@ async fn examples_through_the_live_parsing_path() {
         // Whatever combination of real payloads the model sees, it derives a view.
         let cfg = ModelConfig {
             name: "examples".into(),
-            region_names: ["a".into(), "b".into()],
-            primary: 0,
+            region_names: PerRegion(["a".into(), "b".into()]),
+            primary: Region::ZERO,
             active_active: false,
-            traffic_addresses: [vec![], vec![]],
+            traffic_addresses: PerRegion([vec![], vec![]]),
             dns_configured: false,
-            kube: [None, None],
+            kube: PerRegion([None, None]),
             stale_after: Duration::from_secs(60),
         };
         let v = model::derive(&snap, &cfg, now, None);

@@ -7,6 +7,7 @@ use crate::drive::*;
 use c8dr::act::audit::{self, Audit};
 use c8dr::act::journal::{self, Journal};
 use c8dr::act::session;
+use c8dr::api::Region;
 use c8dr::runbook::engine::{Recovery, RunState, Runner, Settings};
 use c8dr::runbook::journal::{Outcome, StepState};
 use c8dr::runbook::plan::Procedure;
@@ -19,7 +20,7 @@ use std::time::Duration;
 async fn losing_region1_on_88_fail_over_and_back() {
     let lab = TestLab::start(Camunda::V88, 10.0).await;
     let b = books();
-    let fo = lose_and_fail_over(&lab, &b, 1, &[]).await;
+    let fo = lose_and_fail_over(&lab, &b, Region::ONE, &[]).await;
     assert_completed(&fo);
     assert_eq!(
         states(&fo)
@@ -49,7 +50,7 @@ async fn losing_region1_on_88_fail_over_and_back() {
         &lab,
         &b,
         Procedure::Failback,
-        1,
+        Region::ONE,
         HELM_88_RECREATED_1,
         settings(),
     )
@@ -93,10 +94,11 @@ async fn losing_region0_on_87_fail_over_and_back_through_kube_only() {
     lab.control_post("/lab/regions/0/fail").await;
     // Through the kubeconfig only: every call goes over c8dr's port-forwards.
     let config = config(&lab, true);
-    let run_id = session::run_id(Procedure::Failover, 0);
-    let (live, _, inputs, steps) = session::prepare(&config, Procedure::Failover, 0, &run_id, None)
-        .await
-        .expect("prepare");
+    let run_id = session::run_id(Procedure::Failover, Region::ZERO);
+    let (live, _, inputs, steps) =
+        session::prepare(&config, Procedure::Failover, Region::ZERO, &run_id, None)
+            .await
+            .expect("prepare");
     assert_eq!(inputs.ids, vec![0, 2, 4, 6]);
     let drill = drill(&lab, "london", &[("FO-3", &["/lab/traffic/1"])]);
     let state = RunState::new(&run_id, inputs, steps);
@@ -141,7 +143,7 @@ async fn losing_region0_on_87_fail_over_and_back_through_kube_only() {
         &lab,
         &b,
         Procedure::Failback,
-        0,
+        Region::ZERO,
         &[(
             "FB-4",
             &["/lab/regions/1/webapps/on", "/lab/regions/0/webapps/on"],
@@ -180,7 +182,7 @@ async fn losing_region0_on_87_fail_over_and_back_through_kube_only() {
 async fn losing_region0_on_89_with_elasticsearch_auth_and_active_active_traffic() {
     let lab = TestLab::start(Camunda::V89, 10.0).await;
     let b = books();
-    let fo = lose_and_fail_over(&lab, &b, 0, &[("FO-3", &["/lab/traffic/1"])]).await;
+    let fo = lose_and_fail_over(&lab, &b, Region::ZERO, &[("FO-3", &["/lab/traffic/1"])]).await;
     assert_completed(&fo);
     assert_eq!(fo.steps[3].title, "Take london out of the traffic pool");
     assert!(
@@ -193,7 +195,7 @@ async fn losing_region0_on_89_with_elasticsearch_auth_and_active_active_traffic(
         &lab,
         &b,
         Procedure::Failback,
-        0,
+        Region::ZERO,
         HELM_88_RECREATED_0,
         settings(),
     )
@@ -214,7 +216,7 @@ async fn a_region_that_still_answers_is_not_failed_over() {
         &lab,
         &b,
         Procedure::Failover,
-        1,
+        Region::ONE,
         &[],
         settings(),
         vec![Recovery::Override {
@@ -262,7 +264,7 @@ async fn a_pending_change_refuses_the_force_removal() {
     })
     .await;
     let before = requests(&lab).await.len();
-    let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
+    let fo = run(&lab, &b, Procedure::Failover, Region::ONE, &[], settings()).await;
     assert_eq!(fo.outcome, Some(Outcome::Failed));
     let m = fo.message.clone().unwrap();
     assert!(m.contains("FO-1") && m.contains("pending"), "{m}");
@@ -277,10 +279,11 @@ async fn a_crash_mid_step_resumes_without_a_second_force() {
     let b = books();
     lab.control_post("/lab/regions/1/fail").await;
     let config = config(&lab, false);
-    let run_id = session::run_id(Procedure::Failover, 1);
-    let (live, _, inputs, steps) = session::prepare(&config, Procedure::Failover, 1, &run_id, None)
-        .await
-        .expect("prepare");
+    let run_id = session::run_id(Procedure::Failover, Region::ONE);
+    let (live, _, inputs, steps) =
+        session::prepare(&config, Procedure::Failover, Region::ONE, &run_id, None)
+            .await
+            .expect("prepare");
     let journal = Journal::create(&b.runs, &run_id).unwrap();
     let path = journal.path().to_path_buf();
     let runner = Runner::start(
@@ -313,10 +316,15 @@ async fn a_crash_mid_step_resumes_without_a_second_force() {
     let (journal, replay) = Journal::reopen(&path).expect("reopen");
     let (_, _, _, basis) = replay.started().expect("started");
     let basis = basis.cloned().expect("basis journaled");
-    let (live, _, inputs, steps) =
-        session::prepare(&config, Procedure::Failover, 1, &run_id, Some(&basis))
-            .await
-            .expect("prepare the resume");
+    let (live, _, inputs, steps) = session::prepare(
+        &config,
+        Procedure::Failover,
+        Region::ONE,
+        &run_id,
+        Some(&basis),
+    )
+    .await
+    .expect("prepare the resume");
     assert_eq!(
         inputs.ids,
         vec![1, 3, 5, 7],
@@ -368,7 +376,7 @@ async fn injected_faults_are_retried_or_fail_clearly() {
                  "count": 2, "path": "/actuator/cluster?force=true"}),
     )
     .await;
-    let fo = run(&lab, &b, Procedure::Failover, 1, &[], settings()).await;
+    let fo = run(&lab, &b, Procedure::Failover, Region::ONE, &[], settings()).await;
     assert_completed(&fo);
     assert_eq!(fo.progress[1].attempts, 3, "{:?}", fo.progress[1]);
     assert_failed_over(&lab, 1, "camundaregion").await;
@@ -393,7 +401,7 @@ async fn injected_faults_are_retried_or_fail_clearly() {
         &lab,
         &b,
         Procedure::Failback,
-        1,
+        Region::ONE,
         &[("FB-2", &["/lab/regions/0/webapps/off"])],
         Settings {
             attempts: 3,
@@ -427,7 +435,7 @@ async fn a_recreated_broker_that_hangs_is_restarted_once_with_confirmation() {
     // Running but never Ready and outside the cluster, until its pod is deleted.
     let lab = TestLab::start(Camunda::V88, 10.0).await;
     let b = books();
-    let fo = lose_and_fail_over(&lab, &b, 1, &[]).await;
+    let fo = lose_and_fail_over(&lab, &b, Region::ONE, &[]).await;
     assert_completed(&fo);
     lab.control_post("/lab/regions/1/recreate").await;
     lab.control_post("/lab/brokers/3/hang").await;
@@ -435,7 +443,7 @@ async fn a_recreated_broker_that_hangs_is_restarted_once_with_confirmation() {
         &lab,
         &b,
         Procedure::Failback,
-        1,
+        Region::ONE,
         HELM_88_RECREATED_1,
         Settings {
             stuck_after: Duration::from_millis(500),
@@ -472,7 +480,7 @@ async fn a_pause_refused_while_a_member_is_down_is_retried_until_it_passes() {
     // once the broker's pod was replaced.
     let lab = TestLab::start(Camunda::V87, 10.0).await;
     let b = books();
-    let fo = lose_and_fail_over(&lab, &b, 0, &[("FO-3", &["/lab/traffic/1"])]).await;
+    let fo = lose_and_fail_over(&lab, &b, Region::ZERO, &[("FO-3", &["/lab/traffic/1"])]).await;
     assert_completed(&fo);
     lab.control_post("/lab/regions/0/recreate").await;
     lab.control_post("/lab/brokers/3/hang").await;
@@ -498,7 +506,7 @@ async fn a_pause_refused_while_a_member_is_down_is_retried_until_it_passes() {
         &lab,
         &b,
         Procedure::Failback,
-        0,
+        Region::ZERO,
         &[(
             "FB-4",
             &["/lab/regions/1/webapps/on", "/lab/regions/0/webapps/on"],
@@ -525,15 +533,15 @@ async fn a_pause_refused_while_a_member_is_down_is_retried_until_it_passes() {
 async fn camunda_85_and_a_failback_without_a_failover_are_refused_with_the_reason() {
     let lab = TestLab::start(Camunda::V88, 10.0).await;
     let config = config(&lab, false);
-    let (_, facts, _, _) = session::prepare(&config, Procedure::Failover, 1, "x", None)
+    let (_, facts, _, _) = session::prepare(&config, Procedure::Failover, Region::ONE, "x", None)
         .await
         .expect("a healthy cluster can be planned");
     let mut view = facts.view.clone();
     view.cluster.family = c8dr::model::Family::V85;
     view.cluster.gateway_version = Some("8.5.3".into());
-    let e = setup::inputs(&config, &view, Procedure::Failover, 1, "x", None).unwrap_err();
+    let e = setup::inputs(&config, &view, Procedure::Failover, Region::ONE, "x", None).unwrap_err();
     assert!(e.contains("8.5") && e.contains("§4.1"), "{e}");
-    let e = session::prepare(&config, Procedure::Failback, 1, "x", None)
+    let e = session::prepare(&config, Procedure::Failback, Region::ONE, "x", None)
         .await
         .err()
         .expect("nothing to fail back");
@@ -553,7 +561,7 @@ async fn legacy_exporters_of_a_migrated_cluster_follow_the_camunda_exporters() {
         )
         .await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
-    let fo = lose_and_fail_over(&lab, &b, 1, &[]).await;
+    let fo = lose_and_fail_over(&lab, &b, Region::ONE, &[]).await;
     assert_completed(&fo);
     assert_eq!(fo.steps[3].key, "FO-2.1");
     let s = lab.state().await;
@@ -575,7 +583,7 @@ async fn legacy_exporters_of_a_migrated_cluster_follow_the_camunda_exporters() {
         &lab,
         &b,
         Procedure::Failback,
-        1,
+        Region::ONE,
         HELM_88_RECREATED_1,
         settings(),
     )

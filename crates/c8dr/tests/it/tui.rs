@@ -2,6 +2,7 @@
 //! screenshots, key sequences, the bytes an idle or a small change writes, and input while a
 //! region hangs.
 
+use c8dr::api::Region;
 use c8dr::demo::scenes::{self, SCENES};
 use c8dr::tui::app::{Action, App, Detail, Mode, Pane};
 use c8dr::tui::export;
@@ -66,7 +67,7 @@ fn overlay_and_detail_snapshots() {
     insta::assert_snapshot!("partition_detail_120x36", text(&app, "default", 120, 36));
     app.mode = Mode::Detail(Detail::Broker(1));
     insta::assert_snapshot!("broker_detail_80x24", text(&app, "default", 80, 24));
-    app.mode = Mode::Detail(Detail::Region(1));
+    app.mode = Mode::Detail(Detail::Region(Region::ONE));
     insta::assert_snapshot!("region_detail_120x36", text(&app, "default", 120, 36));
     let mut demo = App::new(
         false,
@@ -132,7 +133,7 @@ fn key_sequences_change_the_state_as_the_help_says() {
     assert_eq!(app.partition_filter, "lost");
     assert_eq!(app.filtered_partitions().len(), 8);
     app.on_key(key(KeyCode::Char('2')));
-    assert_eq!(app.region_focus, Some(1));
+    assert_eq!(app.region_focus, Some(Region::ONE));
     insta::assert_snapshot!(
         "keys_region1_focus_filter_lost_120x36",
         text(&app, "default", 120, 36)
@@ -383,7 +384,7 @@ fn the_runbook_pane_opens_from_the_dashboard_and_asks_for_the_region_name() {
     let chr = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
     assert_eq!(
         app.on_key(chr('F')),
-        Some(Action::StartRunbook(Procedure::Failover, 1))
+        Some(Action::StartRunbook(Procedure::Failover, Region::ONE))
     );
     assert_eq!(app.on_key(chr('B')), None);
     assert!(

@@ -38,7 +38,7 @@ fn pods<'a>(cx: &Ctx<'a>) -> HashMap<i32, &'a PodInfo> {
     for r in cx
         .snap
         .regions
-        .iter()
+        .values()
         .filter(|r| !regions::camunda_down(r, cx))
     {
         for p in cx.fresh(&r.pods).into_iter().flatten() {
@@ -53,7 +53,7 @@ fn pods<'a>(cx: &Ctx<'a>) -> HashMap<i32, &'a PodInfo> {
 }
 
 fn broker(id: i32, facts: &Facts, pod: Option<&PodInfo>) -> BrokerView {
-    let region = if id.rem_euclid(2) == 0 { 0 } else { 1 };
+    let region = crate::api::BrokerId(id).region();
     // Prefer the broker's own region's gateway for what it reports.
     let seen = facts
         .gateways

@@ -13,7 +13,7 @@ pub(super) fn summary(
     partition_ids: &[i32],
     gateway_version: Option<String>,
     family: Family,
-    exporters_from: Option<u8>,
+    exporters_from: Option<crate::api::Region>,
 ) -> ClusterSummary {
     let cluster = facts.cluster();
     ClusterSummary {

@@ -2,25 +2,24 @@
 //! the version family it and the gateway reveal, and the leaders' exporting phase and lag.
 
 use super::{Ctx, MAX_EXPORTERS, bounded};
-use crate::api::{ExporterPhase, ExporterStatus};
+use crate::api::{ExporterPhase, ExporterStatus, Region};
 use crate::model::view::{ClusterView, ExportView, ExporterView, Family};
 use crate::model::words::{ExporterState, Exporting};
 use crate::text::clean;
 
 /// The region an exporter list came from, and the list.
-pub(super) type ExporterList<'a> = Option<(u8, &'a [ExporterStatus])>;
+pub(super) type ExporterList<'a> = Option<(Region, &'a [ExporterStatus])>;
 
 /// The freshest usable list from either region's management API.
 pub(super) fn freshest<'a>(cx: &Ctx<'a>, anomalies: &mut Vec<String>) -> ExporterList<'a> {
     cx.snap
         .regions
         .iter()
-        .enumerate()
         .filter_map(|(i, r)| {
             r.exporters
                 .as_ref()
                 .filter(|o| cx.is_fresh(o.at))
-                .and_then(|o| o.value.as_ref().ok().map(|v| (i as u8, o.at, v)))
+                .and_then(|o| o.value.as_ref().ok().map(|v| (i, o.at, v)))
         })
         .filter(|(i, _, v)| {
             bounded(
@@ -80,7 +79,7 @@ pub(super) fn views(list: ExporterList, family: Family) -> Vec<ExporterView> {
 pub(super) fn export_view(cx: &Ctx) -> ExportView {
     let mut phases: Vec<Exporting> = vec![];
     let mut lag: Option<i64> = None;
-    for r in &cx.snap.regions {
+    for r in cx.snap.regions.values() {
         for o in r.partitions.values().filter(|o| cx.is_fresh(o.at)) {
             let Ok(map) = &o.value else { continue };
             for st in map.values().filter(|s| s.role.as_deref() == Some("LEADER")) {

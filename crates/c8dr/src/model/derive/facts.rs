@@ -4,7 +4,7 @@
 
 use super::{Ctx, MAX_BROKERS, bounded};
 use crate::api::{
-    BrokerInfo, ClusterTopology, PartitionRole, PartitionStateCode, TopologyResponse,
+    BrokerInfo, ClusterTopology, PartitionRole, PartitionStateCode, Region, TopologyResponse,
 };
 use crate::model::words::ReplicaHealth;
 use crate::text::clean;
@@ -27,7 +27,7 @@ impl Holder {
 
 /// One region's gateway view, indexed once so that every lookup is O(1).
 pub(super) struct Gateway<'a> {
-    pub region: u8,
+    pub region: Region,
     pub topology: &'a TopologyResponse,
     pub brokers: HashMap<i32, &'a BrokerInfo>,
     /// Per partition: the brokers that hold it actively (not `inactive`), one entry each.
@@ -35,7 +35,7 @@ pub(super) struct Gateway<'a> {
 }
 
 impl<'a> Gateway<'a> {
-    fn new(region: u8, topology: &'a TopologyResponse) -> Gateway<'a> {
+    fn new(region: Region, topology: &'a TopologyResponse) -> Gateway<'a> {
         let mut brokers = HashMap::with_capacity(topology.brokers.len());
         let mut holders: HashMap<i32, Vec<Holder>> = HashMap::new();
         for b in &topology.brokers {
@@ -83,7 +83,7 @@ impl<'a> Gateway<'a> {
 /// The agreed configuration and the gateways' views.
 pub(super) struct Facts<'a> {
     /// The region whose fresh `/actuator/cluster` is agreed, and that configuration.
-    pub agreed: Option<(u8, &'a ClusterTopology)>,
+    pub agreed: Option<(Region, &'a ClusterTopology)>,
     /// Every region's fresh, usable gateway view.
     pub gateways: Vec<Gateway<'a>>,
     /// Configured replicas per partition (none without a fresh configuration).
@@ -99,8 +99,7 @@ impl<'a> Facts<'a> {
             .snap
             .regions
             .iter()
-            .enumerate()
-            .filter_map(|(i, r)| cx.fresh(&r.topology).map(|t| (i as u8, t)))
+            .filter_map(|(i, r)| cx.fresh(&r.topology).map(|t| (i, t)))
             .filter(|(i, t)| {
                 bounded(
                     t.brokers.len(),
@@ -174,12 +173,11 @@ fn configured_replicas(c: &ClusterTopology) -> BTreeMap<i32, Vec<i32>> {
 fn agreed_configuration<'a>(
     cx: &Ctx<'a>,
     anomalies: &mut Vec<String>,
-) -> Option<(u8, &'a ClusterTopology)> {
+) -> Option<(Region, &'a ClusterTopology)> {
     cx.snap
         .regions
         .iter()
-        .enumerate()
-        .filter_map(|(i, r)| cx.fresh(&r.cluster).map(|c| (i as u8, c)))
+        .filter_map(|(i, r)| cx.fresh(&r.cluster).map(|c| (i, c)))
         .filter(|(i, c)| {
             bounded(
                 c.brokers.len(),

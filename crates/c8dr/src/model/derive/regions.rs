@@ -3,6 +3,7 @@
 
 use super::facts::{Facts, Gateway};
 use super::{Ctx, error_words};
+use crate::api::Region;
 use crate::model::input::{RegionObservations, Source};
 use crate::model::view::{BrokerView, ElasticsearchView, Reach, RegionView, SourceView};
 use crate::model::words::ElasticsearchStatus;
@@ -37,7 +38,10 @@ pub(super) fn camunda_down(r: &RegionObservations, cx: &Ctx) -> bool {
 }
 
 pub(super) fn regions(cx: &Ctx, facts: &Facts, brokers: &[BrokerView]) -> Vec<RegionView> {
-    (0..2u8).map(|r| region(r, cx, facts, brokers)).collect()
+    Region::BOTH
+        .into_iter()
+        .map(|r| region(r, cx, facts, brokers))
+        .collect()
 }
 
 /// Whether a region answers, when it last did, and its latest error.
@@ -84,8 +88,8 @@ fn reachability(obs: &RegionObservations, cx: &Ctx) -> Reachability {
     }
 }
 
-fn region(r: u8, cx: &Ctx, facts: &Facts, brokers: &[BrokerView]) -> RegionView {
-    let obs = &cx.snap.regions[r as usize];
+fn region(r: Region, cx: &Ctx, facts: &Facts, brokers: &[BrokerView]) -> RegionView {
+    let obs = &cx.snap.regions[r];
     let Reachability {
         reachable,
         last_ok,
@@ -100,7 +104,10 @@ fn region(r: u8, cx: &Ctx, facts: &Facts, brokers: &[BrokerView]) -> RegionView 
         _ => None,
     };
     let expected = match &facts.members {
-        Some(m) => m.iter().filter(|b| b.rem_euclid(2) == i32::from(r)).count(),
+        Some(m) => m
+            .iter()
+            .filter(|b| b.rem_euclid(2) == i32::from(r.id()))
+            .count(),
         None => facts.gateway_cluster_size().map_or(0, |n| n / 2),
     };
     let up = (!facts.gateways.is_empty()).then(|| {
@@ -116,8 +123,8 @@ fn region(r: u8, cx: &Ctx, facts: &Facts, brokers: &[BrokerView]) -> RegionView 
     };
     RegionView {
         id: r,
-        name: cx.cfg.region_names[r as usize].clone(),
-        kube: cx.cfg.kube[r as usize].clone(),
+        name: cx.cfg.region_names[r].clone(),
+        kube: cx.cfg.kube[r].clone(),
         reachable,
         data_age_s: last_ok.map(|at| cx.age(at).as_secs_f64()),
         unreachable_since,

@@ -2,6 +2,7 @@
 //! primary in active-passive, every region that answers in active-active).
 
 use super::{Ctx, error_words};
+use crate::api::Region;
 use crate::model::view::{Reach, RegionView, TrafficView};
 use crate::model::words::TrafficMode;
 use std::time::Duration;
@@ -12,11 +13,11 @@ pub(super) fn traffic(cx: &Ctx, regions: &[RegionView]) -> TrafficView {
     let (observed, error) = match &cx.snap.dns {
         Some(o) if cx.age(o.at) <= cx.stale.max(Duration::from_secs(30)) => match &o.value {
             Ok(ips) => {
-                let regions: Vec<u8> = (0..2u8)
-                    .filter(|r| {
-                        ips.iter()
-                            .any(|ip| cfg.traffic_addresses[*r as usize].contains(ip))
-                    })
+                let regions: Vec<Region> = cfg
+                    .traffic_addresses
+                    .iter()
+                    .filter(|(_, addrs)| ips.iter().any(|ip| addrs.contains(ip)))
+                    .map(|(r, _)| r)
                     .collect();
                 (Some(regions), None)
             }
@@ -26,7 +27,7 @@ pub(super) fn traffic(cx: &Ctx, regions: &[RegionView]) -> TrafficView {
     };
     let agrees = observed.as_ref().map(|obs| {
         if cfg.active_active {
-            let serving: Vec<u8> = regions
+            let serving: Vec<Region> = regions
                 .iter()
                 .filter(|r| r.reachable != Reach::Down)
                 .map(|r| r.id)

@@ -67,9 +67,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
     /// last restart `stuck_after` ago, fewer than `max_restarts` so far.
     fn due_stuck_pod(&mut self, facts: &Facts) -> Option<String> {
         let i = &self.state.inputs;
-        if i.procedure != crate::runbook::plan::Procedure::Failback
-            || i.kube[i.region as usize].is_none()
-        {
+        if i.procedure != crate::runbook::plan::Procedure::Failback || i.kube[i.region].is_none() {
             return None;
         }
         let now = Instant::now();
@@ -98,10 +96,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         let region = i.region;
         Step {
             key: self.state.steps[idx].key.clone(),
-            title: format!(
-                "Restart stuck broker pod {pod} in {}",
-                i.names[region as usize]
-            ),
+            title: format!("Restart stuck broker pod {pod} in {}", i.names[region]),
             cite: "§8 #3 (camunda/camunda#55038)",
             region,
             danger: Danger::Mutating,
@@ -123,7 +118,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
     /// shows missing (without a topology no pod counts as stuck: c8dr cannot tell).
     fn stuck_pods(&self, facts: &Facts) -> BTreeSet<String> {
         let i = &self.state.inputs;
-        let Some((_, _, release)) = &i.kube[i.region as usize] else {
+        let Some((_, _, release)) = &i.kube[i.region] else {
             return BTreeSet::new();
         };
         facts

@@ -344,7 +344,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
     /// The runner of `state`, its gate bound to the run: its id, the region whose name a
     /// force needs typed, the mode.
     fn with(mut gate: Gate<E>, op: O, settings: Settings, state: RunState) -> Self {
-        let region = state.inputs.region as usize;
+        let region = state.inputs.region;
         gate.bind(&state.run, &state.inputs.names[region], settings.read_only);
         Runner {
             gate,
@@ -610,12 +610,13 @@ impl<E: Executor, O: Operator> Runner<E, O> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Region;
 
     #[test]
     fn only_waits_for_recreated_brokers_offer_pod_restarts() {
         assert!(waits_for_recreated_brokers(&Check::All(vec![
             Check::BrokersListed(vec![1]),
-            Check::ElasticsearchUp(1)
+            Check::ElasticsearchUp(Region::ONE)
         ])));
         assert!(waits_for_recreated_brokers(&Check::ClusterComplete {
             ids: vec![0, 1],
@@ -624,7 +625,9 @@ mod tests {
         assert!(!waits_for_recreated_brokers(&Check::BrokersRemoved(vec![
             1
         ])));
-        assert!(!waits_for_recreated_brokers(&Check::WebappsOff(0)));
+        assert!(!waits_for_recreated_brokers(&Check::WebappsOff(
+            Region::ZERO
+        )));
     }
 
     #[test]
@@ -632,10 +635,10 @@ mod tests {
         // Health and quorum come and go; removals, exporters and restores stay.
         assert_eq!(
             durable(&Check::All(vec![
-                Check::Restored(1),
-                Check::ElasticsearchGreen(1)
+                Check::Restored(Region::ONE),
+                Check::ElasticsearchGreen(Region::ONE)
             ])),
-            Some(Check::Restored(1))
+            Some(Check::Restored(Region::ONE))
         );
         assert_eq!(durable(&Check::ProcessingActive), None);
         assert_eq!(

@@ -169,7 +169,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         req: &Request,
         facts: &Facts,
     ) -> Result<Settled, Stop> {
-        match &facts.es[req.region as usize].snapshot {
+        match &facts.es[req.region].snapshot {
             Some(Ok(Some(_))) => {
                 self.note(idx, "this run's snapshot exists: waiting for it to finish");
                 self.finish(idx, step).await?;
@@ -196,11 +196,11 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         facts: &Facts,
         eval: &Eval,
     ) -> Result<Settled, Stop> {
-        let snapshot = facts.es.iter().find_map(|e| match &e.snapshot {
+        let snapshot = facts.es.values().find_map(|e| match &e.snapshot {
             Some(Ok(Some(s))) => Some(s.indices.clone()),
             _ => None,
         });
-        match (snapshot, &facts.es[req.region as usize].indices) {
+        match (snapshot, &facts.es[req.region].indices) {
             (Some(want), Some(have)) => {
                 if want.iter().any(|i| have.contains_key(i)) {
                     self.note(

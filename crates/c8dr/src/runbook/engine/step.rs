@@ -362,7 +362,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         if self.known.snapshot_docs.is_some() {
             return;
         }
-        let Some(indices) = &facts.es[step.region as usize].indices else {
+        let Some(indices) = &facts.es[step.region].indices else {
             return;
         };
         let docs: BTreeMap<String, u64> = indices

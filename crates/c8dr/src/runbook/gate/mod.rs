@@ -17,6 +17,7 @@ use super::audit::{self, Entry};
 use super::check::Facts;
 use super::journal::Record;
 use super::plan::{Action, Danger, Expect, Request, Scale, Step};
+use crate::api::Region;
 use std::future::Future;
 use std::io;
 use std::time::Instant;
@@ -38,7 +39,7 @@ pub trait Executor: Send {
     ) -> impl Future<Output = Result<(), String>> + Send;
     fn delete_pod(
         &mut self,
-        region: u8,
+        region: Region,
         pod: &str,
         approved: &Approved,
     ) -> impl Future<Output = Result<(), String>> + Send;
@@ -87,7 +88,7 @@ struct KubeCall<'a> {
     method: &'a str,
     target: String,
     kind: &'a str,
-    region: u8,
+    region: Region,
 }
 
 pub struct Gate<E: Executor> {
@@ -486,7 +487,7 @@ impl Clerk {
         self.audit(&entry);
     }
 
-    fn entry(&self, step: &Step, region: u8, kind: &str, outcome: &str) -> Entry {
+    fn entry(&self, step: &Step, region: Region, kind: &str, outcome: &str) -> Entry {
         Entry::new(
             self.identity.user(),
             &self.run,

@@ -40,7 +40,12 @@ impl Executor for Fake {
         Ok(())
     }
 
-    async fn delete_pod(&mut self, _region: u8, _pod: &str, _a: &Approved) -> Result<(), String> {
+    async fn delete_pod(
+        &mut self,
+        _region: Region,
+        _pod: &str,
+        _a: &Approved,
+    ) -> Result<(), String> {
         Ok(())
     }
 
@@ -88,7 +93,7 @@ fn step(danger: Danger) -> Step {
         key: "FO-1".into(),
         title: "t".into(),
         cite: "",
-        region: 0,
+        region: Region::ZERO,
         danger,
         action: Action::Scale(vec![]),
         check: Check::Unobservable,
@@ -300,7 +305,7 @@ async fn an_approval_covers_the_action_it_was_given_for() {
     let (mut g, seen) = gate(202, PLAN, false);
     let restart = Step {
         action: Action::RestartPod {
-            region: 0,
+            region: Region::ZERO,
             pod: "camunda-zeebe-0".into(),
         },
         ..steps[fo2].clone()

@@ -116,7 +116,7 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
             region: s,
             danger: Danger::Reversible,
             // Through the Kubernetes API when c8dr has the context; else the docs' kubectl.
-            action: if i.kube[s as usize].is_some() {
+            action: if i.kube[s].is_some() {
                 Action::Scale(
                     ["operate", "tasklist"]
                         .iter()
@@ -379,15 +379,15 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
 
 /// Operate/Tasklist on or off in a region: observed through its Deployments or ConfigMap,
 /// which needs the region's kube context; without one only the operator can tell.
-fn webapps(i: &Inputs, r: u8, on: bool) -> Check {
-    match (i.kube[r as usize].is_some(), on) {
+fn webapps(i: &Inputs, r: Region, on: bool) -> Check {
+    match (i.kube[r].is_some(), on) {
         (false, _) => Check::Unobservable,
         (true, true) => Check::WebappsOn(r),
         (true, false) => Check::WebappsOff(r),
     }
 }
 
-fn pause_like(s: u8) -> Step {
+fn pause_like(s: Region) -> Step {
     Step {
         key: String::new(),
         title: String::new(),

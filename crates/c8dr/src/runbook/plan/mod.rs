@@ -8,6 +8,7 @@
 mod failback;
 mod failover;
 
+use crate::api::{PerRegion, Region};
 use crate::model::{ClusterView, Family};
 use serde_json::Value;
 #[cfg(test)]
@@ -81,7 +82,7 @@ pub enum Expect {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
     pub api: Api,
-    pub region: u8,
+    pub region: Region,
     pub method: &'static str,
     /// Path and query, e.g. `/actuator/cluster?force=true`.
     pub path: String,
@@ -95,7 +96,7 @@ pub struct Request {
 }
 
 impl Request {
-    fn management(region: u8, method: &'static str, path: String, body: Option<Value>) -> Self {
+    fn management(region: Region, method: &'static str, path: String, body: Option<Value>) -> Self {
         Request {
             api: Api::Management,
             region,
@@ -108,7 +109,12 @@ impl Request {
         }
     }
 
-    fn elasticsearch(region: u8, method: &'static str, path: String, body: Option<Value>) -> Self {
+    fn elasticsearch(
+        region: Region,
+        method: &'static str,
+        path: String,
+        body: Option<Value>,
+    ) -> Self {
         Request {
             api: Api::Elasticsearch,
             region,
@@ -170,7 +176,7 @@ pub enum RequestKind {
 /// A Kubernetes action c8dr performs through the API (what the docs do with kubectl).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scale {
-    pub region: u8,
+    pub region: Region,
     pub deployment: String,
     pub replicas: i32,
 }
@@ -190,7 +196,7 @@ pub enum Action {
     /// Delete a broker pod that hangs Running-but-not-Ready so its StatefulSet replaces it
     /// (camunda/camunda#55038; offered by the engine, never planned).
     RestartPod {
-        region: u8,
+        region: Region,
         pod: String,
     },
 }
@@ -208,7 +214,7 @@ impl Action {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Check {
     /// The region's own endpoints fail and none of its brokers is in the survivor's topology.
-    RegionLost(u8),
+    RegionLost(Region),
     /// None of `ids` is a member any more, and no change is pending (FO-1, §3.2 done rule).
     BrokersRemoved(Vec<i32>),
     /// The exporter reports this status and no change is pending.
@@ -219,19 +225,19 @@ pub enum Check {
     /// Every partition can commit.
     ProcessingActive,
     /// DNS no longer sends users to the region (and sends them somewhere).
-    TrafficAway(u8),
+    TrafficAway(Region),
     /// The brokers are listed in the surviving gateway's topology (they joined the gossip).
     BrokersListed(Vec<i32>),
     /// The region's Elasticsearch answers with green or yellow health.
-    ElasticsearchUp(u8),
-    ElasticsearchGreen(u8),
-    WebappsOff(u8),
-    WebappsOn(u8),
-    RepositoryRegistered(u8),
+    ElasticsearchUp(Region),
+    ElasticsearchGreen(Region),
+    WebappsOff(Region),
+    WebappsOn(Region),
+    RepositoryRegistered(Region),
     /// The run's snapshot is visible in the region's repository and succeeded.
-    SnapshotReady(u8),
+    SnapshotReady(Region),
     /// Every index of the snapshot exists in the region.
-    Restored(u8),
+    Restored(Region),
     /// Every id is a member, the replication factor is `rf`, no change is pending.
     ClusterComplete {
         ids: Vec<i32>,
@@ -246,7 +252,7 @@ pub enum Check {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Guard {
     /// The lost region does not answer c8dr (§6.1 "confirm the region is really lost").
-    RegionUnreachable(u8),
+    RegionUnreachable(Region),
     /// None of the lost brokers is in the surviving gateway's topology.
     BrokersAbsent(Vec<i32>),
     /// No topology change is pending (camunda/camunda#63506), unless it is this run's own.
@@ -255,11 +261,11 @@ pub enum Guard {
     /// at a time: another operator or c8dr acting on the cluster stops a force).
     NoForeignChange,
     /// The ids derived when the run started are still the lost region's members (zeebe-chaos#685).
-    IdsMatchTopology { region: u8, ids: Vec<i32> },
+    IdsMatchTopology { region: Region, ids: Vec<i32> },
     /// The surviving region answers.
-    RegionReachable(u8),
+    RegionReachable(Region),
     /// No Camunda indices in the region's Elasticsearch, or the restore fails (§4.4 FB-1).
-    NoCamundaIndices(u8),
+    NoCamundaIndices(Region),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -270,7 +276,7 @@ pub struct Step {
     /// Section of dual-region-procedure.md the step follows.
     pub cite: &'static str,
     /// The region it acts on.
-    pub region: u8,
+    pub region: Region,
     pub danger: Danger,
     pub action: Action,
     /// The step's effect: met before acting means the step is skipped; met after means done.
@@ -285,14 +291,14 @@ pub struct Step {
 pub struct Inputs {
     pub procedure: Procedure,
     /// The lost region (failover) or the recreated one (failback).
-    pub region: u8,
+    pub region: Region,
     pub family: Family,
     /// The detected version, e.g. `8.8.0`.
     pub version: String,
     /// 8.9+: ECK Elasticsearch with authentication.
     pub eck: bool,
-    pub names: [String; 2],
-    pub primary: u8,
+    pub names: PerRegion<String>,
+    pub primary: Region,
     pub active_active: bool,
     pub dns_hostname: Option<String>,
     /// Lost brokers (failover: to remove) or recreated ones (failback: to add).
@@ -303,7 +309,7 @@ pub struct Inputs {
     /// 8.8+ clusters migrated from 8.7 still run the legacy exporters (enabled ones count).
     pub legacy_exporters: bool,
     /// `(context, namespace, release)` per region, when reached through Kubernetes.
-    pub kube: [Option<(String, String, String)>; 2],
+    pub kube: PerRegion<Option<(String, String, String)>>,
     pub runbook: crate::config::Runbook,
     /// The run's snapshot name.
     pub snapshot: String,
@@ -313,33 +319,33 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    pub fn survivor(&self) -> u8 {
-        1 - self.region
+    pub fn survivor(&self) -> Region {
+        self.region.other()
     }
 
-    fn release(&self, r: u8) -> String {
-        self.kube[r as usize]
+    fn release(&self, r: Region) -> String {
+        self.kube[r]
             .as_ref()
             .map(|k| k.2.clone())
             .unwrap_or_else(|| "$CAMUNDA_RELEASE_NAME".into())
     }
 
-    fn context(&self, r: u8) -> String {
-        self.kube[r as usize]
+    fn context(&self, r: Region) -> String {
+        self.kube[r]
             .as_ref()
             .map(|k| k.0.clone())
             .unwrap_or_else(|| format!("$CLUSTER_{r}"))
     }
 
-    fn namespace(&self, r: u8) -> String {
-        self.kube[r as usize]
+    fn namespace(&self, r: Region) -> String {
+        self.kube[r]
             .as_ref()
             .map(|k| k.1.clone())
             .unwrap_or_else(|| format!("$CAMUNDA_NAMESPACE_{r}"))
     }
 
     /// The exact Helm command of a step run elsewhere (§3.7), built from the configuration.
-    pub fn helm(&self, verb: &str, r: u8, sets: &[&str]) -> String {
+    pub fn helm(&self, verb: &str, r: Region, sets: &[&str]) -> String {
         let mut parts = vec![
             format!(
                 "helm {verb} {} {}",
@@ -374,20 +380,20 @@ impl Inputs {
         parts.join(" \\\n  ")
     }
 
-    fn exporter(&self, r: u8) -> String {
+    fn exporter(&self, r: Region) -> String {
         format!("{}{r}", self.exporter_prefix)
     }
 
-    fn name(&self, r: u8) -> &str {
-        &self.names[r as usize]
+    fn name(&self, r: Region) -> &str {
+        &self.names[r]
     }
 }
 
 /// The ids of region `r` among `ids` (even ids live in region 0, odd in region 1; §2.1).
-pub fn ids_of_region(ids: impl IntoIterator<Item = i32>, r: u8) -> Vec<i32> {
+pub fn ids_of_region(ids: impl IntoIterator<Item = i32>, r: Region) -> Vec<i32> {
     let mut v: Vec<i32> = ids
         .into_iter()
-        .filter(|id| id.rem_euclid(2) == i32::from(r))
+        .filter(|id| crate::api::BrokerId(*id).region() == r)
         .collect();
     v.sort();
     v.dedup();
@@ -397,7 +403,11 @@ pub fn ids_of_region(ids: impl IntoIterator<Item = i32>, r: u8) -> Vec<i32> {
 /// Derives the broker ids a procedure works on from the view (never typed by hand; §9.2).
 /// Failover: the lost region's members. Failback: as many ids in the recreated region as
 /// the survivor has members, which is what the Helm chart starts there.
-pub fn derive_ids(view: &ClusterView, procedure: Procedure, region: u8) -> (Vec<i32>, Vec<i32>) {
+pub fn derive_ids(
+    view: &ClusterView,
+    procedure: Procedure,
+    region: Region,
+) -> (Vec<i32>, Vec<i32>) {
     let members: Vec<i32> = view
         .brokers
         .iter()
@@ -423,9 +433,11 @@ pub fn derive_ids(view: &ClusterView, procedure: Procedure, region: u8) -> (Vec<
             (lost, all)
         }
         Procedure::Failback => {
-            let survivors = ids_of_region(members.iter().copied(), 1 - region).len() as i32;
-            let ids: Vec<i32> = (0..survivors).map(|i| 2 * i + i32::from(region)).collect();
-            let mut all: Vec<i32> = ids_of_region(members.iter().copied(), 1 - region);
+            let survivors = ids_of_region(members.iter().copied(), region.other()).len() as i32;
+            let ids: Vec<i32> = (0..survivors)
+                .map(|i| 2 * i + i32::from(region.id()))
+                .collect();
+            let mut all: Vec<i32> = ids_of_region(members.iter().copied(), region.other());
             all.extend(&ids);
             all.sort();
             (ids, all)
@@ -454,20 +466,20 @@ pub(crate) mod tests_support {
 
     /// A failover of region 1 (paris) on 8.8.
     pub(crate) fn inputs_88_failover() -> Inputs {
-        super::tests::inputs(Procedure::Failover, Family::V88Plus, 1)
+        super::tests::inputs(Procedure::Failover, Family::V88Plus, Region::ONE)
     }
 
     /// A failback of region 1 on 8.7 with Kubernetes access to both regions.
     pub(crate) fn inputs_87_failback() -> Inputs {
-        let mut i = super::tests::inputs(Procedure::Failback, Family::V86To87, 1);
-        i.kube = [
+        let mut i = super::tests::inputs(Procedure::Failback, Family::V86To87, Region::ONE);
+        i.kube = PerRegion([
             Some((
                 "eks-london".into(),
                 "camunda-london".into(),
                 "camunda".into(),
             )),
             Some(("eks-paris".into(), "camunda-paris".into(), "camunda".into())),
-        ];
+        ]);
         i
     }
 }
@@ -476,7 +488,7 @@ pub(crate) mod tests_support {
 mod tests {
     use super::*;
 
-    pub(super) fn inputs(procedure: Procedure, family: Family, region: u8) -> Inputs {
+    pub(super) fn inputs(procedure: Procedure, family: Family, region: Region) -> Inputs {
         let ids = ids_of_region(0..8, region);
         Inputs {
             procedure,
@@ -489,8 +501,8 @@ mod tests {
             }
             .into(),
             eck: false,
-            names: ["london".into(), "paris".into()],
-            primary: 0,
+            names: PerRegion(["london".into(), "paris".into()]),
+            primary: Region::ZERO,
             active_active: false,
             dns_hostname: None,
             ids,
@@ -502,7 +514,7 @@ mod tests {
             }
             .into(),
             legacy_exporters: false,
-            kube: [None, None],
+            kube: PerRegion([None, None]),
             runbook: crate::config::Runbook::default(),
             snapshot: "failback-x".into(),
             baseline_change: None,
@@ -518,7 +530,7 @@ mod tests {
 
     #[test]
     fn failover_removes_the_lost_ids_or_keeps_the_survivors_per_family() {
-        let s = build(&inputs(Procedure::Failover, Family::V88Plus, 1));
+        let s = build(&inputs(Procedure::Failover, Family::V88Plus, Region::ONE));
         let fo1 = s.iter().find(|s| s.key == "FO-1").unwrap();
         assert_eq!(fo1.danger, Danger::Force);
         assert_eq!(http(fo1).path, "/actuator/cluster?force=true");
@@ -526,8 +538,8 @@ mod tests {
             http(fo1).body,
             Some(json!({"brokers": {"remove": [1, 3, 5, 7]}}))
         );
-        assert_eq!(fo1.region, 0, "sent to the survivor");
-        let s = build(&inputs(Procedure::Failover, Family::V86To87, 0));
+        assert_eq!(fo1.region, Region::ZERO, "sent to the survivor");
+        let s = build(&inputs(Procedure::Failover, Family::V86To87, Region::ZERO));
         let fo1 = s.iter().find(|s| s.key == "FO-1").unwrap();
         assert_eq!(http(fo1).path, "/actuator/cluster/brokers?force=true");
         assert_eq!(http(fo1).body, Some(json!(["1", "3", "5", "7"])));
@@ -547,7 +559,7 @@ mod tests {
     #[test]
     fn failback_has_the_documented_steps_and_never_forces_the_add() {
         for (family, expected) in [(Family::V86To87, 7), (Family::V88Plus, 8)] {
-            let s = build(&inputs(Procedure::Failback, family, 1));
+            let s = build(&inputs(Procedure::Failback, family, Region::ONE));
             let mut majors: Vec<&str> =
                 s.iter().map(|s| s.key.split('.').next().unwrap()).collect();
             majors.dedup();
@@ -559,7 +571,11 @@ mod tests {
                 }
             }
             let restore = s.iter().find(|s| s.title.starts_with("Restore")).unwrap();
-            assert!(restore.guards.contains(&Guard::NoCamundaIndices(1)));
+            assert!(
+                restore
+                    .guards
+                    .contains(&Guard::NoCamundaIndices(Region::ONE))
+            );
             assert_eq!(
                 http(restore).body.is_some(),
                 family == Family::V88Plus,
@@ -570,7 +586,7 @@ mod tests {
 
     #[test]
     fn without_a_kube_context_the_kubectl_steps_are_manual_and_confirmed() {
-        let mut i = inputs(Procedure::Failback, Family::V86To87, 1);
+        let mut i = inputs(Procedure::Failback, Family::V86To87, Region::ONE);
         let fb2 = |i: &Inputs| build(i).into_iter().find(|s| s.key == "FB-2").unwrap();
         match fb2(&i).action {
             Action::Manual { commands } => {
@@ -582,21 +598,25 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(fb2(&i).check, Check::Unobservable);
-        i.kube[0] = Some((
+        i.kube[Region::ZERO] = Some((
             "eks-london".into(),
             "camunda-london".into(),
             "camunda".into(),
         ));
         assert!(matches!(fb2(&i).action, Action::Scale(_)));
-        assert_eq!(fb2(&i).check, Check::WebappsOff(0));
+        assert_eq!(fb2(&i).check, Check::WebappsOff(Region::ZERO));
     }
 
     #[test]
     fn helm_commands_use_the_configured_names() {
-        let mut i = inputs(Procedure::Failback, Family::V88Plus, 1);
-        i.kube[1] = Some(("eks-paris".into(), "camunda-paris".into(), "camunda".into()));
+        let mut i = inputs(Procedure::Failback, Family::V88Plus, Region::ONE);
+        i.kube[Region::ONE] = Some(("eks-paris".into(), "camunda-paris".into(), "camunda".into()));
         i.runbook.helm_chart_version = Some("13.4.2".into());
-        let cmd = i.helm("install", 1, &["orchestration.profiles.operate=false"]);
+        let cmd = i.helm(
+            "install",
+            Region::ONE,
+            &["orchestration.profiles.operate=false"],
+        );
         assert!(cmd.starts_with("helm install camunda camunda/camunda-platform"));
         for part in [
             "--version 13.4.2",

@@ -3,6 +3,7 @@
 //! commit, the live replicas and quorum with the spare replicas left.
 
 use super::block;
+use crate::api::Region;
 use crate::model::{ClusterView, PartitionView};
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
@@ -30,14 +31,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &ClusterView, t: &Theme) {
         ),
         Span::styled(filter, t.warning()),
     ]);
-    let region_brokers = |r: u8| -> Vec<i32> {
+    let region_brokers = |r: Region| -> Vec<i32> {
         v.brokers
             .iter()
             .filter(|b| b.region == r)
             .map(|b| b.id)
             .collect()
     };
-    let columns = [region_brokers(0), region_brokers(1)];
+    let columns = Region::BOTH.map(region_brokers);
     let mut lines = vec![head(&columns, t)];
     let rows = app.filtered_partitions();
     let visible = area.height.saturating_sub(3) as usize;

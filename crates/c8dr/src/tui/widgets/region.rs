@@ -3,6 +3,7 @@
 //! brokers) on small screens. A region that does not answer is drawn greyed, never blanked.
 
 use super::{block, brokers_words, reach_span};
+use crate::api::Region;
 use crate::model::{
     BrokerView, ClusterView, ElasticsearchStatus, ExporterState, ExporterView, Reach, RegionView,
     ReplicaRole, TrafficMode,
@@ -173,7 +174,7 @@ fn summary_lines(
 }
 
 /// During a rolling upgrade (brokers on different versions): how far this region is.
-fn upgrade_progress(v: &ClusterView, region: u8) -> Option<String> {
+fn upgrade_progress(v: &ClusterView, region: Region) -> Option<String> {
     let versions: std::collections::BTreeSet<&str> = v
         .brokers
         .iter()
