@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// A Zeebe broker (node) id. Broker `n` lives in region `n % 2` in a dual-region cluster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BrokerId(pub i32);
 
 impl BrokerId {
@@ -40,6 +40,12 @@ impl BrokerId {
             .map(BrokerId)
     }
 
+    /// Its place among its region's brokers in a numbered layout: the ordinal of the Helm
+    /// chart's pod `<release>-zeebe-<ordinal>` that runs it (`id / 2`).
+    pub fn ordinal(self) -> i32 {
+        self.0 / 2
+    }
+
     /// The ids of a numbered cluster of `size` brokers (`0..size`), for when only the size is
     /// known.
     pub fn numbered(size: usize) -> impl Iterator<Item = BrokerId> {
@@ -47,9 +53,18 @@ impl BrokerId {
     }
 }
 
+/// Debug-printed as the id itself: messages print lists of ids with `{:?}` (`[1, 3]`), and
+/// those words did not change when the ids got their own type.
+impl fmt::Debug for BrokerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+/// Displayed as the number, honouring width and alignment (tables pad ids into columns).
 impl fmt::Display for BrokerId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        fmt::Display::fmt(&self.0, f)
     }
 }
 
@@ -74,6 +89,14 @@ impl<'de> Deserialize<'de> for BrokerId {
                 .map_err(|_| serde::de::Error::custom(format!("broker id {n} is out of range"))),
             Raw::Str(s) => parse_broker_id(&s).map_err(serde::de::Error::custom),
         }
+    }
+}
+
+impl std::str::FromStr for BrokerId {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<BrokerId, String> {
+        parse_broker_id(s)
     }
 }
 

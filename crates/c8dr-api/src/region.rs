@@ -6,7 +6,7 @@ use std::fmt;
 use std::ops::{Index, IndexMut};
 
 /// One of the two regions (0 or 1, as configured). Displays as its number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]
 pub struct Region(u8);
 
@@ -51,9 +51,18 @@ impl From<Region> for u8 {
     }
 }
 
+/// Debug-printed as its number, as the bare number it replaces was (messages print lists of
+/// regions with `{:?}`).
+impl fmt::Debug for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+/// Displayed as the number, honouring width and alignment.
 impl fmt::Display for Region {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        fmt::Display::fmt(&self.0, f)
     }
 }
 

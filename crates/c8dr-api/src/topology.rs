@@ -43,7 +43,7 @@ pub struct TopologyResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BrokerInfo {
-    pub node_id: i32,
+    pub node_id: crate::BrokerId,
     #[serde(default)]
     pub host: String,
     #[serde(default)]

@@ -30,7 +30,7 @@ pub fn topology(sim: &Sim, r: u8) -> TopologyResponse {
         .copied()
         .filter(|b| sim.reaches(super::sim::Entry::Gateway(r), *b))
         .map(|b| BrokerInfo {
-            node_id: b.0,
+            node_id: b,
             host: broker_host(sim, b),
             port: 26501,
             partitions: broker_partitions(sim, b),

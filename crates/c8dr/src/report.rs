@@ -23,7 +23,7 @@ fn processing_word(p: Processing) -> &'static str {
     }
 }
 
-fn ids(v: &[i32]) -> String {
+fn ids(v: &[impl std::fmt::Display]) -> String {
     if v.is_empty() {
         "—".into()
     } else {

@@ -83,7 +83,11 @@ pub fn observe(sim: &Sim, now: jiff::Timestamp) -> Snapshot {
 }
 
 /// A source's answer in region `r`, per broker for the per-broker one.
-type Answer = (Option<i32>, Source, Result<Reading, SourceError>);
+type Answer = (
+    Option<crate::api::BrokerId>,
+    Source,
+    Result<Reading, SourceError>,
+);
 
 /// Region `r`'s answers; a lost region refuses every connection.
 fn answers(sim: &Sim, r: Region) -> Vec<Answer> {
@@ -129,7 +133,7 @@ fn answers(sim: &Sim, r: Region) -> Vec<Answer> {
     {
         let partitions = body(&views::partitions(sim, *b));
         let parsed = table::parse(Source::Partitions, &partitions);
-        out.push((Some(b.0), Source::Partitions, parsed));
+        out.push((Some(*b), Source::Partitions, parsed));
     }
     // As the Kubernetes client would: a pod that does not parse fails the whole list.
     let pods = objects::render(sim, id)
@@ -168,7 +172,10 @@ fn region0_lost_traffic_on_it(sim: &mut Sim) {
 
 fn after_failover(sim: &mut Sim) {
     sim.fail_region(1);
-    let remove = [1, 3, 5, 7].into_iter().map(crate::api::BrokerId).collect();
+    let remove =
+        crate::runbook::plan::ids_of_region(crate::api::BrokerId::numbered(8), Region::ONE)
+            .into_iter()
+            .collect();
     if let Ok(plan) =
         c8dr_lab::sim::plan::force_remove(&sim.members, sim.settings.partitions, &remove, 4)
         && sim
@@ -216,7 +223,7 @@ fn pane(procedure: crate::runbook::plan::Procedure, region: Region) -> crate::tu
     use crate::runbook::plan::{self, Inputs, Procedure};
     let config = crate::config::Config::parse(SCENE_CONFIG, std::path::Path::new("scene.toml"))
         .unwrap_or_else(|e| panic!("the scene configuration parses: {e}"));
-    let ids = plan::ids_of_region(0..8, region);
+    let ids = plan::ids_of_region(crate::api::BrokerId::numbered(8), region);
     let inputs = Inputs {
         procedure,
         region,
@@ -228,7 +235,7 @@ fn pane(procedure: crate::runbook::plan::Procedure, region: Region) -> crate::tu
         active_active: false,
         dns_hostname: Some("camunda.example.com".into()),
         ids,
-        all_ids: (0..8).collect(),
+        all_ids: crate::api::BrokerId::numbered(8).collect(),
         exporter_prefix: "camundaregion".into(),
         legacy_exporters: false,
         kube: PerRegion([None, None]),

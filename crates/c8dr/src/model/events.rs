@@ -1,6 +1,7 @@
 //! Events: what changed between two views, in words, for the events log.
 
 use super::view::*;
+use crate::api::BrokerId;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -10,7 +11,7 @@ pub struct Event {
     pub text: String,
 }
 
-fn ids(v: &[i32]) -> String {
+fn ids(v: &[impl std::fmt::Display]) -> String {
     v.iter()
         .map(|i| i.to_string())
         .collect::<Vec<_>>()
@@ -70,7 +71,7 @@ fn regions(before: &ClusterView, after: &ClusterView, events: &mut Events) {
 }
 
 fn brokers(before: &ClusterView, after: &ClusterView, events: &mut Events) {
-    let reach = |v: &ClusterView, id: i32| {
+    let reach = |v: &ClusterView, id: BrokerId| {
         v.brokers
             .iter()
             .find(|b| b.id == id)
@@ -78,7 +79,7 @@ fn brokers(before: &ClusterView, after: &ClusterView, events: &mut Events) {
     };
     // Gone: reachable before, and now unreachable or not listed at all (while the view still
     // has a topology to tell).
-    let gone: Vec<i32> = before
+    let gone: Vec<BrokerId> = before
         .brokers
         .iter()
         .filter(|b| b.reachable == Some(true))
@@ -88,13 +89,13 @@ fn brokers(before: &ClusterView, after: &ClusterView, events: &mut Events) {
         })
         .map(|b| b.id)
         .collect();
-    let back: Vec<i32> = after
+    let back: Vec<BrokerId> = after
         .brokers
         .iter()
         .filter(|b| b.reachable == Some(true) && reach(before, b.id) == Some(false))
         .map(|b| b.id)
         .collect();
-    let new: Vec<i32> = after
+    let new: Vec<BrokerId> = after
         .brokers
         .iter()
         .filter(|b| b.reachable == Some(true) && !before.brokers.iter().any(|x| x.id == b.id))

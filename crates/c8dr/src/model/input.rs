@@ -4,7 +4,8 @@
 
 use crate::api::elasticsearch::{CatIndex, ClusterHealth};
 use crate::api::{
-    ClusterTopology, ExporterStatus, PartitionsResponse, PerRegion, Region, TopologyResponse,
+    BrokerId, ClusterTopology, ExporterStatus, PartitionsResponse, PerRegion, Region,
+    TopologyResponse,
 };
 use crate::source::SourceError;
 use std::collections::{BTreeMap, BTreeSet};
@@ -99,7 +100,7 @@ impl Source {
 pub struct PodInfo {
     pub name: String,
     /// The broker it runs (from the chart's pod naming), if it is a broker pod.
-    pub broker: Option<i32>,
+    pub broker: Option<BrokerId>,
     pub ready: bool,
     /// `Running`, `Pending`, or the waiting reason (`CrashLoopBackOff`, …).
     pub status: String,
@@ -115,7 +116,7 @@ pub struct RegionObservations {
     pub cluster: Option<Obs<ClusterTopology>>,
     pub exporters: Option<Obs<Vec<ExporterStatus>>>,
     /// Per broker id: its `/actuator/partitions`.
-    pub partitions: BTreeMap<i32, Obs<PartitionsResponse>>,
+    pub partitions: BTreeMap<BrokerId, Obs<PartitionsResponse>>,
     pub es_health: Option<Obs<ClusterHealth>>,
     pub es_indices: Option<Obs<Vec<CatIndex>>>,
     pub pods: Option<Obs<Vec<PodInfo>>>,

@@ -8,9 +8,9 @@
 
 use super::view::*;
 use super::words::*;
-use crate::api::Region;
+use crate::api::{BrokerId, Region};
 
-fn list(ids: &[i32]) -> String {
+fn list(ids: &[impl std::fmt::Display]) -> String {
     ids.iter()
         .map(|i| i.to_string())
         .collect::<Vec<_>>()
@@ -30,7 +30,7 @@ enum Unreachable {
     /// The other region's fresh topology lacks its brokers: lost.
     Lost,
     /// The other region's gateway still lists these of its brokers: it runs.
-    Seen(Vec<i32>),
+    Seen(Vec<BrokerId>),
     /// No fresh topology from the other region: cannot tell.
     Unconfirmed,
 }
@@ -39,10 +39,10 @@ fn unreachable(v: &ClusterView, r: &RegionView) -> Unreachable {
     let other = v.region(r.id.other());
     match other.and_then(|o| o.gateway_brokers.as_ref()) {
         Some(listed) => {
-            let seen: Vec<i32> = listed
+            let seen: Vec<BrokerId> = listed
                 .iter()
                 .copied()
-                .filter(|id| crate::api::BrokerId(*id).region() == r.id)
+                .filter(|id| id.region() == r.id)
                 .collect();
             if seen.is_empty() {
                 Unreachable::Lost
@@ -142,7 +142,7 @@ fn unreachable_regions<'v>(
 fn region_lost(v: &ClusterView, r: &RegionView, now: jiff::Timestamp, out: &mut Reasons) {
     let total = v.partitions.len();
     let without = without_quorum(v).len();
-    let members_there: Vec<i32> = v
+    let members_there: Vec<BrokerId> = v
         .brokers
         .iter()
         .filter(|b| b.region == r.id && b.member == Some(true))
@@ -301,7 +301,7 @@ fn blind_spots(v: &ClusterView, now: jiff::Timestamp, out: &mut Reasons) {
 /// Brokers missing while their region answers or running outside the cluster, partitions at
 /// their last spare replica, a reduced replication factor.
 fn brokers(v: &ClusterView, out: &mut Reasons) {
-    let missing: Vec<i32> = v
+    let missing: Vec<BrokerId> = v
         .brokers
         .iter()
         .filter(|b| b.member == Some(true) && b.reachable == Some(false))
@@ -314,7 +314,7 @@ fn brokers(v: &ClusterView, out: &mut Reasons) {
             list(&missing)
         ));
     }
-    let outside: Vec<i32> = v
+    let outside: Vec<BrokerId> = v
         .brokers
         .iter()
         .filter(|b| b.member == Some(false) && b.reachable == Some(true))
@@ -349,7 +349,7 @@ fn last_spare(v: &ClusterView, out: &mut Reasons) {
     if last.is_empty() {
         return;
     }
-    let mut brokers: Vec<i32> = last
+    let mut brokers: Vec<BrokerId> = last
         .iter()
         .flat_map(|p| p.live_replicas.iter().copied())
         .collect();

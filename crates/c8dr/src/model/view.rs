@@ -3,7 +3,7 @@
 //! runbooks decide on.
 
 use super::words::*;
-use crate::api::Region;
+use crate::api::{BrokerId, Region};
 use serde::Serialize;
 
 /// Yes, no, or c8dr cannot tell.
@@ -100,7 +100,7 @@ pub struct RegionView {
     pub elasticsearch: ElasticsearchView,
     /// Brokers this region's own gateway lists in a fresh topology (null: no fresh topology
     /// from it). A failover stands on this list from the surviving region, never on a guess.
-    pub gateway_brokers: Option<Vec<i32>>,
+    pub gateway_brokers: Option<Vec<BrokerId>>,
     /// Every configured source of the region: whether its latest answer is fresh and good.
     pub sources: Vec<SourceView>,
 }
@@ -142,7 +142,7 @@ pub struct BrokerPartition {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BrokerView {
-    pub id: i32,
+    pub id: BrokerId,
     pub region: Region,
     /// Seen in a fresh topology (null: no topology to tell).
     pub reachable: Option<bool>,
@@ -160,13 +160,13 @@ pub struct BrokerView {
 pub struct PartitionView {
     pub id: i32,
     /// The broker that can commit (a leader within a majority), or null.
-    pub leader: Option<i32>,
+    pub leader: Option<BrokerId>,
     /// Brokers reporting leadership, quorum or not.
-    pub reported_leaders: Vec<i32>,
+    pub reported_leaders: Vec<BrokerId>,
     /// Configured replicas (from `/actuator/cluster`; empty when unknown).
-    pub replicas: Vec<i32>,
+    pub replicas: Vec<BrokerId>,
     pub replica_count: usize,
-    pub live_replicas: Vec<i32>,
+    pub live_replicas: Vec<BrokerId>,
     /// Derived from live replicas, never from roles (null: cannot tell).
     pub has_quorum: Option<bool>,
     /// How many more replicas may go down before the partition loses quorum (0: the next

@@ -262,7 +262,7 @@ async fn per_broker_polls(
     let Some(kube) = io.kube.clone() else {
         return;
     };
-    let mut children: BTreeMap<i32, BrokerPolls> = BTreeMap::new();
+    let mut children: BTreeMap<BrokerId, BrokerPolls> = BTreeMap::new();
     let selector = ListParams::default().labels("app.kubernetes.io/component=zeebe-broker");
     loop {
         match tokio::time::timeout(pace.timeout, kube.pods().list(&selector)).await {
@@ -310,12 +310,12 @@ async fn per_broker_polls(
 async fn start_broker(
     io: &Arc<RegionIo>,
     kube: &RegionKube,
-    id: i32,
+    id: BrokerId,
     rows: &[&'static Read],
     pace: Pace,
     tx: &mpsc::Sender<Update>,
 ) -> Result<BrokerPolls, Vec<Update>> {
-    match PortForward::start(kube.clone(), ForwardTarget::Broker(BrokerId(id)), 9600).await {
+    match PortForward::start(kube.clone(), ForwardTarget::Broker(id), 9600).await {
         Ok(f) => {
             let target = Target::Broker {
                 io: io.clone(),

@@ -3,7 +3,7 @@
 //! round trips and ports from where c8dr runs, and readiness for a failback.
 
 use super::{Facts, Finding, Rule, Status, found};
-use crate::api::Region;
+use crate::api::{BrokerId, Region};
 use crate::model::{ElasticsearchStatus, ExporterState, ExporterView, Exporting, Obs};
 use std::collections::BTreeMap;
 
@@ -63,7 +63,11 @@ fn placement(f: &Facts) -> Finding {
     let bad: Vec<String> = known
         .iter()
         .filter(|p| {
-            let even = p.replicas.iter().filter(|b| *b % 2 == 0).count();
+            let even = p
+                .replicas
+                .iter()
+                .filter(|b| b.region() == Region::ZERO)
+                .count();
             even != 2 || p.replicas.len() - even != 2
         })
         .map(|p| format!("P{} on {:?}", p.id, p.replicas))
@@ -105,7 +109,7 @@ fn broker_regions(f: &Facts) -> Finding {
             });
             if let Some((region, ns)) = ns {
                 seen += 1;
-                if region != crate::api::BrokerId(b.node_id).region() {
+                if region != b.node_id.region() {
                     misplaced.push(format!("broker {} runs in {ns} (region {region}) per its host {} seen by region {g}'s gateway", b.node_id, b.host));
                 }
             }
@@ -185,7 +189,11 @@ fn cross_region(f: &Facts) -> Finding {
         .enumerate()
         .filter_map(|(g, t)| {
             let t = (*t)?;
-            let even = t.brokers.iter().filter(|b| b.node_id % 2 == 0).count();
+            let even = t
+                .brokers
+                .iter()
+                .filter(|b| b.node_id.region() == Region::ZERO)
+                .count();
             Some(format!(
                 "region {g} sees {even} even and {} odd brokers",
                 t.brokers.len() - even
@@ -205,8 +213,9 @@ fn cross_region(f: &Facts) -> Finding {
     }
     let both = topologies.iter().all(|t| {
         t.is_some_and(|t| {
-            t.brokers.iter().any(|b| b.node_id % 2 == 0)
-                && t.brokers.iter().any(|b| b.node_id % 2 == 1)
+            Region::BOTH
+                .iter()
+                .all(|r| t.brokers.iter().any(|b| b.node_id.region() == *r))
         })
     });
     found(
@@ -251,7 +260,7 @@ pub const VERSIONS: Rule = Rule {
 };
 
 fn versions(f: &Facts) -> Finding {
-    let mut versions: BTreeMap<String, Vec<i32>> = BTreeMap::new();
+    let mut versions: BTreeMap<String, Vec<BrokerId>> = BTreeMap::new();
     for b in &f.view.brokers {
         if let Some(ver) = &b.version {
             versions.entry(ver.clone()).or_default().push(b.id);

@@ -96,16 +96,11 @@ fn region_name(v: &ClusterView, r: Region) -> String {
         .unwrap_or_else(|| format!("region{r}"))
 }
 
-/// Region of a numbered broker id (even ids in region 0, odd in region 1; §2.1).
-fn region_of(id: i32) -> Region {
-    BrokerId(id).region()
-}
-
 /// The region the ids belong to and the one that survives them.
-fn survivor_of(ids: &[i32]) -> Region {
+fn survivor_of(ids: &[BrokerId]) -> Region {
     ids.first()
         .copied()
-        .map(region_of)
+        .map(BrokerId::region)
         .unwrap_or(Region::ONE)
         .other()
 }
@@ -168,8 +163,11 @@ fn pending(v: &ClusterView) -> Option<String> {
     })
 }
 
-fn list(ids: &[i32]) -> String {
-    ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
+fn list(ids: &[impl std::fmt::Display]) -> String {
+    ids.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The fresh cluster configuration, or why there is none (naming the region asked).
@@ -183,7 +181,7 @@ fn configuration(v: &ClusterView, region: Region) -> Result<Region, String> {
 }
 
 /// Brokers the surviving region's gateway lists in a fresh topology, or why there is none.
-fn survivor_topology(v: &ClusterView, survivor: Region) -> Result<&Vec<i32>, String> {
+fn survivor_topology(v: &ClusterView, survivor: Region) -> Result<&Vec<BrokerId>, String> {
     v.region(survivor)
         .and_then(|r| r.gateway_brokers.as_ref())
         .ok_or_else(|| {
@@ -210,7 +208,7 @@ pub fn evaluate(check: &Check, f: &Facts) -> Eval {
             if let Some(p) = pending(v) {
                 return with_progress(Eval::new(Some(false), p));
             }
-            let still: Vec<i32> = v
+            let still: Vec<BrokerId> = v
                 .brokers
                 .iter()
                 .filter(|b| ids.contains(&b.id) && b.member == Some(true))
@@ -297,7 +295,7 @@ pub fn evaluate(check: &Check, f: &Facts) -> Eval {
                     source_problem(v, survivor_of(ids), Source::Topology)
                 ));
             }
-            let listed: Vec<i32> = ids
+            let listed: Vec<BrokerId> = ids
                 .iter()
                 .copied()
                 .filter(|id| {
@@ -458,10 +456,10 @@ fn region_lost(v: &ClusterView, r: Region) -> Eval {
         Ok(l) => l,
         Err(e) => return Eval::unknown(format!("{name} does not answer c8dr, but {e}")),
     };
-    let present: Vec<i32> = listed
+    let present: Vec<BrokerId> = listed
         .iter()
         .copied()
-        .filter(|id| region_of(*id) == r)
+        .filter(|id| id.region() == r)
         .collect();
     if !present.is_empty() {
         return Eval::new(
@@ -482,7 +480,7 @@ fn region_lost(v: &ClusterView, r: Region) -> Eval {
     let with_replicas: Vec<&crate::model::PartitionView> = v
         .partitions
         .iter()
-        .filter(|p| p.replicas.iter().any(|b| region_of(*b) == r))
+        .filter(|p| p.replicas.iter().any(|b| b.region() == r))
         .collect();
     if with_replicas.iter().any(|p| p.has_quorum.is_none()) {
         return Eval::unknown(format!(
@@ -662,7 +660,7 @@ pub fn guard(g: &Guard, f: &Facts) -> Result<String, String> {
             let s = survivor_of(ids);
             let listed = survivor_topology(v, s)
                 .map_err(|e| format!("cannot tell whether brokers {} are gone: {e}", list(ids)))?;
-            let present: Vec<i32> = ids
+            let present: Vec<BrokerId> = ids
                 .iter()
                 .copied()
                 .filter(|id| listed.contains(id))
@@ -722,7 +720,7 @@ pub fn guard(g: &Guard, f: &Facts) -> Result<String, String> {
         }
         Guard::IdsMatchTopology { region, ids } => {
             configuration(v, region.other()).map_err(|e| format!("cannot confirm the ids: {e}"))?;
-            let members: Vec<i32> = v
+            let members: Vec<BrokerId> = v
                 .brokers
                 .iter()
                 .filter(|b| b.member == Some(true))
@@ -851,13 +849,13 @@ mod tests {
         assert_eq!(e.met, Some(true), "{}", e.evidence);
         for g in [
             Guard::RegionUnreachable(Region::ONE),
-            Guard::BrokersAbsent(vec![1, 3, 5, 7]),
+            Guard::BrokersAbsent(vec![BrokerId(1), BrokerId(3), BrokerId(5), BrokerId(7)]),
             Guard::NoPendingChange,
             Guard::NoForeignChange,
             Guard::RegionReachable(Region::ZERO),
             Guard::IdsMatchTopology {
                 region: Region::ONE,
-                ids: vec![1, 3, 5, 7],
+                ids: vec![BrokerId(1), BrokerId(3), BrokerId(5), BrokerId(7)],
             },
         ] {
             assert!(guard(&g, &lost).is_ok(), "{g:?}: {:?}", guard(&g, &lost));
@@ -865,7 +863,7 @@ mod tests {
         let wrong = guard(
             &Guard::IdsMatchTopology {
                 region: Region::ONE,
-                ids: vec![1, 3],
+                ids: vec![BrokerId(1), BrokerId(3)],
             },
             &lost,
         )
@@ -879,7 +877,11 @@ mod tests {
         );
         let e = guard(&Guard::RegionUnreachable(Region::ONE), &healthy).unwrap_err();
         assert!(e.contains("still answers"), "{e}");
-        let e = guard(&Guard::BrokersAbsent(vec![1, 3]), &healthy).unwrap_err();
+        let e = guard(
+            &Guard::BrokersAbsent(vec![BrokerId(1), BrokerId(3)]),
+            &healthy,
+        )
+        .unwrap_err();
         assert!(e.contains("1,3"), "{e}");
     }
 
@@ -906,7 +908,11 @@ mod tests {
         let e = evaluate(&Check::RegionLost(Region::ONE), &f);
         assert_eq!(e.met, None, "{}", e.evidence);
         assert!(e.evidence.contains("REST /v2/topology"), "{}", e.evidence);
-        let g = guard(&Guard::BrokersAbsent(vec![1, 3, 5, 7]), &f).unwrap_err();
+        let g = guard(
+            &Guard::BrokersAbsent(vec![BrokerId(1), BrokerId(3), BrokerId(5), BrokerId(7)]),
+            &f,
+        )
+        .unwrap_err();
         assert!(g.contains("HTTP 401") && g.contains("rest_auth"), "{g}");
     }
 
@@ -920,7 +926,10 @@ mod tests {
                 fail_source(snap, Region::ZERO, Source::Cluster, boom)
             },
         );
-        let e = evaluate(&Check::BrokersRemoved(vec![1, 3, 5, 7]), &f);
+        let e = evaluate(
+            &Check::BrokersRemoved(vec![BrokerId(1), BrokerId(3), BrokerId(5), BrokerId(7)]),
+            &f,
+        );
         assert_eq!(e.met, None, "{}", e.evidence);
         assert!(e.evidence.contains("/actuator/cluster"), "{}", e.evidence);
         assert!(guard(&Guard::NoPendingChange, &f).is_err());
@@ -928,7 +937,7 @@ mod tests {
         assert_eq!(
             evaluate(
                 &Check::ClusterComplete {
-                    ids: (0..8).collect(),
+                    ids: BrokerId::numbered(8).collect(),
                     rf: 4
                 },
                 &f
@@ -958,7 +967,11 @@ mod tests {
     fn removal_and_exporter_checks_follow_the_cluster() {
         let lost = facts(|s| s.fail_region(1));
         assert_eq!(
-            evaluate(&Check::BrokersRemoved(vec![1, 3, 5, 7]), &lost).met,
+            evaluate(
+                &Check::BrokersRemoved(vec![BrokerId(1), BrokerId(3), BrokerId(5), BrokerId(7)]),
+                &lost
+            )
+            .met,
             Some(false)
         );
         let e = evaluate(
@@ -975,7 +988,7 @@ mod tests {
         assert_eq!(
             evaluate(
                 &Check::ClusterComplete {
-                    ids: (0..8).collect(),
+                    ids: BrokerId::numbered(8).collect(),
                     rf: 4
                 },
                 &healthy

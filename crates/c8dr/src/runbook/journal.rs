@@ -4,7 +4,7 @@
 //! versions so that a run journaled by an older c8dr resumes after an upgrade. Pure: the
 //! files themselves (append and fsync, the torn tail, the run lock) are `crate::act::journal`.
 
-use crate::api::Region;
+use crate::api::{BrokerId, Region};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -115,8 +115,8 @@ pub enum Record {
 /// The derived inputs of a run that the cluster no longer shows once steps are done.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct Basis {
-    pub ids: Vec<i32>,
-    pub all_ids: Vec<i32>,
+    pub ids: Vec<BrokerId>,
+    pub all_ids: Vec<BrokerId>,
     pub snapshot: String,
     /// The newest topology change when the run started: a later one this run did not start
     /// is someone else's.

@@ -5,7 +5,7 @@
 use super::engine::RunState;
 use super::journal::StepState;
 use super::plan::{Action, Api, Inputs, Request, Step};
-use crate::api::Region;
+use crate::api::{BrokerId, Region};
 use crate::config::Config;
 
 /// How a request is reached by hand: the configured URL, or a port-forward.
@@ -121,7 +121,12 @@ pub fn action_lines(config: &Config, step: &Step) -> Vec<String> {
 
 pub fn check_words(c: &super::plan::Check) -> String {
     use super::plan::Check::*;
-    let ids = |v: &[i32]| v.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+    let ids = |v: &[BrokerId]| {
+        v.iter()
+            .map(BrokerId::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     match c {
         RegionLost(r) => format!(
             "region{r} does not answer, the surviving region's fresh topology lacks its brokers and its partitions cannot commit"
@@ -173,7 +178,12 @@ pub fn manual_lines(step: &Step) -> Vec<String> {
 
 pub fn guard_words(g: &super::plan::Guard) -> String {
     use super::plan::Guard::*;
-    let ids = |v: &[i32]| v.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+    let ids = |v: &[BrokerId]| {
+        v.iter()
+            .map(BrokerId::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     match g {
         RegionUnreachable(r) => format!("region{r} does not answer"),
         BrokersAbsent(v) => format!("brokers {} not in the surviving topology", ids(v)),
@@ -211,7 +221,7 @@ pub fn plan(config: &Config, inputs: &Inputs, steps: &[Step]) -> String {
         inputs
             .ids
             .iter()
-            .map(i32::to_string)
+            .map(BrokerId::to_string)
             .collect::<Vec<_>>()
             .join(", ")
     ));

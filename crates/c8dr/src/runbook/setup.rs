@@ -5,7 +5,7 @@
 use super::engine::Settings;
 use super::journal::Basis;
 use super::plan::{self, Inputs, Procedure};
-use crate::api::{PerRegion, Region};
+use crate::api::{BrokerId, PerRegion, Region};
 use crate::config::Config;
 use crate::model::{ClusterView, Family};
 
@@ -87,7 +87,7 @@ pub fn inputs(
         ));
     }
     if basis.is_none() && procedure == Procedure::Failback {
-        let members: Vec<i32> = view
+        let members: Vec<BrokerId> = view
             .brokers
             .iter()
             .filter(|b| b.member == Some(true) && b.region == region)

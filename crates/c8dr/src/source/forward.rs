@@ -97,7 +97,7 @@ impl PortForward {
 /// The pod a new connection goes to.
 pub async fn pick_pod(kube: &RegionKube, target: &ForwardTarget) -> Result<String> {
     match target {
-        ForwardTarget::Broker(b) => Ok(format!("{}-zeebe-{}", kube.release, b.0 / 2)),
+        ForwardTarget::Broker(b) => Ok(format!("{}-zeebe-{}", kube.release, b.ordinal())),
         ForwardTarget::Gateway => {
             let service = format!("{}-zeebe-gateway", kube.release);
             kube.ready_pods_of_service(&service)

@@ -2,7 +2,7 @@
 //! current-context), and the region's objects c8dr reads and acts on (kube-notes §1.1). The
 //! poll loop lists pods on its slow cadence; nothing here keeps a watch open.
 
-use crate::api::Region;
+use crate::api::{BrokerId, Region};
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
@@ -122,10 +122,10 @@ pub fn is_ready(pod: &Pod) -> bool {
 
 /// The broker a pod runs, from the chart's naming: `<release>-zeebe-<ordinal>` runs broker
 /// `ordinal * 2 + region` (even ids in region 0, odd in region 1).
-pub fn broker_of_pod(release: &str, name: &str, region: Region) -> Option<i32> {
+pub fn broker_of_pod(release: &str, name: &str, region: Region) -> Option<BrokerId> {
     name.strip_prefix(release)
         .and_then(|rest| rest.strip_prefix("-zeebe-"))
-        .and_then(|o| o.parse::<i32>().ok())
+        .and_then(|o| o.parse::<u32>().ok())
         // Checked: the name comes from the cluster, and an absurd ordinal must not overflow.
-        .and_then(|o| o.checked_mul(2)?.checked_add(i32::from(region.id())))
+        .and_then(|o| BrokerId::nth_of(region, o))
 }

@@ -213,7 +213,7 @@ pub enum Target {
     /// One broker's own management API, at `base` (its port-forward).
     Broker {
         io: Arc<RegionIo>,
-        broker: i32,
+        broker: crate::api::BrokerId,
         base: String,
     },
     Traffic(Arc<Traffic>),

@@ -9,7 +9,9 @@ use super::http::json;
 use super::kube::{broker_of_pod, is_ready};
 use crate::api::backups::BackupInfo;
 use crate::api::elasticsearch::{CatIndex, ClusterHealth, ClusterInfo, GetRepositoryResponse};
-use crate::api::{ClusterTopology, ExporterStatus, PartitionsResponse, Region, TopologyResponse};
+use crate::api::{
+    BrokerId, ClusterTopology, ExporterStatus, PartitionsResponse, Region, TopologyResponse,
+};
 use crate::model::{Obs, PodInfo, RegionObservations, Snapshot, Source};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
@@ -252,13 +254,18 @@ pub struct Update {
     /// The region asked (ignored for DNS, which is both regions').
     pub region: Region,
     /// The broker asked, for a per-broker source.
-    pub broker: Option<i32>,
+    pub broker: Option<BrokerId>,
     pub source: Source,
     pub obs: Obs<Reading>,
 }
 
 impl Update {
-    pub fn new(region: Region, broker: Option<i32>, source: Source, obs: Obs<Reading>) -> Update {
+    pub fn new(
+        region: Region,
+        broker: Option<BrokerId>,
+        source: Source,
+        obs: Obs<Reading>,
+    ) -> Update {
         Update {
             region,
             broker,
@@ -305,7 +312,7 @@ fn obs<T>((at, took): When, value: Result<T, SourceError>) -> Obs<T> {
 fn put(
     r: &mut RegionObservations,
     dns: &mut Option<Obs<Vec<IpAddr>>>,
-    broker: Option<i32>,
+    broker: Option<BrokerId>,
     when: When,
     reading: Reading,
 ) {
@@ -325,7 +332,7 @@ fn put(
     }
 }
 
-fn partition(r: &mut RegionObservations, broker: Option<i32>, o: Obs<PartitionsResponse>) {
+fn partition(r: &mut RegionObservations, broker: Option<BrokerId>, o: Obs<PartitionsResponse>) {
     if let Some(b) = broker {
         r.partitions.insert(b, o);
     }
@@ -368,11 +375,15 @@ mod tests {
             obs: Obs::failed(at, SourceError::Timeout { within: None }),
         };
         store(&mut snap, failed(Source::Cluster, None));
-        store(&mut snap, failed(Source::Partitions, Some(3)));
+        store(&mut snap, failed(Source::Partitions, Some(BrokerId(3))));
         store(&mut snap, failed(Source::Dns, None));
         let r = &snap.regions[Region::ONE];
         assert!(r.cluster.as_ref().is_some_and(|o| o.value.is_err()));
-        assert!(r.partitions.get(&3).is_some_and(|o| o.value.is_err()));
+        assert!(
+            r.partitions
+                .get(&BrokerId(3))
+                .is_some_and(|o| o.value.is_err())
+        );
         assert!(snap.dns.as_ref().is_some_and(|o| o.value.is_err()));
 
         let parsed = parse(

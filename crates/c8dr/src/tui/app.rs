@@ -3,7 +3,7 @@
 
 use super::keymap::{self, Context, Msg};
 use super::runbook::Pane as RunbookPane;
-use crate::api::Region;
+use crate::api::{BrokerId, Region};
 use crate::model::ClusterView;
 use crate::model::events::Event;
 use crate::runbook::engine::Recovery;
@@ -40,7 +40,7 @@ impl Pane {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detail {
     Region(Region),
-    Broker(i32),
+    Broker(BrokerId),
     Partition(i32),
 }
 
@@ -192,7 +192,9 @@ impl App {
                     || (f == "ok" && p.has_quorum == Some(true))
                     || f.split([',', ' ']).any(|t| t == p.id.to_string())
                     || f.strip_prefix('b')
-                        .and_then(|b| b.parse::<i32>().ok())
+                        // Untrimmed, as typed: `b 3` is no broker filter.
+                        .filter(|b| b.trim() == *b)
+                        .and_then(|b| b.parse::<BrokerId>().ok())
                         .is_some_and(|b| p.replicas.contains(&b) || p.live_replicas.contains(&b))
             })
             .collect()

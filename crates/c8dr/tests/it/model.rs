@@ -179,7 +179,7 @@ fn odd_shapes_unknown_words_and_missing_fields_do_not_break_the_model() {
         "{:?}",
         v.partitions
     );
-    let b6 = v.brokers.iter().find(|b| b.id == 6).unwrap();
+    let b6 = v.brokers.iter().find(|b| b.id == BrokerId(6)).unwrap();
     assert_eq!(
         b6.member, None,
         "without a cluster configuration membership is unknown, never guessed from partitions: []"
@@ -263,7 +263,7 @@ fn exporters_exporting_and_traffic() {
         example("actuator-exporters-get-dual-region-both-enabled-8.8-doc.json"),
     ));
     s.regions[Region::ZERO].partitions.insert(
-        0,
+        BrokerId(0),
         Obs::ok(
             now(),
             example("actuator-partitions-get-test-BrokerAdminServiceEndpointTest.json"),
@@ -379,7 +379,7 @@ fn pods_show_readiness_and_running_non_members() {
         (0..4)
             .map(|i| PodInfo {
                 name: format!("camunda-zeebe-{i}"),
-                broker: Some(i * 2 + 1),
+                broker: Some(BrokerId(i * 2 + 1)),
                 ready: false,
                 status: "Running".into(),
                 ip: None,

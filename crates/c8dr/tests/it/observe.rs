@@ -2,7 +2,7 @@
 //! monitoring use them.
 
 use crate::common::{DEADLINE, TestLab, examples_dir, wait_until};
-use c8dr::api::{PerRegion, Region};
+use c8dr::api::{BrokerId, PerRegion, Region};
 use c8dr::config::Config;
 use c8dr::model::{self, ClusterView, ModelConfig, Processing, Reach, Snapshot};
 use c8dr::observe::Observer;
@@ -311,7 +311,7 @@ async fn examples_through_the_live_parsing_path() {
                 .unwrap();
             snap.regions[region]
                 .partitions
-                .insert(count, model::Obs::ok(now, p));
+                .insert(BrokerId(count), model::Obs::ok(now, p));
         } else if name.starts_with("es-cluster-health") {
             let h = c8dr::source::http::get_json(&http, &auth, &base, &path)
                 .await

@@ -7,7 +7,7 @@ use crate::drive::*;
 use c8dr::act::audit::{self, Audit};
 use c8dr::act::journal::{self, Journal};
 use c8dr::act::session;
-use c8dr::api::Region;
+use c8dr::api::{BrokerId, Region};
 use c8dr::runbook::engine::{Recovery, RunState, Runner, Settings};
 use c8dr::runbook::journal::{Outcome, StepState};
 use c8dr::runbook::plan::Procedure;
@@ -99,7 +99,7 @@ async fn losing_region0_on_87_fail_over_and_back_through_kube_only() {
         session::prepare(&config, Procedure::Failover, Region::ZERO, &run_id, None)
             .await
             .expect("prepare");
-    assert_eq!(inputs.ids, vec![0, 2, 4, 6]);
+    assert_eq!(inputs.ids, [0, 2, 4, 6].map(BrokerId));
     let drill = drill(&lab, "london", &[("FO-3", &["/lab/traffic/1"])]);
     let state = RunState::new(&run_id, inputs, steps);
     let runner = Runner::start(
@@ -327,7 +327,7 @@ async fn a_crash_mid_step_resumes_without_a_second_force() {
     .expect("prepare the resume");
     assert_eq!(
         inputs.ids,
-        vec![1, 3, 5, 7],
+        [1, 3, 5, 7].map(BrokerId),
         "the ids come from the journal"
     );
     let (fo, _, _) = Runner::resume(

@@ -2,7 +2,7 @@
 //! screenshots, key sequences, the bytes an idle or a small change writes, and input while a
 //! region hangs.
 
-use c8dr::api::Region;
+use c8dr::api::{BrokerId, Region};
 use c8dr::demo::scenes::{self, SCENES};
 use c8dr::tui::app::{Action, App, Detail, Mode, Pane};
 use c8dr::tui::export;
@@ -65,7 +65,7 @@ fn overlay_and_detail_snapshots() {
     insta::assert_snapshot!("help_120x36", text(&app, "default", 120, 36));
     app.mode = Mode::Detail(Detail::Partition(1));
     insta::assert_snapshot!("partition_detail_120x36", text(&app, "default", 120, 36));
-    app.mode = Mode::Detail(Detail::Broker(1));
+    app.mode = Mode::Detail(Detail::Broker(BrokerId(1)));
     insta::assert_snapshot!("broker_detail_80x24", text(&app, "default", 80, 24));
     app.mode = Mode::Detail(Detail::Region(Region::ONE));
     insta::assert_snapshot!("region_detail_120x36", text(&app, "default", 120, 36));

@@ -3,7 +3,7 @@
 
 use super::facts::Facts;
 use super::{Ctx, MAX_BROKERS, MAX_PARTITIONS, regions};
-use crate::api::BrokerInfo;
+use crate::api::{BrokerId, BrokerInfo};
 use crate::model::input::PodInfo;
 use crate::model::view::{BrokerPartition, BrokerView};
 use crate::model::words::{ReplicaHealth, ReplicaRole};
@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 
 pub(super) fn brokers(cx: &Ctx, facts: &Facts, anomalies: &mut Vec<String>) -> Vec<BrokerView> {
     let pods = pods(cx);
-    let mut ids: BTreeSet<i32> = facts.members.clone().unwrap_or_default();
+    let mut ids: BTreeSet<BrokerId> = facts.members.clone().unwrap_or_default();
     for g in &facts.gateways {
         ids.extend(g.brokers.keys().copied());
     }
@@ -33,8 +33,8 @@ pub(super) fn brokers(cx: &Ctx, facts: &Facts, anomalies: &mut Vec<String>) -> V
 
 /// Broker pods by broker id. Pods of a region whose Camunda endpoints all fail are a stale
 /// picture: not shown.
-fn pods<'a>(cx: &Ctx<'a>) -> HashMap<i32, &'a PodInfo> {
-    let mut pods: HashMap<i32, &PodInfo> = HashMap::new();
+fn pods<'a>(cx: &Ctx<'a>) -> HashMap<BrokerId, &'a PodInfo> {
+    let mut pods: HashMap<BrokerId, &PodInfo> = HashMap::new();
     for r in cx
         .snap
         .regions
@@ -52,8 +52,8 @@ fn pods<'a>(cx: &Ctx<'a>) -> HashMap<i32, &'a PodInfo> {
     pods
 }
 
-fn broker(id: i32, facts: &Facts, pod: Option<&PodInfo>) -> BrokerView {
-    let region = crate::api::BrokerId(id).region();
+fn broker(id: BrokerId, facts: &Facts, pod: Option<&PodInfo>) -> BrokerView {
+    let region = id.region();
     // Prefer the broker's own region's gateway for what it reports.
     let seen = facts
         .gateways

@@ -4,7 +4,8 @@
 
 use super::{Ctx, MAX_BROKERS, bounded};
 use crate::api::{
-    BrokerInfo, ClusterTopology, PartitionRole, PartitionStateCode, Region, TopologyResponse,
+    BrokerId, BrokerInfo, ClusterTopology, PartitionRole, PartitionStateCode, Region,
+    TopologyResponse,
 };
 use crate::model::words::ReplicaHealth;
 use crate::text::clean;
@@ -13,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// A replica as one gateway reports it.
 #[derive(Debug, Clone)]
 pub(super) struct Holder {
-    pub broker: i32,
+    pub broker: BrokerId,
     pub role: PartitionRole,
     pub health: ReplicaHealth,
 }
@@ -29,7 +30,7 @@ impl Holder {
 pub(super) struct Gateway<'a> {
     pub region: Region,
     pub topology: &'a TopologyResponse,
-    pub brokers: HashMap<i32, &'a BrokerInfo>,
+    pub brokers: HashMap<BrokerId, &'a BrokerInfo>,
     /// Per partition: the brokers that hold it actively (not `inactive`), one entry each.
     holders: HashMap<i32, Vec<Holder>>,
 }
@@ -73,8 +74,8 @@ impl<'a> Gateway<'a> {
     }
 
     /// The broker ids it lists, sorted.
-    pub fn listed(&self) -> Vec<i32> {
-        let mut ids: Vec<i32> = self.brokers.keys().copied().collect();
+    pub fn listed(&self) -> Vec<BrokerId> {
+        let mut ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
         ids.sort();
         ids
     }
@@ -87,9 +88,9 @@ pub(super) struct Facts<'a> {
     /// Every region's fresh, usable gateway view.
     pub gateways: Vec<Gateway<'a>>,
     /// Configured replicas per partition (none without a fresh configuration).
-    pub replicas: Option<BTreeMap<i32, Vec<i32>>>,
+    pub replicas: Option<BTreeMap<i32, Vec<BrokerId>>>,
     /// Cluster members (none without a fresh configuration: never guessed from a topology).
-    pub members: Option<BTreeSet<i32>>,
+    pub members: Option<BTreeSet<BrokerId>>,
 }
 
 impl<'a> Facts<'a> {
@@ -116,7 +117,7 @@ impl<'a> Facts<'a> {
             agreed,
             gateways,
             replicas: cluster.map(configured_replicas),
-            members: cluster.map(|c| c.brokers.iter().map(|b| b.id.0).collect()),
+            members: cluster.map(|c| c.brokers.iter().map(|b| b.id).collect()),
         }
     }
 
@@ -150,15 +151,15 @@ impl<'a> Facts<'a> {
 }
 
 /// Replicas of each partition in the agreed configuration (active or leaving voters).
-fn configured_replicas(c: &ClusterTopology) -> BTreeMap<i32, Vec<i32>> {
-    let mut out: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+fn configured_replicas(c: &ClusterTopology) -> BTreeMap<i32, Vec<BrokerId>> {
+    let mut out: BTreeMap<i32, Vec<BrokerId>> = BTreeMap::new();
     for b in &c.brokers {
         for p in &b.partitions {
             if matches!(
                 p.state,
                 PartitionStateCode::Active | PartitionStateCode::Leaving
             ) {
-                out.entry(p.id).or_default().push(b.id.0);
+                out.entry(p.id).or_default().push(b.id);
             }
         }
     }

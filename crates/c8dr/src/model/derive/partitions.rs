@@ -3,7 +3,7 @@
 
 use super::MAX_PARTITIONS;
 use super::facts::{Facts, Gateway, Holder};
-use crate::api::PartitionRole;
+use crate::api::{BrokerId, PartitionRole};
 use crate::model::view::{PartitionView, Processing};
 use crate::model::words::ReplicaHealth;
 use std::collections::BTreeMap;
@@ -75,10 +75,10 @@ pub(super) fn processing(partitions: &[PartitionView]) -> Processing {
 fn partition(
     p: i32,
     gateways: &[Gateway],
-    replicas: Option<&BTreeMap<i32, Vec<i32>>>,
+    replicas: Option<&BTreeMap<i32, Vec<BrokerId>>>,
     rf: Option<i32>,
 ) -> PartitionView {
-    let configured: Vec<i32> = replicas
+    let configured: Vec<BrokerId> = replicas
         .and_then(|r| r.get(&p).cloned())
         .unwrap_or_default();
     let count = if replicas.is_some() {
@@ -119,9 +119,9 @@ fn partition(
 fn best_view(
     p: i32,
     gateways: &[Gateway],
-    configured: Option<&[i32]>,
-) -> Option<(Vec<i32>, Vec<Holder>)> {
-    let mut best: Option<(Vec<i32>, Vec<Holder>)> = None;
+    configured: Option<&[BrokerId]>,
+) -> Option<(Vec<BrokerId>, Vec<Holder>)> {
+    let mut best: Option<(Vec<BrokerId>, Vec<Holder>)> = None;
     for g in gateways {
         let holders: Vec<Holder> = g
             .holders(p)
@@ -129,7 +129,7 @@ fn best_view(
             .filter(|h| configured.is_none_or(|c| c.contains(&h.broker)))
             .cloned()
             .collect();
-        let live: Vec<i32> = holders
+        let live: Vec<BrokerId> = holders
             .iter()
             .filter(|h| h.is_live())
             .map(|h| h.broker)
@@ -142,8 +142,8 @@ fn best_view(
 }
 
 /// Brokers claiming leadership of `p` in any gateway's view, quorum or not.
-fn reported_leaders(p: i32, gateways: &[Gateway]) -> Vec<i32> {
-    let mut reported: Vec<i32> = gateways
+fn reported_leaders(p: i32, gateways: &[Gateway]) -> Vec<BrokerId> {
+    let mut reported: Vec<BrokerId> = gateways
         .iter()
         .flat_map(|g| g.holders(p).iter())
         .filter(|h| h.role == PartitionRole::Leader)

@@ -104,10 +104,7 @@ fn region(r: Region, cx: &Ctx, facts: &Facts, brokers: &[BrokerView]) -> RegionV
         _ => None,
     };
     let expected = match &facts.members {
-        Some(m) => m
-            .iter()
-            .filter(|b| b.rem_euclid(2) == i32::from(r.id()))
-            .count(),
+        Some(m) => m.iter().filter(|b| b.region() == r).count(),
         None => facts.gateway_cluster_size().map_or(0, |n| n / 2),
     };
     let up = (!facts.gateways.is_empty()).then(|| {

@@ -132,7 +132,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                     && b.pod_ready == Some(false)
                     && b.reachable == Some(false)
             })
-            .map(|b| format!("{release}-zeebe-{}", b.id / 2))
+            .map(|b| format!("{release}-zeebe-{}", b.id.ordinal()))
             .collect()
     }
 }

@@ -610,20 +610,20 @@ impl<E: Executor, O: Operator> Runner<E, O> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Region;
+    use crate::api::{BrokerId, Region};
 
     #[test]
     fn only_waits_for_recreated_brokers_offer_pod_restarts() {
         assert!(waits_for_recreated_brokers(&Check::All(vec![
-            Check::BrokersListed(vec![1]),
+            Check::BrokersListed(vec![BrokerId(1)]),
             Check::ElasticsearchUp(Region::ONE)
         ])));
         assert!(waits_for_recreated_brokers(&Check::ClusterComplete {
-            ids: vec![0, 1],
+            ids: vec![BrokerId(0), BrokerId(1)],
             rf: 4
         }));
         assert!(!waits_for_recreated_brokers(&Check::BrokersRemoved(vec![
-            1
+            BrokerId(1)
         ])));
         assert!(!waits_for_recreated_brokers(&Check::WebappsOff(
             Region::ZERO
@@ -642,8 +642,8 @@ mod tests {
         );
         assert_eq!(durable(&Check::ProcessingActive), None);
         assert_eq!(
-            durable(&Check::BrokersRemoved(vec![1, 3])),
-            Some(Check::BrokersRemoved(vec![1, 3]))
+            durable(&Check::BrokersRemoved(vec![BrokerId(1), BrokerId(3)])),
+            Some(Check::BrokersRemoved(vec![BrokerId(1), BrokerId(3)]))
         );
         // Webapps turned off for the backup and on again later are not re-checked as off.
         let i = crate::runbook::plan::tests_support::inputs_87_failback();

@@ -8,7 +8,7 @@
 mod failback;
 mod failover;
 
-use crate::api::{PerRegion, Region};
+use crate::api::{BrokerId, PerRegion, Region};
 use crate::model::{ClusterView, Family};
 use serde_json::Value;
 #[cfg(test)]
@@ -216,7 +216,7 @@ pub enum Check {
     /// The region's own endpoints fail and none of its brokers is in the survivor's topology.
     RegionLost(Region),
     /// None of `ids` is a member any more, and no change is pending (FO-1, §3.2 done rule).
-    BrokersRemoved(Vec<i32>),
+    BrokersRemoved(Vec<BrokerId>),
     /// The exporter reports this status and no change is pending.
     Exporter {
         id: String,
@@ -227,7 +227,7 @@ pub enum Check {
     /// DNS no longer sends users to the region (and sends them somewhere).
     TrafficAway(Region),
     /// The brokers are listed in the surviving gateway's topology (they joined the gossip).
-    BrokersListed(Vec<i32>),
+    BrokersListed(Vec<BrokerId>),
     /// The region's Elasticsearch answers with green or yellow health.
     ElasticsearchUp(Region),
     ElasticsearchGreen(Region),
@@ -240,7 +240,7 @@ pub enum Check {
     Restored(Region),
     /// Every id is a member, the replication factor is `rf`, no change is pending.
     ClusterComplete {
-        ids: Vec<i32>,
+        ids: Vec<BrokerId>,
         rf: i32,
     },
     /// No API shows it (exporting pause/resume, a checklist).
@@ -254,14 +254,14 @@ pub enum Guard {
     /// The lost region does not answer c8dr (§6.1 "confirm the region is really lost").
     RegionUnreachable(Region),
     /// None of the lost brokers is in the surviving gateway's topology.
-    BrokersAbsent(Vec<i32>),
+    BrokersAbsent(Vec<BrokerId>),
     /// No topology change is pending (camunda/camunda#63506), unless it is this run's own.
     NoPendingChange,
     /// The cluster shows no pending or completed change that this run did not start (one run
     /// at a time: another operator or c8dr acting on the cluster stops a force).
     NoForeignChange,
     /// The ids derived when the run started are still the lost region's members (zeebe-chaos#685).
-    IdsMatchTopology { region: Region, ids: Vec<i32> },
+    IdsMatchTopology { region: Region, ids: Vec<BrokerId> },
     /// The surviving region answers.
     RegionReachable(Region),
     /// No Camunda indices in the region's Elasticsearch, or the restore fails (§4.4 FB-1).
@@ -302,9 +302,9 @@ pub struct Inputs {
     pub active_active: bool,
     pub dns_hostname: Option<String>,
     /// Lost brokers (failover: to remove) or recreated ones (failback: to add).
-    pub ids: Vec<i32>,
+    pub ids: Vec<BrokerId>,
     /// Every broker of the full cluster, for the 8.7 re-add body.
-    pub all_ids: Vec<i32>,
+    pub all_ids: Vec<BrokerId>,
     pub exporter_prefix: String,
     /// 8.8+ clusters migrated from 8.7 still run the legacy exporters (enabled ones count).
     pub legacy_exporters: bool,
@@ -390,11 +390,8 @@ impl Inputs {
 }
 
 /// The ids of region `r` among `ids` (even ids live in region 0, odd in region 1; §2.1).
-pub fn ids_of_region(ids: impl IntoIterator<Item = i32>, r: Region) -> Vec<i32> {
-    let mut v: Vec<i32> = ids
-        .into_iter()
-        .filter(|id| crate::api::BrokerId(*id).region() == r)
-        .collect();
+pub fn ids_of_region(ids: impl IntoIterator<Item = BrokerId>, r: Region) -> Vec<BrokerId> {
+    let mut v: Vec<BrokerId> = ids.into_iter().filter(|id| id.region() == r).collect();
     v.sort();
     v.dedup();
     v
@@ -407,21 +404,21 @@ pub fn derive_ids(
     view: &ClusterView,
     procedure: Procedure,
     region: Region,
-) -> (Vec<i32>, Vec<i32>) {
-    let members: Vec<i32> = view
+) -> (Vec<BrokerId>, Vec<BrokerId>) {
+    let members: Vec<BrokerId> = view
         .brokers
         .iter()
         .filter(|b| b.member == Some(true))
         .map(|b| b.id)
         .collect();
-    let known: Vec<i32> = view.brokers.iter().map(|b| b.id).collect();
+    let known: Vec<BrokerId> = view.brokers.iter().map(|b| b.id).collect();
     match procedure {
         Procedure::Failover => {
             let mut lost = ids_of_region(members.iter().copied(), region);
             if lost.is_empty() {
                 // No configuration observed: fall back to the cluster size.
-                let size = view.cluster.size.unwrap_or(0) as i32;
-                lost = ids_of_region(0..size, region);
+                let size = view.cluster.size.unwrap_or(0);
+                lost = ids_of_region(BrokerId::numbered(size), region);
             }
             let all = {
                 let mut a = known.clone();
@@ -433,11 +430,11 @@ pub fn derive_ids(
             (lost, all)
         }
         Procedure::Failback => {
-            let survivors = ids_of_region(members.iter().copied(), region.other()).len() as i32;
-            let ids: Vec<i32> = (0..survivors)
-                .map(|i| 2 * i + i32::from(region.id()))
+            let survivors = ids_of_region(members.iter().copied(), region.other()).len();
+            let ids: Vec<BrokerId> = (0..u32::try_from(survivors).unwrap_or(u32::MAX))
+                .map_while(|n| BrokerId::nth_of(region, n))
                 .collect();
-            let mut all: Vec<i32> = ids_of_region(members.iter().copied(), region.other());
+            let mut all: Vec<BrokerId> = ids_of_region(members.iter().copied(), region.other());
             all.extend(&ids);
             all.sort();
             (ids, all)
@@ -445,9 +442,9 @@ pub fn derive_ids(
     }
 }
 
-fn list(ids: &[i32]) -> String {
+fn list(ids: &[BrokerId]) -> String {
     ids.iter()
-        .map(i32::to_string)
+        .map(BrokerId::to_string)
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -489,7 +486,7 @@ mod tests {
     use super::*;
 
     pub(super) fn inputs(procedure: Procedure, family: Family, region: Region) -> Inputs {
-        let ids = ids_of_region(0..8, region);
+        let ids = ids_of_region(BrokerId::numbered(8), region);
         Inputs {
             procedure,
             region,
@@ -506,7 +503,7 @@ mod tests {
             active_active: false,
             dns_hostname: None,
             ids,
-            all_ids: (0..8).collect(),
+            all_ids: BrokerId::numbered(8).collect(),
             exporter_prefix: if family == Family::V86To87 {
                 "elasticsearchregion"
             } else {

@@ -3,7 +3,7 @@
 //! commit, the live replicas and quorum with the spare replicas left.
 
 use super::block;
-use crate::api::Region;
+use crate::api::{BrokerId, Region};
 use crate::model::{ClusterView, PartitionView};
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
@@ -31,7 +31,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &ClusterView, t: &Theme) {
         ),
         Span::styled(filter, t.warning()),
     ]);
-    let region_brokers = |r: Region| -> Vec<i32> {
+    let region_brokers = |r: Region| -> Vec<BrokerId> {
         v.brokers
             .iter()
             .filter(|b| b.region == r)
@@ -65,7 +65,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &ClusterView, t: &Theme) {
 }
 
 /// The broker ids over their columns.
-fn head(columns: &[Vec<i32>; 2], t: &Theme) -> Line<'static> {
+fn head(columns: &[Vec<BrokerId>; 2], t: &Theme) -> Line<'static> {
     let mut head = vec![Span::styled(format!("{:<8}", " broker"), t.dim())];
     head.extend(
         columns[0]
@@ -82,7 +82,12 @@ fn head(columns: &[Vec<i32>; 2], t: &Theme) -> Line<'static> {
     Line::from(head)
 }
 
-fn row(p: &PartitionView, columns: &[Vec<i32>; 2], selected: bool, t: &Theme) -> Line<'static> {
+fn row(
+    p: &PartitionView,
+    columns: &[Vec<BrokerId>; 2],
+    selected: bool,
+    t: &Theme,
+) -> Line<'static> {
     let mut spans = vec![Span::styled(
         format!(" P{:<6}", p.id),
         if selected {
@@ -116,7 +121,7 @@ fn row(p: &PartitionView, columns: &[Vec<i32>; 2], selected: bool, t: &Theme) ->
 }
 
 /// Broker `b`'s replica of partition `p`.
-fn cell(p: &PartitionView, b: i32, t: &Theme) -> Span<'static> {
+fn cell(p: &PartitionView, b: BrokerId, t: &Theme) -> Span<'static> {
     let configured =
         p.replicas.contains(&b) || (p.replicas.is_empty() && p.live_replicas.contains(&b));
     if !configured {
