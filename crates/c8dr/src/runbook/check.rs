@@ -13,7 +13,7 @@
 use super::plan::{Check, Guard};
 use crate::api::elasticsearch::{SnapshotInfo, SnapshotState};
 use crate::api::{BrokerId, PerRegion, Region};
-use crate::model::{ClusterView, Processing, Reach, Source};
+use crate::model::{ClusterView, ElasticsearchStatus, ExporterState, Processing, Reach, Source};
 use crate::source::SourceError;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -234,7 +234,11 @@ pub fn evaluate(check: &Check, f: &Facts) -> Eval {
             }
         }
         Check::Exporter { id, enabled } => {
-            let want = if *enabled { "ENABLED" } else { "DISABLED" };
+            let want = if *enabled {
+                ExporterState::Enabled
+            } else {
+                ExporterState::Disabled
+            };
             let asked = crate::api::exporter_region(id).map_or(Region::ZERO, Region::other);
             if v.cluster.exporters_from.is_none() {
                 return Eval::unknown(format!(
@@ -319,13 +323,16 @@ pub fn evaluate(check: &Check, f: &Facts) -> Eval {
             let status = v
                 .region(*r)
                 .map(|x| x.elasticsearch.status.clone())
-                .unwrap_or_else(|| "unknown".into());
+                .unwrap_or(ElasticsearchStatus::Unknown);
             let ok = match check {
-                Check::ElasticsearchGreen(_) => status == "green",
-                _ => status == "green" || status == "yellow",
+                Check::ElasticsearchGreen(_) => status == ElasticsearchStatus::Green,
+                _ => matches!(
+                    status,
+                    ElasticsearchStatus::Green | ElasticsearchStatus::Yellow
+                ),
             };
-            let met = match status.as_str() {
-                "unknown" | "not configured" => None,
+            let met = match status {
+                ElasticsearchStatus::Unknown | ElasticsearchStatus::NotConfigured => None,
                 _ => Some(ok),
             };
             Eval::new(

@@ -7,7 +7,7 @@ use super::journal::Basis;
 use super::plan::{self, Inputs, Procedure};
 use crate::api::{BrokerId, PerRegion, Region};
 use crate::config::Config;
-use crate::model::{ClusterView, Family};
+use crate::model::{ClusterView, ExporterState, Family, TrafficMode};
 
 /// `0`, `1`, `region1` or the region's configured name.
 pub fn parse_region(config: &Config, s: &str) -> Result<Region, String> {
@@ -115,7 +115,7 @@ pub fn inputs(
                 .unwrap_or_else(|| format!("region{r}"))
         }),
         primary: config.primary,
-        active_active: view.traffic.mode == "active-active",
+        active_active: view.traffic.mode == TrafficMode::ActiveActive,
         dns_hostname: config.traffic.as_ref().and_then(|t| t.hostname.clone()),
         ids,
         all_ids,
@@ -128,7 +128,7 @@ pub fn inputs(
             && view
                 .exporters
                 .iter()
-                .any(|e| e.legacy && e.status == "ENABLED"),
+                .any(|e| e.legacy && e.status == ExporterState::Enabled),
         kube: PerRegion::from_fn(|r| {
             config
                 .region(r)

@@ -283,7 +283,7 @@ fn exporters_exporting_and_traffic() {
         "{:?}",
         v.verdict.reasons
     );
-    assert_eq!(v.exporting, "running");
+    assert_eq!(v.exporting.as_str(), "running");
     assert_eq!(v.traffic.observed, Some(vec![Region::ONE]));
     assert_eq!(v.traffic.agrees, Some(false));
     assert!(

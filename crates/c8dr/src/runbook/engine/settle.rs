@@ -53,7 +53,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             let facts = self.facts().await;
             if let Some(l) = &facts.view.cluster.last_change
                 && l.id == c
-                && l.status != "COMPLETED"
+                && l.status != crate::model::ChangeState::Completed
                 && facts.view.cluster.pending_change.is_none()
             {
                 self.note(
