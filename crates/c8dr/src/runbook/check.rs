@@ -195,251 +195,294 @@ fn survivor_topology(v: &ClusterView, survivor: Region) -> Result<&Vec<BrokerId>
 
 pub fn evaluate(check: &Check, f: &Facts) -> Eval {
     let v = &f.view;
-    let with_progress = |mut e: Eval| {
-        e.progress = v.cluster.pending_change.as_ref().map(|c| (c.done, c.total));
-        e
-    };
     match check {
         Check::RegionLost(r) => region_lost(v, *r),
-        Check::BrokersRemoved(ids) => {
-            if let Err(e) = configuration(v, survivor_of(ids)) {
-                return Eval::unknown(e);
-            }
-            if let Some(p) = pending(v) {
-                return with_progress(Eval::new(Some(false), p));
-            }
-            let still: Vec<BrokerId> = v
-                .brokers
-                .iter()
-                .filter(|b| ids.contains(&b.id) && b.member == Some(true))
-                .map(|b| b.id)
-                .collect();
-            if still.is_empty() {
-                Eval::new(
-                    Some(true),
-                    format!(
-                        "brokers {} are no members; cluster size {}, replication factor {}",
-                        list(ids),
-                        v.cluster.size.map_or("?".into(), |s| s.to_string()),
-                        v.cluster
-                            .replication_factor
-                            .map_or("?".into(), |s| s.to_string())
-                    ),
-                )
-            } else {
-                Eval::new(
-                    Some(false),
-                    format!("brokers {} are still members", list(&still)),
-                )
-            }
-        }
-        Check::Exporter { id, enabled } => {
-            let want = if *enabled {
-                ExporterState::Enabled
-            } else {
-                ExporterState::Disabled
-            };
-            let asked = crate::api::exporter_region(id).map_or(Region::ZERO, Region::other);
-            if v.cluster.exporters_from.is_none() {
-                return Eval::unknown(format!(
-                    "exporters not known: {}",
-                    source_problem(v, asked, Source::Exporters)
-                ));
-            }
-            if let Err(e) = configuration(v, asked) {
-                return Eval::unknown(e);
-            }
-            let Some(e) = v.exporters.iter().find(|e| &e.id == id) else {
-                return Eval::new(Some(false), format!("exporter {id} not listed"));
-            };
-            if let Some(p) = pending(v) {
-                return with_progress(Eval::new(Some(false), format!("{id} {}; {p}", e.status)));
-            }
-            Eval::new(Some(e.status == want), format!("{id} {}", e.status))
-        }
-        Check::ProcessingActive => {
-            let n = v.partitions.len();
-            let q = v.partitions_with_quorum();
-            let met = match v.processing {
-                Processing::Active => Some(true),
-                Processing::Unknown => None,
-                _ => Some(false),
-            };
-            Eval {
-                met,
-                progress: Some((q, n)),
-                evidence: format!("{q}/{n} partitions have quorum"),
-            }
-        }
-        Check::TrafficAway(r) => match &v.traffic.observed {
-            Some(to) if to.is_empty() => {
-                Eval::new(Some(false), "DNS answers no known region's address")
-            }
-            Some(to) => Eval::new(
-                Some(!to.contains(r)),
-                format!(
-                    "DNS sends users to {}",
-                    to.iter()
-                        .map(|x| region_name(v, *x))
-                        .collect::<Vec<_>>()
-                        .join(" and ")
-                ),
-            ),
-            None => Eval::unknown(
-                v.traffic
-                    .error
-                    .clone()
-                    .unwrap_or_else(|| "DNS not checked".into()),
-            ),
-        },
-        Check::BrokersListed(ids) => {
-            if v.regions.iter().all(|r| r.gateway_brokers.is_none()) {
-                return Eval::unknown(format!(
-                    "no fresh topology from either region: {}",
-                    source_problem(v, survivor_of(ids), Source::Topology)
-                ));
-            }
-            let listed: Vec<BrokerId> = ids
-                .iter()
-                .copied()
-                .filter(|id| {
-                    v.brokers
-                        .iter()
-                        .any(|b| b.id == *id && b.reachable == Some(true))
-                })
-                .collect();
-            Eval {
-                met: Some(listed.len() == ids.len()),
-                progress: Some((listed.len(), ids.len())),
-                evidence: format!(
-                    "{}/{} of brokers {} in the topology",
-                    listed.len(),
-                    ids.len(),
-                    list(ids)
-                ),
-            }
-        }
+        Check::BrokersRemoved(ids) => brokers_removed(v, ids),
+        Check::Exporter { id, enabled } => exporter(v, id, *enabled),
+        Check::ProcessingActive => processing_active(v),
+        Check::TrafficAway(r) => traffic_away(v, *r),
+        Check::BrokersListed(ids) => brokers_listed(v, ids),
         Check::ElasticsearchUp(r) | Check::ElasticsearchGreen(r) => {
-            let status = v
-                .region(*r)
-                .map(|x| x.elasticsearch.status.clone())
-                .unwrap_or(ElasticsearchStatus::Unknown);
-            let ok = match check {
-                Check::ElasticsearchGreen(_) => status == ElasticsearchStatus::Green,
-                _ => matches!(
-                    status,
-                    ElasticsearchStatus::Green | ElasticsearchStatus::Yellow
-                ),
-            };
-            let met = match status {
-                ElasticsearchStatus::Unknown | ElasticsearchStatus::NotConfigured => None,
-                _ => Some(ok),
-            };
-            Eval::new(
-                met,
-                format!("{} Elasticsearch {status}", region_name(v, *r)),
-            )
+            elasticsearch(v, *r, matches!(check, Check::ElasticsearchGreen(_)))
         }
         Check::WebappsOff(r) | Check::WebappsOn(r) => {
-            let want = matches!(check, Check::WebappsOn(_));
-            match f.webapps[*r] {
-                Some(on) => Eval::new(
-                    Some(on == want),
-                    format!(
-                        "{}: Operate/Tasklist {}",
-                        region_name(v, *r),
-                        if on { "running" } else { "off" }
-                    ),
-                ),
-                None => Eval::unknown(format!(
-                    "{}: cannot see Operate/Tasklist",
-                    region_name(v, *r)
-                )),
-            }
+            webapps(f, *r, matches!(check, Check::WebappsOn(_)))
         }
-        Check::RepositoryRegistered(r) => {
-            let e = &f.es[*r];
-            Eval::new(
-                e.repository,
-                match e.repository {
-                    Some(true) => format!("{}: repository registered", region_name(v, *r)),
-                    Some(false) => format!("{}: repository not registered", region_name(v, *r)),
-                    None => format!("{}: cannot ask Elasticsearch", region_name(v, *r)),
-                },
-            )
-        }
-        Check::SnapshotReady(r) => match &f.es[*r].snapshot {
-            Some(Ok(Some(s))) => {
-                let failed = s.shards.as_ref().map_or(0, |x| x.failed);
-                let ok = s.state == SnapshotState::Success && failed == 0;
-                Eval::new(
-                    Some(ok),
-                    format!(
-                        "{}: snapshot {} {} ({} indices, {failed} failed shards)",
-                        region_name(v, *r),
-                        s.snapshot,
-                        s.state,
-                        s.indices.len()
-                    ),
-                )
-            }
-            Some(Ok(None)) => Eval::new(
-                Some(false),
-                format!("{}: the snapshot is not visible", region_name(v, *r)),
-            ),
-            Some(Err(e)) => Eval::unknown(format!("{}: {e}", region_name(v, *r))),
-            None => Eval::unknown(format!("{}: not asked", region_name(v, *r))),
-        },
+        Check::RepositoryRegistered(r) => repository_registered(f, *r),
+        Check::SnapshotReady(r) => snapshot_ready(f, *r),
         Check::Restored(r) => restored(f, *r),
-        Check::ClusterComplete { ids, rf } => {
-            if let Err(e) = configuration(v, survivor_of(ids)) {
-                return Eval::unknown(e);
-            }
-            let members = v
-                .brokers
-                .iter()
-                .filter(|b| ids.contains(&b.id) && b.member == Some(true))
-                .count();
-            if let Some(p) = pending(v) {
-                return with_progress(Eval::new(Some(false), p));
-            }
-            let rf_now = v.cluster.replication_factor;
-            Eval {
-                met: Some(members == ids.len() && rf_now == Some(*rf)),
-                progress: Some((members, ids.len())),
-                evidence: format!(
-                    "{members}/{} brokers are members, replication factor {}",
-                    ids.len(),
-                    rf_now.map_or("?".into(), |x| x.to_string())
-                ),
-            }
-        }
+        Check::ClusterComplete { ids, rf } => cluster_complete(v, ids, *rf),
         Check::Unobservable => Eval::unknown("no API shows this"),
         Check::All(_) if !observable(check) => Eval::unknown("no API shows this"),
-        Check::All(checks) => {
-            // What no API shows is confirmed by the operator, not waited for.
-            let evals: Vec<Eval> = checks
-                .iter()
-                .filter(|c| observable(c))
-                .map(|c| evaluate(c, f))
-                .collect();
-            let met = if evals.iter().any(|e| e.met == Some(false)) {
-                Some(false)
-            } else if evals.iter().all(|e| e.met == Some(true)) {
-                Some(true)
-            } else {
-                None
-            };
-            Eval {
-                met,
-                progress: evals.iter().find_map(|e| e.progress),
-                evidence: evals
-                    .iter()
-                    .map(|e| e.evidence.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            }
+        Check::All(checks) => all_of(checks, f),
+    }
+}
+
+/// The evaluation with the pending change's progress, while one is pending.
+fn with_progress(v: &ClusterView, mut e: Eval) -> Eval {
+    e.progress = v.cluster.pending_change.as_ref().map(|c| (c.done, c.total));
+    e
+}
+
+/// None of `ids` is a member any more and no change is pending.
+fn brokers_removed(v: &ClusterView, ids: &[BrokerId]) -> Eval {
+    if let Err(e) = configuration(v, survivor_of(ids)) {
+        return Eval::unknown(e);
+    }
+    if let Some(p) = pending(v) {
+        return with_progress(v, Eval::new(Some(false), p));
+    }
+    let still: Vec<BrokerId> = v
+        .brokers
+        .iter()
+        .filter(|b| ids.contains(&b.id) && b.member == Some(true))
+        .map(|b| b.id)
+        .collect();
+    if still.is_empty() {
+        Eval::new(
+            Some(true),
+            format!(
+                "brokers {} are no members; cluster size {}, replication factor {}",
+                list(ids),
+                v.cluster.size.map_or("?".into(), |s| s.to_string()),
+                v.cluster
+                    .replication_factor
+                    .map_or("?".into(), |s| s.to_string())
+            ),
+        )
+    } else {
+        Eval::new(
+            Some(false),
+            format!("brokers {} are still members", list(&still)),
+        )
+    }
+}
+
+/// The exporter shows the wanted state in a fresh configuration, no change pending.
+fn exporter(v: &ClusterView, id: &str, enabled: bool) -> Eval {
+    let want = if enabled {
+        ExporterState::Enabled
+    } else {
+        ExporterState::Disabled
+    };
+    let asked = crate::api::exporter_region(id).map_or(Region::ZERO, Region::other);
+    if v.cluster.exporters_from.is_none() {
+        return Eval::unknown(format!(
+            "exporters not known: {}",
+            source_problem(v, asked, Source::Exporters)
+        ));
+    }
+    if let Err(e) = configuration(v, asked) {
+        return Eval::unknown(e);
+    }
+    let Some(e) = v.exporters.iter().find(|e| e.id == id) else {
+        return Eval::new(Some(false), format!("exporter {id} not listed"));
+    };
+    if let Some(p) = pending(v) {
+        return with_progress(v, Eval::new(Some(false), format!("{id} {}; {p}", e.status)));
+    }
+    Eval::new(Some(e.status == want), format!("{id} {}", e.status))
+}
+
+/// Every partition can commit.
+fn processing_active(v: &ClusterView) -> Eval {
+    let n = v.partitions.len();
+    let q = v.partitions_with_quorum();
+    let met = match v.processing {
+        Processing::Active => Some(true),
+        Processing::Unknown => None,
+        _ => Some(false),
+    };
+    Eval {
+        met,
+        progress: Some((q, n)),
+        evidence: format!("{q}/{n} partitions have quorum"),
+    }
+}
+
+/// DNS no longer sends users to the region.
+fn traffic_away(v: &ClusterView, r: Region) -> Eval {
+    match &v.traffic.observed {
+        Some(to) if to.is_empty() => {
+            Eval::new(Some(false), "DNS answers no known region's address")
         }
+        Some(to) => Eval::new(
+            Some(!to.contains(&r)),
+            format!(
+                "DNS sends users to {}",
+                to.iter()
+                    .map(|x| region_name(v, *x))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+        ),
+        None => Eval::unknown(
+            v.traffic
+                .error
+                .clone()
+                .unwrap_or_else(|| "DNS not checked".into()),
+        ),
+    }
+}
+
+/// The brokers are in a fresh topology.
+fn brokers_listed(v: &ClusterView, ids: &[BrokerId]) -> Eval {
+    if v.regions.iter().all(|r| r.gateway_brokers.is_none()) {
+        return Eval::unknown(format!(
+            "no fresh topology from either region: {}",
+            source_problem(v, survivor_of(ids), Source::Topology)
+        ));
+    }
+    let listed: Vec<BrokerId> = ids
+        .iter()
+        .copied()
+        .filter(|id| {
+            v.brokers
+                .iter()
+                .any(|b| b.id == *id && b.reachable == Some(true))
+        })
+        .collect();
+    Eval {
+        met: Some(listed.len() == ids.len()),
+        progress: Some((listed.len(), ids.len())),
+        evidence: format!(
+            "{}/{} of brokers {} in the topology",
+            listed.len(),
+            ids.len(),
+            list(ids)
+        ),
+    }
+}
+
+/// The region's Elasticsearch is green (or, unless `green`, yellow).
+fn elasticsearch(v: &ClusterView, r: Region, green: bool) -> Eval {
+    let status = v
+        .region(r)
+        .map(|x| x.elasticsearch.status.clone())
+        .unwrap_or(ElasticsearchStatus::Unknown);
+    let ok = if green {
+        status == ElasticsearchStatus::Green
+    } else {
+        matches!(
+            status,
+            ElasticsearchStatus::Green | ElasticsearchStatus::Yellow
+        )
+    };
+    let met = match status {
+        ElasticsearchStatus::Unknown | ElasticsearchStatus::NotConfigured => None,
+        _ => Some(ok),
+    };
+    Eval::new(met, format!("{} Elasticsearch {status}", region_name(v, r)))
+}
+
+/// Operate and Tasklist run (`want`) or not in the region.
+fn webapps(f: &Facts, r: Region, want: bool) -> Eval {
+    let v = &f.view;
+    match f.webapps[r] {
+        Some(on) => Eval::new(
+            Some(on == want),
+            format!(
+                "{}: Operate/Tasklist {}",
+                region_name(v, r),
+                if on { "running" } else { "off" }
+            ),
+        ),
+        None => Eval::unknown(format!(
+            "{}: cannot see Operate/Tasklist",
+            region_name(v, r)
+        )),
+    }
+}
+
+/// The snapshot repository is registered in the region.
+fn repository_registered(f: &Facts, r: Region) -> Eval {
+    let v = &f.view;
+    let e = &f.es[r];
+    Eval::new(
+        e.repository,
+        match e.repository {
+            Some(true) => format!("{}: repository registered", region_name(v, r)),
+            Some(false) => format!("{}: repository not registered", region_name(v, r)),
+            None => format!("{}: cannot ask Elasticsearch", region_name(v, r)),
+        },
+    )
+}
+
+/// The run's snapshot is in the region's repository and succeeded.
+fn snapshot_ready(f: &Facts, r: Region) -> Eval {
+    let v = &f.view;
+    match &f.es[r].snapshot {
+        Some(Ok(Some(s))) => {
+            let failed = s.shards.as_ref().map_or(0, |x| x.failed);
+            let ok = s.state == SnapshotState::Success && failed == 0;
+            Eval::new(
+                Some(ok),
+                format!(
+                    "{}: snapshot {} {} ({} indices, {failed} failed shards)",
+                    region_name(v, r),
+                    s.snapshot,
+                    s.state,
+                    s.indices.len()
+                ),
+            )
+        }
+        Some(Ok(None)) => Eval::new(
+            Some(false),
+            format!("{}: the snapshot is not visible", region_name(v, r)),
+        ),
+        Some(Err(e)) => Eval::unknown(format!("{}: {e}", region_name(v, r))),
+        None => Eval::unknown(format!("{}: not asked", region_name(v, r))),
+    }
+}
+
+/// Every id is a member with replication factor `rf`, no change pending.
+fn cluster_complete(v: &ClusterView, ids: &[BrokerId], rf: i32) -> Eval {
+    if let Err(e) = configuration(v, survivor_of(ids)) {
+        return Eval::unknown(e);
+    }
+    let members = v
+        .brokers
+        .iter()
+        .filter(|b| ids.contains(&b.id) && b.member == Some(true))
+        .count();
+    if let Some(p) = pending(v) {
+        return with_progress(v, Eval::new(Some(false), p));
+    }
+    let rf_now = v.cluster.replication_factor;
+    Eval {
+        met: Some(members == ids.len() && rf_now == Some(rf)),
+        progress: Some((members, ids.len())),
+        evidence: format!(
+            "{members}/{} brokers are members, replication factor {}",
+            ids.len(),
+            rf_now.map_or("?".into(), |x| x.to_string())
+        ),
+    }
+}
+
+/// Every observable part met; what no API shows is left to the operator.
+fn all_of(checks: &[Check], f: &Facts) -> Eval {
+    // What no API shows is confirmed by the operator, not waited for.
+    let evals: Vec<Eval> = checks
+        .iter()
+        .filter(|c| observable(c))
+        .map(|c| evaluate(c, f))
+        .collect();
+    let met = if evals.iter().any(|e| e.met == Some(false)) {
+        Some(false)
+    } else if evals.iter().all(|e| e.met == Some(true)) {
+        Some(true)
+    } else {
+        None
+    };
+    Eval {
+        met,
+        progress: evals.iter().find_map(|e| e.progress),
+        evidence: evals
+            .iter()
+            .map(|e| e.evidence.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
     }
 }
 
@@ -663,135 +706,155 @@ pub fn guard(g: &Guard, f: &Facts) -> Result<String, String> {
                 region_name(v, *r)
             )),
         },
-        Guard::BrokersAbsent(ids) => {
-            let s = survivor_of(ids);
-            let listed = survivor_topology(v, s)
-                .map_err(|e| format!("cannot tell whether brokers {} are gone: {e}", list(ids)))?;
-            let present: Vec<BrokerId> = ids
-                .iter()
-                .copied()
-                .filter(|id| listed.contains(id))
-                .collect();
-            if present.is_empty() {
-                Ok(format!(
-                    "brokers {} absent from {}'s fresh topology (it lists {})",
-                    list(ids),
-                    region_name(v, s),
-                    list(listed)
-                ))
-            } else {
-                Err(format!(
-                    "brokers {} are still in the surviving gateway's topology",
-                    list(&present)
-                ))
-            }
-        }
-        Guard::NoPendingChange => match &v.cluster.pending_change {
-            _ if v.cluster.config_from.is_none() => Err(format!(
-                "cannot tell whether a change is pending: {}",
-                source_problem(v, answering(v), Source::Cluster)
-            )),
-            None => Ok("no change pending".into()),
-            Some(c) if f.run.own_changes.contains(&c.id) => {
-                Ok(format!("change #{} pending is this run's own", c.id))
-            }
-            Some(_) => Err(format!(
-                "{}: a new change would be rejected or collide (camunda/camunda#63506)",
-                pending(v).unwrap_or_default()
-            )),
-        },
-        Guard::NoForeignChange => {
-            if v.cluster.config_from.is_none() {
-                return Err(format!(
-                    "cannot tell which changes the cluster made: {}",
-                    source_problem(v, answering(v), Source::Cluster)
-                ));
-            }
-            if let Some(c) = &v.cluster.pending_change
-                && !f.run.own_changes.contains(&c.id)
-            {
-                return Err(format!(
-                    "change #{} ({}) is pending and this run did not start it: another operator or c8dr may be acting on the cluster",
-                    c.id, c.status
-                ));
-            }
-            match (&v.cluster.last_change, f.run.baseline_change) {
-                (Some(l), Some(base)) if l.id > base && !f.run.own_changes.contains(&l.id) => {
-                    Err(format!(
-                        "change #{} ({}) happened since this run started (at #{base}) and this run did not start it: another operator or c8dr acted on the cluster; look before forcing",
-                        l.id, l.status
-                    ))
-                }
-                _ => Ok("no change by anyone else since the run started".into()),
-            }
-        }
-        Guard::IdsMatchTopology { region, ids } => {
-            configuration(v, region.other()).map_err(|e| format!("cannot confirm the ids: {e}"))?;
-            let members: Vec<BrokerId> = v
-                .brokers
-                .iter()
-                .filter(|b| b.member == Some(true))
-                .map(|b| b.id)
-                .collect();
-            let now = super::plan::ids_of_region(members.iter().copied(), *region);
-            let others = super::plan::ids_of_region(members.iter().copied(), region.other());
-            if members.is_empty() {
-                Err("the cluster configuration lists no members: cannot confirm the ids".into())
-            } else if others.is_empty() {
-                Err(format!(
-                    "no broker of {} would remain",
-                    region_name(v, region.other())
-                ))
-            } else if &now != ids {
-                Err(format!(
-                    "the plan removes {} but {}'s members are now {}",
-                    list(ids),
-                    region_name(v, *region),
-                    list(&now)
-                ))
-            } else {
-                Ok(format!(
-                    "removes {} ({}), keeps {}",
-                    list(ids),
-                    region_name(v, *region),
-                    list(&others)
-                ))
-            }
-        }
+        Guard::BrokersAbsent(ids) => brokers_absent(v, ids),
+        Guard::NoPendingChange => no_pending_change(f),
+        Guard::NoForeignChange => no_foreign_change(f),
+        Guard::IdsMatchTopology { region, ids } => ids_match_topology(v, *region, ids),
         Guard::RegionReachable(r) => match v.region(*r).map(|x| x.reachable) {
             Some(Reach::Up) => Ok(format!("{} answers", region_name(v, *r))),
             _ => Err(format!("{} does not answer", region_name(v, *r))),
         },
-        Guard::NoCamundaIndices(r) => match &f.es[*r].indices {
-            Some(names) => {
-                let found: Vec<&String> = names.keys().filter(|n| is_camunda_index(n)).collect();
-                if found.is_empty() {
-                    Ok(format!("{}: no Camunda indices", region_name(v, *r)))
-                } else {
-                    let docs: u64 = found
-                        .iter()
-                        .filter_map(|n| names.get(*n).copied().flatten())
-                        .sum();
-                    // The remedy first: on a small screen the list is what gets cut.
-                    Err(format!(
-                        "{}'s Elasticsearch already has {} Camunda indices ({docs} documents) that are not the snapshot's data: the schema manager created them (dual-region-procedure.md §4.4 FB-1: CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA must be false in the recreated region), and the restore would fail or leave the region without its history. Delete exactly these indices in {} (DELETE /<index>), or reinstall the region with the schema manager off, then retry: {}",
-                        region_name(v, *r),
-                        found.len(),
-                        region_name(v, *r),
-                        index_list(&found),
-                    ))
-                }
+        Guard::NoCamundaIndices(r) => no_camunda_indices(f, *r),
+    }
+}
+
+/// None of `ids` is in the surviving gateway's fresh topology.
+fn brokers_absent(v: &ClusterView, ids: &[BrokerId]) -> Result<String, String> {
+    let s = survivor_of(ids);
+    let listed = survivor_topology(v, s)
+        .map_err(|e| format!("cannot tell whether brokers {} are gone: {e}", list(ids)))?;
+    let present: Vec<BrokerId> = ids
+        .iter()
+        .copied()
+        .filter(|id| listed.contains(id))
+        .collect();
+    if present.is_empty() {
+        Ok(format!(
+            "brokers {} absent from {}'s fresh topology (it lists {})",
+            list(ids),
+            region_name(v, s),
+            list(listed)
+        ))
+    } else {
+        Err(format!(
+            "brokers {} are still in the surviving gateway's topology",
+            list(&present)
+        ))
+    }
+}
+
+/// No change pending, unless it is this run's own.
+fn no_pending_change(f: &Facts) -> Result<String, String> {
+    let v = &f.view;
+    match &v.cluster.pending_change {
+        _ if v.cluster.config_from.is_none() => Err(format!(
+            "cannot tell whether a change is pending: {}",
+            source_problem(v, answering(v), Source::Cluster)
+        )),
+        None => Ok("no change pending".into()),
+        Some(c) if f.run.own_changes.contains(&c.id) => {
+            Ok(format!("change #{} pending is this run's own", c.id))
+        }
+        Some(_) => Err(format!(
+            "{}: a new change would be rejected or collide (camunda/camunda#63506)",
+            pending(v).unwrap_or_default()
+        )),
+    }
+}
+
+/// No change the run did not start, pending or since the run started.
+fn no_foreign_change(f: &Facts) -> Result<String, String> {
+    let v = &f.view;
+    if v.cluster.config_from.is_none() {
+        return Err(format!(
+            "cannot tell which changes the cluster made: {}",
+            source_problem(v, answering(v), Source::Cluster)
+        ));
+    }
+    if let Some(c) = &v.cluster.pending_change
+        && !f.run.own_changes.contains(&c.id)
+    {
+        return Err(format!(
+            "change #{} ({}) is pending and this run did not start it: another operator or c8dr may be acting on the cluster",
+            c.id, c.status
+        ));
+    }
+    match (&v.cluster.last_change, f.run.baseline_change) {
+        (Some(l), Some(base)) if l.id > base && !f.run.own_changes.contains(&l.id) => Err(format!(
+            "change #{} ({}) happened since this run started (at #{base}) and this run did not start it: another operator or c8dr acted on the cluster; look before forcing",
+            l.id, l.status
+        )),
+        _ => Ok("no change by anyone else since the run started".into()),
+    }
+}
+
+/// The ids the run removes are still the region's members, and the other region keeps some.
+fn ids_match_topology(v: &ClusterView, region: Region, ids: &[BrokerId]) -> Result<String, String> {
+    configuration(v, region.other()).map_err(|e| format!("cannot confirm the ids: {e}"))?;
+    let members: Vec<BrokerId> = v
+        .brokers
+        .iter()
+        .filter(|b| b.member == Some(true))
+        .map(|b| b.id)
+        .collect();
+    let now = super::plan::ids_of_region(members.iter().copied(), region);
+    let others = super::plan::ids_of_region(members.iter().copied(), region.other());
+    if members.is_empty() {
+        Err("the cluster configuration lists no members: cannot confirm the ids".into())
+    } else if others.is_empty() {
+        Err(format!(
+            "no broker of {} would remain",
+            region_name(v, region.other())
+        ))
+    } else if now != ids {
+        Err(format!(
+            "the plan removes {} but {}'s members are now {}",
+            list(ids),
+            region_name(v, region),
+            list(&now)
+        ))
+    } else {
+        Ok(format!(
+            "removes {} ({}), keeps {}",
+            list(ids),
+            region_name(v, region),
+            list(&others)
+        ))
+    }
+}
+
+/// No Camunda indices in the region's Elasticsearch for the restore to collide with.
+fn no_camunda_indices(f: &Facts, r: Region) -> Result<String, String> {
+    let v = &f.view;
+    match &f.es[r].indices {
+        Some(names) => {
+            let found: Vec<&String> = names.keys().filter(|n| is_camunda_index(n)).collect();
+            if found.is_empty() {
+                Ok(format!("{}: no Camunda indices", region_name(v, r)))
+            } else {
+                let docs: u64 = found
+                    .iter()
+                    .filter_map(|n| names.get(*n).copied().flatten())
+                    .sum();
+                // The remedy first: on a small screen the list is what gets cut.
+                Err(format!(
+                    "{}'s Elasticsearch already has {} Camunda indices ({docs} documents) that are not the snapshot's data: the schema manager created them (dual-region-procedure.md §4.4 FB-1: CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA must be false in the recreated region), and the restore would fail or leave the region without its history. Delete exactly these indices in {} (DELETE /<index>), or reinstall the region with the schema manager off, then retry: {}",
+                    region_name(v, r),
+                    found.len(),
+                    region_name(v, r),
+                    index_list(&found),
+                ))
             }
-            None => Err(format!(
-                "{}: cannot list the Elasticsearch indices{}",
-                region_name(v, *r),
-                f.es[*r]
-                    .indices_error
-                    .as_ref()
-                    .map(|e| format!(" ({e})"))
-                    .unwrap_or_default()
-            )),
-        },
+        }
+        None => Err(format!(
+            "{}: cannot list the Elasticsearch indices{}",
+            region_name(v, r),
+            f.es[r]
+                .indices_error
+                .as_ref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        )),
     }
 }
 

@@ -5,12 +5,58 @@ use super::*;
 use serde_json::json;
 
 pub(super) fn steps(i: &Inputs) -> Vec<Step> {
-    let (r, s) = (i.region, i.survivor());
     let v87 = i.family == Family::V86To87;
-    let sec = |s87: &'static str, s88: &'static str| if v87 { s87 } else { s88 };
     let mut steps = Vec::new();
     if i.eck {
+        steps.extend(eck_prerequisites(i));
+    }
+    steps.push(deploy(i));
+    steps.extend(webapps_off_and_pause(i));
+    steps.extend(snapshot_and_restore(i));
+    if v87 {
         steps.push(Step {
+            key: "FB-4".into(),
+            ..webapps_on(i)
+        });
+    }
+    steps.extend(enable_exporters(i));
+    steps.push(resume(i));
+    steps.push(readd(i));
+    if !v87 {
+        steps.push(Step {
+            key: "FB-8".into(),
+            ..webapps_on(i)
+        });
+    }
+    steps
+}
+
+/// The section of the family's procedure: 8.6/8.7 (§4.2) or 8.8+ (§4.4).
+fn sec(i: &Inputs, s87: &'static str, s88: &'static str) -> &'static str {
+    if i.family == Family::V86To87 {
+        s87
+    } else {
+        s88
+    }
+}
+
+/// The Helm `--set`s that keep Operate and Tasklist off.
+fn webapps_off_sets(i: &Inputs) -> &'static [&'static str] {
+    if i.family == Family::V86To87 {
+        &["operate.enabled=false", "tasklist.enabled=false"]
+    } else {
+        &[
+            "orchestration.profiles.operate=false",
+            "orchestration.profiles.tasklist=false",
+        ]
+    }
+}
+
+/// 8.9 with ECK: Elasticsearch and its passwords before Camunda (§4.5).
+fn eck_prerequisites(i: &Inputs) -> [Step; 2] {
+    let r = i.region;
+    [
+        Step {
             key: "FB-1.1".into(),
             title: format!("Deploy ECK and Elasticsearch in {}", i.name(r)),
             cite: "§4.5 FB-1 prerequisites",
@@ -31,8 +77,8 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
                 "deploy.sh calls kubectl without --context: set the current context first (§10.8)."
                     .into(),
             ),
-        });
-        steps.push(Step {
+        },
+        Step {
             key: "FB-1.2".into(),
             title: "Resync the Elasticsearch passwords across regions".into(),
             cite: "§4.5 FB-1 prerequisites",
@@ -49,20 +95,18 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
             note: Some(
                 "Recreates elasticsearch-es-password-region-0/1 in both namespaces.".into(),
             ),
-        });
-    }
-    let off: &[&str] = if v87 {
-        &["operate.enabled=false", "tasklist.enabled=false"]
-    } else {
-        &[
-            "orchestration.profiles.operate=false",
-            "orchestration.profiles.tasklist=false",
-        ]
-    };
-    steps.push(Step {
+        },
+    ]
+}
+
+/// FB-1: the recreated region's Camunda, its webapps off until its brokers are members.
+fn deploy(i: &Inputs) -> Step {
+    let (r, s) = (i.region, i.survivor());
+    let v87 = i.family == Family::V86To87;
+    Step {
         key: "FB-1".into(),
         title: format!("Deploy Camunda in {} with Operate/Tasklist off", i.name(r)),
-        cite: sec("§4.2 FB-1", "§4.4 FB-1"),
+        cite: sec(i, "§4.2 FB-1", "§4.4 FB-1"),
         region: r,
         danger: Danger::Read,
         action: Action::Manual {
@@ -75,7 +119,7 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
                             .to_string(),
                     );
                 }
-                c.push(i.helm("install", r, off));
+                c.push(i.helm("install", r, webapps_off_sets(i)));
                 c
             },
         },
@@ -89,11 +133,16 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
              stay not Ready until they are added back: expected.",
             list(&i.ids)
         )),
-    });
-    let pause = Step {
+    }
+}
+
+/// Pausing exporting on the survivor, keyed by the caller (its number differs per family).
+fn pause(i: &Inputs) -> Step {
+    let s = i.survivor();
+    Step {
         key: String::new(),
         title: "Pause exporting".into(),
-        cite: sec("§4.2 FB-2", "§4.4 FB-3"),
+        cite: sec(i, "§4.2 FB-2", "§4.4 FB-3"),
         region: s,
         danger: Danger::Reversible,
         action: Action::Http(Request {
@@ -107,28 +156,36 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
              a broker is unreachable: retried. Exporting must be resumed later (FB-6)."
                 .into(),
         ),
-    };
+    }
+}
+
+/// FB-2 and the pause: the survivor's webapps off (scaled on 8.7, Helm on 8.8+), then
+/// exporting paused for the snapshot.
+fn webapps_off_and_pause(i: &Inputs) -> Vec<Step> {
+    let s = i.survivor();
+    let v87 = i.family == Family::V86To87;
     if v87 {
-        steps.push(Step {
-            key: "FB-2".into(),
-            title: format!("Scale Operate and Tasklist in {} to 0", i.name(s)),
-            cite: "§4.2 FB-2",
-            region: s,
-            danger: Danger::Reversible,
-            // Through the Kubernetes API when c8dr has the context; else the docs' kubectl.
-            action: if i.kube[s].is_some() {
-                Action::Scale(
-                    ["operate", "tasklist"]
-                        .iter()
-                        .map(|w| Scale {
-                            region: s,
-                            deployment: format!("{}-{w}", i.release(s)),
-                            replicas: 0,
-                        })
-                        .collect(),
-                )
-            } else {
-                Action::Manual {
+        vec![
+            Step {
+                key: "FB-2".into(),
+                title: format!("Scale Operate and Tasklist in {} to 0", i.name(s)),
+                cite: "§4.2 FB-2",
+                region: s,
+                danger: Danger::Reversible,
+                // Through the Kubernetes API when c8dr has the context; else the docs' kubectl.
+                action: if i.kube[s].is_some() {
+                    Action::Scale(
+                        ["operate", "tasklist"]
+                            .iter()
+                            .map(|w| Scale {
+                                region: s,
+                                deployment: format!("{}-{w}", i.release(s)),
+                                replicas: 0,
+                            })
+                            .collect(),
+                    )
+                } else {
+                    Action::Manual {
                     commands: ["operate", "tasklist"]
                         .iter()
                         .map(|w| {
@@ -141,41 +198,51 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
                         })
                         .collect(),
                 }
+                },
+                check: webapps(i, s, false),
+                guards: vec![],
+                note: Some("Operate and Tasklist may not show recent data meanwhile.".into()),
             },
-            check: webapps(i, s, false),
-            guards: vec![],
-            note: Some("Operate and Tasklist may not show recent data meanwhile.".into()),
-        });
-        steps.push(Step {
-            key: "FB-2.1".into(),
-            ..pause
-        });
+            Step {
+                key: "FB-2.1".into(),
+                ..pause(i)
+            },
+        ]
     } else {
-        steps.push(Step {
-            key: "FB-2".into(),
-            title: format!("Turn Operate/Tasklist off in {} (Helm)", i.name(s)),
-            cite: "§4.4 FB-2",
-            region: s,
-            danger: Danger::Read,
-            action: Action::Manual {
-                commands: vec![
+        vec![
+            Step {
+                key: "FB-2".into(),
+                title: format!("Turn Operate/Tasklist off in {} (Helm)", i.name(s)),
+                cite: "§4.4 FB-2",
+                region: s,
+                danger: Danger::Read,
+                action: Action::Manual {
+                    commands: vec![
                     "remove CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA from camunda-values.yml"
                         .into(),
-                    i.helm("upgrade --install", s, off),
+                    i.helm("upgrade --install", s, webapps_off_sets(i)),
                 ],
+                },
+                check: webapps(i, s, false),
+                guards: vec![],
+                note: Some(
+                    "Rolls the surviving brokers: expect transient 5xx from the gateway meanwhile."
+                        .into(),
+                ),
             },
-            check: webapps(i, s, false),
-            guards: vec![],
-            note: Some(
-                "Rolls the surviving brokers: expect transient 5xx from the gateway meanwhile."
-                    .into(),
-            ),
-        });
-        steps.push(Step {
-            key: "FB-3".into(),
-            ..pause
-        });
+            Step {
+                key: "FB-3".into(),
+                ..pause(i)
+            },
+        ]
     }
+}
+
+/// FB-3/FB-4 (per family): the survivor's Elasticsearch snapshotted into the run's snapshot
+/// and restored in the recreated region (§2.7).
+fn snapshot_and_restore(i: &Inputs) -> Vec<Step> {
+    let (r, s) = (i.region, i.survivor());
+    let v87 = i.family == Family::V86To87;
     let es = if v87 { "FB-3" } else { "FB-4" };
     let repo = &i.runbook.snapshot_repository;
     let snap = &i.snapshot;
@@ -184,86 +251,95 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
         "type": i.runbook.repository_type,
         "settings": i.runbook.repository_settings,
     });
-    steps.push(Step {
-        key: format!("{es}.1"),
-        title: format!("Register snapshot repository {repo} in {}", i.name(s)),
-        cite: sec("§4.2 FB-3, §2.7", "§4.4 FB-4, §2.7"),
-        region: s,
-        danger: Danger::Reversible,
-        action: Action::Http(Request::elasticsearch(
-            s,
-            "PUT",
-            format!("/_snapshot/{repo}"),
-            Some(repo_body.clone()),
-        )),
-        check: Check::RepositoryRegistered(s),
-        guards: vec![],
-        note: None,
-    });
-    steps.push(Step {
-        key: format!("{es}.2"),
-        title: format!(
-            "Snapshot {}'s Elasticsearch{}",
-            i.name(s),
-            if v87 { "" } else { " with global state" }
-        ),
-        cite: sec("§4.2 FB-3", "§4.4 FB-4"),
-        region: s,
-        danger: Danger::Reversible,
-        action: Action::Http(Request {
-            long: true,
-            ..Request::elasticsearch(
+    vec![
+        Step {
+            key: format!("{es}.1"),
+            title: format!("Register snapshot repository {repo} in {}", i.name(s)),
+            cite: sec(i, "§4.2 FB-3, §2.7", "§4.4 FB-4, §2.7"),
+            region: s,
+            danger: Danger::Reversible,
+            action: Action::Http(Request::elasticsearch(
                 s,
                 "PUT",
-                format!("/_snapshot/{repo}/{snap}?wait_for_completion=true"),
-                global.clone(),
-            )
-        }),
-        check: Check::SnapshotReady(s),
-        guards: vec![],
-        note: Some(format!(
-            "Named {snap} for this run, so a snapshot left by an earlier failback is never restored."
-        )),
-    });
-    steps.push(Step {
-        key: format!("{es}.3"),
-        title: format!("Register {repo} in {} (after the snapshot)", i.name(r)),
-        cite: sec("§4.2 FB-3", "§4.4 FB-4"),
-        region: r,
-        danger: Danger::Reversible,
-        action: Action::Http(Request::elasticsearch(
-            r,
-            "PUT",
-            format!("/_snapshot/{repo}"),
-            Some(repo_body),
-        )),
-        check: Check::SnapshotReady(r),
-        guards: vec![],
-        note: Some("Registered earlier, the repository would not see the new snapshot.".into()),
-    });
-    steps.push(Step {
-        key: format!("{es}.4"),
-        title: format!("Restore the snapshot in {}", i.name(r)),
-        cite: sec("§4.2 FB-3", "§4.4 FB-4"),
-        region: r,
-        danger: Danger::Mutating,
-        action: Action::Http(Request {
-            long: true,
-            ..Request::elasticsearch(
+                format!("/_snapshot/{repo}"),
+                Some(repo_body.clone()),
+            )),
+            check: Check::RepositoryRegistered(s),
+            guards: vec![],
+            note: None,
+        },
+        Step {
+            key: format!("{es}.2"),
+            title: format!(
+                "Snapshot {}'s Elasticsearch{}",
+                i.name(s),
+                if v87 { "" } else { " with global state" }
+            ),
+            cite: sec(i, "§4.2 FB-3", "§4.4 FB-4"),
+            region: s,
+            danger: Danger::Reversible,
+            action: Action::Http(Request {
+                long: true,
+                ..Request::elasticsearch(
+                    s,
+                    "PUT",
+                    format!("/_snapshot/{repo}/{snap}?wait_for_completion=true"),
+                    global.clone(),
+                )
+            }),
+            check: Check::SnapshotReady(s),
+            guards: vec![],
+            note: Some(format!(
+                "Named {snap} for this run, so a snapshot left by an earlier failback is never restored."
+            )),
+        },
+        Step {
+            key: format!("{es}.3"),
+            title: format!("Register {repo} in {} (after the snapshot)", i.name(r)),
+            cite: sec(i, "§4.2 FB-3", "§4.4 FB-4"),
+            region: r,
+            danger: Danger::Reversible,
+            action: Action::Http(Request::elasticsearch(
                 r,
-                "POST",
-                format!("/_snapshot/{repo}/{snap}/_restore?wait_for_completion=true"),
-                global,
-            )
-        }),
-        check: Check::All(vec![Check::Restored(r), Check::ElasticsearchGreen(r)]),
-        guards: vec![Guard::NoCamundaIndices(r)],
-        note: None,
-    });
-    let webapps_on = Step {
+                "PUT",
+                format!("/_snapshot/{repo}"),
+                Some(repo_body),
+            )),
+            check: Check::SnapshotReady(r),
+            guards: vec![],
+            note: Some("Registered earlier, the repository would not see the new snapshot.".into()),
+        },
+        Step {
+            key: format!("{es}.4"),
+            title: format!("Restore the snapshot in {}", i.name(r)),
+            cite: sec(i, "§4.2 FB-3", "§4.4 FB-4"),
+            region: r,
+            danger: Danger::Mutating,
+            action: Action::Http(Request {
+                long: true,
+                ..Request::elasticsearch(
+                    r,
+                    "POST",
+                    format!("/_snapshot/{repo}/{snap}/_restore?wait_for_completion=true"),
+                    global,
+                )
+            }),
+            check: Check::All(vec![Check::Restored(r), Check::ElasticsearchGreen(r)]),
+            guards: vec![Guard::NoCamundaIndices(r)],
+            note: None,
+        },
+    ]
+}
+
+/// Operate and Tasklist back on in both regions (keyed by the caller: FB-4 on 8.7, FB-8 on
+/// 8.8+).
+fn webapps_on(i: &Inputs) -> Step {
+    let (r, s) = (i.region, i.survivor());
+    let v87 = i.family == Family::V86To87;
+    Step {
         key: String::new(),
         title: "Start Operate and Tasklist in both regions".into(),
-        cite: sec("§4.2 FB-4", "§4.4 FB-8"),
+        cite: sec(i, "§4.2 FB-4", "§4.4 FB-8"),
         region: s,
         danger: Danger::Read,
         action: Action::Manual {
@@ -275,13 +351,13 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
             "Last, because the brokers' readiness (and so the roll-out) needs them to be members."
                 .to_string()
         }),
-    };
-    if v87 {
-        steps.push(Step {
-            key: "FB-4".into(),
-            ..webapps_on.clone()
-        });
     }
+}
+
+/// FB-5: the recreated region's exporter (and a legacy one still in use) enabled again,
+/// initialized from the survivor's.
+fn enable_exporters(i: &Inputs) -> Vec<Step> {
+    let (r, s) = (i.region, i.survivor());
     let mut exporters = vec![(i.exporter(r), i.exporter(s))];
     if i.legacy_exporters {
         exporters.push((
@@ -289,15 +365,17 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
             format!("elasticsearchregion{s}"),
         ));
     }
-    for (k, (lost_id, from)) in exporters.iter().enumerate() {
-        steps.push(Step {
+    exporters
+        .iter()
+        .enumerate()
+        .map(|(k, (lost_id, from))| Step {
             key: if k == 0 {
                 "FB-5".to_string()
             } else {
                 "FB-5.1".to_string()
             },
             title: format!("Enable exporter {lost_id}, initialized from {from}"),
-            cite: sec("§4.2 FB-5", "§4.4 FB-5"),
+            cite: sec(i, "§4.2 FB-5", "§4.4 FB-5"),
             region: s,
             danger: Danger::Mutating,
             action: Action::Http(Request::management(
@@ -312,19 +390,30 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
             },
             guards: vec![Guard::RegionReachable(s)],
             note: Some("Asynchronous: c8dr waits for lastChange COMPLETED before going on.".into()),
-        });
-    }
-    steps.push(Step {
+        })
+        .collect()
+}
+
+/// FB-6: exporting resumed.
+fn resume(i: &Inputs) -> Step {
+    let s = i.survivor();
+    Step {
         key: "FB-6".into(),
         title: "Resume exporting".into(),
-        cite: sec("§4.2 FB-6", "§4.4 FB-6"),
+        cite: sec(i, "§4.2 FB-6", "§4.4 FB-6"),
         action: Action::Http(Request {
             expect: Expect::Exporting,
             ..Request::management(s, "POST", "/actuator/exporting/resume".into(), None)
         }),
         note: None,
         ..pause_like(s)
-    });
+    }
+}
+
+/// FB-7: the recreated brokers added back, replication factor 4 again (never forced).
+fn readd(i: &Inputs) -> Step {
+    let (r, s) = (i.region, i.survivor());
+    let v87 = i.family == Family::V86To87;
     let add = if v87 {
         Request::management(
             s,
@@ -346,10 +435,10 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
             Some(json!({"brokers": {"add": i.ids}, "partitions": {"replicationFactor": 4}})),
         )
     };
-    steps.push(Step {
+    Step {
         key: "FB-7".into(),
         title: format!("Re-add brokers {} with replication factor 4", list(&i.ids)),
-        cite: sec("§4.2 FB-7", "§4.4 FB-7"),
+        cite: sec(i, "§4.2 FB-7", "§4.4 FB-7"),
         region: s,
         danger: Danger::Mutating,
         action: Action::Http(add),
@@ -367,14 +456,7 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
              restart at a time (camunda/camunda#55038)."
                 .into(),
         ),
-    });
-    if !v87 {
-        steps.push(Step {
-            key: "FB-8".into(),
-            ..webapps_on
-        });
     }
-    steps
 }
 
 /// Operate/Tasklist on or off in a region: observed through its Deployments or ConfigMap,

@@ -6,10 +6,18 @@ use super::*;
 use serde_json::json;
 
 pub(super) fn steps(i: &Inputs) -> Vec<Step> {
-    let (lost, s) = (i.region, i.survivor());
-    let v87 = i.family == Family::V86To87;
-    let section = if v87 { "§4.2 FO-1" } else { "§4.4 FO-1" };
-    let mut steps = vec![Step {
+    let mut steps = vec![confirm_loss(i), force_remove(i)];
+    steps.extend(disable_exporters(i));
+    steps.push(move_traffic(i));
+    steps.push(verify(i));
+    steps.extend(recover_primary_data(i));
+    steps
+}
+
+/// FO-0: the loss confirmed before anything is forced (§6.1).
+fn confirm_loss(i: &Inputs) -> Step {
+    let lost = i.region;
+    Step {
         key: "FO-0".into(),
         title: format!("Confirm {} is lost", i.name(lost)),
         cite: "§6.1 Before failover",
@@ -26,7 +34,14 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
              (§4 preconditions). Fail over when the region will not come back soon."
                 .into(),
         ),
-    }];
+    }
+}
+
+/// FO-1: the lost brokers force-removed through the survivor (per family's API).
+fn force_remove(i: &Inputs) -> Step {
+    let (lost, s) = (i.region, i.survivor());
+    let v87 = i.family == Family::V86To87;
+    let section = if v87 { "§4.2 FO-1" } else { "§4.4 FO-1" };
     let keep = ids_of_region(i.all_ids.iter().copied(), s);
     let request = if v87 {
         // 8.6/8.7: the body lists the brokers to KEEP, as the docs send them (strings).
@@ -46,7 +61,7 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
             Some(json!({"brokers": {"remove": i.ids}})),
         )
     };
-    steps.push(Step {
+    Step {
         key: "FO-1".into(),
         title: format!("Force-remove {}'s brokers {}", i.name(lost), list(&i.ids)),
         cite: section,
@@ -70,13 +85,21 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
              quorum is restored, processing resumes.",
             2
         )),
-    });
+    }
+}
+
+/// FO-2: the exporter that writes to the lost region (and a legacy one) disabled.
+fn disable_exporters(i: &Inputs) -> Vec<Step> {
+    let (lost, s) = (i.region, i.survivor());
+    let v87 = i.family == Family::V86To87;
     let mut exporters = vec![i.exporter(lost)];
     if i.legacy_exporters {
         exporters.push(format!("elasticsearchregion{lost}"));
     }
-    for (n, id) in exporters.iter().enumerate() {
-        steps.push(Step {
+    exporters
+        .iter()
+        .enumerate()
+        .map(|(n, id)| Step {
             key: if n == 0 {
                 "FO-2".into()
             } else {
@@ -103,8 +126,13 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
                  stays stalled, restart the affected brokers)."
                     .into(),
             ),
-        });
-    }
+        })
+        .collect()
+}
+
+/// FO-3: user traffic away from the lost region (DNS, done by the operator).
+fn move_traffic(i: &Inputs) -> Step {
+    let (lost, s) = (i.region, i.survivor());
     let (traffic_title, traffic_how) = if i.active_active {
         (
             format!("Take {} out of the traffic pool", i.name(lost)),
@@ -119,7 +147,7 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
             ),
         )
     };
-    steps.push(Step {
+    Step {
         key: "FO-3".into(),
         title: traffic_title,
         cite: "§4 preconditions (traffic), §6.2",
@@ -141,8 +169,13 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
             "The docs leave DNS to the operator; c8dr checks the answer when [traffic] is configured."
                 .into(),
         ),
-    });
-    steps.push(Step {
+    }
+}
+
+/// FO-4: processing resumed and the survivor's exporter still enabled.
+fn verify(i: &Inputs) -> Step {
+    let s = i.survivor();
+    Step {
         key: "FO-4".into(),
         title: "Verify processing resumed".into(),
         cite: "§6.1 After failover",
@@ -158,26 +191,28 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
         ]),
         guards: vec![],
         note: None,
-    });
-    if lost == i.primary && !i.active_active {
-        steps.push(Step {
-            key: "FO-5".into(),
-            title: format!("Recover {}'s region-specific data", i.name(lost)),
-            cite: "§6.2 region-loss impact (C85/C86/C88)",
-            region: s,
-            danger: Danger::Read,
-            action: Action::Checklist(vec![
-                "Tasklist: reassign the tasks that were assigned but not completed".into(),
-                "Operate: recreate the batch operations that had not finished".into(),
-            ]),
-            check: Check::Unobservable,
-            guards: vec![],
-            note: Some(
-                "Losing the primary loses uncompleted batch operations and task assignments; \
-                 then fail back to create a new secondary."
-                    .into(),
-            ),
-        });
     }
-    steps
+}
+
+/// FO-5, when the primary was lost in active-passive: the data only that region held.
+fn recover_primary_data(i: &Inputs) -> Option<Step> {
+    let (lost, s) = (i.region, i.survivor());
+    (lost == i.primary && !i.active_active).then(|| Step {
+        key: "FO-5".into(),
+        title: format!("Recover {}'s region-specific data", i.name(lost)),
+        cite: "§6.2 region-loss impact (C85/C86/C88)",
+        region: s,
+        danger: Danger::Read,
+        action: Action::Checklist(vec![
+            "Tasklist: reassign the tasks that were assigned but not completed".into(),
+            "Operate: recreate the batch operations that had not finished".into(),
+        ]),
+        check: Check::Unobservable,
+        guards: vec![],
+        note: Some(
+            "Losing the primary loses uncompleted batch operations and task assignments; \
+                 then fail back to create a new secondary."
+                .into(),
+        ),
+    })
 }
