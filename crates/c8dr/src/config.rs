@@ -209,6 +209,58 @@ impl Region {
     pub fn label(&self) -> String {
         format!("region {} ({})", self.id, self.name)
     }
+
+    /// Its URLs, that c8dr can reach it at all, its Kubernetes names and its credentials'
+    /// references; the message names the key.
+    fn validate(&self) -> Result<(), String> {
+        let at = |key: &str| format!("regions[id={}].{key}", self.id);
+        for (key, url, hint) in [
+            ("rest_url", self.rest_url.as_ref(), "[regions.rest_auth]"),
+            (
+                "management_url",
+                self.management_url.as_ref(),
+                "[regions.rest_auth]",
+            ),
+            (
+                "elasticsearch_url",
+                self.elasticsearch_url.as_ref(),
+                "[regions.elasticsearch_auth]",
+            ),
+            (
+                "rest_auth.token_url",
+                self.rest_auth.as_ref().and_then(|a| a.token_url.as_ref()),
+                "client_id and client_secret_env or client_secret_file",
+            ),
+        ] {
+            if let Some(u) = url {
+                check_url(u, hint).map_err(|e| format!("{}: {e}", at(key)))?;
+            }
+        }
+        if self.kube.is_none() && self.rest_url.is_none() && self.management_url.is_none() {
+            return Err(format!(
+                "{}: no rest_url, no management_url and no [regions.kube]: c8dr cannot reach {}",
+                at("*"),
+                self.label()
+            ));
+        }
+        if let Some(k) = &self.kube
+            && (k.context.is_empty() || k.namespace.is_empty())
+        {
+            return Err(format!(
+                "{}: context and namespace must not be empty",
+                at("kube")
+            ));
+        }
+        if let Some(a) = &self.rest_auth {
+            a.credentials()
+                .map_err(|e| format!("{}: {e}", at("rest_auth")))?;
+        }
+        if let Some(a) = &self.elasticsearch_auth {
+            a.credentials()
+                .map_err(|e| format!("{}: {e}", at("elasticsearch_auth")))?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -441,6 +493,24 @@ fn within(key: &str, value: u64, lo: u64, hi: u64) -> Result<(), String> {
 }
 
 impl Traffic {
+    /// Its nameserver and its addresses per region id.
+    fn validate(&self) -> Result<(), String> {
+        self.nameserver_addr()
+            .map_err(|e| format!("traffic.nameserver: {e}"))?;
+        for (k, addrs) in &self.addresses {
+            if k != "0" && k != "1" {
+                return Err(format!(
+                    "traffic.addresses: keys are region ids 0 and 1, not {k:?}"
+                ));
+            }
+            for a in addrs {
+                a.parse::<std::net::IpAddr>()
+                    .map_err(|_| format!("traffic.addresses.{k}: {a:?} is not an IP address"))?;
+            }
+        }
+        Ok(())
+    }
+
     /// The nameserver as a socket address (port 53 when only an IP is given).
     pub fn nameserver_addr(&self) -> Result<Option<SocketAddr>, String> {
         match &self.nameserver {
@@ -509,52 +579,7 @@ impl Config {
             crate::source::http::read_ca_file(ca).map_err(|e| format!("tls.ca_file: {e}"))?;
         }
         for r in &self.regions {
-            let at = |key: &str| format!("regions[id={}].{key}", r.id);
-            for (key, url, hint) in [
-                ("rest_url", r.rest_url.as_ref(), "[regions.rest_auth]"),
-                (
-                    "management_url",
-                    r.management_url.as_ref(),
-                    "[regions.rest_auth]",
-                ),
-                (
-                    "elasticsearch_url",
-                    r.elasticsearch_url.as_ref(),
-                    "[regions.elasticsearch_auth]",
-                ),
-                (
-                    "rest_auth.token_url",
-                    r.rest_auth.as_ref().and_then(|a| a.token_url.as_ref()),
-                    "client_id and client_secret_env or client_secret_file",
-                ),
-            ] {
-                if let Some(u) = url {
-                    check_url(u, hint).map_err(|e| format!("{}: {e}", at(key)))?;
-                }
-            }
-            if r.kube.is_none() && r.rest_url.is_none() && r.management_url.is_none() {
-                return Err(format!(
-                    "{}: no rest_url, no management_url and no [regions.kube]: c8dr cannot reach {}",
-                    at("*"),
-                    r.label()
-                ));
-            }
-            if let Some(k) = &r.kube
-                && (k.context.is_empty() || k.namespace.is_empty())
-            {
-                return Err(format!(
-                    "{}: context and namespace must not be empty",
-                    at("kube")
-                ));
-            }
-            if let Some(a) = &r.rest_auth {
-                a.credentials()
-                    .map_err(|e| format!("{}: {e}", at("rest_auth")))?;
-            }
-            if let Some(a) = &r.elasticsearch_auth {
-                a.credentials()
-                    .map_err(|e| format!("{}: {e}", at("elasticsearch_auth")))?;
-            }
+            r.validate()?;
         }
         for k in self.runbook.helm_region_values.keys() {
             if k != "0" && k != "1" {
@@ -576,20 +601,7 @@ impl Config {
             3600,
         )?;
         if let Some(t) = &self.traffic {
-            t.nameserver_addr()
-                .map_err(|e| format!("traffic.nameserver: {e}"))?;
-            for (k, addrs) in &t.addresses {
-                if k != "0" && k != "1" {
-                    return Err(format!(
-                        "traffic.addresses: keys are region ids 0 and 1, not {k:?}"
-                    ));
-                }
-                for a in addrs {
-                    a.parse::<std::net::IpAddr>().map_err(|_| {
-                        format!("traffic.addresses.{k}: {a:?} is not an IP address")
-                    })?;
-                }
-            }
+            t.validate()?;
         }
         Ok(())
     }

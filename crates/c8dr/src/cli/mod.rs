@@ -286,69 +286,7 @@ pub fn run_info(flag: Option<&std::path::Path>) -> Result<()> {
         config.poll.interval_ms, config.poll.slow_interval_ms, config.poll.timeout_ms
     )?;
     for r in &config.regions {
-        let via = |url: &Option<String>, what: &str| match (url, &r.kube) {
-            (Some(u), _) => u.clone(),
-            (None, Some(k)) => format!(
-                "port-forward to {what} via context {} namespace {}",
-                k.context, k.namespace
-            ),
-            (None, None) => "not configured".into(),
-        };
-        writeln!(out, "{}:", r.label())?;
-        writeln!(out, "  rest:          {}", via(&r.rest_url, "the gateway"))?;
-        writeln!(
-            out,
-            "  management:    {}",
-            via(&r.management_url, "the gateway")
-        )?;
-        writeln!(
-            out,
-            "  elasticsearch: {}",
-            via(&r.elasticsearch_url, "Elasticsearch")
-        )?;
-        if let Some(k) = &r.kube {
-            writeln!(
-                out,
-                "  kube:          context {} namespace {} release {}{}",
-                k.context,
-                k.namespace,
-                k.release,
-                k.kubeconfig
-                    .as_ref()
-                    .map(|p| format!(" kubeconfig {}", p.display()))
-                    .unwrap_or_default()
-            )?;
-        }
-        if let Some(a) = &r.rest_auth {
-            match a.credentials() {
-                Ok(crate::config::RestCredentials::Basic { username, password }) => writeln!(
-                    out,
-                    "  rest auth:     basic {username} / password from {password}"
-                )?,
-                Ok(crate::config::RestCredentials::OAuth {
-                    token_url,
-                    client_id,
-                    client_secret,
-                    ..
-                }) => writeln!(
-                    out,
-                    "  rest auth:     OAuth {client_id} at {token_url} / secret from {client_secret}"
-                )?,
-                Err(e) => writeln!(out, "  rest auth:     invalid: {e}")?,
-            }
-        }
-        if let Some(a) = &r.elasticsearch_auth {
-            match a.credentials() {
-                Ok(crate::config::EsCredentials::Basic { username, password }) => writeln!(
-                    out,
-                    "  es auth:       basic {username} / password from {password}"
-                )?,
-                Ok(crate::config::EsCredentials::ApiKey(k)) => {
-                    writeln!(out, "  es auth:       API key from {k}")?
-                }
-                Err(e) => writeln!(out, "  es auth:       invalid: {e}")?,
-            }
-        }
+        write_region(&mut out, r)?;
     }
     if let Some(t) = &config.traffic {
         writeln!(
@@ -358,6 +296,75 @@ pub fn run_info(flag: Option<&std::path::Path>) -> Result<()> {
             t.hostname.as_deref().unwrap_or("(none)"),
             t.nameserver.as_deref().unwrap_or("system")
         )?;
+    }
+    Ok(())
+}
+
+/// One region of `c8dr info`: how c8dr reaches each API, its Kubernetes names, and where its
+/// credentials come from (never the secrets).
+fn write_region(out: &mut impl Write, r: &crate::config::Region) -> std::io::Result<()> {
+    let via = |url: &Option<String>, what: &str| match (url, &r.kube) {
+        (Some(u), _) => u.clone(),
+        (None, Some(k)) => format!(
+            "port-forward to {what} via context {} namespace {}",
+            k.context, k.namespace
+        ),
+        (None, None) => "not configured".into(),
+    };
+    writeln!(out, "{}:", r.label())?;
+    writeln!(out, "  rest:          {}", via(&r.rest_url, "the gateway"))?;
+    writeln!(
+        out,
+        "  management:    {}",
+        via(&r.management_url, "the gateway")
+    )?;
+    writeln!(
+        out,
+        "  elasticsearch: {}",
+        via(&r.elasticsearch_url, "Elasticsearch")
+    )?;
+    if let Some(k) = &r.kube {
+        writeln!(
+            out,
+            "  kube:          context {} namespace {} release {}{}",
+            k.context,
+            k.namespace,
+            k.release,
+            k.kubeconfig
+                .as_ref()
+                .map(|p| format!(" kubeconfig {}", p.display()))
+                .unwrap_or_default()
+        )?;
+    }
+    if let Some(a) = &r.rest_auth {
+        match a.credentials() {
+            Ok(crate::config::RestCredentials::Basic { username, password }) => writeln!(
+                out,
+                "  rest auth:     basic {username} / password from {password}"
+            )?,
+            Ok(crate::config::RestCredentials::OAuth {
+                token_url,
+                client_id,
+                client_secret,
+                ..
+            }) => writeln!(
+                out,
+                "  rest auth:     OAuth {client_id} at {token_url} / secret from {client_secret}"
+            )?,
+            Err(e) => writeln!(out, "  rest auth:     invalid: {e}")?,
+        }
+    }
+    if let Some(a) = &r.elasticsearch_auth {
+        match a.credentials() {
+            Ok(crate::config::EsCredentials::Basic { username, password }) => writeln!(
+                out,
+                "  es auth:       basic {username} / password from {password}"
+            )?,
+            Ok(crate::config::EsCredentials::ApiKey(k)) => {
+                writeln!(out, "  es auth:       API key from {k}")?
+            }
+            Err(e) => writeln!(out, "  es auth:       invalid: {e}")?,
+        }
     }
     Ok(())
 }

@@ -68,33 +68,7 @@ fn theme_dir() -> Option<PathBuf> {
 pub async fn run(config: &Config, options: Options) -> Result<()> {
     let mut observer = Observer::start(config).await?;
     let cfg = ModelConfig::from_config(config);
-    let names: Vec<String> = theme::BUILT_IN.iter().map(|(n, _)| n.to_string()).collect();
-    // Every theme loaded once (a user file overrides the built-in one of the same name).
-    let dir = theme_dir();
-    let mut themes = std::collections::BTreeMap::new();
-    let mut warnings = vec![];
-    for name in &names {
-        let (t, warning) = Theme::load(name, dir.as_deref());
-        warnings.extend(warning);
-        themes.insert(name.clone(), t);
-    }
-    let (initial, warning) = Theme::initial(options.theme.as_deref(), dir.as_deref());
-    warnings.extend(warning);
-    let mut app = App::new(
-        options.read_only || config.read_only,
-        options
-            .drills
-            .as_ref()
-            .map(|d| d.labels())
-            .unwrap_or_default(),
-        names.clone(),
-        jiff::Timestamp::now(),
-    );
-    app.theme_index = names.iter().position(|n| *n == initial.name).unwrap_or(0);
-    for w in warnings {
-        tracing::warn!("{w}");
-        app.note(w);
-    }
+    let (mut app, themes) = new_app(config, &options);
 
     install_panic_hook();
     terminal::enable_raw_mode().wrap_err("switching the terminal to raw mode")?;
@@ -139,43 +113,8 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
             tokio::select! {
                 Some(ev) = keys.recv() => match ev {
                     TermEvent::Key(k) if k.kind != KeyEventKind::Release => {
-                        match app.on_key(k) {
-                            Some(Action::Quit) => app.quit = true,
-                            Some(Action::Drill(index)) => {
-                                if let Some(drills) = &options.drills {
-                                    let outcome = drills.perform(index).await;
-                                    app.note(outcome);
-                                }
-                            }
-                            Some(Action::StartRunbook(p, r)) => {
-                                engine = Some(runbook_task::start(config.clone(), runbook_task::Start::New(p, r), app.read_only));
-                                app.message = Some(format!("{}: preparing the plan for region{r} …", p.name()));
-                            }
-                            Some(Action::Answer(d)) => {
-                                if let Some(h) = &engine {
-                                    let _ = h.answers.send(d);
-                                }
-                            }
-                            Some(Action::ResumeRunbook(id)) => {
-                                engine = Some(runbook_task::start(config.clone(), runbook_task::Start::Resume(id.clone()), app.read_only));
-                                app.message = Some(format!("resuming {id} …"));
-                            }
-                            Some(Action::Recover(r)) => {
-                                if let Some(h) = &engine {
-                                    let _ = h.recoveries.send(r);
-                                }
-                            }
-                            Some(Action::AbortRunbook) => {
-                                if let Some(h) = &engine {
-                                    h.abort.store(true, std::sync::atomic::Ordering::Relaxed);
-                                    app.note("runbook: abort requested; the run stops at the next wait");
-                                }
-                            }
-                            Some(Action::Copy(text)) => {
-                                osc52(&text);
-                                app.message = Some("copied to the clipboard (OSC 52)".into());
-                            }
-                            None => {}
+                        if let Some(action) = app.on_key(k) {
+                            dispatch(action, &mut app, &mut engine, config, options.drills.as_ref()).await;
                         }
                     }
                     TermEvent::Resize(..) => last = None,
@@ -203,6 +142,95 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
     .await;
     restore_terminal();
     result
+}
+
+/// Carries out what a key asked for: a drill, a runbook to start, resume, answer, recover
+/// or abort, a copy to the clipboard, quitting.
+async fn dispatch(
+    action: Action,
+    app: &mut App,
+    engine: &mut Option<runbook_task::Handle>,
+    config: &Config,
+    drills: Option<&Arc<dyn Drills>>,
+) {
+    match action {
+        Action::Quit => app.quit = true,
+        Action::Drill(index) => {
+            if let Some(drills) = drills {
+                let outcome = drills.perform(index).await;
+                app.note(outcome);
+            }
+        }
+        Action::StartRunbook(p, r) => {
+            *engine = Some(runbook_task::start(
+                config.clone(),
+                runbook_task::Start::New(p, r),
+                app.read_only,
+            ));
+            app.message = Some(format!("{}: preparing the plan for region{r} …", p.name()));
+        }
+        Action::Answer(d) => {
+            if let Some(h) = engine {
+                let _ = h.answers.send(d);
+            }
+        }
+        Action::ResumeRunbook(id) => {
+            *engine = Some(runbook_task::start(
+                config.clone(),
+                runbook_task::Start::Resume(id.clone()),
+                app.read_only,
+            ));
+            app.message = Some(format!("resuming {id} …"));
+        }
+        Action::Recover(r) => {
+            if let Some(h) = engine {
+                let _ = h.recoveries.send(r);
+            }
+        }
+        Action::AbortRunbook => {
+            if let Some(h) = engine {
+                h.abort.store(true, std::sync::atomic::Ordering::Relaxed);
+                app.note("runbook: abort requested; the run stops at the next wait");
+            }
+        }
+        Action::Copy(text) => {
+            osc52(&text);
+            app.message = Some("copied to the clipboard (OSC 52)".into());
+        }
+    }
+}
+
+/// The app and every theme, loaded once (a user file overrides the built-in one of the same
+/// name); what could not be loaded is noted on screen and in the log.
+fn new_app(config: &Config, options: &Options) -> (App, std::collections::BTreeMap<String, Theme>) {
+    let names: Vec<String> = theme::BUILT_IN.iter().map(|(n, _)| n.to_string()).collect();
+    // Every theme loaded once (a user file overrides the built-in one of the same name).
+    let dir = theme_dir();
+    let mut themes = std::collections::BTreeMap::new();
+    let mut warnings = vec![];
+    for name in &names {
+        let (t, warning) = Theme::load(name, dir.as_deref());
+        warnings.extend(warning);
+        themes.insert(name.clone(), t);
+    }
+    let (initial, warning) = Theme::initial(options.theme.as_deref(), dir.as_deref());
+    warnings.extend(warning);
+    let mut app = App::new(
+        options.read_only || config.read_only,
+        options
+            .drills
+            .as_ref()
+            .map(|d| d.labels())
+            .unwrap_or_default(),
+        names.clone(),
+        jiff::Timestamp::now(),
+    );
+    app.theme_index = names.iter().position(|n| *n == initial.name).unwrap_or(0);
+    for w in warnings {
+        tracing::warn!("{w}");
+        app.note(w);
+    }
+    (app, themes)
 }
 
 /// Copies to the terminal's clipboard (OSC 52): works over ssh and in tmux with set-clipboard.

@@ -7,7 +7,7 @@
 use super::theme::Theme;
 use crate::api::Region;
 use crate::model::{ClusterView, Reach};
-use crate::runbook::engine::{Operator, Preview, Recovery, RunState};
+use crate::runbook::engine::{Operator, Preview, Recovery, RunState, StepRun};
 use crate::runbook::gate::{Confirmation, Decision};
 use crate::runbook::journal::StepState;
 use crate::runbook::plan::{Danger, Procedure, Step};
@@ -233,6 +233,54 @@ fn typing_line(
 pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, t: &Theme) {
     f.render_widget(Clear, area);
     let s = &pane.state;
+    let title = title(pane);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.accent())
+        .title(Span::styled(title, t.accent().add_modifier(Modifier::BOLD)))
+        .style(t.base());
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let rows = Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).split(inner);
+    let list_w = (inner.width / 2).clamp(30, 56);
+    let cols = Layout::horizontal([Constraint::Length(list_w), Constraint::Min(10)]).split(rows[0]);
+
+    let lines = step_lines(pane, t);
+    // One line per step (truncated), scrolled so the selected step stays in view.
+    let visible = cols[0].height.max(1) as usize;
+    let offset = pane.selected.saturating_sub(visible - 1) as u16;
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(
+                Block::default()
+                    .borders(Borders::RIGHT)
+                    .border_style(t.border()),
+            )
+            .scroll((offset, 0)),
+        cols[0],
+    );
+
+    if let (Some(step), Some(p)) = (s.steps.get(pane.selected), s.progress.get(pane.selected)) {
+        let d = step_detail(pane, step, p, t);
+        f.render_widget(Paragraph::new(d).wrap(Wrap { trim: false }), cols[1]);
+    }
+
+    let prompt = prompt(pane, t);
+    f.render_widget(
+        Paragraph::new(prompt)
+            .block(
+                Block::default()
+                    .borders(Borders::TOP)
+                    .border_style(t.border()),
+            )
+            .wrap(Wrap { trim: false }),
+        rows[1],
+    );
+}
+
+/// The pane's title: procedure, region, version, run and times.
+fn title(pane: &Pane) -> String {
+    let s = &pane.state;
     let i = &s.inputs;
     let rto = if i.procedure == Procedure::Failover {
         format!(
@@ -243,7 +291,7 @@ pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, t: &Theme) {
     } else {
         String::new()
     };
-    let title = format!(
+    format!(
         " {} · region{} {} · Camunda {} · {}{}{} ",
         i.procedure.name().to_uppercase(),
         i.region,
@@ -260,18 +308,12 @@ pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, t: &Theme) {
             format!(" · {:.1}s", s.elapsed.as_secs_f64())
         },
         rto
-    );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.accent())
-        .title(Span::styled(title, t.accent().add_modifier(Modifier::BOLD)))
-        .style(t.base());
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let rows = Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).split(inner);
-    let list_w = (inner.width / 2).clamp(30, 56);
-    let cols = Layout::horizontal([Constraint::Length(list_w), Constraint::Min(10)]).split(rows[0]);
+    )
+}
 
+/// One line per step: its state, key, progress and title; the selected one highlighted.
+fn step_lines(pane: &Pane, t: &Theme) -> Vec<Line<'static>> {
+    let s = &pane.state;
     let mut lines = vec![];
     for (n, (step, p)) in s.steps.iter().zip(&s.progress).enumerate() {
         let style = match p.state {
@@ -307,94 +349,89 @@ pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, t: &Theme) {
         }
         lines.push(line);
     }
-    // One line per step (truncated), scrolled so the selected step stays in view.
-    let visible = cols[0].height.max(1) as usize;
-    let offset = pane.selected.saturating_sub(visible - 1) as u16;
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(
-                Block::default()
-                    .borders(Borders::RIGHT)
-                    .border_style(t.border()),
-            )
-            .scroll((offset, 0)),
-        cols[0],
-    );
+    lines
+}
 
-    if let (Some(step), Some(p)) = (s.steps.get(pane.selected), s.progress.get(pane.selected)) {
-        let mut d = vec![
-            Line::from(Span::styled(
-                format!("{} {}", step.key, step.title),
-                t.accent().add_modifier(Modifier::BOLD),
-            )),
-            Line::from(vec![
-                Span::styled("target ", t.dim()),
-                Span::raw(format!("region{} {} · ", step.region, i.names[step.region])),
-                Span::styled(
-                    step.danger.word(),
-                    if step.danger >= Danger::Mutating {
-                        t.warning()
-                    } else {
-                        t.dim()
-                    },
-                ),
-                Span::styled(format!(" · {}", step.cite), t.dim()),
-            ]),
-        ];
-        for l in pane.details.get(pane.selected).into_iter().flatten() {
-            d.push(Line::from(l.clone()));
-        }
-        d.push(Line::from(vec![
-            Span::styled("verify ", t.dim()),
-            Span::raw(render::check_words(&step.check)),
-        ]));
-        let checked = pane
-            .ask
-            .as_ref()
-            .filter(|a| a.key == step.key && !a.preview.guards.is_empty());
-        if let Some(a) = checked {
-            // The guards as just evaluated, before the operator decides.
-            d.push(Line::from(Span::styled("guards (checked now)", t.dim())));
-            for g in &a.preview.guards {
-                d.push(Line::from(format!("  {g}")));
-            }
-        } else if !step.guards.is_empty() {
-            d.push(Line::from(vec![
-                Span::styled("guards ", t.dim()),
-                Span::raw(
-                    step.guards
-                        .iter()
-                        .map(render::guard_words)
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-            ]));
-        }
-        if !p.evidence.is_empty() {
-            d.push(Line::from(vec![
-                Span::styled("now    ", t.dim()),
-                Span::raw(p.evidence.clone()),
-            ]));
-        }
-        if !p.detail.is_empty() {
-            d.push(Line::from(vec![
-                Span::styled("state  ", t.dim()),
-                Span::raw(format!("{} — {}", render::state_word(p.state), p.detail)),
-            ]));
-        }
-        if let Some(a) = &p.answer {
-            d.push(Line::from(vec![
-                Span::styled("answer ", t.dim()),
-                Span::raw(a.clone()),
-            ]));
-        }
-        if let Some(n) = &step.note {
-            d.push(Line::from(Span::styled(format!("note   {n}"), t.dim())));
-        }
-        f.render_widget(Paragraph::new(d).wrap(Wrap { trim: false }), cols[1]);
+/// The selected step in full: target, details, check, guards, evidence, answer, note.
+fn step_detail(pane: &Pane, step: &Step, p: &StepRun, t: &Theme) -> Vec<Line<'static>> {
+    let i = &pane.state.inputs;
+    let mut d = vec![
+        Line::from(Span::styled(
+            format!("{} {}", step.key, step.title),
+            t.accent().add_modifier(Modifier::BOLD),
+        )),
+        Line::from(vec![
+            Span::styled("target ", t.dim()),
+            Span::raw(format!("region{} {} · ", step.region, i.names[step.region])),
+            Span::styled(
+                step.danger.word(),
+                if step.danger >= Danger::Mutating {
+                    t.warning()
+                } else {
+                    t.dim()
+                },
+            ),
+            Span::styled(format!(" · {}", step.cite), t.dim()),
+        ]),
+    ];
+    for l in pane.details.get(pane.selected).into_iter().flatten() {
+        d.push(Line::from(l.clone()));
     }
+    d.push(Line::from(vec![
+        Span::styled("verify ", t.dim()),
+        Span::raw(render::check_words(&step.check)),
+    ]));
+    let checked = pane
+        .ask
+        .as_ref()
+        .filter(|a| a.key == step.key && !a.preview.guards.is_empty());
+    if let Some(a) = checked {
+        // The guards as just evaluated, before the operator decides.
+        d.push(Line::from(Span::styled("guards (checked now)", t.dim())));
+        for g in &a.preview.guards {
+            d.push(Line::from(format!("  {g}")));
+        }
+    } else if !step.guards.is_empty() {
+        d.push(Line::from(vec![
+            Span::styled("guards ", t.dim()),
+            Span::raw(
+                step.guards
+                    .iter()
+                    .map(render::guard_words)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        ]));
+    }
+    if !p.evidence.is_empty() {
+        d.push(Line::from(vec![
+            Span::styled("now    ", t.dim()),
+            Span::raw(p.evidence.clone()),
+        ]));
+    }
+    if !p.detail.is_empty() {
+        d.push(Line::from(vec![
+            Span::styled("state  ", t.dim()),
+            Span::raw(format!("{} — {}", render::state_word(p.state), p.detail)),
+        ]));
+    }
+    if let Some(a) = &p.answer {
+        d.push(Line::from(vec![
+            Span::styled("answer ", t.dim()),
+            Span::raw(a.clone()),
+        ]));
+    }
+    if let Some(n) = &step.note {
+        d.push(Line::from(Span::styled(format!("note   {n}"), t.dim())));
+    }
+    d
+}
 
-    let prompt: Vec<Line> = if let Some(fl) = &pane.failure {
+/// The bottom lines: what the run waits for and the keys that answer it.
+fn prompt(pane: &Pane, t: &Theme) -> Vec<Line<'static>> {
+    let s = &pane.state;
+    let i = &s.inputs;
+    if let Some(fl) = &pane.failure {
         let mut v = vec![Line::from(Span::styled(
             format!(" {} failed: {}", fl.key, fl.why),
             t.critical(),
@@ -479,15 +516,5 @@ pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, t: &Theme) {
                 t.dim(),
             ))],
         }
-    };
-    f.render_widget(
-        Paragraph::new(prompt)
-            .block(
-                Block::default()
-                    .borders(Borders::TOP)
-                    .border_style(t.border()),
-            )
-            .wrap(Wrap { trim: false }),
-        rows[1],
-    );
+    }
 }
