@@ -209,7 +209,7 @@ impl Executor for Live {
             store(&mut snap, u);
         }
         let mut es = PerRegion([e0, e1]);
-        for (e, o) in es.0.iter_mut().zip(snap.regions.values()) {
+        for (e, o) in es.values_mut().zip(snap.regions.values()) {
             let Some(indices) = &o.es_indices else {
                 continue;
             };
