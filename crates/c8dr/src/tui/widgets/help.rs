@@ -254,6 +254,14 @@ fn one_column(
 mod tests {
     use super::*;
 
+    /// The pages as plain text, line by line.
+    fn texts(pages: &[Vec<Line<'static>>]) -> Vec<Vec<String>> {
+        pages
+            .iter()
+            .map(|p| p.iter().map(|l| l.to_string()).collect())
+            .collect()
+    }
+
     #[test]
     fn wrapping_breaks_between_words_and_never_overflows() {
         assert_eq!(wrap("a bc def", 4), vec!["a bc", "def"]);
@@ -282,11 +290,7 @@ mod tests {
             ],
             3,
         );
-        let text: Vec<Vec<String>> = pages
-            .iter()
-            .map(|p| p.iter().map(|l| l.to_string()).collect())
-            .collect();
-        assert_eq!(text, vec![vec!["A", "a1", ""], vec!["B", "b1"]]);
+        assert_eq!(texts(&pages), vec![vec!["A", "a1", ""], vec!["B", "b1"]]);
         let pages = paginate(
             vec![
                 unit("A", true, false),
@@ -298,10 +302,6 @@ mod tests {
             ],
             3,
         );
-        let text: Vec<Vec<String>> = pages
-            .iter()
-            .map(|p| p.iter().map(|l| l.to_string()).collect())
-            .collect();
-        assert_eq!(text, vec![vec!["A", "a1", "a2"], vec!["B", "b1"]]);
+        assert_eq!(texts(&pages), vec![vec!["A", "a1", "a2"], vec!["B", "b1"]]);
     }
 }
