@@ -4,11 +4,13 @@
 pub mod derive;
 pub mod events;
 pub mod input;
+pub mod mark;
 pub mod verdict;
 pub mod view;
 pub mod words;
 
 pub use derive::derive;
 pub use input::{ModelConfig, Obs, PodInfo, RegionObservations, Snapshot, Source};
+pub use mark::{ReplicaMark, replica_mark};
 pub use view::*;
 pub use words::*;

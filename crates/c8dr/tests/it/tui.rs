@@ -575,3 +575,40 @@ fn the_help_lists_every_key_of_the_dashboard_and_the_runbook_pane_in_full() {
     );
     assert!(screen.contains("replica missing"), "{screen}");
 }
+
+/// Issue 14 §2: a broker row never shows ◆ ("leader that can commit") for a partition the
+/// matrix shows as LOST; the region panes and the matrix mark replicas by one derivation.
+#[test]
+fn broker_rows_mark_leaders_of_lost_partitions_as_unable_to_commit() {
+    let app = lost_app();
+    let view = app.view.clone().unwrap();
+    assert!(
+        view.partitions.iter().all(|p| p.has_quorum == Some(false)),
+        "the scene loses every partition"
+    );
+    for (w, h) in [(120, 36), (200, 50)] {
+        let screen = text(&app, "default", w, h);
+        let panes: Vec<&str> = screen
+            .lines()
+            .take_while(|l| !l.contains("Partitions"))
+            .collect();
+        let rows: Vec<&&str> = panes.iter().filter(|l| l.contains("✔ ready")).collect();
+        assert_eq!(
+            rows.len(),
+            4,
+            "london's four broker rows at {w}x{h}:\n{screen}"
+        );
+        assert!(
+            panes.iter().all(|l| !l.contains('◆')),
+            "no broker row claims a committing leader at {w}x{h}:\n{screen}"
+        );
+        assert!(
+            rows.iter().any(|l| l.contains("◇1")),
+            "broker 0 says it leads partition 1, without quorum, at {w}x{h}:\n{screen}"
+        );
+    }
+    // Where partitions have quorum, the rows still show the committing leader.
+    let healthy = scenes::app(scene("healthy"));
+    let screen = text(&healthy, "default", 120, 36);
+    assert!(screen.contains("◆1"), "{screen}");
+}

@@ -17,11 +17,27 @@ pub mod region;
 pub mod verdict;
 
 use super::theme::Theme;
-use crate::model::{Level, Reach, RegionView};
+use crate::model::{Level, Reach, RegionView, ReplicaMark};
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
+
+/// The glyph and style of a replica mark, the same in the partition matrix and the broker
+/// rows (the legend: ◆ leader that can commit, ◇ says leader without quorum, ○ follower,
+/// ✖ replica missing, · none).
+pub(crate) fn mark_glyph(mark: ReplicaMark, t: &Theme) -> (&'static str, Style) {
+    match mark {
+        ReplicaMark::Leader => (
+            "◆",
+            Style::default().fg(t.leader).add_modifier(Modifier::BOLD),
+        ),
+        ReplicaMark::LeaderWithoutQuorum => ("◇", t.warning()),
+        ReplicaMark::Follower => ("○", Style::default().fg(t.follower)),
+        ReplicaMark::Missing => ("✖", t.critical()),
+        ReplicaMark::None => ("·", t.dim()),
+    }
+}
 
 pub(crate) fn level_style(t: &Theme, l: Level) -> Style {
     match l {

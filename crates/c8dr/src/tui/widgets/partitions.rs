@@ -122,23 +122,6 @@ fn row(
 
 /// Broker `b`'s replica of partition `p`.
 fn cell(p: &PartitionView, b: BrokerId, t: &Theme) -> Span<'static> {
-    let configured =
-        p.replicas.contains(&b) || (p.replicas.is_empty() && p.live_replicas.contains(&b));
-    if !configured {
-        return Span::styled(" · ", t.dim());
-    }
-    if !p.live_replicas.contains(&b) {
-        return Span::styled(" ✖ ", t.critical());
-    }
-    if p.leader == Some(b) {
-        return Span::styled(
-            " ◆ ",
-            Style::default().fg(t.leader).add_modifier(Modifier::BOLD),
-        );
-    }
-    if p.reported_leaders.contains(&b) {
-        // A leader without quorum: it says so, but cannot commit.
-        return Span::styled(" ◇ ", t.warning());
-    }
-    Span::styled(" ○ ", Style::default().fg(t.follower))
+    let (glyph, style) = super::mark_glyph(crate::model::replica_mark(p, b), t);
+    Span::styled(format!(" {glyph} "), style)
 }

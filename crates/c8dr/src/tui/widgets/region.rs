@@ -5,8 +5,8 @@
 use super::{block, brokers_words, reach_span};
 use crate::api::Region;
 use crate::model::{
-    BrokerView, ClusterView, ElasticsearchStatus, ExporterState, ExporterView, Reach, RegionView,
-    ReplicaRole, TrafficMode,
+    BrokerView, ClusterView, ElasticsearchStatus, ExporterState, ExporterView, PartitionView,
+    Reach, RegionView, ReplicaMark, ReplicaRole, TrafficMode, replica_mark,
 };
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
@@ -15,6 +15,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use std::collections::BTreeMap;
 
 /// How a region's facts are drawn: greyed when its data is stale.
 struct Look<'a> {
@@ -97,13 +98,15 @@ pub fn draw(
     } else {
         let mut lines = summary_lines(v, r, exporter, &look);
         let selected = focused.then_some(app.selected);
+        let partitions: BTreeMap<i32, &PartitionView> =
+            v.partitions.iter().map(|p| (p.id, p)).collect();
         for (i, b) in v
             .brokers
             .iter()
             .enumerate()
             .filter(|(_, b)| b.region == r.id)
         {
-            lines.push(broker_line(b, selected == Some(i), &look));
+            lines.push(broker_line(b, &partitions, selected == Some(i), &look));
         }
         lines
     };
@@ -196,8 +199,14 @@ fn upgrade_progress(v: &ClusterView, region: Region) -> Option<String> {
     Some(format!("  upgrade: {done}/{} on {newest}", here.len()))
 }
 
-/// A broker: id, whether a gateway lists it, its pod, and its partitions with their roles.
-fn broker_line(b: &BrokerView, selected: bool, look: &Look) -> Line<'static> {
+/// A broker: id, whether a gateway lists it, its pod, and its partitions marked as the
+/// partition matrix marks them (a leader of a partition without quorum is ◇, never ◆).
+fn broker_line(
+    b: &BrokerView,
+    partitions: &BTreeMap<i32, &PartitionView>,
+    selected: bool,
+    look: &Look,
+) -> Line<'static> {
     let t = look.t;
     let mut spans = vec![Span::styled(
         format!("{:>3} ", b.id),
@@ -220,14 +229,15 @@ fn broker_line(b: &BrokerView, selected: bool, look: &Look) -> Line<'static> {
         ));
     }
     for p in &b.partitions {
-        let (g, s) = match p.role {
-            ReplicaRole::Leader => (
-                "◆",
-                Style::default().fg(t.leader).add_modifier(Modifier::BOLD),
-            ),
-            ReplicaRole::Follower => ("○", Style::default().fg(t.follower)),
-            _ => ("·", t.dim()),
+        let mark = match (p.role.clone(), partitions.get(&p.id)) {
+            (ReplicaRole::Leader | ReplicaRole::Follower, Some(view)) => replica_mark(view, b.id),
+            // No view of the partition: its quorum is unknown, so no leader can be shown as
+            // one that commits.
+            (ReplicaRole::Leader, None) => ReplicaMark::LeaderWithoutQuorum,
+            (ReplicaRole::Follower, None) => ReplicaMark::Follower,
+            _ => ReplicaMark::None,
         };
+        let (g, s) = super::mark_glyph(mark, t);
         spans.push(Span::styled(format!("{g}{} ", p.id), look.dim(s)));
     }
     Line::from(spans)
