@@ -241,7 +241,8 @@ pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, t: &Theme) {
         .style(t.base());
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let rows = Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).split(inner);
+    let (prompt, prompt_rows) = fit_prompt(prompt(pane, t), inner);
+    let rows = Layout::vertical([Constraint::Min(3), Constraint::Length(prompt_rows)]).split(inner);
     let list_w = (inner.width / 2).clamp(30, 56);
     let cols = Layout::horizontal([Constraint::Length(list_w), Constraint::Min(10)]).split(rows[0]);
 
@@ -265,7 +266,6 @@ pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, t: &Theme) {
         f.render_widget(Paragraph::new(d).wrap(Wrap { trim: false }), cols[1]);
     }
 
-    let prompt = prompt(pane, t);
     f.render_widget(
         Paragraph::new(prompt)
             .block(
@@ -276,6 +276,36 @@ pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, t: &Theme) {
             .wrap(Wrap { trim: false }),
         rows[1],
     );
+}
+
+/// The prompt and the rows it takes (with its top border). The prompt grows to show all it
+/// says, up to half the pane; when even that is too small, its first lines give way, never the
+/// last one: that is what the operator answers (the FORCE name being typed, y/n, r/s/a), and
+/// nobody may type blind.
+fn fit_prompt(mut lines: Vec<Line<'static>>, inner: Rect) -> (Vec<Line<'static>>, u16) {
+    let most = (inner.height / 2).max(3);
+    let rows = |lines: &[Line]| wrapped_rows(lines, inner.width).saturating_add(1);
+    while rows(&lines) > most && lines.len() > 1 {
+        lines.remove(0);
+    }
+    let need = rows(&lines).clamp(3, most);
+    (lines, need)
+}
+
+/// Rows `lines` take wrapped at `width`. Errs high (a wrapped line gets one row more) because
+/// word wrapping can leave rows short: a prompt one row too tall costs a blank line, one row
+/// too short hides the question.
+fn wrapped_rows(lines: &[Line], width: u16) -> u16 {
+    let w = usize::from(width.max(1));
+    let rows: usize = lines
+        .iter()
+        .map(|l| match l.width() {
+            0 => 1,
+            n if n <= w => 1,
+            n => n.div_ceil(w) + 1,
+        })
+        .sum();
+    u16::try_from(rows).unwrap_or(u16::MAX)
 }
 
 /// The pane's title: procedure, region, version, run and times.

@@ -612,3 +612,22 @@ fn broker_rows_mark_leaders_of_lost_partitions_as_unable_to_commit() {
     let screen = text(&healthy, "default", 120, 36);
     assert!(screen.contains("◆1"), "{screen}");
 }
+
+/// Issue 14 §11: the FORCE prompt is never pushed out of the runbook pane: at every size the
+/// operator sees the name being typed (the dry run's line gives way first).
+#[test]
+fn the_force_prompt_stays_visible_at_every_size() {
+    let app = scenes::app(scene("runbook-failover-confirm"));
+    for (w, h) in [(200, 50), (120, 36), (80, 24), (60, 20), (60, 16)] {
+        let screen = text(&app, "default", w, h);
+        let flat: String = screen.lines().collect::<Vec<_>>().join("");
+        assert!(
+            flat.contains("FORCE: type paris"),
+            "the force prompt at {w}x{h}:\n{screen}"
+        );
+        assert!(
+            flat.contains("par▏"),
+            "what was typed at {w}x{h}:\n{screen}"
+        );
+    }
+}
