@@ -7,8 +7,9 @@ use color_eyre::config::{HookBuilder, Theme};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // Panics keep color-eyre's report. Without colours: the C8DR_DEBUG report below is
-    // cleaned line by line, which would turn colour codes into visible escapes.
+    // Panics keep color-eyre's report. Without colours: the C8DR_DEBUG report
+    // (`cli::print_error`) is cleaned line by line, which would turn colour codes into
+    // visible escapes.
     if let Err(e) = HookBuilder::default().theme(Theme::new()).install() {
         eprintln!("c8dr: {}", c8dr::cli::error_line(&e));
         return ExitCode::from(1);
@@ -17,12 +18,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(report) => {
-            eprintln!("c8dr: {}", c8dr::cli::error_line(&report));
-            if std::env::var_os("C8DR_DEBUG").is_some_and(|v| !v.is_empty()) {
-                for line in format!("{report:?}").lines() {
-                    eprintln!("{}", c8dr::text::clean(line));
-                }
-            }
+            c8dr::cli::print_error(&report);
             ExitCode::from(1)
         }
     }

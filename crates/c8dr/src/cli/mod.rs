@@ -50,7 +50,8 @@ pub enum Command {
     /// with every endpoint once all listeners are up, then runs until SIGINT or SIGTERM.
     #[cfg(feature = "demo")]
     Lab(crate::demo::LabArgs),
-    /// One snapshot of both regions: what is wrong and what to do, in words (or --json).
+    /// One snapshot of both regions: what is wrong and what to do, in words (or --json); exit
+    /// 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, like `check`.
     Status {
         /// The documented JSON schema instead of the summary.
         #[arg(long)]
@@ -147,6 +148,17 @@ pub fn error_line(e: &color_eyre::eyre::Report) -> String {
     crate::text::clean(&chain.join(": "))
 }
 
+/// Prints an error as the binary does: one cleaned line on stderr, and with `C8DR_DEBUG` set
+/// the full report after it, cleaned line by line.
+pub fn print_error(e: &color_eyre::eyre::Report) {
+    eprintln!("c8dr: {}", error_line(e));
+    if std::env::var_os("C8DR_DEBUG").is_some_and(|v| !v.is_empty()) {
+        for line in format!("{e:?}").lines() {
+            eprintln!("{}", crate::text::clean(line));
+        }
+    }
+}
+
 fn load_config(flag: Option<&std::path::Path>) -> Result<crate::config::Config> {
     let path = crate::config::config_path(flag).ok_or_else(|| {
         eyre!(
@@ -210,17 +222,26 @@ pub async fn run_preflight(
 }
 
 /// `c8dr status [--json]`.
-pub async fn run_status(flag: Option<&std::path::Path>, json: bool) -> Result<()> {
+/// `c8dr status`: the summary (or the JSON); its exit code is the verdict's, as for `check`
+/// (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN), and 3 when no verdict could be formed.
+pub async fn run_status(flag: Option<&std::path::Path>, json: bool) -> i32 {
     log_to_state_dir();
-    let config = load_config(flag)?;
-    let view = observe_once(&config).await?;
-    let mut out = std::io::stdout().lock();
-    if json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&view)?)?;
-    } else {
-        write!(out, "{}", crate::report::human(&view))?;
+    let result = async {
+        let config = load_config(flag)?;
+        let view = observe_once(&config).await?;
+        let mut out = std::io::stdout().lock();
+        if json {
+            writeln!(out, "{}", serde_json::to_string_pretty(&view)?)?;
+        } else {
+            write!(out, "{}", crate::report::human(&view))?;
+        }
+        Ok::<_, color_eyre::eyre::Report>(crate::report::check(&view).1)
     }
-    Ok(())
+    .await;
+    result.unwrap_or_else(|e| {
+        print_error(&e);
+        3
+    })
 }
 
 /// `c8dr check`: never fails with a stack trace; any problem is UNKNOWN (exit 3).
@@ -396,7 +417,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         #[cfg(feature = "demo")]
         Command::Lab(args) => crate::demo::run_lab(&args).await,
-        Command::Status { json } => run_status(flag, json).await,
+        Command::Status { json } => std::process::exit(run_status(flag, json).await),
         Command::Check => std::process::exit(run_check(flag).await),
         Command::Info => run_info(flag),
         Command::Preflight { json, strict } => {

@@ -924,8 +924,10 @@ async fn defect8_verdicts_are_unknown_or_worse_when_facts_are_missing_or_dead() 
     }
     let (code, line, _) = check();
     assert_eq!(code, 3, "region 1 unreachable but running: {line}");
-    let (_, human, _) = c8dr(&cfg, state.path(), &["status"]);
+    let (status_code, human, _) = c8dr(&cfg, state.path(), &["status"]);
     assert!(human.contains("cannot reach region1 paris"), "{human}");
+    // `status` exits like `check` (issue 14 §6): UNKNOWN is 3, never 0.
+    assert_eq!(status_code, code, "status and check agree: {human}");
     assert!(
         !human.contains("missing") && !human.contains("disable it") && !human.contains("fail over"),
         "no region loss is claimed: {human}"
