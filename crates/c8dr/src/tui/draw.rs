@@ -93,7 +93,7 @@ fn overlay(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                     height: area.height.saturating_sub(1),
                     ..area
                 };
-                super::runbook::draw(f, below, p, t);
+                super::runbook::draw(f, below, p, app.now, t);
             }
         }
         _ => {}

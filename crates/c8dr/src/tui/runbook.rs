@@ -66,6 +66,9 @@ pub struct Pane {
     pub typed: String,
     /// Read-only: the plan is shown and cannot run.
     pub plan_only: bool,
+    /// When `state` arrived (the cockpit's clock): the run's time keeps counting from there
+    /// while nothing changes, a prompt waiting for the operator included.
+    pub state_at: Option<jiff::Timestamp>,
 }
 
 impl Pane {
@@ -80,10 +83,13 @@ impl Pane {
             typing: None,
             typed: String::new(),
             plan_only,
+            state_at: None,
         }
     }
 
-    pub fn update(&mut self, state: RunState) {
+    /// A new state from the engine, received at `at`.
+    pub fn update(&mut self, state: RunState, at: jiff::Timestamp) {
+        self.state_at = Some(at);
         if self.follow
             && let Some(c) = state.current
         {
@@ -94,6 +100,19 @@ impl Pane {
 
     pub fn finished(&self) -> bool {
         self.state.outcome.is_some()
+    }
+
+    /// The run's wall time at `now`: the engine's last count, plus the time since it arrived
+    /// while the run goes on (the engine reports only when something changes).
+    pub fn elapsed(&self, now: jiff::Timestamp) -> std::time::Duration {
+        let since = match self.state_at {
+            Some(at) if !self.finished() => now
+                .duration_since(at)
+                .try_into()
+                .unwrap_or(std::time::Duration::ZERO),
+            _ => std::time::Duration::ZERO,
+        };
+        self.state.elapsed + since
     }
 
     /// What the selected step asks to be run by hand: its `curl`, or its manual commands
@@ -230,10 +249,10 @@ fn typing_line(
     ])
 }
 
-pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, t: &Theme) {
+pub fn draw(f: &mut Frame, area: Rect, pane: &Pane, now: jiff::Timestamp, t: &Theme) {
     f.render_widget(Clear, area);
     let s = &pane.state;
-    let title = title(pane);
+    let title = title(pane, now);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.accent())
@@ -309,7 +328,7 @@ fn wrapped_rows(lines: &[Line], width: u16) -> u16 {
 }
 
 /// The pane's title: procedure, region, version, run and times.
-fn title(pane: &Pane) -> String {
+fn title(pane: &Pane, now: jiff::Timestamp) -> String {
     let s = &pane.state;
     let i = &s.inputs;
     let rto = if i.procedure == Procedure::Failover {
@@ -335,7 +354,7 @@ fn title(pane: &Pane) -> String {
         if pane.plan_only {
             String::new()
         } else {
-            format!(" · {:.1}s", s.elapsed.as_secs_f64())
+            format!(" · {:.1}s", pane.elapsed(now).as_secs_f64())
         },
         rto
     )

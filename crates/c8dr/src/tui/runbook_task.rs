@@ -141,13 +141,15 @@ pub async fn next(engine: &mut Option<Handle>) -> Option<ToUi> {
 pub fn apply(app: &mut App, msg: ToUi) {
     match msg {
         ToUi::Started(pane) => {
-            app.runbook = Some(*pane);
+            let mut pane = *pane;
+            pane.state_at = Some(app.now);
+            app.runbook = Some(pane);
             app.mode = Mode::Runbook;
             app.message = None;
         }
         ToUi::State(s) => {
             if let Some(p) = &mut app.runbook {
-                p.update(*s);
+                p.update(*s, app.now);
             }
         }
         ToUi::Ask(a) => {

@@ -631,3 +631,24 @@ fn the_force_prompt_stays_visible_at_every_size() {
         );
     }
 }
+
+/// Issue 14 §11: the run's time keeps counting while a prompt waits for the operator (the
+/// engine reports only when something changes).
+#[test]
+fn the_run_timer_keeps_counting_while_a_prompt_waits() {
+    let mut app = scenes::app(scene("runbook-failover-confirm"));
+    let now = app.now;
+    let pane = app.runbook.as_mut().unwrap();
+    assert!(pane.ask.is_some(), "the scene waits at the force prompt");
+    let base = pane.state.elapsed;
+    pane.state_at = Some(now - jiff::SignedDuration::from_secs(42));
+    let screen = text(&app, "default", 120, 36);
+    let counted = format!(
+        "· {:.1}s ",
+        (base + std::time::Duration::from_secs(42)).as_secs_f64()
+    );
+    assert!(
+        screen.lines().take(3).any(|l| l.contains(&counted)),
+        "title counts on ({counted}):\n{screen}"
+    );
+}
