@@ -59,10 +59,21 @@ fn traffic_words(v: &ClusterView) -> String {
                     .join("+")
             },
             v.traffic.mode,
-            match agrees {
-                Some(true) => ", DNS agrees",
-                Some(false) => ", DNS DISAGREES",
-                None => "",
+            match (agrees, &v.traffic.expected) {
+                (Some(true), _) => ", DNS agrees".to_string(),
+                (Some(false), Some(exp)) => format!(
+                    ", DNS DISAGREES: should be {}",
+                    if exp.is_empty() {
+                        "nowhere".to_string()
+                    } else {
+                        exp.iter()
+                            .map(|r| format!("region{r}"))
+                            .collect::<Vec<_>>()
+                            .join("+")
+                    }
+                ),
+                (Some(false), None) => ", DNS DISAGREES".to_string(),
+                (None, _) => String::new(),
             }
         ),
         (None, _) => format!(
@@ -129,13 +140,20 @@ fn regions(s: &mut String, v: &ClusterView) {
             r.id,
             r.name,
             r.brokers_up.map_or("?".into(), |n| n.to_string()),
-            r.brokers_expected,
+            r.brokers_expected.map_or("?".into(), |n| n.to_string()),
             r.elasticsearch.status
         );
         if r.reachable != Reach::Up
             && let Some(e) = &r.last_error
         {
             let _ = writeln!(s, "{:>18} last error: {e}", "");
+        }
+        if r.reachable == Reach::Up
+            && let Ok(now) = v.at.parse::<jiff::Timestamp>()
+            && let Some(w) =
+                r.failing_words(now, |src| src != crate::model::Source::ElasticsearchHealth)
+        {
+            let _ = writeln!(s, "{:>18} failing: {w}", "");
         }
     }
 }
@@ -253,9 +271,12 @@ fn exporters(s: &mut String, v: &ClusterView) {
             .map(|l| format!(
                 " · lag {l}{}",
                 if v.export.lag_growing {
-                    " and growing"
+                    format!(
+                        " and GROWING {:+.0}/s",
+                        v.export.lag_per_s.unwrap_or_default()
+                    )
                 } else {
-                    ""
+                    String::new()
                 }
             ))
             .unwrap_or_default()
@@ -272,7 +293,13 @@ pub fn check(v: &ClusterView) -> (String, i32) {
     };
     let text = v.verdict.reasons.join("; ").replace('|', "/");
     let total = v.partitions.len();
-    let brokers_total: usize = v.regions.iter().map(|r| r.brokers_expected).sum();
+    // Nagios' max stays empty when no region tells how many brokers it should have.
+    let brokers_total = v
+        .regions
+        .iter()
+        .map(|r| r.brokers_expected)
+        .sum::<Option<usize>>()
+        .map_or(String::new(), |n| n.to_string());
     // Nagios' "U": no fresh topology can tell how many brokers are up.
     let brokers_up = v
         .regions

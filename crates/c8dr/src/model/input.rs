@@ -77,6 +77,24 @@ impl Source {
         )
     }
 
+    /// The name where room is short (a region pane): `mgmt cluster`, `REST topology`.
+    pub fn short_name(self) -> &'static str {
+        match self {
+            Source::Topology => "REST topology",
+            Source::Cluster => "mgmt cluster",
+            Source::Exporters => "mgmt exporters",
+            Source::Partitions => "mgmt partitions",
+            Source::ElasticsearchHealth => "ES health",
+            Source::ElasticsearchIndices => "ES indices",
+            Source::Pods => "pods",
+            Source::ElasticsearchInfo => "ES info",
+            Source::SnapshotRepositories => "ES snapshot repos",
+            Source::BrokerStatefulSet => "StatefulSet",
+            Source::Backups => "mgmt backups",
+            Source::Dns => "DNS",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Source::Topology => "REST /v2/topology",

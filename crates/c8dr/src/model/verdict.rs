@@ -54,12 +54,30 @@ fn unreachable(v: &ClusterView, r: &RegionView) -> Unreachable {
     }
 }
 
+/// Reasons of one level, in the order they were found.
+#[derive(Default)]
+struct List(Vec<Reason>);
+
+impl List {
+    fn push(&mut self, r: impl Into<Reason>) {
+        self.0.push(r.into());
+    }
+
+    fn extend(&mut self, texts: impl IntoIterator<Item = String>) {
+        self.0.extend(texts.into_iter().map(Reason::from));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// Reasons by level, each list in the order it was found.
 #[derive(Default)]
 struct Reasons {
-    critical: Vec<String>,
-    unknown: Vec<String>,
-    warning: Vec<String>,
+    critical: List,
+    unknown: List,
+    warning: List,
 }
 
 /// "region1 paris".
@@ -79,8 +97,9 @@ pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
     let lost = unreachable_regions(v, now, &mut reasons);
     quorum(v, &lost, &mut reasons);
     blind_spots(v, now, &mut reasons);
-    brokers(v, &mut reasons);
+    // What to do about the exporters comes before what to watch about the brokers.
     exporters(v, &lost, &mut reasons);
+    brokers(v, &mut reasons);
     changes_and_elasticsearch(v, &mut reasons);
     traffic(v, &lost, &mut reasons);
     conclude(v, reasons)
@@ -99,9 +118,11 @@ fn nothing_answers(v: &ClusterView) -> Verdict {
         })
         .collect::<Vec<_>>()
         .join("; ");
+    let reason = format!("no region answers: {why}");
     Verdict {
         level: Level::Unknown,
-        reasons: vec![format!("no region answers: {why}")],
+        reasons: vec![reason.clone()],
+        detail: vec![reason.into()],
     }
 }
 
@@ -148,7 +169,7 @@ fn region_lost(v: &ClusterView, r: &RegionView, now: jiff::Timestamp, out: &mut 
         .filter(|b| b.region == r.id && b.member == Some(true))
         .map(|b| b.id)
         .collect();
-    if members_there.is_empty() && r.brokers_expected == 0 {
+    if members_there.is_empty() && r.brokers_expected == Some(0) {
         out.warning.push(format!(
             "{} unreachable{} (no cluster members there)",
             name(v, r.id),
@@ -157,17 +178,28 @@ fn region_lost(v: &ClusterView, r: &RegionView, now: jiff::Timestamp, out: &mut 
         return;
     }
     let text = match v.processing {
-        Processing::Halted => format!(
-            "{} unreachable{}; {without}/{total} partitions without quorum; processing halted; fail over (F, or c8dr failover --lost {})",
-            name(v, r.id),
-            since(r, now),
-            r.name
-        ),
+        Processing::Halted => {
+            // The plan's FO-0: a failover forces the cluster down to one region, so it is
+            // for a region that will not come back soon, not for a blip.
+            out.critical.push(Reason::advised(
+                format!(
+                    "{} unreachable{}; {without}/{total} partitions without quorum; processing halted; fail over when the region will not come back soon",
+                    name(v, r.id),
+                    since(r, now),
+                ),
+                Advice::FailOver {
+                    lost: r.name.clone(),
+                },
+            ));
+            return;
+        }
         _ if members_there.is_empty() => format!(
-            "{} unreachable{}; its {} brokers missing",
+            "{} unreachable{}; its {}brokers missing",
             name(v, r.id),
             since(r, now),
             r.brokers_expected
+                .map(|n| format!("{n} "))
+                .unwrap_or_default()
         ),
         _ => format!(
             "{} unreachable{}; brokers {} missing",
@@ -176,11 +208,7 @@ fn region_lost(v: &ClusterView, r: &RegionView, now: jiff::Timestamp, out: &mut 
             list(&members_there)
         ),
     };
-    if v.processing == Processing::Halted {
-        out.critical.push(text);
-    } else {
-        out.warning.push(text);
-    }
+    out.warning.push(text);
 }
 
 fn without_quorum(v: &ClusterView) -> Vec<i32> {
@@ -211,7 +239,7 @@ fn quorum(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
     let none_down = v.regions.iter().all(|r| r.reachable != Reach::Down);
     match v.processing {
         Processing::Halted if none_down && dead.len() < total => out.critical.push(format!(
-            "{}/{total} partitions without quorum; processing halted although both regions answer: brokers cannot reach each other (network split between regions?)",
+            "{}/{total} partitions without quorum; processing halted although both regions answer: their brokers cannot reach each other (network split between regions): do not fail over; restore inter-region connectivity",
             without.len()
         )),
         Processing::Degraded => out.critical.push(format!(
@@ -221,7 +249,7 @@ fn quorum(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
         )),
         Processing::Unknown if lost.is_empty() => out
             .unknown
-            .push("processing unknown: no fresh topology from either region".into()),
+            .push("processing unknown: no fresh topology from either region".to_string()),
         _ => {}
     }
     // A live majority but no leader: nothing is processed there either.
@@ -238,7 +266,7 @@ fn quorum(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
     }
     if leaderless.len() == total {
         out.critical.push(
-            "no partition has a leader although their replicas answer: nothing is processed (elections failing?)".into(),
+            "no partition has a leader although their replicas answer: nothing is processed (elections failing?)".to_string(),
         );
     } else {
         out.warning.push(format!(
@@ -251,25 +279,17 @@ fn quorum(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
 /// What c8dr cannot see: sources that fail in a region that answers, gateways that
 /// contradict each other, garbled answers.
 fn blind_spots(v: &ClusterView, now: jiff::Timestamp, out: &mut Reasons) {
+    // Every source that fails in a region that answers, named with since when: Camunda's
+    // own endpoints leave c8dr blind to what it decides on (unknown); the others (pods,
+    // Elasticsearch indices) are a warning. Elasticsearch health speaks through its status.
     for r in v.regions.iter().filter(|r| r.reachable == Reach::Up) {
-        for s in r.sources.iter().filter(|s| {
-            !s.ok
-                && matches!(
-                    s.source,
-                    super::Source::Topology | super::Source::Cluster | super::Source::Exporters
-                )
+        if let Some(w) = r.failing_words(now, super::Source::is_camunda) {
+            out.unknown.push(format!("{}: {w}", name(v, r.id)));
+        }
+        if let Some(w) = r.failing_words(now, |s| {
+            !s.is_camunda() && s != super::Source::ElasticsearchHealth
         }) {
-            out.unknown.push(format!(
-                "{}: {} fails{} ({})",
-                name(v, r.id),
-                s.name,
-                s.failing_since
-                    .as_deref()
-                    .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-                    .map(|t| format!(" for {} s", now.duration_since(t).as_secs().max(0)))
-                    .unwrap_or_default(),
-                s.error.as_deref().unwrap_or("no answer")
-            ));
+            out.warning.push(format!("{}: {w}", name(v, r.id)));
         }
     }
     if let (Some(a), Some(b)) = (v.region(Region::ZERO), v.region(Region::ONE))
@@ -320,23 +340,135 @@ fn brokers(v: &ClusterView, out: &mut Reasons) {
         .filter(|b| b.member == Some(false) && b.reachable == Some(true))
         .map(|b| b.id)
         .collect();
-    if !outside.is_empty() {
-        out.warning.push(format!(
-            "brokers {} run but are not cluster members (a recreated region waiting to be added back: failback)",
+    if let Some(first) = outside.first() {
+        let text = format!(
+            "brokers {} run but are not cluster members (a recreated region waiting to be added back)",
             list(&outside)
-        ));
+        );
+        match v.region(first.region()) {
+            Some(r) => out.warning.push(Reason::advised(
+                text,
+                Advice::FailBack {
+                    recreated: r.name.clone(),
+                },
+            )),
+            None => out.warning.push(text),
+        }
     }
     if v.processing != Processing::Halted {
         last_spare(v, out);
+        layout(v, out);
     }
-    if let Some(rf) = v.cluster.replication_factor
-        && rf < 4
-        && v.processing != Processing::Halted
-    {
-        out.warning.push(format!(
-            "replication factor {rf}: a further broker loss can stop processing; restore two regions (failback)"
-        ));
+}
+
+/// Whether a region hosts cluster members (brokers of an unknown membership count when a
+/// gateway lists them).
+fn hosts_members(v: &ClusterView, r: Region) -> bool {
+    v.brokers.iter().any(|b| {
+        b.region == r
+            && (b.member == Some(true) || (b.member.is_none() && b.reachable == Some(true)))
+    })
+}
+
+/// The replication layout's risk. After a failover (members in one region only) a reduced
+/// replication factor is restored by failback. With members in both regions, partitions
+/// not spread evenly over them are a misconfiguration that failback does not fix: say which
+/// partitions halt if either region is lost.
+fn layout(v: &ClusterView, out: &mut Reasons) {
+    let hosts = Region::BOTH.map(|r| hosts_members(v, r));
+    let rf = v.cluster.replication_factor;
+    match hosts {
+        [true, false] | [false, true] => {
+            let (here, gone) = if hosts[0] {
+                (Region::ZERO, Region::ONE)
+            } else {
+                (Region::ONE, Region::ZERO)
+            };
+            if let Some(rf) = rf.filter(|rf| *rf < 4) {
+                let text = format!(
+                    "replication factor {rf}, every replica in {}: a further broker loss can stop processing; fail back once {} is recreated",
+                    name(v, here),
+                    name(v, gone)
+                );
+                match v.region(gone) {
+                    Some(g) => out.warning.push(Reason::advised(
+                        text,
+                        Advice::FailBack {
+                            recreated: g.name.clone(),
+                        },
+                    )),
+                    None => out.warning.push(text),
+                }
+            }
+        }
+        [true, true] => uneven(v, rf, out),
+        _ => {}
     }
+}
+
+/// Partitions whose replicas are not split evenly between the regions.
+fn uneven(v: &ClusterView, rf: Option<i32>, out: &mut Reasons) {
+    let mut halts: [Vec<i32>; 2] = [vec![], vec![]];
+    let mut only: [Vec<i32>; 2] = [vec![], vec![]];
+    let mut uneven = false;
+    for p in v.partitions.iter().filter(|p| !p.replicas.is_empty()) {
+        let n = p.replicas.len();
+        let here = Region::BOTH.map(|r| p.replicas.iter().filter(|b| b.region() == r).count());
+        uneven |= here[0] != here[1];
+        for r in Region::BOTH {
+            let i = r.index();
+            if n - here[i] < n / 2 + 1 {
+                halts[i].push(p.id);
+            }
+            if here[i] == n {
+                only[i].push(p.id);
+            }
+        }
+    }
+    let odd = rf.is_some_and(|rf| rf % 2 == 1);
+    // An odd factor cannot be split evenly, whether or not the replicas are known.
+    let odd_unknown = odd && v.partitions.iter().all(|p| p.replicas.is_empty());
+    if !(uneven || odd_unknown) {
+        return;
+    }
+    let rf_words = rf
+        .map(|rf| format!("replication factor {rf}, "))
+        .unwrap_or_default();
+    let mut text = format!("{rf_words}replicas not split evenly between the regions");
+    if uneven {
+        let losing: Vec<String> = Region::BOTH
+            .into_iter()
+            .map(|r| {
+                let ids = &halts[r.index()];
+                format!(
+                    "losing {} halts {}",
+                    name(v, r),
+                    if ids.is_empty() {
+                        "no partition".to_string()
+                    } else {
+                        format!("partitions {}", list(ids))
+                    }
+                )
+            })
+            .collect();
+        text.push_str(&format!(": {}", losing.join(", ")));
+        for r in Region::BOTH {
+            let ids = &only[r.index()];
+            if !ids.is_empty() {
+                text.push_str(&format!(
+                    "; partitions {} have every replica in {} and are lost with it",
+                    list(ids),
+                    name(v, r)
+                ));
+            }
+        }
+    } else {
+        text.push_str(": a region loss halts the partitions whose majority is there");
+    }
+    text.push_str(
+        " (fix the replication layout: half of each partition's replicas in each region)",
+    );
+    out.warning.push(text);
 }
 
 /// The upgrade watch: a partition at its last spare replica stops at the next broker down.
@@ -363,23 +495,44 @@ fn last_spare(v: &ClusterView, out: &mut Reasons) {
     ));
 }
 
-/// Exporters that do not match their region's state, paused exporting, a growing lag.
+/// "export lag 2441, growing +60/s".
+fn growing_lag(v: &ClusterView) -> Option<String> {
+    v.export.lag_growing.then(|| {
+        format!(
+            "export lag {}, growing {:+.0}/s",
+            v.export.lag.unwrap_or(0),
+            v.export.lag_per_s.unwrap_or(0.0)
+        )
+    })
+}
+
+/// Exporters that do not match their region's state, paused exporting, a growing lag. The
+/// exporter to a lost region is reminded until it is disabled, also after its brokers were
+/// removed (the lag it leaves grows until then).
 fn exporters(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
     if v.cluster.exporters_from.is_some() && v.exporters.is_empty() {
         out.warning.push(
-            "no exporters configured: no records reach Elasticsearch (a dual-region cluster exports to one Elasticsearch per region)".into(),
+            "no exporters configured: no records reach Elasticsearch (a dual-region cluster exports to one Elasticsearch per region)".to_string(),
         );
     }
+    let mut lag_told = false;
     for e in &v.exporters {
         let Some(r) = e.region else { continue };
         let reach = v.region(r).map(|x| x.reachable).unwrap_or(Reach::Unknown);
         let region_lost = lost.iter().any(|l| l.id == r);
         match (&e.status, reach) {
-            (ExporterState::Enabled, Reach::Down) if region_lost => out.warning.push(format!(
-                "exporter {} is ENABLED but {} is unreachable: disable it (failover step 2) or the log cannot be compacted",
-                e.id,
-                name(v, r)
-            )),
+            (ExporterState::Enabled | ExporterState::Enabling, Reach::Down) if region_lost => {
+                let lag = growing_lag(v)
+                    .map(|l| format!("; {l}"))
+                    .unwrap_or_default();
+                lag_told |= !lag.is_empty();
+                out.warning.push(format!(
+                    "exporter {} still exports to unreachable {}: disable {} (failover step 2) or the log cannot be compacted{lag}",
+                    e.id,
+                    name(v, r),
+                    e.id
+                ))
+            }
             (ExporterState::Disabled, Reach::Up) if !e.legacy => out.warning.push(format!(
                 "exporter {} is DISABLED while {} answers: its Elasticsearch gets no records (failback: enable it with initializeFrom)",
                 e.id,
@@ -392,15 +545,13 @@ fn exporters(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
         }
     }
     match v.exporting {
-        Exporting::Paused => out.warning.push("exporting is paused: resume it (POST /actuator/exporting/resume) when the backup is done".into()),
-        Exporting::Mixed => out.warning.push("exporting is paused on some partitions only: resume it".into()),
+        Exporting::Paused => out.warning.push("exporting is paused: resume it (POST /actuator/exporting/resume) when the backup is done".to_string()),
+        Exporting::Mixed => out.warning.push("exporting is paused on some partitions only: resume it".to_string()),
         _ => {}
     }
-    if v.export.lag_growing {
-        out.warning.push(format!(
-            "export lag {} and growing: the log cannot be compacted and disks fill",
-            v.export.lag.unwrap_or(0)
-        ));
+    if let Some(l) = growing_lag(v).filter(|_| !lag_told) {
+        out.warning
+            .push(format!("{l}: the log cannot be compacted and disks fill"));
     }
 }
 
@@ -438,41 +589,82 @@ fn changes_and_elasticsearch(v: &ClusterView, out: &mut Reasons) {
     }
 }
 
-/// User traffic where it should not go: to a lost region (critical), or not as configured.
+/// "region0 london and region1 paris", or "no region".
+fn names(v: &ClusterView, rs: &[Region]) -> String {
+    if rs.is_empty() {
+        return "no region".into();
+    }
+    rs.iter()
+        .map(|r| name(v, *r))
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// User traffic where it should not go: to an unreachable region (critical when it is lost),
+/// to a region whose brokers are not cluster members, or elsewhere than where the regions that
+/// can serve are (the primary, or after a failover the region that took over).
 fn traffic(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
     let (Some(obs), Some(false)) = (&v.traffic.observed, v.traffic.agrees) else {
         return;
     };
-    let to_lost: Vec<Region> = obs
+    let reach = |r: Region| v.region(r).map_or(Reach::Unknown, |x| x.reachable);
+    let move_to = v
+        .traffic
+        .expected
+        .as_ref()
+        .map(|e| format!(" to {}", names(v, e)))
+        .unwrap_or_default();
+    let to_down: Vec<Region> = obs
         .iter()
         .copied()
-        .filter(|r| lost.iter().any(|l| l.id == *r))
+        .filter(|r| reach(*r) == Reach::Down)
         .collect();
-    let shown: Vec<String> = obs.iter().map(|r| name(v, *r)).collect();
-    if !to_lost.is_empty() {
-        out.critical.push(format!(
-            "user traffic still goes to unreachable {}: move it (DNS now answers {})",
-            to_lost
-                .iter()
-                .map(|r| name(v, *r))
-                .collect::<Vec<_>>()
-                .join(" and "),
-            shown.join(", ")
-        ));
-    } else if v.traffic.mode == TrafficMode::ActivePassive {
-        out.warning.push(format!(
-            "user traffic goes to {} but the primary is {}",
-            if shown.is_empty() {
-                "no region".to_string()
-            } else {
-                shown.join(" and ")
-            },
-            name(v, v.traffic.primary)
-        ));
-    } else {
-        out.warning
-            .push(format!("user traffic goes to {} only", shown.join(" and ")));
+    if !to_down.is_empty() {
+        let text = format!(
+            "user traffic still goes to unreachable {}: move it{move_to} (DNS now answers {})",
+            names(v, &to_down),
+            names(v, obs)
+        );
+        if to_down.iter().any(|r| lost.iter().any(|l| l.id == *r)) {
+            out.critical.push(text);
+        } else {
+            out.warning.push(text);
+        }
+        return;
     }
+    let outside: Vec<Region> = obs
+        .iter()
+        .copied()
+        .filter(|r| {
+            let here: Vec<&BrokerView> = v.brokers.iter().filter(|b| b.region == *r).collect();
+            !here.is_empty() && here.iter().all(|b| b.member == Some(false))
+        })
+        .collect();
+    let text = match &v.traffic.expected {
+        _ if !outside.is_empty() => format!(
+            "user traffic goes to {}, whose brokers are not cluster members yet: move it{move_to}",
+            names(v, &outside)
+        ),
+        Some(exp)
+            if v.traffic.mode == TrafficMode::ActivePassive && exp == &[v.traffic.primary] =>
+        {
+            format!(
+                "user traffic goes to {} but the primary is {}: move it",
+                names(v, obs),
+                name(v, v.traffic.primary)
+            )
+        }
+        Some(exp) if obs.iter().all(|r| exp.contains(r)) => {
+            format!("user traffic goes to {} only", names(v, obs))
+        }
+        Some(exp) => format!(
+            "user traffic goes to {} but should go to {}: move it",
+            names(v, obs),
+            names(v, exp)
+        ),
+        None => format!("user traffic goes to {}", names(v, obs)),
+    };
+    out.warning.push(text);
 }
 
 /// The level is the worst list that has reasons; OK only when processing is active.
@@ -489,16 +681,20 @@ fn conclude(v: &ClusterView, r: Reasons) -> Verdict {
     } else {
         Level::Unknown
     };
-    let mut reasons = r.critical;
-    reasons.extend(r.unknown);
-    reasons.extend(r.warning);
-    if reasons.is_empty() {
-        reasons.push(match level {
+    let mut detail = r.critical.0;
+    detail.extend(r.unknown.0);
+    detail.extend(r.warning.0);
+    if detail.is_empty() {
+        detail.push(Reason::from(match level {
             Level::Ok => format!(
                 "processing active: {total}/{total} partitions with quorum; both regions answer"
             ),
             _ => "processing unknown".to_string(),
-        });
+        }));
     }
-    Verdict { level, reasons }
+    Verdict {
+        level,
+        reasons: detail.iter().map(|r| r.words(Front::Cli)).collect(),
+        detail,
+    }
 }

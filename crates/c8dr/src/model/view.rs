@@ -51,8 +51,82 @@ impl Processing {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verdict {
     pub level: Level,
-    /// In words an operator acts on, most important first.
+    /// In words an operator acts on, most important first; advice names c8dr's commands
+    /// (what `status`, `check` and the JSON print).
     pub reasons: Vec<String>,
+    /// The same reasons with their advice kept typed, so each front end names its own way
+    /// to act (the dashboard its keys, the command line its commands).
+    #[serde(skip)]
+    pub detail: Vec<Reason>,
+}
+
+impl Verdict {
+    /// The reasons as `front` says them.
+    pub fn words(&self, front: Front) -> Vec<String> {
+        self.detail.iter().map(|r| r.words(front)).collect()
+    }
+}
+
+/// Who shows the verdict, and so how it names a way to act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Front {
+    /// `status`, `check`, the JSON: c8dr's commands.
+    Cli,
+    /// The dashboard: its keys.
+    Tui,
+}
+
+/// One reason: what is wrong, and the runbook that acts on it, if one does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    pub text: String,
+    pub advice: Option<Advice>,
+}
+
+impl Reason {
+    pub fn advised(text: String, advice: Advice) -> Reason {
+        Reason {
+            text,
+            advice: Some(advice),
+        }
+    }
+
+    /// The text, then the way to act as `front` names it.
+    pub fn words(&self, front: Front) -> String {
+        match &self.advice {
+            Some(a) => format!("{} ({})", self.text, a.words(front)),
+            None => self.text.clone(),
+        }
+    }
+}
+
+impl From<String> for Reason {
+    fn from(text: String) -> Reason {
+        Reason { text, advice: None }
+    }
+}
+
+/// A runbook c8dr runs, named by the region it is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Advice {
+    /// The failover runbook for the lost region (its configured name).
+    FailOver { lost: String },
+    /// The failback runbook into the recreated region (its configured name).
+    FailBack { recreated: String },
+}
+
+impl Advice {
+    /// `F: failover runbook` on the dashboard, `c8dr failover --lost paris` on the command line.
+    pub fn words(&self, front: Front) -> String {
+        match (self, front) {
+            (Advice::FailOver { .. }, Front::Tui) => "F: failover runbook".into(),
+            (Advice::FailOver { lost }, Front::Cli) => format!("c8dr failover --lost {lost}"),
+            (Advice::FailBack { .. }, Front::Tui) => "B: failback runbook".into(),
+            (Advice::FailBack { recreated }, Front::Cli) => {
+                format!("c8dr failback --recreated {recreated}")
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -94,7 +168,9 @@ pub struct RegionView {
     pub last_error: Option<String>,
     /// Its brokers in a fresh topology of either gateway (null: no fresh topology at all).
     pub brokers_up: Option<usize>,
-    pub brokers_expected: usize,
+    /// Brokers expected here: from the cluster configuration's members, else the region's
+    /// broker pods (null: neither is known).
+    pub brokers_expected: Option<usize>,
     pub pods_ready: Option<usize>,
     pub pods_total: Option<usize>,
     pub elasticsearch: ElasticsearchView,
@@ -103,6 +179,89 @@ pub struct RegionView {
     pub gateway_brokers: Option<Vec<BrokerId>>,
     /// Every configured source of the region: whether its latest answer is fresh and good.
     pub sources: Vec<SourceView>,
+}
+
+impl RegionView {
+    /// Its sources that `which` selects and that fail (or went stale), in words, grouped by
+    /// error in the table's order so the line is the same from frame to frame:
+    /// "management /actuator/cluster, /actuator/exporters fail for 9 s (timed out)".
+    pub fn failing_words(
+        &self,
+        now: jiff::Timestamp,
+        which: impl Fn(super::Source) -> bool,
+    ) -> Option<String> {
+        self.failing(now, which, false)
+    }
+
+    /// The same where room is short, since when first: "for 9 s: mgmt cluster, exporters
+    /// (timed out)".
+    pub fn failing_short(
+        &self,
+        now: jiff::Timestamp,
+        which: impl Fn(super::Source) -> bool,
+    ) -> Option<String> {
+        self.failing(now, which, true)
+    }
+
+    fn failing(
+        &self,
+        now: jiff::Timestamp,
+        which: impl Fn(super::Source) -> bool,
+        short: bool,
+    ) -> Option<String> {
+        let failing: Vec<&SourceView> = self
+            .sources
+            .iter()
+            .filter(|s| !s.ok && which(s.source))
+            .collect();
+        let mut groups: Vec<(String, Vec<&SourceView>)> = vec![];
+        for s in failing {
+            let error = s.error.clone().unwrap_or_else(|| "no answer".into());
+            match groups.iter_mut().find(|(e, _)| *e == error) {
+                Some((_, g)) => g.push(s),
+                None => groups.push((error, vec![s])),
+            }
+        }
+        let words: Vec<String> = groups
+            .iter()
+            .map(|(error, g)| {
+                let mut names: Vec<String> = vec![];
+                let mut last_api = "";
+                for s in g {
+                    // "management /actuator/cluster, /actuator/exporters": the API once.
+                    let full = if short {
+                        s.source.short_name()
+                    } else {
+                        s.name.as_str()
+                    };
+                    let (api, path) = full.split_once(' ').unwrap_or(("", full));
+                    if api == last_api && (short || path.starts_with('/')) {
+                        names.push(path.to_string());
+                    } else {
+                        names.push(full.to_string());
+                    }
+                    last_api = api;
+                }
+                let longest = g
+                    .iter()
+                    .filter_map(|s| s.failing_since.as_deref())
+                    .filter_map(|t| t.parse::<jiff::Timestamp>().ok())
+                    .map(|t| now.duration_since(t).as_secs().max(0))
+                    .max();
+                let since = longest.map(|s| format!(" for {s} s")).unwrap_or_default();
+                if short {
+                    format!("failing{since}: {} ({error})", names.join(", "))
+                } else {
+                    format!(
+                        "{} {}{since} ({error})",
+                        names.join(", "),
+                        if g.len() == 1 { "fails" } else { "fail" },
+                    )
+                }
+            })
+            .collect();
+        (!words.is_empty()).then(|| words.join("; "))
+    }
 }
 
 /// One source of a region as c8dr last saw it.
@@ -224,6 +383,9 @@ pub struct TrafficView {
     pub primary: Region,
     /// Regions DNS sends users to (null: not checked or unknown).
     pub observed: Option<Vec<Region>>,
+    /// Regions users should go to: those that can serve (in active-passive the primary, or
+    /// after a failover the region that took over); null: cannot tell.
+    pub expected: Option<Vec<Region>>,
     /// Whether that is what it should be (null: cannot tell).
     pub agrees: Option<bool>,
     pub error: Option<String>,
@@ -235,7 +397,15 @@ pub struct ExportView {
     pub exporting: Exporting,
     /// Largest processed − exported position over partitions.
     pub lag: Option<i64>,
+    /// The lag grows steadily (see `lag_per_s`): the log cannot be compacted.
     pub lag_growing: bool,
+    /// How fast the lag changed over the recent observations, in positions per second
+    /// (null: not observed long enough to tell).
+    pub lag_per_s: Option<f64>,
+    /// The recent lag samples (when the leaders were observed, the lag): the model's memory
+    /// from view to view, so a rate never comes from two frames of the same observation.
+    #[serde(skip)]
+    pub lag_samples: Vec<(jiff::Timestamp, i64)>,
 }
 
 /// The whole picture at one instant.

@@ -75,7 +75,9 @@ fn the_documented_region_loss_is_halted_although_leaders_are_reported() {
         assert_eq!(v.region(Region::ONE).unwrap().reachable, Reach::Down);
         assert_eq!(v.verdict.level, Level::Critical);
         assert!(
-            v.verdict.reasons[0].contains("fail over (F, or c8dr failover --lost paris)"),
+            v.verdict.reasons[0].contains(
+                "fail over when the region will not come back soon (c8dr failover --lost paris)"
+            ),
             "{:?}",
             v.verdict.reasons
         );
@@ -279,7 +281,7 @@ fn exporters_exporting_and_traffic() {
         v.verdict
             .reasons
             .iter()
-            .any(|r| r.contains("camundaregion1 is ENABLED but region1")),
+            .any(|r| r.contains("camundaregion1 still exports to unreachable region1")),
         "{:?}",
         v.verdict.reasons
     );

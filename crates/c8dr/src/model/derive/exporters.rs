@@ -74,11 +74,22 @@ pub(super) fn views(list: ExporterList, family: Family) -> Vec<ExporterView> {
     .unwrap_or_default()
 }
 
-/// Exporting phase and lag from the leaders' partition status; the lag grows when it is
-/// larger than in the previous view.
+/// How far back lag samples are kept, and how many at most.
+const LAG_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+const MAX_LAG_SAMPLES: usize = 64;
+/// A rate needs samples spanning at least this long.
+const MIN_LAG_SPAN_S: f64 = 10.0;
+/// A lag that grows faster than this many positions per second, and is above
+/// [`GROWING_LAG`], is a warning (a healthy exporter's lag hovers around a few positions).
+const GROWING_RATE: f64 = 5.0;
+const GROWING_LAG: i64 = 500;
+
+/// Exporting phase and lag from the leaders' partition status; the rate of the lag from the
+/// samples kept in the previous view plus this observation.
 pub(super) fn export_view(cx: &Ctx) -> ExportView {
     let mut phases: Vec<Exporting> = vec![];
     let mut lag: Option<i64> = None;
+    let mut observed: Option<jiff::Timestamp> = None;
     for r in cx.snap.regions.values() {
         for o in r.partitions.values().filter(|o| cx.is_fresh(o.at)) {
             let Ok(map) = &o.value else { continue };
@@ -95,6 +106,7 @@ pub(super) fn export_view(cx: &Ctx) -> ExportView {
                 }
                 if let (Some(p), Some(e)) = (st.processed_position, st.exported_position) {
                     lag = Some(lag.unwrap_or(0).max(p.saturating_sub(e)));
+                    observed = Some(observed.map_or(o.at, |t: jiff::Timestamp| t.max(o.at)));
                 }
             }
         }
@@ -104,14 +116,77 @@ pub(super) fn export_view(cx: &Ctx) -> ExportView {
         [one] => *one,
         _ => Exporting::Mixed,
     };
-    let prev_lag = cx.prev.and_then(|p: &ClusterView| p.export.lag);
-    let lag_growing = match (lag, prev_lag) {
-        (Some(now_lag), Some(before)) => now_lag > before && now_lag > 1000,
-        _ => false,
-    };
+    let prev = cx
+        .prev
+        .map(|p: &ClusterView| p.export.lag_samples.as_slice())
+        .unwrap_or_default();
+    let lag_samples = samples(prev, observed.zip(lag), cx.now);
+    let lag_per_s = rate(&lag_samples);
     ExportView {
         exporting,
         lag,
-        lag_growing,
+        lag_growing: lag.is_some_and(|l| l > GROWING_LAG)
+            && lag_per_s.is_some_and(|r| r >= GROWING_RATE),
+        lag_per_s,
+        lag_samples,
+    }
+}
+
+/// The kept samples plus a new one (once per observation, never per frame), within the
+/// window. Without a lag now the history is dropped: a gap must not make a rate.
+fn samples(
+    prev: &[(jiff::Timestamp, i64)],
+    new: Option<(jiff::Timestamp, i64)>,
+    now: jiff::Timestamp,
+) -> Vec<(jiff::Timestamp, i64)> {
+    let Some((at, lag)) = new else {
+        return vec![];
+    };
+    let mut out: Vec<(jiff::Timestamp, i64)> = prev
+        .iter()
+        .copied()
+        .filter(|(t, _)| *t < at && super::age(now, *t) <= LAG_WINDOW)
+        .collect();
+    out.push((at, lag));
+    if out.len() > MAX_LAG_SAMPLES {
+        out.drain(..out.len() - MAX_LAG_SAMPLES);
+    }
+    out
+}
+
+/// Positions per second from the oldest to the newest sample, once they span long enough.
+fn rate(samples: &[(jiff::Timestamp, i64)]) -> Option<f64> {
+    let (first, last) = (samples.first()?, samples.last()?);
+    let span = last.0.duration_since(first.0).as_secs_f64();
+    (span >= MIN_LAG_SPAN_S).then(|| (last.1 - first.1) as f64 / span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: i64) -> jiff::Timestamp {
+        jiff::Timestamp::from_second(1_800_000_000 + s).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn the_lag_rate_comes_from_observations_not_frames() {
+        // 649 → 2441 in 30 s, observed every second and drawn ten times a second.
+        let mut kept: Vec<(jiff::Timestamp, i64)> = vec![];
+        for s in 0..=30 {
+            for frame in 0..10 {
+                let now = t(s) + jiff::SignedDuration::from_millis(frame * 100);
+                kept = samples(&kept, Some((t(s), 649 + (2441 - 649) * s / 30)), now);
+            }
+        }
+        assert_eq!(kept.len(), 31);
+        let r = rate(&kept).unwrap_or_default();
+        assert!((59.0..=61.0).contains(&r), "{r}");
+        // Too short a span tells nothing; a gap in the lag drops the history.
+        assert_eq!(rate(&kept[..5]), None);
+        assert!(samples(&kept, None, t(31)).is_empty());
+        // Samples older than the window are forgotten.
+        let later = samples(&kept, Some((t(80), 3000)), t(80));
+        assert!(later.iter().all(|(at, _)| *at >= t(20)), "{later:?}");
     }
 }

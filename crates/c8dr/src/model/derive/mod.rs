@@ -115,7 +115,7 @@ pub fn derive(
     let family = exporters::family(gateway_version.as_deref(), exporter_list);
     let export = exporters::export_view(&cx);
     let regions = regions::regions(&cx, &facts, &brokers);
-    let traffic = traffic::traffic(&cx, &regions);
+    let traffic = traffic::traffic(&cx, &regions, &brokers);
     let mut view = ClusterView {
         version: SCHEMA_VERSION,
         name: cfg.name.clone(),
@@ -124,6 +124,7 @@ pub fn derive(
         verdict: Verdict {
             level: Level::Unknown,
             reasons: vec![],
+            detail: vec![],
         },
         regions,
         brokers,

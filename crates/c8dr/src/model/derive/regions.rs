@@ -61,19 +61,14 @@ fn reachability(obs: &RegionObservations, cx: &Ctx) -> Reachability {
     let fresh_ok = stamps
         .iter()
         .any(|(_, at, v)| v.is_ok() && cx.is_fresh(*at));
-    // The region's own gateway speaks for it before any single broker's port-forward.
+    // One failing source, chosen by the table's order (the region's own gateway first, a
+    // single broker's port-forward last), never by which answered last: the line stays the
+    // same from frame to frame while the region fails.
     let last_error = stamps
         .iter()
-        .filter_map(|(src, at, v)| {
-            v.as_ref().err().map(|e| {
-                (
-                    (*src != Source::Partitions, *at),
-                    format!("{}: {}", src.name(), error_words(e)),
-                )
-            })
-        })
-        .max_by_key(|(key, _)| *key)
-        .map(|(_, e)| e);
+        .filter_map(|(src, _, v)| v.as_ref().err().map(|e| (*src, e)))
+        .min_by_key(|(src, _)| *src)
+        .map(|(src, e)| format!("{}: {}", src.name(), error_words(e)));
     let reachable = if fresh_ok {
         Reach::Up
     } else if stamps.is_empty() {
@@ -103,9 +98,19 @@ fn region(r: Region, cx: &Ctx, facts: &Facts, brokers: &[BrokerView]) -> RegionV
             .or_else(|| last_ok.map(|t| t.to_string())),
         _ => None,
     };
+    let region_pods = if reachable == Reach::Down {
+        None
+    } else {
+        cx.fresh(&obs.pods)
+    };
+    // Brokers expected here: the cluster configuration's members, else the region's broker
+    // pods, else what was known before; never half the cluster size (regions need not hold
+    // equal shares, and a failover leaves one region with none).
     let expected = match &facts.members {
-        Some(m) => m.iter().filter(|b| b.region() == r).count(),
-        None => facts.gateway_cluster_size().map_or(0, |n| n / 2),
+        Some(m) => Some(m.iter().filter(|b| b.region() == r).count()),
+        None => region_pods
+            .map(|p| p.iter().filter(|p| p.broker.is_some()).count())
+            .or_else(|| prev_region.and_then(|p| p.brokers_expected)),
     };
     let up = (!facts.gateways.is_empty()).then(|| {
         brokers
@@ -113,11 +118,6 @@ fn region(r: Region, cx: &Ctx, facts: &Facts, brokers: &[BrokerView]) -> RegionV
             .filter(|b| b.region == r && b.reachable == Some(true) && b.member != Some(false))
             .count()
     });
-    let region_pods = if reachable == Reach::Down {
-        None
-    } else {
-        cx.fresh(&obs.pods)
-    };
     RegionView {
         id: r,
         name: cx.cfg.region_names[r].clone(),

@@ -1,13 +1,68 @@
-//! User traffic: where DNS sends users, and whether that is where they should go (the
-//! primary in active-passive, every region that answers in active-active).
+//! User traffic: where DNS sends users, where it should send them, and whether those agree.
+//!
+//! Where users should go is judged against the regions that can serve, not against the
+//! configuration alone: in active-passive the primary while it can, else the region that
+//! took over (after a failover the survivor is the acting primary); in active-active every
+//! region that can. A region can serve when it answers and hosts cluster members (a
+//! recreated region answers long before failback makes its brokers members again). When
+//! c8dr cannot tell (a region not yet observed, one it cannot reach while the other's
+//! gateway still lists its brokers), agreement is unknown, never guessed.
 
 use super::{Ctx, error_words};
 use crate::api::Region;
-use crate::model::view::{Reach, RegionView, TrafficView};
+use crate::model::view::{BrokerView, Reach, RegionView, TrafficView};
 use crate::model::words::TrafficMode;
 use std::time::Duration;
 
-pub(super) fn traffic(cx: &Ctx, regions: &[RegionView]) -> TrafficView {
+/// Whether a region can serve users: yes, no, or c8dr cannot tell.
+fn can_serve(r: &RegionView, regions: &[RegionView], brokers: &[BrokerView]) -> Option<bool> {
+    match r.reachable {
+        Reach::Up => {
+            let here: Vec<&BrokerView> = brokers.iter().filter(|b| b.region == r.id).collect();
+            // Brokers that all run outside the cluster (a recreated region) cannot serve.
+            let outside = !here.is_empty() && here.iter().all(|b| b.member == Some(false));
+            Some(!outside)
+        }
+        Reach::Down => {
+            // Lost only when the other region's fresh topology lacks its brokers; while it
+            // lists them the region runs and only c8dr cannot reach it.
+            let other = regions.iter().find(|o| o.id == r.id.other());
+            match other.and_then(|o| o.gateway_brokers.as_ref()) {
+                Some(listed) if listed.iter().any(|b| b.region() == r.id) => None,
+                Some(_) => Some(false),
+                None => None,
+            }
+        }
+        Reach::Unknown => None,
+    }
+}
+
+/// Where users should go (None: c8dr cannot tell).
+fn expected(cx: &Ctx, regions: &[RegionView], brokers: &[BrokerView]) -> Option<Vec<Region>> {
+    let serves = |id: Region| {
+        regions
+            .iter()
+            .find(|r| r.id == id)
+            .and_then(|r| can_serve(r, regions, brokers))
+    };
+    if cx.cfg.active_active {
+        let mut out = vec![];
+        for id in Region::BOTH {
+            if serves(id)? {
+                out.push(id);
+            }
+        }
+        (!out.is_empty()).then_some(out)
+    } else {
+        let primary = cx.cfg.primary;
+        match serves(primary)? {
+            true => Some(vec![primary]),
+            false => serves(primary.other())?.then(|| vec![primary.other()]),
+        }
+    }
+}
+
+pub(super) fn traffic(cx: &Ctx, regions: &[RegionView], brokers: &[BrokerView]) -> TrafficView {
     let cfg = cx.cfg;
     // DNS is polled on the slow interval: an answer up to half a minute old still counts.
     let (observed, error) = match &cx.snap.dns {
@@ -25,18 +80,23 @@ pub(super) fn traffic(cx: &Ctx, regions: &[RegionView]) -> TrafficView {
         },
         _ => (None, None),
     };
-    let agrees = observed.as_ref().map(|obs| {
-        if cfg.active_active {
-            let serving: Vec<Region> = regions
+    let expected = expected(cx, regions, brokers);
+    // Users sent to a region that cannot serve is wrong even when c8dr cannot tell where
+    // they should go instead.
+    let to_lost = observed.as_ref().is_some_and(|obs| {
+        obs.iter().any(|id| {
+            regions
                 .iter()
-                .filter(|r| r.reachable != Reach::Down)
-                .map(|r| r.id)
-                .collect();
-            *obs == serving
-        } else {
-            *obs == vec![cfg.primary]
-        }
+                .find(|r| r.id == *id)
+                .and_then(|r| can_serve(r, regions, brokers))
+                == Some(false)
+        })
     });
+    let agrees = match (&observed, &expected) {
+        (Some(_), _) if to_lost => Some(false),
+        (Some(obs), Some(exp)) => Some(obs == exp),
+        _ => None,
+    };
     TrafficView {
         mode: if cfg.active_active {
             TrafficMode::ActiveActive
@@ -45,6 +105,7 @@ pub(super) fn traffic(cx: &Ctx, regions: &[RegionView]) -> TrafficView {
         },
         primary: cfg.primary,
         observed,
+        expected,
         agrees,
         error,
     }

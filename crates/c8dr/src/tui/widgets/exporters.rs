@@ -23,7 +23,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &ClusterView, t: &Theme) {
         Span::raw("exporting "),
         Span::styled(
             v.exporting.to_string(),
-            if v.exporting == Exporting::Running {
+            // Running while the lag grows is not well: the log cannot be compacted.
+            if v.exporting == Exporting::Running && !v.export.lag_growing {
                 t.ok()
             } else {
                 t.warning()
@@ -37,9 +38,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &ClusterView, t: &Theme) {
         ),
         Span::styled(
             if v.export.lag_growing {
-                " ⚠ growing"
+                format!(
+                    " ⚠ growing {:+.0}/s",
+                    v.export.lag_per_s.unwrap_or_default()
+                )
             } else {
-                ""
+                String::new()
             },
             t.warning(),
         ),
@@ -51,7 +55,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &ClusterView, t: &Theme) {
 }
 
 fn exporter(v: &ClusterView, e: &ExporterView, selected: bool, t: &Theme) -> Line<'static> {
+    // Enabled into a region that does not answer: what to disable, not a healthy state.
+    let into_down = e
+        .region
+        .and_then(|r| v.region(r))
+        .is_some_and(|r| r.reachable == crate::model::Reach::Down);
     let style = match e.status {
+        ExporterState::Enabled if into_down => t.warning(),
         ExporterState::Enabled => t.ok(),
         ExporterState::Disabled => t.warning(),
         _ => t.unknown(),

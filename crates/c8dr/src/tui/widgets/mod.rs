@@ -103,11 +103,12 @@ pub(crate) fn reach_span<'a>(r: &RegionView, t: &Theme) -> Span<'a> {
     }
 }
 
-/// "3/4" brokers of a region in a fresh topology, "?/4" when no topology can tell.
+/// "3/4" brokers of a region in a fresh topology, "?/4" when no topology can tell, "3/?"
+/// when nothing tells how many are expected.
 pub(crate) fn brokers_words(r: &RegionView) -> String {
     format!(
         "{}/{}",
         r.brokers_up.map_or("?".into(), |n| n.to_string()),
-        r.brokers_expected
+        r.brokers_expected.map_or("?".into(), |n| n.to_string())
     )
 }

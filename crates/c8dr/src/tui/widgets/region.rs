@@ -6,7 +6,7 @@ use super::{block, brokers_words, reach_span};
 use crate::api::Region;
 use crate::model::{
     BrokerView, ClusterView, ElasticsearchStatus, ExporterState, ExporterView, PartitionView,
-    Reach, RegionView, ReplicaMark, ReplicaRole, TrafficMode, replica_mark,
+    Reach, RegionView, ReplicaMark, ReplicaRole, Source, TrafficMode, replica_mark,
 };
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
@@ -29,11 +29,15 @@ impl Look<'_> {
     }
 
     fn brokers(&self, r: &RegionView) -> Style {
-        self.dim(if r.brokers_up.is_none_or(|n| n < r.brokers_expected) {
-            self.t.warning()
-        } else {
-            self.t.ok()
-        })
+        self.dim(
+            if r.brokers_up
+                .is_none_or(|n| r.brokers_expected.is_none_or(|e| n < e))
+            {
+                self.t.warning()
+            } else {
+                self.t.ok()
+            },
+        )
     }
 
     fn elasticsearch(&self, r: &RegionView) -> Span<'static> {
@@ -47,10 +51,17 @@ impl Look<'_> {
         Span::styled(r.elasticsearch.status.to_string(), self.dim(style))
     }
 
-    /// The exporter writing into the region, with its status.
-    fn exporter(&self, exporter: Option<&ExporterView>) -> Span<'static> {
+    /// The exporter writing into the region, with its status; one still enabled into a
+    /// region that does not answer is a warning, never greyed (it is what to do next).
+    fn exporter(&self, r: &RegionView, exporter: Option<&ExporterView>) -> Span<'static> {
         let t = self.t;
         match exporter {
+            Some(e)
+                if r.reachable == Reach::Down
+                    && matches!(e.status, ExporterState::Enabled | ExporterState::Enabling) =>
+            {
+                Span::styled(format!("{} {} ⚠ disable it", e.id, e.status), t.warning())
+            }
             Some(e) => {
                 let style = if e.status == ExporterState::Enabled {
                     t.ok()
@@ -121,13 +132,14 @@ fn compact_lines(
     vec![
         Line::from(vec![
             reach_span(r, look.t),
+            failing_mark(r, look.t),
             Span::styled(format!(" · brokers {}", brokers_words(r)), look.brokers(r)),
         ]),
         Line::from(vec![
             Span::raw("ES "),
             look.elasticsearch(r),
             Span::raw(" · exporter "),
-            look.exporter(exporter),
+            look.exporter(r, exporter),
         ]),
     ]
 }
@@ -144,6 +156,7 @@ fn summary_lines(
     let mut lines = vec![
         Line::from(vec![
             reach_span(r, t),
+            failing_mark(r, t),
             Span::styled(
                 r.kube
                     .as_deref()
@@ -167,13 +180,39 @@ fn summary_lines(
         ]),
         Line::from(vec![
             Span::raw("exporter into it: "),
-            look.exporter(exporter),
+            look.exporter(r, exporter),
         ]),
     ];
     if let (Reach::Down, Some(e)) = (r.reachable, &r.last_error) {
         lines.push(Line::from(Span::styled(format!("✖ {e}"), t.dim())));
     }
+    if r.reachable == Reach::Up
+        && let Some(w) = failing(v, r)
+    {
+        lines.insert(1, Line::from(Span::styled(format!("⚠ {w}"), t.warning())));
+    }
     lines
+}
+
+/// The sources of a region that answers that fail, with since when (Elasticsearch's health
+/// speaks through its status word).
+fn failing(v: &ClusterView, r: &RegionView) -> Option<String> {
+    let now = v.at.parse::<jiff::Timestamp>().ok()?;
+    r.failing_short(now, |s| s != Source::ElasticsearchHealth)
+}
+
+/// After "✔ up": that some of the region's sources fail, so "up" is never the whole story.
+fn failing_mark(r: &RegionView, t: &Theme) -> Span<'static> {
+    let n = r
+        .sources
+        .iter()
+        .filter(|s| !s.ok && s.source != Source::ElasticsearchHealth)
+        .count();
+    match (r.reachable, n) {
+        (Reach::Up, 1) => Span::styled(" ⚠ 1 source fails", t.warning()),
+        (Reach::Up, n) if n > 1 => Span::styled(format!(" ⚠ {n} sources fail"), t.warning()),
+        _ => Span::raw(""),
+    }
 }
 
 /// During a rolling upgrade (brokers on different versions): how far this region is.

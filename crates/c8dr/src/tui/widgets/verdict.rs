@@ -1,8 +1,9 @@
 //! The verdict: level, processing and the first reason on one line, the further reasons
-//! below it.
+//! below it, each naming the dashboard's keys for what to do. When the area cannot hold them
+//! all, the headline says how many are not shown: a reminder is never silently cut off.
 
 use super::{level_style, level_word};
-use crate::model::{ClusterView, Processing};
+use crate::model::{ClusterView, Front, Processing};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,18 +11,27 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+/// Lines each reason needs at this width: the headline's, then each further one's.
+fn lines_needed(reasons: &[String], width: u16) -> Vec<usize> {
+    let w = width.max(20) as usize;
+    reasons
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let n = r.chars().count();
+            if i == 0 {
+                (40 + n).div_ceil(w)
+            } else {
+                (n + 5).div_ceil(w)
+            }
+        })
+        .collect()
+}
+
 /// Lines the verdict needs at this width: the headline, then the further reasons.
 pub fn height(v: &ClusterView, width: u16) -> u16 {
-    let w = width.max(20) as usize;
-    let head = 40 + v.verdict.reasons.first().map_or(0, |r| r.chars().count());
-    let rest: usize = v
-        .verdict
-        .reasons
-        .iter()
-        .skip(1)
-        .map(|r| (r.chars().count() + 4).div_ceil(w))
-        .sum();
-    (head.div_ceil(w) + rest) as u16
+    let reasons = v.verdict.words(Front::Tui);
+    lines_needed(&reasons, width).iter().sum::<usize>().max(1) as u16
 }
 
 pub fn draw(f: &mut Frame, area: Rect, v: &ClusterView, t: &Theme) {
@@ -33,15 +43,37 @@ pub fn draw(f: &mut Frame, area: Rect, v: &ClusterView, t: &Theme) {
         Processing::Halted => "processing HALTED",
         Processing::Unknown => "processing UNKNOWN",
     };
+    let reasons = v.verdict.words(Front::Tui);
+    // The reasons that fit; the headline says how many do not, where it is always seen.
+    let needed = lines_needed(&reasons, area.width);
+    let room = area.height.max(1) as usize;
+    let mut used = 0;
+    let mut shown = 0;
+    for need in &needed {
+        if shown > 0 && used + need > room {
+            break;
+        }
+        used += need;
+        shown += 1;
+    }
+    let hidden = reasons.len() - shown;
     let mut lines = vec![Line::from(vec![
         Span::styled(
             format!(" {glyph} {word} "),
             style.add_modifier(Modifier::REVERSED),
         ),
+        Span::styled(
+            if hidden > 0 {
+                format!(" +{hidden} more")
+            } else {
+                String::new()
+            },
+            style.add_modifier(Modifier::BOLD),
+        ),
         Span::styled(format!(" {processing} ({}) · ", v.quorum_words()), style),
-        Span::raw(v.verdict.reasons.first().cloned().unwrap_or_default()),
+        Span::raw(reasons.first().cloned().unwrap_or_default()),
     ])];
-    for r in v.verdict.reasons.iter().skip(1) {
+    for r in reasons.iter().take(shown).skip(1) {
         lines.push(Line::from(vec![
             Span::styled("   ▸ ", style),
             Span::raw(r.clone()),
