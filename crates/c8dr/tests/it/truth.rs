@@ -77,6 +77,15 @@ fn traffic_is_judged_against_the_regions_that_can_serve() {
         "{}",
         all(&v)
     );
+    let healthy = view(false, |_| {});
+    for (w, h) in [(80, 24), (120, 36)] {
+        let screen = screen(&healthy, &v, w, h);
+        assert!(
+            screen.lines().next().unwrap().contains("✖ dns DISAGREES"),
+            "{w}x{h}\n{screen}"
+        );
+        insta::assert_snapshot!(format!("primary_lost_traffic_on_it_{w}x{h}"), screen);
+    }
     // After the operator moved traffic to paris as FO-3 asks: right, not a disagreement.
     let v = view(false, |s| {
         s.fail_region(0);
@@ -84,6 +93,14 @@ fn traffic_is_judged_against_the_regions_that_can_serve() {
     });
     assert_eq!(v.traffic.agrees, Some(true), "{:?}", v.traffic);
     assert!(!all(&v).contains("traffic"), "{}", all(&v));
+    for (w, h) in [(80, 24), (120, 36)] {
+        let screen = screen(&healthy, &v, w, h);
+        assert!(
+            screen.lines().next().unwrap().contains("✔ dns agrees"),
+            "{w}x{h}\n{screen}"
+        );
+        insta::assert_snapshot!(format!("primary_lost_traffic_moved_{w}x{h}"), screen);
+    }
     // ... and after the failover (london's brokers removed) too.
     let v = view(false, |s| {
         s.fail_region(0);
@@ -190,6 +207,11 @@ fn a_growing_export_lag_is_a_warning_with_its_rate_from_successive_observations(
         reminder.contains(&format!("export lag {}, growing +", v.export.lag.unwrap()))
             && reminder.contains("/s"),
         "{reminder}"
+    );
+    let screen = screen(&v, &v, 120, 36);
+    assert!(
+        screen.contains("exporting running · lag") && screen.contains("⚠ +"),
+        "{screen}"
     );
     // The reminder comes before what only needs watching (the reduced replication factor).
     let pos = |what: &str| v.verdict.reasons.iter().position(|r| r.contains(what));

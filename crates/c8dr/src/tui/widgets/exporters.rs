@@ -38,10 +38,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &ClusterView, t: &Theme) {
         ),
         Span::styled(
             if v.export.lag_growing {
-                format!(
-                    " ⚠ growing {:+.0}/s",
-                    v.export.lag_per_s.unwrap_or_default()
-                )
+                format!(" ⚠ {:+.0}/s", v.export.lag_per_s.unwrap_or_default())
             } else {
                 String::new()
             },

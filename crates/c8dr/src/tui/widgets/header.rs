@@ -20,7 +20,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         if let Some(ver) = &v.cluster.gateway_version {
             spans.push(Span::raw(format!(" · {ver}")));
         }
-        let (word, style) = traffic(v, t);
+        let (word, style) = traffic(v, t, area.width < 120);
         spans.push(Span::styled(word, style));
     }
     spans.push(Span::raw(if app.read_only {
@@ -40,7 +40,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
 }
 
 /// Where DNS sends users and whether that is right; the primary when DNS is not checked.
-fn traffic(v: &ClusterView, t: &Theme) -> (String, Style) {
+/// Narrow: region names only and no mode, so that whether DNS agrees is always on screen.
+fn traffic(v: &ClusterView, t: &Theme, narrow: bool) -> (String, Style) {
     let Some(obs) = &v.traffic.observed else {
         return (
             format!(
@@ -55,10 +56,12 @@ fn traffic(v: &ClusterView, t: &Theme) -> (String, Style) {
     } else {
         obs.iter()
             .map(|r| {
-                format!(
-                    "region{r} {}",
-                    v.region(*r).map(|x| x.name.as_str()).unwrap_or("")
-                )
+                let name = v.region(*r).map(|x| x.name.as_str()).unwrap_or("");
+                if narrow && !name.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("region{r} {name}")
+                }
             })
             .collect::<Vec<_>>()
             .join(" + ")
@@ -68,10 +71,12 @@ fn traffic(v: &ClusterView, t: &Theme) -> (String, Style) {
         Some(false) => ("✖ dns DISAGREES", t.critical()),
         None => ("? dns", t.unknown()),
     };
-    (
-        format!(" · TRAFFIC → {to} ({}) {mark}", v.traffic.mode),
-        style,
-    )
+    let mode = if narrow {
+        String::new()
+    } else {
+        format!(" ({})", v.traffic.mode)
+    };
+    (format!(" · TRAFFIC → {to}{mode} {mark}"), style)
 }
 
 /// The banner under the header of a read-only session.

@@ -88,6 +88,9 @@ pub fn draw(
         "serving"
     } else if v.traffic.primary == r.id {
         "PRIMARY"
+    } else if v.traffic.expected.as_deref() == Some(&[r.id]) {
+        // The primary cannot serve: this region took over (FO-3 sends users here).
+        "secondary, takes over"
     } else {
         "secondary"
     };

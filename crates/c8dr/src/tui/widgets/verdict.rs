@@ -49,8 +49,10 @@ pub fn draw(f: &mut Frame, area: Rect, v: &ClusterView, t: &Theme) {
     let room = area.height.max(1) as usize;
     let mut used = 0;
     let mut shown = 0;
+    // A reason whose first line fits is shown (its end may be cut); only those with no line
+    // left count as more.
     for need in &needed {
-        if shown > 0 && used + need > room {
+        if shown > 0 && used >= room {
             break;
         }
         used += need;
