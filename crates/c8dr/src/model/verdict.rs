@@ -161,8 +161,6 @@ fn unreachable_regions<'v>(
 
 /// A lost region: critical when processing halted, else a warning naming what is missing.
 fn region_lost(v: &ClusterView, r: &RegionView, now: jiff::Timestamp, out: &mut Reasons) {
-    let total = v.partitions.len();
-    let without = without_quorum(v).len();
     let members_there: Vec<BrokerId> = v
         .brokers
         .iter()
@@ -183,7 +181,7 @@ fn region_lost(v: &ClusterView, r: &RegionView, now: jiff::Timestamp, out: &mut 
             // for a region that will not come back soon, not for a blip.
             out.critical.push(Reason::advised(
                 format!(
-                    "{} unreachable{}; {without}/{total} partitions without quorum; processing halted; fail over when the region will not come back soon",
+                    "{} unreachable{}; processing halted: fail over when the region will not come back soon",
                     name(v, r.id),
                     since(r, now),
                 ),

@@ -14,13 +14,14 @@ use ratatui::widgets::{Paragraph, Wrap};
 /// Lines each reason needs at this width: the headline's, then each further one's.
 fn lines_needed(reasons: &[String], width: u16) -> Vec<usize> {
     let w = width.max(20) as usize;
+    let head = if width < 100 { 30 } else { 40 };
     reasons
         .iter()
         .enumerate()
         .map(|(i, r)| {
             let n = r.chars().count();
             if i == 0 {
-                (40 + n).div_ceil(w)
+                (head + n).div_ceil(w)
             } else {
                 (n + 5).div_ceil(w)
             }
@@ -72,7 +73,16 @@ pub fn draw(f: &mut Frame, area: Rect, v: &ClusterView, t: &Theme) {
             },
             style.add_modifier(Modifier::BOLD),
         ),
-        Span::styled(format!(" {processing} ({}) · ", v.quorum_words()), style),
+        // Narrow: the processing word alone (the matrix below shows quorum), so that the
+        // second reason, often what to do next, still gets a line at 80x24.
+        Span::styled(
+            if area.width < 100 {
+                format!(" {} · ", processing.trim_start_matches("processing "))
+            } else {
+                format!(" {processing} ({}) · ", v.quorum_words())
+            },
+            style,
+        ),
         Span::raw(reasons.first().cloned().unwrap_or_default()),
     ])];
     for r in reasons.iter().take(shown).skip(1) {
