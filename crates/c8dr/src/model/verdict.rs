@@ -525,10 +525,9 @@ fn exporters(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
                     .unwrap_or_default();
                 lag_told |= !lag.is_empty();
                 out.warning.push(format!(
-                    "exporter {} still exports to unreachable {}: disable {} (failover step 2) or the log cannot be compacted{lag}",
+                    "disable {} (failover step 2): it still exports to unreachable {} and the log cannot be compacted{lag}",
                     e.id,
                     name(v, r),
-                    e.id
                 ))
             }
             (ExporterState::Disabled, Reach::Up) if !e.legacy => out.warning.push(format!(

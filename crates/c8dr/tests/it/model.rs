@@ -278,10 +278,8 @@ fn exporters_exporting_and_traffic() {
         vec![Some(Region::ZERO), Some(Region::ONE)]
     );
     assert!(
-        v.verdict
-            .reasons
-            .iter()
-            .any(|r| r.contains("camundaregion1 still exports to unreachable region1")),
+        v.verdict.reasons.iter().any(|r| r
+            .contains("camundaregion1 (failover step 2): it still exports to unreachable region1")),
         "{:?}",
         v.verdict.reasons
     );

@@ -427,3 +427,25 @@ fn brokers_expected_per_region_come_from_members_or_pods_never_half_the_cluster(
     assert_eq!(v.cluster.size, Some(8));
     assert_eq!(v.region(Region::ZERO).unwrap().brokers_expected, None);
 }
+
+#[test]
+fn a_region_that_stops_answering_says_since_when() {
+    let mut sim = sim();
+    let cfg = cfg(false);
+    let t0 = scenes::clock();
+    let before = model::derive(&scenes::observe(&sim, t0), &cfg, t0, None);
+    sim.fail_region(1);
+    let t5 = t0 + jiff::SignedDuration::from_secs(5);
+    let v = model::derive(&scenes::observe(&sim, t5), &cfg, t5, Some(&before));
+    let paris = v.region(Region::ONE).unwrap();
+    assert_eq!(paris.reachable, Reach::Down);
+    assert_eq!(
+        paris.unreachable_since.as_deref(),
+        Some(t0.to_string().as_str())
+    );
+    assert!(
+        all(&v).contains("region1 paris unreachable for 5 s"),
+        "{}",
+        all(&v)
+    );
+}

@@ -95,7 +95,17 @@ fn region(r: Region, cx: &Ctx, facts: &Facts, brokers: &[BrokerView]) -> RegionV
         Reach::Down => prev_region
             .filter(|p| p.reachable == Reach::Down)
             .and_then(|p| p.unreachable_since.clone())
-            .or_else(|| last_ok.map(|t| t.to_string())),
+            .or_else(|| last_ok.map(|t| t.to_string()))
+            // Every source's latest answer failed, so none of them says when the region last
+            // answered: the previous view, in which it did, does.
+            .or_else(|| {
+                let p = cx.prev?;
+                let pr = prev_region.filter(|p| p.reachable == Reach::Up)?;
+                let at = p.at.parse::<jiff::Timestamp>().ok()?;
+                let age =
+                    jiff::SignedDuration::try_from_secs_f64(pr.data_age_s.unwrap_or(0.0)).ok()?;
+                Some((at - age).to_string())
+            }),
         _ => None,
     };
     let region_pods = if reachable == Reach::Down {
