@@ -449,3 +449,42 @@ fn a_region_that_stops_answering_says_since_when() {
         all(&v)
     );
 }
+
+/// Disables `exporter` as FO-2 does.
+fn disable_exporter(sim: &mut Sim, exporter: &str, via: u8) {
+    let plan = c8dr_lab::sim::plan::exporter(
+        &sim.members,
+        &sim.exporters.clone(),
+        exporter,
+        false,
+        None,
+        4,
+    )
+    .unwrap();
+    sim.start_change(Entry::Gateway(via), plan, false).unwrap();
+    let until = sim.now + Duration::from_secs(10);
+    sim.tick(until);
+}
+
+#[test]
+fn a_primary_whose_elasticsearch_gets_no_records_cannot_serve_yet() {
+    // Failback half done: london's brokers are members again but its exporter is still
+    // disabled; users stay in paris until failback enables it.
+    let v = view(false, |s| {
+        disable_exporter(s, "camundaregion0", 1);
+        s.set_traffic(Traffic::Region(1));
+    });
+    assert_eq!(v.region(Region::ZERO).unwrap().reachable, Reach::Up);
+    assert_eq!(v.traffic.expected, Some(vec![Region::ONE]), "{}", all(&v));
+    assert_eq!(v.traffic.agrees, Some(true), "{}", all(&v));
+    // Once the exporter is enabled again, the primary serves: move users back.
+    let v = view(false, |s| s.set_traffic(Traffic::Region(1)));
+    assert_eq!(v.traffic.agrees, Some(false));
+    assert!(
+        all(&v).contains(
+            "user traffic goes to region1 paris but the primary is region0 london: move it"
+        ),
+        "{}",
+        all(&v)
+    );
+}

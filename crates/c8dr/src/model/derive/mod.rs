@@ -115,7 +115,8 @@ pub fn derive(
     let family = exporters::family(gateway_version.as_deref(), exporter_list);
     let export = exporters::export_view(&cx);
     let regions = regions::regions(&cx, &facts, &brokers);
-    let traffic = traffic::traffic(&cx, &regions, &brokers);
+    let exporters = exporters::views(exporter_list, family);
+    let traffic = traffic::traffic(&cx, &regions, &brokers, &exporters);
     let mut view = ClusterView {
         version: SCHEMA_VERSION,
         name: cfg.name.clone(),
@@ -129,7 +130,7 @@ pub fn derive(
         regions,
         brokers,
         partitions,
-        exporters: exporters::views(exporter_list, family),
+        exporters,
         exporting: export.exporting,
         export,
         cluster: cluster::summary(

@@ -3,30 +3,44 @@
 //! Where users should go is judged against the regions that can serve, not against the
 //! configuration alone: in active-passive the primary while it can, else the region that
 //! took over (after a failover the survivor is the acting primary); in active-active every
-//! region that can. A region can serve when it answers and hosts cluster members (a
-//! recreated region answers long before failback makes its brokers members again). When
+//! region that can. A region can serve when it answers, hosts cluster members (a recreated
+//! region answers long before failback makes its brokers members again) and its
+//! Elasticsearch gets records (until failback enables its exporter again, its Operate and
+//! Tasklist would show users an incomplete picture). When
 //! c8dr cannot tell (a region not yet observed, one it cannot reach while the other's
 //! gateway still lists its brokers), agreement is unknown, never guessed.
 
 use super::{Ctx, error_words};
 use crate::api::Region;
-use crate::model::view::{BrokerView, Reach, RegionView, TrafficView};
+use crate::model::view::{BrokerView, ExporterView, Reach, RegionView, TrafficView};
+use crate::model::words::ExporterState;
 use crate::model::words::TrafficMode;
 use std::time::Duration;
 
+/// What decides whether a region can serve.
+struct Facts<'a> {
+    regions: &'a [RegionView],
+    brokers: &'a [BrokerView],
+    exporters: &'a [ExporterView],
+}
+
 /// Whether a region can serve users: yes, no, or c8dr cannot tell.
-fn can_serve(r: &RegionView, regions: &[RegionView], brokers: &[BrokerView]) -> Option<bool> {
+fn can_serve(r: &RegionView, f: &Facts) -> Option<bool> {
     match r.reachable {
         Reach::Up => {
-            let here: Vec<&BrokerView> = brokers.iter().filter(|b| b.region == r.id).collect();
+            let here: Vec<&BrokerView> = f.brokers.iter().filter(|b| b.region == r.id).collect();
             // Brokers that all run outside the cluster (a recreated region) cannot serve.
             let outside = !here.is_empty() && here.iter().all(|b| b.member == Some(false));
-            Some(!outside)
+            // Nor can a region whose Elasticsearch gets no records (failback not done).
+            let unexported = f.exporters.iter().any(|e| {
+                e.region == Some(r.id) && !e.legacy && e.status == ExporterState::Disabled
+            });
+            Some(!outside && !unexported)
         }
         Reach::Down => {
             // Lost only when the other region's fresh topology lacks its brokers; while it
             // lists them the region runs and only c8dr cannot reach it.
-            let other = regions.iter().find(|o| o.id == r.id.other());
+            let other = f.regions.iter().find(|o| o.id == r.id.other());
             match other.and_then(|o| o.gateway_brokers.as_ref()) {
                 Some(listed) if listed.iter().any(|b| b.region() == r.id) => None,
                 Some(_) => Some(false),
@@ -38,12 +52,12 @@ fn can_serve(r: &RegionView, regions: &[RegionView], brokers: &[BrokerView]) -> 
 }
 
 /// Where users should go (None: c8dr cannot tell).
-fn expected(cx: &Ctx, regions: &[RegionView], brokers: &[BrokerView]) -> Option<Vec<Region>> {
+fn expected(cx: &Ctx, f: &Facts) -> Option<Vec<Region>> {
     let serves = |id: Region| {
-        regions
+        f.regions
             .iter()
             .find(|r| r.id == id)
-            .and_then(|r| can_serve(r, regions, brokers))
+            .and_then(|r| can_serve(r, f))
     };
     if cx.cfg.active_active {
         let mut out = vec![];
@@ -62,7 +76,17 @@ fn expected(cx: &Ctx, regions: &[RegionView], brokers: &[BrokerView]) -> Option<
     }
 }
 
-pub(super) fn traffic(cx: &Ctx, regions: &[RegionView], brokers: &[BrokerView]) -> TrafficView {
+pub(super) fn traffic(
+    cx: &Ctx,
+    regions: &[RegionView],
+    brokers: &[BrokerView],
+    exporters: &[ExporterView],
+) -> TrafficView {
+    let facts = Facts {
+        regions,
+        brokers,
+        exporters,
+    };
     let cfg = cx.cfg;
     // DNS is polled on the slow interval: an answer up to half a minute old still counts.
     let (observed, error) = match &cx.snap.dns {
@@ -80,7 +104,7 @@ pub(super) fn traffic(cx: &Ctx, regions: &[RegionView], brokers: &[BrokerView]) 
         },
         _ => (None, None),
     };
-    let expected = expected(cx, regions, brokers);
+    let expected = expected(cx, &facts);
     // Users sent to a region that cannot serve is wrong even when c8dr cannot tell where
     // they should go instead.
     let to_lost = observed.as_ref().is_some_and(|obs| {
@@ -88,7 +112,7 @@ pub(super) fn traffic(cx: &Ctx, regions: &[RegionView], brokers: &[BrokerView]) 
             regions
                 .iter()
                 .find(|r| r.id == *id)
-                .and_then(|r| can_serve(r, regions, brokers))
+                .and_then(|r| can_serve(r, &facts))
                 == Some(false)
         })
     });
