@@ -116,7 +116,7 @@ fn region(r: Region, cx: &Ctx, facts: &Facts, brokers: &[BrokerView]) -> RegionV
     let region_pods = if reachable == Reach::Down {
         None
     } else {
-        cx.fresh(&obs.pods)
+        cx.fresh_from(Source::Pods, &obs.pods)
     };
     RegionView {
         id: r,
@@ -153,7 +153,7 @@ fn sources(obs: &RegionObservations, cx: &Ctx, prev: Option<&RegionView>) -> Vec
             let latest = stamps.iter().map(|(at, _)| *at).max();
             let error = stamps.iter().find_map(|(at, v)| match v {
                 Err(e) => Some(error_words(e)),
-                Ok(()) if !cx.is_fresh(*at) => {
+                Ok(()) if !cx.is_fresh_from(source, *at) => {
                     Some(format!("no fresh answer for {} s", cx.age(*at).as_secs()))
                 }
                 Ok(()) => None,
@@ -189,7 +189,7 @@ fn elasticsearch(obs: &RegionObservations, cx: &Ctx) -> ElasticsearchView {
     if !obs.configured.contains(&Source::ElasticsearchHealth) {
         return view(ElasticsearchStatus::NotConfigured, None);
     }
-    let indices = cx.fresh(&obs.es_indices);
+    let indices = cx.fresh_from(Source::ElasticsearchIndices, &obs.es_indices);
     match &obs.es_health {
         Some(o) if cx.is_fresh(o.at) => match &o.value {
             Ok(h) => ElasticsearchView {
