@@ -105,12 +105,14 @@ pub fn frozen_banner(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         return;
     };
     let (at, age) = (at.strftime("%H:%M:%SZ"), age_words(age));
-    let text = if area.width >= 90 {
+    let text = if area.width >= 110 {
         format!(
-            " FROZEN · showing the data of {at}, {age} old; nothing here updates · f or Esc: live again "
+            " FROZEN · the dashboard shows the data of {at}, {age} old, and does not update (events do) · f or Esc: live again "
         )
-    } else {
+    } else if area.width >= 70 {
         format!(" FROZEN · data of {at}, {age} old, not updating · f/Esc: live ")
+    } else {
+        format!(" FROZEN · data of {at}, {age} old · f/Esc: live ")
     };
     f.render_widget(Paragraph::new(text).style(frozen_style(t)), area);
 }
