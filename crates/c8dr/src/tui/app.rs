@@ -169,12 +169,22 @@ impl App {
     /// A new view from the model; records what changed.
     pub fn update_view(&mut self, view: ClusterView) {
         if let Some(prev) = &self.view {
-            for e in crate::model::events::diff(prev, &view) {
-                self.events.push_front(e);
-            }
-            self.events.truncate(MAX_EVENTS);
+            let new = crate::model::events::diff(prev, &view);
+            self.push_events(new);
         }
         self.view = Some(view);
+    }
+
+    /// New events on top; a reader scrolled down the timeline keeps the event selected.
+    fn push_events(&mut self, new: Vec<Event>) {
+        let n = new.len();
+        for e in new {
+            self.events.push_front(e);
+        }
+        self.events.truncate(MAX_EVENTS);
+        if self.pane == Pane::Events && self.selected > 0 {
+            self.selected = (self.selected + n).min(self.events.len().saturating_sub(1));
+        }
     }
 
     /// The clock moved on (the loop's 1 s tick): a frozen frame's data grows older, and a
@@ -225,12 +235,11 @@ impl App {
 
     pub fn note(&mut self, text: impl Into<String>) {
         let text = text.into();
-        self.events.push_front(Event {
+        self.push_events(vec![Event {
             at: self.now.to_string(),
             level: crate::model::Level::Ok,
             text: text.clone(),
-        });
-        self.events.truncate(MAX_EVENTS);
+        }]);
         self.message = Some(text);
     }
 

@@ -751,6 +751,9 @@ fn the_events_pane_scrolls_and_opens_full_screen() {
     assert!(s.contains("event #20"), "full screen shows many:\n{s}");
     insta::assert_snapshot!("events_full_80x24", s);
     insta::assert_snapshot!("events_full_120x36", text(&app, "default", 120, 36));
+    // A new event on top does not move the reader off the event they look at.
+    app.note("event #40");
+    assert_eq!(app.events[app.selected].text, "event #09");
     app.on_key(key(KeyCode::Esc));
     assert_eq!(app.mode, Mode::Normal);
     // At 80x24 the dashboard has no events pane: `e` is the way to the timeline.
