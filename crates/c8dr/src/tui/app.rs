@@ -219,6 +219,15 @@ impl App {
         Some((at, self.now.duration_since(at).as_secs_f64().max(0.0)))
     }
 
+    fn disarm_freeze(&mut self) {
+        if self.freeze_armed {
+            self.freeze_armed = false;
+            if self.message.as_deref() == Some(FREEZE_ASK) {
+                self.message = None;
+            }
+        }
+    }
+
     /// `f`: once asks, twice freezes; on a frozen screen it returns to live.
     fn freeze(&mut self) {
         if self.frozen.take().is_some() {
@@ -307,8 +316,12 @@ impl App {
         if self.mode == Mode::Runbook {
             return self.on_runbook_key(key);
         }
-        let msg = keymap::lookup(Context::Dashboard, &key)?;
-        self.on_msg(msg)
+        let msg = keymap::lookup(Context::Dashboard, &key);
+        if msg != Some(Msg::Freeze) {
+            // Any other key, bound or not, cancels a first `f`.
+            self.disarm_freeze();
+        }
+        self.on_msg(msg?)
     }
 
     /// Keys of the runbook pane, looked up in the keymap: Ctrl-C first, then the contexts of
@@ -588,11 +601,8 @@ impl App {
 
     /// A dashboard key (and the keys of its overlays).
     pub fn on_msg(&mut self, msg: Msg) -> Option<Action> {
-        if msg != Msg::Freeze && self.freeze_armed {
-            self.freeze_armed = false;
-            if self.message.as_deref() == Some(FREEZE_ASK) {
-                self.message = None;
-            }
+        if msg != Msg::Freeze {
+            self.disarm_freeze();
         }
         // Overlays take their own keys.
         if let Mode::Drill(i) = self.mode {

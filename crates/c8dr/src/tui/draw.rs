@@ -85,7 +85,16 @@ fn overlay(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         Mode::Help => help::draw(f, area, app, t),
         Mode::Drill(i) => drill::draw(f, area, &app.drills, *i, t),
         Mode::Preflight => preflight::draw(f, area, &app.preflight, t),
-        Mode::Events => events::draw_full(f, area, app, t),
+        Mode::Events => {
+            // Under the header and its banners: a frozen screen stays marked.
+            let top = 1 + u16::from(app.read_only) + u16::from(app.frozen.is_some());
+            let below = Rect {
+                y: area.y + top,
+                height: area.height.saturating_sub(top),
+                ..area
+            };
+            events::draw_full(f, below, app, t)
+        }
         Mode::Detail(d) => {
             if let Some(v) = app.shown() {
                 detail::draw(f, area, v, *d, t);

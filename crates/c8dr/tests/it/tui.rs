@@ -725,6 +725,15 @@ fn freezing_asks_first_and_cannot_be_missed_at_any_size() {
         app.frozen.is_none(),
         "another key between the two f cancels"
     );
+    app.on_key(key(KeyCode::Char('x')));
+    app.on_key(key(KeyCode::Char('f')));
+    assert!(app.frozen.is_none(), "an unbound key cancels too");
+    app.on_key(key(KeyCode::Char('f')));
+    app.on_key(key(KeyCode::Char('e')));
+    assert!(
+        text(&app, "default", 80, 24).contains("FROZEN · data of"),
+        "the timeline leaves the frozen banner in view"
+    );
 }
 
 #[test]

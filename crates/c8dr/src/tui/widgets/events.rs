@@ -24,11 +24,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     f.render_widget(Paragraph::new(lines).block(block(t, title, focused)), area);
 }
 
-/// The timeline, full screen under the header.
+/// The timeline in `area` (the screen under the header and its banners), above the footer.
 pub fn draw_full(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let below = Rect {
-        y: area.y + 1,
-        height: area.height.saturating_sub(2),
+        height: area.height.saturating_sub(1),
         ..area
     };
     f.render_widget(Clear, below);
