@@ -35,6 +35,7 @@ pub fn model_config(camunda: Camunda) -> ModelConfig {
             Some("c8dr-lab-paris/camunda-paris".into()),
         ]),
         stale_after: Duration::from_secs(5),
+        stale_after_slow: Duration::from_secs(12),
     }
 }
 

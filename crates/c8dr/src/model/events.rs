@@ -52,20 +52,20 @@ pub fn diff(before: &ClusterView, after: &ClusterView) -> Vec<Event> {
 
 fn regions(before: &ClusterView, after: &ClusterView, events: &mut Events) {
     for r in &after.regions {
-        if let Some(b) = before.region(r.id)
-            && b.reachable != r.reachable
-        {
-            match r.reachable {
-                Reach::Down => events.push(
-                    Level::Critical,
-                    format!("region{} {} unreachable", r.id, r.name),
-                ),
-                Reach::Up => events.push(
-                    Level::Ok,
-                    format!("region{} {} reachable again", r.id, r.name),
-                ),
-                Reach::Unknown => {}
-            }
+        let Some(b) = before.region(r.id) else {
+            continue;
+        };
+        match (b.reachable, r.reachable) {
+            (Reach::Up | Reach::Unknown, Reach::Down) => events.push(
+                Level::Critical,
+                format!("region{} {} unreachable", r.id, r.name),
+            ),
+            // Only after it was unreachable: the first answers at start-up are no recovery.
+            (Reach::Down, Reach::Up) => events.push(
+                Level::Ok,
+                format!("region{} {} reachable again", r.id, r.name),
+            ),
+            _ => {}
         }
     }
 }
@@ -95,10 +95,13 @@ fn brokers(before: &ClusterView, after: &ClusterView, events: &mut Events) {
         .filter(|b| b.reachable == Some(true) && reach(before, b.id) == Some(false))
         .map(|b| b.id)
         .collect();
+    // New next to brokers already listed; the first topology at start-up is no news.
+    let listed_before = before.brokers.iter().any(|x| x.reachable.is_some());
     let new: Vec<BrokerId> = after
         .brokers
         .iter()
-        .filter(|b| b.reachable == Some(true) && !before.brokers.iter().any(|x| x.id == b.id))
+        .filter(|b| listed_before && b.reachable == Some(true))
+        .filter(|b| !before.brokers.iter().any(|x| x.id == b.id))
         .map(|b| b.id)
         .collect();
     if !gone.is_empty() {

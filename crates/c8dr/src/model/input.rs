@@ -230,6 +230,9 @@ pub struct ModelConfig {
     pub kube: PerRegion<Option<String>>,
     /// Observations older than this count as missing.
     pub stale_after: Duration,
+    /// The same for the sources read on the slow cadence (pods, Elasticsearch's indices …):
+    /// their answer must outlive the time between two reads, or it blinks out before each.
+    pub stale_after_slow: Duration,
 }
 
 impl ModelConfig {
@@ -262,6 +265,7 @@ impl ModelConfig {
                     .map(|k| format!("{}/{}", k.context, k.namespace))
             }),
             stale_after: c.poll.interval() * 3 + c.poll.timeout(),
+            stale_after_slow: c.poll.slow_interval() * 2 + c.poll.timeout(),
         }
     }
 }

@@ -59,6 +59,8 @@ pub enum Mode {
     Preflight,
     /// The runbook pane (failover / failback).
     Runbook,
+    /// The events, full screen (the timeline), scrolled by the events pane's selection.
+    Events,
 }
 
 /// Something for the event loop to do.
@@ -82,8 +84,10 @@ pub enum Action {
 
 pub struct App {
     pub view: Option<ClusterView>,
-    /// The frame `f` froze, shown instead of the live view.
+    /// The frame `f f` froze, shown instead of the live view; its data ages keep counting.
     pub frozen: Option<ClusterView>,
+    /// `f` was pressed once: a second `f` freezes, any other key does not.
+    pub freeze_armed: bool,
     pub events: VecDeque<Event>,
     pub mode: Mode,
     pub pane: Pane,
@@ -95,8 +99,11 @@ pub struct App {
     pub read_only: bool,
     /// The drill menu's labels (empty: no drill menu; `c8dr demo` injects the lab's).
     pub drills: Vec<String>,
-    /// A line for the footer: the last action's outcome or a hint.
+    /// A line for the footer: the last action's outcome or a hint. It goes away after
+    /// [`MESSAGE_SECONDS`] (the events keep what matters).
     pub message: Option<String>,
+    /// The message on screen and since when (stamped by the clock's tick).
+    message_since: Option<(String, jiff::Timestamp)>,
     pub now: jiff::Timestamp,
     pub quit: bool,
     /// The latest preflight results (computed by the event loop from the live observations).
@@ -109,6 +116,15 @@ pub struct App {
 
 const MAX_EVENTS: usize = 200;
 
+/// How long a footer message stays.
+pub const MESSAGE_SECONDS: i64 = 8;
+
+/// Rows PgUp and PgDn move.
+const PAGE: usize = 10;
+
+/// The footer's question after one `f`.
+const FREEZE_ASK: &str = "press f again to freeze the screen (its data stops updating)";
+
 impl App {
     pub fn new(
         read_only: bool,
@@ -119,6 +135,7 @@ impl App {
         App {
             view: None,
             frozen: None,
+            freeze_armed: false,
             events: VecDeque::new(),
             mode: Mode::Normal,
             pane: Pane::Regions,
@@ -130,6 +147,7 @@ impl App {
             read_only,
             drills: if read_only { Vec::new() } else { drills },
             message: None,
+            message_since: None,
             now,
             quit: false,
             preflight: Vec::new(),
@@ -151,22 +169,86 @@ impl App {
     /// A new view from the model; records what changed.
     pub fn update_view(&mut self, view: ClusterView) {
         if let Some(prev) = &self.view {
-            for e in crate::model::events::diff(prev, &view) {
-                self.events.push_front(e);
-            }
-            self.events.truncate(MAX_EVENTS);
+            let new = crate::model::events::diff(prev, &view);
+            self.push_events(new);
         }
         self.view = Some(view);
     }
 
+    /// New events on top; a reader scrolled down the timeline keeps the event selected.
+    fn push_events(&mut self, new: Vec<Event>) {
+        let n = new.len();
+        for e in new {
+            self.events.push_front(e);
+        }
+        self.events.truncate(MAX_EVENTS);
+        if self.pane == Pane::Events && self.selected > 0 {
+            self.selected = (self.selected + n).min(self.events.len().saturating_sub(1));
+        }
+    }
+
+    /// The clock moved on (the loop's 1 s tick): a frozen frame's data grows older, and a
+    /// footer message that has been read goes away.
+    pub fn tick(&mut self, now: jiff::Timestamp) {
+        let step = now.duration_since(self.now).as_secs_f64().max(0.0);
+        self.now = now;
+        if let Some(v) = &mut self.frozen {
+            for r in &mut v.regions {
+                r.data_age_s = r.data_age_s.map(|a| a + step);
+                for s in &mut r.sources {
+                    s.age_s = s.age_s.map(|a| a + step);
+                }
+            }
+        }
+        match (&self.message, &self.message_since) {
+            (None, _) => self.message_since = None,
+            (Some(m), Some((seen, since))) if m == seen => {
+                if now.duration_since(*since).as_secs() >= MESSAGE_SECONDS {
+                    self.message = None;
+                    self.message_since = None;
+                    self.freeze_armed = false;
+                }
+            }
+            (Some(m), _) => self.message_since = Some((m.clone(), now)),
+        }
+    }
+
+    /// How old the frozen frame's data is, when frozen.
+    pub fn frozen_age(&self) -> Option<(jiff::Timestamp, f64)> {
+        let at = self.frozen.as_ref()?.at.parse::<jiff::Timestamp>().ok()?;
+        Some((at, self.now.duration_since(at).as_secs_f64().max(0.0)))
+    }
+
+    fn disarm_freeze(&mut self) {
+        if self.freeze_armed {
+            self.freeze_armed = false;
+            if self.message.as_deref() == Some(FREEZE_ASK) {
+                self.message = None;
+            }
+        }
+    }
+
+    /// `f`: once asks, twice freezes; on a frozen screen it returns to live.
+    fn freeze(&mut self) {
+        if self.frozen.take().is_some() {
+            self.message = Some("live again".into());
+        } else if self.freeze_armed {
+            self.freeze_armed = false;
+            self.frozen = self.view.clone();
+            self.message = None;
+        } else {
+            self.freeze_armed = true;
+            self.message = Some(FREEZE_ASK.into());
+        }
+    }
+
     pub fn note(&mut self, text: impl Into<String>) {
         let text = text.into();
-        self.events.push_front(Event {
+        self.push_events(vec![Event {
             at: self.now.to_string(),
             level: crate::model::Level::Ok,
             text: text.clone(),
-        });
-        self.events.truncate(MAX_EVENTS);
+        }]);
         self.message = Some(text);
     }
 
@@ -234,8 +316,12 @@ impl App {
         if self.mode == Mode::Runbook {
             return self.on_runbook_key(key);
         }
-        let msg = keymap::lookup(Context::Dashboard, &key)?;
-        self.on_msg(msg)
+        let msg = keymap::lookup(Context::Dashboard, &key);
+        if msg != Some(Msg::Freeze) {
+            // Any other key, bound or not, cancels a first `f`.
+            self.disarm_freeze();
+        }
+        self.on_msg(msg?)
     }
 
     /// Keys of the runbook pane, looked up in the keymap: Ctrl-C first, then the contexts of
@@ -515,9 +601,27 @@ impl App {
 
     /// A dashboard key (and the keys of its overlays).
     pub fn on_msg(&mut self, msg: Msg) -> Option<Action> {
+        if msg != Msg::Freeze {
+            self.disarm_freeze();
+        }
         // Overlays take their own keys.
         if let Mode::Drill(i) = self.mode {
             return self.on_drill_menu(i, msg);
+        }
+        if self.mode == Mode::Events
+            && matches!(
+                msg,
+                Msg::NextPane
+                    | Msg::PrevPane
+                    | Msg::Left
+                    | Msg::Right
+                    | Msg::Enter
+                    | Msg::Filter
+                    | Msg::Region(_)
+            )
+        {
+            // The timeline scrolls the events; the panes' keys wait until it closes.
+            return None;
         }
         if self.mode == Mode::Help && matches!(msg, Msg::Up | Msg::Down) {
             // The help pages on a screen too small for it; the drawing wraps the page around.
@@ -537,9 +641,11 @@ impl App {
                 }
             }
             Msg::Back => {
-                // Esc closes whatever is open, never quits.
+                // Esc closes whatever is open, never quits; then it returns to live.
                 if self.mode != Mode::Normal {
                     self.mode = Mode::Normal;
+                } else if self.frozen.is_some() {
+                    self.freeze();
                 } else if !self.partition_filter.is_empty() {
                     self.partition_filter.clear();
                 } else {
@@ -565,11 +671,21 @@ impl App {
                 self.selected = 0;
             }
             Msg::Region(r) => self.region_focus = r,
-            Msg::Freeze => {
-                self.frozen = match self.frozen.take() {
-                    Some(_) => None,
-                    None => self.view.clone(),
+            Msg::Freeze => self.freeze(),
+            Msg::Events => {
+                if self.mode == Mode::Events {
+                    self.mode = Mode::Normal;
+                } else {
+                    if self.pane != Pane::Events {
+                        self.pane = Pane::Events;
+                        self.selected = 0;
+                    }
+                    self.mode = Mode::Events;
                 }
+            }
+            Msg::PageUp => self.selected = self.selected.saturating_sub(PAGE),
+            Msg::PageDown => {
+                self.selected = (self.selected + PAGE).min(self.rows_in_pane().saturating_sub(1))
             }
             Msg::Theme => {
                 if !self.theme_names.is_empty() {
@@ -577,6 +693,7 @@ impl App {
                     self.message = Some(format!("theme {}", self.theme_names[self.theme_index]));
                 }
             }
+            Msg::Enter if self.pane == Pane::Events => self.mode = Mode::Events,
             Msg::Enter => self.mode = Mode::Detail(self.selected_detail()?),
             Msg::Preflight => {
                 self.mode = if self.mode == Mode::Preflight {

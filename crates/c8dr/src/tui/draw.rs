@@ -27,12 +27,15 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
         return;
     }
     let banner = u16::from(app.read_only);
+    // A frozen screen says so on a line of its own, at every size.
+    let frozen = u16::from(app.frozen.is_some());
     let verdict_h = app.shown().map_or(1, |v| {
         verdict::height(v, area.width).min(if area.height >= 30 { 4 } else { 3 })
     });
     let rows = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(banner),
+        Constraint::Length(frozen),
         Constraint::Length(verdict_h),
         Constraint::Min(0),
         Constraint::Length(1),
@@ -42,6 +45,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
     if app.read_only {
         header::read_only_banner(f, rows[1], t);
     }
+    header::frozen_banner(f, rows[2], app, t);
+    let rows = [rows[0], rows[1], rows[3], rows[4], rows[5]];
     match app.shown() {
         Some(v) => {
             verdict::draw(f, rows[2], v, t);
@@ -80,6 +85,16 @@ fn overlay(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         Mode::Help => help::draw(f, area, app, t),
         Mode::Drill(i) => drill::draw(f, area, &app.drills, *i, t),
         Mode::Preflight => preflight::draw(f, area, &app.preflight, t),
+        Mode::Events => {
+            // Under the header and its banners: a frozen screen stays marked.
+            let top = 1 + u16::from(app.read_only) + u16::from(app.frozen.is_some());
+            let below = Rect {
+                y: area.y + top,
+                height: area.height.saturating_sub(top),
+                ..area
+            };
+            events::draw_full(f, below, app, t)
+        }
         Mode::Detail(d) => {
             if let Some(v) = app.shown() {
                 detail::draw(f, area, v, *d, t);

@@ -1,4 +1,5 @@
-//! A frame: the app drawn into an off-screen buffer, and presenting only what changed.
+//! A frame: the app drawn into an off-screen buffer, and the screen that writes only what
+//! changed.
 //!
 //! Drawing is a pure function of state, theme and size, so the live loop, the screenshots and
 //! the snapshot tests all draw through `render`.
@@ -6,10 +7,11 @@
 use super::app::App;
 use super::draw;
 use super::theme::Theme;
-use color_eyre::eyre::Result;
+use crossterm::terminal::{BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate};
 use ratatui::Terminal;
-use ratatui::backend::{Backend, TestBackend};
+use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
 use ratatui::buffer::Buffer;
+use std::io::{BufWriter, Write};
 
 /// Draws `app` into a `width`×`height` buffer.
 pub fn render(app: &App, theme: &Theme, width: u16, height: u16) -> Buffer {
@@ -23,28 +25,46 @@ pub fn render(app: &App, theme: &Theme, width: u16, height: u16) -> Buffer {
     }
 }
 
-/// Writes `frame` when it differs from `last`; returns whether it wrote.
-pub fn present<B: Backend>(
-    term: &mut Terminal<B>,
-    frame: &Buffer,
-    last: &mut Option<Buffer>,
-) -> Result<bool>
-where
-    B::Error: Send + Sync + 'static,
-{
-    if last.as_ref() == Some(frame) {
-        return Ok(false);
+/// The terminal the live loop draws on. A frame that differs from the last one is written
+/// as the cells that changed, inside a synchronized update, in one write; an unchanged frame
+/// writes nothing at all, so an idle dashboard costs the terminal (and an ssh link) nothing.
+pub struct Screen<W: Write> {
+    out: BufWriter<W>,
+    last: Option<Buffer>,
+}
+
+impl<W: Write> Screen<W> {
+    pub fn new(out: W) -> Screen<W> {
+        Screen {
+            // Large enough for a full 200x50 frame: one write per frame.
+            out: BufWriter::with_capacity(1 << 17, out),
+            last: None,
+        }
     }
-    term.draw(|f| {
-        let area = f.area();
-        let buf = f.buffer_mut();
-        for y in 0..area.height.min(frame.area.height) {
-            for x in 0..area.width.min(frame.area.width) {
-                buf[(x, y)] = frame[(x, y)].clone();
+
+    /// The next frame will be written in full (after a resize).
+    pub fn invalidate(&mut self) {
+        self.last = None;
+    }
+
+    /// Writes what changed since the last frame; returns whether it wrote.
+    pub fn show(&mut self, frame: &Buffer) -> std::io::Result<bool> {
+        if self.last.as_ref() == Some(frame) {
+            return Ok(false);
+        }
+        crossterm::queue!(self.out, BeginSynchronizedUpdate)?;
+        let mut backend = CrosstermBackend::new(&mut self.out);
+        match &self.last {
+            Some(last) if last.area == frame.area => backend.draw(last.diff(frame).into_iter())?,
+            _ => {
+                crossterm::queue!(backend, Clear(ClearType::All))?;
+                let blank = Buffer::empty(frame.area);
+                backend.draw(blank.diff(frame).into_iter())?;
             }
         }
-    })
-    .map_err(|e| color_eyre::eyre::eyre!("drawing: {e}"))?;
-    *last = Some(frame.clone());
-    Ok(true)
+        crossterm::queue!(self.out, EndSynchronizedUpdate)?;
+        self.out.flush()?;
+        self.last = Some(frame.clone());
+        Ok(true)
+    }
 }

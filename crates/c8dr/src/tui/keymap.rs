@@ -24,6 +24,11 @@ pub enum Msg {
     /// Focus a region (`None`: both).
     Region(Option<Region>),
     Freeze,
+    /// The events, full screen.
+    Events,
+    /// A page up or down in a list.
+    PageUp,
+    PageDown,
     Theme,
     Enter,
     Back,
@@ -160,6 +165,20 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         context: Context::Dashboard,
+        keys: &[Key::Code(KeyCode::PageUp)],
+        label: "PgUp",
+        help: "a page up",
+        msg: Msg::PageUp,
+    },
+    Binding {
+        context: Context::Dashboard,
+        keys: &[Key::Code(KeyCode::PageDown)],
+        label: "PgDn",
+        help: "a page down",
+        msg: Msg::PageDown,
+    },
+    Binding {
+        context: Context::Dashboard,
         keys: &[Key::Code(KeyCode::Left), Key::Char('h')],
         label: "← h",
         help: "pane to the left",
@@ -204,8 +223,15 @@ pub const BINDINGS: &[Binding] = &[
         context: Context::Dashboard,
         keys: &[Key::Char('f')],
         label: "f",
-        help: "freeze / unfreeze the frame",
+        help: "freeze: press twice (then f or Esc: live)",
         msg: Msg::Freeze,
+    },
+    Binding {
+        context: Context::Dashboard,
+        keys: &[Key::Char('e')],
+        label: "e",
+        help: "events: the timeline, full screen",
+        msg: Msg::Events,
     },
     Binding {
         context: Context::Dashboard,

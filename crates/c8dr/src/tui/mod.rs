@@ -22,11 +22,8 @@ use crate::observe::Observer;
 use app::{Action, App};
 use color_eyre::eyre::{Result, WrapErr};
 use crossterm::event::{self, Event as TermEvent, KeyEventKind};
-use crossterm::terminal::{self, BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use crossterm::terminal;
 use drills::Drills;
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
-use ratatui::buffer::Buffer;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -67,7 +64,6 @@ fn theme_dir() -> Option<PathBuf> {
 /// Runs the cockpit on `config` until the user quits.
 pub async fn run(config: &Config, options: Options) -> Result<()> {
     let mut observer = Observer::start(config).await?;
-    let cfg = ModelConfig::from_config(config);
     let (mut app, themes) = new_app(config, &options);
 
     install_panic_hook();
@@ -80,10 +76,8 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
     )
     .wrap_err("entering the alternate screen")?;
     let result = async {
-        let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))
-            .wrap_err("starting the terminal")?;
         // Keys come from a blocking reader thread, so input never waits on the network.
-        let (keys_tx, mut keys) = mpsc::unbounded_channel::<TermEvent>();
+        let (keys_tx, keys) = mpsc::unbounded_channel::<TermEvent>();
         std::thread::spawn(move || {
             while let Ok(ev) = event::read() {
                 if keys_tx.send(ev).is_err() {
@@ -91,57 +85,98 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
                 }
             }
         });
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        let mut last: Option<Buffer> = None;
-        let mut engine: Option<runbook_task::Handle> = None;
-        loop {
-            let size = term
-                .size()
-                .map_err(|e| color_eyre::eyre::eyre!("terminal size: {e}"))?;
-            let theme = themes
-                .get(app.theme_name())
-                .cloned()
-                .unwrap_or_else(|| Theme::built_in("default"));
-            let next = frame::render(&app, &theme, size.width, size.height);
-            let mut out = std::io::stdout();
-            let _ = crossterm::queue!(out, BeginSynchronizedUpdate);
-            frame::present(&mut term, &next, &mut last)?;
-            let _ = crossterm::execute!(out, EndSynchronizedUpdate);
-            if app.quit {
-                return Ok(());
-            }
-            tokio::select! {
-                Some(ev) = keys.recv() => match ev {
-                    TermEvent::Key(k) if k.kind != KeyEventKind::Release => {
-                        if let Some(action) = app.on_key(k) {
-                            dispatch(action, &mut app, &mut engine, config, options.drills.as_ref()).await;
-                        }
-                    }
-                    TermEvent::Resize(..) => last = None,
-                    _ => {}
-                },
-                changed = observer.snapshot.changed() => {
-                    if changed.is_ok() {
-                        let snap = observer.snapshot.borrow().clone();
-                        let now = jiff::Timestamp::now();
-                        let view = model::derive(&snap, &cfg, now, app.view.as_ref());
-                        app.preflight = crate::preflight::run(config, &snap, &view);
-                        app.update_view(view);
-                    }
-                }
-                Some(msg) = runbook_task::next(&mut engine) => runbook_task::apply(&mut app, msg),
-                _ = tick.tick() => {
-                    app.now = jiff::Timestamp::now();
-                    let snap = observer.snapshot.borrow().clone();
-                    let view = model::derive(&snap, &cfg, app.now, app.view.as_ref());
-                    app.update_view(view);
-                }
-            }
-        }
+        let size = || terminal::size();
+        drive(
+            &mut app,
+            &themes,
+            Io {
+                out: std::io::stdout(),
+                size,
+                keys,
+            },
+            &mut observer,
+            config,
+            options.drills.as_ref(),
+        )
+        .await
     }
     .await;
     restore_terminal();
     result
+}
+
+/// The terminal the loop talks to: where frames are written, its size, and its keys (the
+/// live cockpit passes stdout and the key reader; the idle bench a counting writer).
+pub struct Io<W, S> {
+    pub out: W,
+    pub size: S,
+    /// Keys and resizes; the loop ends when the sender is gone.
+    pub keys: mpsc::UnboundedReceiver<TermEvent>,
+}
+
+/// The cockpit's loop: draws, then waits for a key, new observations, the runbook engine
+/// or the clock, until the user quits or the keys end.
+pub async fn drive<W, S>(
+    app: &mut App,
+    themes: &std::collections::BTreeMap<String, Theme>,
+    io: Io<W, S>,
+    observer: &mut Observer,
+    config: &Config,
+    drills: Option<&Arc<dyn Drills>>,
+) -> Result<()>
+where
+    W: Write,
+    S: Fn() -> std::io::Result<(u16, u16)>,
+{
+    let Io {
+        out,
+        size,
+        mut keys,
+    } = io;
+    let cfg = ModelConfig::from_config(config);
+    let mut screen = frame::Screen::new(out);
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut engine: Option<runbook_task::Handle> = None;
+    loop {
+        let (width, height) = size().wrap_err("reading the terminal size")?;
+        let theme = themes
+            .get(app.theme_name())
+            .cloned()
+            .unwrap_or_else(|| Theme::built_in("default"));
+        let next = frame::render(app, &theme, width, height);
+        screen.show(&next).wrap_err("drawing")?;
+        if app.quit {
+            return Ok(());
+        }
+        tokio::select! {
+            ev = keys.recv() => match ev {
+                None => return Ok(()),
+                Some(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => {
+                    if let Some(action) = app.on_key(k) {
+                        dispatch(action, app, &mut engine, config, drills).await;
+                    }
+                }
+                Some(TermEvent::Resize(..)) => screen.invalidate(),
+                Some(_) => {}
+            },
+            changed = observer.snapshot.changed() => {
+                if changed.is_ok() {
+                    let snap = observer.snapshot.borrow().clone();
+                    let now = jiff::Timestamp::now();
+                    let view = model::derive(&snap, &cfg, now, app.view.as_ref());
+                    app.preflight = crate::preflight::run(config, &snap, &view);
+                    app.update_view(view);
+                }
+            }
+            Some(msg) = runbook_task::next(&mut engine) => runbook_task::apply(app, msg),
+            _ = tick.tick() => {
+                app.tick(jiff::Timestamp::now());
+                let snap = observer.snapshot.borrow().clone();
+                let view = model::derive(&snap, &cfg, app.now, app.view.as_ref());
+                app.update_view(view);
+            }
+        }
+    }
 }
 
 /// Carries out what a key asked for: a drill, a runbook to start, resume, answer, recover
@@ -202,7 +237,10 @@ async fn dispatch(
 
 /// The app and every theme, loaded once (a user file overrides the built-in one of the same
 /// name); what could not be loaded is noted on screen and in the log.
-fn new_app(config: &Config, options: &Options) -> (App, std::collections::BTreeMap<String, Theme>) {
+pub fn new_app(
+    config: &Config,
+    options: &Options,
+) -> (App, std::collections::BTreeMap<String, Theme>) {
     let names: Vec<String> = theme::BUILT_IN.iter().map(|(n, _)| n.to_string()).collect();
     // Every theme loaded once (a user file overrides the built-in one of the same name).
     let dir = theme_dir();

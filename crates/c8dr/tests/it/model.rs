@@ -26,6 +26,7 @@ fn cfg() -> ModelConfig {
         dns_configured: true,
         kube: PerRegion([None, None]),
         stale_after: Duration::from_secs(5),
+        stale_after_slow: Duration::from_secs(12),
     }
 }
 
@@ -660,4 +661,67 @@ fn garbled_sizes_are_bounded_and_strings_are_cleaned() {
         !version.contains('\u{1b}') && !version.contains('\u{7}'),
         "{version:?}"
     );
+}
+
+#[test]
+fn no_reachable_again_at_start_up() {
+    let start = model::derive(&Snapshot::default(), &cfg(), now(), None);
+    let healthy = healthy_pair(|_| {});
+    let first = model::derive(&healthy, &cfg(), now(), Some(&start));
+    let texts = |a, b| -> Vec<String> {
+        model::events::diff(a, b)
+            .into_iter()
+            .map(|e| e.text)
+            .collect()
+    };
+    let at_start = texts(&start, &first);
+    assert!(
+        !at_start.iter().any(|t| t.contains("reachable again")),
+        "{at_start:?}"
+    );
+    let mut down = healthy_pair(|_| {});
+    fail(&mut down, Region::ONE, refused());
+    let lost = model::derive(&down, &cfg(), now(), Some(&first));
+    let back = model::derive(&healthy, &cfg(), now(), Some(&lost));
+    assert!(
+        texts(&lost, &back)
+            .iter()
+            .any(|t| t == "region1 paris reachable again"),
+        "{:?}",
+        texts(&lost, &back)
+    );
+}
+
+#[test]
+fn pods_read_on_the_slow_cadence_stay_shown_between_reads() {
+    let pods = |ready| {
+        [1, 3]
+            .into_iter()
+            .map(|i| PodInfo {
+                name: format!("camunda-zeebe-{i}"),
+                broker: Some(BrokerId(i)),
+                ready,
+                status: "Running".into(),
+                ip: None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut s = healthy_pair(|_| {});
+    s.regions[Region::ONE].configured.insert(Source::Pods);
+    // Pods are read every 5 s: the last list is 6 s old just before the next one arrives.
+    s.regions[Region::ONE].pods = Some(Obs::ok(
+        now() - jiff::SignedDuration::from_secs(6),
+        pods(true),
+    ));
+    let v = model::derive(&s, &cfg(), now(), None);
+    let r1 = v.region(Region::ONE).unwrap();
+    assert_eq!((r1.pods_ready, r1.pods_total), (Some(2), Some(2)));
+    assert!(r1.sources.iter().all(|src| src.ok), "{:?}", r1.sources);
+    // A pod list that stopped coming is not shown for ever.
+    s.regions[Region::ONE].pods = Some(Obs::ok(
+        now() - jiff::SignedDuration::from_secs(60),
+        pods(true),
+    ));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.region(Region::ONE).unwrap().pods_ready, None);
 }

@@ -334,6 +334,7 @@ async fn examples_through_the_live_parsing_path() {
             dns_configured: false,
             kube: PerRegion([None, None]),
             stale_after: Duration::from_secs(60),
+            stale_after_slow: Duration::from_secs(60),
         };
         let v = model::derive(&snap, &cfg, now, None);
         assert!(!v.verdict.reasons.is_empty(), "{name}");

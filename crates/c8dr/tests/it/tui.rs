@@ -6,11 +6,8 @@ use c8dr::api::{BrokerId, Region};
 use c8dr::demo::scenes::{self, SCENES};
 use c8dr::tui::app::{Action, App, Detail, Mode, Pane};
 use c8dr::tui::export;
-use c8dr::tui::frame::present;
 use c8dr::tui::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 use ratatui::style::Color;
 use std::io::Write;
 use std::path::PathBuf;
@@ -140,7 +137,8 @@ fn key_sequences_change_the_state_as_the_help_says() {
     );
     app.on_key(key(KeyCode::Char('0')));
 
-    // Freeze: a new view does not replace the frozen frame.
+    // Freeze (f twice): a new view does not replace the frozen frame.
+    app.on_key(key(KeyCode::Char('f')));
     app.on_key(key(KeyCode::Char('f')));
     let frozen = app.shown().unwrap().at.clone();
     let mut newer = app.view.clone().unwrap();
@@ -190,59 +188,6 @@ fn key_sequences_change_the_state_as_the_help_says() {
     );
     ro.on_key(key(KeyCode::Char('d')));
     assert_eq!(ro.mode, Mode::Normal, "read-only removes the drill menu");
-}
-
-/// A writer that counts what reaches the terminal.
-#[derive(Clone, Default)]
-struct Counter(Arc<Mutex<usize>>);
-
-impl Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        *self.0.lock().unwrap() += buf.len();
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[test]
-fn an_idle_frame_writes_nothing_and_a_small_change_writes_a_small_diff() {
-    let counter = Counter::default();
-    let backend = CrosstermBackend::new(counter.clone());
-    let mut term = Terminal::with_options(
-        backend,
-        ratatui::TerminalOptions {
-            viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 120, 36)),
-        },
-    )
-    .unwrap();
-    let mut app = lost_app();
-    let theme = Theme::built_in("default");
-    let mut last = None;
-    let first = c8dr::tui::frame::render(&app, &theme, 120, 36);
-    assert!(present(&mut term, &first, &mut last).unwrap());
-    let after_first = *counter.0.lock().unwrap();
-    assert!(
-        after_first > 1000,
-        "the first frame is drawn in full ({after_first} bytes)"
-    );
-    let again = c8dr::tui::frame::render(&app, &theme, 120, 36);
-    assert!(!present(&mut term, &again, &mut last).unwrap());
-    assert_eq!(
-        *counter.0.lock().unwrap(),
-        after_first,
-        "an idle tick writes 0 bytes"
-    );
-    app.now += jiff::SignedDuration::from_secs(1);
-    let tick = c8dr::tui::frame::render(&app, &theme, 120, 36);
-    present(&mut term, &tick, &mut last).unwrap();
-    let diff = *counter.0.lock().unwrap() - after_first;
-    eprintln!("first frame {after_first} bytes; idle 0 bytes; one clock tick {diff} bytes");
-    assert!(
-        diff > 0 && diff < 200,
-        "one changed field (the clock) wrote {diff} bytes"
-    );
 }
 
 #[test]
@@ -650,5 +595,192 @@ fn the_run_timer_keeps_counting_while_a_prompt_waits() {
     assert!(
         screen.lines().take(3).any(|l| l.contains(&counted)),
         "title counts on ({counted}):\n{screen}"
+    );
+}
+
+/// Counts what reaches the terminal: bytes and write calls (each a syscall on a tty).
+#[derive(Clone, Default)]
+struct Writes(Arc<Mutex<(usize, usize)>>);
+
+impl Writes {
+    fn get(&self) -> (usize, usize) {
+        *self.0.lock().unwrap()
+    }
+}
+
+impl Write for Writes {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut w = self.0.lock().unwrap();
+        w.0 += buf.len();
+        w.1 += 1;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn healthy_app() -> App {
+    scenes::app(scene("healthy"))
+}
+
+fn secs(n: i64) -> jiff::SignedDuration {
+    jiff::SignedDuration::from_secs(n)
+}
+
+#[test]
+fn an_unchanged_frame_writes_nothing_through_the_loops_screen() {
+    let w = Writes::default();
+    let mut screen = c8dr::tui::frame::Screen::new(w.clone());
+    let mut app = healthy_app();
+    let theme = Theme::built_in("default");
+    let render = |app: &App| c8dr::tui::frame::render(app, &theme, 120, 36);
+    assert!(screen.show(&render(&app)).unwrap());
+    let first = w.get();
+    assert!(
+        first.0 > 1000,
+        "the first frame is drawn in full: {first:?}"
+    );
+    assert!(!screen.show(&render(&app)).unwrap());
+    assert_eq!(
+        w.get(),
+        first,
+        "an unchanged frame writes nothing, not even an empty synchronized update"
+    );
+    app.tick(app.now + secs(1));
+    assert!(screen.show(&render(&app)).unwrap());
+    let (bytes, writes) = w.get();
+    assert_eq!(writes - first.1, 1, "a changed frame is one write");
+    assert!(
+        bytes - first.0 < 200,
+        "the clock's tick wrote {} bytes",
+        bytes - first.0
+    );
+}
+
+#[test]
+fn data_ages_do_not_repaint_every_frame() {
+    let mut app = healthy_app();
+    let mut at = |age: f64| {
+        for r in &mut app.view.as_mut().unwrap().regions {
+            r.data_age_s = Some(age);
+        }
+        text(&app, "default", 120, 36)
+    };
+    let fresh = at(0.2);
+    assert_eq!(fresh, at(0.9), "data ages are not shown in tenths");
+    assert_eq!(
+        fresh,
+        at(1.6),
+        "a healthy poll's age (under 2 s) is one word"
+    );
+    assert!(at(7.4).contains("data 7s old"), "{}", at(7.4));
+    assert!(at(200.0).contains("data 3m old"), "{}", at(200.0));
+}
+
+#[test]
+fn freezing_asks_first_and_cannot_be_missed_at_any_size() {
+    let mut app = healthy_app();
+    let t0 = app.now;
+    app.on_key(key(KeyCode::Char('f')));
+    assert!(app.frozen.is_none(), "one f does not freeze");
+    assert!(
+        text(&app, "default", 80, 24).contains("f again"),
+        "{}",
+        text(&app, "default", 80, 24)
+    );
+    app.on_key(key(KeyCode::Char('f')));
+    assert!(app.frozen.is_some(), "f twice freezes");
+    app.tick(t0 + secs(42));
+    let live_clock = (t0 + secs(42)).strftime("%H:%M:%S").to_string();
+    for (w, h) in [(60, 20), (80, 24), (120, 36)] {
+        let s = text(&app, "default", w, h);
+        assert!(s.contains("FROZEN"), "{w}x{h}:\n{s}");
+        assert!(
+            s.contains("42s old"),
+            "how old the frozen frame is, {w}x{h}:\n{s}"
+        );
+        assert!(
+            !s.contains(&live_clock),
+            "no live clock over frozen data, {w}x{h}:\n{s}"
+        );
+    }
+    assert!(
+        text(&app, "default", 120, 36).contains("data 42s old"),
+        "the regions' data ages keep counting"
+    );
+    insta::assert_snapshot!("frozen_80x24", text(&app, "default", 80, 24));
+    insta::assert_snapshot!("frozen_120x36", text(&app, "default", 120, 36));
+    app.on_key(key(KeyCode::Char('f')));
+    assert!(app.frozen.is_none(), "one f returns to live");
+    app.on_key(key(KeyCode::Char('f')));
+    app.on_key(key(KeyCode::Char('f')));
+    assert!(app.frozen.is_some());
+    app.on_key(key(KeyCode::Esc));
+    assert!(app.frozen.is_none(), "Esc returns to live");
+    app.on_key(key(KeyCode::Char('f')));
+    app.on_key(key(KeyCode::Char('j')));
+    app.on_key(key(KeyCode::Char('f')));
+    assert!(
+        app.frozen.is_none(),
+        "another key between the two f cancels"
+    );
+    app.on_key(key(KeyCode::Char('x')));
+    app.on_key(key(KeyCode::Char('f')));
+    assert!(app.frozen.is_none(), "an unbound key cancels too");
+    app.on_key(key(KeyCode::Char('f')));
+    app.on_key(key(KeyCode::Char('e')));
+    assert!(
+        text(&app, "default", 80, 24).contains("FROZEN · data of"),
+        "the timeline leaves the frozen banner in view"
+    );
+}
+
+#[test]
+fn the_events_pane_scrolls_and_opens_full_screen() {
+    let mut app = healthy_app();
+    for i in 0..40 {
+        app.note(format!("event #{i:02}"));
+    }
+    while app.pane != Pane::Events {
+        app.on_key(key(KeyCode::Tab));
+    }
+    for _ in 0..30 {
+        app.on_key(key(KeyCode::Down));
+    }
+    // Newest first: the 31st row is event #09.
+    let s = text(&app, "default", 120, 36);
+    assert!(
+        s.contains("event #09"),
+        "the selected event is in view:\n{s}"
+    );
+    app.on_key(key(KeyCode::Char('e')));
+    let s = text(&app, "default", 80, 24);
+    assert!(s.contains("event #09"), "full screen at 80x24:\n{s}");
+    assert!(s.contains("event #20"), "full screen shows many:\n{s}");
+    insta::assert_snapshot!("events_full_80x24", s);
+    insta::assert_snapshot!("events_full_120x36", text(&app, "default", 120, 36));
+    // A new event on top does not move the reader off the event they look at.
+    app.note("event #40");
+    assert_eq!(app.events[app.selected].text, "event #09");
+    app.on_key(key(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::Normal);
+    // At 80x24 the dashboard has no events pane: `e` is the way to the timeline.
+    assert!(text(&app, "default", 80, 24).contains("e events"));
+}
+
+#[test]
+fn footer_messages_expire() {
+    let mut app = healthy_app();
+    let t0 = app.now;
+    app.message = Some("copied to the clipboard (OSC 52)".into());
+    app.tick(t0 + secs(1));
+    assert!(text(&app, "default", 120, 36).contains("copied to the clipboard"));
+    app.tick(t0 + secs(5));
+    assert!(text(&app, "default", 120, 36).contains("copied to the clipboard"));
+    app.tick(t0 + secs(30));
+    assert!(
+        !text(&app, "default", 120, 36).contains("copied to the clipboard"),
+        "a footer message goes away"
     );
 }

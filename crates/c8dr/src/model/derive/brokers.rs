@@ -5,6 +5,7 @@ use super::facts::Facts;
 use super::{Ctx, MAX_BROKERS, MAX_PARTITIONS, regions};
 use crate::api::{BrokerId, BrokerInfo};
 use crate::model::input::PodInfo;
+use crate::model::input::Source;
 use crate::model::view::{BrokerPartition, BrokerView};
 use crate::model::words::{ReplicaHealth, ReplicaRole};
 use crate::text::clean;
@@ -41,7 +42,7 @@ fn pods<'a>(cx: &Ctx<'a>) -> HashMap<BrokerId, &'a PodInfo> {
         .values()
         .filter(|r| !regions::camunda_down(r, cx))
     {
-        for p in cx.fresh(&r.pods).into_iter().flatten() {
+        for p in cx.fresh_from(Source::Pods, &r.pods).into_iter().flatten() {
             if let Some(b) = p.broker
                 && pods.len() < MAX_BROKERS
             {

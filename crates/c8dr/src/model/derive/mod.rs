@@ -22,7 +22,7 @@ mod partitions;
 mod regions;
 mod traffic;
 
-use super::input::{ModelConfig, Obs, Snapshot};
+use super::input::{ModelConfig, Obs, Snapshot, Source};
 use super::verdict;
 use super::view::*;
 use crate::text::clean;
@@ -63,6 +63,24 @@ impl<'a> Ctx<'a> {
     fn fresh<T>(&self, o: &'a Option<Obs<T>>) -> Option<&'a T> {
         o.as_ref()
             .filter(|o| self.is_fresh(o.at))
+            .and_then(|o| o.value.as_ref().ok())
+    }
+
+    /// Whether an answer of `source` is fresh, judged by how often that source is read.
+    fn is_fresh_from(&self, source: Source, at: jiff::Timestamp) -> bool {
+        let slow = crate::source::table::row(source)
+            .is_some_and(|r| r.cadence == crate::source::table::Cadence::Slow);
+        if slow {
+            self.age(at) <= self.stale.max(self.cfg.stale_after_slow)
+        } else {
+            self.is_fresh(at)
+        }
+    }
+
+    /// [`Ctx::fresh`] for a source read on its own cadence.
+    fn fresh_from<T>(&self, source: Source, o: &'a Option<Obs<T>>) -> Option<&'a T> {
+        o.as_ref()
+            .filter(|o| self.is_fresh_from(source, o.at))
             .and_then(|o| o.value.as_ref().ok())
     }
 }

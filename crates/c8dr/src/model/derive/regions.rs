@@ -111,7 +111,7 @@ fn region(r: Region, cx: &Ctx, facts: &Facts, brokers: &[BrokerView]) -> RegionV
     let region_pods = if reachable == Reach::Down {
         None
     } else {
-        cx.fresh(&obs.pods)
+        cx.fresh_from(Source::Pods, &obs.pods)
     };
     // Brokers expected here: the cluster configuration's members, else the region's broker
     // pods, else what was known before; never half the cluster size (regions need not hold
@@ -163,7 +163,7 @@ fn sources(obs: &RegionObservations, cx: &Ctx, prev: Option<&RegionView>) -> Vec
             let latest = stamps.iter().map(|(at, _)| *at).max();
             let error = stamps.iter().find_map(|(at, v)| match v {
                 Err(e) => Some(error_words(e)),
-                Ok(()) if !cx.is_fresh(*at) => {
+                Ok(()) if !cx.is_fresh_from(source, *at) => {
                     Some(format!("no fresh answer for {} s", cx.age(*at).as_secs()))
                 }
                 Ok(()) => None,
@@ -199,7 +199,7 @@ fn elasticsearch(obs: &RegionObservations, cx: &Ctx) -> ElasticsearchView {
     if !obs.configured.contains(&Source::ElasticsearchHealth) {
         return view(ElasticsearchStatus::NotConfigured, None);
     }
-    let indices = cx.fresh(&obs.es_indices);
+    let indices = cx.fresh_from(Source::ElasticsearchIndices, &obs.es_indices);
     match &obs.es_health {
         Some(o) if cx.is_fresh(o.at) => match &o.value {
             Ok(h) => ElasticsearchView {

@@ -23,29 +23,54 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 t.dim(),
             ),
         ]),
-        _ => hints(app, t),
+        _ => hints(app, area.width, t),
     };
     f.render_widget(Paragraph::new(line), area);
 }
 
-fn hints(app: &App, t: &Theme) -> Line<'static> {
+/// The last message, then as many key hints as fit, the most needed first kept (help and
+/// quit before theme), shown in their usual order.
+fn hints(app: &App, width: u16, t: &Theme) -> Line<'static> {
     let mut spans = vec![];
+    let mut room = width as usize;
     if let Some(m) = &app.message {
-        spans.push(Span::styled(format!(" {m} ·"), t.warning()));
+        let m = format!(" {m} ·");
+        room = room.saturating_sub(m.chars().count());
+        spans.push(Span::styled(m, t.warning()));
     }
-    let mut hints = vec![
-        "Tab pane",
-        "1/2/0 region",
-        "f freeze",
-        "t theme",
-        ": command",
-        "/ filter",
-        "? help",
-        "q quit",
+    let freeze = if app.frozen.is_some() {
+        "f live"
+    } else {
+        "ff freeze"
+    };
+    // (order on screen, hint), most needed first.
+    let mut by_need: Vec<(u8, &str)> = vec![
+        (9, "? help"),
+        (10, "q quit"),
+        (3, freeze),
+        (2, "e events"),
+        (1, "Tab pane"),
     ];
     if app.has_drills() {
-        hints.insert(0, "d drill");
+        by_need.push((0, "d drill"));
     }
+    by_need.extend([
+        (4, "1/2/0 region"),
+        (7, "/ filter"),
+        (6, ": command"),
+        (5, "t theme"),
+    ]);
+    let mut shown: Vec<(u8, &str)> = vec![];
+    let mut used = 0;
+    for (order, hint) in by_need {
+        let cost = hint.chars().count() + 2;
+        if used + cost <= room {
+            used += cost;
+            shown.push((order, hint));
+        }
+    }
+    shown.sort();
+    let hints: Vec<&str> = shown.into_iter().map(|(_, h)| h).collect();
     spans.push(Span::styled(format!(" {}", hints.join("  ")), t.dim()));
     Line::from(spans)
 }

@@ -1,6 +1,8 @@
 //! The header line: deployment, version, where user traffic goes and whether DNS agrees,
-//! read-only or write, the clock, a frozen frame, the theme; and the read-only banner.
+//! read-only or write, the clock (or, frozen, the frozen data's time and age), the theme; and
+//! the read-only and frozen banners.
 
+use super::age_words;
 use crate::model::ClusterView;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
@@ -15,6 +17,19 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         " c8dr",
         t.accent().add_modifier(Modifier::BOLD),
     )];
+    // Frozen first, where no width cuts it off; the time is the frozen data's, never a live
+    // clock over old data.
+    if let Some((at, age)) = app.frozen_age() {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            format!(
+                " FROZEN {} · {} old ",
+                at.strftime("%H:%M:%SZ"),
+                age_words(age)
+            ),
+            frozen_style(t),
+        ));
+    }
     if let Some(v) = app.shown() {
         spans.push(Span::raw(format!(" · {}", v.name)));
         if let Some(ver) = &v.cluster.gateway_version {
@@ -28,12 +43,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     } else {
         " · WRITE"
     }));
-    spans.push(Span::raw(format!(" · {}", app.now.strftime("%H:%M:%SZ"))));
-    if app.frozen.is_some() {
-        spans.push(Span::styled(
-            " · FROZEN (f)",
-            t.warning().add_modifier(Modifier::REVERSED),
-        ));
+    if app.frozen.is_none() {
+        spans.push(Span::raw(format!(" · {}", app.now.strftime("%H:%M:%SZ"))));
     }
     spans.push(Span::styled(format!(" · {}", app.theme_name()), t.dim()));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -86,4 +97,27 @@ pub fn read_only_banner(f: &mut Frame, area: Rect, t: &Theme) {
             .style(t.warning().add_modifier(Modifier::REVERSED)),
         area,
     );
+}
+
+fn frozen_style(t: &Theme) -> Style {
+    t.warning()
+        .add_modifier(Modifier::REVERSED | Modifier::BOLD)
+}
+
+/// The banner under the header of a frozen screen: what is shown, how old, how to go live.
+pub fn frozen_banner(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let Some((at, age)) = app.frozen_age() else {
+        return;
+    };
+    let (at, age) = (at.strftime("%H:%M:%SZ"), age_words(age));
+    let text = if area.width >= 110 {
+        format!(
+            " FROZEN · the dashboard shows the data of {at}, {age} old, and does not update (events do) · f or Esc: live again "
+        )
+    } else if area.width >= 70 {
+        format!(" FROZEN · data of {at}, {age} old, not updating · f/Esc: live ")
+    } else {
+        format!(" FROZEN · data of {at}, {age} old · f/Esc: live ")
+    };
+    f.render_widget(Paragraph::new(text).style(frozen_style(t)), area);
 }

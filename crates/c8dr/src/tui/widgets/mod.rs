@@ -83,18 +83,30 @@ pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
+/// An age in words, at a resolution that does not repaint every frame: a healthy poll's age
+/// (under 2 s) is one word, then whole seconds, minutes from two minutes, hours from two hours.
+pub(crate) fn age_words(secs: f64) -> String {
+    let s = secs.max(0.0) as u64;
+    match s {
+        0..2 => "<2s".into(),
+        2..120 => format!("{s}s"),
+        120..7200 => format!("{}m", s / 60),
+        _ => format!("{}h", s / 3600),
+    }
+}
+
 /// Whether a region answers, with the age of its data.
 pub(crate) fn reach_span<'a>(r: &RegionView, t: &Theme) -> Span<'a> {
     match r.reachable {
         Reach::Up => Span::styled(
-            format!("✔ up · data {:.1}s ago", r.data_age_s.unwrap_or(0.0)),
+            format!("✔ up · data {} old", age_words(r.data_age_s.unwrap_or(0.0))),
             t.ok(),
         ),
         Reach::Down => Span::styled(
             format!(
                 "✖ UNREACHABLE{}",
                 r.data_age_s
-                    .map(|a| format!(" · last data {a:.0}s ago"))
+                    .map(|a| format!(" · last data {} ago", age_words(a)))
                     .unwrap_or_default()
             ),
             t.critical(),
