@@ -255,10 +255,17 @@ impl App {
         if self.mode == Mode::Help {
             return self.on_help_key(key);
         }
-        // Text entry first: the keymap does not apply while typing.
+        // Text entry first: the keymap does not apply while typing (Ctrl-C still quits).
+        let ctrl_c = key.code == KeyCode::Char('c')
+            && key
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL);
         match &mut self.mode {
+            Mode::Command(_) | Mode::Filter(_) if ctrl_c => {
+                self.mode = Mode::Normal;
+                return self.request_quit();
+            }
             Mode::Command(text) | Mode::Filter(text) => {
-                use crossterm::event::KeyCode;
                 match key.code {
                     KeyCode::Esc => self.mode = Mode::Normal,
                     KeyCode::Backspace => {

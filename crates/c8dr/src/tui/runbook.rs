@@ -578,7 +578,7 @@ fn prompt(pane: &Pane, t: &Theme) -> Vec<Line<'static>> {
                     // answers are keys no name contains.
                     v.push(Line::from(Span::styled(
                         format!(
-                            " Esc not now (the run waits at {k}) · Ctrl-X abort the run at {k} (resumable)",
+                            " Esc not now (the run waits) · Ctrl-X abort the run at {k} (resumable)",
                             k = a.key
                         ),
                         t.dim(),

@@ -707,9 +707,7 @@ fn not_now_leaves_the_run_waiting_and_abort_is_its_own_key() {
     let mut app = scenes::app(scene("runbook-failover-confirm"));
     let pane = text(&app, "default", 120, 36);
     assert!(
-        pane.contains(
-            "Esc not now (the run waits at FO-1) · Ctrl-X abort the run at FO-1 (resumable)"
-        ),
+        pane.contains("Esc not now (the run waits) · Ctrl-X abort the run at FO-1 (resumable)"),
         "{pane}"
     );
     assert_eq!(app.on_key(key(KeyCode::Esc)), None);
@@ -771,9 +769,11 @@ fn quitting_during_a_run_asks_and_says_how_to_resume() {
     let mut app = scenes::app(scene("runbook-failover-confirm"));
     assert_eq!(app.on_key(ctrl('c')), None);
     assert!(matches!(app.mode, Mode::ConfirmQuit(_)));
-    // A finished run, or none: q quits at once.
+    // A finished run, or none: q quits at once; Ctrl-C in the `:` prompt quits, never types.
     let mut app = lost_app();
     assert_eq!(app.on_key(chr('q')), Some(Action::Quit));
+    app.on_key(chr(':'));
+    assert_eq!(app.on_key(ctrl('c')), Some(Action::Quit));
 }
 
 /// Issue 14 §12: the help takes every key while it is open (nothing acts on the dashboard
