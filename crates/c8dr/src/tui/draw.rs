@@ -84,7 +84,8 @@ fn overlay(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             if **back == Mode::Runbook {
                 overlay_runbook(f, area, app, t);
             }
-            if let Some(p) = app.run_in_progress() {
+            // The run may have ended since the question opened: it still shows what it asks.
+            if let Some(p) = &app.runbook {
                 quit::draw(f, area, p, t);
             }
         }

@@ -769,6 +769,11 @@ fn quitting_during_a_run_asks_and_says_how_to_resume() {
     let mut app = scenes::app(scene("runbook-failover-confirm"));
     assert_eq!(app.on_key(ctrl('c')), None);
     assert!(matches!(app.mode, Mode::ConfirmQuit(_)));
+    // The run ends while the question is open: the question says so, never goes blank.
+    app.runbook.as_mut().unwrap().state.outcome = Some(c8dr::runbook::journal::Outcome::Aborted);
+    let screen = text(&app, "default", 80, 24);
+    assert!(screen.contains("has ended: aborted"), "{screen}");
+    assert!(screen.contains("y quit"), "{screen}");
     // A finished run, or none: q quits at once; Ctrl-C in the `:` prompt quits, never types.
     let mut app = lost_app();
     assert_eq!(app.on_key(chr('q')), Some(Action::Quit));

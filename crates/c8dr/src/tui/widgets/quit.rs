@@ -13,6 +13,10 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 /// What the question says, line by line.
 pub fn lines(p: &Pane) -> Vec<String> {
     let run = &p.state.run;
+    if let Some(o) = p.state.outcome {
+        // The run ended while the question was open.
+        return vec![format!("The {} has ended: {}.", p.what(), o.word())];
+    }
     let mut v = vec![
         format!("The {} is in progress: {}.", p.what(), p.where_now()),
         String::new(),
