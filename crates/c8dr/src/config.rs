@@ -312,6 +312,16 @@ pub enum TrafficMode {
     ActiveActive,
 }
 
+impl TrafficMode {
+    /// The mode as the configuration spells it.
+    pub fn word(self) -> &'static str {
+        match self {
+            TrafficMode::ActivePassive => "active-passive",
+            TrafficMode::ActiveActive => "active-active",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Traffic {

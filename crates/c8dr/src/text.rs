@@ -8,6 +8,17 @@
 /// newlines are escaped too. Printable text, in any script, is unchanged; cleaning twice
 /// changes nothing more. Anything displayable is taken, so a typed error is cleaned as the
 /// words it shows.
+/// Items as people list them on screen: `1, 3` (never Rust's `[1, 3]` or `{"1"}`); `none`
+/// when there are none.
+pub fn list<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    let v: Vec<String> = items.into_iter().map(|i| i.to_string()).collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
 pub fn clean<S: std::fmt::Display + ?Sized>(s: &S) -> String {
     let s = s.to_string();
     if !s.chars().any(char::is_control) {

@@ -312,8 +312,8 @@ pub fn run_info(flag: Option<&std::path::Path>) -> Result<()> {
     if let Some(t) = &config.traffic {
         writeln!(
             out,
-            "traffic: {:?} hostname {} nameserver {}",
-            t.mode,
+            "traffic: {} hostname {} nameserver {}",
+            t.mode.word(),
             t.hostname.as_deref().unwrap_or("(none)"),
             t.nameserver.as_deref().unwrap_or("system")
         )?;

@@ -211,9 +211,9 @@ pub async fn execute(
         }
     };
     println!(
-        "\n{}: {:?} in {:.1} s (c8dr's own time {:.1} s){}",
+        "\n{}: {} in {:.1} s (c8dr's own time {:.1} s){}",
         state.run,
-        state.outcome.unwrap_or(Outcome::Failed),
+        state.outcome.unwrap_or(Outcome::Failed).word(),
         state.elapsed.as_secs_f64(),
         state.own().as_secs_f64(),
         state

@@ -2,6 +2,8 @@
 //! (a region fails, the network splits, traffic moves, an endpoint hangs), each one call on the
 //! lab's control API. Injected into the TUI as a [`Drills`] trait object.
 
+use crate::api::Region;
+use crate::model::{ClusterView, Reach};
 use crate::tui::drills::{Drills, Outcome};
 use std::time::Duration;
 
@@ -90,6 +92,61 @@ pub const DRILLS: &[(&str, Call)] = &[
     ("Clock: real time (×1)", Call::Post("/lab/clock?speed=1")),
 ];
 
+/// The drill that fits the moment, from what the view shows (the menu opens on it): a lost
+/// region whose users still go to it: move the traffic; a lost region still in the cluster:
+/// restore it; one whose brokers were removed (after the failover): recreate it; a recreated
+/// region without members: the failback's Helm part (webapps off in the survivor); both
+/// answering but partitions without quorum: heal the network; healthy: fail region 1.
+pub fn suggest(view: &ClusterView) -> Option<usize> {
+    let index = |path: String| {
+        DRILLS
+            .iter()
+            .position(|(_, call)| matches!(call, Call::Post(p) if *p == path))
+    };
+    let down: Vec<Region> = view
+        .regions
+        .iter()
+        .filter(|r| r.reachable == Reach::Down)
+        .map(|r| r.id)
+        .collect();
+    let members = |r: Region| {
+        view.brokers
+            .iter()
+            .filter(|b| b.region == r && b.member == Some(true))
+            .count()
+    };
+    match down.as_slice() {
+        [r] => {
+            let s = r.other();
+            let traffic_on_lost = view
+                .traffic
+                .observed
+                .as_ref()
+                .is_some_and(|o| o.contains(r));
+            if traffic_on_lost {
+                index(format!("/lab/traffic/{s}"))
+            } else if members(*r) > 0 {
+                index(format!("/lab/regions/{r}/restore"))
+            } else {
+                index(format!("/lab/regions/{r}/recreate"))
+            }
+        }
+        [r, ..] => index(format!("/lab/regions/{r}/restore")),
+        [] => {
+            let recreated = [Region::ZERO, Region::ONE]
+                .into_iter()
+                .find(|r| members(*r) == 0 && members(r.other()) > 0);
+            if let Some(r) = recreated {
+                index(format!("/lab/regions/{}/webapps/off", r.other()))
+            } else if view.partitions.iter().any(|p| p.has_quorum == Some(false)) {
+                index("/lab/network/heal".into())
+            } else {
+                index("/lab/regions/1/fail".into())
+            }
+        }
+    }
+}
+
 /// The drills, performed on the lab at `control`.
 pub struct LabDrills {
     http: reqwest::Client,
@@ -108,6 +165,10 @@ impl LabDrills {
 impl Drills for LabDrills {
     fn labels(&self) -> Vec<String> {
         DRILLS.iter().map(|(label, _)| label.to_string()).collect()
+    }
+
+    fn suggest(&self, view: &ClusterView) -> Option<usize> {
+        suggest(view)
     }
 
     fn perform(&self, index: usize) -> Outcome {
@@ -134,5 +195,39 @@ impl Drills for LabDrills {
                 ),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::scenes::{self, SCENES};
+
+    fn suggested(scene: &str) -> &'static str {
+        let s = SCENES.iter().find(|s| s.name == scene).expect("scene");
+        let (_, view) = scenes::views(s);
+        DRILLS[suggest(&view).expect("a drill")].0
+    }
+
+    #[test]
+    fn the_suggestion_fits_what_the_view_shows() {
+        assert_eq!(suggested("healthy"), "Fail region 1 (unreachable)");
+        assert_eq!(suggested("region1-lost"), "Restore region 1");
+        assert_eq!(
+            suggested("after-failover"),
+            "Recreate region 1 (fresh install)"
+        );
+        assert_eq!(
+            suggested("region0-lost-traffic-on-it"),
+            "User traffic → region 1"
+        );
+    }
+
+    #[test]
+    fn every_suggestion_names_a_drill() {
+        for s in SCENES {
+            let (_, view) = scenes::views(s);
+            assert!(suggest(&view).is_some(), "{}", s.name);
+        }
     }
 }

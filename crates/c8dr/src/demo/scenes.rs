@@ -314,6 +314,15 @@ fn failover_confirm(app: &mut App) {
     app.mode = crate::tui::app::Mode::Runbook;
 }
 
+/// The force question left for later (Esc): the dashboard's run line says the run waits.
+fn failover_waiting(app: &mut App) {
+    failover_confirm(app);
+    if let Some(p) = &mut app.runbook {
+        p.typed.clear();
+    }
+    app.mode = crate::tui::app::Mode::Normal;
+}
+
 /// The failback pane re-adding the brokers, with live progress.
 fn failback_running(app: &mut App) {
     use crate::runbook::journal::StepState::*;
@@ -431,6 +440,14 @@ pub const SCENES: &[Scene] = &[
         theme: "default",
         setup: region1_lost,
         runbook: failover_confirm,
+    },
+    Scene {
+        name: "runbook-failover-waiting-80x24",
+        width: 80,
+        height: 24,
+        theme: "default",
+        setup: region1_lost,
+        runbook: failover_waiting,
     },
     Scene {
         name: "runbook-failback-running",

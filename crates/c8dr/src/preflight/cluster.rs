@@ -70,7 +70,7 @@ fn placement(f: &Facts) -> Finding {
                 .count();
             even != 2 || p.replicas.len() - even != 2
         })
-        .map(|p| format!("P{} on {:?}", p.id, p.replicas))
+        .map(|p| format!("P{} on brokers {}", p.id, crate::text::list(&p.replicas)))
         .collect();
     if bad.is_empty() {
         found(
@@ -268,7 +268,7 @@ fn versions(f: &Facts) -> Finding {
     }
     let evidence = versions
         .iter()
-        .map(|(ver, ids)| format!("{ver} on {ids:?}"))
+        .map(|(ver, ids)| format!("{ver} on brokers {}", crate::text::list(ids)))
         .collect::<Vec<_>>()
         .join("; ");
     match versions.len() {

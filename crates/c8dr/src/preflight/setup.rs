@@ -270,8 +270,9 @@ fn pod_ranges(f: &Facts) -> Finding {
     found(
         if shared { Status::Fail } else { Status::Pass },
         format!(
-            "region 0 pods in {:?}.x.x, region 1 pods in {:?}.x.x",
-            prefixes[0], prefixes[1]
+            "region 0 pods in {}, region 1 pods in {}",
+            crate::text::list(prefixes[0].iter().map(|p| format!("{p}.x.x"))),
+            crate::text::list(prefixes[1].iter().map(|p| format!("{p}.x.x")))
         ),
     )
 }
@@ -388,13 +389,20 @@ fn snapshot_repository(f: &Facts) -> Finding {
         })
         .collect();
     match (&repos[0], &repos[1]) {
-        (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => {
-            found(Status::Pass, format!("region 0: {a:?}; region 1: {b:?}"))
-        }
+        (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => found(
+            Status::Pass,
+            format!(
+                "region 0: {}; region 1: {}",
+                crate::text::list(a),
+                crate::text::list(b)
+            ),
+        ),
         (Some(a), Some(b)) => found(
             Status::Warn,
             format!(
-                "region 0: {a:?}; region 1: {b:?}: register it (PUT _snapshot/camunda_backup) where it is missing"
+                "region 0: {}; region 1: {}: register it (PUT _snapshot/camunda_backup) where it is missing",
+                crate::text::list(a),
+                crate::text::list(b)
             ),
         ),
         _ => found(

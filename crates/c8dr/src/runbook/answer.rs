@@ -79,9 +79,11 @@ pub fn classify(expect: Expect, answer: &Result<Answer, SendError>) -> Verdict {
     match (expect, a.status) {
         (Expect::Exporting, s) => match ExportingOutcome::from_response(s, &a.body) {
             ExportingOutcome::Succeeded => Verdict::Success,
-            other => Verdict::Retry(format!(
-                "HTTP {s}: {}: {}",
-                clean(&format!("{other:?}")),
+            ExportingOutcome::Failed { status, message } => Verdict::Retry(format!(
+                "HTTP {s}: the cluster refused (status {status}{}): {}",
+                message
+                    .map(|m| format!(": {}", clean(&m)))
+                    .unwrap_or_default(),
                 gist(&a.body)
             )),
         },

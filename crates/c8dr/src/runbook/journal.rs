@@ -485,11 +485,17 @@ fn seconds(ms: Option<i64>) -> String {
 }
 
 fn outcome_word(outcome: Option<Outcome>) -> &'static str {
-    match outcome {
-        Some(Outcome::Completed) => "completed",
-        Some(Outcome::Failed) => "failed",
-        Some(Outcome::Aborted) => "aborted",
-        None => "unfinished",
+    outcome.map_or("unfinished", Outcome::word)
+}
+
+impl Outcome {
+    /// How a run ended, in a word.
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Failed => "failed",
+            Outcome::Aborted => "aborted",
+        }
     }
 }
 
@@ -551,7 +557,7 @@ pub fn render_run(summary: &RunSummary) -> String {
         out.push_str(&format!(
             "  {:>2}. {:<9} {:>8}  {}\n",
             st.step + 1,
-            format!("{:?}", st.state).to_lowercase(),
+            super::render::state_word(st.state),
             seconds(st.duration_ms),
             st.name,
         ));

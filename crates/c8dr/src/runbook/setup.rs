@@ -95,8 +95,9 @@ pub fn inputs(
             .collect();
         if !members.is_empty() {
             return Err(format!(
-                "region{region}'s brokers {members:?} are still cluster members: fail over first \
-                 (or, if the region came back on its own, there is nothing to fail back)"
+                "region{region}'s brokers {} are still cluster members: fail over first \
+                 (or, if the region came back on its own, there is nothing to fail back)",
+                crate::text::list(&members)
             ));
         }
     }

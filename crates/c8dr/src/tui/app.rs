@@ -61,6 +61,8 @@ pub enum Mode {
     Runbook,
     /// The events, full screen (the timeline), scrolled by the events pane's selection.
     Events,
+    /// Quit asked while a run is in progress: y quits, any other key returns to this mode.
+    ConfirmQuit(Box<Mode>),
 }
 
 /// Something for the event loop to do.
@@ -112,7 +114,15 @@ pub struct App {
     pub runbook: Option<RunbookPane>,
     /// The help's page on a screen too small for all of it (↑↓ turn it; any value is a page).
     pub help_page: i32,
+    /// Which drill fits the moment, from the live view (the drill menu opens on it);
+    /// `c8dr demo` injects the lab's.
+    pub drill_suggest: Option<DrillSuggest>,
+    /// The help was opened from the runbook pane: closing it returns there.
+    help_over_run: bool,
 }
+
+/// Picks the drill menu's entry for a view (an index into the drill labels).
+pub type DrillSuggest = std::sync::Arc<dyn Fn(&ClusterView) -> Option<usize> + Send + Sync>;
 
 const MAX_EVENTS: usize = 200;
 
@@ -153,12 +163,43 @@ impl App {
             preflight: Vec::new(),
             runbook: None,
             help_page: 0,
+            drill_suggest: None,
+            help_over_run: false,
         }
     }
 
     /// Whether this session has a drill menu.
     pub fn has_drills(&self) -> bool {
         !self.drills.is_empty()
+    }
+
+    /// The drill menu, opened on the drill that fits the live view.
+    fn open_drills(&mut self) {
+        let i = match (&self.drill_suggest, &self.view) {
+            (Some(pick), Some(v)) => pick(v).filter(|i| *i < self.drills.len()),
+            _ => None,
+        };
+        self.mode = Mode::Drill(i.unwrap_or(0));
+    }
+
+    /// The run of this session while it goes on (not finished, not a read-only plan).
+    pub fn run_in_progress(&self) -> Option<&RunbookPane> {
+        self.runbook
+            .as_ref()
+            .filter(|p| !p.finished() && !p.plan_only)
+    }
+
+    /// Quit: at once, or, while a run is in progress, after asking (the question says what
+    /// becomes of the run).
+    fn request_quit(&mut self) -> Option<Action> {
+        if self.run_in_progress().is_none() {
+            return Some(Action::Quit);
+        }
+        if !matches!(self.mode, Mode::ConfirmQuit(_)) {
+            let back = std::mem::replace(&mut self.mode, Mode::Normal);
+            self.mode = Mode::ConfirmQuit(Box::new(back));
+        }
+        None
     }
 
     /// The view to draw: the frozen one, else the live one.
@@ -284,10 +325,29 @@ impl App {
 
     /// Handles a key; returns what the event loop must do.
     pub fn on_key(&mut self, key: KeyEvent) -> Option<Action> {
-        // Text entry first: the keymap does not apply while typing.
+        // The quit question takes every key: y quits, anything else stays.
+        if let Mode::ConfirmQuit(back) = &self.mode {
+            if key.code == KeyCode::Char('y') && key.modifiers.is_empty() {
+                return Some(Action::Quit);
+            }
+            self.mode = (**back).clone();
+            return None;
+        }
+        // The help takes every key: it turns its pages and closes; nothing acts behind it.
+        if self.mode == Mode::Help {
+            return self.on_help_key(key);
+        }
+        // Text entry first: the keymap does not apply while typing (Ctrl-C still quits).
+        let ctrl_c = key.code == KeyCode::Char('c')
+            && key
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL);
         match &mut self.mode {
+            Mode::Command(_) | Mode::Filter(_) if ctrl_c => {
+                self.mode = Mode::Normal;
+                return self.request_quit();
+            }
             Mode::Command(text) | Mode::Filter(text) => {
-                use crossterm::event::KeyCode;
                 match key.code {
                     KeyCode::Esc => self.mode = Mode::Normal,
                     KeyCode::Backspace => {
@@ -324,11 +384,38 @@ impl App {
         self.on_msg(msg?)
     }
 
+    /// The help's keys: ↑↓ (and j k, PgUp PgDn, Space) turn its pages; ? Esc q close it; Ctrl-C
+    /// quits (asking while a run goes on). Every other key is swallowed, so nothing acts on
+    /// the screen behind the help.
+    fn on_help_key(&mut self, key: KeyEvent) -> Option<Action> {
+        let ctrl = key
+            .modifiers
+            .contains(crossterm::event::KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('c') if ctrl => {
+                self.mode = self.after_help();
+                return self.request_quit();
+            }
+            KeyCode::Up | KeyCode::PageUp | KeyCode::Char('k') => {
+                self.help_page = self.help_page.wrapping_sub(1)
+            }
+            KeyCode::Down | KeyCode::PageDown | KeyCode::Char('j' | ' ') => {
+                self.help_page = self.help_page.wrapping_add(1)
+            }
+            KeyCode::Esc | KeyCode::Char('?' | 'q') => self.mode = self.after_help(),
+            _ => {}
+        }
+        None
+    }
+
     /// Keys of the runbook pane, looked up in the keymap: Ctrl-C first, then the contexts of
     /// the pane's prompt, then moving and closing.
     fn on_runbook_key(&mut self, key: KeyEvent) -> Option<Action> {
-        if keymap::lookup(Context::Runbook, &key) == Some(Msg::Quit) {
-            return Some(Action::Quit);
+        let ctrl = key
+            .modifiers
+            .contains(crossterm::event::KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') {
+            return self.request_quit();
         }
         let Some(contexts) = self.runbook.as_ref().map(runbook_contexts) else {
             self.mode = Mode::Normal;
@@ -389,16 +476,18 @@ impl App {
                         Typing::OverrideName => Recovery::Override { typed },
                     }));
                 }
+                Msg::AbortRun => return self.abort_run(),
                 _ => {}
             }
             return None;
         }
         match msg {
             Msg::Back => {
-                p.ask = None;
+                // Not now: the question stays; the run waits at the step.
                 p.typed.clear();
-                return Some(Action::Answer(Decision::Decline));
+                self.mode = Mode::Normal;
             }
+            Msg::AbortRun => return self.abort_run(),
             Msg::Erase => {
                 p.typed.pop();
             }
@@ -433,15 +522,12 @@ impl App {
                 p.typed.clear();
                 None
             }
-            Msg::AbortRun => {
-                p.failure = None;
-                Some(Action::Recover(Recovery::Abort))
-            }
+            Msg::AbortRun => return ControlFlow::Break(self.abort_run()),
             _ => return ControlFlow::Continue(()),
         })
     }
 
-    /// A step's question: yes or no.
+    /// A step's question: yes, not now (the run waits at the step), or abort the run.
     fn on_question(&mut self, msg: Msg) -> Option<Action> {
         let p = self.runbook.as_mut()?;
         match msg {
@@ -449,12 +535,32 @@ impl App {
                 p.ask = None;
                 approval(None)
             }
-            Msg::Decline => {
-                p.ask = None;
-                Some(Action::Answer(Decision::Decline))
+            Msg::Later => {
+                self.mode = Mode::Normal;
+                None
             }
+            Msg::AbortRun => self.abort_run(),
             _ => None,
         }
+    }
+
+    /// Abort the run. The engine ends it at the step it is on: a question waiting is answered
+    /// no (which the engine takes as the end of the run), a failure waiting is answered abort,
+    /// a step that waits on the cluster stops at its next check.
+    fn abort_run(&mut self) -> Option<Action> {
+        let p = self.runbook.as_mut()?;
+        if p.finished() || p.plan_only {
+            return None;
+        }
+        p.typing = None;
+        p.typed.clear();
+        if p.failure.take().is_some() {
+            return Some(Action::Recover(Recovery::Abort));
+        }
+        if p.ask.take().is_some() {
+            return Some(Action::Answer(Decision::Decline));
+        }
+        Some(Action::AbortRunbook)
     }
 
     /// Moving through the steps, following the run, copying, aborting, closing.
@@ -472,9 +578,14 @@ impl App {
             }
             Msg::Follow => p.follow = true,
             // The operator's part of a rehearsal (Helm, DNS) without leaving the run.
-            Msg::Drill if has_drills => self.mode = Mode::Drill(0),
+            Msg::Drill if has_drills => self.open_drills(),
             Msg::Back => self.mode = Mode::Normal,
-            Msg::AbortRun if !p.finished() && !p.plan_only => return Some(Action::AbortRunbook),
+            Msg::Help => {
+                self.help_page = 0;
+                self.help_over_run = true;
+                self.mode = Mode::Help;
+            }
+            Msg::AbortRun => return self.abort_run(),
             Msg::Copy => {
                 return match p.selected_command() {
                     Some(c) => Some(Action::Copy(c)),
@@ -484,7 +595,7 @@ impl App {
                     }
                 };
             }
-            Msg::Quit => return Some(Action::Quit),
+            Msg::Quit => return self.request_quit(),
             _ => {}
         }
         None
@@ -496,6 +607,15 @@ impl App {
         match &self.runbook {
             Some(p) if !p.finished() && !p.plan_only => Mode::Runbook,
             _ => Mode::Normal,
+        }
+    }
+
+    /// Where closing the help returns: where it was opened.
+    fn after_help(&self) -> Mode {
+        if self.help_over_run && self.runbook.is_some() {
+            Mode::Runbook
+        } else {
+            Mode::Normal
         }
     }
 
@@ -519,13 +639,15 @@ impl App {
 
     fn command(&mut self, cmd: &str) -> Option<Action> {
         match cmd.trim() {
-            "q" | "quit" => Some(Action::Quit),
+            "q" | "quit" => self.request_quit(),
             "help" => {
+                self.help_page = 0;
+                self.help_over_run = false;
                 self.mode = Mode::Help;
                 None
             }
             "drill" | "d" if self.has_drills() => {
-                self.mode = Mode::Drill(0);
+                self.open_drills();
                 None
             }
             c if c.starts_with("theme ") => {
@@ -593,7 +715,10 @@ impl App {
                 return (i < self.drills.len()).then_some(Action::Drill(i));
             }
             Msg::Back | Msg::Drill => self.mode = self.after_overlay(),
-            Msg::Quit => return Some(Action::Quit),
+            Msg::Quit => {
+                self.mode = self.after_overlay();
+                return self.request_quit();
+            }
             _ => {}
         }
         None
@@ -623,22 +748,12 @@ impl App {
             // The timeline scrolls the events; the panes' keys wait until it closes.
             return None;
         }
-        if self.mode == Mode::Help && matches!(msg, Msg::Up | Msg::Down) {
-            // The help pages on a screen too small for it; the drawing wraps the page around.
-            self.help_page = self
-                .help_page
-                .wrapping_add(if msg == Msg::Up { -1 } else { 1 });
-            return None;
-        }
         match msg {
-            Msg::Quit => return Some(Action::Quit),
+            Msg::Quit => return self.request_quit(),
             Msg::Help => {
                 self.help_page = 0;
-                self.mode = if self.mode == Mode::Help {
-                    Mode::Normal
-                } else {
-                    Mode::Help
-                }
+                self.help_over_run = false;
+                self.mode = Mode::Help;
             }
             Msg::Back => {
                 // Esc closes whatever is open, never quits; then it returns to live.
@@ -704,9 +819,15 @@ impl App {
             }
             Msg::Failover => return self.open_runbook(Procedure::Failover),
             Msg::Failback => return self.open_runbook(Procedure::Failback),
+            Msg::ToRun => match &self.runbook {
+                Some(_) => self.mode = Mode::Runbook,
+                None => {
+                    self.message = Some("no run in this session: F fails over, B fails back".into())
+                }
+            },
             Msg::Drill => {
                 if self.has_drills() {
-                    self.mode = Mode::Drill(0);
+                    self.open_drills();
                 } else if self.read_only {
                     self.message = Some("read-only: no actions".into());
                 } else {
@@ -718,7 +839,7 @@ impl App {
             | Msg::Copy
             | Msg::AbortRun
             | Msg::Approve
-            | Msg::Decline
+            | Msg::Later
             | Msg::Retry
             | Msg::Skip
             | Msg::Override

@@ -5,8 +5,8 @@
 use super::app::{App, Mode};
 use super::theme::Theme;
 use super::widgets::{
-    change, detail, drill, events, exporters, footer, header, help, partitions, preflight, region,
-    verdict,
+    change, detail, drill, events, exporters, footer, header, help, partitions, preflight, quit,
+    region, run_line, verdict,
 };
 use crate::model::{ClusterView, Reach, RegionView};
 use ratatui::Frame;
@@ -38,6 +38,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
         Constraint::Length(frozen),
         Constraint::Length(verdict_h),
         Constraint::Min(0),
+        Constraint::Length(run_line::height(app)),
         Constraint::Length(1),
     ])
     .split(area);
@@ -59,7 +60,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
             );
         }
     }
-    footer::draw(f, rows[4], app, t);
+    run_line::draw(f, rows[4], app, t);
+    footer::draw(f, rows[5], app, t);
     overlay(f, area, app, t);
 }
 
@@ -83,6 +85,15 @@ fn too_small(f: &mut Frame, area: Rect, t: &Theme) {
 fn overlay(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     match &app.mode {
         Mode::Help => help::draw(f, area, app, t),
+        Mode::ConfirmQuit(back) => {
+            if **back == Mode::Runbook {
+                overlay_runbook(f, area, app, t);
+            }
+            // The run may have ended since the question opened: it still shows what it asks.
+            if let Some(p) = &app.runbook {
+                quit::draw(f, area, p, t);
+            }
+        }
         Mode::Drill(i) => drill::draw(f, area, &app.drills, *i, t),
         Mode::Preflight => preflight::draw(f, area, &app.preflight, t),
         Mode::Events => {
@@ -100,18 +111,20 @@ fn overlay(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 detail::draw(f, area, v, *d, t);
             }
         }
-        Mode::Runbook => {
-            if let Some(p) = &app.runbook {
-                // Below the header, which keeps the traffic and clock in view.
-                let below = Rect {
-                    y: area.y + 1,
-                    height: area.height.saturating_sub(1),
-                    ..area
-                };
-                super::runbook::draw(f, below, p, app.now, t);
-            }
-        }
+        Mode::Runbook => overlay_runbook(f, area, app, t),
         _ => {}
+    }
+}
+
+/// The runbook pane, below the header, which keeps the traffic and clock in view.
+fn overlay_runbook(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    if let Some(p) = &app.runbook {
+        let below = Rect {
+            y: area.y + 1,
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        super::runbook::draw(f, below, p, app.now, t);
     }
 }
 

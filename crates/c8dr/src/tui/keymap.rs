@@ -45,8 +45,10 @@ pub enum Msg {
     AbortRun,
     /// Yes to the step's question.
     Approve,
-    /// No to the step's question: the run stops there.
-    Decline,
+    /// Not now: the question stays open, the run waits at the step, the dashboard shows it.
+    Later,
+    /// Back to the run in progress (its pane) from the dashboard.
+    ToRun,
     Retry,
     /// Skip the failed step, with a reason typed.
     Skip,
@@ -70,7 +72,8 @@ pub enum Context {
     /// The runbook pane after a step failed, until the operator chooses.
     Failure,
     /// Typing in the runbook pane: the region's name for a force step or an override, the
-    /// reason for a skip. Every other printable key is text.
+    /// reason for a skip. Every printable key is text: the commands here are keys no name or
+    /// reason contains (Enter, Esc, Backspace, Ctrl-X, Ctrl-C).
     Typing,
 }
 
@@ -91,7 +94,7 @@ impl Context {
             Context::Runbook => "Runbook pane (failover, failback)",
             Context::Question => "When a step asks",
             Context::Failure => "After a step failed",
-            Context::Typing => "Typing a name or a reason",
+            Context::Typing => "Typing a name or a reason (every letter is text)",
         }
     }
 }
@@ -270,6 +273,13 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         context: Context::Dashboard,
+        keys: &[Key::Char('r')],
+        label: "r",
+        help: "back to the run in progress (its pane)",
+        msg: Msg::ToRun,
+    },
+    Binding {
+        context: Context::Dashboard,
         keys: &[Key::Code(KeyCode::Esc)],
         label: "Esc",
         help: "close (never quits)",
@@ -279,7 +289,7 @@ pub const BINDINGS: &[Binding] = &[
         context: Context::Dashboard,
         keys: &[Key::Char('q'), Key::Ctrl('c')],
         label: "q Ctrl-C",
-        help: "quit",
+        help: "quit (asks first while a run goes on)",
         msg: Msg::Quit,
     },
     Binding {
@@ -314,7 +324,7 @@ pub const BINDINGS: &[Binding] = &[
         context: Context::Runbook,
         keys: &[Key::Char('x')],
         label: "x",
-        help: "abort the run (it stops at its next wait)",
+        help: "abort the run at its step (:resume RUN goes on)",
         msg: Msg::AbortRun,
     },
     Binding {
@@ -326,16 +336,23 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         context: Context::Runbook,
-        keys: &[Key::Code(KeyCode::Esc), Key::Char('q')],
-        label: "Esc q",
-        help: "back to the dashboard (the run goes on)",
+        keys: &[Key::Char('?')],
+        label: "?",
+        help: "help (this screen)",
+        msg: Msg::Help,
+    },
+    Binding {
+        context: Context::Runbook,
+        keys: &[Key::Code(KeyCode::Esc)],
+        label: "Esc",
+        help: "dashboard; the run goes on (r returns)",
         msg: Msg::Back,
     },
     Binding {
         context: Context::Runbook,
-        keys: &[Key::Ctrl('c')],
-        label: "Ctrl-C",
-        help: "quit",
+        keys: &[Key::Char('q'), Key::Ctrl('c')],
+        label: "q Ctrl-C",
+        help: "quit (asks first)",
         msg: Msg::Quit,
     },
     Binding {
@@ -349,8 +366,15 @@ pub const BINDINGS: &[Binding] = &[
         context: Context::Question,
         keys: &[Key::Char('n'), Key::Code(KeyCode::Esc)],
         label: "n Esc",
-        help: "no: the run stops here",
-        msg: Msg::Decline,
+        help: "not now: the run waits at the step (r returns)",
+        msg: Msg::Later,
+    },
+    Binding {
+        context: Context::Question,
+        keys: &[Key::Char('x')],
+        label: "x",
+        help: "no: abort the run here (:resume RUN goes on)",
+        msg: Msg::AbortRun,
     },
     Binding {
         context: Context::Failure,
@@ -363,7 +387,7 @@ pub const BINDINGS: &[Binding] = &[
         context: Context::Failure,
         keys: &[Key::Char('s')],
         label: "s",
-        help: "skip it, with the reason typed (audited)",
+        help: "skip it and go on, the reason typed (audited)",
         msg: Msg::Skip,
     },
     Binding {
@@ -377,7 +401,7 @@ pub const BINDINGS: &[Binding] = &[
         context: Context::Failure,
         keys: &[Key::Char('a')],
         label: "a",
-        help: "abort the run",
+        help: "abort the run here (:resume RUN goes on)",
         msg: Msg::AbortRun,
     },
     Binding {
@@ -391,8 +415,15 @@ pub const BINDINGS: &[Binding] = &[
         context: Context::Typing,
         keys: &[Key::Code(KeyCode::Esc)],
         label: "Esc",
-        help: "a force step: no; else back to r s o a",
+        help: "a force: not now (the run waits); else back",
         msg: Msg::Back,
+    },
+    Binding {
+        context: Context::Typing,
+        keys: &[Key::Ctrl('x')],
+        label: "Ctrl-X",
+        help: "abort the run here (:resume RUN goes on)",
+        msg: Msg::AbortRun,
     },
     Binding {
         context: Context::Typing,
@@ -460,10 +491,14 @@ mod tests {
         let key = |code| KeyEvent::new(code, KeyModifiers::NONE);
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(lookup(Context::Runbook, &ctrl_c), Some(Msg::Quit));
-        // In the pane q and Esc go back to the dashboard; the run goes on.
+        // In the pane Esc goes back to the dashboard (the run goes on); q quits (asking).
+        assert_eq!(
+            lookup(Context::Runbook, &key(KeyCode::Esc)),
+            Some(Msg::Back)
+        );
         assert_eq!(
             lookup(Context::Runbook, &key(KeyCode::Char('q'))),
-            Some(Msg::Back)
+            Some(Msg::Quit)
         );
         assert_eq!(
             lookup(Context::Runbook, &key(KeyCode::Char('f'))),
@@ -471,7 +506,7 @@ mod tests {
         );
         assert_eq!(
             lookup(Context::Question, &key(KeyCode::Esc)),
-            Some(Msg::Decline)
+            Some(Msg::Later)
         );
         assert_eq!(
             lookup(Context::Failure, &key(KeyCode::Char('a'))),
@@ -483,6 +518,12 @@ mod tests {
             Some(Msg::Submit)
         );
         assert_eq!(lookup(Context::Typing, &key(KeyCode::Char('y'))), None);
+        // Every command while typing is a key no name or reason contains.
+        for b in bindings(Context::Typing) {
+            for k in b.keys {
+                assert!(!matches!(k, Key::Char(_)), "{} is printable", b.label);
+            }
+        }
         for context in Context::ALL {
             assert!(bindings(context).next().is_some(), "{context:?}");
         }

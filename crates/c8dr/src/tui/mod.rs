@@ -264,6 +264,9 @@ pub fn new_app(
         jiff::Timestamp::now(),
     );
     app.theme_index = names.iter().position(|n| *n == initial.name).unwrap_or(0);
+    if let Some(d) = options.drills.clone() {
+        app.drill_suggest = Some(Arc::new(move |v: &model::ClusterView| d.suggest(v)));
+    }
     for w in warnings {
         tracing::warn!("{w}");
         app.note(w);

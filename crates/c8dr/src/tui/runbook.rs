@@ -9,7 +9,7 @@ use crate::api::Region;
 use crate::model::{ClusterView, Reach};
 use crate::runbook::engine::{Operator, Preview, Recovery, RunState, StepRun};
 use crate::runbook::gate::{Confirmation, Decision};
-use crate::runbook::journal::StepState;
+use crate::runbook::journal::{Outcome, StepState};
 use crate::runbook::plan::{Danger, Procedure, Step};
 use crate::runbook::render;
 use ratatui::Frame;
@@ -113,6 +113,48 @@ impl Pane {
             _ => std::time::Duration::ZERO,
         };
         self.state.elapsed + since
+    }
+
+    /// The run's procedure and region in words: `failover of region1 paris`.
+    pub fn what(&self) -> String {
+        let i = &self.state.inputs;
+        format!(
+            "{} of region{} {}",
+            i.procedure.name(),
+            i.region,
+            i.names[i.region]
+        )
+    }
+
+    /// Where the run is, in words: the step that waits for the operator, or the one running.
+    pub fn where_now(&self) -> String {
+        if let Some(fl) = &self.failure {
+            return format!("{} failed and waits for your choice", fl.key);
+        }
+        if let Some(a) = &self.ask {
+            return format!("{} waits for you", a.key);
+        }
+        if let Some(o) = self.state.outcome {
+            return o.word().to_string();
+        }
+        let current = self
+            .state
+            .current
+            .and_then(|c| Some((self.state.steps.get(c)?, self.state.progress.get(c)?)));
+        match current {
+            Some((step, p)) => format!("{} {}", step.key, render::state_word(p.state)),
+            None => "starting".into(),
+        }
+    }
+
+    /// A request of the current step may be on its way (it is running): its effect is settled
+    /// from the journal and the cluster on resume.
+    pub fn request_in_flight(&self) -> Option<&str> {
+        let c = self.state.current?;
+        let p = self.state.progress.get(c)?;
+        matches!(p.state, StepState::Running | StepState::Verifying)
+            .then(|| self.state.steps.get(c).map(|s| s.key.as_str()))
+            .flatten()
     }
 
     /// What the selected step asks to be run by hand: its `curl`, or its manual commands
@@ -487,14 +529,14 @@ fn prompt(pane: &Pane, t: &Theme) -> Vec<Line<'static>> {
         ))];
         v.push(match pane.typing {
             Some(Typing::SkipReason) => typing_line(
-                " why is it safe to go on without it? ".into(),
+                " why is it safe to go on without it? (Enter skips · Esc back) ".into(),
                 t.warning(),
                 &pane.typed,
                 t,
             ),
             Some(Typing::OverrideName) => typing_line(
                 format!(
-                    " type {} to proceed past the refusal (audited): ",
+                    " type {} and Enter to proceed past the refusal (audited) · Esc back: ",
                     i.names[i.region]
                 ),
                 t.critical(),
@@ -502,11 +544,15 @@ fn prompt(pane: &Pane, t: &Theme) -> Vec<Line<'static>> {
                 t,
             ),
             None => Line::from(Span::styled(
-                if fl.refused {
-                    " r retry · s skip with a reason · o override the guards · a abort"
-                } else {
-                    " r retry · s skip with a reason · a abort"
-                },
+                format!(
+                    " r retry · s skip it, go on (reason typed){} · a abort the run at {} (resumable) · Esc not now",
+                    if fl.refused {
+                        " · o override the guards"
+                    } else {
+                        ""
+                    },
+                    fl.key
+                ),
                 t.warning(),
             )),
         });
@@ -515,7 +561,10 @@ fn prompt(pane: &Pane, t: &Theme) -> Vec<Line<'static>> {
         match (&pane.ask, &s.outcome) {
             (Some(a), _) if a.confirmation == Confirmation::ConfirmManualStep => {
                 vec![Line::from(Span::styled(
-                    " no API shows this step: y when it is done · n/Esc stop here",
+                    format!(
+                        " no API shows this step: y when it is done · n/Esc not yet (the run waits at {k}) · x abort the run at {k} (resumable)",
+                        k = a.key
+                    ),
                     t.warning(),
                 ))]
             }
@@ -525,15 +574,28 @@ fn prompt(pane: &Pane, t: &Theme) -> Vec<Line<'static>> {
                     v.push(Line::from(format!(" dry run: {d}")));
                 }
                 if let Confirmation::TypeRegionName(name) = &a.confirmation {
+                    // Every letter is text here (a region's name may hold any): the other
+                    // answers are keys no name contains.
+                    v.push(Line::from(Span::styled(
+                        format!(
+                            " Esc not now (the run waits) · Ctrl-X abort the run at {k} (resumable)",
+                            k = a.key
+                        ),
+                        t.dim(),
+                    )));
                     v.push(typing_line(
-                        format!(" FORCE: type {name} and Enter to proceed · Esc declines: "),
+                        format!(" FORCE: type {name} and Enter to proceed: "),
                         t.critical(),
                         &pane.typed,
                         t,
                     ));
                 } else {
                     v.push(Line::from(Span::styled(
-                        format!(" {}? y/Enter run · n/Esc decline", a.what),
+                        format!(
+                            " {}? y/Enter run it · n/Esc not now (the run waits at {k}) · x abort the run at {k} (resumable)",
+                            a.what,
+                            k = a.key
+                        ),
                         t.warning(),
                     )));
                 }
@@ -541,16 +603,21 @@ fn prompt(pane: &Pane, t: &Theme) -> Vec<Line<'static>> {
             }
             (None, Some(o)) => vec![Line::from(Span::styled(
                 format!(
-                    " {:?} in {:.1}s (c8dr's own time {:.1}s){} · Esc closes",
-                    o,
+                    " {} in {:.1}s (c8dr's own time {:.1}s){}{} · Esc closes",
+                    o.word(),
                     s.elapsed.as_secs_f64(),
                     s.own().as_secs_f64(),
                     s.message
                         .as_ref()
                         .map(|m| format!(" · {m}"))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    if *o == Outcome::Completed {
+                        String::new()
+                    } else {
+                        format!(" · :resume {} continues it", s.run)
+                    }
                 ),
-                if *o == crate::runbook::journal::Outcome::Completed {
+                if *o == Outcome::Completed {
                     t.ok()
                 } else {
                     t.critical()
@@ -561,7 +628,7 @@ fn prompt(pane: &Pane, t: &Theme) -> Vec<Line<'static>> {
                 t.dim(),
             ))],
             (None, None) => vec![Line::from(Span::styled(
-                " ↑↓ steps · c copy command (OSC 52) · x abort · d drills (demo) · Esc dashboard (the run goes on)",
+                " ↑↓ steps · c copy command (OSC 52) · x abort the run · ? help · Esc dashboard (the run goes on) · q quit",
                 t.dim(),
             ))],
         }

@@ -159,7 +159,9 @@ pub fn apply(app: &mut App, msg: ToUi) {
                 }
                 p.ask = Some(a);
                 p.typed.clear();
-                app.mode = Mode::Runbook;
+                // The pane does not take the screen from under the operator's fingers (a key
+                // meant for the dashboard must never answer a question): the dashboard's run
+                // line says that the run waits, and r opens the pane.
             }
         }
         ToUi::Failure(fl) => {
@@ -170,7 +172,6 @@ pub fn apply(app: &mut App, msg: ToUi) {
                 p.failure = Some(fl);
                 p.typing = None;
                 p.typed.clear();
-                app.mode = Mode::Runbook;
             }
         }
         ToUi::Error(e) => app.note(e),

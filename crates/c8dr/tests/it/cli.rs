@@ -291,7 +291,7 @@ async fn failover_plans_executes_unattended_and_leaves_a_journal_and_an_audit_tr
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("Completed"), "{text}");
+    assert!(text.contains(": completed in"), "{text}");
     let out = run(args("journal")).await.unwrap();
     let list = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -350,7 +350,7 @@ fn the_runbook_pane_opens_from_the_dashboard_and_asks_for_the_region_name() {
         Some(Action::ResumeRunbook("failover-r1-20261127t120304".into()))
     );
 
-    // The force confirmation: the name must be typed; Esc declines.
+    // The force confirmation: the name must be typed.
     let mut app = scenes::app(scene("runbook-failover-confirm"));
     assert_eq!(app.mode, Mode::Runbook);
     assert_eq!(app.on_key(chr('y')), None, "y is typed, not an approval");
@@ -366,10 +366,7 @@ fn the_runbook_pane_opens_from_the_dashboard_and_asks_for_the_region_name() {
         other => panic!("expected an approval, got {other:?}"),
     }
     let mut app = scenes::app(scene("runbook-failover-confirm"));
-    assert_eq!(
-        app.on_key(key(KeyCode::Esc)),
-        Some(Action::Answer(Decision::Decline))
-    );
+    app.runbook.as_mut().unwrap().ask = None;
     // Without a question: ↑↓ select, c copies the curl, Esc returns to the dashboard.
     app.on_key(key(KeyCode::Up));
     assert_eq!(app.runbook.as_ref().unwrap().selected, 0);
@@ -416,7 +413,7 @@ fn a_failed_step_offers_retry_skip_with_a_reason_override_and_abort() {
     }
     let screen = text(&app, "default", 120, 36);
     assert!(
-        screen.contains("type paris to proceed past the refusal"),
+        screen.contains("type paris and Enter to proceed past the refusal"),
         "{screen}"
     );
     assert_eq!(
@@ -783,4 +780,289 @@ fn footer_messages_expire() {
         !text(&app, "default", 120, 36).contains("copied to the clipboard"),
         "a footer message goes away"
     );
+}
+
+fn chr(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+/// The confirm scene with a plain yes/no question instead of the force.
+fn yes_question() -> App {
+    use c8dr::runbook::gate::Confirmation;
+    let mut app = scenes::app(scene("runbook-failover-confirm"));
+    let ask = app.runbook.as_mut().unwrap().ask.as_mut().unwrap();
+    ask.confirmation = Confirmation::Yes;
+    ask.preview.dry_run = None;
+    app
+}
+
+/// Issue 14 §11: "not now" (n, Esc) leaves the question open and the run waiting at its step,
+/// on the dashboard's run line; aborting is its own key, labelled with what it does.
+#[test]
+fn not_now_leaves_the_run_waiting_and_abort_is_its_own_key() {
+    use c8dr::runbook::gate::Decision;
+    for later in [key(KeyCode::Esc), chr('n')] {
+        let mut app = yes_question();
+        let pane = text(&app, "default", 200, 50);
+        assert!(
+            pane.contains("n/Esc not now (the run waits at FO-1)"),
+            "{pane}"
+        );
+        assert!(
+            pane.contains("x abort the run at FO-1 (resumable)"),
+            "{pane}"
+        );
+        assert_eq!(app.on_key(later), None, "not now sends no answer");
+        assert_eq!(app.mode, Mode::Normal);
+        assert!(app.runbook.as_ref().unwrap().ask.is_some(), "still asked");
+        for (w, h) in [(80, 24), (120, 36)] {
+            let screen = text(&app, "default", w, h);
+            assert!(
+                screen.contains("RUN failover of region1 paris: FO-1 waits for you — r returns"),
+                "the dashboard shows the waiting run at {w}x{h}:\n{screen}"
+            );
+        }
+        insta::assert_snapshot!("dashboard_run_waiting_80x24", text(&app, "default", 80, 24));
+        assert_eq!(app.on_key(chr('r')), None);
+        assert_eq!(app.mode, Mode::Runbook, "r returns to the run");
+        assert_eq!(
+            app.on_key(chr('x')),
+            Some(Action::Answer(Decision::Decline)),
+            "x aborts the run: the engine ends it at the step asked"
+        );
+    }
+    // The force: Esc is not now too, Ctrl-X aborts; every letter is the name's.
+    let mut app = scenes::app(scene("runbook-failover-confirm"));
+    let pane = text(&app, "default", 120, 36);
+    assert!(
+        pane.contains("Esc not now (the run waits) · Ctrl-X abort the run at FO-1 (resumable)"),
+        "{pane}"
+    );
+    assert_eq!(app.on_key(key(KeyCode::Esc)), None);
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(app.runbook.as_ref().unwrap().ask.is_some());
+    app.on_key(chr('r'));
+    assert_eq!(
+        app.on_key(ctrl('x')),
+        Some(Action::Answer(Decision::Decline))
+    );
+    // A step that waits on the cluster: x asks the engine to stop at its next check.
+    let mut app = scenes::app(scene("runbook-failback-running"));
+    assert_eq!(app.on_key(chr('x')), Some(Action::AbortRunbook));
+}
+
+/// Issue 14 §11: in a text field every printable key is text (a region's name may hold any
+/// letter); the commands there are keys no name contains.
+#[test]
+fn the_force_prompt_owns_every_printable_key() {
+    let mut app = scenes::app(scene("runbook-failover-confirm"));
+    app.runbook.as_mut().unwrap().typed.clear();
+    for c in "cqx?fdnryjk A".chars() {
+        assert_eq!(app.on_key(chr(c)), None, "{c} is text");
+        assert_eq!(app.mode, Mode::Runbook, "{c} leaves the prompt alone");
+    }
+    assert_eq!(app.runbook.as_ref().unwrap().typed, "cqx?fdnryjk A");
+}
+
+/// Issue 14 §11: quitting while a run is in progress asks, and says what becomes of the run
+/// (it stops where it is; the journal keeps it; how to resume it).
+#[test]
+fn quitting_during_a_run_asks_and_says_how_to_resume() {
+    let mut app = yes_question();
+    let run = app.runbook.as_ref().unwrap().state.run.clone();
+    assert_eq!(app.on_key(chr('q')), None, "q in the pane asks first");
+    assert!(matches!(app.mode, Mode::ConfirmQuit(_)), "{:?}", app.mode);
+    for (w, h) in [(80, 24), (120, 36)] {
+        let screen = text(&app, "default", w, h);
+        insta::assert_snapshot!(format!("quit_during_a_run_{w}x{h}"), screen);
+        let flat: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains(&format!("c8dr failover --resume {run}")),
+            "{screen}"
+        );
+        assert!(flat.contains("FO-1 waits for you"), "{screen}");
+        assert!(flat.contains("y quit"), "{screen}");
+    }
+    assert_eq!(app.on_key(chr('n')), None);
+    assert_eq!(app.mode, Mode::Runbook, "any other key stays where it was");
+    // From the dashboard, q and Ctrl-C ask too; y quits.
+    app.on_key(chr('n'));
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.on_key(chr('q')), None);
+    assert_eq!(app.on_key(key(KeyCode::Esc)), None);
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.on_key(ctrl('c')), None);
+    assert_eq!(app.on_key(chr('y')), Some(Action::Quit));
+    // Ctrl-C at the force prompt asks as well.
+    let mut app = scenes::app(scene("runbook-failover-confirm"));
+    assert_eq!(app.on_key(ctrl('c')), None);
+    assert!(matches!(app.mode, Mode::ConfirmQuit(_)));
+    // The run ends while the question is open: the question says so, never goes blank.
+    app.runbook.as_mut().unwrap().state.outcome = Some(c8dr::runbook::journal::Outcome::Aborted);
+    let screen = text(&app, "default", 80, 24);
+    assert!(screen.contains("has ended: aborted"), "{screen}");
+    assert!(screen.contains("y quit"), "{screen}");
+    // A finished run, or none: q quits at once; Ctrl-C in the `:` prompt quits, never types.
+    let mut app = lost_app();
+    assert_eq!(app.on_key(chr('q')), Some(Action::Quit));
+    app.on_key(chr(':'));
+    assert_eq!(app.on_key(ctrl('c')), Some(Action::Quit));
+}
+
+/// Issue 14 §12: the help takes every key while it is open (nothing acts on the dashboard
+/// behind it), opens from the runbook pane too and returns there, and fits 80×24.
+#[test]
+fn the_help_swallows_keys_and_opens_from_the_runbook_pane() {
+    let mut app = lost_app();
+    app.on_key(chr('?'));
+    let theme = app.theme_name().to_string();
+    for c in ['f', 't', '2', 'd', 'F', 'p', ':', '/'] {
+        assert_eq!(app.on_key(chr(c)), None, "{c}");
+        assert_eq!(app.mode, Mode::Help, "{c} leaves the help open");
+    }
+    app.on_key(key(KeyCode::Tab));
+    app.on_key(key(KeyCode::Enter));
+    assert_eq!(app.mode, Mode::Help);
+    assert!(
+        app.frozen.is_none(),
+        "f froze the dashboard behind the help"
+    );
+    assert_eq!(app.theme_name(), theme);
+    assert_eq!(app.region_focus, None);
+    assert_eq!(app.pane, Pane::Regions);
+    insta::assert_snapshot!("help_80x24", text(&app, "default", 80, 24));
+    assert_eq!(app.on_key(chr('q')), None, "q closes the help, never quits");
+    assert_eq!(app.mode, Mode::Normal);
+
+    let mut app = scenes::app(scene("runbook-failback-running"));
+    app.on_key(chr('?'));
+    assert_eq!(app.mode, Mode::Help);
+    let pages: Vec<String> = (0..4)
+        .map(|_| {
+            let screen = text(&app, "default", 80, 24);
+            app.on_key(key(KeyCode::Down));
+            screen
+        })
+        .collect();
+    assert!(
+        pages.iter().any(|p| p.contains("When a step asks")),
+        "the runbook keys in the help:\n{}",
+        pages.join("\n")
+    );
+    assert_eq!(app.mode, Mode::Help, "↓ turns the pages");
+    app.on_key(key(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::Runbook, "the help returns to the pane");
+}
+
+/// Issue 14 §12: the drill menu opens on the drill that fits what the dashboard shows.
+#[test]
+fn the_drill_menu_opens_on_the_drill_that_fits_the_moment() {
+    let labels = drill_labels();
+    for (name, want) in [
+        ("healthy", "Fail region 1 (unreachable)"),
+        ("region1-lost", "Restore region 1"),
+        ("after-failover", "Recreate region 1 (fresh install)"),
+        ("region0-lost-traffic-on-it", "User traffic → region 1"),
+    ] {
+        let mut app = scenes::app(scene(name));
+        app.mode = Mode::Normal;
+        app.drills = labels.clone();
+        app.drill_suggest = Some(Arc::new(c8dr::demo::drills::suggest));
+        app.on_key(chr('d'));
+        let Mode::Drill(i) = app.mode else {
+            panic!("{name}: no drill menu: {:?}", app.mode)
+        };
+        assert_eq!(labels[i], want, "{name}");
+    }
+}
+
+/// Issue 14 §12: no Rust `Debug` text on any screen: every scene, the details, the preflight,
+/// every step of the runbook panes, the quit question.
+#[test]
+fn no_debug_text_on_screen() {
+    let looks_like_debug = |s: &str| -> Option<String> {
+        for bad in ["Some(", "None", "BrokerId(", "Ok(", "Err("] {
+            if s.contains(bad) {
+                return Some(bad.into());
+            }
+        }
+        // A set of strings ({"10.100"}); JSON bodies ({"brokers":…}) have a colon.
+        for (i, _) in s.match_indices("{\"") {
+            let set = s[i..].split('}').next().unwrap_or("");
+            if !set.contains(':') {
+                return Some(set.into());
+            }
+        }
+        // A list as Rust prints it ([0, 2]); JSON bodies ([1,3,5,7]) have no spaces.
+        for (i, _) in s.match_indices('[') {
+            let list = s[i + 1..].split(']').next().unwrap_or("");
+            if list.contains(", ") && list.split(", ").all(|x| x.parse::<i64>().is_ok()) {
+                return Some(format!("[{list}]"));
+            }
+        }
+        // CamelCase words (an enum variant's name: ActivePassive, InProgress).
+        s.split(|c: char| !c.is_alphanumeric())
+            .find(|w| {
+                // Upper, lower, … then a lower-to-upper hump (not an acronym such as PVCs).
+                let cs: Vec<char> = w.chars().collect();
+                cs.len() > 2
+                    && cs[0].is_ascii_uppercase()
+                    && cs[1].is_ascii_lowercase()
+                    && cs
+                        .windows(2)
+                        .any(|p| p[0].is_ascii_lowercase() && p[1].is_ascii_uppercase())
+            })
+            .map(String::from)
+    };
+    let mut screens = vec![];
+    for s in SCENES {
+        let mut app = scenes::app(s);
+        for (w, h) in [(120, 36), (80, 24)] {
+            screens.push((format!("{} {w}x{h}", s.name), text(&app, "default", w, h)));
+        }
+        if let Some(steps) = app.runbook.as_ref().map(|p| p.state.steps.len()) {
+            for i in 0..steps {
+                app.runbook.as_mut().unwrap().selected = i;
+                screens.push((
+                    format!("{} step {i}", s.name),
+                    text(&app, "default", 200, 60),
+                ));
+            }
+            app.on_key(chr('q'));
+            screens.push((format!("{} quit", s.name), text(&app, "default", 120, 36)));
+            continue;
+        }
+        let brokers: Vec<BrokerId> = app
+            .view
+            .as_ref()
+            .unwrap()
+            .brokers
+            .iter()
+            .map(|b| b.id)
+            .collect();
+        for mode in [
+            Mode::Detail(Detail::Partition(1)),
+            Mode::Detail(Detail::Region(Region::ZERO)),
+            Mode::Detail(Detail::Region(Region::ONE)),
+            Mode::Preflight,
+        ]
+        .into_iter()
+        .chain(brokers.into_iter().map(|b| Mode::Detail(Detail::Broker(b))))
+        {
+            app.mode = mode.clone();
+            screens.push((
+                format!("{} {mode:?}", s.name),
+                text(&app, "default", 160, 50),
+            ));
+        }
+    }
+    for (name, screen) in &screens {
+        if let Some(bad) = looks_like_debug(screen) {
+            panic!("{name}: Debug text {bad:?} on screen:\n{screen}");
+        }
+    }
 }

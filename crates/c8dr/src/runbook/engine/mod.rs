@@ -486,7 +486,8 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         self.note(
             idx,
             format!(
-                "journaled {carried:?} before the resume, but {}: running it again",
+                "journaled {} before the resume, but {}: running it again",
+                super::render::state_word(carried),
                 match eval.met {
                     Some(false) => format!("no longer true ({})", eval.evidence),
                     _ => format!("cannot be told now ({})", eval.evidence),

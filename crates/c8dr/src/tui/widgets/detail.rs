@@ -51,9 +51,9 @@ fn broker(b: &BrokerView) -> Vec<Line<'static>> {
         )),
         Line::from(format!("version {}", b.version.as_deref().unwrap_or("?"))),
         Line::from(format!(
-            "reachable {:?} · member {:?} · pod {}",
-            b.reachable,
-            b.member,
+            "reachable {} · member {} · pod {}",
+            yes_no(b.reachable),
+            yes_no(b.member),
             b.pod_status.as_deref().unwrap_or("?")
         )),
         Line::from(format!(
@@ -67,13 +67,26 @@ fn broker(b: &BrokerView) -> Vec<Line<'static>> {
     ]
 }
 
+/// A yes, a no, or `?` when it is not known.
+fn yes_no(b: Option<bool>) -> &'static str {
+    match b {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "?",
+    }
+}
+
 fn partition(p: &PartitionView, t: &Theme) -> Vec<Line<'static>> {
     vec![
         Line::from(format!(
-            "configured replicas {:?} ({})",
-            p.replicas, p.replica_count
+            "configured replicas {} ({})",
+            crate::text::list(&p.replicas),
+            p.replica_count
         )),
-        Line::from(format!("live replicas {:?}", p.live_replicas)),
+        Line::from(format!(
+            "live replicas {}",
+            crate::text::list(&p.live_replicas)
+        )),
         Line::from(vec![
             Span::raw("quorum "),
             match p.has_quorum {
@@ -87,8 +100,8 @@ fn partition(p: &PartitionView, t: &Theme) -> Vec<Line<'static>> {
             p.leader.map_or("none".into(), |l| l.to_string())
         )),
         Line::from(format!(
-            "brokers reporting leadership: {:?}",
-            p.reported_leaders
+            "brokers reporting leadership: {}",
+            crate::text::list(&p.reported_leaders)
         )),
         Line::from(format!("health {}", p.health)),
     ]

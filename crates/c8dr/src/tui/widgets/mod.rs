@@ -13,7 +13,9 @@ pub mod header;
 pub mod help;
 pub mod partitions;
 pub mod preflight;
+pub mod quit;
 pub mod region;
+pub mod run_line;
 pub mod verdict;
 
 use super::theme::Theme;
