@@ -42,11 +42,51 @@ pub struct Options {
     pub drills: Option<Arc<dyn Drills>>,
 }
 
+/// Refuses to start a full-screen session without an interactive terminal on both stdin and
+/// stdout (a pipe, cron, `ssh host c8dr`): it would fail obscurely or draw into a file.
+/// `what` names the session, `then` completes the advice to use `c8dr status`.
+pub fn require_terminal(what: &str, then: &str) -> Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        return Ok(());
+    }
+    Err(color_eyre::eyre::eyre!(
+        "{what} needs an interactive terminal; use `c8dr status`{then}"
+    ))
+}
+
 /// Puts the terminal back: raw mode off, main screen, cursor shown.
 fn restore_terminal() {
     let _ = terminal::disable_raw_mode();
     let mut out = std::io::stdout();
     let _ = crossterm::execute!(out, terminal::LeaveAlternateScreen, crossterm::cursor::Show);
+}
+
+/// The terminal in the cockpit's mode (raw, alternate screen, cursor hidden) for as long as
+/// it lives. Dropping it is the one way back, whether the session ends by `q`, by an error,
+/// or by a signal (`signals::until_stopped` drops the session); a panic restores through the
+/// panic hook before the report is printed.
+struct TerminalGuard;
+
+impl TerminalGuard {
+    fn enter() -> Result<TerminalGuard> {
+        terminal::enable_raw_mode().wrap_err("switching the terminal to raw mode")?;
+        // From here on a failure leaves through Drop.
+        let guard = TerminalGuard;
+        crossterm::execute!(
+            std::io::stdout(),
+            terminal::EnterAlternateScreen,
+            crossterm::cursor::Hide
+        )
+        .wrap_err("entering the alternate screen")?;
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
 }
 
 /// Restores the terminal on panic too, and sends the report to the log file.
@@ -71,15 +111,8 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
     let (mut app, themes) = new_app(config, &options);
 
     install_panic_hook();
-    terminal::enable_raw_mode().wrap_err("switching the terminal to raw mode")?;
-    let mut stdout = std::io::stdout();
-    crossterm::execute!(
-        stdout,
-        terminal::EnterAlternateScreen,
-        crossterm::cursor::Hide
-    )
-    .wrap_err("entering the alternate screen")?;
-    let result = async {
+    let _terminal = TerminalGuard::enter()?;
+    async {
         let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))
             .wrap_err("starting the terminal")?;
         // Keys come from a blocking reader thread, so input never waits on the network.
@@ -139,9 +172,7 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
             }
         }
     }
-    .await;
-    restore_terminal();
-    result
+    .await
 }
 
 /// Carries out what a key asked for: a drill, a runbook to start, resume, answer, recover

@@ -1,0 +1,290 @@
+//! The binary on a bastion (issue 14 §12): signals restore the terminal and remove the
+//! demo's temporary directory (it holds a password file), no terminal gets a clear refusal,
+//! and errors are written for people: a next step, no source locations, no colour in pipes.
+
+use crate::common::DEADLINE;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_c8dr");
+
+/// The binary with a private TMPDIR (where the lab makes its directory), state and config
+/// dirs, and no debug switches from the developer's environment.
+fn c8dr(tmp: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    isolate(&mut cmd, tmp);
+    cmd
+}
+
+fn isolate(cmd: &mut Command, tmp: &Path) {
+    cmd.env("TMPDIR", tmp)
+        .env("HOME", tmp)
+        .env("XDG_STATE_HOME", tmp.join("state"))
+        .env("XDG_CONFIG_HOME", tmp.join("config"))
+        .env_remove("C8DR_CONFIG")
+        .env_remove("C8DR_DEBUG")
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("NO_COLOR");
+}
+
+/// The lab directories (`c8dr-lab-*`) under `tmp`.
+fn lab_dirs(tmp: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(tmp)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("c8dr-lab-"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Polls `check` until it holds or the deadline passes (then panics with `what`).
+fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The child's exit status, killing it if it does not exit within the deadline.
+fn exit_of(child: &mut Child, what: &str) -> ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if start.elapsed() > DEADLINE {
+            let _ = child.kill();
+            panic!("{what} did not exit within {DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn kill(pid: u32, signal: &str) {
+    let ok = Command::new("kill")
+        .args([format!("-{signal}"), pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success(), "kill -{signal} {pid}");
+}
+
+/// Collects a pipe's bytes on a thread.
+fn collect(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
+    let out = Arc::new(Mutex::new(Vec::new()));
+    let sink = out.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn lab_removes_its_temporary_directory_on_sigterm_sighup_and_sigint() {
+    for signal in ["TERM", "HUP", "INT"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut child = c8dr(tmp.path())
+            .args(["lab", "--speed", "5"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = collect(child.stdout.take().unwrap());
+        wait_for("the lab's ready line", || {
+            stdout.lock().unwrap().contains(&b'\n').then_some(())
+        });
+        let dirs = lab_dirs(tmp.path());
+        assert_eq!(dirs.len(), 1, "{dirs:?}");
+        assert!(dirs[0].join("rest-password").exists());
+
+        kill(child.id(), signal);
+        let status = exit_of(&mut child, "c8dr lab");
+        assert!(status.success(), "SIG{signal}: {status:?}");
+        assert_eq!(
+            lab_dirs(tmp.path()),
+            Vec::<PathBuf>::new(),
+            "SIG{signal} left the lab's directory (and its password file) behind"
+        );
+    }
+}
+
+/// The processes below `pid` (from /proc).
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut parents = std::collections::BTreeMap::<u32, Vec<u32>>::new();
+    for entry in std::fs::read_dir("/proc").unwrap().filter_map(Result::ok) {
+        let Ok(p) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid …`; comm may hold spaces, so split after the last ')'.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|s| s.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            parents.entry(ppid).or_default().push(p);
+        }
+    }
+    let mut out = vec![];
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        for c in parents.get(&p).cloned().unwrap_or_default() {
+            out.push(c);
+            todo.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn demo_restores_the_terminal_and_removes_its_directory_on_sigterm() {
+    // A pseudo-terminal from util-linux `script`; without one the demo refuses to start.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` to provide a pseudo-terminal");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut script = Command::new("script");
+    isolate(&mut script, tmp.path());
+    let mut child = script
+        .args(["-qfec", &format!("exec '{BIN}' demo"), "/dev/null"])
+        .env("TERM", "xterm-256color")
+        .env("SHELL", "/bin/sh")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let screen = collect(child.stdout.take().unwrap());
+    let pid = wait_for("the demo on the alternate screen", || {
+        let entered = contains(&screen.lock().unwrap(), b"\x1b[?1049h");
+        let pid = descendants(child.id()).into_iter().find(|p| {
+            std::fs::read_link(format!("/proc/{p}/exe")).is_ok_and(|e| e == Path::new(BIN))
+        });
+        (entered && lab_dirs(tmp.path()).len() == 1)
+            .then_some(pid)
+            .flatten()
+    });
+
+    kill(pid, "TERM");
+    exit_of(&mut child, "c8dr demo (in script)");
+    let screen = screen.lock().unwrap().clone();
+    let entered = screen
+        .windows(8)
+        .rposition(|w| w == b"\x1b[?1049h")
+        .unwrap();
+    let after = &screen[entered..];
+    assert!(
+        contains(after, b"\x1b[?1049l") && contains(after, b"\x1b[?25h"),
+        "after SIGTERM the main screen and the cursor are back: {:?}",
+        String::from_utf8_lossy(after)
+    );
+    assert!(
+        contains(after, b"c8dr: stopped by SIGTERM"),
+        "the cockpit says why it went away: {:?}",
+        String::from_utf8_lossy(after)
+    );
+    assert_eq!(
+        lab_dirs(tmp.path()),
+        Vec::<PathBuf>::new(),
+        "SIGTERM left the demo's directory (and its password file) behind"
+    );
+}
+
+#[test]
+fn the_cockpit_without_a_terminal_says_so_and_points_to_status() {
+    for args in [vec![], vec!["tui"], vec!["demo"]] {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut child = c8dr(tmp.path())
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = collect(child.stderr.take().unwrap());
+        let status = exit_of(&mut child, &format!("c8dr {args:?}"));
+        let stderr = String::from_utf8_lossy(&stderr.lock().unwrap()).to_string();
+        assert!(!status.success(), "{args:?}");
+        assert!(
+            stderr.contains("needs an interactive terminal") && stderr.contains("c8dr status"),
+            "{args:?}: {stderr}"
+        );
+        assert!(lab_dirs(tmp.path()).is_empty(), "{args:?} started a lab");
+    }
+}
+
+#[test]
+fn errors_name_a_next_step_without_locations_backtrace_hints_or_colour() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nowhere.toml");
+    let cases: Vec<(Vec<String>, Vec<(&str, &str)>, &str)> = vec![
+        // No configuration anywhere.
+        (vec!["status".into()], vec![], "c8dr demo"),
+        (vec!["info".into()], vec![("NO_COLOR", "1")], "c8dr demo"),
+        // A file that is not there.
+        (
+            vec![
+                "--config".into(),
+                missing.display().to_string(),
+                "status".into(),
+            ],
+            vec![],
+            "docs/configuration.md",
+        ),
+    ];
+    for (args, env, next) in cases {
+        let mut cmd = c8dr(tmp.path());
+        cmd.args(&args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            stderr.contains("docs/configuration.md") && stderr.contains(next),
+            "{args:?} names no next step: {stderr}"
+        );
+        for bad in ["Location:", "RUST_BACKTRACE", "\x1b", "src/"] {
+            assert!(!stderr.contains(bad), "{args:?} shows {bad:?}: {stderr}");
+        }
+    }
+    // A usage error in a pipe: no colour either.
+    let out = c8dr(tmp.path()).arg("--bogus").output().unwrap();
+    assert!(!out.status.success());
+    assert!(!out.stderr.contains(&0x1b), "{:?}", out.stderr);
+
+    // Asked for: the full report.
+    let out = c8dr(tmp.path())
+        .arg("status")
+        .env("C8DR_DEBUG", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.lines().count() > 2, "{stderr}");
+}
