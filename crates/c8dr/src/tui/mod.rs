@@ -6,11 +6,14 @@
 //! inside a synchronized update, so an idle screen writes nothing.
 
 pub mod app;
+pub mod caps;
 pub mod draw;
 pub mod drills;
 pub mod export;
 pub mod frame;
+pub mod glyphs;
 pub mod keymap;
+pub mod palette;
 pub mod runbook;
 mod runbook_task;
 pub mod theme;
@@ -53,6 +56,12 @@ pub fn require_terminal(what: &str, then: &str) -> Result<()> {
     Err(color_eyre::eyre::eyre!(
         "{what} needs an interactive terminal; use `c8dr status`{then}"
     ))
+}
+
+/// The backend the cockpit draws through: crossterm, with the 16 colours written as their
+/// own codes ([`palette::Sgr16`]).
+pub fn backend<W: Write>(out: W) -> CrosstermBackend<palette::Sgr16<W>> {
+    CrosstermBackend::new(palette::Sgr16::new(out))
 }
 
 /// Puts the terminal back: raw mode off, main screen, cursor shown.
@@ -111,9 +120,10 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
     let (mut app, themes) = new_app(config, &options);
 
     install_panic_hook();
+    let caps = caps::Caps::from_env();
     let _terminal = TerminalGuard::enter()?;
     async {
-        let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))
+        let mut term = Terminal::new(backend(std::io::stdout()))
             .wrap_err("starting the terminal")?;
         // Keys come from a blocking reader thread, so input never waits on the network.
         let (keys_tx, mut keys) = mpsc::unbounded_channel::<TermEvent>();
@@ -135,7 +145,7 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
                 .get(app.theme_name())
                 .cloned()
                 .unwrap_or_else(|| Theme::built_in("default"));
-            let next = frame::render(&app, &theme, size.width, size.height);
+            let next = caps.render(&app, &theme, size.width, size.height);
             let mut out = std::io::stdout();
             let _ = crossterm::queue!(out, BeginSynchronizedUpdate);
             frame::present(&mut term, &next, &mut last)?;

@@ -226,9 +226,14 @@ fn the_cockpit_without_a_terminal_says_so_and_points_to_status() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let stderr = collect(child.stderr.take().unwrap());
+        let mut pipe = child.stderr.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = pipe.read_to_string(&mut s);
+            s
+        });
         let status = exit_of(&mut child, &format!("c8dr {args:?}"));
-        let stderr = String::from_utf8_lossy(&stderr.lock().unwrap()).to_string();
+        let stderr = reader.join().unwrap();
         assert!(!status.success(), "{args:?}");
         assert!(
             stderr.contains("needs an interactive terminal") && stderr.contains("c8dr status"),
@@ -287,4 +292,125 @@ fn errors_name_a_next_step_without_locations_backtrace_hints_or_colour() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.lines().count() > 2, "{stderr}");
+}
+
+/// An environment for [`c8dr::tui::caps::Caps::from_vars`].
+fn vars<'a>(v: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |k| v.iter().find(|(n, _)| *n == k).map(|(_, x)| x.to_string())
+}
+
+fn is_ansi16(c: ratatui::style::Color) -> bool {
+    !matches!(
+        c,
+        ratatui::style::Color::Rgb(..) | ratatui::style::Color::Indexed(_)
+    )
+}
+
+/// Every scene at 80×24 and 120×36, drawn as the live loop draws it for `caps`.
+fn every_frame(
+    caps: c8dr::tui::caps::Caps,
+    theme: Option<&str>,
+) -> Vec<(String, ratatui::buffer::Buffer)> {
+    use c8dr::demo::scenes::{self, SCENES};
+    let mut out = vec![];
+    for scene in SCENES {
+        let app = scenes::app(scene);
+        let theme = c8dr::tui::theme::Theme::built_in(theme.unwrap_or(scene.theme));
+        for (w, h) in [(80, 24), (120, 36)] {
+            let name = format!("{} {w}x{h}", scene.name);
+            out.push((name, caps.render(&app, &theme, w, h)));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_vt100_with_the_c_locale_gets_ascii_glyphs_and_no_24_bit_colour() {
+    let caps = c8dr::tui::caps::Caps::from_vars(vars(&[("TERM", "vt100"), ("LANG", "C")]));
+    for (name, buf) in every_frame(caps, None) {
+        for cell in &buf.content {
+            assert!(
+                cell.symbol().is_ascii(),
+                "{name}: {:?} on a vt100",
+                cell.symbol()
+            );
+            assert!(
+                is_ansi16(cell.fg) && is_ansi16(cell.bg),
+                "{name}: {:?}/{:?} on a vt100",
+                cell.fg,
+                cell.bg
+            );
+        }
+    }
+    let app = c8dr::demo::scenes::app(
+        c8dr::demo::scenes::SCENES
+            .iter()
+            .find(|s| s.name == "region1-lost")
+            .unwrap(),
+    );
+    let buf = caps.render(&app, &c8dr::tui::theme::Theme::built_in("default"), 80, 24);
+    insta::assert_snapshot!("region1_lost_vt100_80x24", c8dr::tui::export::text(&buf));
+}
+
+#[test]
+fn a_utf8_xterm_without_colorterm_gets_the_256_palette() {
+    let caps = c8dr::tui::caps::Caps::from_vars(vars(&[
+        ("TERM", "xterm-256color"),
+        ("LANG", "en_GB.UTF-8"),
+    ]));
+    for (name, buf) in every_frame(caps, None) {
+        for cell in &buf.content {
+            assert!(
+                !matches!(cell.fg, ratatui::style::Color::Rgb(..))
+                    && !matches!(cell.bg, ratatui::style::Color::Rgb(..)),
+                "{name}: 24-bit colour without COLORTERM"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_ansi16_theme_writes_only_the_16_colour_codes() {
+    use ratatui::Terminal;
+    for (name, buf) in every_frame(c8dr::tui::caps::Caps::FULL, Some("ansi16")) {
+        for cell in &buf.content {
+            assert!(
+                is_ansi16(cell.fg) && is_ansi16(cell.bg),
+                "{name}: {:?}/{:?}",
+                cell.fg,
+                cell.bg
+            );
+        }
+        // And on the wire, through the cockpit's backend: SGR 30–37, 39, 40–47, 49, 90–97,
+        // 100–107; never 38;2 or 38;5 (crossterm writes named colours as 38;5;N).
+        let area = buf.area;
+        let wire = Wire::default();
+        let mut term = Terminal::with_options(
+            c8dr::tui::backend(wire.clone()),
+            ratatui::TerminalOptions {
+                viewport: ratatui::Viewport::Fixed(area),
+            },
+        )
+        .unwrap();
+        c8dr::tui::frame::present(&mut term, &buf, &mut None).unwrap();
+        let bytes = String::from_utf8_lossy(&wire.0.lock().unwrap()).to_string();
+        assert!(bytes.contains("\x1b["), "{name}: nothing written");
+        for bad in ["38;2;", "48;2;", "38;5;", "48;5;"] {
+            assert!(!bytes.contains(bad), "{name} writes {bad}");
+        }
+    }
+}
+
+/// What a backend writes, kept for reading.
+#[derive(Clone, Default)]
+struct Wire(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Wire {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
