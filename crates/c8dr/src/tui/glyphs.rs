@@ -68,7 +68,7 @@ impl Glyphs {
 }
 
 /// The one ASCII character shown for a cell's symbol (a grapheme; ASCII stays as it is).
-pub fn ascii<'a>(symbol: &'a str) -> &'a str {
+pub fn ascii(symbol: &str) -> &str {
     if symbol.is_ascii() {
         return symbol;
     }

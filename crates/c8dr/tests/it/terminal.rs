@@ -247,7 +247,9 @@ fn the_cockpit_without_a_terminal_says_so_and_points_to_status() {
 fn errors_name_a_next_step_without_locations_backtrace_hints_or_colour() {
     let tmp = tempfile::tempdir().unwrap();
     let missing = tmp.path().join("nowhere.toml");
-    let cases: Vec<(Vec<String>, Vec<(&str, &str)>, &str)> = vec![
+    // (arguments, extra environment, the next step named)
+    type Case<'a> = (Vec<String>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         // No configuration anywhere.
         (vec!["status".into()], vec![], "c8dr demo"),
         (vec!["info".into()], vec![("NO_COLOR", "1")], "c8dr demo"),
