@@ -131,6 +131,7 @@ fn lab_removes_its_temporary_directory_on_sigterm_sighup_and_sigint() {
 }
 
 /// The processes below `pid` (from /proc).
+#[cfg(target_os = "linux")]
 fn descendants(pid: u32) -> Vec<u32> {
     let mut parents = std::collections::BTreeMap::<u32, Vec<u32>>::new();
     for entry in std::fs::read_dir("/proc").unwrap().filter_map(Result::ok) {
@@ -160,6 +161,8 @@ fn descendants(pid: u32) -> Vec<u32> {
     out
 }
 
+// Linux: the test finds the demo's process in /proc.
+#[cfg(target_os = "linux")]
 #[test]
 fn demo_restores_the_terminal_and_removes_its_directory_on_sigterm() {
     // A pseudo-terminal from util-linux `script`; without one the demo refuses to start.
