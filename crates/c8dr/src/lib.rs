@@ -19,6 +19,7 @@ pub mod preflight;
 pub mod private_fs;
 pub mod report;
 pub mod runbook;
+pub mod signals;
 pub mod source;
 pub mod text;
 pub mod tui;

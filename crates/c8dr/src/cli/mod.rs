@@ -47,7 +47,7 @@ pub enum Command {
         dir: PathBuf,
     },
     /// Run the simulated dual-region deployment (for drills and tests). Prints one JSON line
-    /// with every endpoint once all listeners are up, then runs until SIGINT or SIGTERM.
+    /// with every endpoint once all listeners are up, then runs until SIGINT, SIGTERM or SIGHUP.
     #[cfg(feature = "demo")]
     Lab(crate::demo::LabArgs),
     /// One snapshot of both regions: what is wrong and what to do, in words (or --json); exit
@@ -118,54 +118,72 @@ pub struct RunArgs {
     pub override_guards: bool,
 }
 
-/// Waits for SIGINT (Ctrl-C) or SIGTERM.
-pub async fn terminated() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {},
-                    _ = term.recv() => {},
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+/// What the person at the terminal can do about an error: the error's outermost context,
+/// printed on a line of its own after the error (`c8dr check`'s one line leaves it out).
+#[derive(Debug)]
+pub struct NextStep(pub String);
+
+impl std::fmt::Display for NextStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
 /// An error as the binary prints it: the chain of causes joined with ": ", cleaned (a cause
-/// can quote a server's answer or a file name with control characters).
+/// can quote a server's answer or a file name with control characters), without its
+/// [`NextStep`].
 pub fn error_line(e: &color_eyre::eyre::Report) -> String {
-    let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+    let skip = usize::from(e.downcast_ref::<NextStep>().is_some());
+    let chain: Vec<String> = e.chain().skip(skip).map(ToString::to_string).collect();
     crate::text::clean(&chain.join(": "))
 }
 
-/// Prints an error as the binary does: one cleaned line on stderr, and with `C8DR_DEBUG` set
-/// the full report after it, cleaned line by line.
+/// Whether the full report was asked for: `C8DR_DEBUG` set, or `RUST_BACKTRACE` set to
+/// anything but `0`. Otherwise errors and crashes show no source locations or backtrace hints.
+pub fn debug_requested() -> bool {
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty() && v != "0");
+    set("C8DR_DEBUG") || set("RUST_BACKTRACE")
+}
+
+/// Prints an error as the binary does: one cleaned line on stderr and the next step, if the
+/// error names one, on the line after; when asked for ([`debug_requested`]) the full report
+/// follows, cleaned line by line. Never colour: the text is cleaned of every escape. Write
+/// errors are ignored (after SIGHUP there may be no terminal left to write to).
 pub fn print_error(e: &color_eyre::eyre::Report) {
-    eprintln!("c8dr: {}", error_line(e));
-    if std::env::var_os("C8DR_DEBUG").is_some_and(|v| !v.is_empty()) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "c8dr: {}", error_line(e));
+    if let Some(next) = e.downcast_ref::<NextStep>() {
+        let _ = writeln!(err, "  next: {}", crate::text::clean(&next.0));
+    }
+    if debug_requested() {
         for line in format!("{e:?}").lines() {
-            eprintln!("{}", crate::text::clean(line));
+            let _ = writeln!(err, "{}", crate::text::clean(line));
         }
     }
 }
 
+/// The configuration, or an error that says what to do next.
 fn load_config(flag: Option<&std::path::Path>) -> Result<crate::config::Config> {
-    let path = crate::config::config_path(flag).ok_or_else(|| {
-        eyre!(
-            "no configuration: pass --config, set C8DR_CONFIG or create ~/.config/c8dr/config.toml"
+    const NO_CONFIG: &str = "pass --config FILE or set C8DR_CONFIG (docs/configuration.md \
+        describes the file), or try `c8dr demo` on a simulated deployment";
+    let Some(path) = crate::config::config_path(flag) else {
+        return Err(eyre!(
+            "no configuration: neither --config, C8DR_CONFIG, XDG_CONFIG_HOME nor HOME is set"
         )
-    })?;
-    crate::config::Config::load(&path)
+        .wrap_err(NextStep(NO_CONFIG.into())));
+    };
+    crate::config::Config::load(&path).map_err(|e| {
+        let chosen =
+            flag.is_some() || std::env::var_os("C8DR_CONFIG").is_some_and(|v| !v.is_empty());
+        let next = if !chosen && !path.exists() {
+            NO_CONFIG.to_string()
+        } else {
+            "fix the file (docs/configuration.md describes every field), or try `c8dr demo` \
+             on a simulated deployment"
+                .to_string()
+        };
+        e.wrap_err(NextStep(next))
+    })
 }
 
 fn log_to_state_dir() {
@@ -292,8 +310,10 @@ pub fn run_info(flag: Option<&std::path::Path>) -> Result<()> {
             .display()
             .to_string())
     )?;
-    let Some(path) = path else { return Ok(()) };
-    let config = crate::config::Config::load(&path)?;
+    if path.is_none() {
+        return Ok(());
+    }
+    let config = load_config(flag)?;
     writeln!(
         out,
         "name:    {} (primary region {}{})",
@@ -394,20 +414,27 @@ pub async fn run(cli: Cli) -> Result<()> {
     let flag = cli.config.as_deref();
     match cli.command.unwrap_or(Command::Tui) {
         Command::Tui => {
+            crate::tui::require_terminal("the cockpit", " (or `c8dr check` for monitoring)")?;
             log_to_state_dir();
             let config = load_config(flag)?;
-            crate::tui::run(
+            crate::signals::until_stopped(crate::tui::run(
                 &config,
                 crate::tui::Options {
                     read_only: cli.read_only,
                     theme: cli.theme,
                     drills: None,
                 },
-            )
+            ))
             .await
         }
         #[cfg(feature = "demo")]
-        Command::Demo { camunda } => crate::demo::demo(cli.theme, camunda.into()).await,
+        Command::Demo { camunda } => {
+            crate::tui::require_terminal(
+                "c8dr demo",
+                " against `c8dr lab` (with --config set to the config its ready line names)",
+            )?;
+            crate::signals::until_stopped(crate::demo::demo(cli.theme, camunda.into())).await
+        }
         #[cfg(feature = "demo")]
         Command::Screenshots { dir } => {
             for p in crate::demo::screenshots(&dir)? {

@@ -77,13 +77,16 @@ impl LabArgs {
 pub async fn run_lab(args: &LabArgs) -> Result<()> {
     let options = args.options();
     options.validate()?;
+    // Before the lab makes its directory: a signal from here on removes it (on drop).
+    let mut stop = crate::signals::Listener::new()?;
     let lab = c8dr_lab::Lab::start(options).await?;
     crate::logging::init_file(&lab.dir.join("lab.log"))?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", lab.ready_line()).wrap_err("writing the ready line")?;
     stdout.flush().wrap_err("writing the ready line")?;
     drop(stdout);
-    crate::cli::terminated().await;
+    let signal = stop.recv().await;
+    tracing::info!("lab: {}", crate::signals::Stopped(signal));
     lab.shutdown().await;
     Ok(())
 }

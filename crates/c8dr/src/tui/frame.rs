@@ -6,6 +6,7 @@
 
 use super::app::App;
 use super::draw;
+use super::palette::Sgr16;
 use super::theme::Theme;
 use crossterm::terminal::{BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate};
 use ratatui::Terminal;
@@ -28,8 +29,11 @@ pub fn render(app: &App, theme: &Theme, width: u16, height: u16) -> Buffer {
 /// The terminal the live loop draws on. A frame that differs from the last one is written
 /// as the cells that changed, inside a synchronized update, in one write; an unchanged frame
 /// writes nothing at all, so an idle dashboard costs the terminal (and an ssh link) nothing.
+///
+/// Everything goes out through [`Sgr16`], so the 16 colours reach the terminal as their own
+/// codes.
 pub struct Screen<W: Write> {
-    out: BufWriter<W>,
+    out: Sgr16<BufWriter<W>>,
     last: Option<Buffer>,
 }
 
@@ -37,7 +41,7 @@ impl<W: Write> Screen<W> {
     pub fn new(out: W) -> Screen<W> {
         Screen {
             // Large enough for a full 200x50 frame: one write per frame.
-            out: BufWriter::with_capacity(1 << 17, out),
+            out: Sgr16::new(BufWriter::with_capacity(1 << 17, out)),
             last: None,
         }
     }

@@ -6,11 +6,14 @@
 //! inside a synchronized update, so an idle screen writes nothing.
 
 pub mod app;
+pub mod caps;
 pub mod draw;
 pub mod drills;
 pub mod export;
 pub mod frame;
+pub mod glyphs;
 pub mod keymap;
+pub mod palette;
 pub mod runbook;
 mod runbook_task;
 pub mod theme;
@@ -39,11 +42,51 @@ pub struct Options {
     pub drills: Option<Arc<dyn Drills>>,
 }
 
+/// Refuses to start a full-screen session without an interactive terminal on both stdin and
+/// stdout (a pipe, cron, `ssh host c8dr`): it would fail obscurely or draw into a file.
+/// `what` names the session, `then` completes the advice to use `c8dr status`.
+pub fn require_terminal(what: &str, then: &str) -> Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        return Ok(());
+    }
+    Err(color_eyre::eyre::eyre!(
+        "{what} needs an interactive terminal; use `c8dr status`{then}"
+    ))
+}
+
 /// Puts the terminal back: raw mode off, main screen, cursor shown.
 fn restore_terminal() {
     let _ = terminal::disable_raw_mode();
     let mut out = std::io::stdout();
     let _ = crossterm::execute!(out, terminal::LeaveAlternateScreen, crossterm::cursor::Show);
+}
+
+/// The terminal in the cockpit's mode (raw, alternate screen, cursor hidden) for as long as
+/// it lives. Dropping it is the one way back, whether the session ends by `q`, by an error,
+/// or by a signal (`signals::until_stopped` drops the session); a panic restores through the
+/// panic hook before the report is printed.
+struct TerminalGuard;
+
+impl TerminalGuard {
+    fn enter() -> Result<TerminalGuard> {
+        terminal::enable_raw_mode().wrap_err("switching the terminal to raw mode")?;
+        // From here on a failure leaves through Drop.
+        let guard = TerminalGuard;
+        crossterm::execute!(
+            std::io::stdout(),
+            terminal::EnterAlternateScreen,
+            crossterm::cursor::Hide
+        )
+        .wrap_err("entering the alternate screen")?;
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
 }
 
 /// Restores the terminal on panic too, and sends the report to the log file.
@@ -67,15 +110,9 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
     let (mut app, themes) = new_app(config, &options);
 
     install_panic_hook();
-    terminal::enable_raw_mode().wrap_err("switching the terminal to raw mode")?;
-    let mut stdout = std::io::stdout();
-    crossterm::execute!(
-        stdout,
-        terminal::EnterAlternateScreen,
-        crossterm::cursor::Hide
-    )
-    .wrap_err("entering the alternate screen")?;
-    let result = async {
+    let caps = caps::Caps::from_env();
+    let _terminal = TerminalGuard::enter()?;
+    async {
         // Keys come from a blocking reader thread, so input never waits on the network.
         let (keys_tx, keys) = mpsc::unbounded_channel::<TermEvent>();
         std::thread::spawn(move || {
@@ -89,6 +126,7 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
         drive(
             &mut app,
             &themes,
+            caps,
             Io {
                 out: std::io::stdout(),
                 size,
@@ -100,9 +138,7 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
         )
         .await
     }
-    .await;
-    restore_terminal();
-    result
+    .await
 }
 
 /// The terminal the loop talks to: where frames are written, its size, and its keys (the
@@ -119,6 +155,7 @@ pub struct Io<W, S> {
 pub async fn drive<W, S>(
     app: &mut App,
     themes: &std::collections::BTreeMap<String, Theme>,
+    caps: caps::Caps,
     io: Io<W, S>,
     observer: &mut Observer,
     config: &Config,
@@ -143,7 +180,7 @@ where
             .get(app.theme_name())
             .cloned()
             .unwrap_or_else(|| Theme::built_in("default"));
-        let next = frame::render(app, &theme, width, height);
+        let next = caps.render(app, &theme, width, height);
         screen.show(&next).wrap_err("drawing")?;
         if app.quit {
             return Ok(());

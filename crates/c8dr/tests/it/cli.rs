@@ -357,7 +357,8 @@ fn errors_are_one_clean_line_and_never_echo_a_secret() {
             .arg(&config)
             .args(args)
             .env("XDG_STATE_HOME", &state)
-            .env_remove("C8DR_DEBUG");
+            .env_remove("C8DR_DEBUG")
+            .env_remove("RUST_BACKTRACE");
         if debug {
             cmd.env("C8DR_DEBUG", "1");
         }
@@ -373,7 +374,12 @@ fn errors_are_one_clean_line_and_never_echo_a_secret() {
         config.display()
     );
     assert!(stderr.starts_with(&expected), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // The error, then what to do about it (issue 14 §12).
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    assert!(
+        stderr.lines().nth(1).unwrap().starts_with("  next: "),
+        "{stderr}"
+    );
     assert!(!stderr.contains("hunter2"), "{stderr}");
 
     let out = run(&["check"], false);

@@ -1065,6 +1065,7 @@ async fn the_command_line_runs_one_at_a_time_and_read_only_sends_nothing() {
             .args(["failover", "--lost", "paris", "--execute", "--yes"])
             .env("XDG_STATE_HOME", state.path())
             .env_remove("C8DR_DEBUG")
+            .env_remove("RUST_BACKTRACE")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()

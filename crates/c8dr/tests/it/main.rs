@@ -16,5 +16,6 @@ mod model;
 mod observe;
 mod preflight;
 mod runbook;
+mod terminal;
 mod truth;
 mod tui;

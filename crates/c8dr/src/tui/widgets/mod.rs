@@ -27,7 +27,7 @@ use ratatui::widgets::{Block, Borders};
 
 /// The glyph and style of a replica mark, the same in the partition matrix and the broker
 /// rows (the legend: ◆ leader that can commit, ◇ says leader without quorum, ○ follower,
-/// ✖ replica missing, · none).
+/// ✖ replica missing, · none). On an ASCII terminal `tui::glyphs` shows them as L ! o x .
 pub(crate) fn mark_glyph(mark: ReplicaMark, t: &Theme) -> (&'static str, Style) {
     match mark {
         ReplicaMark::Leader => (
