@@ -1,7 +1,9 @@
 //! The lab's control API for drills and tests: the ground truth and the faults.
 //!
 //! `GET /lab/state`; `POST /lab/regions/{id}/fail|restore|recreate`;
-//! `POST /lab/regions/{id}/recreate?schema_manager=on`; `POST /lab/regions/{id}/webapps/on|off`
+//! `POST /lab/regions/{id}/recreate?schema_manager=on` (the install forgot
+//! `CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA=false`), `…?leftover_pvcs=on` (the old install's
+//! broker claims are still in the namespace); `POST /lab/regions/{id}/webapps/on|off`
 //! (a Helm upgrade); `POST /lab/brokers/{id}/hang` (camunda/camunda#55038 until the pod is
 //! deleted);
 //! `POST /lab/network/split|heal`; `POST /lab/traffic/0|1|both`;
@@ -82,11 +84,21 @@ async fn region(
             );
         }
     };
+    let leftover_pvcs = match q.get("leftover_pvcs").map(String::as_str) {
+        None | Some("off") | Some("false") => false,
+        Some("on") | Some("true") => true,
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("leftover_pvcs must be on or off, not {other:?}"),
+            );
+        }
+    };
     let result = shared.with(|sim| {
         match action.as_str() {
             "fail" => sim.fail_region(region),
             "restore" => sim.restore_region(region),
-            "recreate" => sim.recreate_region(region, schema_manager),
+            "recreate" => sim.recreate_region(region, schema_manager, leftover_pvcs),
             _ => return None,
         }
         tracing::info!(region, action = %action, "lab: region action");
