@@ -157,6 +157,20 @@ pub fn check_words(c: &super::plan::Check) -> String {
                 ids(v)
             )
         }
+        BrokerEnv {
+            region,
+            name,
+            value: Some(v),
+        } => format!("region{region}'s broker StatefulSet sets {name}={v}"),
+        BrokerEnv {
+            region,
+            name,
+            value: None,
+        } => format!("region{region}'s broker StatefulSet does not set {name}"),
+        PasswordsSynced => {
+            "both namespaces hold each region's Elasticsearch password (compared by digest)".into()
+        }
+        NamespaceClean(r) => format!("region{r} has no claims or pods of an earlier install"),
         Unobservable => "not observable: the answer (or the operator) is the signal".into(),
         All(v) => v.iter().map(check_words).collect::<Vec<_>>().join(" and "),
     }
@@ -194,6 +208,7 @@ pub fn guard_words(g: &super::plan::Guard) -> String {
         }
         RegionReachable(r) => format!("region{r} answers"),
         NoCamundaIndices(r) => format!("region{r}'s Elasticsearch has no Camunda indices"),
+        NamespaceClean(r) => format!("region{r} has no claims or pods of the old deployment"),
     }
 }
 
