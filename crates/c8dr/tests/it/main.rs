@@ -16,4 +16,5 @@ mod model;
 mod observe;
 mod preflight;
 mod runbook;
+mod runbook_kube;
 mod tui;
