@@ -126,6 +126,34 @@ impl Sim {
         }
     }
 
+    /// `sync_elasticsearch_passwords.sh`: every region's ECK password as its copy in both
+    /// namespaces.
+    pub fn sync_es_passwords(&mut self) {
+        for r in [0u8, 1] {
+            let Some(p) = self.es_password(r) else {
+                continue;
+            };
+            for ns in [0u8, 1] {
+                self.kube[ns as usize].secrets.insert(
+                    password_secret(r),
+                    BTreeMap::from([("elastic".to_string(), p.clone())]),
+                );
+            }
+        }
+    }
+
+    /// A Helm upgrade of region `r`: the broker env is the values' again (the blueprint's,
+    /// plus FB-1's temporary schema-manager env when the values still carry it).
+    pub fn upgrade_env(&mut self, r: u8, keep_schema_env: bool) {
+        let k = &mut self.kube[r as usize];
+        let schema = k.env_set.get(CREATE_SCHEMA).cloned();
+        k.env_set.clear();
+        k.env_removed.clear();
+        if let (true, Some(e)) = (keep_schema_env, schema) {
+            k.env_set.insert(CREATE_SCHEMA.into(), e);
+        }
+    }
+
     fn put_secret(&mut self, r: u8, secret: &str, value: &str) {
         self.kube[r as usize].secrets.insert(
             secret.to_string(),

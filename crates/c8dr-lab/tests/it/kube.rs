@@ -85,6 +85,15 @@ async fn the_broker_env_follows_the_install_and_kubectl_set_env() {
         env_value(&again, "ZEEBE_BROKER_CLUSTER_INITIALCONTACTPOINTS").is_some(),
         "the chart's entries stay"
     );
+    // A Helm upgrade renders the values' env: FB-1's entry stays only while they carry it.
+    lab.control_post("/lab/regions/1/recreate").await;
+    lab.control_post("/lab/regions/1/webapps/on?schema_env=keep")
+        .await;
+    let (_, sts) = get(&lab, 1, STS).await;
+    assert!(env_value(&sts, CREATE_SCHEMA).is_some());
+    lab.control_post("/lab/regions/1/webapps/on").await;
+    let (_, sts) = get(&lab, 1, STS).await;
+    assert_eq!(env_value(&sts, CREATE_SCHEMA), None);
     // The trap: installed without the env, the schema manager created indices.
     lab.control_post("/lab/regions/1/recreate?schema_manager=on")
         .await;
@@ -268,6 +277,10 @@ async fn v89_has_a_password_per_region_in_secrets_that_kubectl_can_sync() {
     )
     .await;
     assert_eq!(status, 409, "already exists");
+    // The sync script's effect through the control API (the demo's drill).
+    lab.control_post("/lab/elasticsearch/passwords/sync").await;
+    let (_, copy) = get(&lab, 0, &secret("elasticsearch-es-password-region-1")).await;
+    assert_eq!(unb64(&copy["data"]["elastic"]), pw(1));
     let (status, replaced) = send(
         &lab,
         lab.http

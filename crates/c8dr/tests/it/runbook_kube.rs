@@ -69,7 +69,10 @@ async fn failback_88_reads_the_schema_manager_env_from_the_statefulsets() {
         ("FB-2", &["/lab/regions/0/webapps/off"]),
         (
             "FB-8",
-            &["/lab/regions/0/webapps/on", "/lab/regions/1/webapps/on"],
+            &[
+                "/lab/regions/0/webapps/on",
+                "/lab/regions/1/webapps/on?schema_env=keep",
+            ],
         ),
     ];
     let (fb, failures) = run_with(
@@ -101,7 +104,7 @@ async fn failback_88_reads_the_schema_manager_env_from_the_statefulsets() {
             && why.contains("camunda-values.yml"),
         "{why}"
     );
-    // The operator removes it (as the upgrade from fixed values would): the same run ends.
+    // Upgraded from values without it (and removed with kubectl): the same run ends.
     let (fb, op) = resume(
         &config(&lab, false),
         &b,
