@@ -752,3 +752,54 @@ async fn kubectl_sets_the_broker_env_lists_claims_and_syncs_secrets() {
     );
     lab.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kube_reads_leftover_claims_and_secret_digests_but_never_the_values() {
+    let lab = TestLab::start(Camunda::V89, 10.0).await;
+    let k1 = region(&lab, 1).await;
+    let clean = k1.leftovers().await.expect("claims and pods listed");
+    assert!(clean.pvcs.is_empty() && clean.pods.is_empty(), "{clean:?}");
+    let password = lab.lab.ready.regions[1]
+        .elasticsearch_auth
+        .clone()
+        .unwrap()
+        .password;
+    let digest = k1
+        .secret_digest("elasticsearch-es-elastic-user", "elastic")
+        .await
+        .unwrap()
+        .expect("ECK's secret");
+    assert_eq!(digest, c8dr::runbook::audit::digest(password.as_bytes()));
+    assert!(!digest.contains(&password));
+    assert_eq!(
+        k1.secret_digest("no-such-secret", "elastic").await.unwrap(),
+        None
+    );
+    lab.control_post("/lab/regions/1/fail").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    lab.control_post("/lab/regions/1/recreate?leftover_pvcs=on")
+        .await;
+    let left = k1.leftovers().await.expect("listed");
+    assert_eq!(
+        left.pvcs,
+        [
+            "data-camunda-zeebe-0",
+            "data-camunda-zeebe-1",
+            "data-camunda-zeebe-2",
+            "data-camunda-zeebe-3"
+        ]
+    );
+    assert!(
+        left.pods.is_empty(),
+        "the new install's pods: {:?}",
+        left.pods
+    );
+    assert_eq!(
+        k1.secret_digest("elasticsearch-es-password-region-0", "elastic")
+            .await
+            .unwrap(),
+        None,
+        "a new namespace has no copies until the sync"
+    );
+    lab.shutdown().await;
+}
