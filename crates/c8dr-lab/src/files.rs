@@ -54,14 +54,21 @@ pub fn write_kubeconfig(dir: &Path, ready: &Ready) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// Region `r`'s Elasticsearch password file.
+pub fn es_password_file(dir: &Path, r: u8) -> PathBuf {
+    dir.join(format!("elasticsearch-password-{r}"))
+}
+
 /// Writes a c8dr config for the lab (and the password files): with direct URLs, or
 /// (`direct = false`) through the kubeconfig only, so c8dr port-forwards. Returns its path.
 pub fn write_config(dir: &Path, ready: &Ready, camunda: Camunda, direct: bool) -> Result<PathBuf> {
     let password_file = dir.join("rest-password");
     write_private(&password_file, &ready.rest_auth.password)?;
-    let es_password_file = dir.join("elasticsearch-password");
-    if let Some(es) = &ready.elasticsearch_auth {
-        write_private(&es_password_file, &es.password)?;
+    // One file per region: each region's Elasticsearch has its own password.
+    for r in &ready.regions {
+        if let Some(es) = &r.elasticsearch_auth {
+            write_private(&es_password_file(dir, r.id), &es.password)?;
+        }
     }
     let mut out = String::new();
     out.push_str(&format!(
@@ -103,11 +110,11 @@ pub fn write_config(dir: &Path, ready: &Ready, camunda: Camunda, direct: bool) -
                 toml_str(&password_file.to_string_lossy())
             ));
         }
-        if let Some(es) = &ready.elasticsearch_auth {
+        if let Some(es) = &r.elasticsearch_auth {
             out.push_str(&format!(
                 "\n[regions.elasticsearch_auth]\nusername = {}\npassword_file = {}\n",
                 toml_str(&es.username),
-                toml_str(&es_password_file.to_string_lossy())
+                toml_str(&es_password_file(dir, r.id).to_string_lossy())
             ));
         }
     }

@@ -94,9 +94,6 @@ pub struct Ready {
     pub config: PathBuf,
     pub camunda: &'static str,
     pub rest_auth: ReadyAuth,
-    /// 8.9+: the Elasticsearch `elastic` user (ECK); absent when Elasticsearch is open.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub elasticsearch_auth: Option<ReadyAuth>,
     pub regions: Vec<ReadyRegion>,
     pub brokers: Vec<ReadyBroker>,
     /// A kubeconfig with one context per region (no current-context).
@@ -127,6 +124,10 @@ pub struct ReadyRegion {
     pub namespace: String,
     /// The address DNS gives the traffic hostname while this region gets user traffic.
     pub traffic_address: String,
+    /// 8.9+: the region's Elasticsearch `elastic` user (ECK; each region has its own
+    /// password); absent when Elasticsearch is open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elasticsearch_auth: Option<ReadyAuth>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -247,6 +248,7 @@ impl Launcher {
                 kube_context: format!("c8dr-lab-{name}"),
                 namespace: format!("camunda-{name}"),
                 traffic_address: dns::region_address(r).to_string(),
+                elasticsearch_auth: None,
             });
             let up: server::UpPredicate = Arc::new(move |u: &Up| u.gateways[id]);
             let es_up: server::UpPredicate = Arc::new(move |u: &Up| u.elasticsearch[id]);
@@ -398,18 +400,25 @@ impl Lab {
             partitions: options.partitions,
             replication_factor: options.replication_factor,
         };
-        let sim = Sim::new(settings, jiff::Timestamp::now());
+        let mut sim = Sim::new(settings, jiff::Timestamp::now());
         let auth = RestAuth {
             username: "demo".into(),
             password: files::random_secret(),
         };
         let rest_auth = (!options.camunda.family87()).then(|| auth.clone());
-        let es_auth = (options.camunda == Camunda::V89).then(|| RestAuth {
-            username: "elastic".into(),
-            password: files::random_secret(),
+        // 8.9 (ECK): each region's Elasticsearch has its own generated `elastic` password.
+        let es_auth = (options.camunda == Camunda::V89).then(|| {
+            [0, 1].map(|_| ReadyAuth {
+                username: "elastic".into(),
+                password: files::random_secret(),
+            })
         });
+        if let Some(a) = &es_auth {
+            sim.install_es_passwords([a[0].password.clone(), a[1].password.clone()]);
+        }
         let region_names: Vec<String> = sim.regions.iter().map(|r| r.name.clone()).collect();
-        let shared = Shared::new(sim, options.speed, rest_auth, es_auth.clone());
+        let es_user = es_auth.as_ref().map(|a| a[0].username.clone());
+        let shared = Shared::new(sim, options.speed, rest_auth, es_user);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut launch = Launcher {
             shared: shared.clone(),
@@ -422,6 +431,11 @@ impl Lab {
         let router = server::control::router(shared.clone());
         launch.spawn(control, router, None, Arc::new(|_: &Up| true));
         let (mut regions, region_addrs) = launch.regions(&region_names, options.camunda).await?;
+        if let Some(a) = es_auth {
+            for (region, auth) in regions.iter_mut().zip(a) {
+                region.elasticsearch_auth = Some(auth);
+            }
+        }
         let (brokers, broker_addrs) = launch.brokers(options.brokers).await?;
         launch
             .kube_apis(&mut regions, &region_addrs, &broker_addrs)
@@ -433,10 +447,6 @@ impl Lab {
             control: control_url,
             config: dir.join("c8dr.toml"),
             camunda: options.camunda.label(),
-            elasticsearch_auth: es_auth.map(|a| ReadyAuth {
-                username: a.username,
-                password: a.password,
-            }),
             rest_auth: ReadyAuth {
                 username: auth.username.clone(),
                 password: auth.password.clone(),

@@ -4,8 +4,10 @@
 //! Discovery (`/version`, `/api`, `/apis`, resource lists), list/get/watch of pods, services,
 //! configmaps, StatefulSets and Deployments with label and field selectors (JSON or, when
 //! asked, server-side `Table`s for kubectl), pod deletion (the pod is replaced), the `/scale`
-//! subresource, and pod port-forward over the WebSocket channel protocol. A failed region's
-//! API server is closed like its other listeners.
+//! subresource, pod port-forward over the WebSocket channel protocol, persistent volume
+//! claims (listed, deleted), Secrets (base64 `data`; created, replaced, patched, deleted) and
+//! patches of the broker StatefulSet's container env (`kubectl set env`, a Helm upgrade; see
+//! [`write`]). A failed region's API server is closed like its other listeners.
 
 // Handlers return ready-made error responses; boxing them would only add noise.
 #![allow(clippy::result_large_err)]
@@ -13,6 +15,7 @@
 pub mod objects;
 pub mod portforward;
 pub mod store;
+pub mod write;
 
 use super::server::Shared;
 use super::sim::pods::Workload;
@@ -73,7 +76,7 @@ impl KubeServer {
     }
 
     /// Renders the region now and records what changed; runs `f` on the store.
-    fn synced<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
+    pub(crate) fn synced<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
         let rendered = self.shared.with(|sim| objects::render(sim, self.region));
         let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
         store.sync(rendered);
@@ -99,10 +102,16 @@ pub fn router(ctx: Ctx) -> Router {
         .route("/apis/autoscaling/v1", get(autoscaling_resources))
         .route("/api/v1/{resource}", get(list_all))
         .route("/api/v1/namespaces/{ns}", get(get_namespace))
-        .route("/api/v1/namespaces/{ns}/{resource}", get(list))
+        .route(
+            "/api/v1/namespaces/{ns}/{resource}",
+            get(list).post(write::create),
+        )
         .route(
             "/api/v1/namespaces/{ns}/{resource}/{name}",
-            get(get_one).delete(delete_one),
+            get(get_one)
+                .delete(delete_one)
+                .put(write::replace)
+                .patch(write::patch_core),
         )
         .route(
             "/api/v1/namespaces/{ns}/pods/{name}/portforward",
@@ -112,7 +121,7 @@ pub fn router(ctx: Ctx) -> Router {
         .route("/apis/apps/v1/namespaces/{ns}/{resource}", get(list))
         .route(
             "/apis/apps/v1/namespaces/{ns}/{resource}/{name}",
-            get(get_one),
+            get(get_one).patch(write::patch_statefulset),
         )
         .route(
             "/apis/apps/v1/namespaces/{ns}/{resource}/{name}/scale",
@@ -138,7 +147,7 @@ pub fn status(code: u16, reason: &str, message: &str) -> Response {
     (code, Json(body)).into_response()
 }
 
-fn not_found(kind: Kind, name: &str) -> Response {
+pub(crate) fn not_found(kind: Kind, name: &str) -> Response {
     status(
         404,
         "NotFound",
@@ -185,6 +194,8 @@ async fn core_resources() -> Response {
             resource("pods/portforward", "PodPortForwardOptions", &["create", "get"], &[]),
             resource("services", "Service", &["get", "list", "watch"], &["svc"]),
             resource("configmaps", "ConfigMap", &["get", "list", "watch"], &["cm"]),
+            resource("persistentvolumeclaims", "PersistentVolumeClaim", &["delete", "get", "list", "watch"], &["pvc"]),
+            resource("secrets", "Secret", &["create", "delete", "get", "list", "patch", "update", "watch"], &[]),
         ],
     }))
     .into_response()
@@ -204,7 +215,7 @@ async fn apps_resources() -> Response {
     Json(json!({
         "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "apps/v1",
         "resources": [
-            resource("statefulsets", "StatefulSet", &["get", "list", "watch"], &["sts"]),
+            resource("statefulsets", "StatefulSet", &["get", "list", "patch", "watch"], &["sts"]),
             sts_scale,
             resource("deployments", "Deployment", &["get", "list", "watch"], &["deploy"]),
             deploy_scale,
@@ -460,18 +471,25 @@ async fn get_one(
     }
 }
 
-/// Deleting a pod: its controller replaces it (a broker restarts, keeping its data).
+/// Deleting a pod: its controller replaces it (a broker restarts, keeping its data). Claims
+/// and Secrets are deleted by [`write`].
 async fn delete_one(
     State(ctx): State<Ctx>,
     Path((ns, resource, name)): Path<(String, String, String)>,
 ) -> Response {
-    let Some(Kind::Pod) = Kind::from_plural(&resource) else {
-        return status(
-            405,
-            "MethodNotAllowed",
-            &format!("the lab does not delete {resource}"),
-        );
-    };
+    match Kind::from_plural(&resource) {
+        Some(Kind::Pod) => {}
+        Some(kind @ (Kind::PersistentVolumeClaim | Kind::Secret)) => {
+            return write::delete(ctx, kind, &ns, &name);
+        }
+        _ => {
+            return status(
+                405,
+                "MethodNotAllowed",
+                &format!("the lab does not delete {resource}"),
+            );
+        }
+    }
     let Some(mut pod) = ctx
         .synced(|s| s.get(Kind::Pod, &name))
         .filter(|_| ns == ctx.namespace)
@@ -692,6 +710,16 @@ fn columns(kind: Kind) -> &'static [&'static str] {
             "Age",
         ],
         Kind::ConfigMap => &["Name", "Data", "Age"],
+        Kind::PersistentVolumeClaim => &[
+            "Name",
+            "Status",
+            "Volume",
+            "Capacity",
+            "Access Modes",
+            "StorageClass",
+            "Age",
+        ],
+        Kind::Secret => &["Name", "Type", "Data", "Age"],
     }
 }
 
@@ -743,6 +771,21 @@ fn cells(kind: Kind, o: &Value) -> Vec<Value> {
         }
         Kind::ConfigMap => vec![
             name,
+            json!(o["data"].as_object().map_or(0, |m| m.len()).to_string()),
+            age,
+        ],
+        Kind::PersistentVolumeClaim => vec![
+            name,
+            o["status"]["phase"].clone(),
+            o["spec"]["volumeName"].clone(),
+            o["status"]["capacity"]["storage"].clone(),
+            json!("RWO"),
+            o["spec"]["storageClassName"].clone(),
+            age,
+        ],
+        Kind::Secret => vec![
+            name,
+            o["type"].clone(),
             json!(o["data"].as_object().map_or(0, |m| m.len()).to_string()),
             age,
         ],

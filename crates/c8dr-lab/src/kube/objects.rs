@@ -17,6 +17,8 @@ pub enum Kind {
     ConfigMap,
     StatefulSet,
     Deployment,
+    PersistentVolumeClaim,
+    Secret,
 }
 
 impl Kind {
@@ -27,6 +29,8 @@ impl Kind {
             Kind::ConfigMap => "configmaps",
             Kind::StatefulSet => "statefulsets",
             Kind::Deployment => "deployments",
+            Kind::PersistentVolumeClaim => "persistentvolumeclaims",
+            Kind::Secret => "secrets",
         }
     }
 
@@ -44,6 +48,8 @@ impl Kind {
             Kind::ConfigMap => "ConfigMap",
             Kind::StatefulSet => "StatefulSet",
             Kind::Deployment => "Deployment",
+            Kind::PersistentVolumeClaim => "PersistentVolumeClaim",
+            Kind::Secret => "Secret",
         }
     }
 
@@ -54,6 +60,8 @@ impl Kind {
             Kind::ConfigMap,
             Kind::StatefulSet,
             Kind::Deployment,
+            Kind::PersistentVolumeClaim,
+            Kind::Secret,
         ]
         .into_iter()
         .find(|k| k.plural() == s)
@@ -173,8 +181,13 @@ fn es_url(sim: &Sim, r: u8) -> String {
     )
 }
 
+/// The broker container's environment: the chart's, with what Helm or kubectl changed since.
+pub fn broker_env(sim: &Sim, r: u8) -> Vec<Value> {
+    sim.kube[r as usize].env(chart_env(sim))
+}
+
 /// The broker container's environment as the dual-region values set it (procedure §2.4).
-fn broker_env(sim: &Sim) -> Value {
+pub fn chart_env(sim: &Sim) -> Vec<Value> {
     let camunda = sim.settings.camunda;
     let per_region = sim.settings.brokers / 2;
     let regions: &[u8] = if sim.misconfig.contains("contact-points-one-region") {
@@ -233,10 +246,19 @@ fn broker_env(sim: &Sim) -> Value {
     if camunda != Camunda::V87 {
         env.push(json!({"name": "CAMUNDA_DATA_BACKUP_REPOSITORYNAME", "value": "camunda_backup"}));
     }
-    Value::Array(env)
+    env
 }
 
-fn broker_container(sim: &Sim) -> Value {
+/// The broker container's name: `orchestration` from 8.8 (§2.1), `zeebe` before.
+pub fn broker_container_name(sim: &Sim) -> &'static str {
+    if sim.settings.camunda.family87() {
+        "zeebe"
+    } else {
+        "orchestration"
+    }
+}
+
+fn broker_container(sim: &Sim, r: u8) -> Value {
     let v87 = sim.settings.camunda.family87();
     let mut ports = vec![
         json!({"name": "http", "containerPort": 9600, "protocol": "TCP"}),
@@ -248,10 +270,10 @@ fn broker_container(sim: &Sim) -> Value {
         ports.push(json!({"name": "gateway", "containerPort": 26500, "protocol": "TCP"}));
     }
     json!({
-        "name": if v87 { "zeebe" } else { "orchestration" },
+        "name": broker_container_name(sim),
         "image": format!("camunda/{}:{}", if v87 { "zeebe" } else { "camunda" }, sim.settings.camunda.version()),
         "ports": ports,
-        "env": broker_env(sim),
+        "env": broker_env(sim, r),
         "readinessProbe": {"httpGet": {"path": "/actuator/health/readiness", "port": 9600, "scheme": "HTTP"}},
     })
 }
@@ -354,7 +376,7 @@ fn broker_pod(sim: &Sim, r: u8, b: BrokerId) -> Option<Rendered> {
     } else {
         None
     };
-    let container = broker_container(sim);
+    let container = broker_container(sim, r);
     let container_name = container["name"].as_str().unwrap_or("zeebe").to_string();
     let mut labels = match_labels("zeebe-broker");
     labels["statefulset.kubernetes.io/pod-name"] = json!(name);
@@ -391,7 +413,7 @@ fn simple_pod(
     ports: Value,
     incarnation: u32,
 ) -> Rendered {
-    let created = k8s_time(sim.wall(std::time::Duration::ZERO));
+    let created = k8s_time(sim.wall(sim.kube[r as usize].installed));
     let container_name = owner.1.trim_start_matches("camunda-").to_string();
     pod(
         sim,
@@ -440,7 +462,7 @@ fn workload(
         "apiVersion": "apps/v1",
         "kind": kind.name(),
         "metadata": {"name": name, "namespace": ns, "uid": uid, "generation": 1,
-                     "creationTimestamp": k8s_time(sim.wall(std::time::Duration::ZERO)),
+                     "creationTimestamp": k8s_time(sim.wall(sim.kube[r as usize].installed)),
                      "labels": labels(selector["app.kubernetes.io/component"].as_str().unwrap_or(""), sim.settings.camunda.version())},
         "spec": spec,
         "status": status,
@@ -492,6 +514,8 @@ pub fn render(sim: &Sim, r: u8) -> Vec<Rendered> {
     elasticsearch(sim, r, &mut out);
     services(sim, r, &mut out);
     unsupported_component(sim, r, &mut out);
+    claims(sim, r, &mut out);
+    secrets(sim, r, &mut out);
     if sim.settings.camunda.family87() {
         deployments_87(sim, r, &mut out);
     } else {
@@ -523,7 +547,7 @@ fn zeebe(sim: &Sim, r: u8, out: &mut Vec<Rendered>) {
         ready,
         match_labels("zeebe-broker"),
         match_labels("zeebe-broker"),
-        broker_container(sim),
+        broker_container(sim, r),
     ));
     out.extend(broker_pods);
 }
@@ -699,5 +723,67 @@ fn configuration_88(sim: &Sim, r: u8) -> Rendered {
                          "labels": labels("zeebe-broker", camunda.version())},
             "data": {"application.yaml": application},
         }),
+    }
+}
+
+/// The namespace's persistent volume claims, bound, created when their install was.
+fn claims(sim: &Sim, r: u8, out: &mut Vec<Rendered>) {
+    let ns = namespace(sim, r);
+    for (name, created) in &sim.kube[r as usize].pvcs {
+        let created_at = k8s_time(sim.wall(*created));
+        let uid = uid(&format!("{ns}/pvc/{name}/{}", created.as_millis()));
+        let component = if name.contains("-zeebe-") {
+            "zeebe-broker"
+        } else {
+            "elasticsearch"
+        };
+        out.push(Rendered {
+            kind: Kind::PersistentVolumeClaim,
+            name: name.clone(),
+            uid: uid.clone(),
+            value: json!({
+                "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                "metadata": {"name": name, "namespace": ns, "uid": uid,
+                             "creationTimestamp": created_at,
+                             "labels": match_labels(component),
+                             "finalizers": ["kubernetes.io/pvc-protection"]},
+                "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "gp3",
+                         "resources": {"requests": {"storage": "32Gi"}},
+                         "volumeName": format!("pvc-{uid}"), "volumeMode": "Filesystem"},
+                "status": {"phase": "Bound", "accessModes": ["ReadWriteOnce"],
+                           "capacity": {"storage": "32Gi"}},
+            }),
+        });
+    }
+}
+
+/// The namespace's Secrets with their data base64-encoded, as the API serves them.
+fn secrets(sim: &Sim, r: u8, out: &mut Vec<Rendered>) {
+    use base64::Engine as _;
+    let ns = namespace(sim, r);
+    let created = k8s_time(sim.wall(sim.kube[r as usize].installed));
+    for (name, data) in &sim.kube[r as usize].secrets {
+        let uid = uid(&format!("{ns}/secret/{name}"));
+        let data: serde_json::Map<String, Value> = data
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    json!(base64::engine::general_purpose::STANDARD.encode(v)),
+                )
+            })
+            .collect();
+        out.push(Rendered {
+            kind: Kind::Secret,
+            name: name.clone(),
+            uid: uid.clone(),
+            value: json!({
+                "apiVersion": "v1", "kind": "Secret",
+                "metadata": {"name": name, "namespace": ns, "uid": uid,
+                             "creationTimestamp": created},
+                "type": "Opaque",
+                "data": data,
+            }),
+        });
     }
 }

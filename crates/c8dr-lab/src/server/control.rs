@@ -1,9 +1,14 @@
 //! The lab's control API for drills and tests: the ground truth and the faults.
 //!
 //! `GET /lab/state`; `POST /lab/regions/{id}/fail|restore|recreate`;
-//! `POST /lab/regions/{id}/recreate?schema_manager=on`; `POST /lab/regions/{id}/webapps/on|off`
+//! `POST /lab/regions/{id}/recreate?schema_manager=on` (the install forgot
+//! `CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA=false`), `…?leftover_pvcs=on` (the old install's
+//! broker claims are still in the namespace); `POST /lab/regions/{id}/webapps/on|off`
 //! (a Helm upgrade); `POST /lab/brokers/{id}/hang` (camunda/camunda#55038 until the pod is
 //! deleted);
+//! `POST /lab/regions/{id}/webapps/on|off?schema_env=keep` (the values still carry FB-1's
+//! schema-manager env); `POST /lab/elasticsearch/passwords/sync` (8.9's
+//! `sync_elasticsearch_passwords.sh`);
 //! `POST /lab/network/split|heal`; `POST /lab/traffic/0|1|both`;
 //! `GET|POST|DELETE /lab/faults`; `GET|DELETE /lab/requests` (every mutating request that
 //! reached a Camunda or Elasticsearch endpoint); `GET|POST /lab/clock?speed=F` (how fast
@@ -34,6 +39,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/lab/clock", get(clock).post(set_clock))
         .route("/lab/regions/{id}/webapps/{state}", post(webapps))
         .route("/lab/traffic/{to}", post(traffic))
+        .route("/lab/elasticsearch/passwords/sync", post(sync_passwords))
         .route(
             "/lab/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
@@ -82,11 +88,21 @@ async fn region(
             );
         }
     };
+    let leftover_pvcs = match q.get("leftover_pvcs").map(String::as_str) {
+        None | Some("off") | Some("false") => false,
+        Some("on") | Some("true") => true,
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("leftover_pvcs must be on or off, not {other:?}"),
+            );
+        }
+    };
     let result = shared.with(|sim| {
         match action.as_str() {
             "fail" => sim.fail_region(region),
             "restore" => sim.restore_region(region),
-            "recreate" => sim.recreate_region(region, schema_manager),
+            "recreate" => sim.recreate_region(region, schema_manager, leftover_pvcs),
             _ => return None,
         }
         tracing::info!(region, action = %action, "lab: region action");
@@ -165,7 +181,20 @@ async fn set_clock(
 async fn webapps(
     State(shared): State<Arc<Shared>>,
     Path((id, state)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    // The upgrade's values: the blueprint's env (what kubectl set env or FB-1 added is gone),
+    // unless the values still carry FB-1's temporary schema-manager env.
+    let keep_schema_env = match q.get("schema_env").map(String::as_str) {
+        None => false,
+        Some("keep") => true,
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("schema_env can only be keep, not {other:?}"),
+            );
+        }
+    };
     let region = match region_id(&id) {
         Ok(r) => r,
         Err(e) => return e,
@@ -182,7 +211,19 @@ async fn webapps(
     };
     let state = shared.with(|sim| {
         sim.set_webapps(region, on);
+        sim.upgrade_env(region, keep_schema_env);
         tracing::info!(region, on, "lab: webapps (helm upgrade)");
+        views::lab_state(sim)
+    });
+    Json(state).into_response()
+}
+
+/// `sync_elasticsearch_passwords.sh` (8.9 FB-1.2): each region's ECK password copied into
+/// both namespaces.
+async fn sync_passwords(State(shared): State<Arc<Shared>>) -> Response {
+    let state = shared.with(|sim| {
+        sim.sync_es_passwords();
+        tracing::info!("lab: Elasticsearch passwords synced");
         views::lab_state(sim)
     });
     Json(state).into_response()

@@ -59,7 +59,7 @@ pub fn router(shared: Arc<Shared>, region: u8) -> Router {
         .route("/{index}", delete(delete_index))
         .fallback(unknown)
         .layer(axum::middleware::from_fn_with_state(
-            shared.clone(),
+            (shared.clone(), region),
             authenticate,
         ))
         .with_state((shared, region))
@@ -79,11 +79,22 @@ fn failed(f: EsFailure) -> Response {
     es_error(f.status, f.kind, &f.reason)
 }
 
-/// 8.9 (ECK): every request needs the `elastic` user's credentials.
-async fn authenticate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let Some(auth) = &shared.es_auth else {
+/// 8.9 (ECK): every request needs the `elastic` user's credentials, with the region's own
+/// password (ECK's secret in its namespace).
+async fn authenticate(
+    State((shared, region)): State<Ctx>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(user) = &shared.es_user else {
         return next.run(request).await;
     };
+    let mut expected = format!("{user}:").into_bytes();
+    expected.extend(
+        shared
+            .with(|sim| sim.es_password(region))
+            .unwrap_or_default(),
+    );
     let given = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -94,7 +105,7 @@ async fn authenticate(State(shared): State<Arc<Shared>>, request: Request, next:
                 .decode(v.trim())
                 .ok()
         });
-    if given.as_deref() == Some(format!("{}:{}", auth.username, auth.password).as_bytes()) {
+    if given.as_deref() == Some(expected.as_slice()) {
         return next.run(request).await;
     }
     let path = request.uri().path().to_string();

@@ -84,8 +84,9 @@ pub struct Shared {
     sim: Mutex<Sim>,
     clock: Mutex<Clock>,
     pub rest_auth: Option<RestAuth>,
-    /// Elasticsearch credentials (8.9+, the ECK `elastic` user).
-    pub es_auth: Option<RestAuth>,
+    /// The Elasticsearch user (8.9+, ECK's `elastic`); each region's password is in its ECK
+    /// secret ([`crate::sim::Sim::es_password`]).
+    pub es_user: Option<String>,
     up: watch::Sender<Up>,
     listeners: Mutex<Vec<ListenerStatus>>,
     faults: Mutex<Vec<Fault>>,
@@ -100,7 +101,7 @@ impl Shared {
         sim: Sim,
         speed: f64,
         rest_auth: Option<RestAuth>,
-        es_auth: Option<RestAuth>,
+        es_user: Option<String>,
     ) -> Arc<Shared> {
         let (up, _) = watch::channel(Up::of(&sim, &[]));
         let clock = Clock {
@@ -112,7 +113,7 @@ impl Shared {
             sim: Mutex::new(sim),
             clock: Mutex::new(clock),
             rest_auth,
-            es_auth,
+            es_user,
             up,
             listeners: Mutex::new(Vec::new()),
             faults: Mutex::new(Vec::new()),

@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod elasticsearch;
+pub mod kube;
 pub mod layout;
 pub mod plan;
 pub mod pods;
@@ -259,6 +260,8 @@ pub struct Sim {
     pub webapps: [Webapps; 2],
     /// Kubernetes workload sizes per region (StatefulSets and 8.7 Deployments).
     pub workloads: [pods::Workloads; 2],
+    /// What only the regions' Kubernetes API servers show: env changes, claims, Secrets.
+    pub kube: [kube::RegionKube; 2],
     /// Deliberate deviations from the documented setup (`POST /lab/misconfigure`).
     pub misconfig: BTreeSet<String>,
     /// Completed Zeebe backups: id and when they were taken.
@@ -405,6 +408,7 @@ impl Sim {
                 restarting: None,
             }),
             workloads: [0, 1].map(|_| pods::Workloads::new(settings_brokers / 2)),
+            kube: Default::default(),
             misconfig: BTreeSet::new(),
             // A correctly run deployment took a backup recently (two hours before the lab).
             backups: vec![(1, wall0 - jiff::SignedDuration::from_hours(2))],
@@ -416,6 +420,7 @@ impl Sim {
             let store = sim.snapshots.clone();
             let _ = sim.es[r].register("camunda_backup", "s3", default_repository(), &store);
         }
+        sim.install_kube();
         sim.elect_all();
         sim
     }
@@ -936,12 +941,22 @@ impl Sim {
     }
 
     /// `/lab/regions/{r}/recreate`: a fresh installation: brokers run with no data; ids that
-    /// are no longer members stay outside the cluster until added back.
-    pub fn recreate_region(&mut self, r: u8, schema_manager: bool) {
+    /// are no longer members stay outside the cluster until added back. 8.8+ installs it as
+    /// FB-1 says, with `CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA=false` in the brokers' env,
+    /// unless `schema_manager` (the trap: the env was forgotten and the schema manager created
+    /// Camunda's indices). `leftover_pvcs`: the old install's broker claims are still there.
+    pub fn recreate_region(&mut self, r: u8, schema_manager: bool, leftover_pvcs: bool) {
         self.regions[r as usize].failed = false;
         let now = self.now;
         self.workloads[r as usize] = pods::Workloads::new(self.settings.brokers / 2);
         self.workloads[r as usize].set_webapps(false);
+        self.reinstall_kube(r, leftover_pvcs);
+        if !schema_manager && !self.settings.camunda.family87() {
+            self.kube[r as usize].env_set.insert(
+                kube::CREATE_SCHEMA.into(),
+                serde_json::json!({"name": kube::CREATE_SCHEMA, "value": "false"}),
+            );
+        }
         // A fresh Elasticsearch: empty, unless the schema manager ran and created Camunda's
         // indices (the trap the 8.8 docs warn about: a later restore then fails).
         let camunda = self.settings.camunda;

@@ -651,9 +651,7 @@ async fn the_request_log_lists_exactly_the_mutating_calls() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn v89_has_authenticated_elasticsearch_cluster_id_and_active_active_traffic() {
     let lab = TestLab::start(Camunda::V89, 10.0).await;
-    let auth = lab
-        .lab
-        .ready
+    let auth = lab.lab.ready.regions[0]
         .elasticsearch_auth
         .clone()
         .expect("8.9 ready line carries ES credentials");

@@ -2,7 +2,8 @@
 //! decides on, in both regions (the same table of reads, endpoints, port-forwards and model as
 //! the dashboard, never a cached snapshot: a step decides on what is true now), plus what only
 //! the runbook asks (the snapshot repository, the run's snapshot, the webapps' Deployments or
-//! profiles).
+//! profiles, and for a failback the broker StatefulSet's env, the digests of the Elasticsearch
+//! password Secrets and what an earlier install left in the namespace).
 
 use crate::api::elasticsearch::GetSnapshotsResponse;
 use crate::api::{PerRegion, Region};
@@ -10,6 +11,7 @@ use crate::config::Config;
 use crate::model::{ClusterView, ModelConfig, Snapshot, Source};
 use crate::runbook::answer::{Answer, SendError};
 use crate::runbook::check::{EsFacts, Facts};
+use crate::runbook::check_kube::{self, KubeFacts};
 use crate::runbook::gate::Approved;
 use crate::runbook::gate::Executor;
 use crate::runbook::plan::{Api, Request, Scale};
@@ -105,18 +107,49 @@ impl Live {
         io.problem(source)
     }
 
-    /// The region's fresh reads, what a failback asks of its Elasticsearch, and whether its
-    /// webapps run.
-    async fn read_region(&self, r: Region) -> (Vec<Update>, EsFacts, Option<bool>) {
+    /// The region's fresh reads, what a failback asks of its Elasticsearch and its Kubernetes
+    /// objects, and whether its webapps run.
+    async fn read_region(&self, r: Region) -> (Vec<Update>, EsFacts, Option<bool>, KubeFacts) {
         let io = &self.regions[r];
         let mut sources = FRESH.to_vec();
         if self.snapshot.is_some() {
             sources.push(Source::ElasticsearchIndices);
+            sources.push(Source::BrokerStatefulSet);
         }
         let reads = futures_util::future::join_all(sources.into_iter().map(|s| self.fresh(io, s)));
-        let (updates, es, apps) =
-            tokio::join!(reads, self.es_facts(io), timed(self.timeout, webapps(io)));
-        (updates.into_iter().flatten().collect(), es, apps.value.ok())
+        let (updates, es, apps, kube) = tokio::join!(
+            reads,
+            self.es_facts(io),
+            timed(self.timeout, webapps(io)),
+            self.kube_facts(io)
+        );
+        (
+            updates.into_iter().flatten().collect(),
+            es,
+            apps.value.ok(),
+            kube,
+        )
+    }
+
+    /// A failback's reads of the region's Secrets (digests only) and leftovers; the broker
+    /// env comes through the table's StatefulSet row.
+    async fn kube_facts(&self, io: &RegionIo) -> KubeFacts {
+        let mut k = KubeFacts::default();
+        let (Some(_), Some(kube)) = (&self.snapshot, &io.kube) else {
+            return k;
+        };
+        let keys = check_kube::secret_keys();
+        let digests = futures_util::future::join_all(
+            keys.iter()
+                .map(|(secret, key)| timed(self.timeout, kube.secret_digest(secret, key))),
+        );
+        let (digests, leftovers) = tokio::join!(digests, timed(self.timeout, kube.leftovers()));
+        for ((secret, key), d) in keys.iter().zip(digests) {
+            let d = d.value.map_err(|e| e.to_string());
+            k.secrets.insert(format!("{secret}/{key}"), d);
+        }
+        k.leftovers = Some(leftovers.value.map_err(|e| e.to_string()));
+        k
     }
 
     /// The failback's snapshot repository and snapshot as the region's Elasticsearch shows
@@ -195,7 +228,7 @@ impl Executor for Live {
             Some(read(row, &target, self.timeout).await)
         };
         // Boxed: the reads are large futures, and the engine awaits them in many places.
-        let ((u0, e0, w0), (u1, e1, w1), dns) = tokio::join!(
+        let ((u0, e0, w0, k0), (u1, e1, w1, k1), dns) = tokio::join!(
             Box::pin(self.read_region(Region::ZERO)),
             Box::pin(self.read_region(Region::ONE)),
             Box::pin(dns)
@@ -209,6 +242,13 @@ impl Executor for Live {
             store(&mut snap, u);
         }
         let mut es = PerRegion([e0, e1]);
+        let mut kube = PerRegion([k0, k1]);
+        for (k, o) in kube.values_mut().zip(snap.regions.values()) {
+            k.env = o
+                .broker_env
+                .as_ref()
+                .map(|env| env.value.clone().map_err(|e| e.to_string()));
+        }
         for (e, o) in es.values_mut().zip(snap.regions.values()) {
             let Some(indices) = &o.es_indices else {
                 continue;
@@ -227,6 +267,7 @@ impl Executor for Live {
             view,
             es,
             webapps: PerRegion([w0, w1]),
+            kube,
             run: Default::default(),
         }
     }

@@ -36,9 +36,17 @@ pub const DRILLS: &[(&str, Call)] = &[
         "Recreate region 1 with the schema-manager trap",
         Call::Post("/lab/regions/1/recreate?schema_manager=on"),
     ),
+    (
+        "Recreate region 1 leaving the old claims (trap)",
+        Call::Post("/lab/regions/1/recreate?leftover_pvcs=on"),
+    ),
     ("Fail region 0", Call::Post("/lab/regions/0/fail")),
     ("Restore region 0", Call::Post("/lab/regions/0/restore")),
     ("Recreate region 0", Call::Post("/lab/regions/0/recreate")),
+    (
+        "Sync the Elasticsearch passwords (8.9)",
+        Call::Post("/lab/elasticsearch/passwords/sync"),
+    ),
     (
         "Hang recreated broker 3 (camunda/camunda#55038)",
         Call::Post("/lab/brokers/3/hang"),

@@ -5,6 +5,7 @@
 
 pub mod drills;
 pub mod operator;
+mod operator_kubectl;
 pub mod scenes;
 
 use crate::config::Config;

@@ -1,13 +1,23 @@
 //! The lab playing the operator for rehearsals without a person (tests, benches): it approves
 //! every step (typing the region's name for force), and when a manual step starts waiting it
 //! does what an operator does outside c8dr — the Helm installs and upgrades, the DNS change —
-//! through the lab's control API. Failures are answered from a script (abort when empty).
+//! through the lab's control API, and what an operator does with kubectl through the lab's
+//! Kubernetes API as kubectl would: `kubectl set env` on the broker StatefulSet (a
+//! strategic-merge PATCH) and `sync_elasticsearch_passwords.sh` (read each region's ECK
+//! secret, write its copies into both namespaces). Failures are answered from a script (abort
+//! when empty).
+//!
+//! A manual action is a control path (`/lab/...`, POSTed), `kube/<region>/env/<NAME>=<value>`
+//! or `kube/<region>/env/<NAME>-` (set or remove a broker env entry), or
+//! `kube/sync-es-passwords`.
 
 use crate::runbook::engine::{Operator, Preview, Recovery, RunState};
 use crate::runbook::gate::{Confirmation, Decision, Identity};
 use crate::runbook::journal::StepState;
 use crate::runbook::plan::Step;
 use std::collections::{BTreeMap, BTreeSet};
+
+use super::operator_kubectl as kubectl;
 
 pub struct LabOperator {
     control: String,
@@ -18,6 +28,8 @@ pub struct LabOperator {
     recoveries: Vec<Recovery>,
     /// The failures seen: step key, reason, whether a guard refused.
     pub failures: Vec<(String, String, bool)>,
+    /// Each region's Kubernetes API and namespace, for the kubectl-like actions.
+    kube: Vec<(String, String)>,
 }
 
 impl LabOperator {
@@ -30,7 +42,14 @@ impl LabOperator {
             fired: BTreeSet::new(),
             recoveries: vec![],
             failures: vec![],
+            kube: vec![],
         }
+    }
+
+    /// The regions' Kubernetes API servers and namespaces, in region order.
+    pub fn kube(mut self, apis: Vec<(String, String)>) -> LabOperator {
+        self.kube = apis;
+        self
     }
 
     /// When step `key` waits for the operator, POST these control paths (in order).
@@ -63,10 +82,20 @@ impl Operator for LabOperator {
             {
                 self.fired.insert(step.key.clone());
                 let control = self.control.clone();
+                let kube = self.kube.clone();
                 tokio::spawn(async move {
                     let http = reqwest::Client::new();
                     for path in paths {
-                        if let Err(e) = http.post(format!("{control}{path}")).send().await {
+                        let done = match path.strip_prefix("kube/") {
+                            Some(act) => kubectl::perform(&http, &kube, act).await,
+                            None => http
+                                .post(format!("{control}{path}"))
+                                .send()
+                                .await
+                                .map(|_| ())
+                                .map_err(|e| e.to_string()),
+                        };
+                        if let Err(e) = done {
                             tracing::warn!("lab operator: {path}: {e}");
                         }
                     }

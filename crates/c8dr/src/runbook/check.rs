@@ -10,6 +10,7 @@
 //! from a fresh topology of the surviving region, a restore only from the snapshot's
 //! documents or this run's own finished restore.
 
+use super::check_kube;
 use super::plan::{Check, Guard};
 use crate::api::elasticsearch::{SnapshotInfo, SnapshotState};
 use crate::api::{BrokerId, PerRegion, Region};
@@ -52,6 +53,8 @@ pub struct Facts {
     pub es: PerRegion<EsFacts>,
     /// Operate and Tasklist running per region (`None`: cannot tell, e.g. no Kubernetes access).
     pub webapps: PerRegion<Option<bool>>,
+    /// The Kubernetes objects a failback checks (broker env, password digests, leftovers).
+    pub kube: PerRegion<super::check_kube::KubeFacts>,
     pub run: RunFacts,
 }
 
@@ -212,6 +215,21 @@ pub fn evaluate(check: &Check, f: &Facts) -> Eval {
         Check::SnapshotReady(r) => snapshot_ready(f, *r),
         Check::Restored(r) => restored(f, *r),
         Check::ClusterComplete { ids, rf } => cluster_complete(v, ids, *rf),
+        Check::BrokerEnv {
+            region,
+            name,
+            value,
+        } => check_kube::broker_env(
+            &f.kube[*region],
+            &region_name(v, *region),
+            name,
+            value.as_deref(),
+        ),
+        Check::PasswordsSynced => check_kube::passwords_synced(
+            &f.kube,
+            &PerRegion(Region::BOTH.map(|r| region_name(v, r))),
+        ),
+        Check::NamespaceClean(r) => check_kube::namespace_clean(&f.kube[*r], &region_name(v, *r)),
         Check::Unobservable => Eval::unknown("no API shows this"),
         Check::All(_) if !observable(check) => Eval::unknown("no API shows this"),
         Check::All(checks) => all_of(checks, f),
@@ -715,6 +733,17 @@ pub fn guard(g: &Guard, f: &Facts) -> Result<String, String> {
             _ => Err(format!("{} does not answer", region_name(v, *r))),
         },
         Guard::NoCamundaIndices(r) => no_camunda_indices(f, *r),
+        Guard::NamespaceClean(r) => {
+            let e = check_kube::namespace_clean(&f.kube[*r], &region_name(v, *r));
+            match e.met {
+                Some(true) => Ok(e.evidence),
+                Some(false) => Err(e.evidence),
+                None => Err(format!(
+                    "cannot tell whether the namespace is clean: {}",
+                    e.evidence
+                )),
+            }
+        }
     }
 }
 
@@ -893,6 +922,7 @@ mod tests {
             view,
             es: Default::default(),
             webapps: PerRegion([Some(true), Some(true)]),
+            kube: Default::default(),
             run: RunFacts::default(),
         }
     }

@@ -1,6 +1,6 @@
 //! Guided failover and failback (issue 7), pure: the procedures as data ([`plan`]), how a run
 //! is set up from the configuration and a fresh view ([`setup`]), their checks and guards
-//! ([`check`]), the engine that walks them ([`engine`]), the one gate every mutating call
+//! ([`check`], with the Kubernetes objects' in [`check_kube`]), the engine that walks them ([`engine`]), the one gate every mutating call
 //! passes ([`gate`], which owns the executor and the ledger), the audit entries ([`audit`])
 //! and the journal records resume stands on ([`journal`]), what answers mean ([`answer`]),
 //! and the text views ([`render`]). Their I/O is `crate::act`, including the executor over the
@@ -9,6 +9,7 @@
 pub mod answer;
 pub mod audit;
 pub mod check;
+pub mod check_kube;
 pub mod engine;
 pub mod gate;
 pub mod journal;

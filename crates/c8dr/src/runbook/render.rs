@@ -35,7 +35,9 @@ pub fn base_for(config: &Config, api: Api, region: Region) -> (String, Option<St
     (format!("http://localhost:{port}"), forward)
 }
 
-/// The `curl` equivalent of a request; credentials as variables, never their values.
+/// The `curl` equivalent of a request; credentials as variables, never their values. Each
+/// region's Elasticsearch has its own password (ECK generates one per region, §4.5), so the
+/// variable is the region's, read from that region's ECK secret when c8dr knows its context.
 pub fn curl(config: &Config, req: &Request) -> String {
     let (base, forward) = base_for(config, req.api, req.region);
     let mut out = String::new();
@@ -43,14 +45,25 @@ pub fn curl(config: &Config, req: &Request) -> String {
         out.push_str(&f);
         out.push_str(" &\n");
     }
-    out.push_str(&format!("curl -sS -X {} '{base}{}'", req.method, req.path));
-    if req.api == Api::Elasticsearch
-        && let Some(user) = config
-            .region(req.region)
-            .and_then(|r| r.elasticsearch_auth.as_ref())
-            .and_then(|a| a.username.clone())
+    let user = config
+        .region(req.region)
+        .filter(|_| req.api == Api::Elasticsearch)
+        .and_then(|r| r.elasticsearch_auth.as_ref())
+        .and_then(|a| a.username.clone());
+    let var = format!("ES_PASSWORD_REGION{}", req.region);
+    if user.as_deref() == Some("elastic")
+        && let Some(k) = config.region(req.region).and_then(|r| r.kube.as_ref())
     {
-        out.push_str(&format!(" -u \"{user}:$ES_PASSWORD\""));
+        out.push_str(&format!(
+            "{var}=$(kubectl --context {} -n {} get secret {} -o jsonpath='{{.data.elastic}}' | base64 -d) &&\n",
+            k.context,
+            k.namespace,
+            super::check_kube::ELASTIC_USER
+        ));
+    }
+    out.push_str(&format!("curl -sS -X {} '{base}{}'", req.method, req.path));
+    if let Some(user) = user {
+        out.push_str(&format!(" -u \"{user}:${var}\""));
     }
     if let Some(body) = &req.body {
         out.push_str(&format!(
@@ -157,6 +170,20 @@ pub fn check_words(c: &super::plan::Check) -> String {
                 ids(v)
             )
         }
+        BrokerEnv {
+            region,
+            name,
+            value: Some(v),
+        } => format!("region{region}'s broker StatefulSet sets {name}={v}"),
+        BrokerEnv {
+            region,
+            name,
+            value: None,
+        } => format!("region{region}'s broker StatefulSet does not set {name}"),
+        PasswordsSynced => {
+            "both namespaces hold each region's Elasticsearch password (compared by digest)".into()
+        }
+        NamespaceClean(r) => format!("region{r} has no claims or pods of an earlier install"),
         Unobservable => "not observable: the answer (or the operator) is the signal".into(),
         All(v) => v.iter().map(check_words).collect::<Vec<_>>().join(" and "),
     }
@@ -194,6 +221,7 @@ pub fn guard_words(g: &super::plan::Guard) -> String {
         }
         RegionReachable(r) => format!("region{r} answers"),
         NoCamundaIndices(r) => format!("region{r}'s Elasticsearch has no Camunda indices"),
+        NamespaceClean(r) => format!("region{r} has no claims or pods of the old deployment"),
     }
 }
 

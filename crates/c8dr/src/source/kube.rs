@@ -5,7 +5,7 @@
 use crate::api::{BrokerId, Region};
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{ConfigMap, Pod, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret, Service};
 use kube::Api;
 use kube::api::ListParams;
 use kube::config::{KubeConfigOptions, Kubeconfig};
@@ -80,6 +80,33 @@ impl RegionKube {
         Api::namespaced(self.client.clone(), &self.namespace)
     }
 
+    pub fn claims(&self) -> Api<PersistentVolumeClaim> {
+        Api::namespaced(self.client.clone(), &self.namespace)
+    }
+
+    pub fn secrets(&self) -> Api<Secret> {
+        Api::namespaced(self.client.clone(), &self.namespace)
+    }
+
+    /// The SHA-256 digest (hex) of a Secret's key, `None` when the secret or the key is absent.
+    /// The value itself is dropped here: it never reaches facts, logs or errors.
+    pub async fn secret_digest(
+        &self,
+        secret: &str,
+        key: &str,
+    ) -> Result<Option<String>, super::SourceError> {
+        let s = self.secrets().get_opt(secret).await.map_err(|e| {
+            super::SourceError::Kube(format!(
+                "secret {secret} in {}: {}",
+                self.namespace,
+                kube_error(&e)
+            ))
+        })?;
+        Ok(s.and_then(|s| s.data)
+            .and_then(|mut d| d.remove(key))
+            .map(|v| crate::runbook::audit::digest(&v.0)))
+    }
+
     /// Names of the Ready pods a Service selects, sorted.
     pub async fn ready_pods_of_service(&self, service: &str) -> Result<Vec<String>> {
         let svc =
@@ -110,6 +137,91 @@ impl RegionKube {
         ready.sort();
         Ok(ready)
     }
+
+    /// Claims and pods an earlier install left: a claim (`<template>-<set>-N`) or a pod of a
+    /// StatefulSet (`<set>-N`) belongs to the current install only when its StatefulSet exists
+    /// and is not younger than it. Pods of Deployments are not judged (they never hold data).
+    pub async fn leftovers(
+        &self,
+    ) -> Result<crate::runbook::check_kube::Leftovers, super::SourceError> {
+        let lp = ListParams::default();
+        let kube = |what: &str, e: kube::Error| {
+            super::SourceError::Kube(format!("{what} in {}: {}", self.namespace, kube_error(&e)))
+        };
+        let sets = self
+            .statefulsets()
+            .list(&lp)
+            .await
+            .map_err(|e| kube("statefulsets", e))?;
+        let claims = self
+            .claims()
+            .list(&lp)
+            .await
+            .map_err(|e| kube("claims", e))?;
+        let pods = self.pods().list(&lp).await.map_err(|e| kube("pods", e))?;
+        let sets: Vec<(String, Option<jiff::Timestamp>)> = sets
+            .items
+            .into_iter()
+            .filter_map(|s| Some((s.metadata.name?, s.metadata.creation_timestamp.map(|t| t.0))))
+            .collect();
+        let installed = sets
+            .iter()
+            .find(|(n, _)| *n == format!("{}-zeebe", self.release))
+            .and_then(|(_, t)| *t);
+        let current = |name: &str, created: Option<jiff::Timestamp>| {
+            sets.iter().any(|(set, born)| {
+                of_statefulset(name, set)
+                    && match (born, created) {
+                        (Some(b), Some(c)) => c >= *b,
+                        _ => true,
+                    }
+            })
+        };
+        let mut pvcs: Vec<String> = claims
+            .items
+            .into_iter()
+            .filter_map(|c| {
+                let created = c.metadata.creation_timestamp.map(|t| t.0);
+                c.metadata.name.filter(|n| !current(n, created))
+            })
+            .collect();
+        let mut old_pods: Vec<String> = pods
+            .items
+            .into_iter()
+            .filter(|p| {
+                p.metadata
+                    .owner_references
+                    .as_ref()
+                    .is_none_or(|o| o.iter().all(|o| o.kind == "StatefulSet"))
+            })
+            .filter_map(|p| {
+                let created = p.metadata.creation_timestamp.map(|t| t.0);
+                p.metadata
+                    .name
+                    .filter(|n| ordinal_base(n).is_some() && !current(n, created))
+            })
+            .collect();
+        pvcs.sort();
+        old_pods.sort();
+        Ok(crate::runbook::check_kube::Leftovers {
+            context: self.context.clone(),
+            namespace: self.namespace.clone(),
+            installed: installed.map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()),
+            pvcs,
+            pods: old_pods,
+        })
+    }
+}
+
+/// `name` without its `-N` ordinal, when it has one.
+fn ordinal_base(name: &str) -> Option<&str> {
+    let (base, n) = name.rsplit_once('-')?;
+    (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then_some(base)
+}
+
+/// A pod (`<set>-N`) or claim (`<template>-<set>-N`) of StatefulSet `set`.
+fn of_statefulset(name: &str, set: &str) -> bool {
+    ordinal_base(name).is_some_and(|b| b == set || b.ends_with(&format!("-{set}")))
 }
 
 /// The pod's `Ready` condition is `True`.
@@ -128,4 +240,12 @@ pub fn broker_of_pod(release: &str, name: &str, region: Region) -> Option<Broker
         .and_then(|o| o.parse::<u32>().ok())
         // Checked: the name comes from the cluster, and an absurd ordinal must not overflow.
         .and_then(|o| BrokerId::nth_of(region, o))
+}
+
+/// A Kubernetes API error in words: the API's own message, or the transport's.
+fn kube_error(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(s) => format!("HTTP {}: {}", s.code, s.message),
+        other => other.to_string(),
+    }
 }

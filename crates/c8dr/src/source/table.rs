@@ -220,18 +220,22 @@ fn pod_info(p: &Pod, release: &str, region: Region) -> PodInfo {
     }
 }
 
-/// The broker container's environment; secret references are shown as `<secret name/key>`,
-/// never resolved.
+/// The broker container's environment (the chart's `orchestration` container from 8.8,
+/// `zeebe` before, else the first); secret references are shown as `<secret name/key>`, never
+/// resolved.
 pub fn broker_env(sts: StatefulSet) -> Reading {
-    let containers = sts
+    let mut containers = sts
         .spec
         .template
         .spec
         .map(|s| s.containers)
         .unwrap_or_default();
-    let env = containers
-        .into_iter()
-        .next()
+    let broker = containers
+        .iter()
+        .position(|c| c.name == "orchestration" || c.name == "zeebe")
+        .unwrap_or(0);
+    let env = (broker < containers.len())
+        .then(|| containers.swap_remove(broker))
         .and_then(|c| c.env)
         .unwrap_or_default();
     Reading::BrokerEnv(
@@ -341,6 +345,28 @@ fn partition(r: &mut RegionObservations, broker: Option<BrokerId>, o: Obs<Partit
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_broker_env_is_the_broker_containers_not_a_sidecars() {
+        let sts: StatefulSet = serde_json::from_value(serde_json::json!({
+            "spec": {"selector": {}, "serviceName": "camunda-zeebe", "template": {"spec": {"containers": [
+                {"name": "sidecar", "env": [{"name": "X", "value": "1"}]},
+                {"name": "orchestration", "env": [
+                    {"name": "CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA", "value": "false"},
+                    {"name": "P", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]}]}}}
+        }))
+        .unwrap();
+        let Reading::BrokerEnv(env) = broker_env(sts) else {
+            panic!("not an env")
+        };
+        assert_eq!(
+            env.get("CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA")
+                .map(String::as_str),
+            Some("false")
+        );
+        assert_eq!(env.get("P").map(String::as_str), Some("<secret s/k>"));
+        assert!(!env.contains_key("X"));
+    }
 
     #[test]
     fn every_source_has_exactly_one_row() {

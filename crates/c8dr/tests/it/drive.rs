@@ -20,11 +20,25 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// The lab plays the operator: approves, and does the Helm/DNS parts when a step waits.
+/// The lab plays the operator: approves, and does the Helm/DNS/kubectl parts when a step
+/// waits.
 pub fn drill(lab: &TestLab, region_name: &str, on_manual: &[(&str, &[&str])]) -> LabOperator {
-    on_manual.iter().fold(
-        LabOperator::new(&lab.control(), region_name),
-        |op, (k, paths)| op.on_manual(k, paths),
+    on_manual
+        .iter()
+        .fold(operator(lab, region_name), |op, (k, paths)| {
+            op.on_manual(k, paths)
+        })
+}
+
+/// The lab's operator, with the regions' Kubernetes APIs for its kubectl work.
+pub fn operator(lab: &TestLab, region_name: &str) -> LabOperator {
+    LabOperator::new(&lab.control(), region_name).kube(
+        lab.lab
+            .ready
+            .regions
+            .iter()
+            .map(|r| (r.kube_api.clone(), r.namespace.clone()))
+            .collect(),
     )
 }
 
@@ -99,19 +113,40 @@ pub async fn run_with(
 }
 
 /// The operator's Helm upgrades of an 8.8+ failback: webapps off in the survivor (FB-2), on in
-/// both regions at the end (FB-8).
+/// both regions at the end (FB-8), FB-1's schema-manager env set when the install lacks it, the
+/// recreated region upgraded from values without the
+/// temporary schema-manager env (§4.4 FB-8; as `kubectl set env … NAME-` would); on 8.9 the
+/// passwords synced (FB-1.2).
 pub const HELM_88_RECREATED_1: &[(&str, &[&str])] = &[
+    (
+        "FB-1",
+        &["kube/1/env/CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA=false"],
+    ),
+    ("FB-1.2", &["kube/sync-es-passwords"]),
     ("FB-2", &["/lab/regions/0/webapps/off"]),
     (
         "FB-8",
-        &["/lab/regions/0/webapps/on", "/lab/regions/1/webapps/on"],
+        &[
+            "/lab/regions/0/webapps/on",
+            "kube/1/env/CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA-",
+            "/lab/regions/1/webapps/on",
+        ],
     ),
 ];
 pub const HELM_88_RECREATED_0: &[(&str, &[&str])] = &[
+    (
+        "FB-1",
+        &["kube/0/env/CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA=false"],
+    ),
+    ("FB-1.2", &["kube/sync-es-passwords"]),
     ("FB-2", &["/lab/regions/1/webapps/off"]),
     (
         "FB-8",
-        &["/lab/regions/1/webapps/on", "/lab/regions/0/webapps/on"],
+        &[
+            "/lab/regions/1/webapps/on",
+            "kube/0/env/CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA-",
+            "/lab/regions/0/webapps/on",
+        ],
     ),
 ];
 

@@ -567,10 +567,11 @@ async fn defect5_a_run_killed_anywhere_resumes_once() {
     lab.control_post("/lab/regions/1/recreate").await;
     let config = config_with(&lab, |_| {});
     let helm = |i: &c8dr::runbook::plan::Inputs| {
-        HELM_88_RECREATED_1.iter().fold(
-            LabOperator::new(&lab.control(), &i.names[Region::ONE]),
-            |op, (k, p)| op.on_manual(k, p),
-        )
+        HELM_88_RECREATED_1
+            .iter()
+            .fold(operator(&lab, &i.names[Region::ONE]), |op, (k, p)| {
+                op.on_manual(k, p)
+            })
     };
     let (runner, path) = start(
         &config,
@@ -643,9 +644,7 @@ async fn defect5_a_run_killed_anywhere_resumes_once() {
 fn helm_88(lab: &TestLab) -> LabOperator {
     HELM_88_RECREATED_1
         .iter()
-        .fold(LabOperator::new(&lab.control(), "paris"), |op, (k, p)| {
-            op.on_manual(k, p)
-        })
+        .fold(operator(lab, "paris"), |op, (k, p)| op.on_manual(k, p))
 }
 
 // ── Defect 6 ────────────────────────────────────────────────────────────────────────────

@@ -571,3 +571,235 @@ where
     });
     Watched { store, task }
 }
+
+/// kubectl against one region of the lab, with its own HTTP cache directory.
+fn kubectl_in(
+    ready: &c8dr_lab::Ready,
+    cache: &std::path::Path,
+    r: usize,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> (bool, String, String) {
+    use std::io::Write as _;
+    let reg = &ready.regions[r];
+    let mut child = kubectl()
+        .expect("kubectl")
+        .arg("--kubeconfig")
+        .arg(&ready.kubeconfig)
+        .args([
+            "--context",
+            &reg.kube_context,
+            "-n",
+            &reg.namespace,
+            "--cache-dir",
+        ])
+        .arg(cache)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kubectl runs");
+    if let Some(input) = stdin
+        && let Some(mut s) = child.stdin.take()
+    {
+        s.write_all(input.as_bytes()).expect("stdin");
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().expect("kubectl ends");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_sets_the_broker_env_lists_claims_and_syncs_secrets() {
+    if kubectl().is_none() {
+        return;
+    }
+    let lab = TestLab::start(Camunda::V89, 10.0).await;
+    let ready = lab.lab.ready.clone();
+    let cache = tempfile::tempdir().unwrap();
+    let run = |r: usize, args: &[&str]| {
+        let (ok, out, err) = kubectl_in(&ready, cache.path(), r, args, None);
+        assert!(ok, "kubectl {args:?}: {err}");
+        out
+    };
+    const ENV: &str = "CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA";
+    // FB-1's temporary env, as an operator would set and remove it.
+    run(
+        1,
+        &[
+            "set",
+            "env",
+            "statefulset/camunda-zeebe",
+            &format!("{ENV}=false"),
+        ],
+    );
+    let yaml = run(1, &["get", "sts", "camunda-zeebe", "-o", "yaml"]);
+    assert!(yaml.contains(&format!("name: {ENV}")), "{yaml}");
+    let k1 = region(&lab, 1).await;
+    let env = |sts: k8s_openapi::api::apps::v1::StatefulSet| {
+        sts.spec
+            .template
+            .spec
+            .and_then(|s| s.containers.into_iter().next())
+            .and_then(|c| c.env)
+            .unwrap_or_default()
+    };
+    let seen = env(k1.statefulsets().get("camunda-zeebe").await.unwrap());
+    assert!(
+        seen.iter()
+            .any(|e| e.name == ENV && e.value.as_deref() == Some("false")),
+        "kube-rs reads what kubectl set: {seen:?}"
+    );
+    run(
+        1,
+        &[
+            "set",
+            "env",
+            "statefulset/camunda-zeebe",
+            &format!("{ENV}-"),
+        ],
+    );
+    let seen = env(k1.statefulsets().get("camunda-zeebe").await.unwrap());
+    assert!(seen.iter().all(|e| e.name != ENV), "{seen:?}");
+    assert!(
+        seen.iter()
+            .any(|e| e.name == "CAMUNDA_DATA_EXPORTERS_CAMUNDAREGION1_ARGS_CONNECT_URL"),
+        "the chart's env stays"
+    );
+
+    // Claims, and deleting one.
+    let pvcs = run(1, &["get", "pvc"]);
+    for name in [
+        "data-camunda-zeebe-0",
+        "elasticsearch-data-elasticsearch-es-masters-0",
+        "Bound",
+    ] {
+        assert!(pvcs.contains(name), "{name} missing from:\n{pvcs}");
+    }
+    assert!(run(1, &["delete", "pvc", "data-camunda-zeebe-3"]).contains("deleted"));
+
+    // The region's password as the docs read it, and the sync script's create | apply.
+    let p1 = run(
+        1,
+        &[
+            "get",
+            "secret",
+            "elasticsearch-es-elastic-user",
+            "-o",
+            "jsonpath={.data.elastic}",
+        ],
+    );
+    use base64::Engine as _;
+    let p1 = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(p1.trim())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        Some(p1.clone()),
+        ready.regions[1]
+            .elasticsearch_auth
+            .clone()
+            .map(|a| a.password)
+    );
+    lab.control_post("/lab/regions/0/fail").await;
+    lab.control_post("/lab/regions/0/recreate").await;
+    // The lab serves no OpenAPI schema for client-side validation.
+    for r in [0, 1] {
+        let manifest = run(
+            r,
+            &[
+                "create",
+                "secret",
+                "generic",
+                "elasticsearch-es-password-region-1",
+                &format!("--from-literal=elastic={p1}"),
+                "--dry-run=client",
+                "-o",
+                "yaml",
+            ],
+        );
+        let (ok, _, err) = kubectl_in(
+            &ready,
+            cache.path(),
+            r,
+            &["apply", "--validate=false", "-f", "-"],
+            Some(&manifest),
+        );
+        assert!(ok, "apply in region {r}: {err}");
+    }
+    let copy = run(
+        0,
+        &[
+            "get",
+            "secret",
+            "elasticsearch-es-password-region-1",
+            "-o",
+            "jsonpath={.data.elastic}",
+        ],
+    );
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(copy.trim())
+            .unwrap(),
+        p1.as_bytes()
+    );
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kube_reads_leftover_claims_and_secret_digests_but_never_the_values() {
+    let lab = TestLab::start(Camunda::V89, 10.0).await;
+    let k1 = region(&lab, 1).await;
+    let clean = k1.leftovers().await.expect("claims and pods listed");
+    assert!(clean.pvcs.is_empty() && clean.pods.is_empty(), "{clean:?}");
+    let password = lab.lab.ready.regions[1]
+        .elasticsearch_auth
+        .clone()
+        .unwrap()
+        .password;
+    let digest = k1
+        .secret_digest("elasticsearch-es-elastic-user", "elastic")
+        .await
+        .unwrap()
+        .expect("ECK's secret");
+    assert_eq!(digest, c8dr::runbook::audit::digest(password.as_bytes()));
+    assert!(!digest.contains(&password));
+    assert_eq!(
+        k1.secret_digest("no-such-secret", "elastic").await.unwrap(),
+        None
+    );
+    lab.control_post("/lab/regions/1/fail").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    lab.control_post("/lab/regions/1/recreate?leftover_pvcs=on")
+        .await;
+    let left = k1.leftovers().await.expect("listed");
+    assert_eq!(
+        left.pvcs,
+        [
+            "data-camunda-zeebe-0",
+            "data-camunda-zeebe-1",
+            "data-camunda-zeebe-2",
+            "data-camunda-zeebe-3"
+        ]
+    );
+    assert!(
+        left.pods.is_empty(),
+        "the new install's pods: {:?}",
+        left.pods
+    );
+    assert_eq!(
+        k1.secret_digest("elasticsearch-es-password-region-0", "elastic")
+            .await
+            .unwrap(),
+        None,
+        "a new namespace has no copies until the sync"
+    );
+    lab.shutdown().await;
+}

@@ -113,7 +113,7 @@ fn traffic_is_judged_against_the_regions_that_can_serve() {
         s.fail_region(0);
         force_remove(s, 0);
         s.set_traffic(Traffic::Region(1));
-        s.recreate_region(0, false);
+        s.recreate_region(0, false, false);
     });
     assert_eq!(v.region(Region::ZERO).unwrap().reachable, Reach::Up);
     assert_eq!(v.traffic.agrees, Some(true), "{:?}", v.traffic);

@@ -102,7 +102,7 @@ impl TestLab {
         path: &str,
     ) -> reqwest::RequestBuilder {
         let req = self.http.request(method, format!("{}{path}", self.es(r)));
-        match &self.lab.ready.elasticsearch_auth {
+        match &self.lab.ready.regions[r].elasticsearch_auth {
             Some(a) => req.basic_auth(&a.username, Some(&a.password)),
             None => req,
         }

@@ -267,6 +267,18 @@ fn undone_later(steps: &[Step], idx: usize, c: &Check) -> bool {
         (Check::Exporter { id: a, enabled: x }, Check::Exporter { id: b, enabled: y }) => {
             a == b && x != y
         }
+        (
+            Check::BrokerEnv {
+                region: r1,
+                name: n1,
+                value: v1,
+            },
+            Check::BrokerEnv {
+                region: r2,
+                name: n2,
+                value: v2,
+            },
+        ) => r1 == r2 && n1 == n2 && v1 != v2,
         _ => false,
     };
     steps[idx + 1..].iter().any(|later| {

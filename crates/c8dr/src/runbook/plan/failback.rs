@@ -2,6 +2,7 @@
 //! 8.6/8.7 (§4.2/§4.3, 7 steps), Elasticsearch snapshot and restore (§2.7) included.
 
 use super::*;
+use crate::runbook::check_kube::CREATE_SCHEMA;
 use serde_json::json;
 
 pub(super) fn steps(i: &Inputs) -> Vec<Step> {
@@ -90,10 +91,18 @@ fn eck_prerequisites(i: &Inputs) -> [Step; 2] {
                         .into(),
                 ],
             },
-            check: Check::Unobservable,
+            // Compared by digest through both regions' Kubernetes APIs; without them only the
+            // operator can tell.
+            check: if i.kube.values().all(Option::is_some) {
+                Check::PasswordsSynced
+            } else {
+                Check::Unobservable
+            },
             guards: vec![],
             note: Some(
-                "Recreates elasticsearch-es-password-region-0/1 in both namespaces.".into(),
+                "Recreates elasticsearch-es-password-region-0/1 in both namespaces, each with that \
+                 region's own elastic password (ECK generates one per region)."
+                    .into(),
             ),
         },
     ]
@@ -113,21 +122,34 @@ fn deploy(i: &Inputs) -> Step {
             commands: {
                 let mut c = Vec::new();
                 if !v87 {
-                    c.push(
-                        "add to camunda-values.yml (orchestration.env): \
-                         CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA=\"false\""
-                            .to_string(),
-                    );
+                    c.push(format!(
+                        "add to camunda-values.yml (orchestration.env): {CREATE_SCHEMA}=\"false\""
+                    ));
                 }
                 c.push(i.helm("install", r, webapps_off_sets(i)));
                 c
             },
         },
-        check: Check::All(vec![
-            Check::BrokersListed(i.ids.clone()),
-            Check::ElasticsearchUp(r),
-        ]),
-        guards: vec![Guard::RegionReachable(s)],
+        check: Check::All({
+            let mut c = vec![
+                Check::BrokersListed(i.ids.clone()),
+                Check::ElasticsearchUp(r),
+            ];
+            if i.kube[r].is_some() {
+                if !v87 {
+                    c.push(schema_env(r, true));
+                }
+                c.push(Check::NamespaceClean(r));
+            }
+            c
+        }),
+        guards: {
+            let mut g = vec![Guard::RegionReachable(s)];
+            if i.kube[r].is_some() {
+                g.push(Guard::NamespaceClean(r));
+            }
+            g
+        },
         note: Some(format!(
             "The namespace must be clean (no Camunda pods, PVCs or indices). The new brokers {} \
              stay not Ready until they are added back: expected.",
@@ -218,12 +240,11 @@ fn webapps_off_and_pause(i: &Inputs) -> Vec<Step> {
                 danger: Danger::Read,
                 action: Action::Manual {
                     commands: vec![
-                    "remove CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA from camunda-values.yml"
-                        .into(),
-                    i.helm("upgrade --install", s, webapps_off_sets(i)),
-                ],
+                        format!("remove {CREATE_SCHEMA} from camunda-values.yml"),
+                        i.helm("upgrade --install", s, webapps_off_sets(i)),
+                    ],
                 },
-                check: webapps(i, s, false),
+                check: with_schema_env_gone(i, webapps(i, s, false), &[s]),
                 guards: vec![],
                 note: Some(
                     "Rolls the surviving brokers: expect transient 5xx from the gateway meanwhile."
@@ -343,9 +364,22 @@ fn webapps_on(i: &Inputs) -> Step {
         region: s,
         danger: Danger::Read,
         action: Action::Manual {
-            commands: vec![i.helm("upgrade", s, &[]), i.helm("upgrade", r, &[])],
+            commands: {
+                let mut c = Vec::new();
+                if !v87 {
+                    c.push(format!(
+                        "make sure {CREATE_SCHEMA} is removed from camunda-values.yml"
+                    ));
+                }
+                c.extend([i.helm("upgrade", s, &[]), i.helm("upgrade", r, &[])]);
+                c
+            },
         },
-        check: Check::All(vec![webapps(i, s, true), webapps(i, r, true)]),
+        check: with_schema_env_gone(
+            i,
+            Check::All(vec![webapps(i, s, true), webapps(i, r, true)]),
+            &[s, r],
+        ),
         guards: vec![],
         note: (!v87).then(|| {
             "Last, because the brokers' readiness (and so the roll-out) needs them to be members."
@@ -466,6 +500,35 @@ fn webapps(i: &Inputs, r: Region, on: bool) -> Check {
         (false, _) => Check::Unobservable,
         (true, true) => Check::WebappsOn(r),
         (true, false) => Check::WebappsOff(r),
+    }
+}
+
+/// 8.8+: the temporary schema-manager env in the region's broker StatefulSet, set (FB-1) or
+/// gone (FB-2, FB-8), read through the Kubernetes API (§4.4, §9.9).
+fn schema_env(r: Region, set: bool) -> Check {
+    Check::BrokerEnv {
+        region: r,
+        name: CREATE_SCHEMA.into(),
+        value: set.then(|| "false".to_string()),
+    }
+}
+
+/// `check` and, on 8.8+, the schema-manager env gone from `regions` that c8dr can read.
+fn with_schema_env_gone(i: &Inputs, check: Check, regions: &[Region]) -> Check {
+    if i.family == Family::V86To87 {
+        return check;
+    }
+    let mut all = vec![check];
+    all.extend(
+        regions
+            .iter()
+            .filter(|r| i.kube[**r].is_some())
+            .map(|r| schema_env(*r, false)),
+    );
+    if all.len() == 1 {
+        all.remove(0)
+    } else {
+        Check::All(all)
     }
 }
 

@@ -243,6 +243,18 @@ pub enum Check {
         ids: Vec<BrokerId>,
         rf: i32,
     },
+    /// The region's broker StatefulSet sets env `name` to `value`, or (`None`) does not set it
+    /// (8.8+ FB-1's temporary `CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA`, §4.4).
+    BrokerEnv {
+        region: Region,
+        name: String,
+        value: Option<String>,
+    },
+    /// 8.9: in both namespaces the copies of each region's Elasticsearch password match it
+    /// (compared by digest; §4.5 FB-1).
+    PasswordsSynced,
+    /// No claims or pods older than the region's broker StatefulSet (§4 preconditions).
+    NamespaceClean(Region),
     /// No API shows it (exporting pause/resume, a checklist).
     Unobservable,
     All(Vec<Check>),
@@ -266,6 +278,8 @@ pub enum Guard {
     RegionReachable(Region),
     /// No Camunda indices in the region's Elasticsearch, or the restore fails (§4.4 FB-1).
     NoCamundaIndices(Region),
+    /// The recreated namespace holds no claims or pods of the old deployment (§4).
+    NamespaceClean(Region),
 }
 
 #[derive(Debug, Clone, PartialEq)]

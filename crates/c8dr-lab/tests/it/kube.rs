@@ -1,0 +1,297 @@
+//! The lab's Kubernetes objects by raw API calls: the broker StatefulSet's env as Helm and
+//! `kubectl set env` change it, the claims a recreate leaves behind, and 8.9's Secrets with a
+//! distinct Elasticsearch password per region.
+
+use crate::common::TestLab;
+use base64::Engine as _;
+use c8dr_lab::sim::Camunda;
+use serde_json::{Value, json};
+
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn unb64(v: &Value) -> String {
+    String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().expect("base64 string"))
+            .expect("base64"),
+    )
+    .expect("utf-8")
+}
+
+fn api(lab: &TestLab, r: usize, path: &str) -> String {
+    let region = &lab.lab.ready.regions[r];
+    format!(
+        "{}{}",
+        region.kube_api,
+        path.replace("{ns}", &region.namespace)
+    )
+}
+
+async fn get(lab: &TestLab, r: usize, path: &str) -> (u16, Value) {
+    let a = lab.get(api(lab, r, path)).await;
+    (a.status, a.body)
+}
+
+async fn send(lab: &TestLab, req: reqwest::RequestBuilder) -> (u16, Value) {
+    let a = lab.send(req).await;
+    (a.status, a.body)
+}
+
+fn env_of(sts: &Value) -> Vec<Value> {
+    sts["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn env_value(sts: &Value, name: &str) -> Option<Value> {
+    env_of(sts).into_iter().find(|e| e["name"] == name)
+}
+
+const CREATE_SCHEMA: &str = "CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA";
+const STS: &str = "/apis/apps/v1/namespaces/{ns}/statefulsets/camunda-zeebe";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_broker_env_follows_the_install_and_kubectl_set_env() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let (_, sts) = get(&lab, 1, STS).await;
+    assert_eq!(env_value(&sts, CREATE_SCHEMA), None, "the blueprint's env");
+    lab.control_post("/lab/regions/1/fail").await;
+    lab.control_post("/lab/regions/1/recreate").await;
+    let (_, sts) = get(&lab, 1, STS).await;
+    assert_eq!(
+        env_value(&sts, CREATE_SCHEMA),
+        Some(json!({"name": CREATE_SCHEMA, "value": "false"})),
+        "FB-1 installs with the schema manager off"
+    );
+    // `kubectl set env sts/camunda-zeebe CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA-`.
+    let remove = json!({"spec": {"template": {"spec": {"containers": [
+        {"name": "orchestration", "env": [{"$patch": "delete", "name": CREATE_SCHEMA}]}]}}}});
+    let (status, sts) = send(
+        &lab,
+        lab.http
+            .patch(api(&lab, 1, STS))
+            .header("Content-Type", "application/strategic-merge-patch+json")
+            .body(remove.to_string()),
+    )
+    .await;
+    assert_eq!(status, 200, "{sts}");
+    assert_eq!(env_value(&sts, CREATE_SCHEMA), None);
+    let (_, again) = get(&lab, 1, STS).await;
+    assert_eq!(env_of(&again), env_of(&sts), "the change is kept");
+    assert!(
+        env_value(&again, "ZEEBE_BROKER_CLUSTER_INITIALCONTACTPOINTS").is_some(),
+        "the chart's entries stay"
+    );
+    // A Helm upgrade renders the values' env: FB-1's entry stays only while they carry it.
+    lab.control_post("/lab/regions/1/recreate").await;
+    lab.control_post("/lab/regions/1/webapps/on?schema_env=keep")
+        .await;
+    let (_, sts) = get(&lab, 1, STS).await;
+    assert!(env_value(&sts, CREATE_SCHEMA).is_some());
+    lab.control_post("/lab/regions/1/webapps/on").await;
+    let (_, sts) = get(&lab, 1, STS).await;
+    assert_eq!(env_value(&sts, CREATE_SCHEMA), None);
+    // The trap: installed without the env, the schema manager created indices.
+    lab.control_post("/lab/regions/1/recreate?schema_manager=on")
+        .await;
+    let (_, sts) = get(&lab, 1, STS).await;
+    assert_eq!(env_value(&sts, CREATE_SCHEMA), None);
+    // Other patch types and objects are refused as the API server refuses them.
+    let (status, _) = send(
+        &lab,
+        lab.http
+            .patch(api(&lab, 1, STS))
+            .header("Content-Type", "application/json-patch+json")
+            .body("[]"),
+    )
+    .await;
+    assert_eq!(status, 415);
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recreate_can_leave_the_old_broker_claims_behind() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let claims = |v: &Value| -> Vec<(String, String)> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["metadata"]["name"].as_str().unwrap().to_string(),
+                    c["metadata"]["creationTimestamp"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                )
+            })
+            .collect()
+    };
+    let (_, before) = get(&lab, 1, "/api/v1/namespaces/{ns}/persistentvolumeclaims").await;
+    let names: Vec<String> = claims(&before).into_iter().map(|c| c.0).collect();
+    assert_eq!(
+        names,
+        [
+            "data-camunda-elasticsearch-master-0",
+            "data-camunda-zeebe-0",
+            "data-camunda-zeebe-1",
+            "data-camunda-zeebe-2",
+            "data-camunda-zeebe-3"
+        ]
+    );
+    lab.control_post("/lab/regions/1/fail").await;
+    // Let simulated time pass so that the new install is later than the old one.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    lab.control_post("/lab/regions/1/recreate").await;
+    let (_, sts) = get(&lab, 1, STS).await;
+    let installed = sts["metadata"]["creationTimestamp"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, clean) = get(&lab, 1, "/api/v1/namespaces/{ns}/persistentvolumeclaims").await;
+    assert!(
+        claims(&clean).iter().all(|(_, t)| *t >= installed),
+        "a clean install has only new claims: {clean}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (_, before_trap) = get(&lab, 1, STS).await;
+    lab.control_post("/lab/regions/1/recreate?leftover_pvcs=on")
+        .await;
+    let (_, sts) = get(&lab, 1, STS).await;
+    let installed = sts["metadata"]["creationTimestamp"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        installed.as_str()
+            > before_trap["metadata"]["creationTimestamp"]
+                .as_str()
+                .unwrap()
+    );
+    let (_, left) = get(&lab, 1, "/api/v1/namespaces/{ns}/persistentvolumeclaims").await;
+    let old: Vec<String> = claims(&left)
+        .into_iter()
+        .filter(|(_, t)| *t < installed)
+        .map(|c| c.0)
+        .collect();
+    assert_eq!(
+        old,
+        [
+            "data-camunda-zeebe-0",
+            "data-camunda-zeebe-1",
+            "data-camunda-zeebe-2",
+            "data-camunda-zeebe-3"
+        ]
+    );
+    // Deleting one gives its replica a new claim.
+    let (status, _) = send(
+        &lab,
+        lab.http.delete(api(
+            &lab,
+            1,
+            "/api/v1/namespaces/{ns}/persistentvolumeclaims/data-camunda-zeebe-1",
+        )),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, after) = get(&lab, 1, "/api/v1/namespaces/{ns}/persistentvolumeclaims").await;
+    let c1 = claims(&after)
+        .into_iter()
+        .find(|c| c.0 == "data-camunda-zeebe-1")
+        .unwrap();
+    assert!(c1.1 >= installed, "{c1:?} is new");
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v89_has_a_password_per_region_in_secrets_that_kubectl_can_sync() {
+    let lab = TestLab::start(Camunda::V89, 10.0).await;
+    let pw = |r: usize| {
+        lab.lab.ready.regions[r]
+            .elasticsearch_auth
+            .clone()
+            .unwrap()
+            .password
+    };
+    assert_ne!(pw(0), pw(1), "ECK generates one per region");
+    // Each region's Elasticsearch takes only its own.
+    let wrong = lab
+        .send(
+            lab.http
+                .get(format!("{}/_cluster/health", lab.es(1)))
+                .basic_auth("elastic", Some(pw(0))),
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    let right = lab
+        .send(lab.es_request(reqwest::Method::GET, 1, "/_cluster/health"))
+        .await;
+    assert_eq!(right.status, 200);
+    let secret = |name: &str| format!("/api/v1/namespaces/{{ns}}/secrets/{name}");
+    for r in 0..2 {
+        let (_, user) = get(&lab, r, &secret("elasticsearch-es-elastic-user")).await;
+        assert_eq!(user["kind"], "Secret");
+        assert_eq!(unb64(&user["data"]["elastic"]), pw(r));
+        for k in 0..2 {
+            let (_, copy) = get(
+                &lab,
+                r,
+                &secret(&format!("elasticsearch-es-password-region-{k}")),
+            )
+            .await;
+            assert_eq!(unb64(&copy["data"]["elastic"]), pw(k), "synced in both");
+        }
+    }
+    // A recreated namespace has only ECK's secret until the passwords are synced again.
+    lab.control_post("/lab/regions/1/fail").await;
+    lab.control_post("/lab/regions/1/recreate").await;
+    let (_, list) = get(&lab, 1, "/api/v1/namespaces/{ns}/secrets").await;
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["elasticsearch-es-elastic-user"]);
+    let create = json!({"apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "elasticsearch-es-password-region-0"},
+        "data": {"elastic": b64(&pw(0))}});
+    let (status, made) = send(
+        &lab,
+        lab.http
+            .post(api(&lab, 1, "/api/v1/namespaces/{ns}/secrets"))
+            .json(&create),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(unb64(&made["data"]["elastic"]), pw(0));
+    let (status, _) = send(
+        &lab,
+        lab.http
+            .post(api(&lab, 1, "/api/v1/namespaces/{ns}/secrets"))
+            .json(&create),
+    )
+    .await;
+    assert_eq!(status, 409, "already exists");
+    // The sync script's effect through the control API (the demo's drill).
+    lab.control_post("/lab/elasticsearch/passwords/sync").await;
+    let (_, copy) = get(&lab, 0, &secret("elasticsearch-es-password-region-1")).await;
+    assert_eq!(unb64(&copy["data"]["elastic"]), pw(1));
+    let (status, replaced) = send(
+        &lab,
+        lab.http
+            .put(api(&lab, 1, &secret("elasticsearch-es-password-region-0")))
+            .json(
+                &json!({"metadata": {"name": "elasticsearch-es-password-region-0"},
+                          "stringData": {"elastic": "other"}}),
+            ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(unb64(&replaced["data"]["elastic"]), "other");
+    lab.shutdown().await;
+}
