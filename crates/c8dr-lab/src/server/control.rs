@@ -1,7 +1,8 @@
 //! The lab's control API for drills and tests: the ground truth and the faults.
 //!
 //! `GET /lab/state`; `POST /lab/regions/{id}/fail|restore|recreate`;
-//! `POST /lab/regions/{id}/recreate?schema_manager=on`; `POST /lab/regions/{id}/webapps/on|off`
+//! `POST /lab/regions/{id}/recreate?schema_manager=on`; `POST /lab/regions/{id}/fail-mid-change`
+//! (lost while a change needs its brokers: the change stays pending, camunda/camunda#63506); `POST /lab/regions/{id}/webapps/on|off`
 //! (a Helm upgrade); `POST /lab/brokers/{id}/hang` (camunda/camunda#55038 until the pod is
 //! deleted);
 //! `POST /lab/network/split|heal`; `POST /lab/traffic/0|1|both`;
@@ -87,18 +88,31 @@ async fn region(
             "fail" => sim.fail_region(region),
             "restore" => sim.restore_region(region),
             "recreate" => sim.recreate_region(region, schema_manager),
-            _ => return None,
+            "fail-mid-change" => {
+                if let Err(r) = sim.fail_region_mid_change(region) {
+                    return Err(error(
+                        StatusCode::from_u16(r.status).unwrap_or(StatusCode::CONFLICT),
+                        r.message,
+                    ));
+                }
+            }
+            _ => {
+                return Err(error(
+                    StatusCode::NOT_FOUND,
+                    format!(
+                        "unknown region action {action:?}; use fail, fail-mid-change, restore \
+                         or recreate"
+                    ),
+                ));
+            }
         }
         tracing::info!(region, action = %action, "lab: region action");
-        Some(views::lab_state(sim))
+        Ok(views::lab_state(sim))
     });
     shared.settle().await;
     match result {
-        Some(state) => Json(state).into_response(),
-        None => error(
-            StatusCode::NOT_FOUND,
-            format!("unknown region action {action:?}; use fail, restore or recreate"),
-        ),
+        Ok(state) => Json(state).into_response(),
+        Err(e) => e,
     }
 }
 
