@@ -305,6 +305,7 @@ fn failover_confirm(app: &mut App) {
             ],
             evidence: String::new(),
             dry_run: Some("HTTP 202: would plan 12 operations: 4× BROKER_REMOVE, 8× PARTITION_FORCE_RECONFIGURE".into()),
+            offer: vec![],
         },
         confirmation: crate::runbook::gate::Confirmation::TypeRegionName("paris".into()),
     });

@@ -452,6 +452,26 @@ fn step_detail(pane: &Pane, step: &Step, p: &StepRun, t: &Theme) -> Vec<Line<'st
             ),
         ]));
     }
+    if let Some(a) = pane
+        .ask
+        .as_ref()
+        .filter(|a| a.key == step.key && !a.preview.offer.is_empty())
+    {
+        // A remediation offered while the step is blocked (cancelling the change in its
+        // way): what it acts on and its risk, before the operator decides.
+        d.push(Line::from(Span::styled(
+            format!("offered: {}", a.what),
+            t.warning().add_modifier(Modifier::BOLD),
+        )));
+        for l in &a.preview.offer {
+            let style = if l.starts_with("risk") {
+                t.warning()
+            } else {
+                t.base()
+            };
+            d.push(Line::from(Span::styled(format!("  {l}"), style)));
+        }
+    }
     if !p.evidence.is_empty() {
         d.push(Line::from(vec![
             Span::styled("now    ", t.dim()),
@@ -523,6 +543,15 @@ fn prompt(pane: &Pane, t: &Theme) -> Vec<Line<'static>> {
                 let mut v = vec![];
                 if let Some(d) = &a.preview.dry_run {
                     v.push(Line::from(format!(" dry run: {d}")));
+                }
+                if !a.preview.offer.is_empty() {
+                    v.push(Line::from(Span::styled(
+                        format!(
+                            " {}? nothing is rolled back: applied operations stay (details above)",
+                            a.what
+                        ),
+                        t.warning(),
+                    )));
                 }
                 if let Confirmation::TypeRegionName(name) = &a.confirmation {
                     v.push(typing_line(
