@@ -54,7 +54,13 @@ pub fn describe(view: &ClusterView, lost: Region) -> Option<Blocker> {
         status: c.status.to_string(),
         done: c.done,
         total: c.total,
-        started_at: c.started_at.clone(),
+        started_at: c.started_at.as_deref().map(|s| {
+            // To the second: the nanoseconds the API prints only make the line longer.
+            match crate::api::Timestamp::parse(s).instant() {
+                Some(t) => t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                None => s.to_string(),
+            }
+        }),
         age: age(c, &view.at),
         done_ops: kinds(c, true),
         pending_ops: kinds(c, false),
@@ -115,25 +121,11 @@ impl Blocker {
             (Some(at), None) => format!(", started {at}"),
             _ => String::new(),
         };
+        // Most important first: a small pane shows the head of the list.
         let mut v = vec![format!(
             "blocking change #{} {}{since}: {}/{} operations done",
             self.id, self.status, self.done, self.total
         )];
-        if !self.done_ops.is_empty() {
-            v.push(format!("  done    {}", self.done_ops.join("; ")));
-        }
-        if !self.pending_ops.is_empty() {
-            v.push(format!("  pending {}", self.pending_ops.join("; ")));
-        }
-        if let Some(n) = &self.next {
-            v.push(format!("  next    {n}"));
-        }
-        if !self.waits_on.is_empty() {
-            v.push(format!(
-                "it waits on brokers {} of the lost {lost_name}: it cannot finish while the region is lost, and the force removal is refused while it is pending",
-                list(self.waits_on.iter())
-            ));
-        }
         v.push(format!(
             "risk: cancelling rolls nothing back: the {} applied operations stay and the {} pending ones are dropped, leaving the topology partially changed; check it after the failover and redo what the change was for",
             self.done,
@@ -145,6 +137,26 @@ impl Blocker {
             v.push(format!(
                 "the cancel goes to the coordinator, broker {c}, which is in the lost {lost_name}: it will likely fail (camunda/camunda#63506 has no way out through the API; escalate to Camunda support)"
             ));
+        }
+        if !self.waits_on.is_empty() {
+            v.push(format!(
+                "it waits on brokers {} of the lost {lost_name}: it cannot finish while the region is lost, and the force removal is refused while it is pending",
+                list(self.waits_on.iter())
+            ));
+        }
+        if self.waits_on.is_empty() && !self.coordinator_lost {
+            v.push(format!(
+                "it needs no broker of the lost {lost_name}: it may still finish by itself (retry to wait and look again)"
+            ));
+        }
+        if !self.done_ops.is_empty() {
+            v.push(format!("done: {}", self.done_ops.join("; ")));
+        }
+        if !self.pending_ops.is_empty() {
+            v.push(format!("pending: {}", self.pending_ops.join("; ")));
+        }
+        if let Some(n) = &self.next {
+            v.push(format!("next: {n}"));
         }
         v
     }
@@ -206,8 +218,8 @@ mod tests {
         let text = b.lines("paris").join("\n");
         for part in [
             "blocking change #7 IN_PROGRESS, started 2026-11-30T22:00:00Z (3 min 12 s ago): 2/4 operations done",
-            "done    PARTITION_RECONFIGURE_PRIORITY ×2 (brokers 0, 2)",
-            "pending PARTITION_RECONFIGURE_PRIORITY ×2 (brokers 1, 3)",
+            "done: PARTITION_RECONFIGURE_PRIORITY ×2 (brokers 0, 2)",
+            "pending: PARTITION_RECONFIGURE_PRIORITY ×2 (brokers 1, 3)",
             "it waits on brokers 1, 3 of the lost paris",
             "rolls nothing back: the 2 applied operations stay and the 2 pending ones are dropped",
             "partially changed",
@@ -215,6 +227,16 @@ mod tests {
             assert!(text.contains(part), "{part:?} in\n{text}");
         }
         assert!(!text.contains("coordinator"), "{text}");
+        assert!(!text.contains("may still finish"), "{text}");
+        let slow = Blocker {
+            waits_on: vec![],
+            ..b.clone()
+        };
+        assert!(
+            slow.lines("paris")
+                .join("\n")
+                .contains("may still finish by itself")
+        );
         let lost = Blocker {
             coordinator_lost: true,
             ..b

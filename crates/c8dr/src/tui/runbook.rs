@@ -423,6 +423,26 @@ fn step_detail(pane: &Pane, step: &Step, p: &StepRun, t: &Theme) -> Vec<Line<'st
             Span::styled(format!(" · {}", step.cite), t.dim()),
         ]),
     ];
+    if let Some(a) = pane
+        .ask
+        .as_ref()
+        .filter(|a| a.key == step.key && !a.preview.offer.is_empty())
+    {
+        // A remediation offered while the step is blocked (cancelling the change in its
+        // way): what it acts on and its risk, first, since that is what is being decided.
+        d.push(Line::from(Span::styled(
+            format!("offered: {}", a.what),
+            t.warning().add_modifier(Modifier::BOLD),
+        )));
+        for l in &a.preview.offer {
+            let style = if l.starts_with("risk") {
+                t.warning()
+            } else {
+                t.base()
+            };
+            d.push(Line::from(Span::styled(format!("  {l}"), style)));
+        }
+    }
     for l in pane.details.get(pane.selected).into_iter().flatten() {
         d.push(Line::from(l.clone()));
     }
@@ -451,26 +471,6 @@ fn step_detail(pane: &Pane, step: &Step, p: &StepRun, t: &Theme) -> Vec<Line<'st
                     .join("; "),
             ),
         ]));
-    }
-    if let Some(a) = pane
-        .ask
-        .as_ref()
-        .filter(|a| a.key == step.key && !a.preview.offer.is_empty())
-    {
-        // A remediation offered while the step is blocked (cancelling the change in its
-        // way): what it acts on and its risk, before the operator decides.
-        d.push(Line::from(Span::styled(
-            format!("offered: {}", a.what),
-            t.warning().add_modifier(Modifier::BOLD),
-        )));
-        for l in &a.preview.offer {
-            let style = if l.starts_with("risk") {
-                t.warning()
-            } else {
-                t.base()
-            };
-            d.push(Line::from(Span::styled(format!("  {l}"), style)));
-        }
     }
     if !p.evidence.is_empty() {
         d.push(Line::from(vec![
@@ -547,7 +547,7 @@ fn prompt(pane: &Pane, t: &Theme) -> Vec<Line<'static>> {
                 if !a.preview.offer.is_empty() {
                     v.push(Line::from(Span::styled(
                         format!(
-                            " {}? nothing is rolled back: applied operations stay (details above)",
+                            " {}? Nothing is rolled back: applied operations stay, pending ones are dropped",
                             a.what
                         ),
                         t.warning(),

@@ -82,7 +82,11 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         };
         let lost = self.state.inputs.names[self.state.inputs.region].clone();
         let cancel = self.cancel_step(step, &b);
-        let offer = b.lines(&lost);
+        let mut offer = b.lines(&lost);
+        offer.push(format!(
+            "sends DELETE /actuator/cluster/changes/{} to {}'s management API; {} then starts over",
+            b.id, self.state.inputs.names[step.region], step.key
+        ));
         let guards: Vec<String> = step
             .guards
             .iter()
