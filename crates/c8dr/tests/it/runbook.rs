@@ -411,6 +411,57 @@ async fn declining_the_cancel_leaves_fo1_refused_and_sends_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_change_whose_coordinator_is_lost_is_offered_with_the_warning_and_its_failure_named()
+ {
+    // camunda/camunda#63506's deadlock: region 0 holds broker 0, the coordinator a cancel
+    // must reach. The offer says so; the attempt fails with 502 and FO-1 stays refused.
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    let s = lab.control_post("/lab/regions/0/fail-mid-change").await;
+    let id = s["pending_change"]["id"].as_i64().expect("pending");
+    let config = config(&lab, false);
+    let (runner, _) = start(
+        &config,
+        &b,
+        Procedure::Failover,
+        Region::ZERO,
+        |i| Watching {
+            inner: drill(&lab, &i.names[Region::ZERO], &[]),
+            decline_cancel: false,
+            asked: vec![],
+        },
+        settings(),
+    )
+    .await;
+    let (fo, op) = finish(runner).await;
+    assert_eq!(fo.outcome, Some(Outcome::Failed));
+    let offer = op
+        .asked
+        .iter()
+        .find(|a| a.1.starts_with("Cancel"))
+        .map(|a| a.3.offer.join("\n"))
+        .expect("offered");
+    assert!(
+        offer.contains("coordinator, broker 0, which is in the lost london"),
+        "{offer}"
+    );
+    let (key, why, refused) = op.inner.failures[0].clone();
+    assert_eq!(key, "FO-1");
+    assert!(refused);
+    assert!(
+        why.contains("cancelling it failed")
+            && why.contains("HTTP 502")
+            && why.contains("escalate"),
+        "{why}"
+    );
+    let log = requests(&lab).await;
+    assert_eq!(log.len(), 1, "the one cancel, no force: {log:?}");
+    assert_eq!(log[0]["method"], "DELETE");
+    assert_eq!(lab.state().await["pending_change"]["id"], id);
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_mid_step_resumes_without_a_second_force() {
     let lab = TestLab::start(Camunda::V88, 10.0).await;
     let b = books();
