@@ -3,7 +3,9 @@
 //! `GET /lab/state`; `POST /lab/regions/{id}/fail|restore|recreate`;
 //! `POST /lab/regions/{id}/recreate?schema_manager=on` (the install forgot
 //! `CAMUNDA_DATABASE_SCHEMAMANAGER_CREATESCHEMA=false`), `…?leftover_pvcs=on` (the old install's
-//! broker claims are still in the namespace); `POST /lab/regions/{id}/webapps/on|off`
+//! broker claims are still in the namespace); `POST /lab/regions/{id}/fail-mid-change` (lost
+//! while a change needs its brokers: the change stays pending, camunda/camunda#63506);
+//! `POST /lab/regions/{id}/webapps/on|off`
 //! (a Helm upgrade); `POST /lab/brokers/{id}/hang` (camunda/camunda#55038 until the pod is
 //! deleted);
 //! `POST /lab/regions/{id}/webapps/on|off?schema_env=keep` (the values still carry FB-1's
@@ -103,18 +105,31 @@ async fn region(
             "fail" => sim.fail_region(region),
             "restore" => sim.restore_region(region),
             "recreate" => sim.recreate_region(region, schema_manager, leftover_pvcs),
-            _ => return None,
+            "fail-mid-change" => {
+                if let Err(r) = sim.fail_region_mid_change(region) {
+                    return Err(error(
+                        StatusCode::from_u16(r.status).unwrap_or(StatusCode::CONFLICT),
+                        r.message,
+                    ));
+                }
+            }
+            _ => {
+                return Err(error(
+                    StatusCode::NOT_FOUND,
+                    format!(
+                        "unknown region action {action:?}; use fail, fail-mid-change, restore \
+                         or recreate"
+                    ),
+                ));
+            }
         }
         tracing::info!(region, action = %action, "lab: region action");
-        Some(views::lab_state(sim))
+        Ok(views::lab_state(sim))
     });
     shared.settle().await;
     match result {
-        Some(state) => Json(state).into_response(),
-        None => error(
-            StatusCode::NOT_FOUND,
-            format!("unknown region action {action:?}; use fail, restore or recreate"),
-        ),
+        Ok(state) => Json(state).into_response(),
+        Err(e) => e,
     }
 }
 

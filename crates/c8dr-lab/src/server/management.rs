@@ -1,6 +1,7 @@
 //! The management API (port 9600) on each broker and behind each region's gateway.
 //!
-//! Cluster changes (`PATCH /actuator/cluster`, `POST /actuator/cluster/brokers`), exporters,
+//! Cluster changes (`PATCH /actuator/cluster`, `POST /actuator/cluster/brokers`, cancelling
+//! the one in flight with `DELETE /actuator/cluster/changes/{id}`), exporters,
 //! exporting pause/resume, a broker's partitions and health. Request validation and status
 //! codes follow `ClusterApiUtils` and `ClusterEndpointErrorResponseIT` (api-notes §3.1).
 
@@ -12,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use c8dr_api::{
     BrokerId, ClusterPatchRequest, EnableExporterRequest, ErrorBody, ExportingWrapper, ScaleRequest,
@@ -28,6 +29,7 @@ pub fn router(shared: Arc<Shared>, entry: Entry) -> Router {
     Router::new()
         .route("/actuator/cluster", get(get_cluster).patch(patch_cluster))
         .route("/actuator/cluster/brokers", post(post_brokers))
+        .route("/actuator/cluster/changes/{id}", delete(cancel_change))
         .route("/actuator/exporters", get(get_exporters))
         .route("/actuator/exporters/{id}/{op}", post(exporter_op))
         .route("/actuator/exporting/{op}", post(exporting))
@@ -180,6 +182,35 @@ fn plan_patch(sim: &Sim, req: ClusterPatchRequest, force: bool) -> Result<Plan, 
         .replication_factor
         .unwrap_or(sim.replication_factor);
     plan::scale(&sim.members, sim.settings.partitions, &target, rf)
+}
+
+/// `DELETE /actuator/cluster/changes/{id}` (`ClusterEndpoint.cancelChange`): 200 with the
+/// configuration after the cancel (its `lastChange` CANCELLED); 400 for an id that is not a
+/// number, no change in progress or another change's id; 501 for a dry run; 502 when the
+/// coordinator cannot be reached (camunda/camunda#63506).
+async fn cancel_change(
+    State((shared, entry)): State<Ctx>,
+    Path(id): Path<String>,
+    Query(q): Params,
+) -> Response {
+    match flag(&q, "dryRun") {
+        Err(r) => return refused(r),
+        Ok(true) => {
+            return (
+                StatusCode::NOT_IMPLEMENTED,
+                "Dry run is not supported for cancelling changes",
+            )
+                .into_response();
+        }
+        Ok(false) => {}
+    }
+    let Ok(id) = id.trim().parse::<i64>() else {
+        return refused(Refusal::invalid("Change id must be a number"));
+    };
+    match shared.with(|sim| sim.cancel_change(entry, id).map(|()| views::cluster(sim))) {
+        Ok(c) => Json(c).into_response(),
+        Err(r) => refused(r),
+    }
 }
 
 async fn post_brokers(

@@ -6,6 +6,7 @@
 //! the *runtime* (which processes run, which regions are reachable, who leads and commits,
 //! positions) that decides what actually happens and what the gateways can see.
 
+pub mod cancel;
 pub mod config;
 pub mod elasticsearch;
 pub mod kube;

@@ -2,7 +2,7 @@
 //! failovers by raw API calls, failback, exporters, and the error cases the procedure warns
 //! about. `/lab/state` is the ground truth each step is checked against.
 
-use crate::common::{DEADLINE, TestLab, committing, wait_until};
+use crate::common::{DEADLINE, TestLab, committing, spec, wait_until};
 use c8dr_api::{ExportingOutcome, TopologyResponse};
 use c8dr_lab::sim::Camunda;
 use serde_json::{Value, json};
@@ -737,5 +737,117 @@ async fn a_misconfigured_lab_has_what_it_was_asked_for() {
     let s = lab.control_post("/lab/regions/1/fail").await;
     let quorum: Vec<i64> = committing(&s);
     assert!(!quorum.is_empty() && quorum.len() < 3, "{quorum:?}");
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_change_is_cancelled_by_id_and_the_force_removal_goes_through() {
+    // camunda/camunda#63506 and its way out: DELETE /actuator/cluster/changes/{id}
+    // (ClusterEndpoint.cancelChange) with the coordinator's checks.
+    let lab = TestLab::start(Camunda::V88, 20.0).await;
+    let m0 = lab.mgmt(0);
+    let delete = |path: String| lab.send(lab.http.delete(path));
+    // Nothing to cancel yet.
+    let none = delete(format!("{m0}/actuator/cluster/changes/1")).await;
+    assert_eq!(none.status, 400);
+    assert_eq!(
+        none.body["message"],
+        "Cannot cancel change 1 because no change is in progress"
+    );
+    let s = lab.control_post("/lab/regions/1/fail-mid-change").await;
+    assert_eq!(s["regions"][1]["failed"], true, "{s}");
+    let s = wait_state(&lab, "the change to stall on region 1", |s| {
+        s["pending_change"]["next"]["brokerId"]
+            .as_i64()
+            .is_some_and(|b| b % 2 == 1)
+    })
+    .await;
+    let id = s["pending_change"]["id"].as_i64().unwrap();
+    let c = lab.get(format!("{m0}/actuator/cluster")).await.body;
+    assert_eq!(c["pendingChange"]["id"], id);
+    assert_eq!(
+        c["pendingChange"]["completed"].as_array().unwrap().len(),
+        16
+    );
+    assert_eq!(c["pendingChange"]["pending"].as_array().unwrap().len(), 16);
+    let forced = lab
+        .patch(
+            format!("{m0}/actuator/cluster?force=true"),
+            json!({"brokers": {"remove": [1, 3, 5, 7]}}),
+        )
+        .await;
+    assert_eq!(forced.status, 409, "blocked while the change is pending");
+    // The real server's refusals.
+    let nan = delete(format!("{m0}/actuator/cluster/changes/abc")).await;
+    assert_eq!(
+        (nan.status, nan.body["message"].as_str()),
+        (400, Some("Change id must be a number"))
+    );
+    let other = delete(format!("{m0}/actuator/cluster/changes/{}", id + 1)).await;
+    assert_eq!(other.status, 400);
+    assert_eq!(
+        other.body["message"],
+        format!(
+            "Cannot cancel change {} because it is not the current change",
+            id + 1
+        )
+    );
+    let dry = delete(format!("{m0}/actuator/cluster/changes/{id}?dryRun=true")).await;
+    assert_eq!(dry.status, 501);
+    assert!(
+        lab.get(format!("{m0}/actuator/cluster")).await.body["pendingChange"].is_object(),
+        "refusals change nothing"
+    );
+    // The cancel: 200 with the configuration, the change now the last one, CANCELLED.
+    let version = c["version"].as_i64().unwrap();
+    let ok = delete(format!("{m0}/actuator/cluster/changes/{id}")).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert!(ok.body.get("pendingChange").is_none(), "{}", ok.body);
+    assert_eq!(ok.body["lastChange"]["id"], id);
+    assert_eq!(ok.body["lastChange"]["status"], "CANCELLED");
+    assert_eq!(ok.body["version"], version + 2);
+    spec::management("GetTopologyResponse", true).assert_valid(&ok.body);
+    let after = lab.state().await;
+    assert!(after["pending_change"].is_null());
+    assert_eq!(after["last_change"]["status"], "CANCELLED");
+    // A second cancel of the same change: nothing in progress any more.
+    let twice = delete(format!("{m0}/actuator/cluster/changes/{id}")).await;
+    assert_eq!(twice.status, 400);
+    // The force removal is no longer blocked.
+    let forced = lab
+        .patch(
+            format!("{m0}/actuator/cluster?force=true"),
+            json!({"brokers": {"remove": [1, 3, 5, 7]}}),
+        )
+        .await;
+    assert_eq!(forced.status, 202, "{}", forced.body);
+    lab.wait_change_completed(&m0, forced.body["changeId"].as_i64().unwrap())
+        .await;
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_whose_coordinator_is_lost_cannot_be_cancelled() {
+    // camunda/camunda#63506's deadlock: the cancel must reach the coordinator (broker 0).
+    let lab = TestLab::start(Camunda::V88, 20.0).await;
+    let m1 = lab.mgmt(1);
+    let s = lab.control_post("/lab/regions/0/fail-mid-change").await;
+    let id = s["pending_change"]["id"].as_i64().unwrap();
+    let r = lab
+        .send(
+            lab.http
+                .delete(format!("{m1}/actuator/cluster/changes/{id}")),
+        )
+        .await;
+    assert_eq!(r.status, 502, "{}", r.body);
+    assert_eq!(lab.state().await["pending_change"]["id"], id);
+    // A second drill while a change is pending is refused.
+    let again = lab
+        .post(
+            format!("{}/lab/regions/1/fail-mid-change", lab.control()),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, 409);
     lab.shutdown().await;
 }

@@ -218,6 +218,7 @@ mod tests {
                 target,
                 seen_change,
                 dry_run,
+                aside,
                 ..
             } => Record::Request {
                 step,
@@ -226,6 +227,7 @@ mod tests {
                 at: ts,
                 seen_change,
                 dry_run,
+                aside,
             },
             Record::Response {
                 step,

@@ -103,6 +103,10 @@ impl Operator for Terminal {
         if let Some(d) = &preview.dry_run {
             text.push_str(&format!("  dry run: {d}\n"));
         }
+        // A remediation offered while the step is blocked: what it acts on, and its risk.
+        for line in &preview.offer {
+            text.push_str(&format!("  {}\n", crate::text::clean(line)));
+        }
         match needs {
             Confirmation::TypeRegionName(name) if self.yes => {
                 // --yes stands for typing the name: the run was started for exactly that region.

@@ -1,5 +1,6 @@
 //! The lab's drills for the `d` menu of `c8dr demo`: what an incident does to a deployment
-//! (a region fails, the network splits, traffic moves, an endpoint hangs), each one call on the
+//! (a region fails — also in the middle of a cluster change, which then blocks the failover —,
+//! the network splits, traffic moves, an endpoint hangs), each one call on the
 //! lab's control API. Injected into the TUI as a [`Drills`] trait object.
 
 use crate::api::Region;
@@ -98,6 +99,10 @@ pub const DRILLS: &[(&str, Call)] = &[
         Call::Post("/lab/clock?speed=0.2"),
     ),
     ("Clock: real time (×1)", Call::Post("/lab/clock?speed=1")),
+    (
+        "Fail region 1 during a cluster change (camunda/camunda#63506)",
+        Call::Post("/lab/regions/1/fail-mid-change"),
+    ),
 ];
 
 /// The drill that fits the moment, from what the view shows (the menu opens on it): a lost

@@ -306,6 +306,7 @@ fn failover_confirm(app: &mut App) {
             ],
             evidence: String::new(),
             dry_run: Some("HTTP 202: would plan 12 operations: 4× BROKER_REMOVE, 8× PARTITION_FORCE_RECONFIGURE".into()),
+            offer: vec![],
         },
         confirmation: crate::runbook::gate::Confirmation::TypeRegionName("paris".into()),
     });
@@ -321,6 +322,61 @@ fn failover_waiting(app: &mut App) {
         p.typed.clear();
     }
     app.mode = crate::tui::app::Mode::Normal;
+}
+
+/// The failover pane offering to cancel the change that blocks FO-1 (camunda/camunda#63506):
+/// region 1 was lost while a change needed its brokers.
+fn failover_cancel_offer(app: &mut App) {
+    use crate::runbook::journal::StepState::*;
+    let mut p = pane(crate::runbook::plan::Procedure::Failover, Region::ONE);
+    set(
+        &mut p,
+        "FO-0",
+        Done,
+        "region1 paris does not answer (cannot connect) and none of its brokers is in the topology",
+        12,
+    );
+    let b = crate::runbook::blocker::Blocker {
+        id: 6,
+        status: "IN_PROGRESS".into(),
+        done: 16,
+        total: 32,
+        started_at: Some("2026-11-27T11:58:12Z".into()),
+        age: Some(std::time::Duration::from_secs(252)),
+        done_ops: vec!["PARTITION_RECONFIGURE_PRIORITY ×16 (brokers 0, 2, 4, 6)".into()],
+        pending_ops: vec!["PARTITION_RECONFIGURE_PRIORITY ×16 (brokers 1, 3, 5, 7)".into()],
+        next: Some("PARTITION_RECONFIGURE_PRIORITY broker 1 partition 1".into()),
+        waits_on: [1, 3, 5, 7].map(crate::api::BrokerId).to_vec(),
+        coordinator: Some(crate::api::BrokerId(0)),
+        coordinator_lost: false,
+    };
+    let mut offer = b.lines("paris");
+    offer.push(
+        "sends DELETE /actuator/cluster/changes/6 to london's management API; FO-1 then starts over"
+            .into(),
+    );
+    set(&mut p, "FO-1", Ready, &offer[0], 0);
+    p.state.elapsed = std::time::Duration::from_millis(380);
+    p.ask = Some(crate::tui::runbook::Ask {
+        key: "FO-1".into(),
+        what: b.title(),
+        preview: crate::runbook::engine::Preview {
+            guards: vec![
+                "✔ region0 london answers".into(),
+                "✔ region1 paris does not answer".into(),
+                "✔ brokers 1,3,5,7 absent from the topology".into(),
+                "✖ change #6 IN_PROGRESS pending (16/32 operations): a new change would be rejected or collide (camunda/camunda#63506)".into(),
+                "✖ change #6 (IN_PROGRESS) is pending and this run did not start it".into(),
+                "✔ removes 1,3,5,7 (region1 paris), keeps 0,2,4,6".into(),
+            ],
+            evidence: offer[0].clone(),
+            dry_run: None,
+            offer,
+        },
+        confirmation: crate::runbook::gate::Confirmation::TypeRegionName("paris".into()),
+    });
+    app.runbook = Some(p);
+    app.mode = crate::tui::app::Mode::Runbook;
 }
 
 /// The failback pane re-adding the brokers, with live progress.
@@ -456,6 +512,14 @@ pub const SCENES: &[Scene] = &[
         theme: "default",
         setup: after_failover,
         runbook: failback_running,
+    },
+    Scene {
+        name: "runbook-failover-cancel-offer",
+        width: 120,
+        height: 36,
+        theme: "default",
+        setup: region1_lost,
+        runbook: failover_cancel_offer,
     },
 ];
 

@@ -351,6 +351,20 @@ pub struct ChangeView {
     pub done: usize,
     pub total: usize,
     pub next: Option<String>,
+    /// When it started, as the configuration says (null: not reported).
+    pub started_at: Option<String>,
+    /// Its operations, the completed ones first.
+    pub operations: Vec<ChangeOperationView>,
+}
+
+/// One operation of the change in flight.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangeOperationView {
+    /// E.g. `PARTITION_LEAVE broker 3 partition 2`.
+    pub words: String,
+    /// The broker that executes it.
+    pub broker: Option<BrokerId>,
+    pub done: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

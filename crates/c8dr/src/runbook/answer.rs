@@ -95,6 +95,9 @@ pub fn classify(expect: Expect, answer: &Result<Answer, SendError>) -> Verdict {
                 Err(e) => Verdict::Unknown(format!("HTTP {}: unreadable plan: {e}", a.status)),
             }
         }
+        // The configuration after the cancel; whether the change really ended is read from
+        // the cluster afterwards.
+        (Expect::Cancel, 200..=299) => Verdict::Success,
         (Expect::Elasticsearch, 200..=299) => {
             // A snapshot or restore that finished with failed shards is no success.
             let v: serde_json::Value = serde_json::from_slice(&a.body).unwrap_or_default();
@@ -197,6 +200,13 @@ mod tests {
             (Expect::Change, answer(500, "{}"), "retry"),
             (Expect::Change, answer(502, "{}"), "retry"),
             (Expect::Change, answer(400, r#"{"message":"bad"}"#), "fatal"),
+            (Expect::Cancel, answer(200, r#"{"version": 9}"#), "success"),
+            (
+                Expect::Cancel,
+                answer(400, r#"{"message":"Cannot cancel change 7"}"#),
+                "fatal",
+            ),
+            (Expect::Cancel, answer(502, "{}"), "retry"),
             (
                 Expect::Change,
                 Err(SendError::NotSent("cannot connect".into())),

@@ -44,6 +44,9 @@ pub struct RunFacts {
     pub snapshot_docs: Option<BTreeMap<String, u64>>,
     /// This run's restore answered success.
     pub restore_finished: bool,
+    /// Changes this run cancelled (with the operator's approval) because they blocked a
+    /// step: once CANCELLED they are nobody else's doing.
+    pub cancelled: BTreeSet<i64>,
 }
 
 /// Everything a check may look at.
@@ -809,10 +812,16 @@ fn no_foreign_change(f: &Facts) -> Result<String, String> {
         ));
     }
     match (&v.cluster.last_change, f.run.baseline_change) {
-        (Some(l), Some(base)) if l.id > base && !f.run.own_changes.contains(&l.id) => Err(format!(
-            "change #{} ({}) happened since this run started (at #{base}) and this run did not start it: another operator or c8dr acted on the cluster; look before forcing",
-            l.id, l.status
-        )),
+        (Some(l), Some(base))
+            if l.id > base
+                && !f.run.own_changes.contains(&l.id)
+                && !f.run.cancelled.contains(&l.id) =>
+        {
+            Err(format!(
+                "change #{} ({}) happened since this run started (at #{base}) and this run did not start it: another operator or c8dr acted on the cluster; look before forcing",
+                l.id, l.status
+            ))
+        }
         _ => Ok("no change by anyone else since the run started".into()),
     }
 }
@@ -1060,6 +1069,20 @@ mod tests {
         let e = guard(&Guard::NoForeignChange, &f).unwrap_err();
         assert!(e.contains("#2") && e.contains("did not start"), "{e}");
         f.run.own_changes.insert(2);
+        assert!(guard(&Guard::NoForeignChange, &f).is_ok());
+    }
+
+    #[test]
+    fn a_change_this_run_cancelled_is_no_foreign_change() {
+        let mut f = facts(|s| s.fail_region(1));
+        f.run.baseline_change = Some(-1);
+        f.view.cluster.last_change = Some(crate::model::LastChangeView {
+            id: 3,
+            status: "CANCELLED".into(),
+            completed_at: None,
+        });
+        assert!(guard(&Guard::NoForeignChange, &f).is_err());
+        f.run.cancelled.insert(3);
         assert!(guard(&Guard::NoForeignChange, &f).is_ok());
     }
 

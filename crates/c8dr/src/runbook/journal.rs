@@ -80,6 +80,11 @@ pub enum Record {
         /// the form older versions wrote and read.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         dry_run: bool,
+        /// Not the step's own request but one offered while it was blocked (cancelling the
+        /// change in its way): a resume does not settle the step by it. Written only when
+        /// true.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        aside: bool,
     },
     /// `status` is `None` when no HTTP answer came (connection error, timeout).
     Response {
@@ -159,7 +164,13 @@ impl Record {
             at: now(),
             seen_change: None,
             dry_run: false,
+            aside: false,
         }
+    }
+
+    /// A request offered while its step was blocked, not the step's own.
+    pub fn is_aside(&self) -> bool {
+        matches!(self, Self::Request { aside: true, .. })
     }
 
     /// Whether this is a dry run's request. Journals written before the record said so name
@@ -286,7 +297,8 @@ impl Replay {
         })
     }
 
-    /// The last attempt of each step's request (dry runs aside): whether it was answered,
+    /// The last attempt of each step's request (dry runs and requests aside from the step's
+    /// own left out): whether it was answered,
     /// how, and what the cluster showed before it left.
     pub fn attempts(&self) -> BTreeMap<usize, Attempt> {
         let mut last: BTreeMap<usize, Attempt> = BTreeMap::new();
@@ -296,7 +308,7 @@ impl Replay {
                 Record::Request {
                     step, seen_change, ..
                 } => {
-                    dry = record.is_dry_run();
+                    dry = record.is_dry_run() || record.is_aside();
                     if !dry {
                         last.insert(
                             *step,
@@ -326,6 +338,43 @@ impl Replay {
             }
         }
         last
+    }
+
+    /// The topology changes this run cancelled: answered successes of its requests aside
+    /// (`DELETE …/actuator/cluster/changes/{id}`).
+    pub fn cancelled(&self) -> std::collections::BTreeSet<i64> {
+        let mut out = std::collections::BTreeSet::new();
+        let mut open: Option<(usize, i64)> = None;
+        for record in &self.records {
+            match record {
+                Record::Request {
+                    step,
+                    method,
+                    target,
+                    aside: true,
+                    ..
+                } if method == "DELETE" => {
+                    open = target
+                        .split_once("/actuator/cluster/changes/")
+                        .and_then(|(_, id)| id.split(['?', '/']).next()?.parse().ok())
+                        .map(|id| (*step, id));
+                }
+                Record::Response {
+                    step,
+                    verdict: Some(v),
+                    ..
+                } if v == "success" => {
+                    if let Some((s, id)) = open.take()
+                        && s == *step
+                    {
+                        out.insert(id);
+                    }
+                }
+                Record::Request { .. } | Record::Response { .. } => open = None,
+                _ => {}
+            }
+        }
+        out
     }
 
     /// The topology changes this run started.
@@ -581,6 +630,42 @@ pub fn render_run(summary: &RunSummary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cancel_aside_is_not_the_steps_attempt_and_is_remembered_as_cancelled() {
+        let mut cancel = Record::request(1, "DELETE", "http://gw:9600/actuator/cluster/changes/7");
+        if let Record::Request { aside, .. } = &mut cancel {
+            *aside = true;
+        }
+        let line = serde_json::to_string(&cancel).unwrap();
+        assert!(line.contains("\"aside\":true"), "{line}");
+        let plain = serde_json::to_string(&Record::request(1, "PATCH", "http://gw/x")).unwrap();
+        assert!(
+            !plain.contains("aside"),
+            "older journals keep their form: {plain}"
+        );
+        let mut ok = Record::response(1, Some(200), None);
+        if let Record::Response { verdict, .. } = &mut ok {
+            *verdict = Some("success".into());
+        }
+        let replay = Replay {
+            records: vec![cancel.clone(), ok.clone()],
+            torn_tail: false,
+        };
+        assert!(
+            replay.attempts().is_empty(),
+            "FO-1's own request never went out"
+        );
+        assert_eq!(replay.cancelled(), [7].into());
+        assert!(replay.own_changes().is_empty());
+        // A refused cancel cancelled nothing.
+        let refused = Record::response(1, Some(400), None);
+        let replay = Replay {
+            records: vec![cancel, refused],
+            torn_tail: false,
+        };
+        assert!(replay.cancelled().is_empty());
+    }
 
     #[test]
     fn credentials_never_reach_the_journal() {

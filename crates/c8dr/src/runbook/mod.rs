@@ -8,6 +8,7 @@
 
 pub mod answer;
 pub mod audit;
+pub mod blocker;
 pub mod check;
 pub mod check_kube;
 pub mod engine;

@@ -465,6 +465,26 @@ fn step_detail(pane: &Pane, step: &Step, p: &StepRun, t: &Theme) -> Vec<Line<'st
             Span::styled(format!(" · {}", step.cite), t.dim()),
         ]),
     ];
+    if let Some(a) = pane
+        .ask
+        .as_ref()
+        .filter(|a| a.key == step.key && !a.preview.offer.is_empty())
+    {
+        // A remediation offered while the step is blocked (cancelling the change in its
+        // way): what it acts on and its risk, first, since that is what is being decided.
+        d.push(Line::from(Span::styled(
+            format!("offered: {}", a.what),
+            t.warning().add_modifier(Modifier::BOLD),
+        )));
+        for l in &a.preview.offer {
+            let style = if l.starts_with("risk") {
+                t.warning()
+            } else {
+                t.base()
+            };
+            d.push(Line::from(Span::styled(format!("  {l}"), style)));
+        }
+    }
     for l in pane.details.get(pane.selected).into_iter().flatten() {
         d.push(Line::from(l.clone()));
     }
@@ -572,6 +592,15 @@ fn prompt(pane: &Pane, t: &Theme) -> Vec<Line<'static>> {
                 let mut v = vec![];
                 if let Some(d) = &a.preview.dry_run {
                     v.push(Line::from(format!(" dry run: {d}")));
+                }
+                if !a.preview.offer.is_empty() {
+                    v.push(Line::from(Span::styled(
+                        format!(
+                            " {}? Nothing is rolled back: applied operations stay, pending ones are dropped",
+                            a.what
+                        ),
+                        t.warning(),
+                    )));
                 }
                 if let Confirmation::TypeRegionName(name) = &a.confirmation {
                     // Every letter is text here (a region's name may hold any): the other

@@ -448,3 +448,77 @@ fn control_characters_in_errors_and_the_audit_trail_are_shown_escaped() {
     assert!(stderr.contains("unreadable audit line"), "{stderr}");
     assert!(!stderr.contains('\x1b'), "{stderr:?}");
 }
+
+/// Issue 14 §10 in the terminal: the change blocking FO-1 is shown with its progress and the
+/// risk; a wrong name keeps it (nothing sent), `--yes` cancels it and the failover completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_terminal_shows_the_change_blocking_fo1_and_cancels_it_only_when_confirmed() {
+    let lab = crate::common::TestLab::start(c8dr_lab::sim::Camunda::V88, 10.0).await;
+    let state = tempfile::tempdir().unwrap();
+    let config = lab.lab.ready.config.clone();
+    let run = |args: &'static str, stdin: &'static str| {
+        let state = state.path().to_path_buf();
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut child = c8dr()
+                .arg("--config")
+                .arg(&config)
+                .args(args.split(' '))
+                .env("XDG_STATE_HOME", &state)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            if let Some(mut input) = child.stdin.take() {
+                use std::io::Write;
+                let _ = input.write_all(stdin.as_bytes());
+            }
+            child.wait_with_output().unwrap()
+        })
+    };
+    lab.control_post("/lab/regions/1/fail-mid-change").await;
+    crate::common::wait_state_until(&lab, "the change to stall", |s| {
+        s["pending_change"]["completed"].as_u64() == Some(16)
+    })
+    .await;
+    // A wrong name: the cancel is refused, FO-1 stays refused, the operator aborts.
+    let out = run("failover --lost paris --execute", "pari\na\n")
+        .await
+        .unwrap();
+    let asked = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{asked}");
+    for part in [
+        "FO-1 Cancel the blocking change #",
+        ": 16/32 operations done",
+        "risk: cancelling rolls nothing back",
+        "waits on brokers 1, 3, 5, 7 of the lost paris",
+        "type the lost region's name to proceed",
+        "not cancelled",
+    ] {
+        assert!(asked.contains(part), "{part:?} in\n{asked}");
+    }
+    let log: Value = lab
+        .get(format!("{}/lab/requests", lab.control()))
+        .await
+        .body;
+    assert!(log.as_array().unwrap().is_empty(), "nothing sent: {log}");
+    // Unattended: --yes stands for typing the name; the change is cancelled, FO-1 goes on.
+    let out = run("failover --lost paris --execute --yes", "")
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Cancel the blocking change"),
+        "the offer is printed even when approved by --yes"
+    );
+    let s = lab.state().await;
+    assert_eq!(s["replication_factor"], 2, "failed over: {s}");
+    lab.shutdown().await;
+}

@@ -8,9 +8,11 @@ use c8dr::act::audit::{self, Audit};
 use c8dr::act::journal::{self, Journal};
 use c8dr::act::session;
 use c8dr::api::{BrokerId, Region};
-use c8dr::runbook::engine::{Recovery, RunState, Runner, Settings};
+use c8dr::runbook::engine::{Operator, Preview, Recovery, RunState, Runner, Settings};
+use c8dr::runbook::gate::{Confirmation, Decision};
 use c8dr::runbook::journal::{Outcome, StepState};
 use c8dr::runbook::plan::Procedure;
+use c8dr::runbook::plan::Step;
 use c8dr::runbook::setup;
 use c8dr_lab::sim::Camunda;
 use serde_json::{Value, json};
@@ -243,33 +245,219 @@ async fn a_region_that_still_answers_is_not_failed_over() {
     lab.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_pending_change_refuses_the_force_removal() {
-    // camunda/camunda#63506: an exporter disable started before the failover stalls on the
-    // lost brokers; the force removal is refused and nothing more is sent.
-    let lab = TestLab::start(Camunda::V88, 10.0).await;
-    let b = books();
-    lab.control_post("/lab/regions/1/fail").await;
-    let d = lab
-        .post(
-            format!("{}/actuator/exporters/camundaregion1/disable", lab.mgmt(0)),
-            None,
-        )
-        .await;
-    assert_eq!(d.status, 202);
-    crate::common::wait_state_until(&lab, "the change to stall", |s| {
+/// The lab playing the operator, watching what it is asked; it declines the offer to cancel
+/// a blocking change when told to.
+struct Watching {
+    inner: c8dr::demo::operator::LabOperator,
+    decline_cancel: bool,
+    asked: Vec<(String, String, Confirmation, Preview)>,
+}
+
+impl Operator for Watching {
+    fn update(&mut self, state: &RunState) {
+        self.inner.update(state);
+    }
+
+    async fn confirm(&mut self, step: &Step, needs: &Confirmation, preview: &Preview) -> Decision {
+        self.asked.push((
+            step.key.clone(),
+            step.title.clone(),
+            needs.clone(),
+            preview.clone(),
+        ));
+        if self.decline_cancel && step.title.starts_with("Cancel") {
+            return Decision::Decline;
+        }
+        self.inner.confirm(step, needs, preview).await
+    }
+
+    async fn on_failure(&mut self, step: &Step, why: &str, refused: bool) -> Recovery {
+        self.inner.on_failure(step, why, refused).await
+    }
+}
+
+/// Region 1 lost while a change needs its brokers: the change stays pending
+/// (camunda/camunda#63506). Returns its id.
+async fn stall_a_change_on_region1(lab: &TestLab) -> i64 {
+    lab.control_post("/lab/regions/1/fail-mid-change").await;
+    let s = crate::common::wait_state_until(lab, "the change to stall", |s| {
         s["pending_change"]["next"]["brokerId"]
             .as_i64()
             .is_some_and(|b| b % 2 == 1)
     })
     .await;
+    s["pending_change"]["id"]
+        .as_i64()
+        .expect("a pending change")
+}
+
+async fn failover_watched(lab: &TestLab, b: &Books, decline_cancel: bool) -> (RunState, Watching) {
+    let config = config(lab, false);
+    let (runner, _) = start(
+        &config,
+        b,
+        Procedure::Failover,
+        Region::ONE,
+        |i| Watching {
+            inner: drill(lab, &i.names[Region::ONE], &[]),
+            decline_cancel,
+            asked: vec![],
+        },
+        settings(),
+    )
+    .await;
+    finish(runner).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_change_blocking_the_force_removal_is_shown_cancelled_and_the_failover_goes_on() {
+    // camunda/camunda#63506: the change waits on the lost brokers and blocks FO-1; c8dr shows
+    // it, offers the cancel (typed confirmation, the risk said), sends
+    // DELETE /actuator/cluster/changes/{id} once, and FO-1 continues.
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    let id = stall_a_change_on_region1(&lab).await;
+    let (fo, op) = failover_watched(&lab, &b, false).await;
+    assert_completed(&fo);
+    assert_eq!(states(&fo)[1], ("FO-1".into(), StepState::Done));
+    let (key, title, needs, preview) = op
+        .asked
+        .iter()
+        .find(|a| a.1.starts_with("Cancel"))
+        .cloned()
+        .expect("the cancel was offered");
+    assert_eq!(key, "FO-1");
+    assert_eq!(title, format!("Cancel the blocking change #{id}"));
+    assert_eq!(needs, Confirmation::TypeRegionName("paris".into()));
+    let offer = preview.offer.join("\n");
+    for part in [
+        // The lab's clock runs 10× here: its start lies ahead of c8dr's clock, so no age is
+        // claimed (the unit tests read the age).
+        format!("blocking change #{id} IN_PROGRESS, started "),
+        ": 16/32 operations done".into(),
+        "PARTITION_RECONFIGURE_PRIORITY ×16 (brokers 0, 2, 4, 6)".into(),
+        "waits on brokers 1, 3, 5, 7 of the lost paris".into(),
+        "risk: cancelling rolls nothing back".into(),
+        "partially changed".into(),
+    ] {
+        assert!(offer.contains(&part), "{part:?} in\n{offer}");
+    }
+    assert!(
+        preview
+            .guards
+            .iter()
+            .any(|g| g.starts_with("✖") && g.contains("63506")),
+        "{:?}",
+        preview.guards
+    );
+    // One cancel of that change, before the one force.
+    let log = requests(&lab).await;
+    let cancels: Vec<usize> = log
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r["method"] == "DELETE")
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(cancels.len(), 1, "{log:?}");
+    assert_eq!(
+        log[cancels[0]]["path"],
+        format!("/actuator/cluster/changes/{id}")
+    );
+    let force = log
+        .iter()
+        .position(|r| forces(std::slice::from_ref(r)) == 1)
+        .expect("the force");
+    assert!(cancels[0] < force);
+    assert_eq!(forces(&log), 1);
+    // Journaled and audited as FO-1's, with who approved it.
+    let (entries, _) = audit::read(&b.audit).unwrap();
+    assert!(
+        entries.iter().any(|e| e.step == "FO-1"
+            && e.method.as_deref() == Some("DELETE")
+            && e.outcome == "ok"
+            && e.target
+                .as_deref()
+                .is_some_and(|t| t.ends_with(&format!("/actuator/cluster/changes/{id}")))),
+        "{entries:?}"
+    );
+    assert_failed_over(&lab, 1, "camundaregion").await;
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declining_the_cancel_leaves_fo1_refused_and_sends_nothing() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    let id = stall_a_change_on_region1(&lab).await;
     let before = requests(&lab).await.len();
-    let fo = run(&lab, &b, Procedure::Failover, Region::ONE, &[], settings()).await;
+    let (fo, op) = failover_watched(&lab, &b, true).await;
     assert_eq!(fo.outcome, Some(Outcome::Failed));
-    let m = fo.message.clone().unwrap();
-    assert!(m.contains("FO-1") && m.contains("pending"), "{m}");
-    assert_eq!(requests(&lab).await.len(), before, "cluster untouched");
-    assert_eq!(lab.state().await["replication_factor"], 4);
+    assert!(op.asked.iter().any(|a| a.1.starts_with("Cancel")));
+    // The run waited for the operator's choice on a refused FO-1 (then aborted: no script).
+    let failures = &op.inner.failures;
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    let (key, why, refused) = &failures[0];
+    assert_eq!(key, "FO-1");
+    assert!(*refused, "a guard refused: override and retry are offered");
+    assert!(
+        why.contains("pending") && why.contains("not cancelled: declined by the operator"),
+        "{why}"
+    );
+    assert_eq!(requests(&lab).await.len(), before, "nothing was sent");
+    let s = lab.state().await;
+    assert_eq!(s["pending_change"]["id"], id, "the change stays");
+    assert_eq!(s["replication_factor"], 4);
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_change_whose_coordinator_is_lost_is_offered_with_the_warning_and_its_failure_named()
+ {
+    // camunda/camunda#63506's deadlock: region 0 holds broker 0, the coordinator a cancel
+    // must reach. The offer says so; the attempt fails with 502 and FO-1 stays refused.
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let b = books();
+    let s = lab.control_post("/lab/regions/0/fail-mid-change").await;
+    let id = s["pending_change"]["id"].as_i64().expect("pending");
+    let config = config(&lab, false);
+    let (runner, _) = start(
+        &config,
+        &b,
+        Procedure::Failover,
+        Region::ZERO,
+        |i| Watching {
+            inner: drill(&lab, &i.names[Region::ZERO], &[]),
+            decline_cancel: false,
+            asked: vec![],
+        },
+        settings(),
+    )
+    .await;
+    let (fo, op) = finish(runner).await;
+    assert_eq!(fo.outcome, Some(Outcome::Failed));
+    let offer = op
+        .asked
+        .iter()
+        .find(|a| a.1.starts_with("Cancel"))
+        .map(|a| a.3.offer.join("\n"))
+        .expect("offered");
+    assert!(
+        offer.contains("coordinator, broker 0, which is in the lost london"),
+        "{offer}"
+    );
+    let (key, why, refused) = op.inner.failures[0].clone();
+    assert_eq!(key, "FO-1");
+    assert!(refused);
+    assert!(
+        why.contains("cancelling it failed")
+            && why.contains("HTTP 502")
+            && why.contains("escalate"),
+        "{why}"
+    );
+    let log = requests(&lab).await;
+    assert_eq!(log.len(), 1, "the one cancel, no force: {log:?}");
+    assert_eq!(log[0]["method"], "DELETE");
+    assert_eq!(lab.state().await["pending_change"]["id"], id);
     lab.shutdown().await;
 }
 

@@ -381,7 +381,11 @@ fn the_runbook_pane_opens_from_the_dashboard_and_asks_for_the_region_name() {
 
 #[test]
 fn runbook_pane_snapshots() {
-    for name in ["runbook-failover-confirm", "runbook-failback-running"] {
+    for name in [
+        "runbook-failover-confirm",
+        "runbook-failback-running",
+        "runbook-failover-cancel-offer",
+    ] {
         let app = scenes::app(scene(name));
         insta::assert_snapshot!(name, text(&app, "default", 120, 36));
         insta::assert_snapshot!(format!("{name}-80x24"), text(&app, "default", 80, 24));
@@ -571,6 +575,31 @@ fn the_force_prompt_stays_visible_at_every_size() {
             flat.contains("par▏"),
             "what was typed at {w}x{h}:\n{screen}"
         );
+    }
+}
+
+/// Issue 14 §10: the offer to cancel the change blocking FO-1 shows the change, its progress
+/// and the risk first, and the typed confirmation stays on screen at every size.
+#[test]
+fn the_offer_to_cancel_a_blocking_change_shows_it_and_the_risk_at_every_size() {
+    let app = scenes::app(scene("runbook-failover-cancel-offer"));
+    for (w, h) in [(120, 36), (80, 24)] {
+        let screen = text(&app, "default", w, h);
+        let flat: String = screen
+            .lines()
+            .map(|l| l.trim_matches(|c: char| c == '│' || c == ' '))
+            .collect::<Vec<_>>()
+            .join(" ");
+        for part in [
+            "offered: Cancel the blocking change #6",
+            "blocking change #6 IN_PROGRESS",
+            "16/32 operations done",
+            "risk: cancelling rolls nothing back",
+            "Cancel the blocking change #6? Nothing is rolled back",
+            "FORCE: type paris",
+        ] {
+            assert!(flat.contains(part), "{part:?} at {w}x{h}:\n{screen}");
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::facts::Facts;
 use crate::api::{ClusterTopology, Operation};
-use crate::model::view::{ChangeView, ClusterSummary, Family, LastChangeView};
+use crate::model::view::{ChangeOperationView, ChangeView, ClusterSummary, Family, LastChangeView};
 use crate::model::words::ChangeState;
 use crate::text::clean;
 use std::collections::BTreeSet;
@@ -40,12 +40,24 @@ pub(super) fn summary(
 
 fn pending_change(c: &ClusterTopology) -> Option<ChangeView> {
     let pc = c.pending_change.as_ref()?;
+    let op = |o: &Operation, done: bool| ChangeOperationView {
+        words: operation_words(o),
+        broker: o.broker_id,
+        done,
+    };
     Some(ChangeView {
         id: pc.id,
         status: ChangeState::from_word(pc.status.as_str()),
         done: pc.completed.len(),
         total: pc.completed.len() + pc.pending.len(),
         next: pc.pending.first().map(operation_words),
+        started_at: pc.started_at.as_ref().map(|t| clean(&t.to_string())),
+        operations: pc
+            .completed
+            .iter()
+            .map(|c| op(&c.operation, true))
+            .chain(pc.pending.iter().map(|o| op(o, false)))
+            .collect(),
     })
 }
 

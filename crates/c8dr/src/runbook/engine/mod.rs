@@ -24,6 +24,7 @@
 mod heal;
 mod settle;
 mod step;
+mod unblock;
 mod wait;
 
 use super::check::{self, Eval, Facts, RunFacts};
@@ -82,6 +83,9 @@ pub struct Preview {
     pub evidence: String,
     /// The dry run's answer (force steps), or why there is none.
     pub dry_run: Option<String>,
+    /// A remediation offered while the step is blocked (cancelling the change in its way):
+    /// what it is, what it acts on, and its risk.
+    pub offer: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -349,6 +353,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 .or(r.state.inputs.baseline_change),
             snapshot_docs: replay.snapshot_docs(),
             restore_finished,
+            cancelled: replay.cancelled(),
         };
         r
     }

@@ -108,7 +108,8 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             return Ok(Settled::Resend);
         }
         match req.kind() {
-            RequestKind::Idempotent => Ok(Settled::Resend),
+            // A second cancel names the same change: it cancels nothing else.
+            RequestKind::Idempotent | RequestKind::Cancel => Ok(Settled::Resend),
             RequestKind::Change => self.trace_of_change(idx, step, req, seen, &facts, &eval),
             RequestKind::Snapshot => self.trace_of_snapshot(idx, step, req, &facts).await,
             RequestKind::Restore => self.trace_of_restore(idx, step, req, &facts, &eval).await,

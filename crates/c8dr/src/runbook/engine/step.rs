@@ -3,6 +3,7 @@
 //! needs asked (after the dry run of a force), then its action sent through the gate with the
 //! retry rules — re-checking everything at the moment of sending — and its effect waited for.
 
+use super::unblock::Unblocked;
 use super::*;
 use crate::runbook::answer::{SendError, Verdict, dry_run_summary, gist};
 use crate::runbook::gate::{Approval, Refusal, Sent};
@@ -21,7 +22,18 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             return Ok(());
         }
         self.refuse_unknown(&step, &eval, "from a fresh read")?;
-        let guards = self.guards(&step, &facts, None)?;
+        let kept = match self.unblock(idx, &step, &facts).await? {
+            // The change in the way is gone: the step starts over on fresh facts.
+            Unblocked::Cleared => return Box::pin(self.run_step(idx)).await,
+            Unblocked::Kept(why) => Some(why),
+            Unblocked::NotOffered => None,
+        };
+        let guards = match (self.guards(&step, &facts, None), kept) {
+            (Err(Stop::Failed(m)), Some(why)) => Err(Stop::Failed(format!(
+                "{m}; not cancelled: {why} (retry offers the cancel again)"
+            ))),
+            (result, _) => result,
+        }?;
         self.act(idx, &step, &eval, guards).await
     }
 
@@ -121,12 +133,26 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         eval: &Eval,
         guards: Vec<String>,
     ) -> Result<Approval, Stop> {
+        self.approval_with(idx, step, eval, guards, vec![]).await
+    }
+
+    /// As [`Self::approval`], the operator also shown `offer`: what a remediation offered
+    /// while the step is blocked does and risks.
+    pub(super) async fn approval_with(
+        &mut self,
+        idx: usize,
+        step: &Step,
+        eval: &Eval,
+        guards: Vec<String>,
+        offer: Vec<String>,
+    ) -> Result<Approval, Stop> {
         // Read-only sends nothing at all, not even a dry run.
         self.gate.refuse_read_only(step).map_err(Stop::Aborted)?;
         let mut preview = Preview {
             guards,
             evidence: eval.evidence.clone(),
             dry_run: None,
+            offer,
         };
         if step.danger == Danger::Force {
             preview.dry_run = self.force_preview(idx, step).await?;

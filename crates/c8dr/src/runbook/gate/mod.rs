@@ -16,7 +16,7 @@ use super::answer::{self, Answer, SendError, Verdict};
 use super::audit::{self, Entry};
 use super::check::Facts;
 use super::journal::Record;
-use super::plan::{Action, Danger, Expect, Request, Scale, Step};
+use super::plan::{Action, Danger, Expect, Request, RequestKind, Scale, Step};
 use crate::api::Region;
 use std::future::Future;
 use std::io;
@@ -310,11 +310,14 @@ impl<E: Executor> Gate<E> {
         if let Record::Request {
             seen_change: s,
             dry_run,
+            aside,
             ..
         } = &mut record
         {
             *s = seen_change;
             *dry_run = req.is_dry_run();
+            // A cancel is offered while its step is blocked; it is not the step's request.
+            *aside = req.kind() == RequestKind::Cancel;
         }
         if let Err(e) = self.clerk.ledger.journal(&record) {
             return Sent::not_sent(journal_problem(e));

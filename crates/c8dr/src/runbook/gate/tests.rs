@@ -315,3 +315,39 @@ async fn an_approval_covers_the_action_it_was_given_for() {
     assert!(matches!(sent.verdict, Verdict::Fatal(_)));
     assert!(seen.lock().unwrap().sent.is_empty());
 }
+
+#[tokio::test]
+async fn a_cancel_is_journaled_aside_from_its_steps_request_and_its_approval_covers_only_it() {
+    let steps = failover();
+    let fo1 = steps.iter().position(|s| s.key == "FO-1").unwrap();
+    let cancel = Step {
+        title: "Cancel the blocking change #7".into(),
+        action: Action::Http(Request::cancel_change(Region::ZERO, 7)),
+        ..steps[fo1].clone()
+    };
+    let (mut g, seen) = gate(200, r#"{"version":9}"#, false);
+    assert_eq!(
+        g.confirmation(&cancel),
+        Confirmation::TypeRegionName("paris".into()),
+        "typed, as a force"
+    );
+    // The approval of the cancel does not send the force.
+    let approval = g.approve(fo1, &cancel, yes(Some("paris"))).unwrap();
+    let sent = g.send(approval, fo1, &steps[fo1], None).await;
+    assert!(matches!(sent.verdict, Verdict::Fatal(_)));
+    assert!(seen.lock().unwrap().sent.is_empty());
+    let approval = g.approve(fo1, &cancel, yes(Some("paris"))).unwrap();
+    let sent = g.send(approval, fo1, &cancel, Some(7)).await;
+    assert_eq!(sent.verdict, Verdict::Success);
+    assert_eq!(sent.change_id, None, "a cancel starts no change");
+    let s = seen.lock().unwrap();
+    assert_eq!(s.sent, ["/actuator/cluster/changes/7"]);
+    assert!(s.journal.iter().any(|r| r.is_aside()), "{:?}", s.journal);
+    assert!(
+        s.audit
+            .iter()
+            .any(|e| e.kind == "request" && e.method.as_deref() == Some("DELETE")),
+        "{:?}",
+        s.audit
+    );
+}

@@ -77,6 +77,9 @@ pub enum Expect {
     Exporting,
     /// Elasticsearch: 200 (`acknowledged`, a snapshot or a restore).
     Elasticsearch,
+    /// `DELETE /actuator/cluster/changes/{id}`: 200 with the configuration, the change
+    /// cancelled (no dry-run form: the server answers 501 to one).
+    Cancel,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -127,11 +130,26 @@ impl Request {
         }
     }
 
+    /// Cancels the topology change `id` through `region`'s management API (offered when a
+    /// change blocks a step, camunda/camunda#63506; never planned).
+    pub fn cancel_change(region: Region, id: i64) -> Self {
+        Request {
+            expect: Expect::Cancel,
+            ..Request::management(
+                region,
+                "DELETE",
+                format!("/actuator/cluster/changes/{id}"),
+                None,
+            )
+        }
+    }
+
     /// What sending it twice would do, which decides how an answer that never came is
     /// resolved (DESIGN.md §7: never re-sent blindly).
     pub fn kind(&self) -> RequestKind {
         match (self.api, self.expect) {
             (_, Expect::Change) => RequestKind::Change,
+            (_, Expect::Cancel) => RequestKind::Cancel,
             (Api::Elasticsearch, _) if self.path.contains("/_restore") => RequestKind::Restore,
             (Api::Elasticsearch, _) if self.method == "PUT" && self.long => RequestKind::Snapshot,
             _ => RequestKind::Idempotent,
@@ -171,6 +189,9 @@ pub enum RequestKind {
     /// Sending it again leaves the same state (exporting pause/resume, a repository
     /// registration).
     Idempotent,
+    /// Cancels the change with this id: a second one is refused (400, no change in progress
+    /// or not the current one) and cancels nothing else, since it names the change.
+    Cancel,
 }
 
 /// A Kubernetes action c8dr performs through the API (what the docs do with kubectl).
@@ -565,6 +586,22 @@ mod tests {
         let dry = http(fo1).dry_run().unwrap();
         assert_eq!(dry.path, "/actuator/cluster/brokers?force=true&dryRun=true");
         assert!(dry.is_dry_run() && !http(fo1).is_dry_run());
+    }
+
+    #[test]
+    fn a_cancel_names_its_change_and_has_no_dry_run() {
+        let c = Request::cancel_change(Region::ZERO, 7);
+        assert_eq!(
+            (c.method, c.path.as_str()),
+            ("DELETE", "/actuator/cluster/changes/7")
+        );
+        assert_eq!(c.kind(), RequestKind::Cancel);
+        assert_eq!(
+            c.dry_run(),
+            None,
+            "the server answers 501 to a dry-run cancel"
+        );
+        assert!(!c.is_dry_run());
     }
 
     #[test]
