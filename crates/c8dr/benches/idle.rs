@@ -74,7 +74,15 @@ async fn watch(config: &Config, size: (u16, u16), seconds: u64) -> color_eyre::e
         drop(keys_tx);
     };
     let (run, ()) = tokio::join!(
-        tui::drive(&mut app, &themes, tui::caps::Caps::FULL, io, &mut observer, config, None),
+        tui::drive(
+            &mut app,
+            &themes,
+            tui::caps::Caps::FULL,
+            io,
+            &mut observer,
+            config,
+            None
+        ),
         measure
     );
     run

@@ -47,7 +47,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
         header::read_only_banner(f, rows[1], t);
     }
     header::frozen_banner(f, rows[2], app, t);
-    let rows = [rows[0], rows[1], rows[3], rows[4], rows[5]];
+    let rows = [rows[0], rows[1], rows[3], rows[4], rows[5], rows[6]];
     match app.shown() {
         Some(v) => {
             verdict::draw(f, rows[2], v, t);

@@ -605,11 +605,15 @@ fn prompt(pane: &Pane, t: &Theme) -> Vec<Line<'static>> {
                 if let Confirmation::TypeRegionName(name) = &a.confirmation {
                     // Every letter is text here (a region's name may hold any): the other
                     // answers are keys no name contains.
+                    // Declining a cancel offer keeps the change and leaves the step refused
+                    // (then retry, skip or abort); declining a step aborts the run.
+                    let no = if a.preview.offer.is_empty() {
+                        format!("Ctrl-X abort the run at {} (resumable)", a.key)
+                    } else {
+                        format!("Ctrl-X keep the change ({} stays refused)", a.key)
+                    };
                     v.push(Line::from(Span::styled(
-                        format!(
-                            " Esc not now (the run waits) · Ctrl-X abort the run at {k} (resumable)",
-                            k = a.key
-                        ),
+                        format!(" Esc not now (the run waits) · {no}"),
                         t.dim(),
                     )));
                     v.push(typing_line(

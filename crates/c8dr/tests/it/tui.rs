@@ -596,6 +596,7 @@ fn the_offer_to_cancel_a_blocking_change_shows_it_and_the_risk_at_every_size() {
             "16/32 operations done",
             "risk: cancelling rolls nothing back",
             "Cancel the blocking change #6? Nothing is rolled back",
+            "Ctrl-X keep the change (FO-1 stays refused)",
             "FORCE: type paris",
         ] {
             assert!(flat.contains(part), "{part:?} at {w}x{h}:\n{screen}");
