@@ -428,6 +428,35 @@ fn brokers_expected_per_region_come_from_members_or_pods_never_half_the_cluster(
     assert_eq!(v.region(Region::ZERO).unwrap().brokers_expected, None);
 }
 
+/// A region without members still expects the brokers its pods or the previous view knew:
+/// after a failover the lost region is "brokers 0/4", and a recreated region whose brokers are
+/// not members yet is "0/4" too, never "0/0" (which would hide that brokers are missing).
+#[test]
+fn a_region_without_members_still_expects_its_brokers() {
+    let cfg = cfg(false);
+    let mut sim = sim();
+    let t0 = scenes::clock();
+    let healthy = model::derive(&scenes::observe(&sim, t0), &cfg, t0, None);
+    sim.fail_region(0);
+    force_remove(&mut sim, 0);
+    let t1 = t0 + jiff::SignedDuration::from_secs(5);
+    let lost = model::derive(&scenes::observe(&sim, t1), &cfg, t1, Some(&healthy));
+    let london = lost.region(Region::ZERO).unwrap();
+    assert_eq!(
+        (london.brokers_up, london.brokers_expected),
+        (Some(0), Some(4))
+    );
+    sim.recreate_region(0, false, false);
+    let t2 = t1 + jiff::SignedDuration::from_secs(5);
+    // A fresh start of c8dr (no previous view): the recreated region's pods tell.
+    let recreated = model::derive(&scenes::observe(&sim, t2), &cfg, t2, None);
+    let london = recreated.region(Region::ZERO).unwrap();
+    assert_eq!(
+        (london.brokers_up, london.brokers_expected),
+        (Some(0), Some(4))
+    );
+}
+
 #[test]
 fn a_region_that_stops_answering_says_since_when() {
     let mut sim = sim();

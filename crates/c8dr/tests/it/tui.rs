@@ -1096,3 +1096,21 @@ fn no_debug_text_on_screen() {
         }
     }
 }
+
+/// The header's last parts (the clock, the theme's name) are shown whole or not at all: a cut
+/// "· de" at 80 columns says nothing and looks like a glitch.
+#[test]
+fn the_header_never_shows_a_cut_clock_or_theme_name() {
+    let app = lost_app();
+    for w in 60..=140 {
+        let screen = text(&app, "default", w, 30);
+        let header = screen.lines().next().unwrap().trim_end().to_string();
+        let last = header.rsplit(" · ").next().unwrap_or("");
+        let whole = last == "default"
+            || last == "WRITE"
+            || last.ends_with('Z') && last.len() == 9
+            || last.contains("agrees")
+            || last.contains("DISAGREES");
+        assert!(whole, "{w} columns: {header:?} ends in {last:?}");
+    }
+}

@@ -115,13 +115,21 @@ fn region(r: Region, cx: &Ctx, facts: &Facts, brokers: &[BrokerView]) -> RegionV
     };
     // Brokers expected here: the cluster configuration's members, else the region's broker
     // pods, else what was known before; never half the cluster size (regions need not hold
-    // equal shares, and a failover leaves one region with none).
-    let expected = match &facts.members {
-        Some(m) => Some(m.iter().filter(|b| b.region() == r).count()),
-        None => region_pods
-            .map(|p| p.iter().filter(|p| p.broker.is_some()).count())
-            .or_else(|| prev_region.and_then(|p| p.brokers_expected)),
-    };
+    // equal shares). A region with no members (a failover removed them; a recreated region
+    // not yet added back) still expects the brokers its pods or the last view knew: "0/4",
+    // not "0/0", is what tells the operator brokers are missing.
+    let members = facts
+        .members
+        .as_ref()
+        .map(|m| m.iter().filter(|b| b.region() == r).count());
+    let pods = region_pods.map(|p| p.iter().filter(|p| p.broker.is_some()).count());
+    let before = prev_region.and_then(|p| p.brokers_expected);
+    let expected = [members, pods, before]
+        .into_iter()
+        .flatten()
+        .find(|n| *n > 0)
+        .or(members)
+        .or(pods);
     let up = (!facts.gateways.is_empty()).then(|| {
         brokers
             .iter()

@@ -38,15 +38,25 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         let (word, style) = traffic(v, t, area.width < 120);
         spans.push(Span::styled(word, style));
     }
-    spans.push(Span::raw(if app.read_only {
+    // The mode, the clock and the theme's name come last and only whole: a cut "· de" says
+    // nothing (a read-only session also has its banner, at every size).
+    let mut extras = vec![Span::raw(if app.read_only {
         " · READ-ONLY"
     } else {
         " · WRITE"
-    }));
+    })];
     if app.frozen.is_none() {
-        spans.push(Span::raw(format!(" · {}", app.now.strftime("%H:%M:%SZ"))));
+        extras.push(Span::raw(format!(" · {}", app.now.strftime("%H:%M:%SZ"))));
     }
-    spans.push(Span::styled(format!(" · {}", app.theme_name()), t.dim()));
+    extras.push(Span::styled(format!(" · {}", app.theme_name()), t.dim()));
+    let mut used: usize = spans.iter().map(Span::width).sum();
+    for extra in extras {
+        if used + extra.width() > usize::from(area.width) {
+            break;
+        }
+        used += extra.width();
+        spans.push(extra);
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

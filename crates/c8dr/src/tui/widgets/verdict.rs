@@ -67,7 +67,7 @@ pub fn draw(f: &mut Frame, area: Rect, v: &ClusterView, t: &Theme) {
         ),
         Span::styled(
             if hidden > 0 {
-                format!(" +{hidden} more")
+                format!(" +{hidden} more ·")
             } else {
                 String::new()
             },
