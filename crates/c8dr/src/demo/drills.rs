@@ -5,6 +5,7 @@
 
 use crate::api::Region;
 use crate::model::{ClusterView, Reach};
+use crate::runbook::engine::RunState;
 use crate::tui::drills::{Drills, Outcome};
 use std::time::Duration;
 
@@ -110,12 +111,38 @@ pub const DRILLS: &[(&str, Call)] = &[
 /// restore it; one whose brokers were removed (after the failover): recreate it; a recreated
 /// region without members: the failback's Helm part (webapps off in the survivor); both
 /// answering but partitions without quorum: heal the network; healthy: fail region 1.
-pub fn suggest(view: &ClusterView) -> Option<usize> {
+/// A run in progress goes first: its manual step's drill (FO-3 moves the traffic, FB-2 and
+/// FB-8 are the Helm upgrades), and never a region's failure in the middle of a run.
+pub fn suggest(view: &ClusterView, run: Option<&RunState>) -> Option<usize> {
     let index = |path: String| {
         DRILLS
             .iter()
             .position(|(_, call)| matches!(call, Call::Post(p) if *p == path))
     };
+    if let Some(run) = run {
+        let r = run.inputs.region;
+        let step = run
+            .current
+            .and_then(|i| run.steps.get(i))
+            .map(|s| s.key.as_str());
+        let fits = match step {
+            Some("FO-3") => index(format!("/lab/traffic/{}", r.other())),
+            Some("FB-2") => index(format!("/lab/regions/{}/webapps/off", r.other())),
+            Some("FB-8") => index(format!("/lab/regions/{r}/webapps/on")),
+            _ => None,
+        };
+        if fits.is_some() {
+            return fits;
+        }
+        let by_view = suggest(view, None);
+        let fail = |r: u8| index(format!("/lab/regions/{r}/fail"));
+        if by_view.is_some() && (by_view == fail(0) || by_view == fail(1)) {
+            return DRILLS
+                .iter()
+                .position(|(_, call)| matches!(call, Call::ClearFaults));
+        }
+        return by_view;
+    }
     let down: Vec<Region> = view
         .regions
         .iter()
@@ -180,8 +207,8 @@ impl Drills for LabDrills {
         DRILLS.iter().map(|(label, _)| label.to_string()).collect()
     }
 
-    fn suggest(&self, view: &ClusterView) -> Option<usize> {
-        suggest(view)
+    fn suggest(&self, view: &ClusterView, run: Option<&RunState>) -> Option<usize> {
+        suggest(view, run)
     }
 
     fn perform(&self, index: usize) -> Outcome {
@@ -219,7 +246,7 @@ mod tests {
     fn suggested(scene: &str) -> &'static str {
         let s = SCENES.iter().find(|s| s.name == scene).expect("scene");
         let (_, view) = scenes::views(s);
-        DRILLS[suggest(&view).expect("a drill")].0
+        DRILLS[suggest(&view, None).expect("a drill")].0
     }
 
     #[test]
@@ -240,7 +267,7 @@ mod tests {
     fn every_suggestion_names_a_drill() {
         for s in SCENES {
             let (_, view) = scenes::views(s);
-            assert!(suggest(&view).is_some(), "{}", s.name);
+            assert!(suggest(&view, None).is_some(), "{}", s.name);
         }
     }
 }

@@ -137,18 +137,22 @@ fn quorum(before: &ClusterView, after: &ClusterView, events: &mut Events) {
     if !lost.is_empty() {
         events.push(
             Level::Critical,
-            format!("{} partitions lost quorum ({})", lost.len(), ids(&lost)),
+            format!("{} lost quorum", partitions(&lost)),
         );
     }
     if !regained.is_empty() {
         events.push(
             Level::Ok,
-            format!(
-                "{} partitions regained quorum ({})",
-                regained.len(),
-                ids(&regained)
-            ),
+            format!("{} regained quorum", partitions(&regained)),
         );
+    }
+}
+
+/// "partition 3" or "2 partitions (1,2)".
+fn partitions(which: &[i32]) -> String {
+    match which {
+        [one] => format!("partition {one}"),
+        _ => format!("{} partitions ({})", which.len(), ids(which)),
     }
 }
 

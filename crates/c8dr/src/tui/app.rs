@@ -121,8 +121,11 @@ pub struct App {
     help_over_run: bool,
 }
 
-/// Picks the drill menu's entry for a view (an index into the drill labels).
-pub type DrillSuggest = std::sync::Arc<dyn Fn(&ClusterView) -> Option<usize> + Send + Sync>;
+/// Picks the drill menu's entry for a view and the run in progress (an index into the drill
+/// labels).
+pub type DrillSuggest = std::sync::Arc<
+    dyn Fn(&ClusterView, Option<&crate::runbook::engine::RunState>) -> Option<usize> + Send + Sync,
+>;
 
 const MAX_EVENTS: usize = 200;
 
@@ -176,7 +179,9 @@ impl App {
     /// The drill menu, opened on the drill that fits the live view.
     fn open_drills(&mut self) {
         let i = match (&self.drill_suggest, &self.view) {
-            (Some(pick), Some(v)) => pick(v).filter(|i| *i < self.drills.len()),
+            (Some(pick), Some(v)) => {
+                pick(v, self.run_in_progress().map(|p| &p.state)).filter(|i| *i < self.drills.len())
+            }
             _ => None,
         };
         self.mode = Mode::Drill(i.unwrap_or(0));

@@ -13,8 +13,13 @@ pub trait Drills: Send + Sync {
     fn labels(&self) -> Vec<String>;
     /// Performs the drill at `index` (an index into `labels`).
     fn perform(&self, index: usize) -> Outcome;
-    /// The drill that fits what `view` shows (the menu opens on it); `None`: the first.
-    fn suggest(&self, _view: &crate::model::ClusterView) -> Option<usize> {
+    /// The drill that fits what `view` shows and the step a run in progress is at (the menu
+    /// opens on it); `None`: the first.
+    fn suggest(
+        &self,
+        _view: &crate::model::ClusterView,
+        _run: Option<&crate::runbook::engine::RunState>,
+    ) -> Option<usize> {
         None
     }
 }

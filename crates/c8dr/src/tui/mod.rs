@@ -302,7 +302,9 @@ pub fn new_app(
     );
     app.theme_index = names.iter().position(|n| *n == initial.name).unwrap_or(0);
     if let Some(d) = options.drills.clone() {
-        app.drill_suggest = Some(Arc::new(move |v: &model::ClusterView| d.suggest(v)));
+        app.drill_suggest = Some(Arc::new(move |v: &model::ClusterView, run| {
+            d.suggest(v, run)
+        }));
     }
     for w in warnings {
         tracing::warn!("{w}");

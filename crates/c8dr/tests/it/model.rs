@@ -362,7 +362,7 @@ fn events_name_what_changed() {
     assert!(
         texts
             .iter()
-            .any(|t| t.starts_with("1 partitions lost quorum")),
+            .any(|t| t.starts_with("partition 1 lost quorum")),
         "{texts:?}"
     );
     assert!(texts.iter().any(|t| t == "processing halted"), "{texts:?}");

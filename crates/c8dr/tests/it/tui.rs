@@ -1010,6 +1010,49 @@ fn the_drill_menu_opens_on_the_drill_that_fits_the_moment() {
     }
 }
 
+/// The drill menu during a run: it opens on the manual step's drill (the Helm upgrades of
+/// FB-2 and FB-8), and never on failing a region while the run goes on (a demo user pressing
+/// d and Enter mid-failback lost region 1 before this).
+#[test]
+fn the_drill_menu_follows_the_run_and_never_offers_a_failure_mid_run() {
+    let labels = drill_labels();
+    // A healthy-looking cluster (which alone suggests failing region 1) while the failback
+    // of region 1 (paris) goes on: region 0 survived.
+    let mut app = scenes::app(scene("healthy"));
+    app.runbook = scenes::app(scene("runbook-failback-running")).runbook;
+    app.drills = labels.clone();
+    app.drill_suggest = Some(Arc::new(c8dr::demo::drills::suggest));
+    let step = |app: &App, key: &str| {
+        app.runbook
+            .as_ref()
+            .unwrap()
+            .state
+            .steps
+            .iter()
+            .position(|s| s.key == key)
+            .unwrap()
+    };
+    for (key, want) in [
+        ("FB-2", "Webapps off in region 0 (Helm upgrade)"),
+        ("FB-8", "Webapps on in region 1 (Helm upgrade)"),
+        ("FB-6", "Clear all faults"),
+    ] {
+        let i = step(&app, key);
+        app.runbook.as_mut().unwrap().state.current = Some(i);
+        app.mode = Mode::Normal;
+        app.on_key(chr('d'));
+        let Mode::Drill(i) = app.mode else {
+            panic!("{key}: no drill menu: {:?}", app.mode)
+        };
+        assert_eq!(labels[i], want, "{key}");
+        app.on_key(key_esc());
+    }
+}
+
+fn key_esc() -> KeyEvent {
+    key(KeyCode::Esc)
+}
+
 /// Issue 14 §12: no Rust `Debug` text on any screen: every scene, the details, the preflight,
 /// every step of the runbook panes, the quit question.
 #[test]
