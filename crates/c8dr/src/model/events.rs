@@ -135,24 +135,19 @@ fn quorum(before: &ClusterView, after: &ClusterView, events: &mut Events) {
         .map(|p| p.id)
         .collect();
     if !lost.is_empty() {
-        events.push(
-            Level::Critical,
-            format!("{} lost quorum", partitions(&lost)),
-        );
+        events.push(Level::Critical, quorum_words(&lost, "lost quorum"));
     }
     if !regained.is_empty() {
-        events.push(
-            Level::Ok,
-            format!("{} regained quorum", partitions(&regained)),
-        );
+        events.push(Level::Ok, quorum_words(&regained, "regained quorum"));
     }
 }
 
-/// "partition 3" or "2 partitions (1,2)".
-fn partitions(which: &[i32]) -> String {
+/// "partition 3 lost quorum" or "2 partitions lost quorum (1,2)": the ids last, where a
+/// narrow pane may cut them.
+fn quorum_words(which: &[i32], what: &str) -> String {
     match which {
-        [one] => format!("partition {one}"),
-        _ => format!("{} partitions ({})", which.len(), ids(which)),
+        [one] => format!("partition {one} {what}"),
+        _ => format!("{} partitions {what} ({})", which.len(), ids(which)),
     }
 }
 
