@@ -142,16 +142,27 @@ pub async fn create(
     shown(&ctx, Kind::Secret, &name, StatusCode::CREATED)
 }
 
+/// The `data` of a request on an existing Secret in this region's namespace, or the answer
+/// the API server gives a wrong resource, namespace or body.
+fn secret_request(
+    ctx: &Ctx,
+    ns: &str,
+    resource: &str,
+    body: &Bytes,
+) -> Result<BTreeMap<String, Option<Vec<u8>>>, Response> {
+    if let Some(e) = only_secrets(resource).or_else(|| other_namespace(ctx, ns)) {
+        return Err(e);
+    }
+    parse(body).and_then(|o| secret_data(&o))
+}
+
 /// `PUT …/secrets/{name}`: the Secret's data replaced.
 pub async fn replace(
     State(ctx): State<Ctx>,
     Path((ns, resource, name)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Response {
-    if let Some(e) = only_secrets(&resource).or_else(|| other_namespace(&ctx, &ns)) {
-        return e;
-    }
-    let data = match parse(&body).and_then(|o| secret_data(&o)) {
+    let data = match secret_request(&ctx, &ns, &resource, &body) {
         Ok(d) => d,
         Err(e) => return e,
     };
@@ -181,10 +192,7 @@ pub async fn patch_core(
     Path((ns, resource, name)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Response {
-    if let Some(e) = only_secrets(&resource).or_else(|| other_namespace(&ctx, &ns)) {
-        return e;
-    }
-    let data = match parse(&body).and_then(|o| secret_data(&o)) {
+    let data = match secret_request(&ctx, &ns, &resource, &body) {
         Ok(d) => d,
         Err(e) => return e,
     };
