@@ -30,7 +30,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
     // A frozen screen says so on a line of its own, at every size.
     let frozen = u16::from(app.frozen.is_some());
     let verdict_h = app.shown().map_or(1, |v| {
-        verdict::height(v, area.width).min(if area.height >= 30 { 4 } else { 3 })
+        verdict::height(v, app.run_in_progress().map(|p| &p.state), area.width)
+            .min(if area.height >= 30 { 4 } else { 3 })
     });
     let rows = Layout::vertical([
         Constraint::Length(1),
@@ -50,7 +51,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
     let rows = [rows[0], rows[1], rows[3], rows[4], rows[5], rows[6]];
     match app.shown() {
         Some(v) => {
-            verdict::draw(f, rows[2], v, t);
+            verdict::draw(f, rows[2], v, app.run_in_progress().map(|p| &p.state), t);
             body(f, rows[3], app, v, t);
         }
         None => {

@@ -1157,3 +1157,31 @@ fn the_header_never_shows_a_cut_clock_or_theme_name() {
         assert!(whole, "{w} columns: {header:?} ends in {last:?}");
     }
 }
+
+/// While the failover runs, the verdict says so instead of telling the operator to press F
+/// for the failover they are running; the command line keeps naming the command.
+#[test]
+fn the_verdict_says_a_runbook_runs_instead_of_advising_it() {
+    let mut app = yes_question();
+    app.on_key(chr('n'));
+    assert_eq!(app.mode, Mode::Normal);
+    for (w, h) in [(80, 24), (120, 36)] {
+        let screen = text(&app, "default", w, h);
+        let flat: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains("(failover running: r returns to it)"),
+            "{w}x{h}:\n{screen}"
+        );
+        assert!(!flat.contains("F: failover runbook"), "{w}x{h}:\n{screen}");
+    }
+    let cli = app
+        .view
+        .as_ref()
+        .unwrap()
+        .verdict
+        .words(c8dr::model::Front::Cli);
+    assert!(
+        cli.iter().any(|r| r.contains("c8dr failover --lost paris")),
+        "{cli:?}"
+    );
+}

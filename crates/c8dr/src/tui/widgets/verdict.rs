@@ -3,7 +3,9 @@
 //! all, the headline says how many are not shown: a reminder is never silently cut off.
 
 use super::{level_style, level_word};
-use crate::model::{ClusterView, Front, Processing};
+use crate::model::{Advice, ClusterView, Front, Processing, Reason};
+use crate::runbook::engine::RunState;
+use crate::runbook::plan::Procedure;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -29,13 +31,32 @@ fn lines_needed(reasons: &[String], width: u16) -> Vec<usize> {
         .collect()
 }
 
+/// A reason as the dashboard says it: its runbook's key, or, while that runbook runs, that it
+/// runs (telling the operator to press F during the failover they are running is false advice).
+fn words(r: &Reason, run: Option<&RunState>) -> String {
+    let running = match (&r.advice, run.map(|s| s.inputs.procedure)) {
+        (Some(Advice::FailOver { .. }), Some(Procedure::Failover)) => Some("failover"),
+        (Some(Advice::FailBack { .. }), Some(Procedure::Failback)) => Some("failback"),
+        _ => None,
+    };
+    match running {
+        Some(what) => format!("{} ({what} running: r returns to it)", r.text),
+        None => r.words(Front::Tui),
+    }
+}
+
+/// The reasons as the dashboard says them, `run` being the run in progress.
+fn reasons(v: &ClusterView, run: Option<&RunState>) -> Vec<String> {
+    v.verdict.detail.iter().map(|r| words(r, run)).collect()
+}
+
 /// Lines the verdict needs at this width: the headline, then the further reasons.
-pub fn height(v: &ClusterView, width: u16) -> u16 {
-    let reasons = v.verdict.words(Front::Tui);
+pub fn height(v: &ClusterView, run: Option<&RunState>, width: u16) -> u16 {
+    let reasons = reasons(v, run);
     lines_needed(&reasons, width).iter().sum::<usize>().max(1) as u16
 }
 
-pub fn draw(f: &mut Frame, area: Rect, v: &ClusterView, t: &Theme) {
+pub fn draw(f: &mut Frame, area: Rect, v: &ClusterView, run: Option<&RunState>, t: &Theme) {
     let (glyph, word) = level_word(v.verdict.level);
     let style = level_style(t, v.verdict.level);
     let processing = match v.processing {
@@ -44,7 +65,7 @@ pub fn draw(f: &mut Frame, area: Rect, v: &ClusterView, t: &Theme) {
         Processing::Halted => "processing HALTED",
         Processing::Unknown => "processing UNKNOWN",
     };
-    let reasons = v.verdict.words(Front::Tui);
+    let reasons = reasons(v, run);
     // The reasons that fit; the headline says how many do not, where it is always seen.
     let needed = lines_needed(&reasons, area.width);
     let room = area.height.max(1) as usize;
