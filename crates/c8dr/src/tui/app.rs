@@ -119,6 +119,9 @@ pub struct App {
     pub drill_suggest: Option<DrillSuggest>,
     /// The help was opened from the runbook pane: closing it returns there.
     help_over_run: bool,
+    /// The terminal's size at the last frame (the loop sets it): the pane keys skip panes
+    /// that size does not draw. `None`: every pane counts.
+    pub size: Option<(u16, u16)>,
 }
 
 /// Picks the drill menu's entry for a view and the run in progress (an index into the drill
@@ -168,7 +171,23 @@ impl App {
             help_page: 0,
             drill_suggest: None,
             help_over_run: false,
+            size: None,
         }
+    }
+
+    /// Moves the focus to the next (or previous) pane on screen: on a compact dashboard
+    /// (80×24) the exporters and events panes are not drawn, so focus never lands there
+    /// unseen (`e` opens the events full screen instead).
+    fn step_pane(&mut self, by: isize) {
+        let bottom = self
+            .size
+            .is_none_or(|(w, h)| super::draw::bottom_panes_shown(self, w, h));
+        let mut pane = self.pane.step(by);
+        while !bottom && matches!(pane, Pane::Exporters | Pane::Events) {
+            pane = pane.step(by);
+        }
+        self.pane = pane;
+        self.selected = 0;
     }
 
     /// Whether this session has a drill menu.
@@ -774,22 +793,13 @@ impl App {
             }
             Msg::Command => self.mode = Mode::Command(String::new()),
             Msg::Filter => self.mode = Mode::Filter(self.partition_filter.clone()),
-            Msg::NextPane => {
-                self.pane = self.pane.step(1);
-                self.selected = 0;
-            }
-            Msg::PrevPane => {
-                self.pane = self.pane.step(-1);
-                self.selected = 0;
-            }
+            Msg::NextPane => self.step_pane(1),
+            Msg::PrevPane => self.step_pane(-1),
             Msg::Up => self.selected = self.selected.saturating_sub(1),
             Msg::Down => {
                 self.selected = (self.selected + 1).min(self.rows_in_pane().saturating_sub(1))
             }
-            Msg::Left | Msg::Right => {
-                self.pane = self.pane.step(if msg == Msg::Left { -1 } else { 1 });
-                self.selected = 0;
-            }
+            Msg::Left | Msg::Right => self.step_pane(if msg == Msg::Left { -1 } else { 1 }),
             Msg::Region(r) => self.region_focus = r,
             Msg::Freeze => self.freeze(),
             Msg::Events => {

@@ -26,6 +26,32 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
         too_small(f, area, t);
         return;
     }
+    let rows = rows(app, area);
+    header::draw(f, rows[0], app, t);
+    if app.read_only {
+        header::read_only_banner(f, rows[1], t);
+    }
+    header::frozen_banner(f, rows[2], app, t);
+    match app.shown() {
+        Some(v) => {
+            verdict::draw(f, rows[3], v, app.run_in_progress().map(|p| &p.state), t);
+            body(f, rows[4], app, v, t);
+        }
+        None => {
+            f.render_widget(
+                Paragraph::new(" waiting for the first observations …").style(t.dim()),
+                rows[3],
+            );
+        }
+    }
+    run_line::draw(f, rows[5], app, t);
+    footer::draw(f, rows[6], app, t);
+    overlay(f, area, app, t);
+}
+
+/// The dashboard's rows: header, read-only banner, frozen banner, verdict, body, run line,
+/// footer.
+fn rows(app: &App, area: Rect) -> std::rc::Rc<[Rect]> {
     let banner = u16::from(app.read_only);
     // A frozen screen says so on a line of its own, at every size.
     let frozen = u16::from(app.frozen.is_some());
@@ -33,7 +59,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
         verdict::height(v, app.run_in_progress().map(|p| &p.state), area.width)
             .min(if area.height >= 30 { 4 } else { 3 })
     });
-    let rows = Layout::vertical([
+    Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(banner),
         Constraint::Length(frozen),
@@ -42,28 +68,20 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
         Constraint::Length(run_line::height(app)),
         Constraint::Length(1),
     ])
-    .split(area);
-    header::draw(f, rows[0], app, t);
-    if app.read_only {
-        header::read_only_banner(f, rows[1], t);
-    }
-    header::frozen_banner(f, rows[2], app, t);
-    let rows = [rows[0], rows[1], rows[3], rows[4], rows[5], rows[6]];
-    match app.shown() {
-        Some(v) => {
-            verdict::draw(f, rows[2], v, app.run_in_progress().map(|p| &p.state), t);
-            body(f, rows[3], app, v, t);
-        }
-        None => {
-            f.render_widget(
-                Paragraph::new(" waiting for the first observations …").style(t.dim()),
-                rows[2],
-            );
-        }
-    }
-    run_line::draw(f, rows[4], app, t);
-    footer::draw(f, rows[5], app, t);
-    overlay(f, area, app, t);
+    .split(area)
+}
+
+/// Small screens (80×24 over ssh): one-line region summaries, no bottom panels; the
+/// partition matrix keeps the room.
+fn compact(body: Rect) -> bool {
+    body.height < 26
+}
+
+/// Whether the dashboard at `width`×`height` draws the exporters and events panes (a compact
+/// one does not: the keys skip them there).
+pub fn bottom_panes_shown(app: &App, width: u16, height: u16) -> bool {
+    let area = Rect::new(0, 0, width, height);
+    width >= MIN_WIDTH && height >= MIN_HEIGHT && !compact(rows(app, area)[4])
 }
 
 fn too_small(f: &mut Frame, area: Rect, t: &Theme) {
@@ -133,9 +151,7 @@ fn overlay_runbook(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
 /// below), the partition matrix, and the exporters, change and events panes.
 fn body(f: &mut Frame, area: Rect, app: &App, v: &ClusterView, t: &Theme) {
     let wide = area.width >= 120;
-    // Small screens (80×24 over ssh): one-line region summaries, no bottom panels; the
-    // partition matrix keeps the room.
-    let compact = area.height < 26;
+    let compact = compact(area);
     let regions_shown: Vec<&RegionView> = v
         .regions
         .iter()

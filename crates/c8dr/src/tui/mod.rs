@@ -176,6 +176,7 @@ where
     let mut engine: Option<runbook_task::Handle> = None;
     loop {
         let (width, height) = size().wrap_err("reading the terminal size")?;
+        app.size = Some((width, height));
         let theme = themes
             .get(app.theme_name())
             .cloned()

@@ -1185,3 +1185,38 @@ fn the_verdict_says_a_runbook_runs_instead_of_advising_it() {
         "{cli:?}"
     );
 }
+
+/// At 80×24 the dashboard draws no exporters or events pane, so Tab and the arrows never
+/// move the focus there unseen; at 120×36 they reach every pane.
+#[test]
+fn pane_keys_skip_the_panes_a_small_screen_does_not_draw() {
+    let mut app = lost_app();
+    let visit = |app: &mut App, k: KeyCode| {
+        (0..8)
+            .map(|_| {
+                app.on_key(key(k));
+                app.pane
+            })
+            .collect::<Vec<_>>()
+    };
+    app.size = Some((80, 24));
+    for k in [
+        KeyCode::Tab,
+        KeyCode::BackTab,
+        KeyCode::Right,
+        KeyCode::Left,
+    ] {
+        let seen = visit(&mut app, k);
+        assert!(
+            seen.iter()
+                .all(|p| matches!(p, Pane::Regions | Pane::Partitions)),
+            "{k:?} at 80x24: {seen:?}"
+        );
+    }
+    app.size = Some((120, 36));
+    let seen = visit(&mut app, KeyCode::Tab);
+    assert!(
+        seen.contains(&Pane::Events) && seen.contains(&Pane::Exporters),
+        "{seen:?}"
+    );
+}
