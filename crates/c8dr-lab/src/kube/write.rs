@@ -162,28 +162,12 @@ pub async fn replace(
     Path((ns, resource, name)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Response {
-    let data = match secret_request(&ctx, &ns, &resource, &body) {
-        Ok(d) => d,
-        Err(e) => return e,
-    };
-    let r = ctx.region;
-    let found = ctx
-        .shared
-        .with(|sim| match sim.kube[r as usize].secrets.get_mut(&name) {
-            Some(s) => {
-                *s = data
-                    .into_iter()
-                    .filter_map(|(k, v)| Some((k, v?)))
-                    .collect();
-                true
-            }
-            None => false,
-        });
-    if !found {
-        return not_found(Kind::Secret, &name);
-    }
-    tracing::info!(region = r, secret = %name, "lab kube: secret replaced");
-    shown(&ctx, Kind::Secret, &name, StatusCode::OK)
+    update_secret(&ctx, &ns, &resource, &name, &body, "replaced", |s, data| {
+        *s = data
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v?)))
+            .collect();
+    })
 }
 
 /// `PATCH …/secrets/{name}` (merge or strategic merge: keys of `data` merged, `null` removes).
@@ -192,28 +176,46 @@ pub async fn patch_core(
     Path((ns, resource, name)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Response {
-    let data = match secret_request(&ctx, &ns, &resource, &body) {
-        Ok(d) => d,
-        Err(e) => return e,
-    };
-    let r = ctx.region;
-    let found = ctx.shared.with(|sim| {
-        let Some(s) = sim.kube[r as usize].secrets.get_mut(&name) else {
-            return false;
-        };
+    update_secret(&ctx, &ns, &resource, &name, &body, "patched", |s, data| {
         for (k, v) in data {
             match v {
                 Some(v) => s.insert(k, v),
                 None => s.remove(&k),
             };
         }
-        true
-    });
+    })
+}
+
+/// A change to an existing Secret's data: the request checked, `apply` run on the stored
+/// data, 404 when there is no such Secret, the Secret shown as the API server shows it.
+fn update_secret(
+    ctx: &Ctx,
+    ns: &str,
+    resource: &str,
+    name: &str,
+    body: &Bytes,
+    done: &str,
+    apply: impl FnOnce(&mut BTreeMap<String, Vec<u8>>, BTreeMap<String, Option<Vec<u8>>>),
+) -> Response {
+    let data = match secret_request(ctx, ns, resource, body) {
+        Ok(d) => d,
+        Err(e) => return e,
+    };
+    let r = ctx.region;
+    let found = ctx
+        .shared
+        .with(|sim| match sim.kube[r as usize].secrets.get_mut(name) {
+            Some(s) => {
+                apply(s, data);
+                true
+            }
+            None => false,
+        });
     if !found {
-        return not_found(Kind::Secret, &name);
+        return not_found(Kind::Secret, name);
     }
-    tracing::info!(region = r, secret = %name, "lab kube: secret patched");
-    shown(&ctx, Kind::Secret, &name, StatusCode::OK)
+    tracing::info!(region = r, secret = %name, "lab kube: secret {done}");
+    shown(ctx, Kind::Secret, name, StatusCode::OK)
 }
 
 /// Deleting a claim or a Secret.

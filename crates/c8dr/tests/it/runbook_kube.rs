@@ -25,6 +25,28 @@ fn step<'a>(s: &'a RunState, key: &str) -> (StepState, &'a str) {
     (s.progress[i].state, s.progress[i].evidence.as_str())
 }
 
+/// Resumes `run` with the lab playing the operator (`name` the recreated region) and expects
+/// it to complete without a failure.
+async fn resume_to_the_end(
+    lab: &TestLab,
+    b: &Books,
+    run: &str,
+    name: &str,
+    script: &[(&str, &[&str])],
+) -> RunState {
+    let (fb, op) = resume(
+        &config(lab, false),
+        b,
+        run,
+        drill(lab, name, script),
+        settings(),
+    )
+    .await;
+    assert_completed(&fb);
+    assert!(op.failures.is_empty(), "{:?}", op.failures);
+    fb
+}
+
 /// What `kubectl set env statefulset/camunda-zeebe NAME-` sends, done by the test.
 async fn unset_env(lab: &TestLab, r: usize, name: &str) {
     let reg = &lab.lab.ready.regions[r];
@@ -105,16 +127,7 @@ async fn failback_88_reads_the_schema_manager_env_from_the_statefulsets() {
         "{why}"
     );
     // Upgraded from values without it (and removed with kubectl): the same run ends.
-    let (fb, op) = resume(
-        &config(&lab, false),
-        &b,
-        &fb.run,
-        drill(&lab, "paris", HELM_88_RECREATED_1),
-        settings(),
-    )
-    .await;
-    assert_completed(&fb);
-    assert!(op.failures.is_empty(), "{:?}", op.failures);
+    let fb = resume_to_the_end(&lab, &b, &fb.run, "paris", HELM_88_RECREATED_1).await;
     assert!(
         step(&fb, "FB-8")
             .1
@@ -185,16 +198,7 @@ async fn failback_89_compares_the_password_copies_by_digest_and_shows_each_regio
         );
     }
     // Synced, the same run goes on, with the copies checked.
-    let (fb, op) = resume(
-        &config(&lab, false),
-        &b,
-        &fb.run,
-        drill(&lab, "london", HELM_88_RECREATED_0),
-        settings(),
-    )
-    .await;
-    assert_completed(&fb);
-    assert!(op.failures.is_empty(), "{:?}", op.failures);
+    let fb = resume_to_the_end(&lab, &b, &fb.run, "london", HELM_88_RECREATED_0).await;
     let (state, evidence) = step(&fb, "FB-1.2");
     assert_eq!(state, StepState::Done);
     assert!(evidence.contains("4 password copies match"), "{evidence}");
@@ -273,16 +277,7 @@ async fn failback_refuses_a_recreated_namespace_with_leftover_claims() {
             .await;
         assert_eq!(a.status, 200);
     }
-    let (fb, op) = resume(
-        &config(&lab, false),
-        &b,
-        &fb.run,
-        drill(&lab, "paris", HELM_88_RECREATED_1),
-        settings(),
-    )
-    .await;
-    assert_completed(&fb);
-    assert!(op.failures.is_empty(), "{:?}", op.failures);
+    resume_to_the_end(&lab, &b, &fb.run, "paris", HELM_88_RECREATED_1).await;
     assert_failed_back(&lab, 1).await;
     lab.shutdown().await;
 }
