@@ -29,6 +29,17 @@ pub struct ClusterTopology {
     pub routing: Option<RoutingState>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_id: Option<String>,
+    /// 8.10+: how partitions are laid out; with `ZONE_AWARE`, the zones. Present only when a
+    /// layout is persisted. Named `partitionDistribution` (with `type`) before 8.10.0-rc1.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        alias = "partitionDistribution"
+    )]
+    pub partitioning: Option<crate::zones::Partitioning>,
+    /// 8.10+: physical tenants (absent for an unscoped request on a single-tenant cluster).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_tenants: Option<Vec<crate::zones::PhysicalTenant>>,
 }
 
 /// A member broker in the configuration (also the items of `currentTopology`/`expectedTopology`).
@@ -44,6 +55,9 @@ pub struct BrokerState {
     pub last_updated_at: Option<Timestamp>,
     #[serde(default)]
     pub partitions: Vec<PartitionState>,
+    /// 8.10+: the broker's mode per physical tenant (`PROCESSING`, `RECOVERING`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_tenants: Option<Vec<crate::zones::BrokerTenantMode>>,
 }
 
 /// One replica of a partition on a member broker.
@@ -59,6 +73,9 @@ pub struct PartitionState {
     /// 8.6+: per-replica exporter states.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<PartitionConfig>,
+    /// 8.10+: the physical tenant the partition belongs to (ids restart at 1 per tenant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_tenant: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -100,6 +117,9 @@ open_enum! {
         Active => "ACTIVE",
         Leaving => "LEAVING",
         Recovering => "RECOVERING",
+        /// Two-phase join (8.10, backported to 8.9 patches): a replica that receives the log
+        /// but does not vote yet; `PARTITION_PROMOTE` makes it a voter.
+        Learner => "LEARNER",
     }
 }
 
@@ -143,6 +163,21 @@ open_enum! {
         DeleteHistory => "DELETE_HISTORY",
         UpdateIncarnationNumber => "UPDATE_INCARNATION_NUMBER",
         PreScaling => "PRE_SCALING",
+        PostScaling => "POST_SCALING",
+        PartitionPreRestore => "PARTITION_PRE_RESTORE",
+        PartitionRestore => "PARTITION_RESTORE",
+        /// 8.10: the persisted layout changes (a zone added or dropped, priorities). Was
+        /// `UPDATE_PARTITION_DISTRIBUTOR_CONFIG` before 8.10.0-rc1.
+        UpdatePartitioning => "UPDATE_PARTITIONING",
+        EnterRecovery => "ENTER_RECOVERY",
+        ExitRecovery => "EXIT_RECOVERY",
+        AwaitModeChange => "AWAIT_MODE_CHANGE",
+        /// 8.10: exporting paused or resumed, as a cluster change.
+        ExportingStateChange => "EXPORTING_STATE_CHANGE",
+        RemovePhysicalTenant => "REMOVE_PHYSICAL_TENANT",
+        PartitionPromote => "PARTITION_PROMOTE",
+        PartitionDemote => "PARTITION_DEMOTE",
+        InitializeSchema => "INITIALIZE_SCHEMA",
         Unknown => "UNKNOWN",
     }
 }
@@ -206,6 +241,20 @@ pub struct Operation {
     pub brokers: Option<Vec<BrokerId>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exporter_id: Option<String>,
+    /// 8.10+: the physical tenant whose partition group the operation touches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_tenant: Option<String>,
+    /// 8.10+ `EXPORTING_STATE_CHANGE`: `EXPORTING`, `PAUSED`, `SOFT_PAUSED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exporting_state: Option<String>,
+    /// 8.10+ `UPDATE_PARTITIONING`: the layout afterwards (`partitionDistributionConfig`
+    /// before rc1).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        alias = "partitionDistributionConfig"
+    )]
+    pub partitioning_config: Option<crate::zones::Partitioning>,
 }
 
 /// An operation of `pendingChange.completed`, stamped with when it finished.
@@ -275,6 +324,9 @@ pub struct BrokersPatch {
     pub remove: Option<Vec<BrokerId>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i32>,
+    /// 8.10 zone-aware: the zone a `count` scales (required there, refused elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -296,13 +348,39 @@ mod tests {
     #[test]
     fn unknown_operation_kinds_survive_a_round_trip() {
         let op: Operation =
-            serde_json::from_str(r#"{"operation":"ENTER_RECOVERY","brokerId":"3"}"#).unwrap();
-        assert_eq!(op.operation, OperationKind::Other("ENTER_RECOVERY".into()));
-        assert_eq!(op.broker_id, Some(BrokerId(3)));
+            serde_json::from_str(r#"{"operation":"PARTITION_TELEPORT","brokerId":"3"}"#).unwrap();
+        assert_eq!(
+            op.operation,
+            OperationKind::Other("PARTITION_TELEPORT".into())
+        );
+        assert_eq!(op.broker_id, Some(BrokerId::Numbered(3)));
         assert!(
             serde_json::to_string(&op)
                 .unwrap()
-                .contains("ENTER_RECOVERY")
+                .contains("PARTITION_TELEPORT")
+        );
+    }
+
+    #[test]
+    fn reads_the_8_10_operations_and_the_learner_state() {
+        let op: Operation = serde_json::from_str(
+            r#"{"operation":"PARTITION_PROMOTE","brokerId":"paris_1","partitionId":2,"physicalTenant":"default"}"#,
+        )
+        .unwrap();
+        assert_eq!(op.operation, OperationKind::PartitionPromote);
+        assert_eq!(
+            op.broker_id.map(|b| b.to_string()).as_deref(),
+            Some("paris_1")
+        );
+        assert_eq!(op.physical_tenant.as_deref(), Some("default"));
+        let ex: Operation = serde_json::from_str(
+            r#"{"operation":"EXPORTING_STATE_CHANGE","exportingState":"PAUSED"}"#,
+        )
+        .unwrap();
+        assert_eq!(ex.operation, OperationKind::ExportingStateChange);
+        assert_eq!(
+            PartitionStateCode::parse("LEARNER"),
+            PartitionStateCode::Learner
         );
     }
 }

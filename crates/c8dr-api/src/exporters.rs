@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 pub struct ExporterStatus {
     pub exporter_id: String,
     pub status: ExporterStatusCode,
+    /// 8.10+: always present (`"default"` on a single-tenant cluster); absent before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_tenant: Option<String>,
 }
 
 open_enum! {

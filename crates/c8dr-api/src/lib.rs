@@ -17,12 +17,14 @@ pub mod partitions;
 pub mod region;
 pub mod time;
 pub mod topology;
+pub mod zones;
 
 pub use cluster::*;
 pub use error::{ErrorBody, ProblemDetail};
 pub use exporters::*;
-pub use ids::BrokerId;
+pub use ids::{BrokerId, Zone, ZoneMap};
 pub use partitions::*;
 pub use region::{PerRegion, Region};
 pub use time::Timestamp;
 pub use topology::*;
+pub use zones::*;

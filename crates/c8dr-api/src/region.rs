@@ -67,7 +67,7 @@ impl fmt::Display for Region {
 }
 
 /// One value per region, indexed by [`Region`]. Serialises as a two-element array.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct PerRegion<T>(pub [T; 2]);
 

@@ -39,11 +39,22 @@ pub struct TopologyResponse {
     pub cluster_id: Option<Option<String>>,
 }
 
-/// One broker as the gateway sees it.
+/// One broker as the gateway sees it. Ask [`BrokerInfo::id`] for its id: the raw fields
+/// differ by version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BrokerInfo {
-    pub node_id: crate::BrokerId,
+    /// Deprecated in 8.10: on a zone-aware cluster it counts from 0 in every zone, so two
+    /// brokers share it (zone-aware-dual-region.md §2.2).
+    #[serde(default)]
+    pub node_id: i32,
+    /// 8.10+: the unique id as a string, `"3"` or `"london_0"`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::ids::as_string"
+    )]
+    pub broker_id: Option<crate::BrokerId>,
     #[serde(default)]
     pub host: String,
     #[serde(default)]
@@ -54,6 +65,14 @@ pub struct BrokerInfo {
     pub version: String,
 }
 
+impl BrokerInfo {
+    /// The broker's id: `brokerId` where the gateway sends it (8.10+), else `nodeId`.
+    pub fn id(&self) -> crate::BrokerId {
+        self.broker_id
+            .unwrap_or(crate::BrokerId::Numbered(self.node_id))
+    }
+}
+
 /// A partition replica on one broker, as that broker reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -61,6 +80,10 @@ pub struct TopologyPartition {
     pub partition_id: i32,
     pub role: PartitionRole,
     pub health: PartitionHealth,
+    /// 8.10+: `unknown|joining|active|leaving|recovering` (and, for a two-phase join,
+    /// presumably `learner`: zone-aware-dual-region.md §2.2 marks it unconfirmed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
 }
 
 open_enum! {
@@ -126,5 +149,21 @@ mod tests {
         assert!(t.brokers.is_empty());
         assert_eq!(t.last_completed_change_id.as_deref(), Some("7"));
         assert_eq!(t.cluster_id, Some(None));
+    }
+
+    #[test]
+    fn broker_id_is_preferred_over_the_zone_local_node_id() {
+        // Two zones both report nodeId 0 (zone-aware-dual-region.md §2.2); brokerId tells
+        // them apart, and a pre-8.10 gateway without brokerId still yields the node id.
+        let t: TopologyResponse = serde_json::from_str(
+            r#"{"brokers":[{"nodeId":0,"brokerId":"london_0","partitions":[]},
+                           {"nodeId":0,"brokerId":"paris_0","partitions":[]},
+                           {"nodeId":3,"partitions":[]}]}"#,
+        )
+        .unwrap();
+        let ids: Vec<String> = t.brokers.iter().map(|b| b.id().to_string()).collect();
+        assert_eq!(ids, ["london_0", "paris_0", "3"]);
+        let back = serde_json::to_value(&t.brokers[0]).unwrap();
+        assert_eq!(back["brokerId"], "london_0");
     }
 }

@@ -120,7 +120,7 @@ pub fn write_config(dir: &Path, ready: &Ready, camunda: Camunda, direct: bool) -
     }
     out.push_str(&format!(
         "\n[traffic]\nmode = {}\nhostname = {}\nnameserver = {}\n\n[traffic.addresses]\n",
-        toml_str(if camunda == Camunda::V89 {
+        toml_str(if camunda >= Camunda::V89 {
             "active-active"
         } else {
             "active-passive"

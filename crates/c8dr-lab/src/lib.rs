@@ -289,12 +289,12 @@ impl Launcher {
         let mut brokers = Vec::new();
         let mut addrs = HashMap::new();
         for id in 0..count as i32 {
-            let b = c8dr_api::BrokerId(id);
+            let b = c8dr_api::BrokerId::Numbered(id);
             let mgmt = bind().await?;
             addrs.insert(id, local(&mgmt)?);
             brokers.push(ReadyBroker {
                 id,
-                region: b.region().id(),
+                region: crate::sim::parity(b),
                 management: base_url(&mgmt)?,
             });
             let up: server::UpPredicate =
@@ -325,7 +325,7 @@ impl Launcher {
                 region_elasticsearch: *es,
                 brokers: broker_addrs
                     .iter()
-                    .filter(|(b, _)| c8dr_api::BrokerId(**b).region().id() == r)
+                    .filter(|(b, _)| crate::sim::parity(c8dr_api::BrokerId::Numbered(**b)) == r)
                     .map(|(b, a)| (*b, *a))
                     .collect(),
             };
@@ -407,7 +407,7 @@ impl Lab {
         };
         let rest_auth = (!options.camunda.family87()).then(|| auth.clone());
         // 8.9 (ECK): each region's Elasticsearch has its own generated `elastic` password.
-        let es_auth = (options.camunda == Camunda::V89).then(|| {
+        let es_auth = (options.camunda >= Camunda::V89).then(|| {
             [0, 1].map(|_| ReadyAuth {
                 username: "elastic".into(),
                 password: files::random_secret(),

@@ -17,8 +17,8 @@ use serde::Serialize;
 
 /// The advertised host of a broker, as the Helm chart names it.
 pub fn broker_host(sim: &Sim, b: BrokerId) -> String {
-    let region = &sim.regions[b.region().id() as usize].name;
-    format!("camunda-zeebe-{}.camunda-zeebe.camunda-{region}", b.0 / 2)
+    let region = &sim.regions[sim.region_of(b) as usize].name;
+    format!("{}.camunda-zeebe.camunda-{region}", b.pod("camunda"))
 }
 
 /// `GET /v2/topology` at region `r`'s gateway: only the brokers it can reach.
@@ -30,13 +30,16 @@ pub fn topology(sim: &Sim, r: u8) -> TopologyResponse {
         .copied()
         .filter(|b| sim.reaches(super::sim::Entry::Gateway(r), *b))
         .map(|b| BrokerInfo {
-            node_id: b,
+            node_id: b
+                .number()
+                .unwrap_or_else(|| i32::try_from(b.ordinal()).unwrap_or(0)),
+            broker_id: None,
             host: broker_host(sim, b),
             port: 26501,
             partitions: broker_partitions(sim, b),
             // A broker left on another version: what `mixed-versions` reproduces.
             version: if sim.misconfig.contains("mixed-versions")
-                && b.0 == sim.settings.brokers as i32 - 1
+                && b.number() == Some(sim.settings.brokers as i32 - 1)
             {
                 format!("{version}-patch1")
             } else {
@@ -54,7 +57,7 @@ pub fn topology(sim: &Sim, r: u8) -> TopologyResponse {
         last_completed_change_id: v88
             .then(|| sim.last_change.as_ref().map_or(-1, |c| c.id).to_string()),
         // 8.9 requires the field (nullable).
-        cluster_id: (sim.settings.camunda == Camunda::V89).then(|| Some(sim.cluster_id.clone())),
+        cluster_id: (sim.settings.camunda >= Camunda::V89).then(|| Some(sim.cluster_id.clone())),
     }
 }
 
@@ -92,6 +95,7 @@ fn broker_partitions(sim: &Sim, b: BrokerId) -> Vec<TopologyPartition> {
             partition_id,
             role,
             health: PartitionHealth::Healthy,
+            state: None,
         })
         .collect()
 }
@@ -149,6 +153,8 @@ pub fn cluster(sim: &Sim) -> ClusterTopology {
             },
         }),
         cluster_id: v88.then(|| sim.cluster_id.clone()),
+        partitioning: None,
+        physical_tenants: None,
     }
 }
 
@@ -174,6 +180,7 @@ pub fn exporters(sim: &Sim) -> Vec<ExporterStatus> {
         .map(|e| ExporterStatus {
             exporter_id: e.clone(),
             status: folded_status(sim, e),
+            physical_tenant: None,
         })
         .collect()
 }
@@ -335,8 +342,8 @@ pub struct WebappsTruth {
     /// What the last Helm upgrade asked for.
     pub target: bool,
     pub rolling: bool,
-    pub restarting: Option<i32>,
-    pub pending_restarts: Vec<i32>,
+    pub restarting: Option<BrokerId>,
+    pub pending_restarts: Vec<BrokerId>,
     /// 8.8+: the orchestration pods' Spring profiles (null for 8.7's separate webapps).
     pub profiles: Option<&'static str>,
 }
@@ -359,7 +366,7 @@ pub struct RegionTruth {
 
 #[derive(Debug, Serialize)]
 pub struct BrokerTruth {
-    pub id: i32,
+    pub id: BrokerId,
     pub region: u8,
     /// The process runs and its region is reachable.
     pub alive: bool,
@@ -372,13 +379,13 @@ pub struct BrokerTruth {
 #[derive(Debug, Serialize)]
 pub struct PartitionTruth {
     pub id: i32,
-    pub replicas: Vec<i32>,
-    pub live_replicas: Vec<i32>,
+    pub replicas: Vec<BrokerId>,
+    pub live_replicas: Vec<BrokerId>,
     pub has_quorum: bool,
     /// The broker that can commit, or null.
-    pub leader: Option<i32>,
+    pub leader: Option<BrokerId>,
     /// The broker reporting leadership, possibly without quorum.
-    pub reported_leader: Option<i32>,
+    pub reported_leader: Option<BrokerId>,
     pub processed_position: i64,
     pub exported_positions: std::collections::BTreeMap<String, i64>,
     pub exporting_paused: bool,
@@ -414,7 +421,7 @@ pub fn lab_state(sim: &Sim) -> LabState {
             .brokers
             .iter()
             .map(|(b, rt)| BrokerTruth {
-                id: b.0,
+                id: *b,
                 region: rt.region,
                 alive: sim.reachable(*b),
                 process_running: rt.alive,
@@ -455,8 +462,8 @@ pub fn lab_state(sim: &Sim) -> LabState {
                 active: w.active,
                 target: w.target,
                 rolling: w.restarting.is_some() || !w.queue.is_empty(),
-                restarting: w.restarting.map(|(b, _)| b.0),
-                pending_restarts: w.queue.iter().map(|b| b.0).collect(),
+                restarting: w.restarting.map(|(b, _)| b),
+                pending_restarts: w.queue.iter().copied().collect(),
                 profiles: (!sim.settings.camunda.family87()).then(|| profiles(w.active)),
             })
             .collect(),
@@ -468,12 +475,12 @@ fn partition_truth(sim: &Sim, p: i32, rt: &super::sim::PartitionRuntime) -> Part
         id: p,
         replicas: super::sim::config::voters(&sim.members, p)
             .keys()
-            .map(|b| b.0)
+            .copied()
             .collect(),
-        live_replicas: rt.live.iter().map(|b| b.0).collect(),
+        live_replicas: rt.live.clone(),
         has_quorum: rt.committing,
-        leader: rt.committing.then_some(rt.leader).flatten().map(|b| b.0),
-        reported_leader: rt.leader.map(|b| b.0),
+        leader: rt.committing.then_some(rt.leader).flatten(),
+        reported_leader: rt.leader,
         processed_position: rt.processed.floor() as i64,
         exported_positions: rt
             .exported

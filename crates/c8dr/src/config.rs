@@ -196,6 +196,9 @@ pub struct Region {
     #[serde(deserialize_with = "region_id")]
     pub id: api::Region,
     pub name: String,
+    /// The zone of this region's brokers on an 8.10 zone-aware cluster (`<zone>_<n>` ids);
+    /// defaults to the region's name. Numbered brokers ignore it (their region is parity).
+    pub zone: Option<String>,
     pub rest_url: Option<String>,
     pub management_url: Option<String>,
     pub elasticsearch_url: Option<String>,
@@ -205,6 +208,11 @@ pub struct Region {
 }
 
 impl Region {
+    /// The zone its brokers are in on a zone-aware cluster.
+    pub fn zone_name(&self) -> &str {
+        self.zone.as_deref().unwrap_or(&self.name)
+    }
+
     /// "region 1 (paris)", for messages.
     pub fn label(&self) -> String {
         format!("region {} ({})", self.id, self.name)
@@ -214,6 +222,9 @@ impl Region {
     /// references; the message names the key.
     fn validate(&self) -> Result<(), String> {
         let at = |key: &str| format!("regions[id={}].{key}", self.id);
+        if let Some(zone) = &self.zone {
+            api::Zone::new(zone).map_err(|e| format!("{}: {e}", at("zone")))?;
+        }
         for (key, url, hint) in [
             ("rest_url", self.rest_url.as_ref(), "[regions.rest_auth]"),
             (
@@ -575,6 +586,13 @@ impl Config {
                 self.regions[0].name
             ));
         }
+        if self.regions[0].zone_name() == self.regions[1].zone_name() {
+            return Err(format!(
+                "regions: both regions are in zone {:?} (set regions.zone to each region's \
+                 zone: a zone-aware cluster's brokers are placed by it)",
+                self.regions[0].zone_name()
+            ));
+        }
         // Upper bounds too: an hour-long interval or minute-long timeout is a typo, and a
         // zero slow interval would poll Kubernetes in a busy loop.
         within("poll.interval_ms", self.poll.interval_ms, 100, 3_600_000)?;
@@ -649,6 +667,15 @@ impl Config {
 
     pub fn region(&self, id: api::Region) -> Option<&Region> {
         self.regions.iter().find(|r| r.id == id)
+    }
+
+    /// Which zone is which region's (a region's zone defaults to its name; a name that is no
+    /// valid zone leaves the region without one, and `validate` has said so).
+    pub fn zones(&self) -> api::ZoneMap {
+        api::ZoneMap(api::PerRegion::from_fn(|id| {
+            self.region(id)
+                .and_then(|r| api::Zone::new(r.zone_name()).ok())
+        }))
     }
 }
 
@@ -862,6 +889,41 @@ mod tests {
         assert_eq!(
             c.traffic.unwrap().nameserver_addr().unwrap(),
             Some("127.0.0.1:5353".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn a_regions_zone_defaults_to_its_name_and_is_checked() {
+        let c = Config::parse(GOOD, Path::new("c.toml")).unwrap();
+        let zones = c.zones();
+        let paris = api::Zone::new("paris").unwrap();
+        assert_eq!(zones.zone(api::Region::ONE), Some(paris));
+        assert_eq!(
+            zones.region_of(api::BrokerId::zoned(paris, 2)),
+            Some(api::Region::ONE)
+        );
+        let named = GOOD.replace(
+            "name = \"paris\"\n",
+            "name = \"paris\"\n        zone = \"eu-west-3\"\n",
+        );
+        let c = Config::parse(&named, Path::new("c.toml")).unwrap();
+        assert_eq!(
+            c.zones().zone(api::Region::ONE).map(api::Zone::as_str),
+            Some("eu-west-3")
+        );
+        let bad = GOOD.replace(
+            "name = \"paris\"\n",
+            "name = \"paris\"\n        zone = \"eu west\"\n",
+        );
+        assert!(err(&bad).contains("regions[id=1].zone"), "{}", err(&bad));
+        let same = GOOD.replace(
+            "name = \"paris\"\n",
+            "name = \"paris\"\n        zone = \"london\"\n",
+        );
+        assert!(
+            err(&same).contains("both regions are in zone"),
+            "{}",
+            err(&same)
         );
     }
 

@@ -106,7 +106,7 @@ fn region_lost_topology_lists_only_survivors_with_leaders() {
         assert!(
             t.brokers
                 .iter()
-                .all(|b| b.node_id.region() == c8dr_api::Region::ZERO),
+                .all(|b| b.id().parity_region() == Some(c8dr_api::Region::ZERO)),
             "{name}"
         );
         // The trap: leaders are still reported although no partition has quorum.
@@ -182,14 +182,24 @@ fn request_bodies_read_both_id_spellings() {
     let keep: ScaleRequest = parse("actuator-cluster-post-brokers-force-request-8.7-doc.json");
     assert_eq!(
         keep,
-        vec![BrokerId(0), BrokerId(2), BrokerId(4), BrokerId(6)]
+        vec![
+            BrokerId::Numbered(0),
+            BrokerId::Numbered(2),
+            BrokerId::Numbered(4),
+            BrokerId::Numbered(6)
+        ]
     );
     let patch: ClusterPatchRequest =
         parse("actuator-cluster-patch-force-remove-brokers-request-8.8-doc.json");
     let remove = patch.brokers.and_then(|b| b.remove).expect("remove list");
     assert_eq!(
         remove,
-        vec![BrokerId(1), BrokerId(3), BrokerId(5), BrokerId(7)]
+        vec![
+            BrokerId::Numbered(1),
+            BrokerId::Numbered(3),
+            BrokerId::Numbered(5),
+            BrokerId::Numbered(7)
+        ]
     );
     let add: ClusterPatchRequest =
         parse("actuator-cluster-patch-add-brokers-rf4-request-8.8-doc.json");

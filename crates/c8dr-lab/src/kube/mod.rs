@@ -503,7 +503,7 @@ async fn delete_one(
             .strip_prefix("camunda-zeebe-")
             .and_then(|o| o.parse::<i32>().ok())
         {
-            sim.delete_broker_pod(BrokerId(ordinal * 2 + i32::from(r)));
+            sim.delete_broker_pod(BrokerId::Numbered(ordinal * 2 + i32::from(r)));
         } else if name == es.pod {
             sim.delete_other_pod(r, Workload::Elasticsearch);
         } else {

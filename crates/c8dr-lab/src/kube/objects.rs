@@ -135,7 +135,7 @@ pub struct EsNames {
 }
 
 pub fn es_names(camunda: Camunda) -> EsNames {
-    if camunda == Camunda::V89 {
+    if camunda >= Camunda::V89 {
         EsNames {
             statefulset: "elasticsearch-es-masters",
             pod: "elasticsearch-es-masters-0",
@@ -208,7 +208,7 @@ pub fn chart_env(sim: &Sim) -> Vec<Value> {
         .into_iter()
         .collect();
     let mut env = vec![];
-    let cluster_prefix = if camunda == Camunda::V89 {
+    let cluster_prefix = if camunda >= Camunda::V89 {
         "CAMUNDA_CLUSTER"
     } else {
         "ZEEBE_BROKER_CLUSTER"
@@ -231,7 +231,7 @@ pub fn chart_env(sim: &Sim) -> Vec<Value> {
                     json!({"name": format!("{p}_ARGS_CONNECT_URL"), "value": exporter_url(sim, r)}),
                 );
             }
-            Camunda::V89 => {
+            Camunda::V89 | Camunda::V810 => {
                 let p = format!("CAMUNDA_DATA_EXPORTERS_CAMUNDAREGION{r}");
                 env.push(json!({"name": format!("{p}_CLASSNAME"), "value": "io.camunda.exporter.CamundaExporter"}));
                 env.push(
@@ -531,7 +531,7 @@ fn zeebe(sim: &Sim, r: u8, out: &mut Vec<Rendered>) {
         .brokers
         .keys()
         .copied()
-        .filter(|b| b.region().id() == r)
+        .filter(|b| sim.region_of(*b) == r)
         .collect();
     let broker_pods: Vec<Rendered> = brokers
         .iter()

@@ -32,7 +32,7 @@ fn target(ctx: &Ctx, pod: &str, port: u16) -> Result<SocketAddr, String> {
         .strip_prefix("camunda-zeebe-")
         .and_then(|o| o.parse::<i32>().ok())
     {
-        let b = BrokerId(ordinal * 2 + i32::from(r));
+        let b = BrokerId::Numbered(ordinal * 2 + i32::from(r));
         if !ctx.shared.with(|sim| sim.reachable(b)) {
             return refused("container is not running");
         }
@@ -40,7 +40,7 @@ fn target(ctx: &Ctx, pod: &str, port: u16) -> Result<SocketAddr, String> {
             9600 => ctx
                 .ports
                 .brokers
-                .get(&b.0)
+                .get(&(ordinal * 2 + i32::from(r)))
                 .copied()
                 .ok_or_else(|| format!("no broker {b}")),
             8080 if !camunda.family87() => Ok(ctx.ports.region_rest),
@@ -181,7 +181,7 @@ async fn run(
     let ordinal_broker = pod
         .strip_prefix("camunda-zeebe-")
         .and_then(|o| o.parse::<i32>().ok())
-        .map(|o| BrokerId(o * 2 + i32::from(ctx.region)));
+        .map(|o| BrokerId::Numbered(o * 2 + i32::from(ctx.region)));
     while open > 0 {
         tokio::select! {
             incoming = stream.next() => match incoming {

@@ -138,7 +138,7 @@ async fn hang(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Resp
         return error(StatusCode::NOT_FOUND, format!("no broker {id:?}"));
     };
     let result = shared.with(|sim| {
-        sim.hang_broker(c8dr_api::BrokerId(b))
+        sim.hang_broker(c8dr_api::BrokerId::Numbered(b))
             .map(|()| views::lab_state(sim))
     });
     shared.settle().await;

@@ -288,7 +288,7 @@ pub fn route(sim: &crate::sim::Sim, region: u8, counter: u64) -> Option<c8dr_api
         .brokers
         .keys()
         .copied()
-        .filter(|b| b.region().id() == region)
+        .filter(|b| sim.region_of(*b) == region)
         .collect();
     pods.get((counter % pods.len().max(1) as u64) as usize)
         .copied()

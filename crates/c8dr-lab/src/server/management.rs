@@ -168,7 +168,7 @@ fn plan_patch(sim: &Sim, req: ClusterPatchRequest, force: bool) -> Result<Plan, 
                 "Broker count {n} must be at least 1"
             )));
         }
-        Some(n) => (0..n).map(BrokerId).collect(),
+        Some(n) => (0..n).map(BrokerId::Numbered).collect(),
         None => sim
             .members
             .keys()
@@ -268,7 +268,7 @@ async fn post_brokers(
             if remove.is_empty() {
                 return Ok(Plan {
                     operations: vec![],
-                    coordinator: keep.iter().copied().min().unwrap_or(BrokerId(0)),
+                    coordinator: keep.iter().copied().min().unwrap_or(BrokerId::Numbered(0)),
                     replication_factor: sim.replication_factor,
                     initialize_from: None,
                 });
@@ -348,13 +348,13 @@ async fn exporting(State((shared, entry)): State<Ctx>, Path(op): Path<String>) -
         shared.with(|sim| (sim.settings.camunda, sim.set_exporting(entry, pause)));
     match (camunda, result) {
         // 8.8 docs: always HTTP 200, success or failure in the wrapper's `status`.
-        (Camunda::V88 | Camunda::V89, Ok(())) => Json(ExportingWrapper {
+        (Camunda::V88 | Camunda::V89 | Camunda::V810, Ok(())) => Json(ExportingWrapper {
             body: None,
             status: 204,
             content_type: None,
         })
         .into_response(),
-        (Camunda::V88 | Camunda::V89, Err(message)) => Json(ExportingWrapper {
+        (Camunda::V88 | Camunda::V89 | Camunda::V810, Err(message)) => Json(ExportingWrapper {
             body: Some(serde_json::json!({ "message": message })),
             status: 500,
             content_type: None,
@@ -382,7 +382,7 @@ fn partitions_broker(sim: &Sim, entry: Entry) -> Result<BrokerId, Box<Response>>
             .brokers
             .keys()
             .copied()
-            .find(|b| b.region().id() == r && sim.reachable(*b))
+            .find(|b| sim.region_of(*b) == r && sim.reachable(*b))
             .ok_or_else(|| {
                 Box::new(refused(Refusal {
                     status: 503,

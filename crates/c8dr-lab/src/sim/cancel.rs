@@ -76,7 +76,7 @@ impl Sim {
         let ops = |in_r: bool| -> Vec<Operation> {
             self.members
                 .iter()
-                .filter(|(b, _)| (b.region().id() == r) == in_r)
+                .filter(|(b, _)| (self.region_of(**b) == r) == in_r)
                 .flat_map(|(b, m)| {
                     m.replicas.iter().map(|(p, rep)| Operation {
                         operation: OperationKind::PartitionReconfigurePriority,
@@ -85,6 +85,9 @@ impl Sim {
                         priority: Some(rep.priority),
                         brokers: None,
                         exporter_id: None,
+                        physical_tenant: None,
+                        exporting_state: None,
+                        partitioning_config: None,
                     })
                 })
                 .collect()

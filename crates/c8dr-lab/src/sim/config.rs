@@ -214,8 +214,10 @@ pub fn render(members: &Members, with_exporter_config: bool) -> Vec<BrokerState>
                                 .collect(),
                         }),
                     }),
+                    physical_tenant: None,
                 })
                 .collect(),
+            physical_tenants: None,
         })
         .collect()
 }

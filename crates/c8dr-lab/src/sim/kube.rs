@@ -95,7 +95,7 @@ pub fn claims_of(sim: &Sim, r: u8) -> Vec<String> {
 
 fn es_claim(sim: &Sim) -> String {
     let es = crate::kube::objects::es_names(sim.settings.camunda);
-    if sim.settings.camunda == super::Camunda::V89 {
+    if sim.settings.camunda >= super::Camunda::V89 {
         format!("elasticsearch-data-{}", es.pod)
     } else {
         format!("data-{}", es.pod)
@@ -214,7 +214,7 @@ impl Sim {
                 .rsplit_once("-zeebe-")
                 .and_then(|(_, o)| o.parse::<i32>().ok())
             {
-                self.delete_broker_pod(c8dr_api::BrokerId(o * 2 + i32::from(r)));
+                self.delete_broker_pod(c8dr_api::BrokerId::Numbered(o * 2 + i32::from(r)));
             }
         }
         true

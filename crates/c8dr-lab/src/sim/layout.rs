@@ -39,19 +39,22 @@ mod tests {
     use super::*;
 
     fn ids(v: &[i32]) -> Vec<BrokerId> {
-        v.iter().copied().map(BrokerId).collect()
+        v.iter().copied().map(BrokerId::Numbered).collect()
     }
 
     #[test]
     fn eight_brokers_rf4_puts_two_replicas_in_each_region() {
         let layout = round_robin(&ids(&[0, 1, 2, 3, 4, 5, 6, 7]), 8, 4);
         for (p, replicas) in &layout {
-            let even = replicas.keys().filter(|b| b.region().id() == 0).count();
+            let even = replicas
+                .keys()
+                .filter(|b| crate::sim::parity(**b) == 0)
+                .count();
             assert_eq!(even, 2, "partition {p}: {replicas:?}");
         }
         let p8 = &layout[&8];
-        assert_eq!(p8[&BrokerId(7)], 4);
-        assert_eq!(p8[&BrokerId(2)], 1);
+        assert_eq!(p8[&BrokerId::Numbered(7)], 4);
+        assert_eq!(p8[&BrokerId::Numbered(2)], 1);
     }
 
     #[test]
@@ -60,11 +63,19 @@ mod tests {
         let layout = round_robin(&ids(&[0, 1, 2]), 6, 3);
         assert_eq!(
             layout[&1],
-            BTreeMap::from([(BrokerId(0), 3), (BrokerId(1), 2), (BrokerId(2), 1)])
+            BTreeMap::from([
+                (BrokerId::Numbered(0), 3),
+                (BrokerId::Numbered(1), 2),
+                (BrokerId::Numbered(2), 1)
+            ])
         );
         assert_eq!(
             layout[&2],
-            BTreeMap::from([(BrokerId(1), 3), (BrokerId(2), 2), (BrokerId(0), 1)])
+            BTreeMap::from([
+                (BrokerId::Numbered(1), 3),
+                (BrokerId::Numbered(2), 2),
+                (BrokerId::Numbered(0), 1)
+            ])
         );
     }
 }

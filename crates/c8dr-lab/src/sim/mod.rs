@@ -23,8 +23,14 @@ use plan::{Plan, Refusal};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
-/// Which Camunda family the lab imitates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The region of a numbered broker: even ids in 0, odd in 1.
+pub fn parity(b: BrokerId) -> u8 {
+    b.parity_region().map_or(0, c8dr_api::Region::id)
+}
+
+/// Which Camunda family the lab imitates, oldest first (`>= Camunda::V89` means "8.9 or
+/// later").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Camunda {
     /// 8.6/8.7: `elasticsearchregionN` exporters, exporting answers 204/500, REST without auth.
     V87,
@@ -34,6 +40,10 @@ pub enum Camunda {
     /// 8.9: as 8.8, plus Elasticsearch with authentication (ECK) and `clusterId` in the
     /// topology; user traffic active-active by default.
     V89,
+    /// 8.10 (current since October 2026): as 8.9, plus `brokerId` in the topology,
+    /// `physicalTenant` on exporters, exporting pause/resume as cluster changes, two-phase
+    /// joins (`LEARNER`), and zone-aware clusters (zone-aware-dual-region.md).
+    V810,
 }
 
 impl Camunda {
@@ -42,6 +52,7 @@ impl Camunda {
             Camunda::V87 => "8.7",
             Camunda::V88 => "8.8",
             Camunda::V89 => "8.9",
+            Camunda::V810 => "8.10",
         }
     }
 
@@ -55,7 +66,7 @@ impl Camunda {
         match self {
             Camunda::V87 => "8.16.6",
             Camunda::V88 => "8.18.0",
-            Camunda::V89 => "9.1.5",
+            Camunda::V89 | Camunda::V810 => "9.1.5",
         }
     }
 
@@ -65,6 +76,7 @@ impl Camunda {
             Camunda::V87 => "8.7.0",
             Camunda::V88 => "8.8.0",
             Camunda::V89 => "8.9.0",
+            Camunda::V810 => "8.10.2",
         }
     }
 
@@ -74,13 +86,14 @@ impl Camunda {
             Camunda::V87 => "12.7.6",
             Camunda::V88 => "13.4.2",
             Camunda::V89 => "14.8.3",
+            Camunda::V810 => "15.0.3",
         }
     }
 
     pub fn exporter_prefix(self) -> &'static str {
         match self {
             Camunda::V87 => "elasticsearchregion",
-            Camunda::V88 | Camunda::V89 => "camundaregion",
+            Camunda::V88 | Camunda::V89 | Camunda::V810 => "camundaregion",
         }
     }
 }
@@ -314,9 +327,9 @@ fn initial_members(
 
 impl BrokerRuntime {
     /// A running broker that has always been a member.
-    fn healthy(id: BrokerId) -> BrokerRuntime {
+    fn healthy(region: u8) -> BrokerRuntime {
         BrokerRuntime {
-            region: id.region().id(),
+            region,
             alive: true,
             stopped_reason: None,
             was_member: true,
@@ -349,14 +362,16 @@ impl PartitionRuntime {
 impl Sim {
     /// A healthy cluster: every broker a member, round-robin layout, exporters enabled.
     pub fn new(settings: Settings, wall0: jiff::Timestamp) -> Sim {
-        let ids: Vec<BrokerId> = (0..settings.brokers as i32).map(BrokerId).collect();
+        let ids: Vec<BrokerId> = (0..settings.brokers as i32)
+            .map(BrokerId::Numbered)
+            .collect();
         let exporters: Vec<String> = (0..2)
             .map(|r| format!("{}{r}", settings.camunda.exporter_prefix()))
             .collect();
         let members = initial_members(&ids, &settings, &exporters, wall0);
         let brokers = ids
             .iter()
-            .map(|id| (*id, BrokerRuntime::healthy(*id)))
+            .map(|id| (*id, BrokerRuntime::healthy(parity(*id))))
             .collect();
         let partitions = (1..=settings.partitions as i32)
             .map(|p| (p, PartitionRuntime::new(&exporters)))
@@ -397,7 +412,7 @@ impl Sim {
                 )
             }),
             snapshots: elasticsearch::SnapshotStore::default(),
-            traffic: if settings_camunda == Camunda::V89 {
+            traffic: if settings_camunda >= Camunda::V89 {
                 Traffic::Both
             } else {
                 Traffic::Region(0)
@@ -505,11 +520,19 @@ impl Sim {
             .is_some_and(|rt| rt.alive && !self.regions[rt.region as usize].failed)
     }
 
+    /// The region a broker runs in (its pod's cluster); parity for a broker the lab never
+    /// ran.
+    pub fn region_of(&self, b: BrokerId) -> u8 {
+        self.brokers
+            .get(&b)
+            .map_or_else(|| parity(b), |rt| rt.region)
+    }
+
     /// Two brokers can talk to each other.
     pub fn connected(&self, a: BrokerId, b: BrokerId) -> bool {
         self.reachable(a)
             && self.reachable(b)
-            && (!self.split || a.region().id() == b.region().id())
+            && (!self.split || self.region_of(a) == self.region_of(b))
     }
 
     /// A request entering at `entry` can reach broker `b`.
@@ -518,7 +541,7 @@ impl Sim {
             Entry::Gateway(r) => {
                 !self.regions[r as usize].failed
                     && self.reachable(b)
-                    && (!self.split || b.region().id() == r)
+                    && (!self.split || self.region_of(b) == r)
             }
             Entry::Broker(x) => (x == b && self.reachable(b)) || self.connected(x, b),
         }
@@ -526,7 +549,7 @@ impl Sim {
 
     fn group_of(&self, b: BrokerId) -> Option<u8> {
         self.reachable(b)
-            .then_some(if self.split { b.region().id() } else { 0 })
+            .then_some(if self.split { self.region_of(b) } else { 0 })
     }
 
     /// Moves simulated time to `now`: runs due operations, elects, advances positions.
@@ -579,7 +602,7 @@ impl Sim {
     fn exporter_target_reachable(&self, exporter: &str, leader: BrokerId) -> bool {
         match Self::exporter_region(exporter) {
             Some(r) => {
-                !self.regions[r as usize].failed && (!self.split || leader.region().id() == r)
+                !self.regions[r as usize].failed && (!self.split || self.region_of(leader) == r)
             }
             None => false,
         }
@@ -908,7 +931,7 @@ impl Sim {
                         v.len(),
                         found.len(),
                         members.join(", "),
-                        found.iter().map(|b| b.0).collect::<Vec<_>>()
+                        found
                     )
                 });
             } else {
@@ -918,7 +941,7 @@ impl Sim {
         let apply: Vec<i32> = match (&failure, self.settings.camunda) {
             (None, _) => self.partitions.keys().copied().collect(),
             (Some(_), Camunda::V87) => complete_partitions,
-            (Some(_), Camunda::V88 | Camunda::V89) => vec![],
+            (Some(_), Camunda::V88 | Camunda::V89 | Camunda::V810) => vec![],
         };
         for p in apply {
             if let Some(rt) = self.partitions.get_mut(&p) {
@@ -995,10 +1018,10 @@ impl Sim {
     /// runs, 9600 never binds, it never joins) until its pod is deleted.
     pub fn hang_broker(&mut self, b: BrokerId) -> Result<(), String> {
         let Some(rt) = self.brokers.get_mut(&b) else {
-            return Err(format!("no broker {}", b.0));
+            return Err(format!("no broker {b}"));
         };
         if rt.scaled_down || self.regions[rt.region as usize].failed {
-            return Err(format!("broker {} has no running pod", b.0));
+            return Err(format!("broker {b} has no running pod"));
         }
         rt.hung = true;
         rt.alive = false;
@@ -1025,10 +1048,10 @@ impl Sim {
         // A new upgrade restarts the roll from the highest ordinal.
         w.queue = self
             .brokers
-            .keys()
+            .iter()
             .rev()
-            .copied()
-            .filter(|b| b.region().id() == r)
+            .filter(|(_, rt)| rt.region == r)
+            .map(|(b, _)| *b)
             .collect();
     }
 
@@ -1132,7 +1155,7 @@ mod tests {
         assert_eq!(committing(&s), 8);
         s.fail_region(1);
         assert_eq!(committing(&s), 0);
-        let remove = [1, 3, 5, 7].into_iter().map(BrokerId).collect();
+        let remove = [1, 3, 5, 7].into_iter().map(BrokerId::Numbered).collect();
         let plan = plan::force_remove(&s.members, 8, &remove, 4).unwrap();
         let (id, _) = s.start_change(Entry::Gateway(0), plan, false).unwrap();
         assert_eq!(id, 2);

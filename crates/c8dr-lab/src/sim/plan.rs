@@ -48,6 +48,9 @@ fn op(kind: OperationKind, broker: BrokerId) -> Operation {
         priority: None,
         brokers: None,
         exporter_id: None,
+        physical_tenant: None,
+        exporting_state: None,
+        partitioning_config: None,
     }
 }
 
@@ -291,7 +294,7 @@ mod tests {
     }
 
     fn odd() -> BTreeSet<BrokerId> {
-        [1, 3, 5, 7].into_iter().map(BrokerId).collect()
+        [1, 3, 5, 7].into_iter().map(BrokerId::Numbered).collect()
     }
 
     fn count(plan: &Plan, kind: OperationKind) -> usize {
@@ -308,18 +311,21 @@ mod tests {
         assert_eq!(count(&plan, OperationKind::PartitionForceReconfigure), 8);
         assert_eq!(count(&plan, OperationKind::BrokerRemove), 4);
         assert_eq!(plan.replication_factor, 2);
-        assert_eq!(plan.coordinator, BrokerId(0));
+        assert_eq!(plan.coordinator, BrokerId::Numbered(0));
         let p1 = &plan.operations[0];
-        assert_eq!(p1.brokers, Some(vec![BrokerId(0), BrokerId(2)]));
+        assert_eq!(
+            p1.brokers,
+            Some(vec![BrokerId::Numbered(0), BrokerId::Numbered(2)])
+        );
         // Removal comes last and names the removed broker.
         let last = plan.operations.last().unwrap();
-        assert_eq!(last.brokers, Some(vec![BrokerId(7)]));
+        assert_eq!(last.brokers, Some(vec![BrokerId::Numbered(7)]));
     }
 
     #[test]
     fn removing_every_replica_of_a_partition_is_refused() {
         let sim = healthy();
-        let all: BTreeSet<BrokerId> = [0, 1, 2, 3].into_iter().map(BrokerId).collect();
+        let all: BTreeSet<BrokerId> = [0, 1, 2, 3].into_iter().map(BrokerId::Numbered).collect();
         let err = force_remove(&sim.members, 8, &all, 4).unwrap_err();
         assert_eq!(err.status, 400);
         assert!(err.message.contains("partition 1"), "{}", err.message);
@@ -337,7 +343,7 @@ mod tests {
         for b in odd() {
             sim.members.remove(&b);
         }
-        let all: BTreeSet<BrokerId> = (0..8).map(BrokerId).collect();
+        let all: BTreeSet<BrokerId> = (0..8).map(BrokerId::Numbered).collect();
         let plan = scale(&sim.members, 8, &all, 4).unwrap();
         assert_eq!(count(&plan, OperationKind::BrokerAdd), 4);
         assert_eq!(count(&plan, OperationKind::PartitionJoin), 16);

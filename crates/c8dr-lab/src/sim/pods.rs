@@ -67,7 +67,7 @@ impl Sim {
 
     /// The pod ordinal of a broker in its region's StatefulSet.
     pub fn ordinal(b: BrokerId) -> u32 {
-        (b.0 / 2) as u32
+        b.ordinal()
     }
 
     /// Replaces a broker's pod: down for [`RESTART`], then back with its data. Returns whether
@@ -197,11 +197,11 @@ mod tests {
     #[test]
     fn a_deleted_broker_pod_comes_back_with_its_data() {
         let mut s = sim();
-        assert!(s.delete_broker_pod(BrokerId(2)));
-        assert!(!s.reachable(BrokerId(2)));
-        assert_eq!(s.brokers[&BrokerId(2)].incarnation, 1);
+        assert!(s.delete_broker_pod(BrokerId::Numbered(2)));
+        assert!(!s.reachable(BrokerId::Numbered(2)));
+        assert_eq!(s.brokers[&BrokerId::Numbered(2)].incarnation, 1);
         s.tick(RESTART + Duration::from_millis(10));
-        assert!(s.broker_ready(BrokerId(2)));
+        assert!(s.broker_ready(BrokerId::Numbered(2)));
     }
 
     #[test]
@@ -212,7 +212,7 @@ mod tests {
             .brokers
             .iter()
             .filter(|(_, rt)| rt.scaled_down)
-            .map(|(b, _)| b.0)
+            .filter_map(|(b, _)| b.number())
             .collect();
         assert_eq!(down, vec![5, 7]);
         s.scale(1, Workload::Zeebe, 4);

@@ -41,7 +41,7 @@ pub fn elect(
                 Some(c) if group.contains(&c) => c,
                 _ => *group
                     .iter()
-                    .max_by_key(|b| (voters.get(b).copied().unwrap_or(0), -b.0))
+                    .max_by_key(|b| (voters.get(b).copied().unwrap_or(0), std::cmp::Reverse(**b)))
                     .unwrap_or(&group[0]),
             };
             Election {
@@ -61,7 +61,9 @@ mod tests {
     use super::*;
 
     fn voters(v: &[(i32, i32)]) -> BTreeMap<BrokerId, i32> {
-        v.iter().map(|(b, p)| (BrokerId(*b), *p)).collect()
+        v.iter()
+            .map(|(b, p)| (BrokerId::Numbered(*b), *p))
+            .collect()
     }
 
     #[test]
@@ -69,17 +71,17 @@ mod tests {
         let v = voters(&[(0, 4), (1, 3), (2, 2), (3, 1)]);
         let e = elect(
             &v,
-            |b| (b.region().id() == 0).then_some(0),
-            Some(BrokerId(0)),
+            |b| (crate::sim::parity(b) == 0).then_some(0),
+            Some(BrokerId::Numbered(0)),
         );
         assert_eq!(e.committing_leader, None);
-        assert_eq!(e.live, vec![BrokerId(0), BrokerId(2)]);
+        assert_eq!(e.live, vec![BrokerId::Numbered(0), BrokerId::Numbered(2)]);
     }
 
     #[test]
     fn a_split_leaves_both_halves_without_quorum() {
         let v = voters(&[(0, 4), (1, 3), (2, 2), (3, 1)]);
-        let e = elect(&v, |b| Some(b.region().id()), None);
+        let e = elect(&v, |b| Some(crate::sim::parity(b)), None);
         assert_eq!(e.committing_leader, None);
     }
 
@@ -88,17 +90,17 @@ mod tests {
         let v = voters(&[(0, 1), (2, 3), (4, 2)]);
         assert_eq!(
             elect(&v, |_| Some(0), None).committing_leader,
-            Some(BrokerId(2))
+            Some(BrokerId::Numbered(2))
         );
         assert_eq!(
-            elect(&v, |_| Some(0), Some(BrokerId(4))).committing_leader,
-            Some(BrokerId(4))
+            elect(&v, |_| Some(0), Some(BrokerId::Numbered(4))).committing_leader,
+            Some(BrokerId::Numbered(4))
         );
         // Two replicas after a force removal: both alive is a quorum of 2.
         let v = voters(&[(0, 3), (2, 1)]);
         assert_eq!(
             elect(&v, |_| Some(0), None).committing_leader,
-            Some(BrokerId(0))
+            Some(BrokerId::Numbered(0))
         );
     }
 }

@@ -19,7 +19,7 @@ fn topology(v: &Value) -> TopologyResponse {
 
 /// Brokers listed by a topology answer.
 fn listed(t: &TopologyResponse) -> Vec<i32> {
-    t.brokers.iter().map(|b| b.node_id.0).collect()
+    t.brokers.iter().map(|b| b.node_id).collect()
 }
 
 async fn wait_state(lab: &TestLab, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
@@ -310,7 +310,7 @@ async fn failover_87_keeps_the_surviving_list_and_failback_restores_rf4() {
     lab.control_post("/lab/regions/0/recreate").await;
     let t = topology(&lab.get(format!("{}/v2/topology", lab.rest(1))).await.body);
     assert_eq!(listed(&t), vec![0, 1, 2, 3, 4, 5, 6, 7]);
-    for b in t.brokers.iter().filter(|b| b.node_id.0 % 2 == 0) {
+    for b in t.brokers.iter().filter(|b| b.node_id % 2 == 0) {
         assert!(
             b.partitions.is_empty(),
             "recreated broker {} holds no partitions",

@@ -25,6 +25,8 @@ pub enum CamundaArg {
     V88,
     #[value(name = "8.9")]
     V89,
+    #[value(name = "8.10")]
+    V810,
 }
 
 impl From<CamundaArg> for Camunda {
@@ -33,6 +35,7 @@ impl From<CamundaArg> for Camunda {
             CamundaArg::V87 => Camunda::V87,
             CamundaArg::V88 => Camunda::V88,
             CamundaArg::V89 => Camunda::V89,
+            CamundaArg::V810 => Camunda::V810,
         }
     }
 }

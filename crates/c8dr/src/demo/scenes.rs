@@ -24,8 +24,9 @@ pub fn model_config(camunda: Camunda) -> ModelConfig {
     ModelConfig {
         name: format!("lab-{}", camunda.label()),
         region_names: PerRegion(["london".into(), "paris".into()]),
+        zones: crate::api::ZoneMap::from_names(&PerRegion(["london".into(), "paris".into()])),
         primary: Region::ZERO,
-        active_active: camunda == Camunda::V89,
+        active_active: camunda >= Camunda::V89,
         traffic_addresses: PerRegion::from_fn(|r| {
             vec![c8dr_lab::dns::region_address(r.id()).into()]
         }),
@@ -130,7 +131,7 @@ fn answers(sim: &Sim, r: Region) -> Vec<Answer> {
     for b in sim
         .brokers
         .keys()
-        .filter(|b| b.region() == r && sim.reachable(**b))
+        .filter(|b| sim.region_of(**b) == r.id() && sim.reachable(**b))
     {
         let partitions = body(&views::partitions(sim, *b));
         let parsed = table::parse(Source::Partitions, &partitions);
@@ -173,10 +174,13 @@ fn region0_lost_traffic_on_it(sim: &mut Sim) {
 
 fn after_failover(sim: &mut Sim) {
     sim.fail_region(1);
-    let remove =
-        crate::runbook::plan::ids_of_region(crate::api::BrokerId::numbered(8), Region::ONE)
-            .into_iter()
-            .collect();
+    let remove = crate::runbook::plan::ids_of_region(
+        &crate::api::ZoneMap::NONE,
+        crate::api::BrokerId::numbered(8),
+        Region::ONE,
+    )
+    .into_iter()
+    .collect();
     if let Ok(plan) =
         c8dr_lab::sim::plan::force_remove(&sim.members, sim.settings.partitions, &remove, 4)
         && sim
@@ -224,7 +228,7 @@ fn pane(procedure: crate::runbook::plan::Procedure, region: Region) -> crate::tu
     use crate::runbook::plan::{self, Inputs, Procedure};
     let config = crate::config::Config::parse(SCENE_CONFIG, std::path::Path::new("scene.toml"))
         .unwrap_or_else(|e| panic!("the scene configuration parses: {e}"));
-    let ids = plan::ids_of_region(crate::api::BrokerId::numbered(8), region);
+    let ids = plan::ids_of_region(&config.zones(), crate::api::BrokerId::numbered(8), region);
     let inputs = Inputs {
         procedure,
         region,
@@ -232,6 +236,7 @@ fn pane(procedure: crate::runbook::plan::Procedure, region: Region) -> crate::tu
         version: "8.8.0".into(),
         eck: false,
         names: PerRegion(["london".into(), "paris".into()]),
+        zones: config.zones(),
         primary: Region::ZERO,
         active_active: false,
         dns_hostname: Some("camunda.example.com".into()),
@@ -346,8 +351,8 @@ fn failover_cancel_offer(app: &mut App) {
         done_ops: vec!["PARTITION_RECONFIGURE_PRIORITY ×16 (brokers 0, 2, 4, 6)".into()],
         pending_ops: vec!["PARTITION_RECONFIGURE_PRIORITY ×16 (brokers 1, 3, 5, 7)".into()],
         next: Some("PARTITION_RECONFIGURE_PRIORITY broker 1 partition 1".into()),
-        waits_on: [1, 3, 5, 7].map(crate::api::BrokerId).to_vec(),
-        coordinator: Some(crate::api::BrokerId(0)),
+        waits_on: [1, 3, 5, 7].map(crate::api::BrokerId::Numbered).to_vec(),
+        coordinator: Some(crate::api::BrokerId::Numbered(0)),
         coordinator_lost: false,
     };
     let mut offer = b.lines("paris");

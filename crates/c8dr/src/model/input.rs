@@ -221,6 +221,8 @@ pub struct Snapshot {
 pub struct ModelConfig {
     pub name: String,
     pub region_names: PerRegion<String>,
+    /// Which zone is which region's on a zone-aware cluster.
+    pub zones: crate::api::ZoneMap,
     pub primary: Region,
     pub active_active: bool,
     /// Addresses that mean "this region gets traffic".
@@ -252,6 +254,7 @@ impl ModelConfig {
         ModelConfig {
             name: c.name.clone(),
             region_names: PerRegion::from_fn(name),
+            zones: c.zones(),
             primary: c.primary,
             active_active: c
                 .traffic

@@ -45,11 +45,11 @@ mod tests {
     fn partition(leader: Option<i32>, reported: &[i32], live: &[i32]) -> PartitionView {
         PartitionView {
             id: 1,
-            leader: leader.map(BrokerId),
-            reported_leaders: reported.iter().copied().map(BrokerId).collect(),
-            replicas: [0, 1, 2, 3].map(BrokerId).to_vec(),
+            leader: leader.map(BrokerId::Numbered),
+            reported_leaders: reported.iter().copied().map(BrokerId::Numbered).collect(),
+            replicas: [0, 1, 2, 3].map(BrokerId::Numbered).to_vec(),
             replica_count: 4,
-            live_replicas: live.iter().copied().map(BrokerId).collect(),
+            live_replicas: live.iter().copied().map(BrokerId::Numbered).collect(),
             has_quorum: Some(leader.is_some()),
             spare: None,
             health: ReplicaHealth::Healthy,
@@ -60,13 +60,25 @@ mod tests {
     fn a_leader_without_quorum_is_never_the_leader_that_commits() {
         let lost = partition(None, &[0], &[0, 2]);
         assert_eq!(
-            replica_mark(&lost, BrokerId(0)),
+            replica_mark(&lost, BrokerId::Numbered(0)),
             ReplicaMark::LeaderWithoutQuorum
         );
-        assert_eq!(replica_mark(&lost, BrokerId(2)), ReplicaMark::Follower);
-        assert_eq!(replica_mark(&lost, BrokerId(1)), ReplicaMark::Missing);
-        assert_eq!(replica_mark(&lost, BrokerId(5)), ReplicaMark::None);
+        assert_eq!(
+            replica_mark(&lost, BrokerId::Numbered(2)),
+            ReplicaMark::Follower
+        );
+        assert_eq!(
+            replica_mark(&lost, BrokerId::Numbered(1)),
+            ReplicaMark::Missing
+        );
+        assert_eq!(
+            replica_mark(&lost, BrokerId::Numbered(5)),
+            ReplicaMark::None
+        );
         let healthy = partition(Some(0), &[0], &[0, 1, 2, 3]);
-        assert_eq!(replica_mark(&healthy, BrokerId(0)), ReplicaMark::Leader);
+        assert_eq!(
+            replica_mark(&healthy, BrokerId::Numbered(0)),
+            ReplicaMark::Leader
+        );
     }
 }

@@ -42,7 +42,7 @@ fn unreachable(v: &ClusterView, r: &RegionView) -> Unreachable {
             let seen: Vec<BrokerId> = listed
                 .iter()
                 .copied()
-                .filter(|id| id.region() == r.id)
+                .filter(|id| v.region_of(*id) == Some(r.id))
                 .collect();
             if seen.is_empty() {
                 Unreachable::Lost
@@ -343,7 +343,7 @@ fn brokers(v: &ClusterView, out: &mut Reasons) {
             "brokers {} run but are not cluster members (a recreated region waiting to be added back)",
             list(&outside)
         );
-        match v.region(first.region()) {
+        match v.region_of(*first).and_then(|r| v.region(r)) {
             Some(r) => out.warning.push(Reason::advised(
                 text,
                 Advice::FailBack {
@@ -411,7 +411,12 @@ fn uneven(v: &ClusterView, rf: Option<i32>, out: &mut Reasons) {
     let mut uneven = false;
     for p in v.partitions.iter().filter(|p| !p.replicas.is_empty()) {
         let n = p.replicas.len();
-        let here = Region::BOTH.map(|r| p.replicas.iter().filter(|b| b.region() == r).count());
+        let here = Region::BOTH.map(|r| {
+            p.replicas
+                .iter()
+                .filter(|b| v.region_of(**b) == Some(r))
+                .count()
+        });
         uneven |= here[0] != here[1];
         for r in Region::BOTH {
             let i = r.index();

@@ -442,9 +442,18 @@ pub struct ClusterView {
     /// What c8dr saw that does not add up (gateways that disagree, answers too large to be
     /// real); each makes the verdict unknown at best.
     pub anomalies: Vec<String>,
+    /// Which zone is which region's (from the configuration), to place zoned broker ids.
+    #[serde(skip)]
+    pub zones: crate::api::ZoneMap,
 }
 
 impl ClusterView {
+    /// The region a broker belongs to: parity for a numbered id, its zone's for a zoned one;
+    /// `None` for a zone no region is configured with.
+    pub fn region_of(&self, id: BrokerId) -> Option<Region> {
+        self.zones.region_of(id)
+    }
+
     pub fn region(&self, id: Region) -> Option<&RegionView> {
         self.regions.iter().find(|r| r.id == id)
     }

@@ -66,7 +66,7 @@ fn placement(f: &Facts) -> Finding {
             let even = p
                 .replicas
                 .iter()
-                .filter(|b| b.region() == Region::ZERO)
+                .filter(|b| f.config.zones().region_of(**b) == Some(Region::ZERO))
                 .count();
             even != 2 || p.replicas.len() - even != 2
         })
@@ -109,8 +109,8 @@ fn broker_regions(f: &Facts) -> Finding {
             });
             if let Some((region, ns)) = ns {
                 seen += 1;
-                if region != b.node_id.region() {
-                    misplaced.push(format!("broker {} runs in {ns} (region {region}) per its host {} seen by region {g}'s gateway", b.node_id, b.host));
+                if Some(region) != f.config.zones().region_of(b.id()) {
+                    misplaced.push(format!("broker {} runs in {ns} (region {region}) per its host {} seen by region {g}'s gateway", b.id(), b.host));
                 }
             }
         }
@@ -192,7 +192,7 @@ fn cross_region(f: &Facts) -> Finding {
             let even = t
                 .brokers
                 .iter()
-                .filter(|b| b.node_id.region() == Region::ZERO)
+                .filter(|b| f.config.zones().region_of(b.id()) == Some(Region::ZERO))
                 .count();
             Some(format!(
                 "region {g} sees {even} even and {} odd brokers",
@@ -213,9 +213,11 @@ fn cross_region(f: &Facts) -> Finding {
     }
     let both = topologies.iter().all(|t| {
         t.is_some_and(|t| {
-            Region::BOTH
-                .iter()
-                .all(|r| t.brokers.iter().any(|b| b.node_id.region() == *r))
+            Region::BOTH.iter().all(|r| {
+                t.brokers
+                    .iter()
+                    .any(|b| f.config.zones().region_of(b.id()) == Some(*r))
+            })
         })
     });
     found(

@@ -45,7 +45,7 @@ pub fn describe(view: &ClusterView, lost: Region) -> Option<Blocker> {
         .iter()
         .filter(|o| !o.done)
         .filter_map(|o| o.broker)
-        .filter(|b| b.region() == lost)
+        .filter(|b| view.region_of(*b) == Some(lost))
         .collect();
     waits_on.sort();
     waits_on.dedup();
@@ -67,7 +67,7 @@ pub fn describe(view: &ClusterView, lost: Region) -> Option<Blocker> {
         next: c.next.clone(),
         waits_on,
         coordinator,
-        coordinator_lost: coordinator.is_some_and(|b| b.region() == lost),
+        coordinator_lost: coordinator.is_some_and(|b| view.region_of(b) == Some(lost)),
     })
 }
 
@@ -175,7 +175,7 @@ mod tests {
     fn op(words: &str, broker: i32, done: bool) -> ChangeOperationView {
         ChangeOperationView {
             words: format!("{words} broker {broker}"),
-            broker: Some(BrokerId(broker)),
+            broker: Some(BrokerId::Numbered(broker)),
             done,
         }
     }
@@ -210,8 +210,8 @@ mod tests {
             done_ops: kinds(&c, true),
             pending_ops: kinds(&c, false),
             next: c.next.clone(),
-            waits_on: vec![BrokerId(1), BrokerId(3)],
-            coordinator: Some(BrokerId(0)),
+            waits_on: vec![BrokerId::Numbered(1), BrokerId::Numbered(3)],
+            coordinator: Some(BrokerId::Numbered(0)),
             coordinator_lost: false,
         };
         assert_eq!(b.age, Some(Duration::from_secs(192)));

@@ -103,10 +103,9 @@ fn region_name(v: &ClusterView, r: Region) -> String {
 }
 
 /// The region the ids belong to and the one that survives them.
-fn survivor_of(ids: &[BrokerId]) -> Region {
+fn survivor_of(v: &ClusterView, ids: &[BrokerId]) -> Region {
     ids.first()
-        .copied()
-        .map(BrokerId::region)
+        .and_then(|b| v.region_of(*b))
         .unwrap_or(Region::ONE)
         .other()
 }
@@ -247,7 +246,7 @@ fn with_progress(v: &ClusterView, mut e: Eval) -> Eval {
 
 /// None of `ids` is a member any more and no change is pending.
 fn brokers_removed(v: &ClusterView, ids: &[BrokerId]) -> Eval {
-    if let Err(e) = configuration(v, survivor_of(ids)) {
+    if let Err(e) = configuration(v, survivor_of(v, ids)) {
         return Eval::unknown(e);
     }
     if let Some(p) = pending(v) {
@@ -351,7 +350,7 @@ fn brokers_listed(v: &ClusterView, ids: &[BrokerId]) -> Eval {
     if v.regions.iter().all(|r| r.gateway_brokers.is_none()) {
         return Eval::unknown(format!(
             "no fresh topology from either region: {}",
-            source_problem(v, survivor_of(ids), Source::Topology)
+            source_problem(v, survivor_of(v, ids), Source::Topology)
         ));
     }
     let listed: Vec<BrokerId> = ids
@@ -458,7 +457,7 @@ fn snapshot_ready(f: &Facts, r: Region) -> Eval {
 
 /// Every id is a member with replication factor `rf`, no change pending.
 fn cluster_complete(v: &ClusterView, ids: &[BrokerId], rf: i32) -> Eval {
-    if let Err(e) = configuration(v, survivor_of(ids)) {
+    if let Err(e) = configuration(v, survivor_of(v, ids)) {
         return Eval::unknown(e);
     }
     let members = v
@@ -530,7 +529,7 @@ fn region_lost(v: &ClusterView, r: Region) -> Eval {
     let present: Vec<BrokerId> = listed
         .iter()
         .copied()
-        .filter(|id| id.region() == r)
+        .filter(|id| v.region_of(*id) == Some(r))
         .collect();
     if !present.is_empty() {
         return Eval::new(
@@ -551,7 +550,7 @@ fn region_lost(v: &ClusterView, r: Region) -> Eval {
     let with_replicas: Vec<&crate::model::PartitionView> = v
         .partitions
         .iter()
-        .filter(|p| p.replicas.iter().any(|b| b.region() == r))
+        .filter(|p| p.replicas.iter().any(|b| v.region_of(*b) == Some(r)))
         .collect();
     if with_replicas.iter().any(|p| p.has_quorum.is_none()) {
         return Eval::unknown(format!(
@@ -752,7 +751,7 @@ pub fn guard(g: &Guard, f: &Facts) -> Result<String, String> {
 
 /// None of `ids` is in the surviving gateway's fresh topology.
 fn brokers_absent(v: &ClusterView, ids: &[BrokerId]) -> Result<String, String> {
-    let s = survivor_of(ids);
+    let s = survivor_of(v, ids);
     let listed = survivor_topology(v, s)
         .map_err(|e| format!("cannot tell whether brokers {} are gone: {e}", list(ids)))?;
     let present: Vec<BrokerId> = ids
@@ -835,8 +834,8 @@ fn ids_match_topology(v: &ClusterView, region: Region, ids: &[BrokerId]) -> Resu
         .filter(|b| b.member == Some(true))
         .map(|b| b.id)
         .collect();
-    let now = super::plan::ids_of_region(members.iter().copied(), region);
-    let others = super::plan::ids_of_region(members.iter().copied(), region.other());
+    let now = super::plan::ids_of_region(&v.zones, members.iter().copied(), region);
+    let others = super::plan::ids_of_region(&v.zones, members.iter().copied(), region.other());
     if members.is_empty() {
         Err("the cluster configuration lists no members: cannot confirm the ids".into())
     } else if others.is_empty() {
@@ -958,13 +957,23 @@ mod tests {
         assert_eq!(e.met, Some(true), "{}", e.evidence);
         for g in [
             Guard::RegionUnreachable(Region::ONE),
-            Guard::BrokersAbsent(vec![BrokerId(1), BrokerId(3), BrokerId(5), BrokerId(7)]),
+            Guard::BrokersAbsent(vec![
+                BrokerId::Numbered(1),
+                BrokerId::Numbered(3),
+                BrokerId::Numbered(5),
+                BrokerId::Numbered(7),
+            ]),
             Guard::NoPendingChange,
             Guard::NoForeignChange,
             Guard::RegionReachable(Region::ZERO),
             Guard::IdsMatchTopology {
                 region: Region::ONE,
-                ids: vec![BrokerId(1), BrokerId(3), BrokerId(5), BrokerId(7)],
+                ids: vec![
+                    BrokerId::Numbered(1),
+                    BrokerId::Numbered(3),
+                    BrokerId::Numbered(5),
+                    BrokerId::Numbered(7),
+                ],
             },
         ] {
             assert!(guard(&g, &lost).is_ok(), "{g:?}: {:?}", guard(&g, &lost));
@@ -972,7 +981,7 @@ mod tests {
         let wrong = guard(
             &Guard::IdsMatchTopology {
                 region: Region::ONE,
-                ids: vec![BrokerId(1), BrokerId(3)],
+                ids: vec![BrokerId::Numbered(1), BrokerId::Numbered(3)],
             },
             &lost,
         )
@@ -987,7 +996,7 @@ mod tests {
         let e = guard(&Guard::RegionUnreachable(Region::ONE), &healthy).unwrap_err();
         assert!(e.contains("still answers"), "{e}");
         let e = guard(
-            &Guard::BrokersAbsent(vec![BrokerId(1), BrokerId(3)]),
+            &Guard::BrokersAbsent(vec![BrokerId::Numbered(1), BrokerId::Numbered(3)]),
             &healthy,
         )
         .unwrap_err();
@@ -1018,7 +1027,12 @@ mod tests {
         assert_eq!(e.met, None, "{}", e.evidence);
         assert!(e.evidence.contains("REST /v2/topology"), "{}", e.evidence);
         let g = guard(
-            &Guard::BrokersAbsent(vec![BrokerId(1), BrokerId(3), BrokerId(5), BrokerId(7)]),
+            &Guard::BrokersAbsent(vec![
+                BrokerId::Numbered(1),
+                BrokerId::Numbered(3),
+                BrokerId::Numbered(5),
+                BrokerId::Numbered(7),
+            ]),
             &f,
         )
         .unwrap_err();
@@ -1036,7 +1050,12 @@ mod tests {
             },
         );
         let e = evaluate(
-            &Check::BrokersRemoved(vec![BrokerId(1), BrokerId(3), BrokerId(5), BrokerId(7)]),
+            &Check::BrokersRemoved(vec![
+                BrokerId::Numbered(1),
+                BrokerId::Numbered(3),
+                BrokerId::Numbered(5),
+                BrokerId::Numbered(7),
+            ]),
             &f,
         );
         assert_eq!(e.met, None, "{}", e.evidence);
@@ -1091,7 +1110,12 @@ mod tests {
         let lost = facts(|s| s.fail_region(1));
         assert_eq!(
             evaluate(
-                &Check::BrokersRemoved(vec![BrokerId(1), BrokerId(3), BrokerId(5), BrokerId(7)]),
+                &Check::BrokersRemoved(vec![
+                    BrokerId::Numbered(1),
+                    BrokerId::Numbered(3),
+                    BrokerId::Numbered(5),
+                    BrokerId::Numbered(7)
+                ]),
                 &lost
             )
             .met,

@@ -115,6 +115,7 @@ pub fn inputs(
                 .map(|x| x.name.clone())
                 .unwrap_or_else(|| format!("region{r}"))
         }),
+        zones: config.zones(),
         primary: config.primary,
         active_active: view.traffic.mode == TrafficMode::ActiveActive,
         dns_hostname: config.traffic.as_ref().and_then(|t| t.hostname.clone()),

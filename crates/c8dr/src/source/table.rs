@@ -401,13 +401,16 @@ mod tests {
             obs: Obs::failed(at, SourceError::Timeout { within: None }),
         };
         store(&mut snap, failed(Source::Cluster, None));
-        store(&mut snap, failed(Source::Partitions, Some(BrokerId(3))));
+        store(
+            &mut snap,
+            failed(Source::Partitions, Some(BrokerId::Numbered(3))),
+        );
         store(&mut snap, failed(Source::Dns, None));
         let r = &snap.regions[Region::ONE];
         assert!(r.cluster.as_ref().is_some_and(|o| o.value.is_err()));
         assert!(
             r.partitions
-                .get(&BrokerId(3))
+                .get(&BrokerId::Numbered(3))
                 .is_some_and(|o| o.value.is_err())
         );
         assert!(snap.dns.as_ref().is_some_and(|o| o.value.is_err()));

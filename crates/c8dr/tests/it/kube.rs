@@ -253,7 +253,7 @@ async fn through_the_kubeconfig_alone_both_regions_answer_over_port_forwards() {
         );
         let broker = PortForward::start(
             k.clone(),
-            ForwardTarget::Broker(BrokerId(2 + r as i32)),
+            ForwardTarget::Broker(BrokerId::Numbered(2 + r as i32)),
             9600,
         )
         .await
@@ -278,9 +278,13 @@ async fn the_tunnel_survives_a_pod_deletion() {
     let lab = TestLab::start(Camunda::V88, 10.0).await;
     let k = region(&lab, 0).await;
     let http = reqwest::Client::new();
-    let forward = PortForward::start(k.clone(), ForwardTarget::Broker(BrokerId(0)), 9600)
-        .await
-        .unwrap();
+    let forward = PortForward::start(
+        k.clone(),
+        ForwardTarget::Broker(BrokerId::Numbered(0)),
+        9600,
+    )
+    .await
+    .unwrap();
     let url = format!("{}/actuator/cluster", forward.base_url());
     assert_eq!(get_json(&http, url.clone(), None).await.unwrap().0, 200);
     k.pods()

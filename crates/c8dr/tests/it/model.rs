@@ -17,6 +17,7 @@ fn cfg() -> ModelConfig {
     ModelConfig {
         name: "test".into(),
         region_names: PerRegion(["london".into(), "paris".into()]),
+        zones: c8dr::api::ZoneMap::from_names(&PerRegion(["london".into(), "paris".into()])),
         primary: Region::ZERO,
         active_active: false,
         traffic_addresses: PerRegion([
@@ -182,7 +183,11 @@ fn odd_shapes_unknown_words_and_missing_fields_do_not_break_the_model() {
         "{:?}",
         v.partitions
     );
-    let b6 = v.brokers.iter().find(|b| b.id == BrokerId(6)).unwrap();
+    let b6 = v
+        .brokers
+        .iter()
+        .find(|b| b.id == BrokerId::Numbered(6))
+        .unwrap();
     assert_eq!(
         b6.member, None,
         "without a cluster configuration membership is unknown, never guessed from partitions: []"
@@ -266,7 +271,7 @@ fn exporters_exporting_and_traffic() {
         example("actuator-exporters-get-dual-region-both-enabled-8.8-doc.json"),
     ));
     s.regions[Region::ZERO].partitions.insert(
-        BrokerId(0),
+        BrokerId::Numbered(0),
         Obs::ok(
             now(),
             example("actuator-partitions-get-test-BrokerAdminServiceEndpointTest.json"),
@@ -380,7 +385,7 @@ fn pods_show_readiness_and_running_non_members() {
         (0..4)
             .map(|i| PodInfo {
                 name: format!("camunda-zeebe-{i}"),
-                broker: Some(BrokerId(i * 2 + 1)),
+                broker: Some(BrokerId::Numbered(i * 2 + 1)),
                 ready: false,
                 status: "Running".into(),
                 ip: None,
@@ -419,7 +424,7 @@ fn the_upgrade_watch_counts_spare_replicas_per_partition() {
         };
         let mut sim = Sim::new(settings, scenes::clock());
         for b in down {
-            sim.delete_broker_pod(BrokerId(*b));
+            sim.delete_broker_pod(BrokerId::Numbered(*b));
         }
         let mut cfg = scenes::model_config(Camunda::V88);
         cfg.stale_after = Duration::from_secs(3600);
@@ -699,7 +704,7 @@ fn pods_read_on_the_slow_cadence_stay_shown_between_reads() {
             .into_iter()
             .map(|i| PodInfo {
                 name: format!("camunda-zeebe-{i}"),
-                broker: Some(BrokerId(i)),
+                broker: Some(BrokerId::Numbered(i)),
                 ready,
                 status: "Running".into(),
                 ip: None,

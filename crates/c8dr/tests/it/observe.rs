@@ -314,7 +314,7 @@ async fn examples_through_the_live_parsing_path() {
                 .unwrap();
             snap.regions[region]
                 .partitions
-                .insert(BrokerId(count), model::Obs::ok(now, p));
+                .insert(BrokerId::Numbered(count), model::Obs::ok(now, p));
         } else if name.starts_with("es-cluster-health") {
             let h = c8dr::source::http::get_json(&http, &auth, &base, &path)
                 .await
@@ -328,6 +328,7 @@ async fn examples_through_the_live_parsing_path() {
         let cfg = ModelConfig {
             name: "examples".into(),
             region_names: PerRegion(["a".into(), "b".into()]),
+            zones: c8dr::api::ZoneMap::from_names(&PerRegion(["a".into(), "b".into()])),
             primary: Region::ZERO,
             active_active: false,
             traffic_addresses: PerRegion([vec![], vec![]]),

@@ -101,7 +101,7 @@ async fn losing_region0_on_87_fail_over_and_back_through_kube_only() {
         session::prepare(&config, Procedure::Failover, Region::ZERO, &run_id, None)
             .await
             .expect("prepare");
-    assert_eq!(inputs.ids, [0, 2, 4, 6].map(BrokerId));
+    assert_eq!(inputs.ids, [0, 2, 4, 6].map(BrokerId::Numbered));
     let drill = drill(&lab, "london", &[("FO-3", &["/lab/traffic/1"])]);
     let state = RunState::new(&run_id, inputs, steps);
     let runner = Runner::start(
@@ -515,7 +515,7 @@ async fn a_crash_mid_step_resumes_without_a_second_force() {
     .expect("prepare the resume");
     assert_eq!(
         inputs.ids,
-        [1, 3, 5, 7].map(BrokerId),
+        [1, 3, 5, 7].map(BrokerId::Numbered),
         "the ids come from the journal"
     );
     let (fo, _, _) = Runner::resume(

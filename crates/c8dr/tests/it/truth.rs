@@ -50,9 +50,13 @@ fn view(active_active: bool, setup: impl FnOnce(&mut Sim)) -> ClusterView {
 
 /// Force-removes region `r`'s brokers as FO-1 does (the exporter stays as it is).
 fn force_remove(sim: &mut Sim, r: u8) {
-    let remove = c8dr::runbook::plan::ids_of_region(BrokerId::numbered(8), Region::new(r).unwrap())
-        .into_iter()
-        .collect();
+    let remove = c8dr::runbook::plan::ids_of_region(
+        &c8dr_api::ZoneMap::NONE,
+        BrokerId::numbered(8),
+        Region::new(r).unwrap(),
+    )
+    .into_iter()
+    .collect();
     let plan = c8dr_lab::sim::plan::force_remove(&sim.members, 8, &remove, 4).unwrap();
     let survivor = if r == 0 { 1 } else { 0 };
     sim.start_change(Entry::Gateway(survivor), plan, false)

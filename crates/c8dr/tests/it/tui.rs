@@ -62,7 +62,7 @@ fn overlay_and_detail_snapshots() {
     insta::assert_snapshot!("help_120x36", text(&app, "default", 120, 36));
     app.mode = Mode::Detail(Detail::Partition(1));
     insta::assert_snapshot!("partition_detail_120x36", text(&app, "default", 120, 36));
-    app.mode = Mode::Detail(Detail::Broker(BrokerId(1)));
+    app.mode = Mode::Detail(Detail::Broker(BrokerId::Numbered(1)));
     insta::assert_snapshot!("broker_detail_80x24", text(&app, "default", 80, 24));
     app.mode = Mode::Detail(Detail::Region(Region::ONE));
     insta::assert_snapshot!("region_detail_120x36", text(&app, "default", 120, 36));
@@ -1058,7 +1058,7 @@ fn key_esc() -> KeyEvent {
 #[test]
 fn no_debug_text_on_screen() {
     let looks_like_debug = |s: &str| -> Option<String> {
-        for bad in ["Some(", "None", "BrokerId(", "Ok(", "Err("] {
+        for bad in ["Some(", "None", "BrokerId::Numbered(", "Ok(", "Err("] {
             if s.contains(bad) {
                 return Some(bad.into());
             }

@@ -3,7 +3,7 @@
 
 use super::facts::Facts;
 use super::{Ctx, MAX_BROKERS, MAX_PARTITIONS, regions};
-use crate::api::{BrokerId, BrokerInfo};
+use crate::api::{BrokerId, BrokerInfo, Region};
 use crate::model::input::PodInfo;
 use crate::model::input::Source;
 use crate::model::view::{BrokerPartition, BrokerView};
@@ -18,11 +18,25 @@ pub(super) fn brokers(cx: &Ctx, facts: &Facts, anomalies: &mut Vec<String>) -> V
         ids.extend(g.brokers.keys().copied());
     }
     ids.extend(pods.keys().copied());
+    let mut unplaced = vec![];
     let brokers = ids
         .iter()
         .take(MAX_BROKERS)
-        .map(|&id| broker(id, facts, pods.get(&id).copied()))
+        .filter_map(|&id| match cx.cfg.zones.region_of(id) {
+            Some(region) => Some(broker(id, region, facts, pods.get(&id).copied())),
+            None => {
+                unplaced.push(id);
+                None
+            }
+        })
         .collect();
+    if !unplaced.is_empty() {
+        let zones: BTreeSet<_> = unplaced.iter().filter_map(|b| b.zone()).collect();
+        anomalies.push(format!(
+            "brokers {unplaced:?} are in zone {zones:?}, which no region is configured with \
+             (set [[regions]] zone): not shown"
+        ));
+    }
     if ids.len() > MAX_BROKERS {
         anomalies.push(format!(
             "{} broker ids observed (more than {MAX_BROKERS}): only the first are shown",
@@ -53,8 +67,7 @@ fn pods<'a>(cx: &Ctx<'a>) -> HashMap<BrokerId, &'a PodInfo> {
     pods
 }
 
-fn broker(id: BrokerId, facts: &Facts, pod: Option<&PodInfo>) -> BrokerView {
-    let region = id.region();
+fn broker(id: BrokerId, region: Region, facts: &Facts, pod: Option<&PodInfo>) -> BrokerView {
     // Prefer the broker's own region's gateway for what it reports.
     let seen = facts
         .gateways

@@ -41,7 +41,7 @@ impl<'a> Gateway<'a> {
         let mut holders: HashMap<i32, Vec<Holder>> = HashMap::new();
         for b in &topology.brokers {
             // A broker listed twice counts once (the first listing).
-            if brokers.insert(b.node_id, b).is_some() {
+            if brokers.insert(b.id(), b).is_some() {
                 continue;
             }
             for p in b
@@ -50,7 +50,7 @@ impl<'a> Gateway<'a> {
                 .filter(|p| p.role != PartitionRole::Inactive)
             {
                 holders.entry(p.partition_id).or_default().push(Holder {
-                    broker: b.node_id,
+                    broker: b.id(),
                     role: p.role.clone(),
                     health: ReplicaHealth::from_word(p.health.as_str()),
                 });

@@ -160,6 +160,7 @@ pub fn derive(
         ),
         traffic,
         anomalies,
+        zones: cfg.zones,
     };
     view.verdict = verdict::judge(&view, now);
     view

@@ -118,10 +118,11 @@ fn region(r: Region, cx: &Ctx, facts: &Facts, brokers: &[BrokerView]) -> RegionV
     // equal shares). A region with no members (a failover removed them; a recreated region
     // not yet added back) still expects the brokers its pods or the last view knew: "0/4",
     // not "0/0", is what tells the operator brokers are missing.
-    let members = facts
-        .members
-        .as_ref()
-        .map(|m| m.iter().filter(|b| b.region() == r).count());
+    let members = facts.members.as_ref().map(|m| {
+        m.iter()
+            .filter(|b| cx.cfg.zones.region_of(**b) == Some(r))
+            .count()
+    });
     let pods = region_pods.map(|p| p.iter().filter(|p| p.broker.is_some()).count());
     let before = prev_region.and_then(|p| p.brokers_expected);
     let expected = [members, pods, before]

@@ -22,6 +22,7 @@ struct Facts<'a> {
     regions: &'a [RegionView],
     brokers: &'a [BrokerView],
     exporters: &'a [ExporterView],
+    zones: crate::api::ZoneMap,
 }
 
 /// Whether a region can serve users: yes, no, or c8dr cannot tell.
@@ -42,7 +43,7 @@ fn can_serve(r: &RegionView, f: &Facts) -> Option<bool> {
             // lists them the region runs and only c8dr cannot reach it.
             let other = f.regions.iter().find(|o| o.id == r.id.other());
             match other.and_then(|o| o.gateway_brokers.as_ref()) {
-                Some(listed) if listed.iter().any(|b| b.region() == r.id) => None,
+                Some(listed) if listed.iter().any(|b| f.zones.region_of(*b) == Some(r.id)) => None,
                 Some(_) => Some(false),
                 None => None,
             }
@@ -86,6 +87,7 @@ pub(super) fn traffic(
         regions,
         brokers,
         exporters,
+        zones: cx.cfg.zones,
     };
     let cfg = cx.cfg;
     // DNS is polled on the slow interval: an answer up to half a minute old still counts.

@@ -633,15 +633,15 @@ mod tests {
     #[test]
     fn only_waits_for_recreated_brokers_offer_pod_restarts() {
         assert!(waits_for_recreated_brokers(&Check::All(vec![
-            Check::BrokersListed(vec![BrokerId(1)]),
+            Check::BrokersListed(vec![BrokerId::Numbered(1)]),
             Check::ElasticsearchUp(Region::ONE)
         ])));
         assert!(waits_for_recreated_brokers(&Check::ClusterComplete {
-            ids: vec![BrokerId(0), BrokerId(1)],
+            ids: vec![BrokerId::Numbered(0), BrokerId::Numbered(1)],
             rf: 4
         }));
         assert!(!waits_for_recreated_brokers(&Check::BrokersRemoved(vec![
-            BrokerId(1)
+            BrokerId::Numbered(1)
         ])));
         assert!(!waits_for_recreated_brokers(&Check::WebappsOff(
             Region::ZERO
@@ -660,8 +660,14 @@ mod tests {
         );
         assert_eq!(durable(&Check::ProcessingActive), None);
         assert_eq!(
-            durable(&Check::BrokersRemoved(vec![BrokerId(1), BrokerId(3)])),
-            Some(Check::BrokersRemoved(vec![BrokerId(1), BrokerId(3)]))
+            durable(&Check::BrokersRemoved(vec![
+                BrokerId::Numbered(1),
+                BrokerId::Numbered(3)
+            ])),
+            Some(Check::BrokersRemoved(vec![
+                BrokerId::Numbered(1),
+                BrokerId::Numbered(3)
+            ]))
         );
         // Webapps turned off for the backup and on again later are not re-checked as off.
         let i = crate::runbook::plan::tests_support::inputs_87_failback();

@@ -42,7 +42,7 @@ fn force_remove(i: &Inputs) -> Step {
     let (lost, s) = (i.region, i.survivor());
     let v87 = i.family == Family::V86To87;
     let section = if v87 { "§4.2 FO-1" } else { "§4.4 FO-1" };
-    let keep = ids_of_region(i.all_ids.iter().copied(), s);
+    let keep = ids_of_region(&i.zones, i.all_ids.iter().copied(), s);
     let request = if v87 {
         // 8.6/8.7: the body lists the brokers to KEEP, as the docs send them (strings).
         Request::management(

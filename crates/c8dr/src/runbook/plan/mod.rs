@@ -8,7 +8,7 @@
 mod failback;
 mod failover;
 
-use crate::api::{BrokerId, PerRegion, Region};
+use crate::api::{BrokerId, PerRegion, Region, ZoneMap};
 use crate::model::{ClusterView, Family};
 use serde_json::Value;
 #[cfg(test)]
@@ -333,6 +333,8 @@ pub struct Inputs {
     /// 8.9+: ECK Elasticsearch with authentication.
     pub eck: bool,
     pub names: PerRegion<String>,
+    /// Which zone is which region's (zone-aware clusters).
+    pub zones: ZoneMap,
     pub primary: Region,
     pub active_active: bool,
     pub dns_hostname: Option<String>,
@@ -424,9 +426,17 @@ impl Inputs {
     }
 }
 
-/// The ids of region `r` among `ids` (even ids live in region 0, odd in region 1; §2.1).
-pub fn ids_of_region(ids: impl IntoIterator<Item = BrokerId>, r: Region) -> Vec<BrokerId> {
-    let mut v: Vec<BrokerId> = ids.into_iter().filter(|id| id.region() == r).collect();
+/// The ids of region `r` among `ids` (numbered: even ids live in region 0, odd in region 1,
+/// §2.1; zoned: the region configured with the id's zone).
+pub fn ids_of_region(
+    zones: &ZoneMap,
+    ids: impl IntoIterator<Item = BrokerId>,
+    r: Region,
+) -> Vec<BrokerId> {
+    let mut v: Vec<BrokerId> = ids
+        .into_iter()
+        .filter(|id| zones.region_of(*id) == Some(r))
+        .collect();
     v.sort();
     v.dedup();
     v
@@ -449,11 +459,11 @@ pub fn derive_ids(
     let known: Vec<BrokerId> = view.brokers.iter().map(|b| b.id).collect();
     match procedure {
         Procedure::Failover => {
-            let mut lost = ids_of_region(members.iter().copied(), region);
+            let mut lost = ids_of_region(&view.zones, members.iter().copied(), region);
             if lost.is_empty() {
                 // No configuration observed: fall back to the cluster size.
                 let size = view.cluster.size.unwrap_or(0);
-                lost = ids_of_region(BrokerId::numbered(size), region);
+                lost = ids_of_region(&view.zones, BrokerId::numbered(size), region);
             }
             let all = {
                 let mut a = known.clone();
@@ -465,11 +475,13 @@ pub fn derive_ids(
             (lost, all)
         }
         Procedure::Failback => {
-            let survivors = ids_of_region(members.iter().copied(), region.other()).len();
+            let survivors =
+                ids_of_region(&view.zones, members.iter().copied(), region.other()).len();
             let ids: Vec<BrokerId> = (0..u32::try_from(survivors).unwrap_or(u32::MAX))
                 .map_while(|n| BrokerId::nth_of(region, n))
                 .collect();
-            let mut all: Vec<BrokerId> = ids_of_region(members.iter().copied(), region.other());
+            let mut all: Vec<BrokerId> =
+                ids_of_region(&view.zones, members.iter().copied(), region.other());
             all.extend(&ids);
             all.sort();
             (ids, all)
@@ -521,8 +533,9 @@ mod tests {
     use super::*;
 
     pub(super) fn inputs(procedure: Procedure, family: Family, region: Region) -> Inputs {
-        let ids = ids_of_region(BrokerId::numbered(8), region);
+        let ids = ids_of_region(&ZoneMap::NONE, BrokerId::numbered(8), region);
         Inputs {
+            zones: ZoneMap::NONE,
             procedure,
             region,
             family,
