@@ -7,10 +7,8 @@
 //! `ZoneMigrationRequest`, `PartitioningRequest`, `ConfigurationChange`). Names follow
 //! 8.10.0-rc1 and later; the alpha names (`partitionDistribution`, `type`) are read too.
 
-use super::cluster::{ChangeStatus, CompletedOperation, Operation};
 use super::ids::BrokerId;
 use super::open_enum::open_enum;
-use super::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 open_enum! {
@@ -118,22 +116,10 @@ pub struct PhysicalTenant {
     pub disabled: Option<bool>,
 }
 
-/// Body of `GET /actuator/cluster/changes/{id}` (and the items of `GET …/changes`). A
-/// finished change has both lists empty.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ConfigurationChange {
-    pub id: i64,
-    pub status: ChangeStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub started_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_at: Option<Timestamp>,
-    #[serde(default)]
-    pub completed: Vec<CompletedOperation>,
-    #[serde(default)]
-    pub pending: Vec<Operation>,
-}
+/// Body of `GET /actuator/cluster/changes/{id}` (and the items of `GET …/changes`): the
+/// same shape as `pendingChange` (a finished change has both operation lists empty), so the
+/// same type.
+pub type ConfigurationChange = super::cluster::TopologyChange;
 
 #[cfg(test)]
 mod tests {
