@@ -48,6 +48,8 @@ pub const PLACEMENT: Rule = Rule {
 };
 
 fn placement(f: &Facts) -> Finding {
+    // Built once: each build looks the zone names up in the interner.
+    let zones = f.config.zones();
     let known: Vec<_> = f
         .view
         .partitions
@@ -66,7 +68,7 @@ fn placement(f: &Facts) -> Finding {
             let even = p
                 .replicas
                 .iter()
-                .filter(|b| f.config.zones().region_of(**b) == Some(Region::ZERO))
+                .filter(|b| zones.region_of(**b) == Some(Region::ZERO))
                 .count();
             even != 2 || p.replicas.len() - even != 2
         })
@@ -94,6 +96,8 @@ pub const BROKER_REGIONS: Rule = Rule {
 
 /// The math check: each broker's host names the namespace of the region its id belongs to.
 fn broker_regions(f: &Facts) -> Finding {
+    // Built once: each build looks the zone names up in the interner.
+    let zones = f.config.zones();
     let mut misplaced = vec![];
     let mut seen = 0;
     for (g, obs) in f.snap.regions.iter() {
@@ -109,7 +113,7 @@ fn broker_regions(f: &Facts) -> Finding {
             });
             if let Some((region, ns)) = ns {
                 seen += 1;
-                if Some(region) != f.config.zones().region_of(b.id()) {
+                if Some(region) != zones.region_of(b.id()) {
                     misplaced.push(format!("broker {} runs in {ns} (region {region}) per its host {} seen by region {g}'s gateway", b.id(), b.host));
                 }
             }
@@ -178,6 +182,8 @@ pub const CROSS_REGION: Rule = Rule {
 
 /// Each region's gateway sees brokers of both regions.
 fn cross_region(f: &Facts) -> Finding {
+    // Built once: each build looks the zone names up in the interner.
+    let zones = f.config.zones();
     let topologies: Vec<_> = f
         .snap
         .regions
@@ -192,7 +198,7 @@ fn cross_region(f: &Facts) -> Finding {
             let even = t
                 .brokers
                 .iter()
-                .filter(|b| f.config.zones().region_of(b.id()) == Some(Region::ZERO))
+                .filter(|b| zones.region_of(b.id()) == Some(Region::ZERO))
                 .count();
             Some(format!(
                 "region {g} sees {even} even and {} odd brokers",
@@ -216,7 +222,7 @@ fn cross_region(f: &Facts) -> Finding {
             Region::BOTH.iter().all(|r| {
                 t.brokers
                     .iter()
-                    .any(|b| f.config.zones().region_of(b.id()) == Some(*r))
+                    .any(|b| zones.region_of(b.id()) == Some(*r))
             })
         })
     });
