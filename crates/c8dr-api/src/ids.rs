@@ -319,6 +319,15 @@ impl ZoneMap {
     pub fn zone(&self, r: Region) -> Option<Zone> {
         self.0[r]
     }
+
+    /// The region configured with the zone named `name` (as a server wrote it: compared, not
+    /// interned, so names from outside cannot fill the interner).
+    pub fn region_of_name(&self, name: &str) -> Option<Region> {
+        self.0
+            .iter()
+            .find(|(_, z)| z.is_some_and(|z| z.as_str() == name))
+            .map(|(r, _)| r)
+    }
 }
 
 impl Default for ZoneMap {

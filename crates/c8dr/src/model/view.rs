@@ -388,6 +388,70 @@ pub struct ClusterSummary {
     pub config_from: Option<Region>,
     /// The region whose fresh `/actuator/exporters` answer the exporters come from.
     pub exporters_from: Option<Region>,
+    /// Numbered, zone-aware or half-way between; the zones of the layout; recovery mode.
+    pub topology: TopologyView,
+}
+
+/// How brokers are named and partitions placed, which decides the failover procedure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TopologyKind {
+    /// Integer ids, a region by parity: the numbered procedure (8.7–8.10).
+    Numbered,
+    /// `<zone>_<n>` ids over a persisted zone-aware layout (8.10+): the zones API.
+    ZoneAware,
+    /// Between the two: numbered members next to zoned ones, or a zone-aware layout persisted
+    /// before any zone was migrated. Neither procedure applies as written.
+    Migrating,
+    /// No configuration and no gateway answered.
+    Unknown,
+}
+
+impl TopologyKind {
+    pub fn words(self) -> &'static str {
+        match self {
+            TopologyKind::Numbered => "numbered",
+            TopologyKind::ZoneAware => "zone-aware",
+            TopologyKind::Migrating => "migrating",
+            TopologyKind::Unknown => "topology unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopologyView {
+    pub kind: TopologyKind,
+    /// The persisted zone-aware layout's zones in its order (the zone index order during a
+    /// migration); empty when the cluster has none or it was not read.
+    pub zones: Vec<ZoneView>,
+    /// Only while migrating.
+    pub migration: Option<MigrationView>,
+    /// Brokers in `RECOVERING` mode (8.10 cluster modes): no processing by design.
+    pub recovering: Vec<BrokerId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ZoneView {
+    pub name: String,
+    pub replicas: i32,
+    pub priority: i32,
+    /// The region configured with this zone (null: none is).
+    pub region: Option<Region>,
+    /// Members of the cluster in this zone.
+    pub members: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MigrationView {
+    /// Zones whose brokers already joined as zoned members, in zone index order.
+    pub migrated: Vec<String>,
+    /// The zone `PUT /actuator/cluster/zones` accepts next: the highest zone index not yet
+    /// migrated (the API refuses any other); null when the layout is not persisted yet.
+    pub next: Option<String>,
+    /// Numbered members still in the cluster.
+    pub numbered_left: usize,
+    /// Whether the zone-aware layout is persisted (`PUT /actuator/cluster/partitioning`).
+    pub layout_set: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -730,3 +730,89 @@ fn pods_read_on_the_slow_cadence_stay_shown_between_reads() {
     let v = model::derive(&s, &cfg(), now(), None);
     assert_eq!(v.region(Region::ONE).unwrap().pods_ready, None);
 }
+
+/// `/actuator/cluster` with these member ids (ints or strings) and this `partitioning`.
+fn cluster_of(ids: &[serde_json::Value], partitioning: serde_json::Value) -> ClusterTopology {
+    let brokers: Vec<_> = ids
+        .iter()
+        .map(|id| json!({"id": id, "state": "ACTIVE", "version": 3, "partitions": []}))
+        .collect();
+    serde_json::from_value(json!({"version": 3, "brokers": brokers, "partitioning": partitioning}))
+        .unwrap()
+}
+
+#[test]
+fn the_topology_kind_comes_from_the_ids_and_the_persisted_layout() {
+    use c8dr::model::TopologyKind;
+    let zone_aware = json!({"scheme": "ZONE_AWARE", "zones": [
+        {"name": "london", "numberOfReplicas": 2, "priority": 1000},
+        {"name": "paris", "numberOfReplicas": 2, "priority": 500}]});
+    let view_of = |c: ClusterTopology| {
+        let mut s = Snapshot::default();
+        s.regions[Region::ZERO].configured.insert(Source::Cluster);
+        s.regions[Region::ZERO].cluster = Some(Obs::ok(now(), c));
+        model::derive(&s, &cfg(), now(), None).cluster.topology
+    };
+    let numbered = view_of(cluster_of(
+        &(0..8).map(|i| json!(i)).collect::<Vec<_>>(),
+        json!({"scheme": "ROUND_ROBIN"}),
+    ));
+    assert_eq!(numbered.kind, TopologyKind::Numbered);
+    assert!(numbered.zones.is_empty() && numbered.migration.is_none());
+
+    let zoned_ids: Vec<_> = ["london", "paris"]
+        .iter()
+        .flat_map(|z| (0..4).map(move |i| json!(format!("{z}_{i}"))))
+        .collect();
+    let zoned = view_of(cluster_of(&zoned_ids, zone_aware.clone()));
+    assert_eq!(zoned.kind, TopologyKind::ZoneAware);
+    assert_eq!(
+        zoned
+            .zones
+            .iter()
+            .map(|z| (z.name.as_str(), z.replicas, z.priority, z.region, z.members))
+            .collect::<Vec<_>>(),
+        [
+            ("london", 2, 1000, Some(Region::ZERO), 4),
+            ("paris", 2, 500, Some(Region::ONE), 4)
+        ]
+    );
+
+    // Layout persisted, nothing migrated yet: the secondary zone (the last) goes first.
+    let layout_set = view_of(cluster_of(
+        &(0..8).map(|i| json!(i)).collect::<Vec<_>>(),
+        zone_aware.clone(),
+    ));
+    assert_eq!(layout_set.kind, TopologyKind::Migrating);
+    let m = layout_set.migration.unwrap();
+    assert!(m.layout_set && m.migrated.is_empty() && m.numbered_left == 8);
+    assert_eq!(m.next.as_deref(), Some("paris"));
+
+    // Paris migrated, London's numbered brokers still members: London is next.
+    let mut half: Vec<_> = [0, 2, 4, 6].iter().map(|i| json!(i)).collect();
+    half.extend((0..4).map(|i| json!(format!("paris_{i}"))));
+    let half = view_of(cluster_of(&half, zone_aware));
+    assert_eq!(half.kind, TopologyKind::Migrating);
+    let m = half.migration.unwrap();
+    assert_eq!(
+        (m.migrated, m.next, m.numbered_left),
+        (vec!["paris".to_string()], Some("london".into()), 4)
+    );
+}
+
+#[test]
+fn brokers_in_recovery_mode_are_named() {
+    let c: ClusterTopology = serde_json::from_value(json!({"version": 3, "brokers": [
+        {"id": 0, "state": "RECOVERING", "partitions": []},
+        {"id": 1, "state": "ACTIVE", "partitions": [], "physicalTenants": [{"id": "default", "mode": "RECOVERING"}]},
+        {"id": 2, "state": "ACTIVE", "partitions": [], "physicalTenants": [{"id": "default", "mode": "PROCESSING"}]}]}))
+    .unwrap();
+    let mut s = Snapshot::default();
+    s.regions[Region::ZERO].configured.insert(Source::Cluster);
+    s.regions[Region::ZERO].cluster = Some(Obs::ok(now(), c));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(
+        v.cluster.topology.recovering,
+        [BrokerId::Numbered(0), BrokerId::Numbered(1)]
+    );
+}

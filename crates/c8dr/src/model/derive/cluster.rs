@@ -14,6 +14,7 @@ pub(super) fn summary(
     gateway_version: Option<String>,
     family: Family,
     exporters_from: Option<crate::api::Region>,
+    topology: crate::model::view::TopologyView,
 ) -> ClusterSummary {
     let cluster = facts.cluster();
     ClusterSummary {
@@ -35,6 +36,7 @@ pub(super) fn summary(
         family,
         config_from: facts.agreed.map(|(i, _)| i),
         exporters_from,
+        topology,
     }
 }
 

@@ -20,6 +20,7 @@ mod exporters;
 mod facts;
 mod partitions;
 mod regions;
+mod topology;
 mod traffic;
 
 use super::input::{ModelConfig, Obs, Snapshot, Source};
@@ -157,6 +158,7 @@ pub fn derive(
             gateway_version,
             family,
             exporter_list.map(|(i, _)| i),
+            topology::topology(&facts, &cfg.zones),
         ),
         traffic,
         anomalies,
