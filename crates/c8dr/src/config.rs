@@ -199,6 +199,10 @@ pub struct Region {
     /// The zone of this region's brokers on an 8.10 zone-aware cluster (`<zone>_<n>` ids);
     /// defaults to the region's name. Numbered brokers ignore it (their region is parity).
     pub zone: Option<String>,
+    /// The zone's `numberOfReplicas` and `priority`, to add it back after a failover that
+    /// c8dr did not journal (a forced zone removal drops them from the cluster).
+    pub zone_replicas: Option<i32>,
+    pub zone_priority: Option<i32>,
     pub rest_url: Option<String>,
     pub management_url: Option<String>,
     pub elasticsearch_url: Option<String>,
@@ -224,6 +228,14 @@ impl Region {
         let at = |key: &str| format!("regions[id={}].{key}", self.id);
         if let Some(zone) = &self.zone {
             api::Zone::new(zone).map_err(|e| format!("{}: {e}", at("zone")))?;
+        }
+        for (key, v) in [
+            ("zone_replicas", self.zone_replicas),
+            ("zone_priority", self.zone_priority),
+        ] {
+            if v.is_some_and(|v| v < 1) {
+                return Err(format!("{}: must be at least 1", at(key)));
+            }
         }
         for (key, url, hint) in [
             ("rest_url", self.rest_url.as_ref(), "[regions.rest_auth]"),

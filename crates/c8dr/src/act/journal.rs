@@ -6,8 +6,10 @@
 //! are `crate::runbook::journal`.
 
 use super::lock::RunLock;
+use crate::api::Region;
 use crate::private_fs;
 use crate::runbook::journal::{JournalError, Record, Replay, RunSummary};
+use crate::runbook::plan::{ZoneBasis, ZonePlan};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -154,6 +156,35 @@ fn read_with_len(path: &Path) -> Result<(Replay, u64), JournalError> {
         }
     }
     Ok((Replay { records, torn_tail }, valid_len))
+}
+
+/// The zone the newest zone-aware failover of `region` in `dir` journaled before removing it
+/// (its replicas and priority), for the failback: the forced removal dropped them from the
+/// cluster. Journals that cannot be read are passed over (`c8dr journal` reports them).
+pub fn recorded_zone(dir: &Path, region: Region) -> Option<ZonePlan> {
+    let prefix = format!("failover-r{region}-");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix))
+        })
+        .collect();
+    // Run ids carry their UTC start, so the name orders them.
+    paths.sort();
+    paths.iter().rev().find_map(|p| {
+        let replay = read(p).ok()?;
+        let (procedure, r, _, basis) = replay.started()?;
+        let zone = basis?.zone.clone()?;
+        let run = p.file_stem()?.to_str()?.to_string();
+        (procedure == "failover" && r == region).then_some(ZonePlan {
+            basis: ZoneBasis::Journal(run),
+            ..zone
+        })
+    })
 }
 
 /// Every run in `dir`, oldest first by file name; unreadable journals are listed with their error.

@@ -67,8 +67,20 @@ pub async fn prepare(
     let needs = (procedure == Procedure::Failback).then_some(snapshot.as_str());
     let mut live = Live::connect(config, needs).await?;
     let facts = live.facts().await;
-    let inputs =
-        setup::inputs(config, &facts.view, procedure, region, run, basis).map_err(|e| eyre!(e))?;
+    let recorded = (procedure == Procedure::Failback)
+        .then(journal::runs_dir)
+        .flatten()
+        .and_then(|dir| journal::recorded_zone(&dir, region));
+    let inputs = setup::inputs(
+        config,
+        &facts.view,
+        procedure,
+        region,
+        run,
+        basis,
+        recorded.as_ref(),
+    )
+    .map_err(|e| eyre!(e))?;
     let steps = plan::build(&inputs);
     Ok((live, facts, inputs, steps))
 }

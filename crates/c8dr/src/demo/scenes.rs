@@ -248,6 +248,8 @@ fn pane(procedure: crate::runbook::plan::Procedure, region: Region) -> crate::tu
         runbook: config.runbook.clone(),
         snapshot: format!("{}-r{region}-20261127t120304", procedure.name()),
         baseline_change: None,
+        topology: crate::model::TopologyKind::Numbered,
+        zone: None,
     };
     let steps = plan::build(&inputs);
     let details = steps

@@ -97,7 +97,7 @@ pub fn classify(expect: Expect, answer: &Result<Answer, SendError>) -> Verdict {
         }
         // The configuration after the cancel; whether the change really ended is read from
         // the cluster afterwards.
-        (Expect::Cancel, 200..=299) => Verdict::Success,
+        (Expect::Cancel, 200..=299) | (Expect::Accepted, 200..=299) => Verdict::Success,
         (Expect::Elasticsearch, 200..=299) => {
             // A snapshot or restore that finished with failed shards is no success.
             let v: serde_json::Value = serde_json::from_slice(&a.body).unwrap_or_default();

@@ -70,7 +70,7 @@ pub struct Eval {
 }
 
 impl Eval {
-    fn new(met: Option<bool>, evidence: impl Into<String>) -> Eval {
+    pub(super) fn new(met: Option<bool>, evidence: impl Into<String>) -> Eval {
         Eval {
             met,
             progress: None,
@@ -78,7 +78,7 @@ impl Eval {
         }
     }
 
-    fn unknown(evidence: impl Into<String>) -> Eval {
+    pub(super) fn unknown(evidence: impl Into<String>) -> Eval {
         Eval::new(None, evidence)
     }
 }
@@ -96,7 +96,7 @@ pub fn is_camunda_index(name: &str) -> bool {
     .any(|p| name.starts_with(p))
 }
 
-fn region_name(v: &ClusterView, r: Region) -> String {
+pub(super) fn region_name(v: &ClusterView, r: Region) -> String {
     v.region(r)
         .map(|x| format!("region{r} {}", x.name))
         .unwrap_or_else(|| format!("region{r}"))
@@ -152,14 +152,14 @@ pub fn source_problem(v: &ClusterView, r: Region, source: Source) -> String {
 
 /// The region whose configuration read is the one to name when it is missing: one that
 /// answers (the survivor), else region 0.
-fn answering(v: &ClusterView) -> Region {
+pub(super) fn answering(v: &ClusterView) -> Region {
     v.regions
         .iter()
         .find(|r| r.reachable == Reach::Up)
         .map_or(Region::ZERO, |r| r.id)
 }
 
-fn pending(v: &ClusterView) -> Option<String> {
+pub(super) fn pending(v: &ClusterView) -> Option<String> {
     v.cluster.pending_change.as_ref().map(|c| {
         format!(
             "change #{} {} pending ({}/{} operations)",
@@ -176,7 +176,7 @@ fn list(ids: &[impl std::fmt::Display]) -> String {
 }
 
 /// The fresh cluster configuration, or why there is none (naming the region asked).
-fn configuration(v: &ClusterView, region: Region) -> Result<Region, String> {
+pub(super) fn configuration(v: &ClusterView, region: Region) -> Result<Region, String> {
     v.cluster.config_from.ok_or_else(|| {
         format!(
             "no fresh cluster configuration: {}",
@@ -186,7 +186,10 @@ fn configuration(v: &ClusterView, region: Region) -> Result<Region, String> {
 }
 
 /// Brokers the surviving region's gateway lists in a fresh topology, or why there is none.
-fn survivor_topology(v: &ClusterView, survivor: Region) -> Result<&Vec<BrokerId>, String> {
+pub(super) fn survivor_topology(
+    v: &ClusterView,
+    survivor: Region,
+) -> Result<&Vec<BrokerId>, String> {
     v.region(survivor)
         .and_then(|r| r.gateway_brokers.as_ref())
         .ok_or_else(|| {
@@ -232,6 +235,11 @@ pub fn evaluate(check: &Check, f: &Facts) -> Eval {
             &PerRegion(Region::BOTH.map(|r| region_name(v, r))),
         ),
         Check::NamespaceClean(r) => check_kube::namespace_clean(&f.kube[*r], &region_name(v, *r)),
+        Check::ZoneRemoved(zone) => super::check_zones::zone_removed(v, zone),
+        Check::ZoneComplete { zone, brokers, rf } => {
+            super::check_zones::zone_complete(v, zone, *brokers, *rf)
+        }
+        Check::LeadersIn(r) => super::check_zones::leaders_in(v, *r),
         Check::Unobservable => Eval::unknown("no API shows this"),
         Check::All(_) if !observable(check) => Eval::unknown("no API shows this"),
         Check::All(checks) => all_of(checks, f),
@@ -239,7 +247,7 @@ pub fn evaluate(check: &Check, f: &Facts) -> Eval {
 }
 
 /// The evaluation with the pending change's progress, while one is pending.
-fn with_progress(v: &ClusterView, mut e: Eval) -> Eval {
+pub(super) fn with_progress(v: &ClusterView, mut e: Eval) -> Eval {
     e.progress = v.cluster.pending_change.as_ref().map(|c| (c.done, c.total));
     e
 }
@@ -735,6 +743,8 @@ pub fn guard(g: &Guard, f: &Facts) -> Result<String, String> {
             _ => Err(format!("{} does not answer", region_name(v, *r))),
         },
         Guard::NoCamundaIndices(r) => no_camunda_indices(f, *r),
+        Guard::ZoneAbsent(zone) => super::check_zones::zone_absent(v, zone),
+        Guard::TopologyIs(kind) => super::check_zones::topology_is(v, *kind),
         Guard::NamespaceClean(r) => {
             let e = check_kube::namespace_clean(&f.kube[*r], &region_name(v, *r));
             match e.met {

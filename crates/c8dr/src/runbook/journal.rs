@@ -127,6 +127,10 @@ pub struct Basis {
     /// is someone else's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline_change: Option<i64>,
+    /// Zone-aware runs: the zone with the replicas and priority it had (written before the
+    /// forced removal drops them from the cluster; the failback reads them back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<super::plan::ZonePlan>,
 }
 
 fn now() -> String {

@@ -184,6 +184,13 @@ pub fn check_words(c: &super::plan::Check) -> String {
             "both namespaces hold each region's Elasticsearch password (compared by digest)".into()
         }
         NamespaceClean(r) => format!("region{r} has no claims or pods of an earlier install"),
+        ZoneRemoved(z) => format!(
+            "zone {z} gone from the layout and the membership of a fresh configuration, no change pending"
+        ),
+        ZoneComplete { zone, brokers, rf } => format!(
+            "zone {zone} in the layout with {brokers} member brokers that each host partitions, replication factor {rf}, no change pending"
+        ),
+        LeadersIn(r) => format!("every partition led from region{r}"),
         Unobservable => "not observable: the answer (or the operator) is the signal".into(),
         All(v) => v.iter().map(check_words).collect::<Vec<_>>().join(" and "),
     }
@@ -222,6 +229,35 @@ pub fn guard_words(g: &super::plan::Guard) -> String {
         RegionReachable(r) => format!("region{r} answers"),
         NoCamundaIndices(r) => format!("region{r}'s Elasticsearch has no Camunda indices"),
         NamespaceClean(r) => format!("region{r} has no claims or pods of the old deployment"),
+        ZoneAbsent(z) => format!("no broker of zone {z} in the surviving topology"),
+        TopologyIs(k) => format!("the cluster is still {}", k.words()),
+    }
+}
+
+/// What the run removes or adds: the brokers (numbered), or the zone with its layout
+/// (zone-aware: no broker ids, the zones API names the zone).
+pub fn subject(inputs: &Inputs) -> String {
+    let failover = inputs.procedure == super::plan::Procedure::Failover;
+    match &inputs.zone {
+        Some(z) => format!(
+            "zone-aware cluster · zone {}: {} · {} brokers, numberOfReplicas {}, priority {} ({})",
+            z.name,
+            if failover { "to remove" } else { "to add back" },
+            z.brokers,
+            z.replicas,
+            z.priority,
+            z.basis.words()
+        ),
+        None => format!(
+            "brokers {}: {}",
+            if failover { "to remove" } else { "to add" },
+            inputs
+                .ids
+                .iter()
+                .map(BrokerId::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -233,26 +269,16 @@ pub fn plan(config: &Config, inputs: &Inputs, steps: &[Step]) -> String {
         inputs.region,
         inputs.names[inputs.region],
         inputs.version,
-        match inputs.family {
-            crate::model::Family::V86To87 => "8.6/8.7 procedure",
+        match (inputs.family, &inputs.zone) {
+            (_, Some(_)) => "zone-aware procedure, derived: zone-aware-dual-region.md §5.4",
+            (crate::model::Family::V86To87, _) => "8.6/8.7 procedure",
             _ => "8.8+ procedure",
         },
         inputs.survivor(),
         inputs.names[inputs.survivor()],
     );
-    out.push_str(&format!(
-        "brokers {}: {}\n\n",
-        match inputs.procedure {
-            super::plan::Procedure::Failover => "to remove",
-            super::plan::Procedure::Failback => "to add",
-        },
-        inputs
-            .ids
-            .iter()
-            .map(BrokerId::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
+    out.push_str(&subject(inputs));
+    out.push_str("\n\n");
     for (n, s) in steps.iter().enumerate() {
         out.push_str(&format!(
             "{:>2}. {} {} [{}] → region{} · {}\n",

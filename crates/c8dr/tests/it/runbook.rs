@@ -727,7 +727,16 @@ async fn camunda_85_and_a_failback_without_a_failover_are_refused_with_the_reaso
     let mut view = facts.view.clone();
     view.cluster.family = c8dr::model::Family::V85;
     view.cluster.gateway_version = Some("8.5.3".into());
-    let e = setup::inputs(&config, &view, Procedure::Failover, Region::ONE, "x", None).unwrap_err();
+    let e = setup::inputs(
+        &config,
+        &view,
+        Procedure::Failover,
+        Region::ONE,
+        "x",
+        None,
+        None,
+    )
+    .unwrap_err();
     assert!(e.contains("8.5") && e.contains("§4.1"), "{e}");
     let e = session::prepare(&config, Procedure::Failback, Region::ONE, "x", None)
         .await

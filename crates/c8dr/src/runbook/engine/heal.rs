@@ -140,7 +140,9 @@ impl<E: Executor, O: Operator> Runner<E, O> {
 /// Checks that wait for the recreated brokers to come up (where a hung pod blocks).
 pub(super) fn waits_for_recreated_brokers(c: &Check) -> bool {
     match c {
-        Check::BrokersListed(_) | Check::ClusterComplete { .. } => true,
+        Check::BrokersListed(_) | Check::ClusterComplete { .. } | Check::ZoneComplete { .. } => {
+            true
+        }
         Check::All(v) => v.iter().any(waits_for_recreated_brokers),
         _ => false,
     }

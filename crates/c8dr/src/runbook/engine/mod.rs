@@ -243,6 +243,7 @@ fn durable(c: &Check) -> Option<Check> {
         | Check::BrokersListed(_)
         | Check::TrafficAway(_)
         | Check::RegionLost(_)
+        | Check::LeadersIn(_)
         | Check::Unobservable => None,
         Check::All(v) => {
             let kept: Vec<Check> = v.iter().filter_map(durable).collect();
@@ -312,6 +313,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 all_ids: state.inputs.all_ids.clone(),
                 snapshot: state.inputs.snapshot.clone(),
                 baseline_change: state.inputs.baseline_change,
+                zone: state.inputs.zone.clone(),
             });
         }
         let mut r = Self::with(gate, op, settings, state);

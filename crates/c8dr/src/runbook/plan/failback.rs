@@ -22,7 +22,13 @@ pub(super) fn steps(i: &Inputs) -> Vec<Step> {
     }
     steps.extend(enable_exporters(i));
     steps.push(resume(i));
-    steps.push(readd(i));
+    match &i.zone {
+        Some(z) => {
+            steps.push(zones::readd(i, z));
+            steps.extend(zones::rebalance(i, z));
+        }
+        None => steps.push(readd(i)),
+    }
     if !v87 {
         steps.push(Step {
             key: "FB-8".into(),
@@ -150,11 +156,17 @@ fn deploy(i: &Inputs) -> Step {
             }
             g
         },
-        note: Some(format!(
-            "The namespace must be clean (no Camunda pods, PVCs or indices). The new brokers {} \
-             stay not Ready until they are added back: expected.",
-            list(&i.ids)
-        )),
+        note: Some(match &i.zone {
+            Some(z) => format!(
+                "The namespace must be clean (no Camunda pods, PVCs or indices). {}",
+                zones::deploy_note(z)
+            ),
+            None => format!(
+                "The namespace must be clean (no Camunda pods, PVCs or indices). The new \
+                 brokers {} stay not Ready until they are added back: expected.",
+                list(&i.ids)
+            ),
+        }),
     }
 }
 
@@ -484,6 +496,7 @@ fn readd(i: &Inputs) -> Step {
             Guard::RegionReachable(s),
             Guard::NoPendingChange,
             Guard::RegionReachable(r),
+            Guard::TopologyIs(TopologyKind::Numbered),
         ],
         note: Some(
             "Can take long with much data. A broker Running but never Ready may need one pod \

@@ -6,7 +6,16 @@ use super::*;
 use serde_json::json;
 
 pub(super) fn steps(i: &Inputs) -> Vec<Step> {
-    let mut steps = vec![confirm_loss(i), force_remove(i)];
+    let mut steps = match &i.zone {
+        Some(z) => vec![
+            Step {
+                guards: zones::loss_guards(i, z),
+                ..confirm_loss(i)
+            },
+            zones::remove(i, z),
+        ],
+        None => vec![confirm_loss(i), force_remove(i)],
+    };
     steps.extend(disable_exporters(i));
     steps.push(move_traffic(i));
     steps.push(verify(i));
@@ -79,6 +88,7 @@ fn force_remove(i: &Inputs) -> Step {
                 region: lost,
                 ids: i.ids.clone(),
             },
+            Guard::TopologyIs(TopologyKind::Numbered),
         ],
         note: Some(format!(
             "Sent once: never a second force while one is pending (§3.4). RF becomes {}, \

@@ -7,9 +7,10 @@
 
 mod failback;
 mod failover;
+mod zones;
 
 use crate::api::{BrokerId, PerRegion, Region, ZoneMap};
-use crate::model::{ClusterView, Family};
+use crate::model::{ClusterView, Family, TopologyKind};
 use serde_json::Value;
 #[cfg(test)]
 use serde_json::json;
@@ -80,6 +81,9 @@ pub enum Expect {
     /// `DELETE /actuator/cluster/changes/{id}`: 200 with the configuration, the change
     /// cancelled (no dry-run form: the server answers 501 to one).
     Cancel,
+    /// Any 2xx; the effect is read from the cluster afterwards (`POST /actuator/rebalance`
+    /// answers at once and leaders move later).
+    Accepted,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -276,6 +280,19 @@ pub enum Check {
     PasswordsSynced,
     /// No claims or pods older than the region's broker StatefulSet (§4 preconditions).
     NamespaceClean(Region),
+    /// Zone-aware: the zone is gone from the persisted layout, none of its brokers is a
+    /// member, and no change is pending (zone-aware FO-1).
+    ZoneRemoved(String),
+    /// Zone-aware: the zone is in the layout again with `brokers` members that each host
+    /// partitions, the replication factor is `rf`, and no change is pending (zone-aware FB-7).
+    ZoneComplete {
+        zone: String,
+        brokers: u32,
+        rf: i32,
+    },
+    /// Every partition's leader is in the region (after a rebalance towards the zone with the
+    /// highest priority).
+    LeadersIn(Region),
     /// No API shows it (exporting pause/resume, a checklist).
     Unobservable,
     All(Vec<Check>),
@@ -301,6 +318,58 @@ pub enum Guard {
     NoCamundaIndices(Region),
     /// The recreated namespace holds no claims or pods of the old deployment (§4).
     NamespaceClean(Region),
+    /// Zone-aware: none of the zone's brokers is in the surviving gateway's topology.
+    ZoneAbsent(String),
+    /// The cluster is still of the kind the procedure was chosen for: the numbered procedure
+    /// on a zone-aware or migrating cluster removes or adds the wrong brokers, and the zones
+    /// API refuses a numbered one.
+    TopologyIs(TopologyKind),
+}
+
+/// The zone a zone-aware run removes or adds back, with the layout it had.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ZonePlan {
+    pub name: String,
+    /// `numberOfReplicas` of every partition in the zone.
+    pub replicas: i32,
+    /// Its leader priority.
+    pub priority: i32,
+    /// How many brokers it runs.
+    pub brokers: u32,
+    /// Replicas per partition in the other zones: the replication factor without this zone.
+    pub others: i32,
+    /// The highest priority among the other zones.
+    pub others_priority: i32,
+    /// Where `replicas` and `priority` come from: a forced removal drops them from the
+    /// persisted layout, so the failback needs them from before.
+    pub basis: ZoneBasis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "from", content = "run")]
+pub enum ZoneBasis {
+    /// Read from the persisted layout when the run was planned.
+    Layout,
+    /// Recorded by this failover run before the removal (the run id).
+    Journal(String),
+    /// `[[regions]] zone_replicas` / `zone_priority` in the configuration.
+    Configured,
+    /// Not recorded anywhere: the surviving zone's replicas, and a priority above (the
+    /// configured primary) or below it.
+    Derived,
+}
+
+impl ZoneBasis {
+    pub fn words(&self) -> String {
+        match self {
+            ZoneBasis::Layout => "read from the persisted layout".into(),
+            ZoneBasis::Journal(run) => format!("recorded by run {run} before the removal"),
+            ZoneBasis::Configured => "from [[regions]] zone_replicas/zone_priority".into(),
+            ZoneBasis::Derived => {
+                "NOT RECORDED: derived from the surviving zone (its replicas; a priority above it for the primary, below it otherwise)".into()
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -353,6 +422,10 @@ pub struct Inputs {
     /// The newest topology change when the run was planned (pending or completed): a later
     /// one the run did not start is someone else's.
     pub baseline_change: Option<i64>,
+    /// Numbered or zone-aware (setup refuses anything else): decides the procedure.
+    pub topology: TopologyKind,
+    /// Zone-aware only: the zone removed (failover) or added back (failback).
+    pub zone: Option<ZonePlan>,
 }
 
 impl Inputs {
@@ -477,9 +550,17 @@ pub fn derive_ids(
         Procedure::Failback => {
             let survivors =
                 ids_of_region(&view.zones, members.iter().copied(), region.other()).len();
-            let ids: Vec<BrokerId> = (0..u32::try_from(survivors).unwrap_or(u32::MAX))
-                .map_while(|n| BrokerId::nth_of(region, n))
-                .collect();
+            let count = u32::try_from(survivors).unwrap_or(u32::MAX);
+            // A zone-aware region's Helm release starts `<zone>_0…` (its own StatefulSet's
+            // ordinals); a numbered one the next ids of its parity.
+            let ids: Vec<BrokerId> = match view.zones.zone(region) {
+                Some(zone) if view.cluster.topology.kind == TopologyKind::ZoneAware => {
+                    BrokerId::of_zone(zone, count).collect()
+                }
+                _ => (0..count)
+                    .map_while(|n| BrokerId::nth_of(region, n))
+                    .collect(),
+            };
             let mut all: Vec<BrokerId> =
                 ids_of_region(&view.zones, members.iter().copied(), region.other());
             all.extend(&ids);
@@ -496,7 +577,8 @@ fn list(ids: &[BrokerId]) -> String {
         .join(", ")
 }
 
-/// The steps of the procedure, in the documented order.
+/// The steps of the procedure, in the documented order (the zone-aware family replaces the
+/// broker removal and re-add, zones.rs).
 pub fn build(i: &Inputs) -> Vec<Step> {
     match i.procedure {
         Procedure::Failover => failover::steps(i),
@@ -563,6 +645,8 @@ mod tests {
             runbook: crate::config::Runbook::default(),
             snapshot: "failback-x".into(),
             baseline_change: None,
+            topology: TopologyKind::Numbered,
+            zone: None,
         }
     }
 
@@ -599,6 +683,158 @@ mod tests {
         let dry = http(fo1).dry_run().unwrap();
         assert_eq!(dry.path, "/actuator/cluster/brokers?force=true&dryRun=true");
         assert!(dry.is_dry_run() && !http(fo1).is_dry_run());
+    }
+
+    /// A zone-aware run of region `region` (zones london and paris, 4 brokers and 2 replicas
+    /// each, priorities 1000 and 500).
+    pub(super) fn zone_inputs(procedure: Procedure, region: Region) -> Inputs {
+        let zones = ZoneMap::from_names(&PerRegion(["london".into(), "paris".into()]));
+        let zone = zones.zone(region).unwrap();
+        let mut i = inputs(procedure, Family::V88Plus, region);
+        i.version = "8.10.2".into();
+        i.zones = zones;
+        i.ids = BrokerId::of_zone(zone, 4).collect();
+        i.all_ids = Region::BOTH
+            .iter()
+            .flat_map(|r| BrokerId::of_zone(zones.zone(*r).unwrap(), 4))
+            .collect();
+        i.topology = TopologyKind::ZoneAware;
+        let (priority, others_priority) = if region == Region::ZERO {
+            (1000, 500)
+        } else {
+            (500, 1000)
+        };
+        i.zone = Some(ZonePlan {
+            name: zone.to_string(),
+            replicas: 2,
+            priority,
+            brokers: 4,
+            others: 2,
+            others_priority,
+            basis: ZoneBasis::Layout,
+        });
+        i
+    }
+
+    /// Every broker id the plan sends, in any body or path.
+    fn ids_sent(steps: &[Step]) -> Vec<String> {
+        steps
+            .iter()
+            .filter_map(|s| match &s.action {
+                Action::Http(r) => Some(r),
+                _ => None,
+            })
+            .flat_map(|r| {
+                let body = r.body.as_ref().map(Value::to_string).unwrap_or_default();
+                ["london_", "paris_", "\"brokers\"", "remove", "add"]
+                    .iter()
+                    .filter(|w| r.path.contains(*w) || body.contains(*w))
+                    .map(|w| format!("{} {}: {w}", r.method, r.path))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_zone_aware_failover_removes_the_zone_by_name_and_nothing_else() {
+        let s = build(&zone_inputs(Procedure::Failover, Region::ONE));
+        let keys: Vec<&str> = s.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(keys, ["FO-0", "FO-1", "FO-2", "FO-3", "FO-4"]);
+        let fo1 = &s[1];
+        assert_eq!(fo1.danger, Danger::Force);
+        assert_eq!(fo1.region, Region::ZERO, "sent to the survivor");
+        let r = http(fo1);
+        assert_eq!(
+            (r.method, r.path.as_str(), &r.body),
+            ("DELETE", "/actuator/cluster/zones/paris?force=true", &None)
+        );
+        assert_eq!(
+            r.dry_run().unwrap().path,
+            "/actuator/cluster/zones/paris?force=true&dryRun=true"
+        );
+        assert_eq!(fo1.check, Check::ZoneRemoved("paris".into()));
+        assert!(
+            fo1.guards
+                .contains(&Guard::TopologyIs(TopologyKind::ZoneAware))
+        );
+        assert!(fo1.guards.contains(&Guard::ZoneAbsent("paris".into())));
+        assert!(ids_sent(&s).is_empty(), "{:?}", ids_sent(&s));
+        // No guard or check of the zone family names broker ids either.
+        for st in &s {
+            assert!(
+                !st.guards
+                    .iter()
+                    .any(|g| matches!(g, Guard::BrokersAbsent(_) | Guard::IdsMatchTopology { .. })),
+                "{}: {:?}",
+                st.key,
+                st.guards
+            );
+        }
+        assert_eq!(
+            http(&s[2]).path,
+            "/actuator/exporters/camundaregion1/disable",
+            "the exporter steps are the numbered procedure's"
+        );
+        assert!(fo1.note.as_deref().unwrap().contains("4 → 2"));
+    }
+
+    #[test]
+    fn a_zone_aware_failback_adds_the_zone_back_as_it_was_and_rebalances_towards_the_preferred_zone()
+     {
+        let s = build(&zone_inputs(Procedure::Failback, Region::ONE));
+        let fb7 = s.iter().find(|s| s.key == "FB-7").unwrap();
+        let r = http(fb7);
+        assert_eq!(
+            (r.method, r.path.as_str()),
+            ("POST", "/actuator/cluster/zones/paris")
+        );
+        assert_eq!(
+            r.body,
+            Some(json!({"numberOfReplicas": 2, "priority": 500, "numberOfBrokers": 4}))
+        );
+        assert_eq!(
+            fb7.check,
+            Check::ZoneComplete {
+                zone: "paris".into(),
+                brokers: 4,
+                rf: 4
+            }
+        );
+        assert!(
+            !s.iter().any(|s| s.key == "FB-7.1"),
+            "paris has the lower priority: the leaders stay in london"
+        );
+        assert!(
+            !s.iter()
+                .filter_map(|s| match &s.action {
+                    Action::Http(r) => Some(r),
+                    _ => None,
+                })
+                .any(|r| r.method == "PATCH" || r.path.contains("force")),
+            "no PATCH (replicationFactor is refused on zone-aware clusters), nothing forced"
+        );
+        let s = build(&zone_inputs(Procedure::Failback, Region::ZERO));
+        let fb71 = s.iter().find(|s| s.key == "FB-7.1").expect("london leads");
+        assert_eq!(http(fb71).path, "/actuator/rebalance");
+        assert_eq!(fb71.check, Check::LeadersIn(Region::ZERO));
+        assert_eq!(
+            s.last().unwrap().key,
+            "FB-8",
+            "the webapps come back last, after the rebalance"
+        );
+    }
+
+    #[test]
+    fn the_numbered_removal_and_re_add_refuse_a_cluster_that_is_not_numbered() {
+        for (procedure, key) in [(Procedure::Failover, "FO-1"), (Procedure::Failback, "FB-7")] {
+            let s = build(&inputs(procedure, Family::V88Plus, Region::ONE));
+            let step = s.iter().find(|s| s.key == key).unwrap();
+            assert!(
+                step.guards
+                    .contains(&Guard::TopologyIs(TopologyKind::Numbered)),
+                "{key}"
+            );
+        }
     }
 
     #[test]
