@@ -12,11 +12,11 @@ pub mod server;
 pub mod sim;
 pub mod views;
 
+use c8dr_api::BrokerId;
 use color_eyre::eyre::{Result, WrapErr, bail};
 use serde::Serialize;
 use server::faults::{Flavour, Target};
 use server::{RestAuth, Shared, Up};
-use c8dr_api::BrokerId;
 use sim::{Camunda, Entry, Settings, Sim};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -92,7 +92,10 @@ impl Options {
                 );
             }
             if zones[0] == zones[1] {
-                bail!("--zones needs two different zone names (got {} twice)", zones[0]);
+                bail!(
+                    "--zones needs two different zone names (got {} twice)",
+                    zones[0]
+                );
             }
             if self.replication_factor < 2 || !self.replication_factor.is_multiple_of(2) {
                 bail!(
@@ -115,9 +118,8 @@ impl Options {
         let Some([a, b]) = &self.zones else {
             return Ok(None);
         };
-        let z = |n: &str| {
-            c8dr_api::Zone::new(n).map_err(|e| color_eyre::eyre::eyre!("--zones: {e}"))
-        };
+        let z =
+            |n: &str| c8dr_api::Zone::new(n).map_err(|e| color_eyre::eyre::eyre!("--zones: {e}"));
         Ok(Some([z(a)?, z(b)?]))
     }
 }
@@ -325,9 +327,12 @@ impl Launcher {
     async fn brokers(&mut self) -> Result<(Vec<ReadyBroker>, HashMap<BrokerId, SocketAddr>)> {
         let mut brokers = Vec::new();
         let mut addrs = HashMap::new();
-        let ids: Vec<(BrokerId, u8)> = self
-            .shared
-            .with(|sim| sim.brokers.keys().map(|b| (*b, sim.region_of(*b))).collect());
+        let ids: Vec<(BrokerId, u8)> = self.shared.with(|sim| {
+            sim.brokers
+                .keys()
+                .map(|b| (*b, sim.region_of(*b)))
+                .collect()
+        });
         for (b, region) in ids {
             let id = b;
             let mgmt = bind().await?;

@@ -65,6 +65,27 @@ pub fn topology(sim: &Sim, r: u8) -> TopologyResponse {
 
 /// A broker's replicas with the role it believes it has.
 fn broker_partitions(sim: &Sim, b: BrokerId) -> Vec<TopologyPartition> {
+    let v810 = sim.settings.camunda >= Camunda::V810;
+    // 8.10 requires `state` (the replica's state in the configuration, lower case).
+    let state_of = |p: &i32| -> Option<String> {
+        if !v810 {
+            return None;
+        }
+        let code = sim
+            .members
+            .get(&b)
+            .and_then(|m| m.replicas.get(p))
+            .map_or(PartitionStateCode::Active, |r| r.state.clone());
+        Some(
+            match code {
+                PartitionStateCode::Joining => "joining",
+                PartitionStateCode::Leaving => "leaving",
+                PartitionStateCode::Active => "active",
+                _ => "unknown",
+            }
+            .to_string(),
+        )
+    };
     let believed: Vec<(i32, PartitionRole)> = match sim.members.get(&b) {
         Some(m) => m
             .replicas
@@ -97,7 +118,7 @@ fn broker_partitions(sim: &Sim, b: BrokerId) -> Vec<TopologyPartition> {
             partition_id,
             role,
             health: PartitionHealth::Healthy,
-            state: None,
+            state: state_of(&partition_id),
         })
         .collect()
 }

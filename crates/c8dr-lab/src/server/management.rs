@@ -33,10 +33,7 @@ pub fn router(shared: Arc<Shared>, entry: Entry) -> Router {
             "/actuator/cluster/changes/{id}",
             delete(cancel_change).get(super::zones::get_change),
         )
-        .route(
-            "/actuator/cluster/changes",
-            get(super::zones::list_changes),
-        )
+        .route("/actuator/cluster/changes", get(super::zones::list_changes))
         .route(
             "/actuator/cluster/zones/{zone}",
             post(super::zones::add_zone).delete(super::zones::remove_zone),
@@ -76,7 +73,10 @@ pub(super) fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, Refu
     }
 }
 
-pub(super) fn body<T: DeserializeOwned>(bytes: &[u8], required: bool) -> Result<Option<T>, Refusal> {
+pub(super) fn body<T: DeserializeOwned>(
+    bytes: &[u8],
+    required: bool,
+) -> Result<Option<T>, Refusal> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return if required {
             Err(Refusal::invalid("Required request body is missing"))

@@ -156,7 +156,10 @@ mod tests {
             .collect();
         assert_eq!(p2, vec!["london_1", "paris_1"]);
         let p4 = &layout[&4];
-        assert_eq!(p4.keys().map(|b| b.to_string()).collect::<Vec<_>>(), vec!["london_0", "london_3", "paris_0", "paris_3"]);
+        assert_eq!(
+            p4.keys().map(|b| b.to_string()).collect::<Vec<_>>(),
+            vec!["london_0", "london_3", "paris_0", "paris_3"]
+        );
     }
 
     #[test]

@@ -242,7 +242,10 @@ impl Sim {
     }
 
     /// The zone-aware config, or the refusal `what` gives when none is persisted.
-    fn zone_config(&self, what: impl FnOnce(&'static str) -> String) -> Result<&Partitioning, Refusal> {
+    fn zone_config(
+        &self,
+        what: impl FnOnce(&'static str) -> String,
+    ) -> Result<&Partitioning, Refusal> {
         match &self.partitioning {
             Some(p) if p.is_zone_aware() => Ok(p),
             other => Err(Refusal::invalid(what(config_name(other)))),
@@ -360,9 +363,8 @@ impl Sim {
                 return Err(Refusal::invalid("numberOfBrokers must be at least 1."));
             }
             (None, Some(n)) => {
-                let z = Zone::new(zone).map_err(|e| {
-                    Refusal::invalid(format!("Invalid member ID '{zone}_0': {e}"))
-                })?;
+                let z = Zone::new(zone)
+                    .map_err(|e| Refusal::invalid(format!("Invalid member ID '{zone}_0': {e}")))?;
                 BrokerId::of_zone(z, u32::try_from(n).unwrap_or(0)).collect()
             }
             (Some(list), None) => list.clone(),
@@ -480,7 +482,11 @@ mod tests {
         sim.partitions
             .values()
             .filter(|rt| rt.committing)
-            .filter(|rt| rt.leader.and_then(BrokerId::zone).is_some_and(|z| z.as_str() == zone))
+            .filter(|rt| {
+                rt.leader
+                    .and_then(BrokerId::zone)
+                    .is_some_and(|z| z.as_str() == zone)
+            })
             .count()
     }
 
@@ -490,7 +496,10 @@ mod tests {
         let ids: Vec<String> = sim.brokers.keys().map(|b| b.to_string()).collect();
         assert_eq!(
             ids,
-            ["london_0", "london_1", "london_2", "london_3", "paris_0", "paris_1", "paris_2", "paris_3"]
+            [
+                "london_0", "london_1", "london_2", "london_3", "paris_0", "paris_1", "paris_2",
+                "paris_3"
+            ]
         );
         assert!(sim.brokers.iter().all(|(b, rt)| {
             (rt.region == 0) == (b.zone().map(|z| z.as_str()) == Some("london"))
@@ -499,7 +508,12 @@ mod tests {
         assert_eq!(p.replication_factor(), 4);
         assert_eq!(p.zone("london").map(|z| z.priority), Some(1000));
         assert_eq!(leaders_in(&sim, "london"), 8);
-        assert_eq!(sim.broker_of_pod(1, "camunda-zeebe-paris-2").map(|b| b.to_string()).as_deref(), Some("paris_2"));
+        assert_eq!(
+            sim.broker_of_pod(1, "camunda-zeebe-paris-2")
+                .map(|b| b.to_string())
+                .as_deref(),
+            Some("paris_2")
+        );
         assert_eq!(sim.broker_of_pod(1, "camunda-zeebe-2"), None);
     }
 
@@ -507,7 +521,10 @@ mod tests {
     fn losing_a_region_loses_its_zone_and_forced_removal_restores_quorum_with_rf_2() {
         let mut sim = zoned();
         sim.fail_region(1);
-        assert_eq!(sim.partitions.values().filter(|rt| rt.committing).count(), 0);
+        assert_eq!(
+            sim.partitions.values().filter(|rt| rt.committing).count(),
+            0
+        );
         let plan = sim.plan_remove_zone("paris", true).unwrap();
         assert_eq!(count(&plan, OperationKind::PartitionForceReconfigure), 8);
         assert_eq!(count(&plan, OperationKind::BrokerRemove), 4);
@@ -519,9 +536,19 @@ mod tests {
         sim.start_change(Entry::Gateway(0), plan, false).unwrap();
         run_until_idle(&mut sim);
         assert_eq!((sim.members.len(), sim.replication_factor), (4, 2));
-        let names: Vec<&str> = sim.partitioning.as_ref().unwrap().zones.iter().map(|z| z.name.as_str()).collect();
+        let names: Vec<&str> = sim
+            .partitioning
+            .as_ref()
+            .unwrap()
+            .zones
+            .iter()
+            .map(|z| z.name.as_str())
+            .collect();
         assert_eq!(names, ["london"]);
-        assert_eq!(sim.partitions.values().filter(|rt| rt.committing).count(), 8);
+        assert_eq!(
+            sim.partitions.values().filter(|rt| rt.committing).count(),
+            8
+        );
     }
 
     #[test]
@@ -559,12 +586,28 @@ mod tests {
         run_until_idle(&mut sim2);
         sim2.recreate_region(1, false, false);
         let plan = sim2
-            .plan_add_zone("paris", &ZoneAddRequest { priority: 2000, ..req })
+            .plan_add_zone(
+                "paris",
+                &ZoneAddRequest {
+                    priority: 2000,
+                    ..req
+                },
+            )
             .unwrap();
-        assert_eq!(count(&plan, OperationKind::PartitionReconfigurePriority), 16);
+        assert_eq!(
+            count(&plan, OperationKind::PartitionReconfigurePriority),
+            16
+        );
         sim2.start_change(Entry::Gateway(0), plan, false).unwrap();
         run_until_idle(&mut sim2);
-        let names: Vec<&str> = sim2.partitioning.as_ref().unwrap().zones.iter().map(|z| z.name.as_str()).collect();
+        let names: Vec<&str> = sim2
+            .partitioning
+            .as_ref()
+            .unwrap()
+            .zones
+            .iter()
+            .map(|z| z.name.as_str())
+            .collect();
         assert_eq!(names, ["london", "paris"], "appended");
         assert_eq!(leaders_in(&sim2, "london"), 8, "no election, no move");
     }
@@ -606,7 +649,9 @@ mod tests {
         let mut removed = zoned();
         removed.fail_region(1);
         let plan = removed.plan_remove_zone("paris", true).unwrap();
-        removed.start_change(Entry::Gateway(0), plan, false).unwrap();
+        removed
+            .start_change(Entry::Gateway(0), plan, false)
+            .unwrap();
         run_until_idle(&mut removed);
         let london0 = BrokerId::zoned(Zone::new("london").unwrap(), 0);
         assert_eq!(
@@ -645,7 +690,10 @@ mod tests {
         let mut sim = zoned();
         sim.fail_region(1);
         let plan = sim.plan_remove_zone("paris", false).unwrap();
-        assert_eq!(plan.operations[0].operation, OperationKind::UpdatePartitioning);
+        assert_eq!(
+            plan.operations[0].operation,
+            OperationKind::UpdatePartitioning
+        );
         sim.start_change(Entry::Gateway(0), plan, false).unwrap();
         for _ in 0..100 {
             let t = sim.now + Duration::from_millis(100);
