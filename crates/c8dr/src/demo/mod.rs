@@ -169,3 +169,17 @@ pub fn screenshots(dir: &Path) -> Result<Vec<PathBuf>> {
     }
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn zones_are_two_names_region_0_first() {
+        assert_eq!(
+            super::parse_zones("london, paris"),
+            Ok(["london".to_string(), "paris".to_string()])
+        );
+        assert!(super::parse_zones("london").is_err());
+        assert!(super::parse_zones("a,b,c").is_err());
+        assert!(super::parse_zones("a,").is_err());
+    }
+}
