@@ -121,6 +121,13 @@ pub struct PhysicalTenant {
 /// same type.
 pub type ConfigurationChange = super::cluster::TopologyChange;
 
+/// Body of `GET /actuator/cluster/changes`: every change the broker knows.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ConfigurationChanges {
+    #[serde(default)]
+    pub changes: Vec<ConfigurationChange>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

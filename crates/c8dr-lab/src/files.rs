@@ -89,6 +89,11 @@ pub fn write_config(dir: &Path, ready: &Ready, camunda: Camunda, direct: bool) -
             r.id,
             toml_str(&r.name)
         ));
+        // A zone-aware lab: c8dr places `<zone>_<n>` by the region's zone, which defaults to
+        // the region's name.
+        if let Some(zone) = r.zone.as_ref().filter(|z| **z != r.name) {
+            out.push_str(&format!("zone = {}\n", toml_str(zone)));
+        }
         if direct {
             out.push_str(&format!(
                 "rest_url = {}\nmanagement_url = {}\nelasticsearch_url = {}\n",

@@ -12,6 +12,7 @@ pub mod server;
 pub mod sim;
 pub mod views;
 
+use c8dr_api::BrokerId;
 use color_eyre::eyre::{Result, WrapErr, bail};
 use serde::Serialize;
 use server::faults::{Flavour, Target};
@@ -37,6 +38,9 @@ pub struct Options {
     pub speed: f64,
     /// Where the lab writes its files; a fresh temporary directory when `None`.
     pub dir: Option<PathBuf>,
+    /// 8.10 zone-aware mode (`--zones london,paris`): region i's zone; `None` for numbered
+    /// broker ids.
+    pub zones: Option<[String; 2]>,
 }
 
 impl Default for Options {
@@ -48,6 +52,7 @@ impl Default for Options {
             replication_factor: 4,
             speed: 1.0,
             dir: None,
+            zones: None,
         }
     }
 }
@@ -77,6 +82,28 @@ impl Options {
                 self.replication_factor
             );
         }
+        if let Some(zones) = &self.zones {
+            self.zones()?;
+            if self.camunda < Camunda::V810 {
+                bail!(
+                    "--zones needs --camunda 8.10: zone-aware clusters exist from Camunda 8.10 on \
+                     (got --camunda {})",
+                    self.camunda.label()
+                );
+            }
+            if zones[0] == zones[1] {
+                bail!(
+                    "--zones needs two different zone names (got {} twice)",
+                    zones[0]
+                );
+            }
+            if self.replication_factor < 2 || !self.replication_factor.is_multiple_of(2) {
+                bail!(
+                    "--zones needs an even --replication-factor, half of it in each zone (got {})",
+                    self.replication_factor
+                );
+            }
+        }
         if !(self.speed.is_finite() && self.speed > 0.0 && self.speed <= 1000.0) {
             bail!(
                 "--speed must be a number above 0 and at most 1000 (got {})",
@@ -84,6 +111,16 @@ impl Options {
             );
         }
         Ok(())
+    }
+
+    /// The zones, checked as zone names.
+    pub fn zones(&self) -> Result<Option<[c8dr_api::Zone; 2]>> {
+        let Some([a, b]) = &self.zones else {
+            return Ok(None);
+        };
+        let z =
+            |n: &str| c8dr_api::Zone::new(n).map_err(|e| color_eyre::eyre::eyre!("--zones: {e}"));
+        Ok(Some([z(a)?, z(b)?]))
     }
 }
 
@@ -124,6 +161,9 @@ pub struct ReadyRegion {
     pub namespace: String,
     /// The address DNS gives the traffic hostname while this region gets user traffic.
     pub traffic_address: String,
+    /// 8.10 zone-aware: the region's zone (its brokers are `<zone>_<n>`); absent when numbered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
     /// 8.9+: the region's Elasticsearch `elastic` user (ECK; each region has its own
     /// password); absent when Elasticsearch is open.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -132,7 +172,8 @@ pub struct ReadyRegion {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ReadyBroker {
-    pub id: i32,
+    /// An integer when numbered, the string `<zone>_<n>` when zoned.
+    pub id: c8dr_api::BrokerId,
     pub region: u8,
     pub management: String,
 }
@@ -248,6 +289,7 @@ impl Launcher {
                 kube_context: format!("c8dr-lab-{name}"),
                 namespace: format!("camunda-{name}"),
                 traffic_address: dns::region_address(r).to_string(),
+                zone: None,
                 elasticsearch_auth: None,
             });
             let up: server::UpPredicate = Arc::new(move |u: &Up| u.gateways[id]);
@@ -282,19 +324,22 @@ impl Launcher {
     }
 
     /// Each broker's own management listener.
-    async fn brokers(
-        &mut self,
-        count: u32,
-    ) -> Result<(Vec<ReadyBroker>, HashMap<i32, SocketAddr>)> {
+    async fn brokers(&mut self) -> Result<(Vec<ReadyBroker>, HashMap<BrokerId, SocketAddr>)> {
         let mut brokers = Vec::new();
         let mut addrs = HashMap::new();
-        for id in 0..count as i32 {
-            let b = c8dr_api::BrokerId::Numbered(id);
+        let ids: Vec<(BrokerId, u8)> = self.shared.with(|sim| {
+            sim.brokers
+                .keys()
+                .map(|b| (*b, sim.region_of(*b)))
+                .collect()
+        });
+        for (b, region) in ids {
+            let id = b;
             let mgmt = bind().await?;
             addrs.insert(id, local(&mgmt)?);
             brokers.push(ReadyBroker {
                 id,
-                region: crate::sim::parity(b),
+                region,
                 management: base_url(&mgmt)?,
             });
             let up: server::UpPredicate =
@@ -311,7 +356,7 @@ impl Launcher {
         &mut self,
         regions: &mut [ReadyRegion],
         region_addrs: &RegionAddrs,
-        broker_addrs: &HashMap<i32, SocketAddr>,
+        broker_addrs: &HashMap<BrokerId, SocketAddr>,
     ) -> Result<()> {
         for (id, (rest, mgmt, es)) in region_addrs.iter().enumerate() {
             let r = id as u8;
@@ -325,7 +370,7 @@ impl Launcher {
                 region_elasticsearch: *es,
                 brokers: broker_addrs
                     .iter()
-                    .filter(|(b, _)| crate::sim::parity(c8dr_api::BrokerId::Numbered(**b)) == r)
+                    .filter(|(b, _)| self.shared.with(|sim| sim.region_of(**b)) == r)
                     .map(|(b, a)| (*b, *a))
                     .collect(),
             };
@@ -400,7 +445,10 @@ impl Lab {
             partitions: options.partitions,
             replication_factor: options.replication_factor,
         };
-        let mut sim = Sim::new(settings, jiff::Timestamp::now());
+        let mut sim = match options.zones()? {
+            Some(zones) => Sim::new_zoned(settings, zones, jiff::Timestamp::now()),
+            None => Sim::new(settings, jiff::Timestamp::now()),
+        };
         let auth = RestAuth {
             username: "demo".into(),
             password: files::random_secret(),
@@ -436,7 +484,10 @@ impl Lab {
                 region.elasticsearch_auth = Some(auth);
             }
         }
-        let (brokers, broker_addrs) = launch.brokers(options.brokers).await?;
+        let (brokers, broker_addrs) = launch.brokers().await?;
+        for r in regions.iter_mut() {
+            r.zone = shared.with(|sim| sim.zone_of_region(r.id).map(|z| z.to_string()));
+        }
         launch
             .kube_apis(&mut regions, &region_addrs, &broker_addrs)
             .await?;

@@ -33,7 +33,9 @@ pub fn topology(sim: &Sim, r: u8) -> TopologyResponse {
             node_id: b
                 .number()
                 .unwrap_or_else(|| i32::try_from(b.ordinal()).unwrap_or(0)),
-            broker_id: None,
+            // 8.10: `brokerId` always (`<zone>_<n>`, or the integer as a string); `nodeId`
+            // is then the zone-local index, so two zones both report 0.
+            broker_id: (sim.settings.camunda >= Camunda::V810).then_some(b),
             host: broker_host(sim, b),
             port: 26501,
             partitions: broker_partitions(sim, b),
@@ -63,6 +65,27 @@ pub fn topology(sim: &Sim, r: u8) -> TopologyResponse {
 
 /// A broker's replicas with the role it believes it has.
 fn broker_partitions(sim: &Sim, b: BrokerId) -> Vec<TopologyPartition> {
+    let v810 = sim.settings.camunda >= Camunda::V810;
+    // 8.10 requires `state` (the replica's state in the configuration, lower case).
+    let state_of = |p: &i32| -> Option<String> {
+        if !v810 {
+            return None;
+        }
+        let code = sim
+            .members
+            .get(&b)
+            .and_then(|m| m.replicas.get(p))
+            .map_or(PartitionStateCode::Active, |r| r.state.clone());
+        Some(
+            match code {
+                PartitionStateCode::Joining => "joining",
+                PartitionStateCode::Leaving => "leaving",
+                PartitionStateCode::Active => "active",
+                _ => "unknown",
+            }
+            .to_string(),
+        )
+    };
     let believed: Vec<(i32, PartitionRole)> = match sim.members.get(&b) {
         Some(m) => m
             .replicas
@@ -95,7 +118,7 @@ fn broker_partitions(sim: &Sim, b: BrokerId) -> Vec<TopologyPartition> {
             partition_id,
             role,
             health: PartitionHealth::Healthy,
-            state: None,
+            state: state_of(&partition_id),
         })
         .collect()
 }
@@ -153,9 +176,32 @@ pub fn cluster(sim: &Sim) -> ClusterTopology {
             },
         }),
         cluster_id: v88.then(|| sim.cluster_id.clone()),
-        partitioning: None,
+        partitioning: sim.partitioning.clone(),
         physical_tenants: None,
     }
+}
+
+/// `GET /actuator/cluster/changes`: the finished changes the lab remembers (both operation
+/// lists empty, as the server no longer retains them), then the one in flight.
+pub fn changes(sim: &Sim) -> c8dr_api::ConfigurationChanges {
+    let mut changes: Vec<TopologyChange> = sim
+        .known_changes()
+        .into_iter()
+        .map(|c| TopologyChange {
+            id: c.id,
+            status: c.status,
+            started_at: Some(Timestamp::At(c.started)),
+            completed_at: Some(Timestamp::At(c.completed)),
+            internal_version: None,
+            completed: vec![],
+            pending: vec![],
+        })
+        .collect();
+    if let Some(mut pending) = cluster(sim).pending_change {
+        pending.internal_version = None;
+        changes.push(pending);
+    }
+    c8dr_api::ConfigurationChanges { changes }
 }
 
 /// The 202 answer to a change request.
@@ -304,6 +350,9 @@ pub struct LabState {
     /// Where user traffic goes: 0, 1 or "both".
     pub traffic: serde_json::Value,
     pub webapps: Vec<WebappsTruth>,
+    /// 8.10 zone-aware: the persisted layout, as `/actuator/cluster` shows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partitioning: Option<c8dr_api::Partitioning>,
 }
 
 #[derive(Debug, Serialize)]
@@ -467,6 +516,7 @@ pub fn lab_state(sim: &Sim) -> LabState {
                 profiles: (!sim.settings.camunda.family87()).then(|| profiles(w.active)),
             })
             .collect(),
+        partitioning: sim.partitioning.clone(),
     }
 }
 

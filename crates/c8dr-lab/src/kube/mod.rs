@@ -41,7 +41,7 @@ pub struct PortMap {
     pub region_rest: SocketAddr,
     pub region_management: SocketAddr,
     pub region_elasticsearch: SocketAddr,
-    pub brokers: HashMap<i32, SocketAddr>,
+    pub brokers: HashMap<BrokerId, SocketAddr>,
 }
 
 /// One region's API server.
@@ -499,11 +499,8 @@ async fn delete_one(
     let r = ctx.region;
     let es = objects::es_names(ctx.shared.with(|sim| sim.settings.camunda));
     ctx.shared.with(|sim| {
-        if let Some(ordinal) = name
-            .strip_prefix("camunda-zeebe-")
-            .and_then(|o| o.parse::<i32>().ok())
-        {
-            sim.delete_broker_pod(BrokerId::Numbered(ordinal * 2 + i32::from(r)));
+        if let Some(b) = sim.broker_of_pod(r, &name) {
+            sim.delete_broker_pod(b);
         } else if name == es.pod {
             sim.delete_other_pod(r, Workload::Elasticsearch);
         } else {
@@ -525,10 +522,12 @@ fn workload_of(
     resource: &str,
     name: &str,
     camunda: crate::sim::Camunda,
+    zeebe: &str,
 ) -> Option<(Kind, Workload)> {
     let es = objects::es_names(camunda);
     match (resource, name) {
-        ("statefulsets", "camunda-zeebe") => Some((Kind::StatefulSet, Workload::Zeebe)),
+        // The region's broker StatefulSet: `camunda-zeebe`, or `camunda-zeebe-<zone>`.
+        ("statefulsets", n) if n == zeebe => Some((Kind::StatefulSet, Workload::Zeebe)),
         ("statefulsets", n) if n == es.statefulset => {
             Some((Kind::StatefulSet, Workload::Elasticsearch))
         }
@@ -569,8 +568,10 @@ async fn get_scale(
     State(ctx): State<Ctx>,
     Path((ns, resource, name)): Path<(String, String, String)>,
 ) -> Response {
-    let camunda = ctx.shared.with(|sim| sim.settings.camunda);
-    match workload_of(&resource, &name, camunda).filter(|_| ns == ctx.namespace) {
+    let (camunda, zeebe) = ctx
+        .shared
+        .with(|sim| (sim.settings.camunda, sim.zeebe_statefulset(ctx.region)));
+    match workload_of(&resource, &name, camunda, &zeebe).filter(|_| ns == ctx.namespace) {
         Some((kind, _)) => match scale_object(&ctx, kind, &name) {
             Some(s) => Json(s).into_response(),
             None => not_found(kind, &name),
@@ -590,9 +591,11 @@ async fn apply_scale(
     name: String,
     replicas: Option<i64>,
 ) -> Response {
-    let camunda = ctx.shared.with(|sim| sim.settings.camunda);
+    let (camunda, zeebe) = ctx
+        .shared
+        .with(|sim| (sim.settings.camunda, sim.zeebe_statefulset(ctx.region)));
     let Some((kind, workload)) =
-        workload_of(&resource, &name, camunda).filter(|_| ns == ctx.namespace)
+        workload_of(&resource, &name, camunda, &zeebe).filter(|_| ns == ctx.namespace)
     else {
         return status(
             404,

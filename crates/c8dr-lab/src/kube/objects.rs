@@ -363,7 +363,8 @@ fn broker_pod(sim: &Sim, r: u8, b: BrokerId) -> Option<Rendered> {
         return None;
     }
     let ordinal = Sim::ordinal(b);
-    let name = format!("{RELEASE}-zeebe-{ordinal}");
+    let sts = sim.zeebe_statefulset(r);
+    let name = format!("{sts}-{ordinal}");
     let created = k8s_time(sim.wall(rt.since));
     let ready = sim.broker_ready(b);
     let waiting = if rt.restart_until.is_some() {
@@ -388,7 +389,7 @@ fn broker_pod(sim: &Sim, r: u8, b: BrokerId) -> Option<Rendered> {
             uid_key: format!("{}/{name}/{}", namespace(sim, r), rt.incarnation),
             name,
             labels,
-            owner: ("StatefulSet", "camunda-zeebe"),
+            owner: ("StatefulSet", &sts),
             container,
             status: pod_status(
                 (rt.alive || rt.hung, ready),
@@ -538,11 +539,12 @@ fn zeebe(sim: &Sim, r: u8, out: &mut Vec<Rendered>) {
         .filter_map(|b| broker_pod(sim, r, *b))
         .collect();
     let ready = brokers.iter().filter(|b| sim.broker_ready(**b)).count() as u32;
+    let sts = sim.zeebe_statefulset(r);
     out.push(workload(
         sim,
         r,
         Kind::StatefulSet,
-        "camunda-zeebe",
+        &sts,
         w.zeebe,
         ready,
         match_labels("zeebe-broker"),

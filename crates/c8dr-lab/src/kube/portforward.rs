@@ -11,7 +11,6 @@ use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use c8dr_api::BrokerId;
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -28,11 +27,7 @@ fn target(ctx: &Ctx, pod: &str, port: u16) -> Result<SocketAddr, String> {
         .with(|sim| (sim.settings.camunda, sim.elasticsearch_running(r)));
     let es = objects::es_names(camunda);
     let refused = |what: &str| Err(format!("error forwarding port {port} to pod {pod}: {what}"));
-    if let Some(ordinal) = pod
-        .strip_prefix("camunda-zeebe-")
-        .and_then(|o| o.parse::<i32>().ok())
-    {
-        let b = BrokerId::Numbered(ordinal * 2 + i32::from(r));
+    if let Some(b) = ctx.shared.with(|sim| sim.broker_of_pod(r, pod)) {
         if !ctx.shared.with(|sim| sim.reachable(b)) {
             return refused("container is not running");
         }
@@ -40,7 +35,7 @@ fn target(ctx: &Ctx, pod: &str, port: u16) -> Result<SocketAddr, String> {
             9600 => ctx
                 .ports
                 .brokers
-                .get(&(ordinal * 2 + i32::from(r)))
+                .get(&b)
                 .copied()
                 .ok_or_else(|| format!("no broker {b}")),
             8080 if !camunda.family87() => Ok(ctx.ports.region_rest),
@@ -178,10 +173,7 @@ async fn run(
         }
     }
     drop(out_tx);
-    let ordinal_broker = pod
-        .strip_prefix("camunda-zeebe-")
-        .and_then(|o| o.parse::<i32>().ok())
-        .map(|o| BrokerId::Numbered(o * 2 + i32::from(ctx.region)));
+    let ordinal_broker = ctx.shared.with(|sim| sim.broker_of_pod(ctx.region, &pod));
     while open > 0 {
         tokio::select! {
             incoming = stream.next() => match incoming {

@@ -249,12 +249,14 @@ pub async fn patch_statefulset(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if resource != "statefulsets" || name != "camunda-zeebe" || ns != ctx.namespace {
+    // `camunda-zeebe`, or `camunda-zeebe-<zone>` on a zone-aware lab.
+    let zeebe = ctx.shared.with(|sim| sim.zeebe_statefulset(ctx.region));
+    if resource != "statefulsets" || name != zeebe || ns != ctx.namespace {
         return status(
             404,
             "NotFound",
             &format!(
-                "{resource}.apps \"{name}\" not found (the lab patches only statefulset camunda-zeebe)"
+                "{resource}.apps \"{name}\" not found (the lab patches only statefulset {zeebe})"
             ),
         );
     }

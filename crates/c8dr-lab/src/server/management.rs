@@ -29,7 +29,15 @@ pub fn router(shared: Arc<Shared>, entry: Entry) -> Router {
     Router::new()
         .route("/actuator/cluster", get(get_cluster).patch(patch_cluster))
         .route("/actuator/cluster/brokers", post(post_brokers))
-        .route("/actuator/cluster/changes/{id}", delete(cancel_change))
+        .route(
+            "/actuator/cluster/changes/{id}",
+            delete(cancel_change).get(super::zones::get_change),
+        )
+        .route("/actuator/cluster/changes", get(super::zones::list_changes))
+        .route(
+            "/actuator/cluster/zones/{zone}",
+            post(super::zones::add_zone).delete(super::zones::remove_zone),
+        )
         .route("/actuator/exporters", get(get_exporters))
         .route("/actuator/exporters/{id}/{op}", post(exporter_op))
         .route("/actuator/exporting/{op}", post(exporting))
@@ -40,16 +48,20 @@ pub fn router(shared: Arc<Shared>, entry: Entry) -> Router {
         .route("/actuator/health", get(health))
         .route("/actuator/health/{probe}", get(health_probe))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            super::zones::unsupported_query,
+        ))
         .with_state((shared, entry))
 }
 
-fn refused(r: Refusal) -> Response {
+pub(super) fn refused(r: Refusal) -> Response {
     let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, Json(ErrorBody { message: r.message })).into_response()
 }
 
 /// Spring's boolean request parameters: absent or empty → false.
-fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, Refusal> {
+pub(super) fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, Refusal> {
     match q.get(name).map(|v| v.trim().to_ascii_lowercase()) {
         None => Ok(false),
         Some(v) if v.is_empty() || v == "false" => Ok(false),
@@ -61,7 +73,10 @@ fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, Refusal> {
     }
 }
 
-fn body<T: DeserializeOwned>(bytes: &[u8], required: bool) -> Result<Option<T>, Refusal> {
+pub(super) fn body<T: DeserializeOwned>(
+    bytes: &[u8],
+    required: bool,
+) -> Result<Option<T>, Refusal> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return if required {
             Err(Refusal::invalid("Required request body is missing"))
@@ -82,7 +97,7 @@ fn accepted(result: Result<c8dr_api::PlannedOperationsResponse, Refusal>) -> Res
 }
 
 /// Validates, plans and starts a change in one critical section.
-fn change(
+pub(super) fn change(
     shared: &Shared,
     entry: Entry,
     dry_run: bool,
@@ -120,6 +135,7 @@ async fn patch_cluster(
 }
 
 fn plan_patch(sim: &Sim, req: ClusterPatchRequest, force: bool) -> Result<Plan, Refusal> {
+    super::zones::check_patch(sim, &req)?;
     let brokers = req.brokers.unwrap_or_default();
     let partitions = req.partitions.unwrap_or_default();
     let add: BTreeSet<BrokerId> = brokers.add.unwrap_or_default().into_iter().collect();
@@ -235,6 +251,7 @@ async fn post_brokers(
         Err(r) => return refused(r),
     };
     change(&shared, entry, dry_run, |sim| {
+        super::zones::check_scale(sim, &ids, rf)?;
         if ids.is_empty() {
             return Err(Refusal::invalid(
                 "Expected at least one broker, but the list is empty",

@@ -9,6 +9,7 @@ pub mod elasticsearch;
 pub mod faults;
 pub mod gateway;
 pub mod management;
+pub mod zones;
 
 use super::sim::{Sim, Traffic};
 use axum::Router;

@@ -84,9 +84,8 @@ fn name(e: &Value) -> &str {
 /// them).
 pub fn claims_of(sim: &Sim, r: u8) -> Vec<String> {
     let w = &sim.workloads[r as usize];
-    let mut v: Vec<String> = (0..w.zeebe)
-        .map(|i| format!("data-{}-zeebe-{i}", crate::kube::objects::RELEASE))
-        .collect();
+    let sts = sim.zeebe_statefulset(r);
+    let mut v: Vec<String> = (0..w.zeebe).map(|i| format!("data-{sts}-{i}")).collect();
     if w.elasticsearch > 0 {
         v.push(es_claim(sim));
     }
@@ -210,11 +209,11 @@ impl Sim {
         if claims_of(self, r).iter().any(|c| c == claim) {
             let now = self.now;
             self.kube[r as usize].pvcs.insert(claim.to_string(), now);
-            if let Some(o) = claim
-                .rsplit_once("-zeebe-")
-                .and_then(|(_, o)| o.parse::<i32>().ok())
+            if let Some(b) = claim
+                .strip_prefix("data-")
+                .and_then(|pod| self.broker_of_pod(r, pod))
             {
-                self.delete_broker_pod(c8dr_api::BrokerId::Numbered(o * 2 + i32::from(r)));
+                self.delete_broker_pod(b);
             }
         }
         true

@@ -14,6 +14,7 @@ pub mod layout;
 pub mod plan;
 pub mod pods;
 pub mod raft;
+pub mod zones;
 
 use c8dr_api::{
     BrokerId, ChangeStatus, ExporterStateCode, Operation, OperationKind, PartitionStateCode,
@@ -283,6 +284,13 @@ pub struct Sim {
     /// Coordinator of the latest change: the configuration spreads from it, so only brokers
     /// that can reach it (directly or through a member that can) learn the new one.
     last_coordinator: Option<BrokerId>,
+    /// 8.10 zone-aware mode: region i's zone (`zones.rs`); `None` for a numbered cluster.
+    pub zones: Option<[c8dr_api::Zone; 2]>,
+    /// The persisted partition layout (`partitioning` of `/actuator/cluster`); `None` when
+    /// none is persisted (numbered clusters).
+    pub partitioning: Option<c8dr_api::Partitioning>,
+    /// Finished changes before `last_change`, oldest first (`GET /actuator/cluster/changes`).
+    pub history: Vec<LastChange>,
 }
 
 /// Every broker a member of round-robin partitions, each replica exporting to every exporter.
@@ -429,6 +437,9 @@ impl Sim {
             // A correctly run deployment took a backup recently (two hours before the lab).
             backups: vec![(1, wall0 - jiff::SignedDuration::from_hours(2))],
             last_coordinator: None,
+            zones: None,
+            partitioning: None,
+            history: Vec::new(),
         };
         // A correctly set-up deployment has the failback's snapshot repository registered in
         // both regions (one shared bucket).
@@ -799,6 +810,7 @@ impl Sim {
                     }
                 }
             }
+            (OperationKind::UpdatePartitioning, _) => self.apply_partitioning(op),
             (OperationKind::PartitionDisableExporter, Some(_)) => {
                 if let (Some(e), Some(p)) = (&op.exporter_id, op.partition_id) {
                     let still_enabled = self.members.values().any(|m| {
@@ -885,6 +897,7 @@ impl Sim {
         }
         self.version += 1;
         self.last_coordinator = Some(plan.coordinator);
+        self.remember_last_change();
         self.pending = Some(PendingChange {
             id,
             started: wall,

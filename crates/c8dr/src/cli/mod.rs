@@ -39,6 +39,10 @@ pub enum Command {
         /// Camunda version family to simulate.
         #[arg(long, value_enum, default_value = "8.8")]
         camunda: crate::demo::CamundaArg,
+        /// Camunda 8.10 zone-aware brokers: region 0's zone and region 1's zone, e.g.
+        /// `--zones london,paris`. Needs `--camunda 8.10`.
+        #[arg(long, value_parser = crate::demo::parse_zones, value_name = "ZONE0,ZONE1")]
+        zones: Option<[String; 2]>,
     },
     /// Renders the fixed scenes into `screenshots/` (SVG and text).
     #[cfg(feature = "demo")]
@@ -428,12 +432,12 @@ pub async fn run(cli: Cli) -> Result<()> {
             .await
         }
         #[cfg(feature = "demo")]
-        Command::Demo { camunda } => {
+        Command::Demo { camunda, zones } => {
             crate::tui::require_terminal(
                 "c8dr demo",
                 " against `c8dr lab` (with --config set to the config its ready line names)",
             )?;
-            crate::signals::until_stopped(crate::demo::demo(cli.theme, camunda.into())).await
+            crate::signals::until_stopped(crate::demo::demo(cli.theme, camunda.into(), zones)).await
         }
         #[cfg(feature = "demo")]
         Command::Screenshots { dir } => {

@@ -62,6 +62,21 @@ pub struct LabArgs {
     /// when absent.
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Camunda 8.10 zone-aware brokers: region 0's zone and region 1's zone, e.g.
+    /// `--zones london,paris` (brokers `london_0`…, `paris_0`…). Needs `--camunda 8.10`.
+    #[arg(long, value_parser = parse_zones, value_name = "ZONE0,ZONE1")]
+    pub zones: Option<[String; 2]>,
+}
+
+/// `--zones a,b`: exactly two zone names, region 0's first.
+pub fn parse_zones(s: &str) -> std::result::Result<[String; 2], String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    match parts.as_slice() {
+        [a, b] if !a.is_empty() && !b.is_empty() => Ok([a.to_string(), b.to_string()]),
+        _ => Err(format!(
+            "expected two zone names separated by a comma, region 0's first (e.g. london,paris), got {s:?}"
+        )),
+    }
 }
 
 impl LabArgs {
@@ -73,6 +88,7 @@ impl LabArgs {
             replication_factor: self.replication_factor,
             speed: self.speed,
             dir: self.dir.clone(),
+            zones: self.zones.clone(),
         }
     }
 }
@@ -96,12 +112,18 @@ pub async fn run_lab(args: &LabArgs) -> Result<()> {
 }
 
 /// `c8dr demo`: the lab in-process and the cockpit on it, with the drill menu.
-pub async fn demo(theme: Option<String>, camunda: Camunda) -> Result<()> {
-    let lab = c8dr_lab::Lab::start(c8dr_lab::Options {
+pub async fn demo(
+    theme: Option<String>,
+    camunda: Camunda,
+    zones: Option<[String; 2]>,
+) -> Result<()> {
+    let options = c8dr_lab::Options {
         camunda,
+        zones,
         ..Default::default()
-    })
-    .await?;
+    };
+    options.validate()?;
+    let lab = c8dr_lab::Lab::start(options).await?;
     crate::logging::init_file(&lab.dir.join("c8dr.log"))?;
     let config = Config::load(&lab.ready.config)?;
     let drills = drills::LabDrills::new(lab.ready.control.clone())?;
@@ -146,4 +168,18 @@ pub fn screenshots(dir: &Path) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn zones_are_two_names_region_0_first() {
+        assert_eq!(
+            super::parse_zones("london, paris"),
+            Ok(["london".to_string(), "paris".to_string()])
+        );
+        assert!(super::parse_zones("london").is_err());
+        assert!(super::parse_zones("a,b,c").is_err());
+        assert!(super::parse_zones("a,").is_err());
+    }
 }

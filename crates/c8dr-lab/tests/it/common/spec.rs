@@ -194,3 +194,15 @@ pub fn management(name: &str, strict_mode: bool) -> Schema {
     }
     Schema::build(name, schemas, strict_mode)
 }
+
+/// A schema of the 8.10 management API (rc1 and later: zones, `partitioning`, changes), from
+/// `fixtures/camunda-api/zones/specs/camunda-docs-api-cluster/components.yaml`.
+pub fn management_810(name: &str, strict_mode: bool) -> Schema {
+    let dir = camunda_api_dir().join("zones/specs/camunda-docs-api-cluster");
+    let components = load(&dir.join("components.yaml"));
+    let schemas = components["schemas"]
+        .as_object()
+        .cloned()
+        .expect("components schemas");
+    Schema::build(name, schemas, strict_mode)
+}
