@@ -41,6 +41,7 @@ pub fn router(shared: Arc<Shared>, entry: Entry) -> Router {
         .route("/actuator/exporters", get(get_exporters))
         .route("/actuator/exporters/{id}/{op}", post(exporter_op))
         .route("/actuator/exporting/{op}", post(exporting))
+        .route("/actuator/rebalance", post(rebalance))
         .route("/actuator/partitions", get(get_partitions))
         .route("/actuator/partitions/{id}", get(get_partition))
         .route("/actuator/backupRuntime", get(backups))
@@ -349,6 +350,13 @@ async fn exporter_op(
         sim.check_no_pending()?;
         Ok(plan)
     })
+}
+
+/// The gateway's legacy rebalance: it asks every leader to step down and answers at once
+/// (zone-aware-dual-region.md §7.8); the lab moves the leaders right away.
+async fn rebalance(State((shared, _)): State<Ctx>) -> Response {
+    shared.with(Sim::rebalance);
+    StatusCode::OK.into_response()
 }
 
 async fn exporting(State((shared, entry)): State<Ctx>, Path(op): Path<String>) -> Response {

@@ -605,6 +605,27 @@ impl Sim {
         }
     }
 
+    /// `POST /actuator/rebalance`: every leader steps down and the highest-priority replica
+    /// of its live majority takes over (Zeebe's priority election), so leaders return to the
+    /// preferred zone after it was added back (camunda/camunda#62000).
+    pub fn rebalance(&mut self) {
+        let ids: Vec<i32> = self.partitions.keys().copied().collect();
+        for p in ids {
+            let v = voters(&self.members, p);
+            let e = raft::elect(&v, |b| self.group_of(b), None);
+            let Some(rt) = self.partitions.get_mut(&p) else {
+                continue;
+            };
+            if let Some(l) = e.committing_leader
+                && rt.committing
+                && rt.leader != Some(l)
+            {
+                rt.leader = Some(l);
+                rt.term += 1;
+            }
+        }
+    }
+
     /// The region an exporter writes to (`…region1` → 1).
     pub fn exporter_region(id: &str) -> Option<u8> {
         c8dr_api::exporter_region(id).map(c8dr_api::Region::id)

@@ -610,6 +610,9 @@ mod tests {
             .collect();
         assert_eq!(names, ["london", "paris"], "appended");
         assert_eq!(leaders_in(&sim2, "london"), 8, "no election, no move");
+        // A rebalance moves every leader to the zone with the highest priority.
+        sim2.rebalance();
+        assert_eq!(leaders_in(&sim2, "paris"), 8);
     }
 
     #[test]

@@ -53,7 +53,8 @@ pub fn fresh_run_id(dir: &std::path::Path, p: Procedure, region: Region) -> Stri
     run
 }
 
-/// Connects, reads the facts once and builds the plan.
+/// Connects, reads the facts once and builds the plan; a failback looks for its zone's
+/// record in the state directory's journals.
 pub async fn prepare(
     config: &Config,
     procedure: Procedure,
@@ -61,16 +62,28 @@ pub async fn prepare(
     run: &str,
     basis: Option<&Basis>,
 ) -> Result<(Live, Facts, Inputs, Vec<Step>)> {
+    let runs = journal::runs_dir();
+    prepare_in(config, procedure, region, run, basis, runs.as_deref()).await
+}
+
+/// [`prepare`], with the journals in `runs` (where a zone-aware failover recorded its zone).
+pub async fn prepare_in(
+    config: &Config,
+    procedure: Procedure,
+    region: Region,
+    run: &str,
+    basis: Option<&Basis>,
+    runs: Option<&std::path::Path>,
+) -> Result<(Live, Facts, Inputs, Vec<Step>)> {
     let snapshot = basis
         .map(|b| b.snapshot.clone())
         .unwrap_or_else(|| run.to_string());
     let needs = (procedure == Procedure::Failback).then_some(snapshot.as_str());
     let mut live = Live::connect(config, needs).await?;
     let facts = live.facts().await;
-    let recorded = (procedure == Procedure::Failback)
-        .then(journal::runs_dir)
-        .flatten()
-        .and_then(|dir| journal::recorded_zone(&dir, region));
+    let recorded = runs
+        .filter(|_| procedure == Procedure::Failback)
+        .and_then(|dir| journal::recorded_zone(dir, region));
     let inputs = setup::inputs(
         config,
         &facts.view,

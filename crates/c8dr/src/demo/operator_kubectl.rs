@@ -1,5 +1,6 @@
 //! The lab operator's kubectl work, done on the lab's Kubernetes API as kubectl does it:
-//! `kubectl set env statefulset/camunda-zeebe NAME=value` / `NAME-` (GET the StatefulSet for
+//! `kubectl set env statefulset/camunda-zeebe NAME=value` / `NAME-` (the zone's
+//! `camunda-zeebe-<zone>` on a zone-aware lab; GET the StatefulSet for
 //! its container's name, then a strategic-merge PATCH) and the documented
 //! `sync_elasticsearch_passwords.sh` (each region's ECK `elastic` password copied as
 //! `elasticsearch-es-password-region-<r>` into both namespaces). Secret values pass through
@@ -38,7 +39,30 @@ pub async fn perform(
             json!({"name": name, "value": value})
         }
     };
-    let url = format!("{api}/apis/apps/v1/namespaces/{ns}/statefulsets/{STS}");
+    let sets = format!("{api}/apis/apps/v1/namespaces/{ns}/statefulsets");
+    let list: Value = ok(http.get(&sets).send().await)?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s["metadata"]["name"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    // The numbered release's StatefulSet, else the zone's (a zone-aware release has one).
+    let name = names
+        .iter()
+        .find(|n| **n == STS)
+        .or_else(|| {
+            names
+                .iter()
+                .find(|n| n.strip_prefix(STS).is_some_and(|z| z.starts_with('-')))
+        })
+        .ok_or_else(|| format!("no broker StatefulSet in {ns}: {names:?}"))?;
+    let url = format!("{sets}/{name}");
     let sts: Value = ok(http.get(&url).send().await)?
         .json()
         .await

@@ -20,6 +20,9 @@ pub struct RegionIo {
     pub id: crate::api::Region,
     pub http: reqwest::Client,
     pub kube: Option<RegionKube>,
+    /// The zone of its brokers on a zone-aware cluster (their StatefulSet is
+    /// `<release>-zeebe-<zone>`).
+    pub zone: String,
     pub es_auth: Auth,
     rest: Option<String>,
     management: Option<String>,
@@ -75,6 +78,7 @@ impl RegionIo {
         let elasticsearch = take(elasticsearch, &[Source::ElasticsearchHealth]);
         RegionIo {
             id: region.id,
+            zone: region.zone_name().to_string(),
             http,
             rest,
             management,
@@ -295,12 +299,22 @@ async fn fetch(
         }
         (Request::BrokerStatefulSet, Target::Region(io)) => {
             let k = io.kube.as_ref().ok_or(SourceError::NotConfigured)?;
-            let name = format!("{}-zeebe", k.release);
-            let sts = k
-                .statefulsets()
-                .get(&name)
-                .await
-                .map_err(|e| SourceError::Kube(format!("statefulset {name}: {e}")))?;
+            // The numbered release's StatefulSet, else (zone-aware, 8.10) the zone's: a
+            // migration keeps both and the numbered one still runs the members.
+            let numbered = format!("{}-zeebe", k.release);
+            let zoned = format!("{}-zeebe-{}", k.release, io.zone);
+            let sets = k.statefulsets();
+            let sts = match sets.get_opt(&numbered).await {
+                Ok(Some(sts)) => sts,
+                Ok(None) => sets.get(&zoned).await.map_err(|e| {
+                    SourceError::Kube(format!(
+                        "statefulset {numbered} not found, and {zoned}: {e}"
+                    ))
+                })?,
+                Err(e) => {
+                    return Err(SourceError::Kube(format!("statefulset {numbered}: {e}")));
+                }
+            };
             Ok(broker_env(sts))
         }
         (Request::Dns, Target::Traffic(t)) => dns::lookup(&t.hostname, t.nameserver, timeout)

@@ -274,9 +274,10 @@ pub async fn start<O: Operator>(
     settings: Settings,
 ) -> (Runner<Live, O>, PathBuf) {
     let run = session::run_id(procedure, region);
-    let (live, _, inputs, steps) = session::prepare(config, procedure, region, &run, None)
-        .await
-        .unwrap_or_else(|e| panic!("prepare {run}: {e:#}"));
+    let (live, _, inputs, steps) =
+        session::prepare_in(config, procedure, region, &run, None, Some(&books.runs))
+            .await
+            .unwrap_or_else(|e| panic!("prepare {run}: {e:#}"));
     let op = op(&inputs);
     let journal = Journal::create(&books.runs, &run).expect("journal");
     let path = journal.path().to_path_buf();

@@ -2,7 +2,8 @@
 //! procedure a view gets, what the zone family plans and where its zone's replicas and
 //! priority come from, and what is refused (a half-migrated cluster, RDBMS storage).
 //! Views are derived from payloads in the shapes of the 8.10 specs (zone-aware-dual-region.md
-//! §2.2, §2.3); the lab runs are in `runbook.rs`.
+//! §2.2, §2.3); then the whole failover and failback against a zone-aware lab, proven by its
+//! ground truth and request log.
 
 use c8dr::api::*;
 use c8dr::config::Config;
@@ -11,6 +12,9 @@ use c8dr::runbook::plan::{self, Procedure, ZoneBasis, ZonePlan};
 use c8dr::runbook::{render, setup};
 use c8dr::source::SourceError;
 use serde_json::{Value, json};
+
+use crate::common::{TestLab, committing, wait_state_until};
+use crate::drive::*;
 
 fn now() -> jiff::Timestamp {
     "2026-12-01T03:00:00Z".parse().unwrap()
@@ -334,4 +338,190 @@ fn a_half_migrated_cluster_and_rdbms_storage_are_refused_with_the_reason() {
     )
     .unwrap_err();
     assert!(e.contains("RDBMS") && e.contains("rdbms"), "{e}");
+}
+
+async fn zoned_lab(camunda_speed: f64) -> TestLab {
+    TestLab::start_with(c8dr_lab::Options {
+        camunda: c8dr_lab::sim::Camunda::V810,
+        speed: camunda_speed,
+        zones: Some(["london".into(), "paris".into()]),
+        ..c8dr_lab::Options::default()
+    })
+    .await
+}
+
+/// Requests that change something (not reads, not dry runs).
+fn mutations(log: &[Value]) -> Vec<&Value> {
+    log.iter()
+        .filter(|r| r["method"] != "GET")
+        .filter(|r| {
+            !r["path"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("dryRun=true")
+        })
+        .collect()
+}
+
+/// Partitions led from `zone` in the lab's ground truth.
+fn led_from(s: &Value, zone: &str) -> usize {
+    s["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| {
+            p["leader"]
+                .as_str()
+                .is_some_and(|l| l.starts_with(&format!("{zone}_")))
+        })
+        .count()
+}
+
+fn zones_of(s: &Value) -> Vec<String> {
+    s["partitioning"]["zones"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|z| z["name"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Fails over `lost` and back on a zone-aware lab; `preferred` leads before and after.
+async fn zone_failover_and_back(lost: Region) {
+    let (lost_zone, kept_zone) = if lost == Region::ONE {
+        ("paris", "london")
+    } else {
+        ("london", "paris")
+    };
+    let lab = zoned_lab(10.0).await;
+    let b = books();
+    let before = wait_state_until(&lab, "every partition commits", |s| {
+        committing(s).len() == 8
+    })
+    .await;
+    assert_eq!(
+        led_from(&before, "london"),
+        8,
+        "london has the priority: {before}"
+    );
+
+    // 8.10 routes users active-active by default: the lost region leaves the pool (FO-3).
+    let survivor_only = format!("/lab/traffic/{}", lost.other());
+    let fo = lose_and_fail_over(&lab, &b, lost, &[("FO-3", &[survivor_only.as_str()])]).await;
+    assert_completed(&fo);
+    assert_eq!(
+        fo.steps.iter().map(|s| s.key.as_str()).collect::<Vec<_>>(),
+        ["FO-0", "FO-1", "FO-2", "FO-3", "FO-4"]
+    );
+    let s = wait_state_until(&lab, "every partition commits in one zone", |s| {
+        committing(s).len() == 8 && s["replication_factor"] == 2
+    })
+    .await;
+    assert_eq!(s["cluster_size"], 4, "{s}");
+    assert_eq!(zones_of(&s), [kept_zone]);
+    assert_eq!(led_from(&s, kept_zone), 8, "{s}");
+    let log = requests(&lab).await;
+    let sent = mutations(&log);
+    let removals: Vec<_> = sent
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap_or_default().contains("/zones/"))
+        .collect();
+    assert_eq!(removals.len(), 1, "exactly one zone removal: {removals:?}");
+    assert_eq!(removals[0]["method"], "DELETE");
+    assert_eq!(
+        removals[0]["path"],
+        format!("/actuator/cluster/zones/{lost_zone}?force=true")
+    );
+    assert_eq!(forces(&log), 1);
+    for r in &sent {
+        let text = r.to_string();
+        assert!(
+            !text.contains("\"brokers\"") && !text.contains(&format!("{kept_zone}_")),
+            "no broker id list, never the survivor's brokers: {r}"
+        );
+    }
+    let exporter = s["exporters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["exporterId"] == format!("camundaregion{lost}"))
+        .cloned()
+        .unwrap();
+    assert_eq!(exporter["status"], "DISABLED");
+
+    // Failback: the recreated release's brokers join, then the zone is added back with the
+    // replicas and priority the failover journaled.
+    lab.control_post(&format!("/lab/regions/{lost}/recreate"))
+        .await;
+    let helm = if lost == Region::ONE {
+        HELM_88_RECREATED_1
+    } else {
+        HELM_88_RECREATED_0
+    };
+    let fb = run(&lab, &b, Procedure::Failback, lost, helm, settings()).await;
+    assert_completed(&fb);
+    let fb7 = fb.steps.iter().find(|s| s.key == "FB-7").unwrap();
+    assert!(
+        fb7.note
+            .as_deref()
+            .unwrap()
+            .contains("recorded by run failover-"),
+        "{:?}",
+        fb7.note
+    );
+    let s = wait_state_until(&lab, "both zones, RF 4, every partition commits", |s| {
+        committing(s).len() == 8 && s["replication_factor"] == 4
+    })
+    .await;
+    assert_eq!(s["cluster_size"], 8);
+    let mut zones = zones_of(&s);
+    zones.sort();
+    assert_eq!(zones, ["london", "paris"]);
+    let log = requests(&lab).await;
+    let adds: Vec<_> = mutations(&log)
+        .into_iter()
+        .filter(|r| {
+            r["method"] == "POST" && r["path"].as_str().unwrap_or_default().contains("/zones/")
+        })
+        .collect();
+    assert_eq!(adds.len(), 1, "{adds:?}");
+    assert_eq!(
+        adds[0]["path"],
+        format!("/actuator/cluster/zones/{lost_zone}")
+    );
+    let priority = if lost == Region::ZERO { 1000 } else { 500 };
+    assert_eq!(
+        adds[0]["body"],
+        json!({"numberOfReplicas": 2, "priority": priority, "numberOfBrokers": 4}),
+        "the zone's layout from before the failover"
+    );
+    assert!(
+        !mutations(&log).iter().any(|r| r["method"] == "PATCH"),
+        "no numbered PATCH on a zone-aware cluster"
+    );
+    // London leads again: by itself when paris came back, by the rebalance when london did.
+    let s = wait_state_until(&lab, "london leads every partition", |s| {
+        led_from(s, "london") == 8
+    })
+    .await;
+    assert_eq!(
+        fb.steps.iter().any(|s| s.key == "FB-7.1"),
+        lost == Region::ZERO,
+        "a rebalance only when the preferred zone came back: {s}"
+    );
+    assert_failed_back(&lab, lost.id()).await;
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_paris_on_a_zone_aware_cluster_removes_its_zone_and_adds_it_back() {
+    zone_failover_and_back(Region::ONE).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_london_on_a_zone_aware_cluster_removes_its_zone_and_adds_it_back_with_its_leaders()
+{
+    zone_failover_and_back(Region::ZERO).await;
 }
