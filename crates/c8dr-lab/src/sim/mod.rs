@@ -9,11 +9,13 @@
 pub mod cancel;
 pub mod config;
 pub mod elasticsearch;
+pub mod exporting;
 pub mod kube;
 pub mod layout;
 pub mod plan;
 pub mod pods;
 pub mod raft;
+pub mod two_phase;
 
 use c8dr_api::{
     BrokerId, ChangeStatus, ExporterStateCode, Operation, OperationKind, PartitionStateCode,
@@ -283,6 +285,8 @@ pub struct Sim {
     /// Coordinator of the latest change: the configuration spreads from it, so only brokers
     /// that can reach it (directly or through a member that can) learn the new one.
     last_coordinator: Option<BrokerId>,
+    /// 8.10: the exporting state in the configuration (`exporting.rs`).
+    pub exporting: exporting::Exporting,
 }
 
 /// Every broker a member of round-robin partitions, each replica exporting to every exporter.
@@ -429,6 +433,7 @@ impl Sim {
             // A correctly run deployment took a backup recently (two hours before the lab).
             backups: vec![(1, wall0 - jiff::SignedDuration::from_hours(2))],
             last_coordinator: None,
+            exporting: exporting::Exporting::default(),
         };
         // A correctly set-up deployment has the failback's snapshot repository registered in
         // both regions (one shared bucket).
@@ -710,6 +715,9 @@ impl Sim {
     fn progress_change(&mut self, now: Duration) {
         loop {
             let Some(pc) = &self.pending else { return };
+            if self.held(pc.id) {
+                return;
+            }
             let Some(op) = pc.pending.front().cloned() else {
                 self.finish_change(pc.cursor.max(self.now).min(now));
                 return;
@@ -813,6 +821,8 @@ impl Sim {
             }
             _ => {}
         }
+        self.two_phase_after(op, wall);
+        self.exporting_after(op);
         self.elect_all();
     }
 

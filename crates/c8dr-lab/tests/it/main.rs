@@ -7,3 +7,4 @@ mod e2e;
 mod es;
 mod kube;
 mod spec;
+mod v810;
