@@ -17,7 +17,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use c8dr_api::ExportingWrapper;
+use c8dr_api::{ExportingStatusCode, ExportingStatusResponse, ExportingWrapper};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -124,7 +124,10 @@ pub async fn v2_status(
         return unauthorized("/v2/exporting");
     }
     let status = shared.with(|sim| sim.exporting_status());
-    Json(serde_json::json!({ "status": status })).into_response()
+    Json(ExportingStatusResponse {
+        status: ExportingStatusCode::parse(status),
+    })
+    .into_response()
 }
 
 /// The lab runs a Camunda whose exporting lives in the configuration.
