@@ -150,7 +150,7 @@ impl Blocker {
         )];
         if let Some(state) = &self.exporting {
             v.push(format!(
-                "it is an exporting change (EXPORTING_STATE_CHANGE to {state}: a pause or resume of exporting, a cluster change since 8.10, e.g. a backup job's): cancelled, {state} stays on the {} brokers that applied it and the others keep their state; check GET /v2/exporting after the failover and pause or resume again as needed",
+                "it is an exporting change (EXPORTING_STATE_CHANGE to {state}: since 8.10 a pause or resume, e.g. a backup job's, is a cluster change): cancelled, the {} brokers that applied it stay {state}, the others do not change; after the failover check GET /v2/exporting and pause or resume again",
                 self.done
             ));
         }
