@@ -96,6 +96,31 @@ impl ExportingOutcome {
     }
 }
 
+/// `GET /v2/exporting` (8.10, `rest-v2/8.10-dev/exporting.yaml`): the default physical
+/// tenant's exporting state folded over every replica of its partitions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportingStatusResponse {
+    pub status: ExportingStatusCode,
+}
+
+open_enum! {
+    /// `ExportingStatusCode`: one phase when every replica reports it, else `MIXED` (a pause
+    /// or resume in flight or only partly applied).
+    pub enum ExportingStatusCode {
+        Exporting => "EXPORTING",
+        Paused => "PAUSED",
+        SoftPaused => "SOFT_PAUSED",
+        Mixed => "MIXED",
+    }
+}
+
+impl ExportingStatusCode {
+    /// The spec: "treat only PAUSED and SOFT_PAUSED as confirmation that exporting is paused".
+    pub fn confirms_pause(&self) -> bool {
+        matches!(self, Self::Paused | Self::SoftPaused)
+    }
+}
+
 /// The region a dual-region exporter writes to: the digit its id ends with
 /// (`camundaregion1`, `elasticsearchregion0`).
 pub fn exporter_region(id: &str) -> Option<crate::Region> {
@@ -144,5 +169,28 @@ mod tests {
                 message: Some("no".into())
             }
         );
+    }
+
+    #[test]
+    fn reads_the_v2_exporting_status_of_the_8_10_spec() {
+        // rest-v2/8.10-dev/exporting.yaml: no response example; `ExportingStatusCode`'s
+        // example is PAUSED, and MIXED is its word for replicas that disagree.
+        let r: ExportingStatusResponse = serde_json::from_str(r#"{"status":"PAUSED"}"#).unwrap();
+        assert_eq!(r.status, ExportingStatusCode::Paused);
+        for (word, code) in [
+            ("EXPORTING", ExportingStatusCode::Exporting),
+            ("SOFT_PAUSED", ExportingStatusCode::SoftPaused),
+            ("MIXED", ExportingStatusCode::Mixed),
+        ] {
+            let r: ExportingStatusResponse =
+                serde_json::from_value(serde_json::json!({ "status": word })).unwrap();
+            assert_eq!(r.status, code);
+            assert_eq!(
+                serde_json::to_value(&r).unwrap(),
+                serde_json::json!({ "status": word })
+            );
+        }
+        assert!(!ExportingStatusCode::Mixed.confirms_pause());
+        assert!(ExportingStatusCode::SoftPaused.confirms_pause());
     }
 }

@@ -7,11 +7,11 @@
 use super::sim::config::{Members, render};
 use super::sim::{Camunda, Sim};
 use c8dr_api::{
-    BrokerId, BrokerInfo, ClusterTopology, CompletedChange, CompletedOperation, ExporterPhase,
-    ExporterStateCode, ExporterStatus, ExporterStatusCode, HealthReport, Operation, OperationKind,
-    PartitionClock, PartitionHealth, PartitionRole, PartitionStateCode, PartitionStatus,
-    PartitionsResponse, PlannedOperationsResponse, RoutingState, RoutingStrategy, Timestamp,
-    TopologyChange, TopologyPartition, TopologyResponse,
+    BrokerId, BrokerInfo, ClusterTopology, CompletedChange, CompletedOperation, ExporterStateCode,
+    ExporterStatus, ExporterStatusCode, HealthReport, Operation, OperationKind, PartitionClock,
+    PartitionHealth, PartitionRole, PartitionStateCode, PartitionStatus, PartitionsResponse,
+    PlannedOperationsResponse, RoutingState, RoutingStrategy, Timestamp, TopologyChange,
+    TopologyPartition, TopologyResponse,
 };
 use serde::Serialize;
 
@@ -219,14 +219,15 @@ pub fn planned(
     }
 }
 
-/// `GET /actuator/exporters`: each exporter's state folded over all replicas.
+/// `GET /actuator/exporters`: each exporter's state folded over all replicas; 8.10 names the
+/// physical tenant on every entry (`"default"`: the lab has one, exporter-api.yaml).
 pub fn exporters(sim: &Sim) -> Vec<ExporterStatus> {
     sim.exporters
         .iter()
         .map(|e| ExporterStatus {
             exporter_id: e.clone(),
             status: folded_status(sim, e),
-            physical_tenant: None,
+            physical_tenant: (sim.settings.camunda >= Camunda::V810).then(|| "default".into()),
         })
         .collect()
 }
@@ -305,11 +306,7 @@ pub fn partitions(sim: &Sim, b: BrokerId) -> PartitionsResponse {
                     .then(|| format!("{snapshot}-{}-{snapshot}-{snapshot}", rt.term.max(1))),
                 processed_position_in_snapshot: (leader && snapshot > 0).then_some(snapshot),
                 stream_processor_phase: leader.then(|| "PROCESSING".into()),
-                exporter_phase: leader.then_some(if rt.paused {
-                    ExporterPhase::Paused
-                } else {
-                    ExporterPhase::Exporting
-                }),
+                exporter_phase: leader.then(|| sim.exporter_phase(p, b)),
                 exported_position: leader.then_some(exported),
                 clock: Some(PartitionClock {
                     instant: Some(instant.clone()),
@@ -344,6 +341,9 @@ pub struct LabState {
     pub exporters: Vec<ExporterStatus>,
     /// Any partition has exporting paused.
     pub exporting_paused: bool,
+    /// 8.10: the exporting state in the configuration, as `GET /v2/exporting` folds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exporting: Option<&'static str>,
     pub pending_change: Option<ChangeTruth>,
     pub last_change: Option<CompletedChange>,
     pub elasticsearch: Vec<ElasticsearchTruth>,
@@ -486,6 +486,7 @@ pub fn lab_state(sim: &Sim) -> LabState {
             .collect(),
         exporters: exporters(sim),
         exporting_paused: sim.partitions.values().any(|rt| rt.paused),
+        exporting: sim.exporting_in_config().then(|| sim.exporting_status()),
         pending_change: sim.pending.as_ref().map(|pc| ChangeTruth {
             id: pc.id,
             completed: pc.completed.len(),

@@ -11,6 +11,8 @@
 //! `POST /lab/regions/{id}/webapps/on|off?schema_env=keep` (the values still carry FB-1's
 //! schema-manager env); `POST /lab/elasticsearch/passwords/sync` (8.9's
 //! `sync_elasticsearch_passwords.sh`);
+//! `POST /lab/exporting/stall|release` (8.10: a pause held pending as a cluster change, until
+//! cancelled or released: camunda/camunda#63506 with exporting changes);
 //! `POST /lab/network/split|heal`; `POST /lab/traffic/0|1|both`;
 //! `GET|POST|DELETE /lab/faults`; `GET|DELETE /lab/requests` (every mutating request that
 //! reached a Camunda or Elasticsearch endpoint); `GET|POST /lab/clock?speed=F` (how fast
@@ -37,6 +39,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/lab/state", get(state))
         .route("/lab/regions/{id}/{action}", post(region))
         .route("/lab/network/{action}", post(network))
+        .route("/lab/exporting/{action}", post(exporting))
         .route("/lab/brokers/{id}/hang", post(hang))
         .route("/lab/clock", get(clock).post(set_clock))
         .route("/lab/regions/{id}/webapps/{state}", post(webapps))
@@ -145,6 +148,37 @@ async fn hang(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Resp
     match result {
         Ok(state) => Json(state).into_response(),
         Err(e) => error(StatusCode::CONFLICT, e),
+    }
+}
+
+/// `stall` starts a pause that the lab holds pending (entering at a reachable region's
+/// gateway); `release` lets it run.
+async fn exporting(State(shared): State<Arc<Shared>>, Path(action): Path<String>) -> Response {
+    let result = shared.with(|sim| {
+        match action.as_str() {
+            "stall" => {
+                let entry = crate::sim::Entry::Gateway(u8::from(sim.regions[0].failed));
+                if let Err(r) = sim.stall_exporting(entry) {
+                    return Err(error(
+                        StatusCode::from_u16(r.status).unwrap_or(StatusCode::CONFLICT),
+                        r.message,
+                    ));
+                }
+            }
+            "release" => sim.release_exporting(),
+            other => {
+                return Err(error(
+                    StatusCode::NOT_FOUND,
+                    format!("unknown exporting action {other:?}; use stall or release"),
+                ));
+            }
+        }
+        tracing::info!(action = %action, "lab: exporting");
+        Ok(views::lab_state(sim))
+    });
+    match result {
+        Ok(state) => Json(state).into_response(),
+        Err(e) => e,
     }
 }
 

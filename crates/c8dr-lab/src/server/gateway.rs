@@ -18,7 +18,14 @@ use std::sync::Arc;
 type Ctx = (Arc<Shared>, u8);
 
 pub fn router(shared: Arc<Shared>, region: u8) -> Router {
-    Router::new()
+    let router = Router::new();
+    // 8.10's `GET /v2/exporting`; before, the path is unknown (the fallback's 404).
+    let router = if super::exporting::in_config(&shared) {
+        router.route("/v2/exporting", get(super::exporting::v2_status))
+    } else {
+        router
+    };
+    router
         .route("/v2/topology", get(topology))
         .route("/v2/status", get(status))
         .fallback(not_found)
@@ -41,7 +48,7 @@ pub fn problem(status: StatusCode, detail: &str, instance: &str) -> Response {
     resp
 }
 
-fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
+pub(super) fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
     let Some(auth) = &shared.rest_auth else {
         return true;
     };
@@ -60,7 +67,7 @@ fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
     decoded == format!("{}:{}", auth.username, auth.password).as_bytes()
 }
 
-fn unauthorized(path: &str) -> Response {
+pub(super) fn unauthorized(path: &str) -> Response {
     let mut resp = problem(
         StatusCode::UNAUTHORIZED,
         "Full authentication is required to access this resource",

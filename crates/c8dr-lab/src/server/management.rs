@@ -26,6 +26,12 @@ type Ctx = (Arc<Shared>, Entry);
 type Params = Query<HashMap<String, String>>;
 
 pub fn router(shared: Arc<Shared>, entry: Entry) -> Router {
+    // 8.10 answers the per-broker exporting operations (with a refusal); before, no POST.
+    let partition = if super::exporting::in_config(&shared) {
+        get(get_partition).post(super::exporting::partitions_op)
+    } else {
+        get(get_partition)
+    };
     Router::new()
         .route("/actuator/cluster", get(get_cluster).patch(patch_cluster))
         .route("/actuator/cluster/brokers", post(post_brokers))
@@ -43,7 +49,7 @@ pub fn router(shared: Arc<Shared>, entry: Entry) -> Router {
         .route("/actuator/exporting/{op}", post(exporting))
         .route("/actuator/rebalance", post(rebalance))
         .route("/actuator/partitions", get(get_partitions))
-        .route("/actuator/partitions/{id}", get(get_partition))
+        .route("/actuator/partitions/{id}", partition)
         .route("/actuator/backupRuntime", get(backups))
         .route("/actuator/backups", get(backups))
         .route("/actuator/health", get(health))
@@ -105,7 +111,7 @@ pub(super) fn change(
     make: impl FnOnce(&Sim) -> Result<Plan, Refusal>,
 ) -> Response {
     accepted(shared.with(|sim| {
-        let plan = make(sim)?;
+        let plan = sim.versioned(make(sim)?);
         let ops = plan.operations.clone();
         let (id, expected) = sim.start_change(entry, plan, dry_run)?;
         Ok(views::planned(sim, id, &ops, &expected))
@@ -359,7 +365,14 @@ async fn rebalance(State((shared, _)): State<Ctx>) -> Response {
     StatusCode::OK.into_response()
 }
 
-async fn exporting(State((shared, entry)): State<Ctx>, Path(op): Path<String>) -> Response {
+async fn exporting(
+    State((shared, entry)): State<Ctx>,
+    Path(op): Path<String>,
+    Query(q): Params,
+) -> Response {
+    if super::exporting::in_config(&shared) {
+        return super::exporting::actuator(shared, entry, &op, &q).await;
+    }
     let pause = match op.as_str() {
         "pause" => true,
         "resume" => false,

@@ -6,6 +6,7 @@
 
 pub mod control;
 pub mod elasticsearch;
+pub mod exporting;
 pub mod faults;
 pub mod gateway;
 pub mod management;

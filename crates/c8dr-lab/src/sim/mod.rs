@@ -9,11 +9,13 @@
 pub mod cancel;
 pub mod config;
 pub mod elasticsearch;
+pub mod exporting;
 pub mod kube;
 pub mod layout;
 pub mod plan;
 pub mod pods;
 pub mod raft;
+pub mod two_phase;
 pub mod zones;
 
 use c8dr_api::{
@@ -291,6 +293,8 @@ pub struct Sim {
     pub partitioning: Option<c8dr_api::Partitioning>,
     /// Finished changes before `last_change`, oldest first (`GET /actuator/cluster/changes`).
     pub history: Vec<LastChange>,
+    /// 8.10: the exporting state in the configuration (`exporting.rs`).
+    pub exporting: exporting::Exporting,
 }
 
 /// Every broker a member of round-robin partitions, each replica exporting to every exporter.
@@ -440,6 +444,7 @@ impl Sim {
             zones: None,
             partitioning: None,
             history: Vec::new(),
+            exporting: exporting::Exporting::default(),
         };
         // A correctly set-up deployment has the failback's snapshot repository registered in
         // both regions (one shared bucket).
@@ -742,6 +747,9 @@ impl Sim {
     fn progress_change(&mut self, now: Duration) {
         loop {
             let Some(pc) = &self.pending else { return };
+            if self.held(pc.id) {
+                return;
+            }
             let Some(op) = pc.pending.front().cloned() else {
                 self.finish_change(pc.cursor.max(self.now).min(now));
                 return;
@@ -846,6 +854,8 @@ impl Sim {
             }
             _ => {}
         }
+        self.two_phase_after(op, wall);
+        self.exporting_after(op);
         self.elect_all();
     }
 

@@ -467,6 +467,13 @@ mod tests {
             .count()
     }
 
+    /// Starts a change as the server does: planned as this version plans it (8.10: joins in
+    /// two phases), then started.
+    fn start(sim: &mut Sim, plan: Plan) {
+        let plan = sim.versioned(plan);
+        sim.start_change(Entry::Gateway(0), plan, false).unwrap();
+    }
+
     fn run_until_idle(sim: &mut Sim) {
         for _ in 0..2000 {
             if sim.pending.is_none() {
@@ -533,7 +540,7 @@ mod tests {
             Some(OperationKind::UpdatePartitioning)
         );
         assert_eq!(plan.coordinator.to_string(), "london_0");
-        sim.start_change(Entry::Gateway(0), plan, false).unwrap();
+        start(&mut sim, plan);
         run_until_idle(&mut sim);
         assert_eq!((sim.members.len(), sim.replication_factor), (4, 2));
         let names: Vec<&str> = sim
@@ -556,7 +563,7 @@ mod tests {
         let mut sim = zoned();
         sim.fail_region(1);
         let plan = sim.plan_remove_zone("paris", true).unwrap();
-        sim.start_change(Entry::Gateway(0), plan, false).unwrap();
+        start(&mut sim, plan);
         run_until_idle(&mut sim);
         sim.recreate_region(1, false, false);
         // Returning brokers run but host nothing until the zone is added.
@@ -574,7 +581,7 @@ mod tests {
         assert_eq!(count(&plan, OperationKind::PartitionJoin), 16);
         assert_eq!(count(&plan, OperationKind::PartitionReconfigurePriority), 0);
         assert_eq!(plan.replication_factor, 4);
-        sim.start_change(Entry::Gateway(0), plan, false).unwrap();
+        start(&mut sim, plan);
         run_until_idle(&mut sim);
         assert_eq!((sim.members.len(), sim.replication_factor), (8, 4));
         assert_eq!(leaders_in(&sim, "london"), 8);
@@ -582,7 +589,7 @@ mod tests {
         let mut sim2 = zoned();
         sim2.fail_region(1);
         let plan = sim2.plan_remove_zone("paris", true).unwrap();
-        sim2.start_change(Entry::Gateway(0), plan, false).unwrap();
+        start(&mut sim2, plan);
         run_until_idle(&mut sim2);
         sim2.recreate_region(1, false, false);
         let plan = sim2
@@ -598,7 +605,7 @@ mod tests {
             count(&plan, OperationKind::PartitionReconfigurePriority),
             16
         );
-        sim2.start_change(Entry::Gateway(0), plan, false).unwrap();
+        start(&mut sim2, plan);
         run_until_idle(&mut sim2);
         let names: Vec<&str> = sim2
             .partitioning
@@ -652,9 +659,7 @@ mod tests {
         let mut removed = zoned();
         removed.fail_region(1);
         let plan = removed.plan_remove_zone("paris", true).unwrap();
-        removed
-            .start_change(Entry::Gateway(0), plan, false)
-            .unwrap();
+        start(&mut removed, plan);
         run_until_idle(&mut removed);
         let london0 = BrokerId::zoned(Zone::new("london").unwrap(), 0);
         assert_eq!(
@@ -697,7 +702,7 @@ mod tests {
             plan.operations[0].operation,
             OperationKind::UpdatePartitioning
         );
-        sim.start_change(Entry::Gateway(0), plan, false).unwrap();
+        start(&mut sim, plan);
         for _ in 0..100 {
             let t = sim.now + Duration::from_millis(100);
             sim.tick(t);

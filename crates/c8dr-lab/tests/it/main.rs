@@ -7,4 +7,5 @@ mod e2e;
 mod es;
 mod kube;
 mod spec;
+mod v810;
 mod zones;

@@ -356,6 +356,7 @@ fn failover_cancel_offer(app: &mut App) {
         waits_on: [1, 3, 5, 7].map(crate::api::BrokerId::Numbered).to_vec(),
         coordinator: Some(crate::api::BrokerId::Numbered(0)),
         coordinator_lost: false,
+        exporting: None,
     };
     let mut offer = b.lines("paris");
     offer.push(

@@ -29,6 +29,8 @@ pub struct Blocker {
     pub coordinator: Option<BrokerId>,
     /// The coordinator is in the lost region: the cancel cannot reach it (#63506).
     pub coordinator_lost: bool,
+    /// 8.10: it is an exporting pause or resume (`EXPORTING_STATE_CHANGE`), to this state.
+    pub exporting: Option<String>,
 }
 
 /// The pending change of `view`, described against the lost region `lost`.
@@ -68,7 +70,27 @@ pub fn describe(view: &ClusterView, lost: Region) -> Option<Blocker> {
         waits_on,
         coordinator,
         coordinator_lost: coordinator.is_some_and(|b| view.region_of(b) == Some(lost)),
+        exporting: exporting_state(c),
     })
+}
+
+/// The state an exporting change sets ("EXPORTING_STATE_CHANGE broker 1 to PAUSED"), when
+/// the change is one (camunda/camunda#39743: 8.10 pauses and resumes through the
+/// configuration); `?` when its operations do not say.
+fn exporting_state(c: &ChangeView) -> Option<String> {
+    let ops: Vec<&str> = c
+        .operations
+        .iter()
+        .filter(|o| o.words.starts_with("EXPORTING_STATE_CHANGE"))
+        .map(|o| o.words.as_str())
+        .collect();
+    let first = ops.first()?;
+    Some(
+        first
+            .rsplit_once(" to ")
+            .map_or("?", |(_, state)| state)
+            .to_string(),
+    )
 }
 
 fn age(c: &ChangeView, at: &str) -> Option<Duration> {
@@ -126,6 +148,12 @@ impl Blocker {
             "blocking change #{} {}{since}: {}/{} operations done",
             self.id, self.status, self.done, self.total
         )];
+        if let Some(state) = &self.exporting {
+            v.push(format!(
+                "it is an exporting change (EXPORTING_STATE_CHANGE to {state}: since 8.10 a pause or resume, e.g. a backup job's, is a cluster change): cancelled, the {} brokers that applied it stay {state}, the others do not change; after the failover check GET /v2/exporting and pause or resume again",
+                self.done
+            ));
+        }
         v.push(format!(
             "risk: cancelling rolls nothing back: the {} applied operations stay and the {} pending ones are dropped, leaving the topology partially changed; check it after the failover and redo what the change was for",
             self.done,
@@ -213,6 +241,7 @@ mod tests {
             waits_on: vec![BrokerId::Numbered(1), BrokerId::Numbered(3)],
             coordinator: Some(BrokerId::Numbered(0)),
             coordinator_lost: false,
+            exporting: None,
         };
         assert_eq!(b.age, Some(Duration::from_secs(192)));
         let text = b.lines("paris").join("\n");
@@ -246,6 +275,54 @@ mod tests {
                 .join("\n")
                 .contains("coordinator, broker 0, which is in the lost london")
         );
+    }
+
+    #[test]
+    fn an_exporting_change_is_named_with_what_cancelling_it_leaves() {
+        let mut c = change();
+        c.operations = vec![
+            op("EXPORTING_STATE_CHANGE", 0, true),
+            op("EXPORTING_STATE_CHANGE", 1, false),
+        ];
+        for o in &mut c.operations {
+            o.words.push_str(" to PAUSED");
+        }
+        let b = Blocker {
+            exporting: exporting_state(&c),
+            ..from(&c)
+        };
+        assert_eq!(b.exporting.as_deref(), Some("PAUSED"));
+        let lines = b.lines("paris");
+        assert!(
+            lines[1].starts_with("it is an exporting change (EXPORTING_STATE_CHANGE to PAUSED"),
+            "{lines:?}"
+        );
+        assert!(lines[1].contains("GET /v2/exporting"), "{lines:?}");
+        assert_eq!(exporting_state(&change()), None);
+        assert!(
+            !from(&change())
+                .lines("paris")
+                .join("\n")
+                .contains("exporting")
+        );
+    }
+
+    fn from(c: &ChangeView) -> Blocker {
+        Blocker {
+            id: c.id,
+            status: c.status.to_string(),
+            done: c.done,
+            total: c.total,
+            started_at: c.started_at.clone(),
+            age: None,
+            done_ops: kinds(c, true),
+            pending_ops: kinds(c, false),
+            next: c.next.clone(),
+            waits_on: vec![],
+            coordinator: Some(BrokerId::Numbered(0)),
+            coordinator_lost: false,
+            exporting: None,
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod model;
 mod observe;
 mod preflight;
 mod runbook;
+mod runbook_810;
 mod runbook_kube;
 mod terminal;
 mod truth;

@@ -247,10 +247,10 @@ async fn a_region_that_still_answers_is_not_failed_over() {
 
 /// The lab playing the operator, watching what it is asked; it declines the offer to cancel
 /// a blocking change when told to.
-struct Watching {
-    inner: c8dr::demo::operator::LabOperator,
-    decline_cancel: bool,
-    asked: Vec<(String, String, Confirmation, Preview)>,
+pub(crate) struct Watching {
+    pub(crate) inner: c8dr::demo::operator::LabOperator,
+    pub(crate) decline_cancel: bool,
+    pub(crate) asked: Vec<(String, String, Confirmation, Preview)>,
 }
 
 impl Operator for Watching {

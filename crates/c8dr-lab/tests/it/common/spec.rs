@@ -54,12 +54,25 @@ fn rewrite_refs(v: &mut Value) {
     });
 }
 
-/// Merges `allOf: [{$ref}, {properties}]` into one object schema.
+/// Merges `allOf: [{$ref}, {properties}]` into one object schema; a lone `allOf: [{$ref}]` to
+/// a schema that is no object (an enum, a string) becomes that schema.
 fn merge_all_of(v: &mut Value, schemas: &Map<String, Value>) {
     walk(v, &mut |m| {
         let Some(Value::Array(parts)) = m.remove("allOf") else {
             return;
         };
+        if let [part] = parts.as_slice()
+            && let Some(Value::Object(target)) = part
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.rsplit('/').next())
+                .and_then(|n| schemas.get(n))
+            && !target.contains_key("properties")
+            && target.get("type") != Some(&json!("object"))
+        {
+            m.extend(target.clone());
+            return;
+        }
         let mut props = Map::new();
         let mut required = Vec::new();
         for part in parts {
@@ -195,14 +208,30 @@ pub fn management(name: &str, strict_mode: bool) -> Schema {
     Schema::build(name, schemas, strict_mode)
 }
 
-/// A schema of the 8.10 management API (rc1 and later: zones, `partitioning`, changes), from
-/// `fixtures/camunda-api/zones/specs/camunda-docs-api-cluster/components.yaml`.
+/// A schema of the 8.10 management API (rc1 and later: zones, `partitioning`, changes,
+/// `LEARNER`, `PARTITION_PROMOTE`, `exportingState`, `physicalTenant`), from the docs copy
+/// in `fixtures/camunda-api/zones/specs/camunda-docs-api-cluster/` (components and the
+/// exporter API).
 pub fn management_810(name: &str, strict_mode: bool) -> Schema {
     let dir = camunda_api_dir().join("zones/specs/camunda-docs-api-cluster");
     let components = load(&dir.join("components.yaml"));
-    let schemas = components["schemas"]
+    let exporter = load(&dir.join("exporter-api.yaml"));
+    let mut schemas = components["schemas"]
         .as_object()
         .cloned()
         .expect("components schemas");
+    if let Some(more) = exporter["components"]["schemas"].as_object() {
+        schemas.extend(more.clone());
+    }
     Schema::build(name, schemas, strict_mode)
+}
+
+/// `GET /actuator/exporters` of 8.10: a list of `ExporterStatus` with `physicalTenant`.
+pub fn management_810_exporters() -> Schema {
+    management_810("ExporterList", false)
+}
+
+/// `GET /v2/exporting` of 8.10 (`rest-v2/8.10-dev`, `ExportingStatusResponse`), strict.
+pub fn rest_v2_810_exporting() -> Schema {
+    rest_v2("8.10-dev", "ExportingStatusResponse", true)
 }

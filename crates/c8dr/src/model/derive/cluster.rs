@@ -63,7 +63,8 @@ fn pending_change(c: &ClusterTopology) -> Option<ChangeView> {
     })
 }
 
-/// "BROKER_REMOVE broker 3", "PARTITION_LEAVE broker 3 partition 2".
+/// "BROKER_REMOVE broker 3", "PARTITION_LEAVE broker 3 partition 2",
+/// "EXPORTING_STATE_CHANGE broker 1 to PAUSED" (8.10).
 fn operation_words(o: &Operation) -> String {
     let mut s = clean(&o.operation.to_string());
     if let Some(b) = o.broker_id {
@@ -71,6 +72,9 @@ fn operation_words(o: &Operation) -> String {
     }
     if let Some(p) = o.partition_id {
         s.push_str(&format!(" partition {p}"));
+    }
+    if let Some(state) = &o.exporting_state {
+        s.push_str(&format!(" to {}", clean(state)));
     }
     s
 }
