@@ -522,3 +522,92 @@ async fn the_terminal_shows_the_change_blocking_fo1_and_cancels_it_only_when_con
     assert_eq!(s["replication_factor"], 2, "failed over: {s}");
     lab.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zone_aware_lab_is_shown_by_zone_failed_over_by_zone_and_failed_back_with_the_record() {
+    let lab = crate::common::TestLab::start_with(c8dr_lab::Options {
+        camunda: c8dr_lab::sim::Camunda::V810,
+        speed: 10.0,
+        zones: Some(["london".into(), "paris".into()]),
+        ..c8dr_lab::Options::default()
+    })
+    .await;
+    let state = tempfile::tempdir().unwrap();
+    let config = lab.lab.ready.config.clone();
+    let run = |args: &str| {
+        let state = state.path().to_path_buf();
+        let config = config.clone();
+        let args: Vec<String> = args.split(' ').map(String::from).collect();
+        tokio::task::spawn_blocking(move || {
+            c8dr()
+                .arg("--config")
+                .arg(&config)
+                .args(args)
+                .env("XDG_STATE_HOME", &state)
+                .output()
+                .unwrap()
+        })
+    };
+    // status --json: zoned ids as strings, each in its zone's region, and the kind.
+    let out = run("status --json").await.unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["cluster"]["topology"]["kind"], "zone-aware", "{v}");
+    let brokers = v["brokers"].as_array().unwrap();
+    assert_eq!(brokers.len(), 8, "nodeId 0 of both zones is not one broker");
+    for b in brokers {
+        let id = b["id"].as_str().expect("a zoned id is a string");
+        let region = if id.starts_with("london_") { 0 } else { 1 };
+        assert_eq!(b["region"], region, "{b}");
+    }
+
+    lab.control_post("/lab/regions/1/fail").await;
+    crate::common::wait_until(
+        "the cockpit sees paris lost",
+        crate::common::DEADLINE,
+        || async {
+            let out = run("status --json").await.unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+            if v["processing"] == "halted" && v["regions"][1]["reachable"] == "down" {
+                Ok(())
+            } else {
+                Err(v["verdict"].to_string())
+            }
+        },
+    )
+    .await;
+    let out = run("failover --lost paris --plan").await.unwrap();
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{plan}");
+    assert!(
+        plan.contains("DELETE /actuator/cluster/zones/paris?force=true"),
+        "{plan}"
+    );
+    for id in ["paris_", "london_", "\"brokers\"", "\"remove\""] {
+        assert!(!plan.contains(id), "the plan names {id}:\n{plan}");
+    }
+    // 8.10 is active-active: DNS (FO-3) is the operator's, done here before the run.
+    lab.control_post("/lab/traffic/0").await;
+    let out = run("failover --lost paris --execute --yes").await.unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains(": completed in"), "{text}");
+    let s = crate::common::wait_state_until(&lab, "RF 2", |s| s["replication_factor"] == 2).await;
+    assert_eq!(s["cluster_size"], 4);
+
+    lab.control_post("/lab/regions/1/recreate").await;
+    let out = run("failback --recreated paris --plan").await.unwrap();
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{plan}");
+    assert!(
+        plan.contains("POST /actuator/cluster/zones/paris")
+            && plan.contains(r#""numberOfBrokers":4,"numberOfReplicas":2,"priority":500"#)
+            && plan.contains("recorded by run failover-r1-"),
+        "{plan}"
+    );
+    lab.shutdown().await;
+}

@@ -24,6 +24,15 @@ fn segment(name: &str) -> String {
         .collect()
 }
 
+/// " (region paris)" when the zone is not named as its region.
+fn region_words(i: &Inputs, z: &ZonePlan) -> String {
+    if z.name == i.name(i.region) {
+        String::new()
+    } else {
+        format!(" (region {})", i.name(i.region))
+    }
+}
+
 /// FO-0's guards on a zone-aware cluster: the zone's brokers are gone, whatever their ids.
 pub(super) fn loss_guards(i: &Inputs, z: &ZonePlan) -> Vec<Guard> {
     vec![
@@ -37,7 +46,7 @@ pub(super) fn remove(i: &Inputs, z: &ZonePlan) -> Step {
     let (lost, s) = (i.region, i.survivor());
     Step {
         key: "FO-1".into(),
-        title: format!("Force-remove zone {} ({})", z.name, i.name(lost)),
+        title: format!("Force-remove zone {}{}", z.name, region_words(i, z)),
         cite: "zone-aware §5.4 FO-1 (derived), §5.2 failover.sh, §3.2",
         region: s,
         danger: Danger::Force,
@@ -89,8 +98,10 @@ pub(super) fn readd(i: &Inputs, z: &ZonePlan) -> Step {
     Step {
         key: "FB-7".into(),
         title: format!(
-            "Add zone {} back ({} brokers, replication factor {rf})",
-            z.name, z.brokers
+            "Add zone {}{} back ({} brokers, replication factor {rf})",
+            z.name,
+            region_words(i, z),
+            z.brokers
         ),
         cite: "zone-aware §5.4 FB-7 (derived), §5.2 failback.sh, §3.2",
         region: s,
