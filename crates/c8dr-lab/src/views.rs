@@ -353,6 +353,9 @@ pub struct LabState {
     /// 8.10 zone-aware: the persisted layout, as `/actuator/cluster` shows it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partitioning: Option<c8dr_api::Partitioning>,
+    /// A lab started with `--migrate`: the migration's stage and the next allowed zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<super::sim::migration::MigrationStage>,
 }
 
 #[derive(Debug, Serialize)]
@@ -517,6 +520,7 @@ pub fn lab_state(sim: &Sim) -> LabState {
             })
             .collect(),
         partitioning: sim.partitioning.clone(),
+        migration: sim.migration_stage(),
     }
 }
 

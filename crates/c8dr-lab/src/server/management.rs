@@ -35,6 +35,14 @@ pub fn router(shared: Arc<Shared>, entry: Entry) -> Router {
         )
         .route("/actuator/cluster/changes", get(super::zones::list_changes))
         .route(
+            "/actuator/cluster/zones",
+            axum::routing::put(super::zones::migrate_zone),
+        )
+        .route(
+            "/actuator/cluster/partitioning",
+            axum::routing::put(super::zones::put_partitioning),
+        )
+        .route(
             "/actuator/cluster/zones/{zone}",
             post(super::zones::add_zone).delete(super::zones::remove_zone),
         )

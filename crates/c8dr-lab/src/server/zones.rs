@@ -1,7 +1,8 @@
 //! 8.10's zones API and configuration-change endpoints on the management port, and the 8.10
 //! request checks every `/actuator/cluster*` call goes through.
 //!
-//! `DELETE|POST /actuator/cluster/zones/{zone}`, `GET /actuator/cluster/changes[/{id}]`, the
+//! `DELETE|POST /actuator/cluster/zones/{zone}`, the migration's `PUT /actuator/cluster/zones`
+//! and `PUT /actuator/cluster/partitioning`, `GET /actuator/cluster/changes[/{id}]`, the
 //! query-parameter check (`ClusterEndpoint.validateRequestParameters`) and the zone-aware
 //! refusals of `PATCH /actuator/cluster` and `POST /actuator/cluster/brokers`. Semantics and
 //! strings: zone-aware-dual-region.md §2.3, §2.4, §3; the sim plans (`sim/zones.rs`).
@@ -16,7 +17,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use c8dr_api::{BrokerId, ClusterPatchRequest, ZoneAddRequest};
+use c8dr_api::{
+    BrokerId, ClusterPatchRequest, PartitioningRequest, ZoneAddRequest, ZoneMigrateRequest,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -172,4 +175,47 @@ pub async fn get_change(State((shared, entry)): State<Ctx>, Path(id): Path<Strin
         }),
         Err(r) => refused(r),
     }
+}
+
+/// `PUT /actuator/cluster/partitioning?dryRun=` with `{config}` or `{zonePriorities}`.
+pub async fn put_partitioning(
+    State((shared, entry)): State<Ctx>,
+    Query(q): Params,
+    bytes: Bytes,
+) -> Response {
+    let parsed = (|| {
+        let req: Option<PartitioningRequest> = body(&bytes, true)?;
+        Ok::<_, Refusal>((req.unwrap_or_default(), flag(&q, "dryRun")?))
+    })();
+    let (req, dry_run) = match parsed {
+        Ok(v) => v,
+        Err(r) => return refused(r),
+    };
+    change(&shared, entry, dry_run, |sim| {
+        let plan = sim.plan_partitioning(&req)?;
+        sim.check_no_pending()?;
+        Ok(plan)
+    })
+}
+
+/// `PUT /actuator/cluster/zones?dryRun=` with `{"zone"}`: migrate one zone (secondary first).
+pub async fn migrate_zone(
+    State((shared, entry)): State<Ctx>,
+    Query(q): Params,
+    bytes: Bytes,
+) -> Response {
+    let parsed = (|| {
+        let req: Option<ZoneMigrateRequest> = body(&bytes, true)?;
+        Ok::<_, Refusal>((req, flag(&q, "dryRun")?))
+    })();
+    let (req, dry_run) = match parsed {
+        Ok((Some(req), d)) => (req, d),
+        Ok((None, _)) => return refused(Refusal::invalid("Required request body is missing")),
+        Err(r) => return refused(r),
+    };
+    change(&shared, entry, dry_run, |sim| {
+        let plan = sim.plan_migrate_zone(&req.zone)?;
+        sim.check_no_pending()?;
+        Ok(plan)
+    })
 }

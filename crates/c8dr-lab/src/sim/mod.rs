@@ -11,6 +11,7 @@ pub mod config;
 pub mod elasticsearch;
 pub mod kube;
 pub mod layout;
+pub mod migration;
 pub mod plan;
 pub mod pods;
 pub mod raft;
@@ -291,6 +292,9 @@ pub struct Sim {
     pub partitioning: Option<c8dr_api::Partitioning>,
     /// Finished changes before `last_change`, oldest first (`GET /actuator/cluster/changes`).
     pub history: Vec<LastChange>,
+    /// A numbered cluster being migrated to `zones` (`migration.rs`): the zoned brokers run
+    /// beside the numbered ones (`keepUnzonedBrokers`) until `PUT …/zones` takes them in.
+    pub migration: bool,
 }
 
 /// Every broker a member of round-robin partitions, each replica exporting to every exporter.
@@ -440,6 +444,7 @@ impl Sim {
             zones: None,
             partitioning: None,
             history: Vec::new(),
+            migration: false,
         };
         // A correctly set-up deployment has the failback's snapshot repository registered in
         // both regions (one shared bucket).

@@ -84,7 +84,7 @@ pub fn layout_of(
 }
 
 /// The operations that move `members` to `layout`: joins, priority changes, leaves.
-fn redistribute(members: &Members, layout: &BTreeMap<i32, Replicas>) -> Vec<Operation> {
+pub(super) fn redistribute(members: &Members, layout: &BTreeMap<i32, Replicas>) -> Vec<Operation> {
     let mut ops = Vec::new();
     for (p, want) in layout {
         let have = voters(members, *p);
@@ -194,24 +194,41 @@ impl Sim {
     }
 
     /// Region `r`'s broker StatefulSet: `camunda-zeebe`, or `camunda-zeebe-<zone>` when zoned.
+    /// During a migration the numbered one is the region's first StatefulSet (its replica
+    /// count is `workloads[r].zeebe`); the zoned one runs beside it.
     pub fn zeebe_statefulset(&self, r: u8) -> String {
         let release = crate::kube::objects::RELEASE;
-        match self.zone_of_region(r) {
+        match self.zone_of_region(r).filter(|_| !self.migration) {
             Some(z) => format!("{release}-zeebe-{z}"),
             None => format!("{release}-zeebe"),
         }
     }
 
-    /// The broker behind pod (or claim suffix) `<statefulset>-<ordinal>` of region `r`.
+    /// The broker runs in region `r`'s first StatefulSet (every broker, except the zoned
+    /// ones waiting beside the numbered StatefulSet during a migration).
+    pub fn in_first_statefulset(&self, b: BrokerId) -> bool {
+        !self.migration || !b.is_zoned()
+    }
+
+    /// The broker behind pod `<statefulset>-<ordinal>` of region `r`.
     pub fn broker_of_pod(&self, r: u8, pod: &str) -> Option<BrokerId> {
-        let sts = self.zeebe_statefulset(r);
-        let ordinal: u32 = pod.strip_prefix(&format!("{sts}-"))?.parse().ok()?;
-        match self.zone_of_region(r) {
-            Some(z) => Some(BrokerId::zoned(z, ordinal)),
-            None => i32::try_from(ordinal)
-                .ok()
-                .map(|o| BrokerId::Numbered(o * 2 + i32::from(r))),
+        let release = crate::kube::objects::RELEASE;
+        if let Some((b, _)) = self
+            .brokers
+            .iter()
+            .find(|(b, rt)| rt.region == r && b.pod(release) == pod)
+        {
+            return Some(*b);
         }
+        // A numbered pod the lab has no broker for (as before zones: ordinal → id).
+        if self.zones.is_some() && !self.migration {
+            return None;
+        }
+        let ordinal: i32 = pod
+            .strip_prefix(&format!("{release}-zeebe-"))?
+            .parse()
+            .ok()?;
+        Some(BrokerId::Numbered(ordinal * 2 + i32::from(r)))
     }
 
     /// `UPDATE_PARTITIONING` completed: the layout it carries is persisted.

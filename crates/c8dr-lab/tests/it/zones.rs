@@ -578,3 +578,145 @@ async fn the_zoned_statefulsets_scale_and_their_pods_are_named_by_zone() {
     );
     lab.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_migration_is_walked_secondary_zone_first_with_mixed_ids_on_the_way() {
+    let s = specs();
+    let lab = TestLab::start_with(Options {
+        camunda: Camunda::V810,
+        speed: 10.0,
+        zones: Some(["london".into(), "paris".into()]),
+        migrate: true,
+        ..Options::default()
+    })
+    .await;
+    let m0 = lab.mgmt(0);
+    let state = lab.state().await;
+    assert_eq!(state["migration"]["stage"], 2, "{}", state["migration"]);
+    // Both StatefulSets in each region; the zoned brokers are not members yet.
+    let region = &lab.lab.ready.regions[1];
+    let sts = lab
+        .get(format!(
+            "{}/apis/apps/v1/namespaces/{}/statefulsets",
+            region.kube_api, region.namespace
+        ))
+        .await;
+    let names: Vec<String> = ids(&sts.body["items"], "metadata")
+        .iter()
+        .filter_map(|m| m["name"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        names.contains(&"camunda-zeebe".into()) && names.contains(&"camunda-zeebe-paris".into()),
+        "{names:?}"
+    );
+
+    let put = |path: &'static str, body: Value| {
+        lab.send(
+            lab.http
+                .put(format!("{m0}/actuator/cluster/{path}"))
+                .json(&body),
+        )
+    };
+    let early = put("zones", json!({"zone": "paris"})).await;
+    assert_eq!(early.status, 400);
+    s.error.assert_valid(&early.body);
+    let both = put(
+        "partitioning",
+        json!({"config": {"scheme": "ZONE_AWARE", "zones": []}, "zonePriorities": ["paris"]}),
+    )
+    .await;
+    assert_eq!(
+        both.body["message"],
+        "Exactly one of config and zonePriorities must be set."
+    );
+    let wrong_sum = put(
+        "partitioning",
+        json!({"config": {"scheme": "ZONE_AWARE", "zones": [
+            {"name": "london", "numberOfReplicas": 1, "priority": 100},
+            {"name": "paris", "numberOfReplicas": 1, "priority": 90}]}}),
+    )
+    .await;
+    assert_eq!(
+        wrong_sum.body["message"],
+        "Sum of zone replicas [2] must equal the current replication factor [4] before zone migration starts."
+    );
+    let layout = put(
+        "partitioning",
+        json!({"config": {"scheme": "ZONE_AWARE", "zones": [
+            {"name": "london", "numberOfReplicas": 2, "priority": 100},
+            {"name": "paris", "numberOfReplicas": 2, "priority": 90}]}}),
+    )
+    .await;
+    assert_eq!(layout.status, 202, "{}", layout.body);
+    s.planned.assert_valid(&layout.body);
+    wait_change(&lab, &m0, layout.body["changeId"].as_i64().unwrap()).await;
+    assert_eq!(lab.state().await["migration"]["next_zone"], "paris");
+
+    let primary_first = put("zones", json!({"zone": "london"})).await;
+    assert_eq!(primary_first.status, 400);
+    assert_eq!(
+        primary_first.body["message"],
+        "Zone migration must proceed from the highest remaining zone index to the lowest. Expected next zoneIndex 1 but got 0."
+    );
+    let paris = put("zones", json!({"zone": "paris"})).await;
+    assert_eq!(paris.status, 202, "{}", paris.body);
+    s.planned.assert_valid(&paris.body);
+    wait_change(&lab, &m0, paris.body["changeId"].as_i64().unwrap()).await;
+    let c = lab.get(format!("{m0}/actuator/cluster")).await;
+    s.cluster.assert_valid(&c.body);
+    assert_eq!(
+        ids(&c.body["brokers"], "id"),
+        [
+            json!(0),
+            json!(2),
+            json!(4),
+            json!(6),
+            json!("paris_0"),
+            json!("paris_1"),
+            json!("paris_2"),
+            json!("paris_3")
+        ],
+        "ints and strings side by side"
+    );
+    let t = lab.rest_get(0, "/v2/topology").await;
+    s.topology.assert_valid(&t.body);
+    let state = lab.state().await;
+    assert_eq!(
+        (
+            state["migration"]["stage"].clone(),
+            state["migration"]["next_zone"].clone()
+        ),
+        (json!(4), json!("london"))
+    );
+    let rf = lab
+        .patch(
+            format!("{m0}/actuator/cluster"),
+            json!({"partitions": {"replicationFactor": 3}}),
+        )
+        .await;
+    assert_eq!(
+        rf.body["message"],
+        "Changing the replication factor is not supported on zone-aware clusters."
+    );
+
+    let london = put("zones", json!({"zone": "london"})).await;
+    assert_eq!(london.status, 202, "{}", london.body);
+    wait_change(&lab, &m0, london.body["changeId"].as_i64().unwrap()).await;
+    let c = lab.get(format!("{m0}/actuator/cluster")).await;
+    s.cluster.assert_valid(&c.body);
+    assert!(
+        ids(&c.body["brokers"], "id").iter().all(Value::is_string),
+        "{}",
+        c.body
+    );
+    let state = lab.state().await;
+    assert_eq!(
+        (
+            state["migration"]["stage"].clone(),
+            state["migration"]["next_zone"].clone()
+        ),
+        (json!(5), Value::Null)
+    );
+    assert_eq!(crate::common::committing(&state).len(), 8);
+    lab.shutdown().await;
+}
