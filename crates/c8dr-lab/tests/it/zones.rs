@@ -148,6 +148,26 @@ async fn a_zoned_lab_names_its_brokers_by_zone_everywhere() {
     );
     assert_eq!(state["partitioning"]["scheme"], "ZONE_AWARE");
 
+    // Each zoned broker has its own management port, and the control API names it by id.
+    let own = lab
+        .get(format!("{}/actuator/partitions", lab.broker(4)))
+        .await;
+    assert_eq!(own.status, 200);
+    assert!(
+        own.body.as_object().is_some_and(|m| !m.is_empty()),
+        "paris_0 holds partitions: {}",
+        own.body
+    );
+    let hung = lab.control_post("/lab/brokers/paris_1/hang").await;
+    assert!(
+        hung["brokers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["id"] == "paris_1" && b["process_running"] == false),
+        "{}",
+        hung["brokers"]
+    );
     let changes = lab
         .get(format!("{}/actuator/cluster/changes", lab.mgmt(0)))
         .await;
