@@ -488,7 +488,7 @@ async fn health_probe(State((shared, entry)): State<Ctx>, Path(probe): Path<Stri
     }
 }
 
-fn spring_404(path: &str) -> Response {
+pub(super) fn spring_404(path: &str) -> Response {
     let body = serde_json::json!({
         "timestamp": jiff::Timestamp::now().to_string(),
         "status": 404,

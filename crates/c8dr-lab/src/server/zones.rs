@@ -8,7 +8,7 @@
 //! strings: zone-aware-dual-region.md §2.3, §2.4, §3; the sim plans (`sim/zones.rs`).
 
 use super::Shared;
-use super::management::{body, change, flag, refused};
+use super::management::{body, change, flag, refused, spring_404};
 use crate::sim::plan::Refusal;
 use crate::sim::{Camunda, Entry, Sim};
 use crate::views;
@@ -40,6 +40,15 @@ pub async fn unsupported_query(
     let path = request.uri().path();
     if path == "/actuator/cluster" || path.starts_with("/actuator/cluster/") {
         let camunda = shared.with(|sim| sim.settings.camunda);
+        // The zones API, `/partitioning` and reading changes exist from 8.10 only (cancelling
+        // one, `DELETE …/changes/{id}`, is older).
+        let only_810 = path.starts_with("/actuator/cluster/zones")
+            || path == "/actuator/cluster/partitioning"
+            || (path.starts_with("/actuator/cluster/changes")
+                && request.method() == axum::http::Method::GET);
+        if only_810 && camunda < Camunda::V810 {
+            return spring_404(path);
+        }
         if camunda >= Camunda::V810 {
             let mut unknown: Vec<String> = request
                 .uri()

@@ -243,6 +243,17 @@ async fn numbered_810_reports_broker_ids_as_strings_and_refuses_zone_calls() {
         .get(format!("{}/actuator/cluster?dry-run=true", old.mgmt(0)))
         .await;
     assert_eq!(ignored.status, 200, "8.9 ignores unknown parameters");
+    for path in ["/actuator/cluster/changes", "/actuator/cluster/changes/2"] {
+        let a = old.get(format!("{}{path}", old.mgmt(0))).await;
+        assert_eq!(a.status, 404, "{path} is 8.10's");
+    }
+    let z = old
+        .send(old.http.delete(format!(
+            "{}/actuator/cluster/zones/paris?force=true",
+            old.mgmt(0)
+        )))
+        .await;
+    assert_eq!(z.status, 404, "the zones API is 8.10's");
     old.shutdown().await;
 }
 
