@@ -151,10 +151,14 @@ pub async fn add_zone(
         Ok((None, _)) => return refused(Refusal::invalid("Required request body is missing")),
         Err(r) => return refused(r),
     };
+    // The body is checked at the endpoint; then the coordinator refuses a concurrent change
+    // (409) before it validates the zone against the configuration.
+    if let Err(r) = crate::sim::zones::requested_brokers(&zone, &req) {
+        return refused(r);
+    }
     change(&shared, entry, dry_run, |sim| {
-        let plan = sim.plan_add_zone(&zone, &req)?;
         sim.check_no_pending()?;
-        Ok(plan)
+        sim.plan_add_zone(&zone, &req)
     })
 }
 
@@ -200,10 +204,14 @@ pub async fn put_partitioning(
         Ok(v) => v,
         Err(r) => return refused(r),
     };
+    if req.config.is_some() == req.zone_priorities.is_some() {
+        return refused(Refusal::invalid(
+            "Exactly one of config and zonePriorities must be set.",
+        ));
+    }
     change(&shared, entry, dry_run, |sim| {
-        let plan = sim.plan_partitioning(&req)?;
         sim.check_no_pending()?;
-        Ok(plan)
+        sim.plan_partitioning(&req)
     })
 }
 
@@ -223,8 +231,7 @@ pub async fn migrate_zone(
         Err(r) => return refused(r),
     };
     change(&shared, entry, dry_run, |sim| {
-        let plan = sim.plan_migrate_zone(&req.zone)?;
         sim.check_no_pending()?;
-        Ok(plan)
+        sim.plan_migrate_zone(&req.zone)
     })
 }

@@ -83,6 +83,24 @@ pub fn layout_of(
     zone_aware(&zones, partitions)
 }
 
+/// The brokers a `POST …/zones/{zone}` asks for, checked as the endpoint checks the body
+/// before anything reaches the coordinator (exactly one of `brokers` and `numberOfBrokers`;
+/// `numberOfBrokers` expands to `<zone>_0..<zone>_<n-1>`, PR #61627).
+pub fn requested_brokers(zone: &str, req: &ZoneAddRequest) -> Result<Vec<BrokerId>, Refusal> {
+    match (&req.brokers, req.number_of_brokers) {
+        (Some(_), Some(_)) | (None, None) => Err(Refusal::invalid(
+            "Exactly one of brokers and numberOfBrokers must be set.",
+        )),
+        (None, Some(n)) if n < 1 => Err(Refusal::invalid("numberOfBrokers must be at least 1.")),
+        (None, Some(n)) => {
+            let z = Zone::new(zone)
+                .map_err(|e| Refusal::invalid(format!("Invalid member ID '{zone}_0': {e}")))?;
+            Ok(BrokerId::of_zone(z, u32::try_from(n).unwrap_or(0)).collect())
+        }
+        (Some(list), None) => Ok(list.clone()),
+    }
+}
+
 /// The operations that move `members` to `layout`: joins, priority changes, leaves.
 pub(super) fn redistribute(members: &Members, layout: &BTreeMap<i32, Replicas>) -> Vec<Operation> {
     let mut ops = Vec::new();
@@ -370,22 +388,16 @@ impl Sim {
     /// to the layout; its brokers are added and partitions redistributed over the new layout.
     /// Leaders stay where they are: nothing here forces an election (camunda/camunda#62000).
     pub fn plan_add_zone(&self, zone: &str, req: &ZoneAddRequest) -> Result<Plan, Refusal> {
-        let brokers: Vec<BrokerId> = match (&req.brokers, req.number_of_brokers) {
-            (Some(_), Some(_)) | (None, None) => {
-                return Err(Refusal::invalid(
-                    "Exactly one of brokers and numberOfBrokers must be set.",
-                ));
-            }
-            (None, Some(n)) if n < 1 => {
-                return Err(Refusal::invalid("numberOfBrokers must be at least 1."));
-            }
-            (None, Some(n)) => {
-                let z = Zone::new(zone)
-                    .map_err(|e| Refusal::invalid(format!("Invalid member ID '{zone}_0': {e}")))?;
-                BrokerId::of_zone(z, u32::try_from(n).unwrap_or(0)).collect()
-            }
-            (Some(list), None) => list.clone(),
-        };
+        let brokers = requested_brokers(zone, req)?;
+        self.plan_add_zone_brokers(zone, req, brokers)
+    }
+
+    fn plan_add_zone_brokers(
+        &self,
+        zone: &str,
+        req: &ZoneAddRequest,
+        brokers: Vec<BrokerId>,
+    ) -> Result<Plan, Refusal> {
         let config = self.zone_config(|was| {
             format!(
                 "Adding a zone requires a persisted zone-aware partition distribution config, but was {was}. Bootstrapping a zoned config from a non-zoned cluster is not supported here."

@@ -350,6 +350,17 @@ async fn losing_paris_then_removing_and_re_adding_its_zone() {
         again.body
     );
     s.error.assert_valid(&again.body);
+    let add_now = lab
+        .post(
+            format!("{m0}/actuator/cluster/zones/paris"),
+            Some(json!({"numberOfReplicas": 2, "priority": 500, "numberOfBrokers": 4})),
+        )
+        .await;
+    assert_eq!(
+        add_now.status, 409,
+        "409 before the zone is checked: {}",
+        add_now.body
+    );
     let pending = lab.get(format!("{m0}/actuator/cluster/changes/{id}")).await;
     assert_eq!(pending.status, 200);
     s.change.assert_valid(&pending.body);
