@@ -187,6 +187,7 @@ async fn numbered_810_reports_broker_ids_as_strings_and_refuses_zone_calls() {
     assert_eq!(t.body["brokers"][1]["nodeId"], 1);
     let c = lab.get(format!("{}/actuator/cluster", lab.mgmt(0))).await;
     assert_eq!(c.body["brokers"][0]["id"], 0, "numbered ids stay integers");
+    s.cluster.assert_valid(&c.body);
     assert!(c.body.get("partitioning").is_none());
     let d = lab
         .send(lab.http.delete(format!(
