@@ -198,7 +198,12 @@ pub fn changes(sim: &Sim) -> c8dr_api::ConfigurationChanges {
         })
         .collect();
     if let Some(mut pending) = cluster(sim).pending_change {
+        // `ConfigurationChange` lists plain operations: no `completedAt` (that is
+        // `pendingChange`'s), no internal version.
         pending.internal_version = None;
+        for done in &mut pending.completed {
+            done.completed_at = None;
+        }
         changes.push(pending);
     }
     c8dr_api::ConfigurationChanges { changes }

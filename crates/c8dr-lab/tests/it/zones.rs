@@ -366,6 +366,22 @@ async fn losing_paris_then_removing_and_re_adding_its_zone() {
     assert_eq!(pending.status, 200);
     s.change.assert_valid(&pending.body);
     assert_eq!(pending.body["status"], "IN_PROGRESS");
+    // Mid-flight, with operations done: `completed` holds plain operations.
+    let mid = wait_until("an operation completed", DEADLINE, || async {
+        let c = lab.get(format!("{m0}/actuator/cluster/changes/{id}")).await;
+        if c.body["completed"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+        {
+            Ok(c.body)
+        } else {
+            Err(c.body.to_string())
+        }
+    })
+    .await;
+    s.change.assert_valid(&mid);
+    let list = lab.get(format!("{m0}/actuator/cluster/changes")).await;
+    s.changes.assert_valid(&list.body);
     let c = lab.get(format!("{m0}/actuator/cluster")).await;
     s.cluster.assert_valid(&c.body);
 
