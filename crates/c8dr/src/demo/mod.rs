@@ -121,10 +121,12 @@ pub async fn demo(
     theme: Option<String>,
     camunda: Camunda,
     zones: Option<[String; 2]>,
+    migrate: bool,
 ) -> Result<()> {
     let options = c8dr_lab::Options {
         camunda,
         zones,
+        migrate,
         ..Default::default()
     };
     options.validate()?;
