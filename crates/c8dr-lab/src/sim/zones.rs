@@ -715,6 +715,25 @@ mod tests {
     }
 
     #[test]
+    fn a_graceful_removal_of_a_reachable_zone_drains_it() {
+        let mut sim = zoned();
+        let plan = sim.plan_remove_zone("paris", false).unwrap();
+        assert_eq!(count(&plan, OperationKind::PartitionLeave), 16);
+        assert_eq!(count(&plan, OperationKind::BrokerRemove), 4);
+        assert_eq!(count(&plan, OperationKind::PartitionForceReconfigure), 0);
+        sim.start_change(Entry::Gateway(0), plan, false).unwrap();
+        run_until_idle(&mut sim);
+        assert_eq!((sim.members.len(), sim.replication_factor), (4, 2));
+        assert_eq!(
+            sim.partitions.values().filter(|rt| rt.committing).count(),
+            8
+        );
+        // The drained brokers stay up, idle, outside the cluster.
+        let paris0 = BrokerId::zoned(Zone::new("paris").unwrap(), 0);
+        assert!(sim.reachable(paris0) && !sim.members.contains_key(&paris0));
+    }
+
+    #[test]
     fn a_graceful_removal_of_an_unreachable_zone_never_completes() {
         let mut sim = zoned();
         sim.fail_region(1);
