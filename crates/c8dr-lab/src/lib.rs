@@ -41,6 +41,9 @@ pub struct Options {
     /// 8.10 zone-aware mode (`--zones london,paris`): region i's zone; `None` for numbered
     /// broker ids.
     pub zones: Option<[String; 2]>,
+    /// With `zones`: start numbered, the zoned StatefulSets beside the numbered brokers, for
+    /// the migration (`PUT /actuator/cluster/partitioning`, then `PUT …/zones`).
+    pub migrate: bool,
 }
 
 impl Default for Options {
@@ -53,6 +56,7 @@ impl Default for Options {
             speed: 1.0,
             dir: None,
             zones: None,
+            migrate: false,
         }
     }
 }
@@ -81,6 +85,9 @@ impl Options {
                 self.brokers,
                 self.replication_factor
             );
+        }
+        if self.migrate && self.zones.is_none() {
+            bail!("--migrate needs --zones (the zones the numbered brokers migrate to)");
         }
         if let Some(zones) = &self.zones {
             self.zones()?;
@@ -446,6 +453,9 @@ impl Lab {
             replication_factor: options.replication_factor,
         };
         let mut sim = match options.zones()? {
+            Some(zones) if options.migrate => {
+                Sim::new_migrating(settings, zones, jiff::Timestamp::now())
+            }
             Some(zones) => Sim::new_zoned(settings, zones, jiff::Timestamp::now()),
             None => Sim::new(settings, jiff::Timestamp::now()),
         };

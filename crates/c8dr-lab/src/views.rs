@@ -198,7 +198,12 @@ pub fn changes(sim: &Sim) -> c8dr_api::ConfigurationChanges {
         })
         .collect();
     if let Some(mut pending) = cluster(sim).pending_change {
+        // `ConfigurationChange` lists plain operations: no `completedAt` (that is
+        // `pendingChange`'s), no internal version.
         pending.internal_version = None;
+        for done in &mut pending.completed {
+            done.completed_at = None;
+        }
         changes.push(pending);
     }
     c8dr_api::ConfigurationChanges { changes }
@@ -353,6 +358,9 @@ pub struct LabState {
     /// 8.10 zone-aware: the persisted layout, as `/actuator/cluster` shows it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partitioning: Option<c8dr_api::Partitioning>,
+    /// A lab started with `--migrate`: the migration's stage and the next allowed zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<super::sim::migration::MigrationStage>,
 }
 
 #[derive(Debug, Serialize)]
@@ -518,6 +526,7 @@ pub fn lab_state(sim: &Sim) -> LabState {
             })
             .collect(),
         partitioning: sim.partitioning.clone(),
+        migration: sim.migration_stage(),
     }
 }
 

@@ -518,16 +518,29 @@ async fn delete_one(
     Json(pod).into_response()
 }
 
+/// Region `r`'s broker StatefulSets: the first, and a migration's zoned one beside it.
+fn zeebe_sets(sim: &crate::sim::Sim, r: u8) -> (String, Option<String>) {
+    let zoned = sim
+        .migration
+        .then(|| sim.zone_of_region(r))
+        .flatten()
+        .map(|z| format!("{}-zeebe-{z}", objects::RELEASE));
+    (sim.zeebe_statefulset(r), zoned)
+}
+
 fn workload_of(
     resource: &str,
     name: &str,
     camunda: crate::sim::Camunda,
-    zeebe: &str,
+    zeebe: &(String, Option<String>),
 ) -> Option<(Kind, Workload)> {
     let es = objects::es_names(camunda);
     match (resource, name) {
         // The region's broker StatefulSet: `camunda-zeebe`, or `camunda-zeebe-<zone>`.
-        ("statefulsets", n) if n == zeebe => Some((Kind::StatefulSet, Workload::Zeebe)),
+        ("statefulsets", n) if n == zeebe.0 => Some((Kind::StatefulSet, Workload::Zeebe)),
+        ("statefulsets", n) if zeebe.1.as_deref() == Some(n) => {
+            Some((Kind::StatefulSet, Workload::ZeebeZoned))
+        }
         ("statefulsets", n) if n == es.statefulset => {
             Some((Kind::StatefulSet, Workload::Elasticsearch))
         }
@@ -570,7 +583,7 @@ async fn get_scale(
 ) -> Response {
     let (camunda, zeebe) = ctx
         .shared
-        .with(|sim| (sim.settings.camunda, sim.zeebe_statefulset(ctx.region)));
+        .with(|sim| (sim.settings.camunda, zeebe_sets(sim, ctx.region)));
     match workload_of(&resource, &name, camunda, &zeebe).filter(|_| ns == ctx.namespace) {
         Some((kind, _)) => match scale_object(&ctx, kind, &name) {
             Some(s) => Json(s).into_response(),
@@ -593,7 +606,7 @@ async fn apply_scale(
 ) -> Response {
     let (camunda, zeebe) = ctx
         .shared
-        .with(|sim| (sim.settings.camunda, sim.zeebe_statefulset(ctx.region)));
+        .with(|sim| (sim.settings.camunda, zeebe_sets(sim, ctx.region)));
     let Some((kind, workload)) =
         workload_of(&resource, &name, camunda, &zeebe).filter(|_| ns == ctx.namespace)
     else {
@@ -604,7 +617,7 @@ async fn apply_scale(
         );
     };
     let limit = ctx.shared.with(|sim| i64::from(sim.settings.brokers / 2));
-    let max = if workload == Workload::Zeebe {
+    let max = if matches!(workload, Workload::Zeebe | Workload::ZeebeZoned) {
         limit
     } else {
         1

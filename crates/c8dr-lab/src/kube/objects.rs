@@ -363,7 +363,11 @@ fn broker_pod(sim: &Sim, r: u8, b: BrokerId) -> Option<Rendered> {
         return None;
     }
     let ordinal = Sim::ordinal(b);
-    let sts = sim.zeebe_statefulset(r);
+    let sts = if sim.in_first_statefulset(b) {
+        sim.zeebe_statefulset(r)
+    } else {
+        b.statefulset(RELEASE)
+    };
     let name = format!("{sts}-{ordinal}");
     let created = k8s_time(sim.wall(rt.since));
     let ready = sim.broker_ready(b);
@@ -538,7 +542,9 @@ fn zeebe(sim: &Sim, r: u8, out: &mut Vec<Rendered>) {
         .iter()
         .filter_map(|b| broker_pod(sim, r, *b))
         .collect();
-    let ready = brokers.iter().filter(|b| sim.broker_ready(**b)).count() as u32;
+    let (first, beside): (Vec<BrokerId>, Vec<BrokerId>) =
+        brokers.iter().partition(|b| sim.in_first_statefulset(**b));
+    let ready = first.iter().filter(|b| sim.broker_ready(**b)).count() as u32;
     let sts = sim.zeebe_statefulset(r);
     out.push(workload(
         sim,
@@ -551,6 +557,25 @@ fn zeebe(sim: &Sim, r: u8, out: &mut Vec<Rendered>) {
         match_labels("zeebe-broker"),
         broker_container(sim, r),
     ));
+    // A migration's zoned StatefulSet (`keepUnzonedBrokers`): its size is its running pods.
+    if let Some(b0) = beside.first() {
+        let replicas = beside
+            .iter()
+            .filter(|b| sim.brokers.get(b).is_some_and(|rt| !rt.scaled_down))
+            .count() as u32;
+        let ready = beside.iter().filter(|b| sim.broker_ready(**b)).count() as u32;
+        out.push(workload(
+            sim,
+            r,
+            Kind::StatefulSet,
+            &b0.statefulset(RELEASE),
+            replicas,
+            ready,
+            match_labels("zeebe-broker"),
+            match_labels("zeebe-broker"),
+            broker_container(sim, r),
+        ));
+    }
     out.extend(broker_pods);
 }
 

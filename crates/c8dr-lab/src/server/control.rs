@@ -137,13 +137,11 @@ async fn region(
 }
 
 async fn hang(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    let Ok(b) = id.parse::<i32>() else {
+    // `3`, or `paris_1` on a zone-aware lab.
+    let Ok(b) = id.parse::<c8dr_api::BrokerId>() else {
         return error(StatusCode::NOT_FOUND, format!("no broker {id:?}"));
     };
-    let result = shared.with(|sim| {
-        sim.hang_broker(c8dr_api::BrokerId::Numbered(b))
-            .map(|()| views::lab_state(sim))
-    });
+    let result = shared.with(|sim| sim.hang_broker(b).map(|()| views::lab_state(sim)));
     shared.settle().await;
     match result {
         Ok(state) => Json(state).into_response(),

@@ -41,6 +41,14 @@ pub fn router(shared: Arc<Shared>, entry: Entry) -> Router {
         )
         .route("/actuator/cluster/changes", get(super::zones::list_changes))
         .route(
+            "/actuator/cluster/zones",
+            axum::routing::put(super::zones::migrate_zone),
+        )
+        .route(
+            "/actuator/cluster/partitioning",
+            axum::routing::put(super::zones::put_partitioning),
+        )
+        .route(
             "/actuator/cluster/zones/{zone}",
             post(super::zones::add_zone).delete(super::zones::remove_zone),
         )
@@ -501,7 +509,7 @@ async fn health_probe(State((shared, entry)): State<Ctx>, Path(probe): Path<Stri
     }
 }
 
-fn spring_404(path: &str) -> Response {
+pub(super) fn spring_404(path: &str) -> Response {
     let body = serde_json::json!({
         "timestamp": jiff::Timestamp::now().to_string(),
         "status": 404,

@@ -1,13 +1,14 @@
 //! 8.10's zones API and configuration-change endpoints on the management port, and the 8.10
 //! request checks every `/actuator/cluster*` call goes through.
 //!
-//! `DELETE|POST /actuator/cluster/zones/{zone}`, `GET /actuator/cluster/changes[/{id}]`, the
+//! `DELETE|POST /actuator/cluster/zones/{zone}`, the migration's `PUT /actuator/cluster/zones`
+//! and `PUT /actuator/cluster/partitioning`, `GET /actuator/cluster/changes[/{id}]`, the
 //! query-parameter check (`ClusterEndpoint.validateRequestParameters`) and the zone-aware
 //! refusals of `PATCH /actuator/cluster` and `POST /actuator/cluster/brokers`. Semantics and
 //! strings: zone-aware-dual-region.md §2.3, §2.4, §3; the sim plans (`sim/zones.rs`).
 
 use super::Shared;
-use super::management::{body, change, flag, refused};
+use super::management::{body, change, flag, refused, spring_404};
 use crate::sim::plan::Refusal;
 use crate::sim::{Camunda, Entry, Sim};
 use crate::views;
@@ -16,7 +17,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use c8dr_api::{BrokerId, ClusterPatchRequest, ZoneAddRequest};
+use c8dr_api::{
+    BrokerId, ClusterPatchRequest, PartitioningRequest, ZoneAddRequest, ZoneMigrateRequest,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -37,6 +40,15 @@ pub async fn unsupported_query(
     let path = request.uri().path();
     if path == "/actuator/cluster" || path.starts_with("/actuator/cluster/") {
         let camunda = shared.with(|sim| sim.settings.camunda);
+        // The zones API, `/partitioning` and reading changes exist from 8.10 only (cancelling
+        // one, `DELETE …/changes/{id}`, is older).
+        let only_810 = path.starts_with("/actuator/cluster/zones")
+            || path == "/actuator/cluster/partitioning"
+            || (path.starts_with("/actuator/cluster/changes")
+                && request.method() == axum::http::Method::GET);
+        if only_810 && camunda < Camunda::V810 {
+            return spring_404(path);
+        }
         if camunda >= Camunda::V810 {
             let mut unknown: Vec<String> = request
                 .uri()
@@ -139,10 +151,14 @@ pub async fn add_zone(
         Ok((None, _)) => return refused(Refusal::invalid("Required request body is missing")),
         Err(r) => return refused(r),
     };
+    // The body is checked at the endpoint; then the coordinator refuses a concurrent change
+    // (409) before it validates the zone against the configuration.
+    if let Err(r) = crate::sim::zones::requested_brokers(&zone, &req) {
+        return refused(r);
+    }
     change(&shared, entry, dry_run, |sim| {
-        let plan = sim.plan_add_zone(&zone, &req)?;
         sim.check_no_pending()?;
-        Ok(plan)
+        sim.plan_add_zone(&zone, &req)
     })
 }
 
@@ -172,4 +188,50 @@ pub async fn get_change(State((shared, entry)): State<Ctx>, Path(id): Path<Strin
         }),
         Err(r) => refused(r),
     }
+}
+
+/// `PUT /actuator/cluster/partitioning?dryRun=` with `{config}` or `{zonePriorities}`.
+pub async fn put_partitioning(
+    State((shared, entry)): State<Ctx>,
+    Query(q): Params,
+    bytes: Bytes,
+) -> Response {
+    let parsed = (|| {
+        let req: Option<PartitioningRequest> = body(&bytes, true)?;
+        Ok::<_, Refusal>((req.unwrap_or_default(), flag(&q, "dryRun")?))
+    })();
+    let (req, dry_run) = match parsed {
+        Ok(v) => v,
+        Err(r) => return refused(r),
+    };
+    if req.config.is_some() == req.zone_priorities.is_some() {
+        return refused(Refusal::invalid(
+            "Exactly one of config and zonePriorities must be set.",
+        ));
+    }
+    change(&shared, entry, dry_run, |sim| {
+        sim.check_no_pending()?;
+        sim.plan_partitioning(&req)
+    })
+}
+
+/// `PUT /actuator/cluster/zones?dryRun=` with `{"zone"}`: migrate one zone (secondary first).
+pub async fn migrate_zone(
+    State((shared, entry)): State<Ctx>,
+    Query(q): Params,
+    bytes: Bytes,
+) -> Response {
+    let parsed = (|| {
+        let req: Option<ZoneMigrateRequest> = body(&bytes, true)?;
+        Ok::<_, Refusal>((req, flag(&q, "dryRun")?))
+    })();
+    let (req, dry_run) = match parsed {
+        Ok((Some(req), d)) => (req, d),
+        Ok((None, _)) => return refused(Refusal::invalid("Required request body is missing")),
+        Err(r) => return refused(r),
+    };
+    change(&shared, entry, dry_run, |sim| {
+        sim.check_no_pending()?;
+        sim.plan_migrate_zone(&req.zone)
+    })
 }

@@ -86,6 +86,13 @@ pub fn claims_of(sim: &Sim, r: u8) -> Vec<String> {
     let w = &sim.workloads[r as usize];
     let sts = sim.zeebe_statefulset(r);
     let mut v: Vec<String> = (0..w.zeebe).map(|i| format!("data-{sts}-{i}")).collect();
+    // A migration's zoned StatefulSet beside the numbered one.
+    v.extend(
+        sim.brokers
+            .iter()
+            .filter(|(b, rt)| rt.region == r && !sim.in_first_statefulset(**b))
+            .map(|(b, _)| format!("data-{}", b.pod(crate::kube::objects::RELEASE))),
+    );
     if w.elasticsearch > 0 {
         v.push(es_claim(sim));
     }

@@ -12,6 +12,7 @@ pub mod elasticsearch;
 pub mod exporting;
 pub mod kube;
 pub mod layout;
+pub mod migration;
 pub mod plan;
 pub mod pods;
 pub mod raft;
@@ -295,6 +296,9 @@ pub struct Sim {
     pub history: Vec<LastChange>,
     /// 8.10: the exporting state in the configuration (`exporting.rs`).
     pub exporting: exporting::Exporting,
+    /// A numbered cluster being migrated to `zones` (`migration.rs`): the zoned brokers run
+    /// beside the numbered ones (`keepUnzonedBrokers`) until `PUT …/zones` takes them in.
+    pub migration: bool,
 }
 
 /// Every broker a member of round-robin partitions, each replica exporting to every exporter.
@@ -445,6 +449,7 @@ impl Sim {
             partitioning: None,
             history: Vec::new(),
             exporting: exporting::Exporting::default(),
+            migration: false,
         };
         // A correctly set-up deployment has the failback's snapshot repository registered in
         // both regions (one shared bucket).

@@ -46,6 +46,8 @@ impl Workloads {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Workload {
     Zeebe,
+    /// The zoned StatefulSet beside the numbered one during a zone migration.
+    ZeebeZoned,
     Elasticsearch,
     Gateway,
     Operate,
@@ -128,9 +130,18 @@ impl Sim {
         let camunda = self.settings.camunda;
         let w = &mut self.workloads[r as usize];
         match workload {
-            Workload::Zeebe => {
-                w.zeebe = replicas;
-                for (b, rt) in self.brokers.iter_mut().filter(|(_, rt)| rt.region == r) {
+            Workload::Zeebe | Workload::ZeebeZoned => {
+                let first = workload == Workload::Zeebe;
+                if first {
+                    w.zeebe = replicas;
+                }
+                let migration = self.migration;
+                let in_set = |b: &BrokerId| first == (!migration || !b.is_zoned());
+                for (b, rt) in self
+                    .brokers
+                    .iter_mut()
+                    .filter(|(b, rt)| rt.region == r && in_set(b))
+                {
                     let keep = Self::ordinal(*b) < replicas;
                     if !keep && !rt.scaled_down {
                         rt.scaled_down = true;

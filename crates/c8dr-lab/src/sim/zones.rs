@@ -83,8 +83,26 @@ pub fn layout_of(
     zone_aware(&zones, partitions)
 }
 
+/// The brokers a `POST …/zones/{zone}` asks for, checked as the endpoint checks the body
+/// before anything reaches the coordinator (exactly one of `brokers` and `numberOfBrokers`;
+/// `numberOfBrokers` expands to `<zone>_0..<zone>_<n-1>`, PR #61627).
+pub fn requested_brokers(zone: &str, req: &ZoneAddRequest) -> Result<Vec<BrokerId>, Refusal> {
+    match (&req.brokers, req.number_of_brokers) {
+        (Some(_), Some(_)) | (None, None) => Err(Refusal::invalid(
+            "Exactly one of brokers and numberOfBrokers must be set.",
+        )),
+        (None, Some(n)) if n < 1 => Err(Refusal::invalid("numberOfBrokers must be at least 1.")),
+        (None, Some(n)) => {
+            let z = Zone::new(zone)
+                .map_err(|e| Refusal::invalid(format!("Invalid member ID '{zone}_0': {e}")))?;
+            Ok(BrokerId::of_zone(z, u32::try_from(n).unwrap_or(0)).collect())
+        }
+        (Some(list), None) => Ok(list.clone()),
+    }
+}
+
 /// The operations that move `members` to `layout`: joins, priority changes, leaves.
-fn redistribute(members: &Members, layout: &BTreeMap<i32, Replicas>) -> Vec<Operation> {
+pub(super) fn redistribute(members: &Members, layout: &BTreeMap<i32, Replicas>) -> Vec<Operation> {
     let mut ops = Vec::new();
     for (p, want) in layout {
         let have = voters(members, *p);
@@ -194,24 +212,41 @@ impl Sim {
     }
 
     /// Region `r`'s broker StatefulSet: `camunda-zeebe`, or `camunda-zeebe-<zone>` when zoned.
+    /// During a migration the numbered one is the region's first StatefulSet (its replica
+    /// count is `workloads[r].zeebe`); the zoned one runs beside it.
     pub fn zeebe_statefulset(&self, r: u8) -> String {
         let release = crate::kube::objects::RELEASE;
-        match self.zone_of_region(r) {
+        match self.zone_of_region(r).filter(|_| !self.migration) {
             Some(z) => format!("{release}-zeebe-{z}"),
             None => format!("{release}-zeebe"),
         }
     }
 
-    /// The broker behind pod (or claim suffix) `<statefulset>-<ordinal>` of region `r`.
+    /// The broker runs in region `r`'s first StatefulSet (every broker, except the zoned
+    /// ones waiting beside the numbered StatefulSet during a migration).
+    pub fn in_first_statefulset(&self, b: BrokerId) -> bool {
+        !self.migration || !b.is_zoned()
+    }
+
+    /// The broker behind pod `<statefulset>-<ordinal>` of region `r`.
     pub fn broker_of_pod(&self, r: u8, pod: &str) -> Option<BrokerId> {
-        let sts = self.zeebe_statefulset(r);
-        let ordinal: u32 = pod.strip_prefix(&format!("{sts}-"))?.parse().ok()?;
-        match self.zone_of_region(r) {
-            Some(z) => Some(BrokerId::zoned(z, ordinal)),
-            None => i32::try_from(ordinal)
-                .ok()
-                .map(|o| BrokerId::Numbered(o * 2 + i32::from(r))),
+        let release = crate::kube::objects::RELEASE;
+        if let Some((b, _)) = self
+            .brokers
+            .iter()
+            .find(|(b, rt)| rt.region == r && b.pod(release) == pod)
+        {
+            return Some(*b);
         }
+        // A numbered pod the lab has no broker for (as before zones: ordinal → id).
+        if self.zones.is_some() && !self.migration {
+            return None;
+        }
+        let ordinal: i32 = pod
+            .strip_prefix(&format!("{release}-zeebe-"))?
+            .parse()
+            .ok()?;
+        Some(BrokerId::Numbered(ordinal * 2 + i32::from(r)))
     }
 
     /// `UPDATE_PARTITIONING` completed: the layout it carries is persisted.
@@ -353,22 +388,16 @@ impl Sim {
     /// to the layout; its brokers are added and partitions redistributed over the new layout.
     /// Leaders stay where they are: nothing here forces an election (camunda/camunda#62000).
     pub fn plan_add_zone(&self, zone: &str, req: &ZoneAddRequest) -> Result<Plan, Refusal> {
-        let brokers: Vec<BrokerId> = match (&req.brokers, req.number_of_brokers) {
-            (Some(_), Some(_)) | (None, None) => {
-                return Err(Refusal::invalid(
-                    "Exactly one of brokers and numberOfBrokers must be set.",
-                ));
-            }
-            (None, Some(n)) if n < 1 => {
-                return Err(Refusal::invalid("numberOfBrokers must be at least 1."));
-            }
-            (None, Some(n)) => {
-                let z = Zone::new(zone)
-                    .map_err(|e| Refusal::invalid(format!("Invalid member ID '{zone}_0': {e}")))?;
-                BrokerId::of_zone(z, u32::try_from(n).unwrap_or(0)).collect()
-            }
-            (Some(list), None) => list.clone(),
-        };
+        let brokers = requested_brokers(zone, req)?;
+        self.plan_add_zone_brokers(zone, req, brokers)
+    }
+
+    fn plan_add_zone_brokers(
+        &self,
+        zone: &str,
+        req: &ZoneAddRequest,
+        brokers: Vec<BrokerId>,
+    ) -> Result<Plan, Refusal> {
         let config = self.zone_config(|was| {
             format!(
                 "Adding a zone requires a persisted zone-aware partition distribution config, but was {was}. Bootstrapping a zoned config from a non-zoned cluster is not supported here."
@@ -691,6 +720,25 @@ mod tests {
             msg(numbered.plan_remove_zone("paris", true)),
             "Remove zone requires a persisted zone-aware partition distribution config, but was not set."
         );
+    }
+
+    #[test]
+    fn a_graceful_removal_of_a_reachable_zone_drains_it() {
+        let mut sim = zoned();
+        let plan = sim.plan_remove_zone("paris", false).unwrap();
+        assert_eq!(count(&plan, OperationKind::PartitionLeave), 16);
+        assert_eq!(count(&plan, OperationKind::BrokerRemove), 4);
+        assert_eq!(count(&plan, OperationKind::PartitionForceReconfigure), 0);
+        sim.start_change(Entry::Gateway(0), plan, false).unwrap();
+        run_until_idle(&mut sim);
+        assert_eq!((sim.members.len(), sim.replication_factor), (4, 2));
+        assert_eq!(
+            sim.partitions.values().filter(|rt| rt.committing).count(),
+            8
+        );
+        // The drained brokers stay up, idle, outside the cluster.
+        let paris0 = BrokerId::zoned(Zone::new("paris").unwrap(), 0);
+        assert!(sim.reachable(paris0) && !sim.members.contains_key(&paris0));
     }
 
     #[test]

@@ -148,6 +148,26 @@ async fn a_zoned_lab_names_its_brokers_by_zone_everywhere() {
     );
     assert_eq!(state["partitioning"]["scheme"], "ZONE_AWARE");
 
+    // Each zoned broker has its own management port, and the control API names it by id.
+    let own = lab
+        .get(format!("{}/actuator/partitions", lab.broker(4)))
+        .await;
+    assert_eq!(own.status, 200);
+    assert!(
+        own.body.as_object().is_some_and(|m| !m.is_empty()),
+        "paris_0 holds partitions: {}",
+        own.body
+    );
+    let hung = lab.control_post("/lab/brokers/paris_1/hang").await;
+    assert!(
+        hung["brokers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["id"] == "paris_1" && b["process_running"] == false),
+        "{}",
+        hung["brokers"]
+    );
     let changes = lab
         .get(format!("{}/actuator/cluster/changes", lab.mgmt(0)))
         .await;
@@ -167,6 +187,7 @@ async fn numbered_810_reports_broker_ids_as_strings_and_refuses_zone_calls() {
     assert_eq!(t.body["brokers"][1]["nodeId"], 1);
     let c = lab.get(format!("{}/actuator/cluster", lab.mgmt(0))).await;
     assert_eq!(c.body["brokers"][0]["id"], 0, "numbered ids stay integers");
+    s.cluster.assert_valid(&c.body);
     assert!(c.body.get("partitioning").is_none());
     let d = lab
         .send(lab.http.delete(format!(
@@ -223,6 +244,17 @@ async fn numbered_810_reports_broker_ids_as_strings_and_refuses_zone_calls() {
         .get(format!("{}/actuator/cluster?dry-run=true", old.mgmt(0)))
         .await;
     assert_eq!(ignored.status, 200, "8.9 ignores unknown parameters");
+    for path in ["/actuator/cluster/changes", "/actuator/cluster/changes/2"] {
+        let a = old.get(format!("{}{path}", old.mgmt(0))).await;
+        assert_eq!(a.status, 404, "{path} is 8.10's");
+    }
+    let z = old
+        .send(old.http.delete(format!(
+            "{}/actuator/cluster/zones/paris?force=true",
+            old.mgmt(0)
+        )))
+        .await;
+    assert_eq!(z.status, 404, "the zones API is 8.10's");
     old.shutdown().await;
 }
 
@@ -319,10 +351,37 @@ async fn losing_paris_then_removing_and_re_adding_its_zone() {
         again.body
     );
     s.error.assert_valid(&again.body);
+    let add_now = lab
+        .post(
+            format!("{m0}/actuator/cluster/zones/paris"),
+            Some(json!({"numberOfReplicas": 2, "priority": 500, "numberOfBrokers": 4})),
+        )
+        .await;
+    assert_eq!(
+        add_now.status, 409,
+        "409 before the zone is checked: {}",
+        add_now.body
+    );
     let pending = lab.get(format!("{m0}/actuator/cluster/changes/{id}")).await;
     assert_eq!(pending.status, 200);
     s.change.assert_valid(&pending.body);
     assert_eq!(pending.body["status"], "IN_PROGRESS");
+    // Mid-flight, with operations done: `completed` holds plain operations.
+    let mid = wait_until("an operation completed", DEADLINE, || async {
+        let c = lab.get(format!("{m0}/actuator/cluster/changes/{id}")).await;
+        if c.body["completed"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+        {
+            Ok(c.body)
+        } else {
+            Err(c.body.to_string())
+        }
+    })
+    .await;
+    s.change.assert_valid(&mid);
+    let list = lab.get(format!("{m0}/actuator/cluster/changes")).await;
+    s.changes.assert_valid(&list.body);
     let c = lab.get(format!("{m0}/actuator/cluster")).await;
     s.cluster.assert_valid(&c.body);
 
@@ -576,5 +635,147 @@ async fn the_zoned_statefulsets_scale_and_their_pods_are_named_by_zone() {
             .iter()
             .any(|b| b["id"] == "paris_1" && b["process_running"] == true)
     );
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_migration_is_walked_secondary_zone_first_with_mixed_ids_on_the_way() {
+    let s = specs();
+    let lab = TestLab::start_with(Options {
+        camunda: Camunda::V810,
+        speed: 10.0,
+        zones: Some(["london".into(), "paris".into()]),
+        migrate: true,
+        ..Options::default()
+    })
+    .await;
+    let m0 = lab.mgmt(0);
+    let state = lab.state().await;
+    assert_eq!(state["migration"]["stage"], 2, "{}", state["migration"]);
+    // Both StatefulSets in each region; the zoned brokers are not members yet.
+    let region = &lab.lab.ready.regions[1];
+    let sts = lab
+        .get(format!(
+            "{}/apis/apps/v1/namespaces/{}/statefulsets",
+            region.kube_api, region.namespace
+        ))
+        .await;
+    let names: Vec<String> = ids(&sts.body["items"], "metadata")
+        .iter()
+        .filter_map(|m| m["name"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        names.contains(&"camunda-zeebe".into()) && names.contains(&"camunda-zeebe-paris".into()),
+        "{names:?}"
+    );
+
+    let put = |path: &'static str, body: Value| {
+        lab.send(
+            lab.http
+                .put(format!("{m0}/actuator/cluster/{path}"))
+                .json(&body),
+        )
+    };
+    let early = put("zones", json!({"zone": "paris"})).await;
+    assert_eq!(early.status, 400);
+    s.error.assert_valid(&early.body);
+    let both = put(
+        "partitioning",
+        json!({"config": {"scheme": "ZONE_AWARE", "zones": []}, "zonePriorities": ["paris"]}),
+    )
+    .await;
+    assert_eq!(
+        both.body["message"],
+        "Exactly one of config and zonePriorities must be set."
+    );
+    let wrong_sum = put(
+        "partitioning",
+        json!({"config": {"scheme": "ZONE_AWARE", "zones": [
+            {"name": "london", "numberOfReplicas": 1, "priority": 100},
+            {"name": "paris", "numberOfReplicas": 1, "priority": 90}]}}),
+    )
+    .await;
+    assert_eq!(
+        wrong_sum.body["message"],
+        "Sum of zone replicas [2] must equal the current replication factor [4] before zone migration starts."
+    );
+    let layout = put(
+        "partitioning",
+        json!({"config": {"scheme": "ZONE_AWARE", "zones": [
+            {"name": "london", "numberOfReplicas": 2, "priority": 100},
+            {"name": "paris", "numberOfReplicas": 2, "priority": 90}]}}),
+    )
+    .await;
+    assert_eq!(layout.status, 202, "{}", layout.body);
+    s.planned.assert_valid(&layout.body);
+    wait_change(&lab, &m0, layout.body["changeId"].as_i64().unwrap()).await;
+    assert_eq!(lab.state().await["migration"]["next_zone"], "paris");
+
+    let primary_first = put("zones", json!({"zone": "london"})).await;
+    assert_eq!(primary_first.status, 400);
+    assert_eq!(
+        primary_first.body["message"],
+        "Zone migration must proceed from the highest remaining zone index to the lowest. Expected next zoneIndex 1 but got 0."
+    );
+    let paris = put("zones", json!({"zone": "paris"})).await;
+    assert_eq!(paris.status, 202, "{}", paris.body);
+    s.planned.assert_valid(&paris.body);
+    wait_change(&lab, &m0, paris.body["changeId"].as_i64().unwrap()).await;
+    let c = lab.get(format!("{m0}/actuator/cluster")).await;
+    s.cluster.assert_valid(&c.body);
+    assert_eq!(
+        ids(&c.body["brokers"], "id"),
+        [
+            json!(0),
+            json!(2),
+            json!(4),
+            json!(6),
+            json!("paris_0"),
+            json!("paris_1"),
+            json!("paris_2"),
+            json!("paris_3")
+        ],
+        "ints and strings side by side"
+    );
+    let t = lab.rest_get(0, "/v2/topology").await;
+    s.topology.assert_valid(&t.body);
+    let state = lab.state().await;
+    assert_eq!(
+        (
+            state["migration"]["stage"].clone(),
+            state["migration"]["next_zone"].clone()
+        ),
+        (json!(4), json!("london"))
+    );
+    let rf = lab
+        .patch(
+            format!("{m0}/actuator/cluster"),
+            json!({"partitions": {"replicationFactor": 3}}),
+        )
+        .await;
+    assert_eq!(
+        rf.body["message"],
+        "Changing the replication factor is not supported on zone-aware clusters."
+    );
+
+    let london = put("zones", json!({"zone": "london"})).await;
+    assert_eq!(london.status, 202, "{}", london.body);
+    wait_change(&lab, &m0, london.body["changeId"].as_i64().unwrap()).await;
+    let c = lab.get(format!("{m0}/actuator/cluster")).await;
+    s.cluster.assert_valid(&c.body);
+    assert!(
+        ids(&c.body["brokers"], "id").iter().all(Value::is_string),
+        "{}",
+        c.body
+    );
+    let state = lab.state().await;
+    assert_eq!(
+        (
+            state["migration"]["stage"].clone(),
+            state["migration"]["next_zone"].clone()
+        ),
+        (json!(5), Value::Null)
+    );
+    assert_eq!(crate::common::committing(&state).len(), 8);
     lab.shutdown().await;
 }

@@ -43,6 +43,10 @@ pub enum Command {
         /// `--zones london,paris`. Needs `--camunda 8.10`.
         #[arg(long, value_parser = crate::demo::parse_zones, value_name = "ZONE0,ZONE1")]
         zones: Option<[String; 2]>,
+        /// With `--zones`: start numbered with the zoned StatefulSets beside the numbered
+        /// brokers, to walk the migration to zone-aware brokers.
+        #[arg(long, requires = "zones")]
+        migrate: bool,
     },
     /// Renders the fixed scenes into `screenshots/` (SVG and text).
     #[cfg(feature = "demo")]
@@ -432,12 +436,22 @@ pub async fn run(cli: Cli) -> Result<()> {
             .await
         }
         #[cfg(feature = "demo")]
-        Command::Demo { camunda, zones } => {
+        Command::Demo {
+            camunda,
+            zones,
+            migrate,
+        } => {
             crate::tui::require_terminal(
                 "c8dr demo",
                 " against `c8dr lab` (with --config set to the config its ready line names)",
             )?;
-            crate::signals::until_stopped(crate::demo::demo(cli.theme, camunda.into(), zones)).await
+            crate::signals::until_stopped(crate::demo::demo(
+                cli.theme,
+                camunda.into(),
+                zones,
+                migrate,
+            ))
+            .await
         }
         #[cfg(feature = "demo")]
         Command::Screenshots { dir } => {

@@ -66,6 +66,10 @@ pub struct LabArgs {
     /// `--zones london,paris` (brokers `london_0`…, `paris_0`…). Needs `--camunda 8.10`.
     #[arg(long, value_parser = parse_zones, value_name = "ZONE0,ZONE1")]
     pub zones: Option<[String; 2]>,
+    /// With `--zones`: start numbered with the zoned StatefulSets beside the numbered brokers
+    /// (`keepUnzonedBrokers`), to walk the migration to zone-aware brokers.
+    #[arg(long, requires = "zones")]
+    pub migrate: bool,
 }
 
 /// `--zones a,b`: exactly two zone names, region 0's first.
@@ -89,6 +93,7 @@ impl LabArgs {
             speed: self.speed,
             dir: self.dir.clone(),
             zones: self.zones.clone(),
+            migrate: self.migrate,
         }
     }
 }
@@ -116,10 +121,12 @@ pub async fn demo(
     theme: Option<String>,
     camunda: Camunda,
     zones: Option<[String; 2]>,
+    migrate: bool,
 ) -> Result<()> {
     let options = c8dr_lab::Options {
         camunda,
         zones,
+        migrate,
         ..Default::default()
     };
     options.validate()?;

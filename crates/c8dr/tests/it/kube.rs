@@ -807,3 +807,89 @@ async fn kube_reads_leftover_claims_and_secret_digests_but_never_the_values() {
     );
     lab.shutdown().await;
 }
+
+/// An 8.10 zone-aware lab (issue 15 §2) through kube-rs: the zoned StatefulSet
+/// `camunda-zeebe-<zone>` and its pods `camunda-zeebe-<zone>-<n>` list, scale and forward.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zoned_statefulsets_list_scale_and_forward() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let lab = TestLab::start_with(c8dr_lab::Options {
+        camunda: Camunda::V810,
+        speed: 10.0,
+        zones: Some(["london".into(), "paris".into()]),
+        ..Default::default()
+    })
+    .await;
+    let k = region(&lab, 1).await;
+    let mut names: Vec<String> = broker_pods(&k)
+        .await
+        .iter()
+        .filter_map(|p| p.metadata.name.clone())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "camunda-zeebe-paris-0",
+            "camunda-zeebe-paris-1",
+            "camunda-zeebe-paris-2",
+            "camunda-zeebe-paris-3"
+        ]
+    );
+    let sts = k
+        .statefulsets()
+        .get("camunda-zeebe-paris")
+        .await
+        .expect("zoned statefulset");
+    assert_eq!(sts.spec.replicas, Some(4));
+    assert!(
+        k.statefulsets().get("camunda-zeebe").await.is_err(),
+        "no numbered StatefulSet"
+    );
+
+    let mut pf = k
+        .pods()
+        .portforward("camunda-zeebe-paris-1", &[9600])
+        .await
+        .expect("port-forward to a zoned pod");
+    let mut stream = pf.take_stream(9600).expect("stream");
+    stream
+        .write_all(
+            b"GET /actuator/partitions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.contains("LEADER") || answer.contains("FOLLOWER"),
+        "paris_1's own partitions: {answer}"
+    );
+    drop(stream);
+    let _ = pf.join().await;
+
+    k.statefulsets()
+        .patch_scale(
+            "camunda-zeebe-paris",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 3}})),
+        )
+        .await
+        .expect("scale the zoned StatefulSet");
+    let state = crate::common::wait_state_until(&lab, "paris_3 scaled down", |s| {
+        s["brokers"].as_array().is_some_and(|b| {
+            b.iter()
+                .any(|b| b["id"] == "paris_3" && b["process_running"] == false)
+        })
+    })
+    .await;
+    assert!(
+        state["brokers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["id"] == "london_3" && b["process_running"] == true)
+    );
+    lab.shutdown().await;
+}

@@ -342,3 +342,35 @@ async fn examples_through_the_live_parsing_path() {
     }
     assert!(count >= 15, "only {count} payloads went through");
 }
+
+/// Issue 15 §2: on a zone-aware lab, `status --json` names zoned brokers by their string ids,
+/// each with the region its zone belongs to; a zone different from the region's name comes
+/// from the lab's config (`[[regions]] zone`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_json_names_zoned_brokers_and_their_regions() {
+    let lab = TestLab::start_with(c8dr_lab::Options {
+        camunda: Camunda::V810,
+        speed: 10.0,
+        zones: Some(["zone-a".into(), "zone-b".into()]),
+        ..Default::default()
+    })
+    .await;
+    let cfg = lab.lab.ready.config.clone();
+    let (code, json) = c8dr(&cfg, &["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(code, 0, "{json}");
+    let brokers = v["brokers"].as_array().expect("brokers");
+    assert_eq!(brokers.len(), 8, "{json}");
+    for b in brokers {
+        let id = b["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a zoned id is a string: {b}"));
+        let region = if id.starts_with("zone-a_") { 0 } else { 1 };
+        assert!(
+            id.starts_with("zone-a_") || id.starts_with("zone-b_"),
+            "{id}"
+        );
+        assert_eq!(b["region"], region, "{b}");
+    }
+    lab.shutdown().await;
+}
