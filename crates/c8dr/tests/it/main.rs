@@ -20,3 +20,4 @@ mod runbook_kube;
 mod terminal;
 mod truth;
 mod tui;
+mod tui_zoned;
