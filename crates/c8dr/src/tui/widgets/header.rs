@@ -45,7 +45,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         spans.push(Span::raw(format!(" · {}", v.name)));
         let room = usize::from(area.width).saturating_sub(spans.iter().map(Span::width).sum());
         let extras_w: usize = extras.iter().map(Span::width).sum();
-        spans.extend(cluster_spans(v, t, room, extras_w, area.width < 120));
+        spans.extend(cluster_spans(v, t, room, extras_w, area.width));
     }
     let mut used: usize = spans.iter().map(Span::width).sum();
     for extra in extras {
@@ -57,6 +57,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
+
+/// The width from which a numbered cluster's header names its kind.
+const NUMBERED_FROM: u16 = 160;
 
 /// How much of the topology kind the header says.
 #[derive(Clone, Copy, PartialEq)]
@@ -101,8 +104,9 @@ fn cluster_spans(
     t: &Theme,
     room: usize,
     extras: usize,
-    narrow: bool,
+    width: u16,
 ) -> Vec<Span<'static>> {
+    let narrow = width < 120;
     let version = v
         .cluster
         .gateway_version
@@ -136,11 +140,13 @@ fn cluster_spans(
         spans.push(Span::styled(word, style));
         (spans, must)
     };
-    let width = |s: &[Span]| s.iter().map(Span::width).sum::<usize>();
+    let total = |s: &[Span]| s.iter().map(Span::width).sum::<usize>();
     let (first, must) = build(candidates[0]);
     if !must {
-        // Numbered: today's line, with the kind only where everything else still fits.
-        if width(&first) + extras <= room {
+        // Numbered: today's line, with the kind only on wide screens where everything else
+        // still fits (from 160 columns, so that it does not come and go with the traffic
+        // words' length on a 120-column screen).
+        if width >= NUMBERED_FROM && total(&first) + extras <= room {
             return first;
         }
         let mut plain = vec![];
@@ -154,7 +160,7 @@ fn cluster_spans(
     let mut last = first;
     for c in candidates {
         let (spans, _) = build(c);
-        if width(&spans) <= room {
+        if total(&spans) <= room {
             return spans;
         }
         last = spans;
