@@ -258,6 +258,28 @@ pub fn broker_of_pod(release: &str, name: &str, region: Region) -> Option<Broker
     }
 }
 
+/// The broker StatefulSet to read the broker environment from when `<release>-zeebe` does not
+/// exist: a zone-aware release's `<release>-zeebe-<zone>` (one zone per release; the first by
+/// name should there be more). `names` are the namespace's StatefulSets.
+pub fn zoned_statefulset<'a>(release: &str, names: &'a [String]) -> Option<&'a str> {
+    let prefix = format!("{release}-zeebe-");
+    let mut zoned: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| {
+            n.strip_prefix(&prefix)
+                .is_some_and(|zone| crate::api::Zone::new(zone).is_ok() && zone != "gateway")
+        })
+        .collect();
+    zoned.sort_unstable();
+    zoned.first().copied()
+}
+
+/// Whether a Kubernetes API error is a 404 (the object does not exist).
+pub fn not_found(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(s) if s.code == 404)
+}
+
 /// A Kubernetes API error in words: the API's own message, or the transport's.
 fn kube_error(e: &kube::Error) -> String {
     match e {
@@ -299,6 +321,18 @@ mod tests {
             broker_of_pod("camunda", "camunda-zeebe-paris-3", Region::ONE),
             Some(zoned("paris", 3))
         );
+        let names: Vec<String> = [
+            "camunda-zeebe-gateway",
+            "camunda-zeebe-paris",
+            "other-zeebe-x",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            zoned_statefulset("camunda", &names),
+            Some("camunda-zeebe-paris")
+        );
+        assert_eq!(zoned_statefulset("camunda", &names[..1]), None);
         for other in [
             "camunda-zeebe-gateway",
             "camunda-zeebe-paris",

@@ -296,11 +296,39 @@ async fn fetch(
         (Request::BrokerStatefulSet, Target::Region(io)) => {
             let k = io.kube.as_ref().ok_or(SourceError::NotConfigured)?;
             let name = format!("{}-zeebe", k.release);
-            let sts = k
-                .statefulsets()
-                .get(&name)
-                .await
-                .map_err(|e| SourceError::Kube(format!("statefulset {name}: {e}")))?;
+            let sts = match k.statefulsets().get(&name).await {
+                // A zone-aware release (8.10) has `<release>-zeebe-<zone>` instead.
+                Err(e) if super::kube::not_found(&e) => {
+                    let list = k
+                        .statefulsets()
+                        .list(&Default::default())
+                        .await
+                        .map_err(|e| SourceError::Kube(format!("listing statefulsets: {e}")))?;
+                    let zoned = {
+                        let names: Vec<String> = list
+                            .items
+                            .iter()
+                            .filter_map(|s| s.metadata.name.clone())
+                            .collect();
+                        super::kube::zoned_statefulset(&k.release, &names).map(String::from)
+                    };
+                    match zoned {
+                        Some(z) => list
+                            .items
+                            .into_iter()
+                            .find(|s| s.metadata.name.as_deref() == Some(z.as_str()))
+                            .ok_or_else(|| {
+                                SourceError::Kube(format!("statefulset {z} vanished"))
+                            })?,
+                        None => {
+                            return Err(SourceError::Kube(format!("statefulset {name}: {e}")));
+                        }
+                    }
+                }
+                other => {
+                    other.map_err(|e| SourceError::Kube(format!("statefulset {name}: {e}")))?
+                }
+            };
             Ok(broker_env(sts))
         }
         (Request::Dns, Target::Traffic(t)) => dns::lookup(&t.hostname, t.nameserver, timeout)
