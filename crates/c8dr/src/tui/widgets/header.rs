@@ -1,6 +1,7 @@
-//! The header line: deployment, version, where user traffic goes and whether DNS agrees,
-//! read-only or write, the clock (or, frozen, the frozen data's time and age), the theme; and
-//! the read-only and frozen banners.
+//! The header line: deployment, version, the topology kind (zone-aware, migrating with its
+//! stage, recovering; numbered only on wide screens), where user traffic goes and whether DNS
+//! agrees, read-only or write, the clock (or, frozen, the frozen data's time and age), the
+//! theme; and the read-only and frozen banners.
 
 use super::age_words;
 use crate::model::{ClusterView, TopologyKind};
