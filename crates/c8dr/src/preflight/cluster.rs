@@ -23,10 +23,13 @@ pub const SIZES: Rule = Rule {
 
 fn sizes(f: &Facts) -> Finding {
     // Scaling is allowed from 8.9 (CNX) only if both regions keep the same number of brokers.
+    // A region with none is a failover's state, which the replication factor below names.
     let per_region: Vec<Option<usize>> =
         f.view.regions.iter().map(|r| r.brokers_expected).collect();
     if let [Some(a), Some(b)] = per_region[..]
         && a != b
+        && a > 0
+        && b > 0
     {
         return found(
             Status::Fail,
