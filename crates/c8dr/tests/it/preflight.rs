@@ -556,4 +556,19 @@ fn opensearch_and_the_management_plane_warn_on_8_10_and_scaling_must_stay_balanc
         sizes.evidence.contains("4 in region 0, 2 in region 1"),
         "{sizes:?}"
     );
+    // After a failover (London's brokers only) it is the replication factor, not scaling.
+    let london: Vec<serde_json::Value> = (0..4).map(|i| json!(format!("london_{i}"))).collect();
+    let mut snap = crate::tui_zoned::snapshot(
+        &london,
+        layout([2, 2], [1000, 500], ["london", "paris"]),
+        None,
+    );
+    for r in Region::BOTH {
+        if let Some(Ok(t)) = snap.regions[r].topology.as_mut().map(|o| o.value.as_mut()) {
+            t.replication_factor = Some(2);
+        }
+    }
+    let sizes = check("sizes", &config, &snap, good_values());
+    assert_eq!(sizes.status, Status::Fail, "{sizes:?}");
+    assert!(!sizes.evidence.contains("scale both"), "{sizes:?}");
 }

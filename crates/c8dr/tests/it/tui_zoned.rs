@@ -43,8 +43,12 @@ fn replicas(ids: &[Value]) -> Vec<Vec<Value>> {
     let (r0, r1) = (by(0), by(1));
     (0..8)
         .map(|p| {
-            let pick = |v: &Vec<Value>, k: usize| v[(p + k) % v.len()].clone();
-            vec![pick(&r0, 0), pick(&r0, 1), pick(&r1, 0), pick(&r1, 1)]
+            // Two replicas in each region that has brokers (after a failover: one region).
+            [&r0, &r1]
+                .into_iter()
+                .filter(|v| !v.is_empty())
+                .flat_map(|v| [v[p % v.len()].clone(), v[(p + 1) % v.len()].clone()])
+                .collect()
         })
         .collect()
 }
