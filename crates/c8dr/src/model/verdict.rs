@@ -96,6 +96,7 @@ pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
     let mut reasons = Reasons::default();
     let lost = unreachable_regions(v, now, &mut reasons);
     quorum(v, &lost, &mut reasons);
+    topology_kind(v, &mut reasons);
     blind_spots(v, now, &mut reasons);
     // What to do about the exporters comes before what to watch about the brokers.
     exporters(v, &lost, &mut reasons);
@@ -235,7 +236,11 @@ fn quorum(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
         ));
     }
     let none_down = v.regions.iter().all(|r| r.reachable != Reach::Down);
+    // Recovery mode stops processing by design: not a split, not failing elections, not a
+    // blind spot (`recovery` says why instead).
+    let recovering = !v.cluster.topology.recovering.is_empty();
     match v.processing {
+        Processing::Halted | Processing::Unknown if recovering => {}
         Processing::Halted if none_down && dead.len() < total => out.critical.push(format!(
             "{}/{total} partitions without quorum; processing halted although both regions answer: their brokers cannot reach each other (network split between regions): do not fail over; restore inter-region connectivity",
             without.len()
@@ -259,7 +264,7 @@ fn quorum(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
         })
         .map(|p| p.id)
         .collect();
-    if leaderless.is_empty() {
+    if leaderless.is_empty() || recovering {
         return;
     }
     if leaderless.len() == total {
@@ -270,6 +275,35 @@ fn quorum(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
         out.warning.push(format!(
             "partitions {} have no leader (election in progress?)",
             list(&leaderless)
+        ));
+    }
+}
+
+/// Recovery mode and a migration half-way (zone-aware-dual-region.md §7.2, §6.6): both are
+/// deliberate states, said as such, with what they mean for a region loss.
+fn topology_kind(v: &ClusterView, out: &mut Reasons) {
+    let topo = &v.cluster.topology;
+    if !topo.recovering.is_empty() {
+        let members = v.brokers.iter().filter(|b| b.member == Some(true)).count();
+        let who = if topo.recovering.len() >= members {
+            "the cluster is".to_string()
+        } else {
+            format!("brokers {} are", list(&topo.recovering))
+        };
+        out.warning.push(format!(
+            "{who} in RECOVERING mode: no processing by design while it recovers (a restore, or PATCH /v2/mode?mode=RECOVERING); it processes again after PATCH /v2/mode?mode=PROCESSING",
+        ));
+    }
+    if let Some(m) = &topo.migration {
+        let call = match (&m.next, m.layout_set) {
+            (Some(_), _) => " (PUT /actuator/cluster/zones)",
+            (None, false) => " (PUT /actuator/cluster/partitioning)",
+            (None, true) => "",
+        };
+        out.warning.push(format!(
+            "migrating to zone-aware brokers: {}, {}{call}; no failover runbook applies until it completes (a region lost now needs manual handling)",
+            m.stage_words(),
+            m.next_words()
         ));
     }
 }

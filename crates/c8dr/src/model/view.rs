@@ -454,6 +454,27 @@ pub struct MigrationView {
     pub layout_set: bool,
 }
 
+impl MigrationView {
+    /// How far it is: "layout not set", "layout set", "paris done", "london, paris done".
+    pub fn stage_words(&self) -> String {
+        match (self.layout_set, self.migrated.is_empty()) {
+            (false, true) => "layout not set".into(),
+            (true, true) => "layout set".into(),
+            (_, false) => format!("{} done", self.migrated.join(", ")),
+        }
+    }
+
+    /// What comes next: "next paris" (the zone `PUT /actuator/cluster/zones` accepts), "next
+    /// PUT /actuator/cluster/partitioning" before the layout is set, else what is left.
+    pub fn next_words(&self) -> String {
+        match (&self.next, self.layout_set) {
+            (Some(z), _) => format!("next {z}"),
+            (None, false) => "next the layout".into(),
+            (None, true) => format!("{} numbered left", self.numbered_left),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrafficView {
     /// `active-passive` or `active-active`.

@@ -17,11 +17,27 @@ fn ok<T>(o: &Option<Obs<T>>) -> bool {
 pub const SIZES: Rule = Rule {
     id: "sizes",
     title: "cluster size and replication factor",
-    rule: "clusterSize must be a multiple of 2 and at least 4; replicationFactor must be 4",
+    rule: "clusterSize must be a multiple of 2 and at least 4, with as many brokers in each region; replicationFactor must be 4 (from 8.9 the cluster may be scaled as long as both regions stay balanced: dual-region-procedure.md §2.2, CNX)",
     judge: sizes,
 };
 
 fn sizes(f: &Facts) -> Finding {
+    // Scaling is allowed from 8.9 (CNX) only if both regions keep the same number of brokers.
+    // A region with none is a failover's state, which the replication factor below names.
+    let per_region: Vec<Option<usize>> =
+        f.view.regions.iter().map(|r| r.brokers_expected).collect();
+    if let [Some(a), Some(b)] = per_region[..]
+        && a != b
+        && a > 0
+        && b > 0
+    {
+        return found(
+            Status::Fail,
+            format!(
+                "brokers {a} in region 0, {b} in region 1: scale both regions alike (a region loss must leave half of every partition)"
+            ),
+        );
+    }
     match (f.view.cluster.size, f.view.cluster.replication_factor) {
         (Some(n), Some(rf)) if n >= 4 && n % 2 == 0 && rf == 4 => found(
             Status::Pass,

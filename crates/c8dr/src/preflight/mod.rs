@@ -4,10 +4,15 @@
 //!
 //! Pure: computed from the observations, the view and the clock read once. Every rule is one
 //! entry of [`RULES`], a small function from the [`Facts`] to its finding. A check c8dr cannot
-//! decide from what it observes is `unknown` with the reason, never a guess.
+//! decide from what it observes is `unknown` with the reason, never a guess. The Helm values
+//! the configuration lists are read once per run ([`values::load`]), as the observations are.
 
 mod cluster;
 mod setup;
+mod values;
+mod zones;
+
+pub use values::HelmValues;
 
 use crate::config::Config;
 use crate::model::{ClusterView, Snapshot};
@@ -38,6 +43,33 @@ pub struct Facts<'a> {
     pub view: &'a ClusterView,
     /// The clock, read once per run (the backup's age).
     pub now: jiff::Timestamp,
+    /// Each region's Helm values, as `[runbook] helm_values`/`helm_region_values` list them.
+    pub values: crate::api::PerRegion<HelmValues>,
+}
+
+/// The Camunda minor version (8.x): the gateway's, else the chart's from the runbook's
+/// `helm_chart_version` (chart 13 is 8.8, 14 is 8.9, 15 is 8.10).
+fn camunda_minor(f: &Facts) -> Option<u32> {
+    let minor = |v: &str| -> Option<u32> {
+        let mut it = v.trim_start_matches('v').split('.');
+        (it.next()? == "8").then_some(())?;
+        it.next()?.parse().ok()
+    };
+    f.view
+        .cluster
+        .gateway_version
+        .as_deref()
+        .and_then(minor)
+        .or_else(|| {
+            let chart = f.config.runbook.helm_chart_version.as_deref()?;
+            let major: u32 = chart
+                .trim_start_matches('v')
+                .split('.')
+                .next()?
+                .parse()
+                .ok()?;
+            (13..=20).contains(&major).then(|| major - 5)
+        })
 }
 
 /// A rule's finding: its status and the evidence it saw.
@@ -89,6 +121,11 @@ pub const RULES: &[Rule] = &[
     setup::BACKUP,
     setup::SNAPSHOT_REPOSITORY,
     cluster::FAILBACK_READY,
+    zones::ZONES,
+    zones::ZONE_PRIORITIES,
+    zones::ZONE_MIGRATION,
+    zones::MULTIREGION_DEPRECATED,
+    zones::TRAFFIC_MODE,
 ];
 
 /// Runs every check.
@@ -98,6 +135,7 @@ pub fn run(config: &Config, snap: &Snapshot, v: &ClusterView) -> Vec<Check> {
         snap,
         view: v,
         now: jiff::Timestamp::now(),
+        values: values::load(config),
     };
     RULES.iter().map(|r| r.check(&facts)).collect()
 }

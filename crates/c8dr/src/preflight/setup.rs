@@ -173,7 +173,7 @@ fn contact_points(f: &Facts) -> Finding {
 pub const ELASTICSEARCH_VERSION: Rule = Rule {
     id: "elasticsearch-version",
     title: "Elasticsearch at a supported version",
-    rule: "Elasticsearch (not OpenSearch) in both regions, 8.16+ for Camunda 8.7/8.8 and 8.19+ for 8.9",
+    rule: "Elasticsearch in both regions, 8.16+ for Camunda 8.7/8.8 and 8.19+ for 8.9+. OpenSearch: not supported up to 8.8; from 8.9 the concept page lists it (Basic auth, no IRSA across the clusters) while the failover/failback procedure (and c8dr's runbooks) is written for Elasticsearch only, so a warning (dual-region-procedure.md §4, CNX vs DNX)",
     judge: elasticsearch_version,
 };
 
@@ -225,13 +225,16 @@ fn elasticsearch_version(f: &Facts) -> Finding {
             format!("region {r}: {kind} {}", i.version.number)
         })
         .collect();
-    let bad = infos
+    let old_es = infos
         .iter()
-        .any(|(_, i)| i.is_opensearch() || parse(&i.version.number) < minimum);
-    found(
-        if bad { Status::Fail } else { Status::Pass },
-        evidence.join("; "),
-    )
+        .any(|(_, i)| !i.is_opensearch() && parse(&i.version.number) < minimum);
+    let opensearch = infos.iter().any(|(_, i)| i.is_opensearch());
+    let status = match (old_es, opensearch, newer == Some(true)) {
+        (true, _, _) | (false, true, false) => Status::Fail,
+        (false, true, true) => Status::Warn,
+        (false, false, _) => Status::Pass,
+    };
+    found(status, evidence.join("; "))
 }
 
 pub const POD_RANGES: Rule = Rule {
@@ -279,8 +282,8 @@ fn pod_ranges(f: &Facts) -> Finding {
 
 pub const UNSUPPORTED_COMPONENTS: Rule = Rule {
     id: "unsupported-components",
-    title: "no unsupported components",
-    rule: "dual-region does not support Optimize, Web Modeler or Management Identity: do not deploy them",
+    title: "management plane protected separately",
+    rule: "Optimize, Web Modeler and Management Identity are a management plane outside the dual-region Orchestration Cluster: the failover does not protect them, so protect them separately (docs.camunda.io/docs/self-managed/concepts/multi-region/dual-region, and the Management Identity overview: it serves the components outside the Orchestration Cluster); a warning, not a failure",
     judge: unsupported_components,
 };
 
@@ -315,7 +318,13 @@ fn unsupported_components(f: &Facts) -> Finding {
             "no Optimize, Web Modeler or Management Identity pods",
         )
     } else {
-        found(Status::Fail, unsupported.join("; "))
+        found(
+            Status::Warn,
+            format!(
+                "{}: a management plane the failover does not protect",
+                unsupported.join("; ")
+            ),
+        )
     }
 }
 

@@ -18,7 +18,8 @@ use tokio::task::JoinHandle;
 pub enum ForwardTarget {
     /// A Ready pod behind `<release>-zeebe-gateway` (8.8+: broker pods; 8.7: gateway pods).
     Gateway,
-    /// One broker's pod, `<release>-zeebe-<id / 2>` in its region.
+    /// One broker's pod: `<release>-zeebe-<id / 2>` in its region, or a zoned broker's
+    /// `<release>-zeebe-<zone>-<index>`.
     Broker(BrokerId),
     /// A Ready pod behind the Elasticsearch Service (Bitnami or ECK names).
     Elasticsearch,
@@ -97,7 +98,7 @@ impl PortForward {
 /// The pod a new connection goes to.
 pub async fn pick_pod(kube: &RegionKube, target: &ForwardTarget) -> Result<String> {
     match target {
-        ForwardTarget::Broker(b) => Ok(format!("{}-zeebe-{}", kube.release, b.ordinal())),
+        ForwardTarget::Broker(b) => Ok(b.pod(&kube.release)),
         ForwardTarget::Gateway => {
             let service = format!("{}-zeebe-gateway", kube.release);
             kube.ready_pods_of_service(&service)

@@ -232,14 +232,30 @@ pub fn is_ready(pod: &Pod) -> bool {
         .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
-/// The broker a pod runs, from the chart's naming: `<release>-zeebe-<ordinal>` runs broker
-/// `ordinal * 2 + region` (even ids in region 0, odd in region 1).
+/// The broker a pod runs, from the chart's naming (the inverse of [`BrokerId::pod`]):
+/// `<release>-zeebe-<ordinal>` runs numbered broker `ordinal * 2 + region` (even ids in region
+/// 0, odd in region 1); `<release>-zeebe-<zone>-<ordinal>` (8.10's zoned StatefulSet
+/// `<release>-zeebe-<zone>`, zone-aware-dual-region.md §4.2) runs `<zone>_<ordinal>`. The
+/// ordinal is what follows the last `-`, so zones such as `eu-west-1` or `us_east` keep theirs.
+/// Pods of Deployments never get here (see `table::pods`).
 pub fn broker_of_pod(release: &str, name: &str, region: Region) -> Option<BrokerId> {
-    name.strip_prefix(release)
-        .and_then(|rest| rest.strip_prefix("-zeebe-"))
-        .and_then(|o| o.parse::<u32>().ok())
+    let rest = name.strip_prefix(release)?.strip_prefix("-zeebe-")?;
+    let (zone, ordinal) = match rest.rsplit_once('-') {
+        Some((zone, ordinal)) => (Some(zone), ordinal),
+        None => (None, rest),
+    };
+    if ordinal.is_empty() || !ordinal.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let ordinal = ordinal.parse::<u32>().ok()?;
+    match zone {
         // Checked: the name comes from the cluster, and an absurd ordinal must not overflow.
-        .and_then(|o| BrokerId::nth_of(region, o))
+        None => BrokerId::nth_of(region, ordinal),
+        // A zone name the interner refuses (empty, too long, too many) is no broker of ours.
+        Some(zone) => crate::api::Zone::new(zone)
+            .ok()
+            .map(|z| BrokerId::zoned(z, ordinal)),
+    }
 }
 
 /// A Kubernetes API error in words: the API's own message, or the transport's.
@@ -247,5 +263,56 @@ fn kube_error(e: &kube::Error) -> String {
     match e {
         kube::Error::Api(s) => format!("HTTP {}: {}", s.code, s.message),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Zone;
+
+    #[test]
+    fn pods_map_to_broker_ids_both_ways_numbered_and_zoned() {
+        let zoned = |z: &str, i| BrokerId::zoned(Zone::new(z).unwrap(), i);
+        for (id, region) in [
+            (BrokerId::Numbered(0), Region::ZERO),
+            (BrokerId::Numbered(7), Region::ONE),
+            (zoned("london", 0), Region::ZERO),
+            (zoned("paris", 3), Region::ONE),
+            (zoned("eu-west-1", 12), Region::ZERO),
+            (zoned("us_east", 1), Region::ONE),
+            (zoned("zone-a_b-2", 0), Region::ONE),
+        ] {
+            let pod = id.pod("camunda");
+            assert_eq!(broker_of_pod("camunda", &pod, region), Some(id), "{pod}");
+        }
+        assert_eq!(
+            zoned("eu-west-1", 2).pod("camunda"),
+            "camunda-zeebe-eu-west-1-2"
+        );
+        // A numbered pod next to zoned ones (a migration): its numbered id, by parity.
+        assert_eq!(
+            broker_of_pod("camunda", "camunda-zeebe-3", Region::ONE),
+            Some(BrokerId::Numbered(7))
+        );
+        assert_eq!(
+            broker_of_pod("camunda", "camunda-zeebe-paris-3", Region::ONE),
+            Some(zoned("paris", 3))
+        );
+        for other in [
+            "camunda-zeebe-gateway",
+            "camunda-zeebe-paris",
+            "camunda-zeebe-paris-x",
+            "camunda-zeebe--1",
+            "camunda-operate-0",
+            "other-zeebe-0",
+            "camunda-zeebe-",
+        ] {
+            assert_eq!(
+                broker_of_pod("camunda", other, Region::ZERO),
+                None,
+                "{other}"
+            );
+        }
     }
 }

@@ -196,7 +196,8 @@ pub fn parse(source: Source, body: &[u8]) -> Result<Reading, SourceError> {
 }
 
 /// The namespace's pods as the model needs them: broker pods are told by the chart's naming
-/// under the region's Helm `release`.
+/// under the region's Helm `release`, and only among pods of StatefulSets (a Deployment's pod,
+/// `<release>-zeebe-gateway-<hash>-<hash>`, could otherwise read as a zoned broker).
 pub fn pods(items: &[Pod], release: &str, region: Region) -> Reading {
     Reading::Pods(items.iter().map(|p| pod_info(p, release, region)).collect())
 }
@@ -211,8 +212,15 @@ fn pod_info(p: &Pod, release: &str, region: Region) -> PodInfo {
         .and_then(|s| s.waiting.as_ref())
         .and_then(|w| w.reason.clone());
     let phase = status.and_then(|s| s.phase.clone()).unwrap_or_default();
+    let of_deployment = p
+        .metadata
+        .owner_references
+        .as_ref()
+        .is_some_and(|o| !o.is_empty() && o.iter().all(|o| o.kind != "StatefulSet"));
     PodInfo {
-        broker: broker_of_pod(release, &name, region),
+        broker: (!of_deployment)
+            .then(|| broker_of_pod(release, &name, region))
+            .flatten(),
         ready: is_ready(p),
         status: waiting.unwrap_or(phase),
         ip: status.and_then(|s| s.pod_ip.clone()),
@@ -366,6 +374,32 @@ mod tests {
         );
         assert_eq!(env.get("P").map(String::as_str), Some("<secret s/k>"));
         assert!(!env.contains_key("X"));
+    }
+
+    #[test]
+    fn only_statefulset_pods_are_brokers() {
+        let pod = |name: &str, owner: &str| -> Pod {
+            serde_json::from_value(serde_json::json!({"metadata": {"name": name,
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": owner, "name": "x", "uid": "u"}]}}))
+            .unwrap()
+        };
+        let brokers = |p: Pod| match pods(&[p], "camunda", Region::ZERO) {
+            Reading::Pods(p) => p[0].broker,
+            _ => None,
+        };
+        // A Deployment's pod whose hash happens to be all digits is no zone's broker.
+        assert_eq!(
+            brokers(pod("camunda-zeebe-gateway-5d8f9c7b8d-24567", "ReplicaSet")),
+            None
+        );
+        assert_eq!(
+            brokers(pod("camunda-zeebe-london-2", "StatefulSet")),
+            Some(BrokerId::zoned(crate::api::Zone::new("london").unwrap(), 2))
+        );
+        assert_eq!(
+            brokers(pod("camunda-zeebe-2", "StatefulSet")),
+            Some(BrokerId::Numbered(4))
+        );
     }
 
     #[test]

@@ -22,3 +22,4 @@ mod terminal;
 mod truth;
 mod tui;
 mod zones;
+mod tui_zoned;

@@ -132,7 +132,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                     && b.pod_ready == Some(false)
                     && b.reachable == Some(false)
             })
-            .map(|b| format!("{release}-zeebe-{}", b.id.ordinal()))
+            .map(|b| b.id.pod(release))
             .collect()
     }
 }

@@ -1,9 +1,10 @@
-//! The header line: deployment, version, where user traffic goes and whether DNS agrees,
-//! read-only or write, the clock (or, frozen, the frozen data's time and age), the theme; and
-//! the read-only and frozen banners.
+//! The header line: deployment, version, the topology kind (zone-aware, migrating with its
+//! stage, recovering; numbered only on wide screens), where user traffic goes and whether DNS
+//! agrees, read-only or write, the clock (or, frozen, the frozen data's time and age), the
+//! theme; and the read-only and frozen banners.
 
 use super::age_words;
-use crate::model::ClusterView;
+use crate::model::{ClusterView, TopologyKind};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -30,14 +31,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             frozen_style(t),
         ));
     }
-    if let Some(v) = app.shown() {
-        spans.push(Span::raw(format!(" · {}", v.name)));
-        if let Some(ver) = &v.cluster.gateway_version {
-            spans.push(Span::raw(format!(" · {ver}")));
-        }
-        let (word, style) = traffic(v, t, area.width < 120);
-        spans.push(Span::styled(word, style));
-    }
     // The mode, the clock and the theme's name come last and only whole: a cut "· de" says
     // nothing (a read-only session also has its banner, at every size).
     let mut extras = vec![Span::raw(if app.read_only {
@@ -49,6 +42,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         extras.push(Span::raw(format!(" · {}", app.now.strftime("%H:%M:%SZ"))));
     }
     extras.push(Span::styled(format!(" · {}", app.theme_name()), t.dim()));
+    if let Some(v) = app.shown() {
+        spans.push(Span::raw(format!(" · {}", v.name)));
+        let room = usize::from(area.width).saturating_sub(spans.iter().map(Span::width).sum());
+        let extras_w: usize = extras.iter().map(Span::width).sum();
+        spans.extend(cluster_spans(v, t, room, extras_w, area.width));
+    }
     let mut used: usize = spans.iter().map(Span::width).sum();
     for extra in extras {
         if used + extra.width() > usize::from(area.width) {
@@ -58,6 +57,116 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         spans.push(extra);
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The width from which a numbered cluster's header names its kind.
+const NUMBERED_FROM: u16 = 160;
+
+/// How much of the topology kind the header says.
+#[derive(Clone, Copy, PartialEq)]
+enum Form {
+    /// "migrating: paris done, next london".
+    Long,
+    /// "migrating, next london".
+    Short,
+    /// "migrating" (the verdict says the rest); "zone-aware RECOVERING".
+    Tiny,
+    /// "RECOVERING" alone, where nothing more fits.
+    Bare,
+}
+
+/// The topology kind in words (issue 15 §3), and whether it must be shown: a zone-aware,
+/// migrating or recovering cluster is named at every size, since the runbooks differ for it;
+/// a numbered one (what every cluster before 8.10 is) only where it costs nothing.
+fn kind_words(v: &ClusterView, form: Form) -> Option<(String, bool)> {
+    let topo = &v.cluster.topology;
+    let kind = match (topo.kind, &topo.migration) {
+        (TopologyKind::Unknown, _) => None,
+        (TopologyKind::Migrating, Some(m)) => Some(match form {
+            Form::Long => format!("migrating: {}, {}", m.stage_words(), m.next_words()),
+            Form::Short => format!("migrating, {}", m.next_words()),
+            Form::Tiny | Form::Bare => "migrating".into(),
+        }),
+        (k, _) => Some(k.words().to_string()),
+    };
+    let must = topo.kind != TopologyKind::Numbered || !topo.recovering.is_empty();
+    match (kind, topo.recovering.is_empty()) {
+        (k, true) => k.map(|k| (k, must)),
+        (Some(k), false) if form == Form::Tiny => Some((format!("{k} RECOVERING"), true)),
+        (Some(k), false) if form != Form::Bare => Some((format!("{k} · RECOVERING"), true)),
+        (_, false) => Some(("RECOVERING".into(), true)),
+    }
+}
+
+/// The gateway version, the topology kind and the traffic, in the first of these forms that
+/// fits `room` (the version and the wide traffic words give way to the kind).
+fn cluster_spans(
+    v: &ClusterView,
+    t: &Theme,
+    room: usize,
+    extras: usize,
+    width: u16,
+) -> Vec<Span<'static>> {
+    let narrow = width < 120;
+    let version = v
+        .cluster
+        .gateway_version
+        .as_ref()
+        .map(|ver| Span::raw(format!(" · {ver}")));
+    let kind_style = match v.cluster.topology.kind {
+        _ if !v.cluster.topology.recovering.is_empty() => t.warning(),
+        TopologyKind::Migrating => t.warning(),
+        TopologyKind::Numbered => t.dim(),
+        _ => Style::default(),
+    };
+    let candidates = [
+        (true, Form::Long, narrow),
+        (true, Form::Long, true),
+        (true, Form::Short, true),
+        (false, Form::Short, true),
+        (false, Form::Tiny, true),
+        (false, Form::Bare, true),
+    ];
+    let build = |(with_version, form, narrow): (bool, Form, bool)| {
+        let mut spans: Vec<Span<'static>> = vec![];
+        let mut must = false;
+        if with_version && let Some(ver) = &version {
+            spans.push(ver.clone());
+        }
+        if let Some((k, m)) = kind_words(v, form) {
+            spans.push(Span::styled(format!(" · {k}"), kind_style));
+            must = m;
+        }
+        let (word, style) = traffic(v, t, narrow);
+        spans.push(Span::styled(word, style));
+        (spans, must)
+    };
+    let total = |s: &[Span]| s.iter().map(Span::width).sum::<usize>();
+    let (first, must) = build(candidates[0]);
+    if !must {
+        // Numbered: today's line, with the kind only on wide screens where everything else
+        // still fits (from 160 columns, so that it does not come and go with the traffic
+        // words' length on a 120-column screen).
+        if width >= NUMBERED_FROM && total(&first) + extras <= room {
+            return first;
+        }
+        let mut plain = vec![];
+        plain.extend(version);
+        plain.push({
+            let (word, style) = traffic(v, t, narrow);
+            Span::styled(word, style)
+        });
+        return plain;
+    }
+    let mut last = first;
+    for c in candidates {
+        let (spans, _) = build(c);
+        if total(&spans) <= room {
+            return spans;
+        }
+        last = spans;
+    }
+    last
 }
 
 /// Where DNS sends users and whether that is right; the primary when DNS is not checked.

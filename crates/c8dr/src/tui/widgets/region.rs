@@ -85,7 +85,13 @@ pub fn draw(
     compact: bool,
 ) {
     let role = if v.traffic.mode == TrafficMode::ActiveActive {
-        "serving"
+        // The configured role only while the model does not say otherwise: a lost region
+        // titled "serving" during the incident is a false statement.
+        match &v.traffic.expected {
+            Some(serving) if !serving.contains(&r.id) => "cannot serve",
+            None if r.reachable != Reach::Up => "serving?",
+            _ => "serving",
+        }
     } else if v.traffic.primary == r.id {
         "PRIMARY"
     } else if v.traffic.expected.as_deref() == Some(&[r.id]) {
@@ -114,13 +120,26 @@ pub fn draw(
         let selected = focused.then_some(app.selected);
         let partitions: BTreeMap<i32, &PartitionView> =
             v.partitions.iter().map(|p| (p.id, p)).collect();
-        for (i, b) in v
-            .brokers
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| b.region == r.id)
-        {
-            lines.push(broker_line(b, &partitions, selected == Some(i), &look));
+        let here = || {
+            v.brokers
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| b.region == r.id)
+        };
+        // Ids right-aligned to the widest (`london_10` next to `london_9`).
+        let id_w = here()
+            .map(|(_, b)| b.id.to_string().chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(3);
+        for (i, b) in here() {
+            lines.push(broker_line(
+                b,
+                &partitions,
+                selected == Some(i),
+                id_w,
+                &look,
+            ));
         }
         lines
     };
@@ -247,11 +266,12 @@ fn broker_line(
     b: &BrokerView,
     partitions: &BTreeMap<i32, &PartitionView>,
     selected: bool,
+    id_w: usize,
     look: &Look,
 ) -> Line<'static> {
     let t = look.t;
     let mut spans = vec![Span::styled(
-        format!("{:>3} ", b.id),
+        format!("{:>id_w$} ", b.id.to_string()),
         if selected {
             t.selected()
         } else {
