@@ -372,7 +372,22 @@ fn brokers(v: &ClusterView, out: &mut Reasons) {
         .filter(|b| b.member == Some(false) && b.reachable == Some(true))
         .map(|b| b.id)
         .collect();
-    if let Some(first) = outside.first() {
+    // Zoned brokers beside numbered members are a migration's new generation (zone-aware
+    // -dual-region.md §6.4), never a recreated region: no failback for them.
+    let numbered_members = v
+        .brokers
+        .iter()
+        .any(|b| b.member == Some(true) && !b.id.is_zoned());
+    if numbered_members && !outside.is_empty() && outside.iter().all(|b| b.is_zoned()) {
+        if v.cluster.topology.kind != crate::model::TopologyKind::Migrating {
+            out.warning.push(format!(
+                "zoned brokers {} run beside the numbered members without being members: a \
+                 migration to zone-aware brokers is prepared (keepUnzonedBrokers) but its zone \
+                 layout is not set (PUT /actuator/cluster/partitioning)",
+                list(&outside)
+            ));
+        }
+    } else if let Some(first) = outside.first() {
         let text = format!(
             "brokers {} run but are not cluster members (a recreated region waiting to be added back)",
             list(&outside)

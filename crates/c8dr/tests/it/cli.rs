@@ -611,3 +611,50 @@ async fn a_zone_aware_lab_is_shown_by_zone_failed_over_by_zone_and_failed_back_w
     );
     lab.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lab_prepared_for_the_zone_migration_is_not_taken_for_a_recreated_region() {
+    let lab = crate::common::TestLab::start_with(c8dr_lab::Options {
+        camunda: c8dr_lab::sim::Camunda::V810,
+        speed: 10.0,
+        zones: Some(["london".into(), "paris".into()]),
+        migrate: true,
+        ..c8dr_lab::Options::default()
+    })
+    .await;
+    let config = lab.lab.ready.config.clone();
+    let reasons = crate::common::wait_until(
+        "the zoned brokers are seen",
+        crate::common::DEADLINE,
+        || {
+            let config = config.clone();
+            async move {
+                let out = tokio::task::spawn_blocking(move || {
+                    c8dr()
+                        .arg("--config")
+                        .arg(&config)
+                        .args(["status", "--json"])
+                        .output()
+                        .unwrap()
+                })
+                .await
+                .unwrap();
+                let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+                let reasons = v["verdict"]["reasons"].to_string();
+                if reasons.contains("zoned brokers") {
+                    Ok(reasons)
+                } else {
+                    Err(reasons)
+                }
+            }
+        },
+    )
+    .await;
+    assert!(
+        reasons.contains("migration to zone-aware brokers is prepared")
+            && !reasons.contains("waiting to be added back")
+            && !reasons.contains("failback"),
+        "{reasons}"
+    );
+    lab.shutdown().await;
+}
