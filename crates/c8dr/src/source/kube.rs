@@ -164,10 +164,20 @@ impl RegionKube {
             .into_iter()
             .filter_map(|s| Some((s.metadata.name?, s.metadata.creation_timestamp.map(|t| t.0))))
             .collect();
+        // The broker StatefulSet's birth: the numbered `<release>-zeebe`, else a zone-aware
+        // release's `<release>-zeebe-<zone>` (the newest, should there be several).
+        let numbered = format!("{}-zeebe", self.release);
+        let zoned = format!("{numbered}-");
         let installed = sets
             .iter()
-            .find(|(n, _)| *n == format!("{}-zeebe", self.release))
-            .and_then(|(_, t)| *t);
+            .find(|(n, _)| *n == numbered)
+            .and_then(|(_, t)| *t)
+            .or_else(|| {
+                sets.iter()
+                    .filter(|(n, _)| n.starts_with(&zoned) && !n.ends_with("-gateway"))
+                    .filter_map(|(_, t)| *t)
+                    .max()
+            });
         let current = |name: &str, created: Option<jiff::Timestamp>| {
             sets.iter().any(|(set, born)| {
                 of_statefulset(name, set)

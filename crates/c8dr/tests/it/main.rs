@@ -21,5 +21,5 @@ mod runbook_kube;
 mod terminal;
 mod truth;
 mod tui;
-mod zones;
 mod tui_zoned;
+mod zones;

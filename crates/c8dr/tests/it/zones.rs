@@ -525,3 +525,32 @@ async fn losing_london_on_a_zone_aware_cluster_removes_its_zone_and_adds_it_back
 {
     zone_failover_and_back(Region::ZERO).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zone_aware_failback_refuses_the_old_installs_claims_naming_them_and_the_install() {
+    let lab = zoned_lab(10.0).await;
+    let b = books();
+    let fo = lose_and_fail_over(&lab, &b, Region::ONE, &[("FO-3", &["/lab/traffic/0"])]).await;
+    assert_completed(&fo);
+    lab.control_post("/lab/regions/1/recreate?leftover_pvcs=on")
+        .await;
+    let (fb, failures) = run_with(
+        &lab,
+        &b,
+        Procedure::Failback,
+        Region::ONE,
+        HELM_88_RECREATED_1,
+        settings(),
+        vec![c8dr::runbook::engine::Recovery::Abort],
+    )
+    .await;
+    assert_ne!(fb.outcome, Some(c8dr::runbook::journal::Outcome::Completed));
+    let (key, why, refused) = failures.first().cloned().expect("FB-1 refused");
+    assert_eq!((key.as_str(), refused), ("FB-1", true), "{why}");
+    assert!(
+        why.contains("data-camunda-zeebe-paris-0")
+            && why.contains("older than the StatefulSet (installed "),
+        "the zoned claims, dated against the zone's StatefulSet: {why}"
+    );
+    lab.shutdown().await;
+}
