@@ -658,3 +658,109 @@ async fn a_lab_prepared_for_the_zone_migration_is_not_taken_for_a_recreated_regi
     );
     lab.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_migration_to_zone_aware_brokers_is_watched_stage_by_stage_and_no_failover_is_planned_half_way()
+ {
+    let lab = crate::common::TestLab::start_with(c8dr_lab::Options {
+        camunda: c8dr_lab::sim::Camunda::V810,
+        speed: 10.0,
+        zones: Some(["london".into(), "paris".into()]),
+        migrate: true,
+        ..c8dr_lab::Options::default()
+    })
+    .await;
+    let config = lab.lab.ready.config.clone();
+    let m = lab.lab.ready.regions[0].management.clone();
+    // The topology as `status --json` sees it once `ok` holds.
+    let topology = |what: &'static str, ok: fn(&serde_json::Value) -> bool| {
+        let config = config.clone();
+        crate::common::wait_until(what, crate::common::DEADLINE, move || {
+            let config = config.clone();
+            async move {
+                let out = tokio::task::spawn_blocking(move || {
+                    c8dr()
+                        .arg("--config")
+                        .arg(&config)
+                        .args(["status", "--json"])
+                        .output()
+                        .unwrap()
+                })
+                .await
+                .unwrap();
+                let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+                let t = v["cluster"]["topology"].clone();
+                if ok(&t) { Ok(t) } else { Err(t.to_string()) }
+            }
+        })
+    };
+    let t = topology("numbered, zoned brokers beside", |t| {
+        t["kind"] == "numbered"
+    })
+    .await;
+    assert!(t["migration"].is_null(), "{t}");
+
+    let put = |path: &str, body: serde_json::Value| {
+        lab.send(lab.http.put(format!("{m}{path}")).json(&body))
+    };
+    let a = put(
+        "/actuator/cluster/partitioning",
+        serde_json::json!({"config": {"scheme": "ZONE_AWARE", "zones": [
+            {"name": "london", "numberOfReplicas": 2, "priority": 1000},
+            {"name": "paris", "numberOfReplicas": 2, "priority": 500}]}}),
+    )
+    .await;
+    assert_eq!(a.status, 202, "{}", a.body);
+    let t = topology("layout set", |t| {
+        t["kind"] == "migrating" && t["migration"]["layout_set"] == true
+    })
+    .await;
+    assert_eq!(t["migration"]["next"], "paris", "secondary zone first: {t}");
+
+    // Half-way, neither procedure is planned.
+    lab.control_post("/lab/regions/1/fail").await;
+    let out = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || {
+            c8dr()
+                .arg("--config")
+                .arg(&config)
+                .args(["failover", "--lost", "paris", "--plan"])
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("half-way through the migration"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    lab.control_post("/lab/regions/1/restore").await;
+
+    let a = put(
+        "/actuator/cluster/zones",
+        serde_json::json!({"zone": "paris"}),
+    )
+    .await;
+    assert_eq!(a.status, 202, "{}", a.body);
+    // Mid-change both generations are members; once done, paris's numbered brokers are gone.
+    let t = topology("paris migrated", |t| {
+        t["migration"]["migrated"] == serde_json::json!(["paris"])
+            && t["migration"]["numbered_left"] == 4
+    })
+    .await;
+    assert_eq!(t["migration"]["next"], "london", "{t}");
+
+    let a = put(
+        "/actuator/cluster/zones",
+        serde_json::json!({"zone": "london"}),
+    )
+    .await;
+    assert_eq!(a.status, 202, "{}", a.body);
+    let t = topology("zone-aware", |t| t["kind"] == "zone-aware").await;
+    assert!(t["migration"].is_null(), "{t}");
+    lab.shutdown().await;
+}
