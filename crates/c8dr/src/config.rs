@@ -937,6 +937,15 @@ mod tests {
             "{}",
             err(&same)
         );
+        let zero = GOOD.replace(
+            "name = \"paris\"\n",
+            "name = \"paris\"\n        zone_replicas = 0\n        zone_priority = 500\n",
+        );
+        assert!(
+            err(&zero).contains("regions[id=1].zone_replicas: must be at least 1"),
+            "{}",
+            err(&zero)
+        );
     }
 
     #[test]
