@@ -154,7 +154,7 @@ impl Sim {
             // A fully zoned cluster applies a new layout at once (joins, leaves, priorities).
             let members = self.members.keys().copied().collect();
             let layout = super::zones::layout_of(&config, &members, self.settings.partitions);
-            operations.extend(super::zones::redistribute(&self.members, &layout));
+            operations.extend(super::plan::redistribute(&self.members, &layout));
         }
         Ok(Plan {
             operations,

@@ -162,29 +162,7 @@ pub fn scale(
         .filter(|b| !members.contains_key(b))
         .map(|b| op(OperationKind::BrokerAdd, *b))
         .collect();
-    for (p, want) in &layout {
-        let have = voters(members, *p);
-        for (b, prio) in want.iter().filter(|(b, _)| !have.contains_key(b)) {
-            let mut o = op(OperationKind::PartitionJoin, *b);
-            o.partition_id = Some(*p);
-            o.priority = Some(*prio);
-            operations.push(o);
-        }
-        for (b, prio) in want
-            .iter()
-            .filter(|(b, prio)| have.get(b).is_some_and(|h| h != *prio))
-        {
-            let mut o = op(OperationKind::PartitionReconfigurePriority, *b);
-            o.partition_id = Some(*p);
-            o.priority = Some(*prio);
-            operations.push(o);
-        }
-        for b in have.keys().filter(|b| !want.contains_key(b)) {
-            let mut o = op(OperationKind::PartitionLeave, *b);
-            o.partition_id = Some(*p);
-            operations.push(o);
-        }
-    }
+    operations.extend(redistribute(members, &layout));
     operations.extend(
         members
             .keys()
@@ -276,6 +254,38 @@ fn exporter_type(id: &str) -> &str {
 fn list(ids: &BTreeSet<BrokerId>) -> String {
     let v: Vec<String> = ids.iter().map(|b| b.to_string()).collect();
     format!("[{}]", v.join(", "))
+}
+
+/// The operations that move `members` to `layout`: joins, priority changes, leaves.
+pub(super) fn redistribute(
+    members: &Members,
+    layout: &std::collections::BTreeMap<i32, super::layout::Replicas>,
+) -> Vec<Operation> {
+    let mut ops = Vec::new();
+    for (p, want) in layout {
+        let have = voters(members, *p);
+        for (b, prio) in want.iter().filter(|(b, _)| !have.contains_key(b)) {
+            let mut o = op(OperationKind::PartitionJoin, *b);
+            o.partition_id = Some(*p);
+            o.priority = Some(*prio);
+            ops.push(o);
+        }
+        for (b, prio) in want
+            .iter()
+            .filter(|(b, prio)| have.get(b).is_some_and(|h| h != *prio))
+        {
+            let mut o = op(OperationKind::PartitionReconfigurePriority, *b);
+            o.partition_id = Some(*p);
+            o.priority = Some(*prio);
+            ops.push(o);
+        }
+        for b in have.keys().filter(|b| !want.contains_key(b)) {
+            let mut o = op(OperationKind::PartitionLeave, *b);
+            o.partition_id = Some(*p);
+            ops.push(o);
+        }
+    }
+    ops
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! runs in region `i`; losing a region kills its zone's brokers exactly as in numbered mode,
 //! since a broker's runtime region is what decides reachability.
 
-use super::config::{Member, Members, Replica, voters};
+use super::config::{Member, Replica};
 use super::layout::{Replicas, ZoneInput, zone_aware};
 use super::plan::{Plan, Refusal, force_remove};
 use super::{BrokerRuntime, LastChange, PartitionRuntime, Settings, Sim};
@@ -99,35 +99,6 @@ pub fn requested_brokers(zone: &str, req: &ZoneAddRequest) -> Result<Vec<BrokerI
         }
         (Some(list), None) => Ok(list.clone()),
     }
-}
-
-/// The operations that move `members` to `layout`: joins, priority changes, leaves.
-pub(super) fn redistribute(members: &Members, layout: &BTreeMap<i32, Replicas>) -> Vec<Operation> {
-    let mut ops = Vec::new();
-    for (p, want) in layout {
-        let have = voters(members, *p);
-        for (b, prio) in want.iter().filter(|(b, _)| !have.contains_key(b)) {
-            let mut o = op(OperationKind::PartitionJoin, *b);
-            o.partition_id = Some(*p);
-            o.priority = Some(*prio);
-            ops.push(o);
-        }
-        for (b, prio) in want
-            .iter()
-            .filter(|(b, prio)| have.get(b).is_some_and(|h| h != *prio))
-        {
-            let mut o = op(OperationKind::PartitionReconfigurePriority, *b);
-            o.partition_id = Some(*p);
-            o.priority = Some(*prio);
-            ops.push(o);
-        }
-        for b in have.keys().filter(|b| !want.contains_key(b)) {
-            let mut o = op(OperationKind::PartitionLeave, *b);
-            o.partition_id = Some(*p);
-            ops.push(o);
-        }
-    }
-    ops
 }
 
 impl Sim {
@@ -367,7 +338,7 @@ impl Sim {
         }
         let coordinator = default_coordinator.unwrap_or(coordinator);
         let mut operations = vec![update_partitioning(coordinator, shrunk.clone())];
-        operations.extend(redistribute(
+        operations.extend(super::plan::redistribute(
             &self.members,
             &layout_of(&shrunk, &retain, self.settings.partitions),
         ));
@@ -459,7 +430,7 @@ impl Sim {
             .map(|b| op(OperationKind::BrokerAdd, *b))
             .collect();
         operations.push(update_partitioning(coordinator, grown.clone()));
-        operations.extend(redistribute(
+        operations.extend(super::plan::redistribute(
             &self.members,
             &layout_of(&grown, &target, self.settings.partitions),
         ));

@@ -612,6 +612,21 @@ async fn a_zone_aware_lab_is_shown_by_zone_failed_over_by_zone_and_failed_back_w
     lab.shutdown().await;
 }
 
+/// `c8dr --config CONFIG status --json`, parsed (null when the output is no JSON).
+async fn status_json(config: std::path::PathBuf) -> serde_json::Value {
+    let out = tokio::task::spawn_blocking(move || {
+        c8dr()
+            .arg("--config")
+            .arg(&config)
+            .args(["status", "--json"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_default()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lab_prepared_for_the_zone_migration_is_not_taken_for_a_recreated_region() {
     let lab = crate::common::TestLab::start_with(c8dr_lab::Options {
@@ -629,17 +644,7 @@ async fn a_lab_prepared_for_the_zone_migration_is_not_taken_for_a_recreated_regi
         || {
             let config = config.clone();
             async move {
-                let out = tokio::task::spawn_blocking(move || {
-                    c8dr()
-                        .arg("--config")
-                        .arg(&config)
-                        .args(["status", "--json"])
-                        .output()
-                        .unwrap()
-                })
-                .await
-                .unwrap();
-                let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+                let v = status_json(config).await;
                 let reasons = v["verdict"]["reasons"].to_string();
                 if reasons.contains("zoned brokers") {
                     Ok(reasons)
@@ -678,17 +683,7 @@ async fn a_migration_to_zone_aware_brokers_is_watched_stage_by_stage_and_no_fail
         crate::common::wait_until(what, crate::common::DEADLINE, move || {
             let config = config.clone();
             async move {
-                let out = tokio::task::spawn_blocking(move || {
-                    c8dr()
-                        .arg("--config")
-                        .arg(&config)
-                        .args(["status", "--json"])
-                        .output()
-                        .unwrap()
-                })
-                .await
-                .unwrap();
-                let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+                let v = status_json(config).await;
                 let t = v["cluster"]["topology"].clone();
                 if ok(&t) { Ok(t) } else { Err(t.to_string()) }
             }
