@@ -554,3 +554,39 @@ async fn a_zone_aware_failback_refuses_the_old_installs_claims_naming_them_and_t
     );
     lab.shutdown().await;
 }
+
+#[test]
+fn the_numbered_steps_refuse_a_zone_aware_cluster_and_the_zone_steps_a_numbered_one() {
+    use c8dr::runbook::check::{Facts, guard};
+    use c8dr::runbook::plan::Guard;
+    let facts = |view: ClusterView| Facts {
+        view,
+        es: PerRegion::from_fn(|_| Default::default()),
+        webapps: PerRegion([None, None]),
+        kube: PerRegion::from_fn(|_| Default::default()),
+        run: Default::default(),
+    };
+    let config = config("");
+    let zoned = facts(zone_aware_view(&config));
+    let e = guard(&Guard::TopologyIs(TopologyKind::Numbered), &zoned).unwrap_err();
+    assert!(
+        e.contains("zone-aware") && e.contains("would not be the lost region's"),
+        "{e}"
+    );
+    assert!(guard(&Guard::TopologyIs(TopologyKind::ZoneAware), &zoned).is_ok());
+
+    let numbered_ids: Vec<Value> = (0..8)
+        .map(|i| json!({"id": i, "state": "ACTIVE", "partitions": []}))
+        .collect();
+    let numbered = facts(paris_lost(
+        &config,
+        json!({"version": 2, "brokers": numbered_ids}),
+        es_exporters(),
+    ));
+    assert_eq!(numbered.view.cluster.topology.kind, TopologyKind::Numbered);
+    let e = guard(&Guard::TopologyIs(TopologyKind::ZoneAware), &numbered).unwrap_err();
+    assert!(
+        e.contains("numbered") && e.contains("zones API refuses"),
+        "{e}"
+    );
+}
