@@ -194,6 +194,28 @@ pub async fn requests(lab: &TestLab) -> Vec<Value> {
     v.as_array().cloned().unwrap_or_default()
 }
 
+/// The lab received exactly one cancel, of change `id`, and after it exactly one force.
+pub async fn assert_one_cancel_then_one_force(lab: &TestLab, id: i64) {
+    let log = requests(lab).await;
+    let cancels: Vec<usize> = log
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r["method"] == "DELETE")
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(cancels.len(), 1, "{log:?}");
+    assert_eq!(
+        log[cancels[0]]["path"],
+        format!("/actuator/cluster/changes/{id}")
+    );
+    let force = log
+        .iter()
+        .position(|r| forces(std::slice::from_ref(r)) == 1)
+        .expect("the force");
+    assert!(cancels[0] < force);
+    assert_eq!(forces(&log), 1);
+}
+
 pub fn forces(log: &[Value]) -> usize {
     log.iter()
         .filter(|r| {

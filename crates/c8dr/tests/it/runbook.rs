@@ -351,24 +351,7 @@ async fn a_pending_change_blocking_the_force_removal_is_shown_cancelled_and_the_
         preview.guards
     );
     // One cancel of that change, before the one force.
-    let log = requests(&lab).await;
-    let cancels: Vec<usize> = log
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r["method"] == "DELETE")
-        .map(|(i, _)| i)
-        .collect();
-    assert_eq!(cancels.len(), 1, "{log:?}");
-    assert_eq!(
-        log[cancels[0]]["path"],
-        format!("/actuator/cluster/changes/{id}")
-    );
-    let force = log
-        .iter()
-        .position(|r| forces(std::slice::from_ref(r)) == 1)
-        .expect("the force");
-    assert!(cancels[0] < force);
-    assert_eq!(forces(&log), 1);
+    assert_one_cancel_then_one_force(&lab, id).await;
     // Journaled and audited as FO-1's, with who approved it.
     let (entries, _) = audit::read(&b.audit).unwrap();
     assert!(

@@ -106,24 +106,7 @@ async fn numbered_failover_on_810_with_a_pending_exporting_change() {
     ] {
         assert!(offer.contains(&part), "{part:?} in\n{offer}");
     }
-    let log = requests(&lab).await;
-    let cancels: Vec<usize> = log
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r["method"] == "DELETE")
-        .map(|(i, _)| i)
-        .collect();
-    assert_eq!(cancels.len(), 1, "{log:?}");
-    assert_eq!(
-        log[cancels[0]]["path"],
-        format!("/actuator/cluster/changes/{id}")
-    );
-    let force = log
-        .iter()
-        .position(|r| forces(std::slice::from_ref(r)) == 1)
-        .expect("the force");
-    assert!(cancels[0] < force);
-    assert_eq!(forces(&log), 1);
+    assert_one_cancel_then_one_force(&lab, id).await;
     assert_failed_over(&lab, 1, "camundaregion").await;
     let s = wait_state_until(&lab, "no pending change", |s| s["pending_change"].is_null()).await;
     assert_eq!(s["last_change"]["status"], "COMPLETED");
