@@ -2,7 +2,7 @@
 //! and how it ended, and the cluster's size, replication factor and version family.
 
 use super::block;
-use crate::model::{ChangeState, ClusterView};
+use crate::model::{ChangeState, ClusterView, TopologyKind};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -44,7 +44,12 @@ pub fn draw(f: &mut Frame, area: Rect, v: &ClusterView, t: &Theme) {
             v.cluster
                 .replication_factor
                 .map_or("?".into(), |n| n.to_string()),
-            v.cluster.family.as_str()
+            // The layout decides the procedure on 8.10; the API family otherwise.
+            match v.cluster.topology.kind {
+                TopologyKind::ZoneAware | TopologyKind::Migrating =>
+                    v.cluster.topology.kind.words(),
+                _ => v.cluster.family.as_str(),
+            }
         ),
         t.dim(),
     )));
