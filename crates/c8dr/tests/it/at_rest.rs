@@ -170,3 +170,93 @@ async fn a_whole_rehearsal_leaves_no_password_in_any_file_c8dr_wrote() {
     }
     lab.shutdown().await;
 }
+
+/// Writes a configuration or secret file as c8dr requires them: 0600 (private to the user).
+pub fn write_private(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+/// A configuration others can read is refused by the binary with the file, its mode and the
+/// fix; `--insecure-permissions` uses it with a warning on stderr and in the log.
+#[cfg(unix)]
+#[test]
+fn a_config_readable_by_others_is_refused_unless_insecure_permissions_and_then_warned() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c8dr.toml");
+    write_private(
+        &path,
+        "name = \"prod\"\n[[regions]]\nid = 0\nname = \"london\"\nrest_url = \"http://127.0.0.1:9\"\n\
+         [[regions]]\nid = 1\nname = \"paris\"\nrest_url = \"http://127.0.0.1:10\"\n",
+    );
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let state = dir.path().join("state");
+    let c8dr = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_c8dr"))
+            .arg("--config")
+            .arg(&path)
+            .args(args)
+            .env("XDG_STATE_HOME", &state)
+            .env_remove("C8DR_DEBUG")
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .unwrap()
+    };
+    let shown = path.display().to_string();
+    for args in [
+        &["info"][..],
+        &["status"],
+        &["failover", "--lost", "1", "--plan"],
+    ] {
+        let out = c8dr(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        let mut lines = stderr.lines();
+        assert_eq!(
+            lines.next(),
+            Some(
+                format!(
+                    "c8dr: the configuration {shown} has mode 0644: group or others can read or \
+                     change it, so c8dr refuses it (as ssh refuses such a key); run `chmod 600 {shown}`"
+                )
+                .as_str()
+            ),
+            "{args:?}: {stderr}"
+        );
+        let next = lines.next().unwrap_or_default();
+        assert!(
+            next.starts_with("  next: ")
+                && next.contains(&format!("chmod 600 {shown}"))
+                && next.contains("--insecure-permissions"),
+            "{stderr}"
+        );
+    }
+
+    let out = c8dr(&["--insecure-permissions", "status"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Loaded: the summary of two unreachable regions is printed.
+    assert!(!out.stdout.is_empty(), "{stderr}");
+    let warning = format!("the configuration {shown} has mode 0644");
+    assert!(
+        stderr.starts_with("c8dr: warning: ")
+            && stderr.contains(&warning)
+            && stderr.contains("--insecure-permissions"),
+        "{stderr}"
+    );
+    let log = std::fs::read_to_string(state.join("c8dr").join("c8dr.log")).unwrap();
+    assert!(log.contains("WARN") && log.contains(&warning), "{log}");
+
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = c8dr(&["info"]);
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
