@@ -1,9 +1,12 @@
 //! Nothing secret at rest (issue 17 §4): a whole rehearsal on an 8.9 lab (REST password and
 //! one Elasticsearch password per region) through the binary as an operator runs it — status,
-//! the plan, the failover executed, the journal, the audit trail — and the failback run with
-//! the lab playing the operator into the same state directory; then every file written under
-//! the state and config directories (journals, audit trail, run lock, log) is read and none
-//! may hold a password, raw or base64-encoded (as Kubernetes Secrets and basic auth carry it).
+//! the plan, the failover executed, the journal, the audit trail, logging at debug — and the
+//! failback run in-process with the lab playing the operator into the same state directory,
+//! logged as `c8dr demo` logs (lab and cockpit in one file); then every file written under the
+//! state and config directories and the demo log (journals, audit trail, run lock, logs) is
+//! read and none may hold a password, raw or base64-encoded (as Kubernetes Secrets and basic
+//! auth carry it). c8dr writes no other files but screenshots (fixed scenes, no lab).
+//! Also: configuration and secret files must be private (as ssh requires).
 
 use crate::common::TestLab;
 use crate::drive::{Books, HELM_88_RECREATED_0, assert_completed, run, settings};
@@ -42,10 +45,17 @@ fn forms(user: &str, password: &str) -> Vec<String> {
     ]
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// One thread: the lab and the in-process failback log, as in `c8dr demo`, into the demo's log
+// through c8dr's own subscriber, set as this thread's default.
+#[tokio::test]
 async fn a_whole_rehearsal_leaves_no_password_in_any_file_c8dr_wrote() {
-    let lab = TestLab::start(Camunda::V89, 10.0).await;
     let home = tempfile::tempdir().unwrap();
+    let demo_log = home.path().join("demo").join("c8dr.log");
+    let _logging = tracing::subscriber::set_default(
+        c8dr::logging::file_subscriber(&demo_log, tracing_subscriber::EnvFilter::new("debug"))
+            .unwrap(),
+    );
+    let lab = TestLab::start(Camunda::V89, 10.0).await;
     let state = home.path().join("state");
     let config_home = home.path().join("config");
     let config = lab.lab.ready.config.clone();
@@ -128,7 +138,8 @@ async fn a_whole_rehearsal_leaves_no_password_in_any_file_c8dr_wrote() {
         let es = r.elasticsearch_auth.as_ref().expect("8.9: ES passwords");
         secrets.extend(forms(&es.username, &es.password));
     }
-    let written: Vec<PathBuf> = [&state, &config_home]
+    let demo_dir = home.path().join("demo");
+    let written: Vec<PathBuf> = [&state, &config_home, &demo_dir]
         .iter()
         .flat_map(|d| files_under(d))
         .collect();
@@ -141,6 +152,7 @@ async fn a_whole_rehearsal_leaves_no_password_in_any_file_c8dr_wrote() {
         "state/c8dr/c8dr.log",
         "state/c8dr/audit.jsonl",
         "state/c8dr/runs/.lock",
+        "demo/c8dr.log",
     ] {
         assert!(names.iter().any(|n| n == expected), "{expected}: {names:?}");
     }
@@ -148,6 +160,11 @@ async fn a_whole_rehearsal_leaves_no_password_in_any_file_c8dr_wrote() {
         run_ids.len(),
         2,
         "a failover and a failback journal: {names:?}"
+    );
+    let demo = std::fs::read_to_string(&demo_log).unwrap();
+    assert!(
+        demo.contains("c8dr_lab::server::control") && demo.contains("kube_client"),
+        "the lab and the failback's clients logged"
     );
     for path in &written {
         let bytes = std::fs::read(path).unwrap();
