@@ -14,14 +14,29 @@ pub fn random_secret() -> String {
     (0..20).map(|_| rng.alphanumeric()).collect()
 }
 
+/// Writes `path` private to the user (0600), as c8dr requires of a configuration and its
+/// secret files: created so (never readable by others, not even for a moment) and, when it
+/// exists, restricted before it is written.
 fn write_private(path: &Path, contents: &str) -> Result<()> {
-    std::fs::write(path, contents).wrap_err_with(|| format!("writing {}", path.display()))?;
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .wrap_err_with(|| format!("writing {}", path.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
             .wrap_err_with(|| format!("restricting {}", path.display()))?;
     }
+    file.write_all(contents.as_bytes())
+        .wrap_err_with(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 

@@ -560,12 +560,122 @@ impl Traffic {
     }
 }
 
+/// Whether a configuration or secret file that group or others can access is refused (the
+/// default, as ssh refuses such a private key) or used with a warning (`--insecure-permissions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Permissions {
+    #[default]
+    Private,
+    Insecure,
+}
+
+/// A configuration or secret file that group or others can access (unix only): the file
+/// leads to or holds credentials for a production cluster, and anyone who can change it can
+/// point c8dr's runbooks elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoosePermissions {
+    /// "the configuration", or the key that names the secret file.
+    pub what: String,
+    pub path: PathBuf,
+    pub mode: u32,
+}
+
+impl fmt::Display for LoosePermissions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} has mode {:04o}: group or others can read or change it, so c8dr refuses it \
+             (as ssh refuses such a key); run `chmod 600 {}`",
+            self.what,
+            self.path.display(),
+            self.mode,
+            self.path.display()
+        )
+    }
+}
+
+impl std::error::Error for LoosePermissions {}
+
+/// `path`'s permissions judged: `Some` when group or others can access it. A file that cannot
+/// be looked at is not judged here: reading it fails with its own message.
+fn loose(what: &str, path: &Path) -> Option<LoosePermissions> {
+    match crate::private_fs::loose_mode(path) {
+        Ok(Some(mode)) => Some(LoosePermissions {
+            what: what.to_string(),
+            path: path.to_path_buf(),
+            mode,
+        }),
+        _ => None,
+    }
+}
+
 impl Config {
-    /// Reads and validates `path`.
+    /// Reads and validates `path`, refusing it, or a secret file it names, when group or
+    /// others can access it.
     pub fn load(path: &Path) -> Result<Config> {
+        Ok(Self::load_with(path, Permissions::Private)?.0)
+    }
+
+    /// As [`Config::load`]; with [`Permissions::Insecure`] loose files are used and each is
+    /// returned as a warning for the caller to show and log (never silent). A refusal is a
+    /// [`LoosePermissions`] error.
+    pub fn load_with(path: &Path, permissions: Permissions) -> Result<(Config, Vec<String>)> {
         let text = std::fs::read_to_string(path)
             .wrap_err_with(|| format!("reading the configuration {}", path.display()))?;
-        Self::parse(&text, path)
+        let mut found: Vec<LoosePermissions> =
+            loose("the configuration", path).into_iter().collect();
+        // Refused before its text is parsed: nothing from a file others can change is used.
+        if permissions == Permissions::Private
+            && let Some(first) = found.pop()
+        {
+            return Err(first.into());
+        }
+        let config = Self::parse(&text, path)?;
+        found.extend(
+            config
+                .secret_files()
+                .into_iter()
+                .filter_map(|(what, p)| loose(&what, p)),
+        );
+        let mut warnings = vec![];
+        for l in found {
+            match permissions {
+                Permissions::Private => return Err(l.into()),
+                Permissions::Insecure => warnings.push(format!(
+                    "{} {} has mode {:04o}: group or others can read or change it; used \
+                     anyway (--insecure-permissions): run `chmod 600 {}`",
+                    l.what,
+                    l.path.display(),
+                    l.mode,
+                    l.path.display()
+                )),
+            }
+        }
+        Ok((config, warnings))
+    }
+
+    /// The secret files the configuration names, with their keys.
+    fn secret_files(&self) -> Vec<(String, &Path)> {
+        let mut out = vec![];
+        for r in &self.regions {
+            let key = |k: &str| format!("regions[id={}].{k}", r.id);
+            if let Some(a) = &r.rest_auth {
+                for (k, p) in [
+                    ("rest_auth.password_file", &a.password_file),
+                    ("rest_auth.client_secret_file", &a.client_secret_file),
+                ] {
+                    out.extend(p.as_deref().map(|p| (key(k), p)));
+                }
+            }
+            if let Some(p) = r
+                .elasticsearch_auth
+                .as_ref()
+                .and_then(|a| a.password_file.as_deref())
+            {
+                out.push((key("elasticsearch_auth.password_file"), p));
+            }
+        }
+        out
     }
 
     /// Parses and validates configuration text; `path` is only for messages. Validation
@@ -1192,6 +1302,108 @@ za7BcJX77agsVJmlH0sNSkkaxNm/PAIhAJsgL5el+uqLoAacM/oWryLFM9Zhg1hu
 EGoPVREiWAGv
 -----END CERTIFICATE-----
 ";
+
+    /// GOOD (with `to` for `from`) written to a fresh directory with `mode`.
+    #[cfg(unix)]
+    fn written(mode: u32, from: &str, to: &str) -> (tempfile::TempDir, PathBuf) {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c8dr.toml");
+        std::fs::write(&path, GOOD.replacen(from, to, 1)).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        (dir, path)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_config_open_to_group_or_others_is_refused_as_ssh_does() {
+        for mode in [0o644, 0o640, 0o604, 0o660, 0o601] {
+            let (_dir, path) = written(mode, "", "");
+            let e = Config::load(&path).unwrap_err();
+            let loose = e
+                .downcast_ref::<LoosePermissions>()
+                .expect("a permission refusal");
+            assert_eq!(loose.mode, mode);
+            let text = format!("{e:#}");
+            assert!(
+                text.contains(&format!(
+                    "the configuration {} has mode {mode:04o}",
+                    path.display()
+                )) && text.contains(&format!("`chmod 600 {}`", path.display())),
+                "{text}"
+            );
+        }
+        for mode in [0o600, 0o400, 0o700] {
+            let (_dir, path) = written(mode, "", "");
+            Config::load(&path).unwrap();
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_file_open_to_group_is_refused_and_a_symlink_judged_by_its_target() {
+        use std::os::unix::fs::PermissionsExt;
+        let secrets = tempfile::tempdir().unwrap();
+        let secret = secrets.path().join("rest-password");
+        std::fs::write(&secret, "hunter2\n").unwrap();
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let link = secrets.path().join("link");
+        std::os::unix::fs::symlink(&secret, &link).unwrap();
+        for named in [&secret, &link] {
+            let (_dir, path) = written(
+                0o600,
+                "password_env = \"C8DR_TEST_PASSWORD\"",
+                &format!("password_file = {:?}", named.display().to_string()),
+            );
+            let e = format!("{:#}", Config::load(&path).unwrap_err());
+            assert!(
+                e.contains(&format!(
+                    "regions[id=0].rest_auth.password_file {} has mode 0640",
+                    named.display()
+                )) && e.contains(&format!("`chmod 600 {}`", named.display())),
+                "{e}"
+            );
+            assert!(!e.contains("hunter2"), "{e}");
+        }
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let (_dir, path) = written(
+            0o600,
+            "password_env = \"C8DR_TEST_PASSWORD\"",
+            &format!("password_file = {:?}", link.display().to_string()),
+        );
+        Config::load(&path).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn insecure_permissions_load_the_file_with_a_warning_per_loose_file() {
+        let secrets = tempfile::tempdir().unwrap();
+        let secret = secrets.path().join("es-password");
+        std::fs::write(&secret, "hunter2").unwrap();
+        let (_dir, path) = written(
+            0o644,
+            "[[regions]]\n        id = 1",
+            &format!(
+                "[regions.elasticsearch_auth]\nusername = \"elastic\"\npassword_file = {:?}\n[[regions]]\n        id = 1",
+                secret.display().to_string()
+            ),
+        );
+        let (config, warnings) = Config::load_with(&path, Permissions::Insecure).unwrap();
+        assert_eq!(config.name, "prod-eu");
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0].contains(&format!(
+                "the configuration {} has mode 0644",
+                path.display()
+            )) && warnings[0].contains("--insecure-permissions")
+                && warnings[0].contains("chmod 600"),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings[1].contains("regions[id=0].elasticsearch_auth.password_file"),
+            "{warnings:?}"
+        );
+    }
 
     #[test]
     fn secrets_never_show_in_debug_output() {

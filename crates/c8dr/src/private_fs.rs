@@ -80,6 +80,21 @@ pub fn create_new(path: &Path) -> io::Result<File> {
     options.open(path)
 }
 
+/// The mode of `path` (its target, for a symlink) when group or others have any access to it
+/// (`mode & 0o077`, as ssh judges a private key); `None` when it is private. Off unix, always `None`: there is no mode to judge.
+pub fn loose_mode(path: &Path) -> io::Result<Option<u32>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mode = std::fs::metadata(path)?.mode() & 0o7777;
+        Ok((mode & 0o077 != 0).then_some(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::metadata(path).map(|_| None)
+    }
+}
+
 /// The permissions to set when `meta` allows more than `target`: only the bits of `target`
 /// that it already has (an owner-read-only file stays read-only).
 #[cfg(unix)]

@@ -24,6 +24,10 @@ pub struct Cli {
     /// Colour theme: default, light, high-contrast, ansi16, mono (NO_COLOR selects mono).
     #[arg(long, global = true)]
     pub theme: Option<String>,
+    /// Use a configuration or secret file that group or others can access (refused
+    /// otherwise, as ssh refuses such a key), with a warning on stderr and in the log.
+    #[arg(long, global = true)]
+    pub insecure_permissions: bool,
     /// Without a subcommand: the live cockpit (`c8dr tui`).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -170,7 +174,12 @@ pub fn print_error(e: &color_eyre::eyre::Report) {
     }
 }
 
-/// The configuration, or an error that says what to do next.
+/// `--insecure-permissions`, set once by [`run`] for every subcommand's [`load_config`].
+static INSECURE_PERMISSIONS: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// The configuration, or an error that says what to do next. Loose permissions are refused,
+/// or with `--insecure-permissions` warned about on stderr and in the log.
 fn load_config(flag: Option<&std::path::Path>) -> Result<crate::config::Config> {
     const NO_CONFIG: &str = "pass --config FILE or set C8DR_CONFIG (docs/configuration.md \
         describes the file), or try `c8dr demo` on a simulated deployment";
@@ -180,7 +189,19 @@ fn load_config(flag: Option<&std::path::Path>) -> Result<crate::config::Config> 
         )
         .wrap_err(NextStep(NO_CONFIG.into())));
     };
-    crate::config::Config::load(&path).map_err(|e| {
+    let permissions = if INSECURE_PERMISSIONS.load(std::sync::atomic::Ordering::Relaxed) {
+        crate::config::Permissions::Insecure
+    } else {
+        crate::config::Permissions::Private
+    };
+    let loaded = crate::config::Config::load_with(&path, permissions).map_err(|e| {
+        if let Some(loose) = e.downcast_ref::<crate::config::LoosePermissions>() {
+            let next = format!(
+                "run `chmod 600 {}`, or pass --insecure-permissions to use it as it is",
+                loose.path.display()
+            );
+            return e.wrap_err(NextStep(next));
+        }
         let chosen =
             flag.is_some() || std::env::var_os("C8DR_CONFIG").is_some_and(|v| !v.is_empty());
         let next = if !chosen && !path.exists() {
@@ -191,7 +212,13 @@ fn load_config(flag: Option<&std::path::Path>) -> Result<crate::config::Config> 
                 .to_string()
         };
         e.wrap_err(NextStep(next))
-    })
+    })?;
+    let (config, warnings) = loaded;
+    for w in warnings {
+        eprintln!("c8dr: warning: {}", crate::text::clean(&w));
+        tracing::warn!("{w}");
+    }
+    Ok(config)
 }
 
 fn log_to_state_dir() {
@@ -419,6 +446,10 @@ fn write_region(out: &mut impl Write, r: &crate::config::Region) -> std::io::Res
 }
 
 pub async fn run(cli: Cli) -> Result<()> {
+    INSECURE_PERMISSIONS.store(
+        cli.insecure_permissions,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let flag = cli.config.as_deref();
     match cli.command.unwrap_or(Command::Tui) {
         Command::Tui => {

@@ -326,7 +326,7 @@ async fn failover_plans_executes_unattended_and_leaves_a_journal_and_an_audit_tr
 /// A configuration with a mistyped secret key, written to a temporary directory.
 fn config_with_a_typo(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("c8dr.toml");
-    std::fs::write(
+    crate::at_rest::write_private(
         &path,
         r#"name = "prod"
 [[regions]]
@@ -341,8 +341,7 @@ id = 1
 name = "paris"
 rest_url = "http://127.0.0.1:10"
 "#,
-    )
-    .unwrap();
+    );
     path
 }
 

@@ -832,7 +832,7 @@ fn fast_config_file(lab: &TestLab) -> PathBuf {
         1,
     );
     let path = lab.lab.dir.join("fast.toml");
-    std::fs::write(&path, text).unwrap();
+    crate::at_rest::write_private(&path, &text);
     path
 }
 
@@ -937,7 +937,7 @@ async fn defect8_verdicts_are_unknown_or_worse_when_facts_are_missing_or_dead() 
     let text = std::fs::read_to_string(&cfg).unwrap();
     let same = text.replace(&lab.mgmt(1), &lab.mgmt(0));
     let bad = lab.lab.dir.join("same.toml");
-    std::fs::write(&bad, same).unwrap();
+    crate::at_rest::write_private(&bad, &same);
     let (code, line, _) = c8dr(&bad, state.path(), &["check"]);
     assert_eq!(code, 3, "{line}");
     assert!(line.contains("management_url"), "{line}");

@@ -9,6 +9,7 @@
 mod common;
 mod drive;
 
+mod at_rest;
 mod cli;
 mod fail_closed;
 mod kube;

@@ -256,7 +256,7 @@ async fn check_exit_codes_and_status_for_scripts() {
 
     // A bad configuration is UNKNOWN for check and an error naming the file for status.
     let bad = lab.lab.dir.join("bad.toml");
-    std::fs::write(&bad, "name = \"x\"\n").unwrap();
+    crate::at_rest::write_private(&bad, "name = \"x\"\n");
     let (code, line) = c8dr(&bad, &["check"]);
     assert_eq!(code, 3);
     assert!(line.contains("bad.toml"), "{line}");
