@@ -102,3 +102,39 @@ fn version_names_the_commit_and_the_build_date() {
         "date in {line}"
     );
 }
+
+/// A bastion (or a bare container) without a CA bundle: the HTTP client cannot be built. The
+/// message must say why, not only reqwest's "builder error" (seen in an empty chroot).
+#[test]
+fn a_missing_ca_bundle_is_named_when_the_http_client_cannot_be_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c8dr.toml");
+    std::fs::write(
+        &config,
+        "name = \"prod\"\n[[regions]]\nid = 0\nname = \"london\"\nrest_url = \"http://127.0.0.1:9\"\n\
+         [[regions]]\nid = 1\nname = \"paris\"\nrest_url = \"http://127.0.0.1:10\"\n",
+    )
+    .unwrap();
+    let missing = dir.path().join("no-such-ca.pem");
+    let out = Command::new(env!("CARGO_BIN_EXE_c8dr"))
+        .arg("--config")
+        .arg(&config)
+        .arg("check")
+        .env("XDG_STATE_HOME", dir.path())
+        .env("SSL_CERT_FILE", &missing)
+        .env("SSL_CERT_DIR", &missing)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(text.contains("building the HTTP client"), "{text}");
+    assert!(
+        text.to_lowercase().contains("certificate") || text.contains("no-such-ca.pem"),
+        "the cause is named: {text}"
+    );
+}
