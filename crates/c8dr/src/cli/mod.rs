@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions; each subcommand is a thin function over the
 //! library. The terminal operator of `--execute` is [`operator`].
 
+pub mod install;
 pub mod operator;
 
 use clap::{Parser, Subcommand};
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "c8dr",
-    version,
+    version = install::VERSION,
     about = "Cockpit for Camunda 8 dual-region deployments"
 )]
 pub struct Cli {
@@ -109,6 +110,13 @@ pub enum Command {
         /// A run id as listed (the journal's file name without `.jsonl`).
         run: Option<String>,
     },
+    /// Shell completions on stdout, e.g. `c8dr completions bash > /etc/bash_completion.d/c8dr`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The man page (roff) on stdout, e.g. `c8dr man > /usr/local/share/man/man1/c8dr.1`.
+    Man,
 }
 
 #[derive(Debug, clap::Args)]
@@ -502,6 +510,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Journal { run } => run_journal(run.as_deref()),
         Command::Audit { run } => run_audit(run.as_deref()),
+        Command::Completions { shell } => install::completions(shell),
+        Command::Man => install::man(),
         Command::Failover { lost, run } => {
             let code = run_procedure(
                 flag,

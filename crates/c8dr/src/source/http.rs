@@ -48,8 +48,17 @@ pub fn client(timeout: Duration, ca_file: Option<&Path>) -> Result<reqwest::Clie
             b = b.add_root_certificate(cert);
         }
     }
-    b.build()
-        .map_err(|e| eyre!("building the HTTP client: {e}"))
+    // reqwest says only "builder error"; the cause (e.g. no CA certificates on a bare
+    // bastion) is in its sources.
+    b.build().map_err(|e| {
+        let mut why = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            why = format!("{why}: {}", crate::text::clean(&s.to_string()));
+            source = s.source();
+        }
+        eyre!("building the HTTP client: {why}")
+    })
 }
 
 #[derive(Debug)]

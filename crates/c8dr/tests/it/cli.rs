@@ -1,6 +1,8 @@
 //! The `c8dr` binary as a user runs it: `c8dr lab` prints exactly one JSON line, serves,
 //! and stops cleanly on SIGTERM; bad flags get a clear message and a non-zero exit.
 
+mod install;
+
 use crate::common::{DEADLINE, wait_until};
 use c8dr::api::Region;
 use serde_json::Value;
