@@ -109,12 +109,11 @@ fn version_names_the_commit_and_the_build_date() {
 fn a_missing_ca_bundle_is_named_when_the_http_client_cannot_be_built() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("c8dr.toml");
-    std::fs::write(
+    crate::at_rest::write_private(
         &config,
         "name = \"prod\"\n[[regions]]\nid = 0\nname = \"london\"\nrest_url = \"http://127.0.0.1:9\"\n\
          [[regions]]\nid = 1\nname = \"paris\"\nrest_url = \"http://127.0.0.1:10\"\n",
-    )
-    .unwrap();
+    );
     let missing = dir.path().join("no-such-ca.pem");
     let out = Command::new(env!("CARGO_BIN_EXE_c8dr"))
         .arg("--config")
