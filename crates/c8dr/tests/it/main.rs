@@ -16,6 +16,7 @@ mod kube;
 mod model;
 mod observe;
 mod preflight;
+mod props_model;
 mod runbook;
 mod runbook_810;
 mod runbook_kube;

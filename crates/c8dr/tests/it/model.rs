@@ -816,3 +816,15 @@ fn brokers_in_recovery_mode_are_named() {
         [BrokerId::Numbered(0), BrokerId::Numbered(1)]
     );
 }
+
+#[test]
+fn brokers_answering_beyond_the_pod_count_make_the_expected_count_unknown() {
+    // Found by the property test: the gateway sees a london broker, london's pods list no
+    // broker pod and the configuration is unknown; "1/0 brokers" states a contradiction.
+    let mut s = snap_with_topology(Region::ZERO, topo(vec![broker(6, &[])], 0, 0, 0));
+    s.regions[Region::ZERO].configured.insert(Source::Pods);
+    s.regions[Region::ZERO].pods = Some(Obs::ok(now(), vec![]));
+    let v = model::derive(&s, &cfg(), now(), None);
+    let r0 = v.region(Region::ZERO).unwrap();
+    assert_eq!((r0.brokers_up, r0.brokers_expected), (Some(1), None));
+}

@@ -137,6 +137,9 @@ fn region(r: Region, cx: &Ctx, facts: &Facts, brokers: &[BrokerView]) -> RegionV
             .filter(|b| b.region == r && b.reachable == Some(true) && b.member != Some(false))
             .count()
     });
+    // More brokers answering than the count says (pods or the last view, the configuration
+    // unknown): that count misses brokers, so how many are expected is unknown, not "1/0".
+    let expected = expected.filter(|e| up.is_none_or(|u| u <= *e));
     RegionView {
         id: r,
         name: cx.cfg.region_names[r].clone(),
