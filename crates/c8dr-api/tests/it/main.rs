@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod examples;
+mod props;
 mod zones;
 
 use std::path::PathBuf;
