@@ -17,6 +17,7 @@ mod model;
 mod observe;
 mod preflight;
 mod props_model;
+mod props_tui;
 mod runbook;
 mod runbook_810;
 mod runbook_kube;
