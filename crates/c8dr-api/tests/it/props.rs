@@ -6,13 +6,19 @@ use crate::examples_dir;
 use c8dr_api::elasticsearch as es;
 use c8dr_api::*;
 use proptest::prelude::*;
+use proptest::test_runner::TestRunner;
 use serde_json::Value;
 use std::sync::OnceLock;
 
 /// A small budget inside `cargo test`; c8dr's bench binary `props` runs many more.
 fn config() -> ProptestConfig {
+    config_with(64)
+}
+
+/// `cases` cases, no persistence files written into the repository.
+pub fn config_with(cases: u32) -> ProptestConfig {
     ProptestConfig {
-        cases: 64,
+        cases,
         failure_persistence: None,
         ..ProptestConfig::default()
     }
@@ -181,51 +187,82 @@ fn apply(v: &mut Value, n: &mut usize, m: &Mutation) -> bool {
     false
 }
 
-proptest! {
-    #![proptest_config(config())]
+/// Mutated real payloads (nodes dropped or replaced) into every type.
+pub fn check_mutated(config: ProptestConfig) {
+    TestRunner::new(config)
+        .run(
+            &(any::<usize>(), proptest::collection::vec(mutation(), 1..6)),
+            |(which, mutations)| {
+                let all = examples();
+                let (_, original) = &all[which % all.len()];
+                let mut v = original.clone();
+                for m in &mutations {
+                    let total = count(&v);
+                    let at = match m {
+                        Mutation::Drop(i) | Mutation::Replace(i, _) => *i,
+                    };
+                    if total > 1 {
+                        let mut n = 1 + at % (total - 1);
+                        prop_assert!(apply(&mut v, &mut n, m), "the mutation found its node");
+                    }
+                }
+                parse_all(&serde_json::to_vec(&v).unwrap());
+                Ok(())
+            },
+        )
+        .unwrap();
+}
 
-    #[test]
-    fn mutated_real_payloads_never_panic(
-        which in any::<usize>(),
-        mutations in proptest::collection::vec(mutation(), 1..6),
-    ) {
-        let all = examples();
-        let (_, original) = &all[which % all.len()];
-        let mut v = original.clone();
-        for m in &mutations {
-            let total = count(&v);
-            let at = match m { Mutation::Drop(i) | Mutation::Replace(i, _) => *i };
-            if total > 1 {
-                let mut n = 1 + at % (total - 1);
-                prop_assert!(apply(&mut v, &mut n, m), "the mutation found its node");
-            }
-        }
-        parse_all(&serde_json::to_vec(&v).unwrap());
-    }
+/// Real payloads with bytes flipped and cut, into every type.
+pub fn check_truncated(config: ProptestConfig) {
+    TestRunner::new(config)
+        .run(
+            &(
+                any::<usize>(),
+                any::<usize>(),
+                proptest::collection::vec((any::<usize>(), any::<u8>()), 0..4),
+            ),
+            |(which, cut, flips)| {
+                let all = examples();
+                let (_, original) = &all[which % all.len()];
+                let mut bytes = serde_json::to_vec_pretty(original).unwrap();
+                for (at, b) in flips {
+                    let len = bytes.len();
+                    bytes[at % len] ^= b;
+                }
+                bytes.truncate(cut % (bytes.len() + 1));
+                parse_all(&bytes);
+                Ok(())
+            },
+        )
+        .unwrap();
+}
 
-    #[test]
-    fn truncated_and_flipped_real_payloads_never_panic(
-        which in any::<usize>(),
-        cut in any::<usize>(),
-        flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..4),
-    ) {
-        let all = examples();
-        let (_, original) = &all[which % all.len()];
-        let mut bytes = serde_json::to_vec_pretty(original).unwrap();
-        for (at, b) in flips {
-            let len = bytes.len();
-            bytes[at % len] ^= b;
-        }
-        bytes.truncate(cut % (bytes.len() + 1));
-        parse_all(&bytes);
-    }
+/// Random bytes and random JSON into every type.
+pub fn check_random(config: ProptestConfig) {
+    TestRunner::new(config)
+        .run(
+            &(proptest::collection::vec(any::<u8>(), 0..256), json()),
+            |(bytes, value)| {
+                parse_all(&bytes);
+                parse_all(&serde_json::to_vec(&value).unwrap());
+                Ok(())
+            },
+        )
+        .unwrap();
+}
 
-    #[test]
-    fn random_input_never_panics(
-        bytes in proptest::collection::vec(any::<u8>(), 0..256),
-        value in json(),
-    ) {
-        parse_all(&bytes);
-        parse_all(&serde_json::to_vec(&value).unwrap());
-    }
+#[test]
+fn mutated_real_payloads_never_panic() {
+    check_mutated(config());
+}
+
+#[test]
+fn truncated_and_flipped_real_payloads_never_panic() {
+    check_truncated(config());
+}
+
+#[test]
+fn random_input_never_panics() {
+    check_random(config());
 }

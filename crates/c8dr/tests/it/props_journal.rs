@@ -57,10 +57,15 @@ fn exercise(
 
 #[test]
 fn truncated_and_corrupted_journals_never_panic() {
+    check_journal(crate::props_model::config());
+}
+
+/// Cuts and corrupts a real journal and reads it back.
+pub fn check_journal(config: proptest::test_runner::Config) {
     let dir = tempfile::tempdir().unwrap();
     let whole = real_journal(dir.path());
     let probe = tempfile::tempdir().unwrap();
-    let mut runner = TestRunner::new(crate::props_model::config());
+    let mut runner = TestRunner::new(config);
     runner
         .run(&(0..=whole.len()), |cut| {
             let bytes = &whole[..cut];

@@ -11,8 +11,13 @@ use std::time::Duration;
 
 /// A small budget inside `cargo test`; the bench binary `props` runs many more.
 pub fn config() -> ProptestConfig {
+    config_with(64)
+}
+
+/// `cases` cases, no persistence files written into the repository.
+pub fn config_with(cases: u32) -> ProptestConfig {
     ProptestConfig {
-        cases: 64,
+        cases,
         failure_persistence: None,
         ..ProptestConfig::default()
     }
@@ -190,33 +195,56 @@ fn snapshot(gens: &[RegionGen; 2]) -> Snapshot {
     s
 }
 
-proptest! {
-    #![proptest_config(config())]
+/// Derives views from random observation sets and checks each holds together.
+pub fn check_derive(config: ProptestConfig) {
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    runner
+        .run(
+            &(region_gen(), region_gen(), any::<bool>()),
+            |(a, b, again)| {
+                let s = snapshot(&[a, b]);
+                let first = model::derive(&s, &cfg(), now(), None);
+                // With memory too: the second view is derived from the first.
+                let v = if again {
+                    model::derive(&s, &cfg(), now(), Some(&first))
+                } else {
+                    first
+                };
+                for p in &v.partitions {
+                    if let Some(l) = p.leader {
+                        prop_assert!(
+                            p.live_replicas.contains(&l),
+                            "partition {}: leader {l:?} not among live {:?}",
+                            p.id,
+                            p.live_replicas
+                        );
+                        prop_assert_eq!(
+                            p.has_quorum,
+                            Some(true),
+                            "partition {}: a committing leader without quorum",
+                            p.id
+                        );
+                    }
+                    if p.has_quorum == Some(false) {
+                        prop_assert!(p.leader.is_none(), "partition {} LOST and committing", p.id);
+                    }
+                }
+                for r in &v.regions {
+                    if let (Some(up), Some(expected)) = (r.brokers_up, r.brokers_expected) {
+                        prop_assert!(
+                            up <= expected,
+                            "{}: {up} brokers up of {expected} expected",
+                            r.name
+                        );
+                    }
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+}
 
-    #[test]
-    fn derive_never_panics_and_its_view_holds_together(
-        gens in (region_gen(), region_gen()),
-        again in any::<bool>(),
-    ) {
-        let s = snapshot(&[gens.0, gens.1]);
-        let first = model::derive(&s, &cfg(), now(), None);
-        // With memory too: the second view is derived from the first.
-        let v = if again { model::derive(&s, &cfg(), now(), Some(&first)) } else { first };
-        for p in &v.partitions {
-            if let Some(l) = p.leader {
-                prop_assert!(p.live_replicas.contains(&l),
-                    "partition {}: leader {l:?} not among live {:?}", p.id, p.live_replicas);
-                prop_assert_eq!(p.has_quorum, Some(true),
-                    "partition {}: a committing leader without quorum", p.id);
-            }
-            if p.has_quorum == Some(false) {
-                prop_assert!(p.leader.is_none(), "partition {} LOST and committing", p.id);
-            }
-        }
-        for r in &v.regions {
-            if let (Some(up), Some(expected)) = (r.brokers_up, r.brokers_expected) {
-                prop_assert!(up <= expected, "{}: {up} brokers up of {expected} expected", r.name);
-            }
-        }
-    }
+#[test]
+fn derive_never_panics_and_its_view_holds_together() {
+    check_derive(config());
 }

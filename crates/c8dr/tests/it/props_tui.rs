@@ -70,6 +70,11 @@ fn draw(app: &mut App, mode: &Mode, w: u16, h: u16) {
 
 #[test]
 fn every_screen_draws_at_every_size_without_a_panic() {
+    check_drawing(crate::props_model::config());
+}
+
+/// Draws every scene and screen at the corners of the size range, then at sizes proptest picks.
+pub fn check_drawing(config: proptest::test_runner::Config) {
     let checks = preflight();
     let apps: Vec<App> = SCENES
         .iter()
@@ -90,7 +95,7 @@ fn every_screen_draws_at_every_size_without_a_panic() {
         }
     }
     let n = apps.borrow().len();
-    let mut runner = TestRunner::new(crate::props_model::config());
+    let mut runner = TestRunner::new(config);
     runner
         .run(
             &(1..=300u16, 1..=100u16, 0..n, 0..modes.len()),
