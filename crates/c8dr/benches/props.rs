@@ -1,6 +1,6 @@
 //! The property tests of issue 17 §2 with many more cases than `cargo test` runs (64 each):
-//! the model's derive, the API types on mutated and random input, drawing at every size, the
-//! journal reader. A bench binary: `cargo bench --bench props`; `PROPS_CASES=N` sets the
+//! the model's derive, the API types and the configuration parser on mutated and random
+//! input, drawing at every size, the journal reader. A bench binary: `cargo bench --bench props`; `PROPS_CASES=N` sets the
 //! cases per property (default 5000). The properties are the test binaries' own files.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,6 +11,10 @@ mod props_model;
 #[allow(dead_code)]
 #[path = "../tests/it/props_tui.rs"]
 mod props_tui;
+
+#[allow(dead_code)]
+#[path = "../tests/it/props_config.rs"]
+mod props_config;
 
 #[allow(dead_code)]
 #[path = "../tests/it/props_journal.rs"]
@@ -34,7 +38,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(5000);
     let config = || props_model::config_with(cases);
-    let props: [(&str, &dyn Fn()); 6] = [
+    let props: [(&str, &dyn Fn()); 7] = [
         ("model::derive", &|| props_model::check_derive(config())),
         ("API types, mutated payloads", &|| {
             api_props::check_mutated(config())
@@ -44,6 +48,9 @@ fn main() {
         }),
         ("API types, random input", &|| {
             api_props::check_random(config())
+        }),
+        ("configuration parser", &|| {
+            props_config::check_config(config())
         }),
         ("journal reader", &|| props_journal::check_journal(config())),
         // Drawing costs far more per case: a tenth of the cases.

@@ -16,6 +16,7 @@ mod kube;
 mod model;
 mod observe;
 mod preflight;
+mod props_config;
 mod props_journal;
 mod props_model;
 mod props_tui;
