@@ -5,6 +5,7 @@ pub mod derive;
 pub mod events;
 pub mod input;
 pub mod mark;
+pub mod run_lease;
 pub mod verdict;
 pub mod view;
 pub mod words;

@@ -5,6 +5,7 @@
 use crate::api::{BrokerId, Region};
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret, Service};
 use kube::Api;
 use kube::api::ListParams;
@@ -81,6 +82,11 @@ impl RegionKube {
     }
 
     pub fn claims(&self) -> Api<PersistentVolumeClaim> {
+        Api::namespaced(self.client.clone(), &self.namespace)
+    }
+
+    /// The namespace's Leases (the run lease, `crate::model::run_lease::NAME`).
+    pub fn leases(&self) -> Api<Lease> {
         Api::namespaced(self.client.clone(), &self.namespace)
     }
 

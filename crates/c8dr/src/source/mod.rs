@@ -9,6 +9,7 @@ pub mod error;
 pub mod forward;
 pub mod http;
 pub mod kube;
+pub mod lease;
 pub mod region;
 pub mod table;
 
