@@ -5,6 +5,7 @@
 //! profiles, and for a failback the broker StatefulSet's env, the digests of the Elasticsearch
 //! password Secrets and what an earlier install left in the namespace).
 
+use super::lease::LeaseGuard;
 use crate::api::elasticsearch::GetSnapshotsResponse;
 use crate::api::{PerRegion, Region};
 use crate::config::Config;
@@ -36,6 +37,8 @@ pub struct Live {
     snapshot: Option<String>,
     prev: Option<ClusterView>,
     _forwards: Vec<Arc<PortForward>>,
+    /// The run lease's word: while it is not provably held, nothing mutating leaves.
+    lease: Option<LeaseGuard>,
 }
 
 /// The sources a step decides on; a failback adds the indices.
@@ -87,7 +90,31 @@ impl Live {
             snapshot: snapshot.map(str::to_string),
             prev: None,
             _forwards: forwards,
+            lease: None,
         })
+    }
+
+    /// From now on every mutating call first asks `guard` whether the run lease is held.
+    pub fn hold_lease(&mut self, guard: LeaseGuard) {
+        self.lease = Some(guard);
+    }
+
+    /// Each region's Kubernetes client, where configured (the run lease lives there).
+    pub fn kubes(&self) -> PerRegion<Option<crate::source::kube::RegionKube>> {
+        PerRegion([
+            self.regions[Region::ZERO].kube.clone(),
+            self.regions[Region::ONE].kube.clone(),
+        ])
+    }
+
+    /// The per-request timeout of reads.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Why nothing may be sent now: the run lease is not provably held.
+    fn lease_refuses(&self) -> Option<String> {
+        self.lease.as_ref().and_then(|g| g.check().err())
     }
 
     fn base(&self, api: Api, region: Region) -> Option<&str> {
@@ -273,6 +300,9 @@ impl Executor for Live {
     }
 
     async fn send(&mut self, req: &Request, _approved: &Approved) -> Result<Answer, SendError> {
+        if let Some(why) = self.lease_refuses() {
+            return Err(SendError::NotSent(why));
+        }
         let Some(base) = self.base(req.api, req.region).map(str::to_string) else {
             return Err(SendError::NotSent(format!(
                 "region{}: no {} endpoint configured",
@@ -318,6 +348,9 @@ impl Executor for Live {
     }
 
     async fn scale(&mut self, s: &Scale, _approved: &Approved) -> Result<(), String> {
+        if let Some(why) = self.lease_refuses() {
+            return Err(why);
+        }
         let Some(k) = self.regions[s.region].kube.clone() else {
             return Err(format!("region{}: no [regions.kube] configured", s.region));
         };
@@ -335,6 +368,9 @@ impl Executor for Live {
         pod: &str,
         _approved: &Approved,
     ) -> Result<(), String> {
+        if let Some(why) = self.lease_refuses() {
+            return Err(why);
+        }
         let Some(k) = self.regions[region].kube.clone() else {
             return Err(format!("region{region}: no [regions.kube] configured"));
         };

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod journal;
+pub mod lease;
 pub mod ledger;
 pub mod live;
 pub mod lock;

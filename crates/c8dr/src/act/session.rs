@@ -4,9 +4,11 @@
 
 use super::audit::Audit;
 use super::journal::{self, Journal};
+use super::lease;
 use crate::act::live::Live;
 use crate::api::Region;
 use crate::config::Config;
+use crate::runbook::audit::Entry;
 use crate::runbook::check::Facts;
 use crate::runbook::gate::{Executor, Identity};
 use crate::runbook::journal::{Basis, Replay};
@@ -96,6 +98,121 @@ pub async fn prepare_in(
     .map_err(|e| eyre!(e))?;
     let steps = plan::build(&inputs);
     Ok((live, facts, inputs, steps))
+}
+
+/// The run's claim on the cluster: the run lease when the surviving region has a Kubernetes
+/// context, else only this machine's run lock (and a warning saying so).
+pub struct RunClaim {
+    pub keeper: Option<lease::Keeper>,
+    /// What the operator must know about the claim (printed, shown in the pane).
+    pub warning: Option<String>,
+    publish: tokio::sync::watch::Sender<lease::Published>,
+    audit: Option<std::path::PathBuf>,
+    user: String,
+    run: String,
+    home: Region,
+}
+
+/// Takes the run lease for run `run` of `procedure` for `region` (in the other, surviving
+/// region's namespace), or says why not: another run holds it (named), or its lease expired
+/// and `typed` is not the region's name. `without_lease` (a flag the person gave) runs on the
+/// local lock alone. Taking, taking over and refusals are audited. From here on the executor
+/// sends nothing while the lease is not provably held.
+pub async fn claim(
+    live: &mut Live,
+    claim: &lease::Claim,
+    typed: Option<&str>,
+    without_lease: bool,
+    audit: &mut Audit,
+    user: &str,
+) -> Result<RunClaim> {
+    let home = claim.region.other();
+    let kubes = live.kubes();
+    let (publish, _) = tokio::sync::watch::channel(lease::Published::default());
+    let mut out = RunClaim {
+        keeper: None,
+        warning: None,
+        publish,
+        audit: Some(audit.path().to_path_buf()),
+        user: user.to_string(),
+        run: claim.run.clone(),
+        home,
+    };
+    let entry = |outcome: &str, detail: String| {
+        let mut e = Entry::new(user, &claim.run, "lease", home, "lease", outcome);
+        e.target = Some(format!("leases/{}", crate::model::run_lease::NAME));
+        e.detail = Some(detail);
+        e
+    };
+    if without_lease || kubes[home].is_none() {
+        let why = if without_lease {
+            "--without-lease".to_string()
+        } else {
+            format!("no Kubernetes context for region{home}")
+        };
+        out.warning = Some(format!(
+            "{why}: no run lease in the cluster; only this machine's run lock guards the run, and other machines cannot see it"
+        ));
+        audit
+            .append(&entry("local", why))
+            .wrap_err("writing the audit trail")?;
+        return Ok(out);
+    }
+    match lease::take(&kubes, home, claim, typed, live.timeout()).await {
+        Ok(keeper) => {
+            let (outcome, detail) = match &keeper.took_over {
+                Some(old) => ("taken over", format!("{}; took over: {old}", keeper.place)),
+                None => ("taken", keeper.place.clone()),
+            };
+            audit
+                .append(&entry(outcome, detail))
+                .wrap_err("writing the audit trail")?;
+            live.hold_lease(keeper.guard());
+            out.publish = keeper.publisher();
+            out.keeper = Some(keeper);
+            Ok(out)
+        }
+        Err(e) => {
+            let _ = audit.append(&entry("refused", e.to_string()));
+            Err(eyre!(e))
+        }
+    }
+}
+
+impl RunClaim {
+    /// Where the operator's progress goes (a sink without a lease).
+    pub fn publisher(&self) -> tokio::sync::watch::Sender<lease::Published> {
+        self.publish.clone()
+    }
+
+    /// Releases the lease with how the run ended (`stopped` when it did not end), audited.
+    /// An error is for the operator: the lease then expires on its own.
+    pub async fn release(self, state: &crate::runbook::engine::RunState) -> Option<String> {
+        let keeper = self.keeper?;
+        let mut last = lease::Published::of(state);
+        if state.outcome.is_none() {
+            last.state = "stopped".into();
+        }
+        let result = keeper
+            .release(last, std::time::Duration::from_secs(10))
+            .await;
+        if let Some(path) = &self.audit
+            && let Ok(mut audit) = Audit::open(path)
+        {
+            let mut e = Entry::new(
+                &self.user,
+                &self.run,
+                "lease",
+                self.home,
+                "lease",
+                if result.is_ok() { "released" } else { "failed" },
+            );
+            e.target = Some(format!("leases/{}", crate::model::run_lease::NAME));
+            e.detail = result.as_ref().err().cloned();
+            let _ = audit.append(&e);
+        }
+        result.err()
+    }
 }
 
 /// A journaled run reopened to continue it.

@@ -136,6 +136,13 @@ pub struct RunArgs {
     /// Proceed although a guard refuses (audited). Only when you know better than the checks.
     #[arg(long = "override-guards-i-know-the-region-is-lost")]
     pub override_guards: bool,
+    /// Take over another run's EXPIRED run lease (its holder is gone): the region's name.
+    #[arg(long, value_name = "REGION_NAME")]
+    pub take_over_lease: Option<String>,
+    /// Run without the cluster-wide run lease, on this machine's lock alone (other machines
+    /// cannot see the run): when the Lease API is forbidden or down.
+    #[arg(long)]
+    pub without_lease: bool,
 }
 
 /// What the person at the terminal can do about an error: the error's outermost context,
@@ -574,6 +581,10 @@ async fn run_procedure(
             args.yes,
             read_only,
             args.override_guards,
+            &operator::LeaseArgs {
+                take_over: args.take_over_lease.clone(),
+                without: args.without_lease,
+            },
         )
         .await;
     }

@@ -2,7 +2,9 @@
 //! on stdout, the questions the gate needs answered on stderr, answers from stdin — or, with
 //! `--yes`, nobody asked and the gate's identity saying so.
 
+use super::NextStep;
 use crate::act::journal::Journal;
+use crate::act::lease;
 use crate::act::ledger::FileLedger;
 use crate::act::lock::RunLock;
 use crate::act::session;
@@ -156,8 +158,20 @@ impl Operator for Terminal {
     }
 }
 
+/// How a run claims the cluster (issue 17 §1): the flags about the run lease.
+#[derive(Debug, Clone, Default)]
+pub struct LeaseArgs {
+    /// The region's name, typed to take over another run's expired lease.
+    pub take_over: Option<String>,
+    /// Run on this machine's lock alone.
+    pub without: bool,
+}
+
 /// `c8dr failover|failback --execute` (or `--resume`): runs to the end; the exit code says
-/// how it ended. One run at a time: the run lock is taken before anything is read or sent.
+/// how it ended. One run at a time: the run lock is taken before anything is read or sent,
+/// the run lease (one run per cluster) before the journal is written, so a refused run
+/// leaves no journal.
+#[allow(clippy::too_many_arguments)]
 pub async fn execute(
     config: &Config,
     procedure: Option<Procedure>,
@@ -166,31 +180,47 @@ pub async fn execute(
     yes: bool,
     read_only: bool,
     override_guards: bool,
+    lease_args: &LeaseArgs,
 ) -> Result<i32> {
-    let (dir, audit) = session::books()?;
+    let (dir, mut audit) = session::books()?;
     let identity = session::identity(yes.then_some("--yes"));
     let settings = setup::settings(config, read_only, override_guards);
-    let (state, _, _) = match resume {
+    let (state, claim) = match resume {
         Some(run) => {
             let j = session::reopen(&dir, run)?;
             let (p, r) = (j.procedure, j.region);
             if procedure.is_some_and(|x| x != p) || region.is_some_and(|x| x != r) {
                 bail!("run {run} is a {} of region{r}", p.name());
             }
-            let (live, _, inputs, steps) =
+            let (mut live, _, inputs, steps) =
                 session::prepare(config, p, r, run, j.basis.as_ref()).await?;
+            let claim = claim(
+                &mut live,
+                p,
+                r,
+                run,
+                &inputs.names[r],
+                yes,
+                lease_args,
+                &mut audit,
+            )
+            .await?;
             println!(
                 "resuming {run} ({} of region{r}) from {}",
                 p.name(),
                 j.path.display()
             );
             let (journal, replay) = (j.journal, j.replay);
-            let term = Terminal::new(yes, &inputs.names[r]);
+            let term = lease::Publishing {
+                inner: Terminal::new(yes, &inputs.names[r]),
+                publish: claim.publisher(),
+            };
             let state = RunState::new(run, inputs, steps);
             let gate = Gate::new(live, FileLedger::new(journal, audit), identity);
-            Runner::resume(gate, term, &replay, settings, state)
+            let (state, _, _) = Runner::resume(gate, term, &replay, settings, state)
                 .run()
-                .await
+                .await;
+            (state, claim)
         }
         None => {
             let (Some(p), Some(r)) = (procedure, region) else {
@@ -198,7 +228,18 @@ pub async fn execute(
             };
             let run = session::fresh_run_id(&dir, p, r);
             let lock = RunLock::acquire(&dir, &run).map_err(|e| eyre!("{e}"))?;
-            let (live, _, inputs, steps) = session::prepare(config, p, r, &run, None).await?;
+            let (mut live, _, inputs, steps) = session::prepare(config, p, r, &run, None).await?;
+            let claim = claim(
+                &mut live,
+                p,
+                r,
+                &run,
+                &inputs.names[r],
+                yes,
+                lease_args,
+                &mut audit,
+            )
+            .await?;
             let journal = Journal::create_locked(lock, &dir, &run)
                 .wrap_err_with(|| format!("creating the journal in {}", dir.display()))?;
             println!(
@@ -208,12 +249,22 @@ pub async fn execute(
                 inputs.version,
                 journal.path().display()
             );
-            let term = Terminal::new(yes, &inputs.names[r]);
+            let term = lease::Publishing {
+                inner: Terminal::new(yes, &inputs.names[r]),
+                publish: claim.publisher(),
+            };
             let state = RunState::new(&run, inputs, steps);
             let gate = Gate::new(live, FileLedger::new(journal, audit), identity);
-            Runner::start(gate, term, settings, state)?.run().await
+            let (state, _, _) = Runner::start(gate, term, settings, state)?.run().await;
+            (state, claim)
         }
     };
+    if let Some(e) = claim.release(&state).await {
+        eprintln!(
+            "warning: {e} (the lease expires on its own in {} s)",
+            lease::DURATION.as_secs()
+        );
+    }
     println!(
         "\n{}: {} in {:.1} s (c8dr's own time {:.1} s){}",
         state.run,
@@ -230,4 +281,67 @@ pub async fn execute(
         Some(Outcome::Completed) => 0,
         _ => 1,
     })
+}
+
+/// Takes the run lease, asking for the region's name when another run's lease expired (never
+/// with `--yes`: taking over a colleague's run needs `--take-over-lease NAME`).
+#[allow(clippy::too_many_arguments)]
+async fn claim(
+    live: &mut crate::act::live::Live,
+    procedure: Procedure,
+    region: Region,
+    run: &str,
+    region_name: &str,
+    yes: bool,
+    args: &LeaseArgs,
+    audit: &mut crate::act::audit::Audit,
+) -> Result<session::RunClaim> {
+    let claim = lease::Claim {
+        holder: lease::holder(),
+        run: run.to_string(),
+        procedure,
+        region,
+        region_name: region_name.to_string(),
+    };
+    let user = session::user();
+    let mut typed = args.take_over.clone();
+    loop {
+        match session::claim(live, &claim, typed.as_deref(), args.without, audit, &user).await {
+            Ok(c) => {
+                match &c.keeper {
+                    Some(k) => println!(
+                        "run lease {} taken in {}{}",
+                        crate::model::run_lease::NAME,
+                        k.place,
+                        k.took_over
+                            .as_ref()
+                            .map(|o| format!(" (took over: {o})"))
+                            .unwrap_or_default()
+                    ),
+                    None => eprintln!("warning: {}", c.warning.clone().unwrap_or_default()),
+                }
+                return Ok(c);
+            }
+            Err(e) => {
+                let expired = matches!(
+                    e.downcast_ref::<lease::LeaseError>(),
+                    Some(lease::LeaseError::Expired { .. })
+                );
+                if !expired || yes || typed.is_some() {
+                    return Err(e.wrap_err(NextStep(if expired {
+                        format!("if its holder is gone: --take-over-lease {region_name}")
+                    } else {
+                        "nothing was sent and no run was started".into()
+                    })));
+                }
+                eprintln!("{e}");
+                typed = Some(
+                    ask(format!(
+                        "  type the region's name ({region_name}) to take the lease over, anything else to stop: "
+                    ))
+                    .await,
+                );
+            }
+        }
+    }
 }

@@ -3,14 +3,17 @@
 //! answers go to it over channels.
 
 use super::app::{App, Mode};
-use super::runbook::{Pane, PaneOperator, ToUi};
+use super::runbook::{Ask, Pane, PaneOperator, ToUi};
 use crate::act::journal::{Journal, runs_dir};
+use crate::act::lease::{self, Publishing};
 use crate::act::ledger::FileLedger;
 use crate::act::session;
 use crate::api::Region;
 use crate::config::Config;
-use crate::runbook::engine::{Recovery, RunState, Runner};
+use crate::runbook::engine::{Preview, Recovery, RunState, Runner};
+use crate::runbook::gate::Confirmation;
 use crate::runbook::gate::{Decision, Gate};
+use crate::runbook::journal::Outcome;
 use crate::runbook::plan::Procedure;
 use crate::runbook::{render, setup};
 use color_eyre::eyre::Result;
@@ -74,26 +77,34 @@ async fn run(
     p: Procedure,
     r: Region,
     read_only: bool,
-    op: PaneOperator,
+    mut op: PaneOperator,
 ) -> Result<()> {
-    // Read-only shows the plan: no journal, no audit trail, nothing written.
+    // Read-only shows the plan: no journal, no audit trail, no lease, nothing written.
     let dir = runs_dir();
     let run = match &dir {
         Some(d) => session::fresh_run_id(d, p, r),
         None => session::run_id(p, r),
     };
-    let (live, _, inputs, steps) = session::prepare(config, p, r, &run, None).await?;
+    let (mut live, _, inputs, steps) = session::prepare(config, p, r, &run, None).await?;
     let details = details(config, &steps);
     let state = RunState::new(&run, inputs, steps);
-    let _ = op.tx.send(ToUi::Started(Box::new(Pane::new(
-        state.clone(),
-        details,
-        read_only,
-    ))));
+    let started = |state: &RunState, read_only| {
+        ToUi::Started(Box::new(Pane::new(
+            state.clone(),
+            details.clone(),
+            read_only,
+        )))
+    };
     if read_only {
+        let _ = op.tx.send(started(&state, true));
         return Ok(());
     }
-    let (dir, audit) = session::books()?;
+    let (dir, mut audit) = session::books()?;
+    // The lease before the pane: a refused run shows no pane, only why.
+    let claim = claim(&mut live, &state, &mut audit, &mut op, || {
+        started(&state, false)
+    })
+    .await?;
     let journal = Journal::create(&dir, &run)?;
     let settings = setup::settings(config, read_only, false);
     let gate = Gate::new(
@@ -101,33 +112,109 @@ async fn run(
         FileLedger::new(journal, audit),
         session::identity(None),
     );
-    Runner::start(gate, op, settings, state)?.run().await;
-    Ok(())
+    let publish = claim.publisher();
+    let (state, _, _) = Runner::start(gate, Publishing { inner: op, publish }, settings, state)?
+        .run()
+        .await;
+    release(claim, &state).await
 }
 
 /// Continues a journaled run, as `c8dr failover --resume RUN` does.
-async fn resume(config: &Config, id: &str, op: PaneOperator) -> Result<()> {
-    let (dir, audit) = session::books()?;
+async fn resume(config: &Config, id: &str, mut op: PaneOperator) -> Result<()> {
+    let (dir, mut audit) = session::books()?;
     let j = session::reopen(&dir, id)?;
-    let (live, _, inputs, steps) =
+    let (mut live, _, inputs, steps) =
         session::prepare(config, j.procedure, j.region, id, j.basis.as_ref()).await?;
     let details = details(config, &steps);
     let state = RunState::new(id, inputs, steps);
-    let _ = op.tx.send(ToUi::Started(Box::new(Pane::new(
-        state.clone(),
-        details,
-        false,
-    ))));
+    let started = || ToUi::Started(Box::new(Pane::new(state.clone(), details.clone(), false)));
+    let claim = claim(&mut live, &state, &mut audit, &mut op, started).await?;
     let settings = setup::settings(config, false, false);
     let gate = Gate::new(
         live,
         FileLedger::new(j.journal, audit),
         session::identity(None),
     );
-    Runner::resume(gate, op, &j.replay, settings, state)
-        .run()
-        .await;
-    Ok(())
+    let publish = claim.publisher();
+    let (state, _, _) = Runner::resume(
+        gate,
+        Publishing { inner: op, publish },
+        &j.replay,
+        settings,
+        state,
+    )
+    .run()
+    .await;
+    release(claim, &state).await
+}
+
+/// Takes the run lease, then opens the pane (`started`). Another run's expired lease is
+/// taken over only with the region's name typed in the pane; a refusal opens no run.
+async fn claim(
+    live: &mut crate::act::live::Live,
+    state: &RunState,
+    audit: &mut crate::act::audit::Audit,
+    op: &mut PaneOperator,
+    started: impl FnOnce() -> ToUi,
+) -> Result<session::RunClaim> {
+    let r = state.inputs.region;
+    let claim = lease::Claim {
+        holder: lease::holder(),
+        run: state.run.clone(),
+        procedure: state.inputs.procedure,
+        region: r,
+        region_name: state.inputs.names[r].clone(),
+    };
+    let user = session::user();
+    let first = session::claim(live, &claim, None, false, audit, &user).await;
+    let found = match first {
+        Ok(c) => {
+            let _ = op.tx.send(started());
+            if let Some(w) = &c.warning {
+                let _ = op.tx.send(ToUi::Error(w.clone()));
+            }
+            return Ok(c);
+        }
+        Err(e) => match e.downcast_ref::<lease::LeaseError>() {
+            Some(lease::LeaseError::Expired { found, .. }) => found.clone(),
+            _ => return Err(e.wrap_err("not started")),
+        },
+    };
+    let _ = op.tx.send(started());
+    let _ = op.tx.send(ToUi::Ask(Ask {
+        key: "lease".into(),
+        what: "Take over the expired run lease of another run".into(),
+        preview: Preview {
+            guards: vec![found, "take it over only if its holder is gone".into()],
+            ..Default::default()
+        },
+        confirmation: Confirmation::TypeRegionName(claim.region_name.clone()),
+    }));
+    let typed = match op.answers.recv().await {
+        Some(Decision::Approve { typed }) => typed,
+        _ => None,
+    };
+    match session::claim(live, &claim, typed.as_deref(), false, audit, &user).await {
+        Ok(c) => Ok(c),
+        Err(e) => {
+            let mut s = state.clone();
+            s.outcome = Some(Outcome::Aborted);
+            s.message = Some(format!("not started: {e}"));
+            let _ = op.tx.send(ToUi::State(Box::new(s)));
+            Err(e.wrap_err("not started"))
+        }
+    }
+}
+
+/// Releases the lease with the run's end; a failure is the operator's to know.
+async fn release(claim: session::RunClaim, state: &RunState) -> Result<()> {
+    match claim.release(state).await {
+        Some(e) => Err(color_eyre::eyre::eyre!(
+            "{e} (it expires on its own in {} s)",
+            lease::DURATION.as_secs()
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The next message of the running engine; pending forever when there is none.

@@ -13,6 +13,7 @@ mod at_rest;
 mod cli;
 mod fail_closed;
 mod kube;
+mod lease;
 mod model;
 mod observe;
 mod preflight;
