@@ -419,6 +419,46 @@ pub struct RegionTruth {
     pub id: u8,
     pub name: String,
     pub failed: bool,
+    /// The Leases in the region's namespace (c8dr's run lease), as clients last wrote them.
+    pub leases: Vec<LeaseTruth>,
+}
+
+/// A Lease's holder and timing, with the Kubernetes field names.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaseTruth {
+    pub name: String,
+    pub uid: String,
+    pub holder_identity: Option<String>,
+    pub acquire_time: Option<String>,
+    pub renew_time: Option<String>,
+    pub lease_duration_seconds: Option<i64>,
+    pub lease_transitions: Option<i64>,
+    pub labels: serde_json::Value,
+    pub annotations: serde_json::Value,
+}
+
+fn lease_truth(lease: &serde_json::Value) -> LeaseTruth {
+    let (meta, spec) = (&lease["metadata"], &lease["spec"]);
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    let or_empty = |v: &serde_json::Value| {
+        if v.is_object() {
+            v.clone()
+        } else {
+            serde_json::json!({})
+        }
+    };
+    LeaseTruth {
+        name: text(&meta["name"]).unwrap_or_default(),
+        uid: text(&meta["uid"]).unwrap_or_default(),
+        holder_identity: text(&spec["holderIdentity"]),
+        acquire_time: text(&spec["acquireTime"]),
+        renew_time: text(&spec["renewTime"]),
+        lease_duration_seconds: spec["leaseDurationSeconds"].as_i64(),
+        lease_transitions: spec["leaseTransitions"].as_i64(),
+        labels: or_empty(&meta["labels"]),
+        annotations: or_empty(&meta["annotations"]),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -469,6 +509,7 @@ pub fn lab_state(sim: &Sim) -> LabState {
                 id: i as u8,
                 name: r.name.clone(),
                 failed: r.failed,
+                leases: sim.kube[i].leases.values().map(lease_truth).collect(),
             })
             .collect(),
         network_split: sim.split,

@@ -12,6 +12,7 @@
 // Handlers return ready-made error responses; boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
+pub mod lease;
 pub mod objects;
 pub mod portforward;
 pub mod store;
@@ -83,6 +84,22 @@ impl KubeServer {
         f(&store)
     }
 
+    /// A write checked against what the API server shows: `check` sees the store current and
+    /// changes the simulation, under the store's lock, so two writers of one object are
+    /// served one after the other (the second sees the first's `resourceVersion`); `answer`
+    /// sees the store with the write recorded.
+    pub(crate) fn transact<R, T>(
+        &self,
+        check: impl FnOnce(&Store, &mut crate::sim::Sim) -> R,
+        answer: impl FnOnce(&Store, R) -> T,
+    ) -> T {
+        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        store.sync(self.shared.with(|sim| objects::render(sim, self.region)));
+        let r = self.shared.with(|sim| check(&store, sim));
+        store.sync(self.shared.with(|sim| objects::render(sim, self.region)));
+        answer(&store, r)
+    }
+
     /// The region is gone or the lab stops: long-running answers end.
     fn stopping(&self) -> bool {
         *self.shutdown.borrow()
@@ -100,6 +117,19 @@ pub fn router(ctx: Ctx) -> Router {
         .route("/api/v1", get(core_resources))
         .route("/apis/apps/v1", get(apps_resources))
         .route("/apis/autoscaling/v1", get(autoscaling_resources))
+        .route("/apis/coordination.k8s.io/v1", get(lease::resources))
+        .route("/apis/coordination.k8s.io/v1/leases", get(lease::list_all))
+        .route(
+            "/apis/coordination.k8s.io/v1/namespaces/{ns}/leases",
+            get(lease::list).post(lease::create),
+        )
+        .route(
+            "/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/{name}",
+            get(lease::get)
+                .put(lease::replace)
+                .patch(lease::patch)
+                .delete(lease::delete),
+        )
         .route("/api/v1/{resource}", get(list_all))
         .route("/api/v1/namespaces/{ns}", get(get_namespace))
         .route(
@@ -175,8 +205,9 @@ async fn api_groups() -> Response {
         let gv = json!({"groupVersion": format!("{name}/v1"), "version": "v1"});
         json!({"name": name, "versions": [gv.clone()], "preferredVersion": gv})
     };
-    Json(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": [group("apps"), group("autoscaling")]}))
-        .into_response()
+    Json(json!({"kind": "APIGroupList", "apiVersion": "v1",
+                "groups": [group("apps"), group("autoscaling"), group(lease::GROUP)]}))
+    .into_response()
 }
 
 fn resource(name: &str, kind: &str, verbs: &[&str], short: &[&str]) -> Value {
@@ -340,13 +371,25 @@ async fn list(
             &format!("the server could not find the requested resource ({resource})"),
         );
     };
-    let filter = match Filter::from(&q) {
+    list_kind(ctx, kind, &ns, &q, &headers)
+}
+
+/// A list or watch of `kind` in namespace `ns` (empty in another namespace, as a real API
+/// server lists a namespace without such objects).
+pub(crate) fn list_kind(
+    ctx: Ctx,
+    kind: Kind,
+    ns: &str,
+    q: &[(String, String)],
+    headers: &HeaderMap,
+) -> Response {
+    let filter = match Filter::from(q) {
         Ok(f) => f,
         Err(e) => return e,
     };
     let other_namespace = ns != ctx.namespace;
-    if matches!(param(&q, "watch"), Some("true" | "1")) {
-        return watch(ctx, kind, filter, other_namespace, &q);
+    if matches!(param(q, "watch"), Some("true" | "1")) {
+        return watch(ctx, kind, filter, other_namespace, q, wants_table(headers));
     }
     let (items, rv) = ctx.synced(|s| {
         let items: Vec<Value> = if other_namespace {
@@ -359,8 +402,8 @@ async fn list(
         };
         (items, s.resource_version())
     });
-    if wants_table(&headers) {
-        return Json(table(kind, &items, rv, &ctx)).into_response();
+    if wants_table(headers) {
+        return Json(table(kind, &items, rv)).into_response();
     }
     Json(json!({
         "kind": format!("{}List", kind.name()), "apiVersion": kind.api_version(),
@@ -377,6 +420,7 @@ fn watch(
     filter: Filter,
     other_namespace: bool,
     q: &[(String, String)],
+    as_table: bool,
 ) -> Response {
     let since: Option<u64> = param(q, "resourceVersion")
         .and_then(|v| v.parse().ok())
@@ -387,7 +431,17 @@ fn watch(
         .min(3600);
     let deadline = Instant::now() + Duration::from_secs(timeout);
     let keep = move |v: &Value| !other_namespace && filter.keep(v);
-    let line = |kind_of_event: &str, object: &Value| {
+    // kubectl --watch asks for each event's object as a one-row Table.
+    let line = move |kind_of_event: &str, object: &Value| {
+        let object = if as_table {
+            let rv = object["metadata"]["resourceVersion"]
+                .as_str()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            table(kind, std::slice::from_ref(object), rv)
+        } else {
+            object.clone()
+        };
         Bytes::from(format!(
             "{}\n",
             json!({"type": kind_of_event, "object": object})
@@ -458,17 +512,24 @@ async fn get_one(
             &format!("the server could not find the requested resource ({resource})"),
         );
     };
-    let (found, rv) = ctx.synced(|s| (s.get(kind, &name), s.resource_version()));
-    match found {
-        Some(v) if ns == ctx.namespace => {
-            if wants_table(&headers) {
-                Json(table(kind, &[v], rv, &ctx)).into_response()
-            } else {
-                Json(v).into_response()
-            }
-        }
-        _ => not_found(kind, &name),
-    }
+    get_kind(&ctx, kind, &ns, &name, &headers).unwrap_or_else(|| not_found(kind, &name))
+}
+
+/// One object of `kind` as JSON or as a kubectl Table; `None` when there is no such object.
+pub(crate) fn get_kind(
+    ctx: &KubeServer,
+    kind: Kind,
+    ns: &str,
+    name: &str,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    let (found, rv) = ctx.synced(|s| (s.get(kind, name), s.resource_version()));
+    let v = found.filter(|_| ns == ctx.namespace)?;
+    Some(if wants_table(headers) {
+        Json(table(kind, &[v], rv)).into_response()
+    } else {
+        Json(v).into_response()
+    })
 }
 
 /// Deleting a pod: its controller replaces it (a broker restarts, keeping its data). Claims
@@ -691,7 +752,7 @@ fn age(created: &Value) -> String {
 }
 
 /// Server-side printing for kubectl (`Accept: …;as=Table`).
-fn table(kind: Kind, items: &[Value], rv: u64, _ctx: &KubeServer) -> Value {
+fn table(kind: Kind, items: &[Value], rv: u64) -> Value {
     let columns: Vec<Value> = columns(kind)
         .iter()
         .map(|name| {
@@ -736,6 +797,7 @@ fn columns(kind: Kind) -> &'static [&'static str] {
             "Age",
         ],
         Kind::Secret => &["Name", "Type", "Data", "Age"],
+        Kind::Lease => &["Name", "Holder", "Age"],
     }
 }
 
@@ -803,6 +865,11 @@ fn cells(kind: Kind, o: &Value) -> Vec<Value> {
             name,
             o["type"].clone(),
             json!(o["data"].as_object().map_or(0, |m| m.len()).to_string()),
+            age,
+        ],
+        Kind::Lease => vec![
+            name,
+            json!(o["spec"]["holderIdentity"].as_str().unwrap_or("")),
             age,
         ],
     }

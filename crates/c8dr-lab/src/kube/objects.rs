@@ -19,6 +19,8 @@ pub enum Kind {
     Deployment,
     PersistentVolumeClaim,
     Secret,
+    /// `coordination.k8s.io/v1`: written only by clients ([`super::lease`]).
+    Lease,
 }
 
 impl Kind {
@@ -31,12 +33,14 @@ impl Kind {
             Kind::Deployment => "deployments",
             Kind::PersistentVolumeClaim => "persistentvolumeclaims",
             Kind::Secret => "secrets",
+            Kind::Lease => "leases",
         }
     }
 
     pub fn api_version(self) -> &'static str {
         match self {
             Kind::StatefulSet | Kind::Deployment => "apps/v1",
+            Kind::Lease => "coordination.k8s.io/v1",
             _ => "v1",
         }
     }
@@ -50,9 +54,11 @@ impl Kind {
             Kind::Deployment => "Deployment",
             Kind::PersistentVolumeClaim => "PersistentVolumeClaim",
             Kind::Secret => "Secret",
+            Kind::Lease => "Lease",
         }
     }
 
+    /// A kind of the core and `apps` groups by its plural (Leases have routes of their own).
     pub fn from_plural(s: &str) -> Option<Kind> {
         [
             Kind::Pod,
@@ -521,6 +527,7 @@ pub fn render(sim: &Sim, r: u8) -> Vec<Rendered> {
     unsupported_component(sim, r, &mut out);
     claims(sim, r, &mut out);
     secrets(sim, r, &mut out);
+    leases(sim, r, &mut out);
     if sim.settings.camunda.family87() {
         deployments_87(sim, r, &mut out);
     } else {
@@ -811,6 +818,21 @@ fn secrets(sim: &Sim, r: u8, out: &mut Vec<Rendered>) {
                 "type": "Opaque",
                 "data": data,
             }),
+        });
+    }
+}
+
+/// The namespace's Leases, as clients wrote them ([`super::lease`] keeps them whole).
+fn leases(sim: &Sim, r: u8, out: &mut Vec<Rendered>) {
+    for (name, lease) in &sim.kube[r as usize].leases {
+        out.push(Rendered {
+            kind: Kind::Lease,
+            name: name.clone(),
+            uid: lease["metadata"]["uid"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            value: lease.clone(),
         });
     }
 }

@@ -34,6 +34,11 @@ pub struct RegionKube {
     pub pvcs: BTreeMap<String, Duration>,
     /// Secrets: name → key → value. Values never leave the lab except through the Secret API.
     pub secrets: BTreeMap<String, BTreeMap<String, Vec<u8>>>,
+    /// Leases (`coordination.k8s.io/v1`) clients took: name → the object as the API server
+    /// shows it, without `resourceVersion` (the API server's store assigns it).
+    pub leases: BTreeMap<String, Value>,
+    /// Leases created in the namespace so far: a new lease under an old name has a new uid.
+    pub leases_created: u64,
 }
 
 impl RegionKube {
@@ -190,6 +195,8 @@ impl Sim {
         k.env_set.clear();
         k.env_removed.clear();
         k.secrets.clear();
+        // A new namespace: the old one's Leases went with it.
+        k.leases.clear();
         if leftover_pvcs {
             k.pvcs = old
                 .into_iter()

@@ -295,3 +295,159 @@ async fn v89_has_a_password_per_region_in_secrets_that_kubectl_can_sync() {
     assert_eq!(unb64(&replaced["data"]["elastic"]), "other");
     lab.shutdown().await;
 }
+
+const LEASES: &str = "/apis/coordination.k8s.io/v1/namespaces/{ns}/leases";
+
+fn lease(name: &str, holder: &str) -> Value {
+    json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+           "metadata": {"name": name, "annotations": {"c8dr.io/run": "FO-1"}},
+           "spec": {"holderIdentity": holder, "leaseDurationSeconds": 30,
+                    "renewTime": "2026-12-01T06:00:00.123456Z", "leaseTransitions": 0}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leases_are_discovered_and_answer_like_the_api_server() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let (_, groups) = get(&lab, 0, "/apis").await;
+    let coordination = groups["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "coordination.k8s.io")
+        .cloned()
+        .unwrap_or_else(|| panic!("no coordination.k8s.io in {groups}"));
+    assert_eq!(
+        coordination["preferredVersion"]["groupVersion"],
+        "coordination.k8s.io/v1"
+    );
+    let (status, resources) = get(&lab, 0, "/apis/coordination.k8s.io/v1").await;
+    assert_eq!(status, 200);
+    assert_eq!(resources["groupVersion"], "coordination.k8s.io/v1");
+    let leases = &resources["resources"][0];
+    assert_eq!(leases["name"], "leases");
+    assert_eq!(leases["kind"], "Lease");
+    assert_eq!(leases["namespaced"], true);
+
+    let post = |r: usize, body: Value| lab.http.post(api(&lab, r, LEASES)).json(&body);
+    let (status, made) = send(&lab, post(0, lease("c8dr-runbook", "alice@laptop"))).await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["kind"], "Lease");
+    assert_eq!(made["apiVersion"], "coordination.k8s.io/v1");
+    let (status, exists) = send(&lab, post(0, lease("c8dr-runbook", "bob@desk"))).await;
+    assert_eq!(status, 409);
+    assert_eq!(exists["kind"], "Status");
+    assert_eq!(exists["reason"], "AlreadyExists");
+    assert_eq!(
+        exists["details"],
+        json!({"name": "c8dr-runbook", "group": "coordination.k8s.io", "kind": "leases"})
+    );
+    // Not a Lease, a bad name, a bad duration, a bad time: refused, nothing stored.
+    for (bad, code) in [
+        (
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}}),
+            400,
+        ),
+        (json!({"metadata": {}, "spec": {}}), 422),
+        (json!({"metadata": {"name": "Not_A_Name"}}), 422),
+        (
+            json!({"metadata": {"name": "x"}, "spec": {"leaseDurationSeconds": 0}}),
+            422,
+        ),
+        (
+            json!({"metadata": {"name": "x"}, "spec": {"renewTime": "yesterday"}}),
+            400,
+        ),
+        (
+            json!({"metadata": {"name": "x"}, "spec": {"holderIdentity": 7}}),
+            400,
+        ),
+        (json!([1, 2]), 400),
+    ] {
+        let (status, answer) = send(&lab, post(0, bad.clone())).await;
+        assert_eq!(status, code, "{bad} → {answer}");
+        assert_eq!(answer["kind"], "Status", "{answer}");
+    }
+    let (status, _) = send(
+        &lab,
+        lab.http
+            .post(api(
+                &lab,
+                0,
+                "/apis/coordination.k8s.io/v1/namespaces/elsewhere/leases",
+            ))
+            .json(&lease("x", "a")),
+    )
+    .await;
+    assert_eq!(status, 404, "unknown namespace");
+    let (_, list) = get(&lab, 0, LEASES).await;
+    assert_eq!(list["kind"], "LeaseList");
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+
+    // A PUT without a version is refused; a PUT of a lease that is not there creates it
+    // (a Lease's strategy allows create-on-update).
+    let one = |name: &str| format!("{LEASES}/{name}");
+    let (status, invalid) = send(
+        &lab,
+        lab.http
+            .put(api(&lab, 0, &one("c8dr-runbook")))
+            .json(&lease("c8dr-runbook", "bob@desk")),
+    )
+    .await;
+    assert_eq!(status, 422, "{invalid}");
+    assert_eq!(
+        invalid["message"],
+        "leases.coordination.k8s.io \"c8dr-runbook\" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update"
+    );
+    let (status, other) = send(
+        &lab,
+        lab.http
+            .put(api(&lab, 0, &one("c8dr-runbook")))
+            .json(&lease("other-name", "bob@desk")),
+    )
+    .await;
+    assert_eq!(status, 400, "{other}");
+    let (status, created) = send(
+        &lab,
+        lab.http
+            .put(api(&lab, 0, &one("elsewhere")))
+            .json(&lease("elsewhere", "bob@desk")),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let (status, deleted) = send(&lab, lab.http.delete(api(&lab, 0, &one("elsewhere")))).await;
+    assert_eq!(status, 200);
+    assert_eq!(deleted["status"], "Success", "{deleted}");
+    assert_eq!(deleted["details"]["uid"], created["metadata"]["uid"]);
+
+    // Regions are apart: region 1 has none.
+    let (_, list1) = get(&lab, 1, LEASES).await;
+    assert_eq!(list1["items"], json!([]));
+
+    // A lease survives the region failing and coming back; a recreated region has none.
+    let names = |state: &Value, r: usize| -> Vec<String> {
+        state["regions"][r]["leases"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no leases in {state}"))
+            .iter()
+            .map(|l| l["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&lab.state().await, 0), ["c8dr-runbook"]);
+    lab.control_post("/lab/regions/0/fail").await;
+    assert_eq!(
+        names(&lab.state().await, 0),
+        ["c8dr-runbook"],
+        "kept while the region is down"
+    );
+    lab.control_post("/lab/regions/0/restore").await;
+    let (status, kept) = get(&lab, 0, &one("c8dr-runbook")).await;
+    assert_eq!(status, 200);
+    assert_eq!(kept["spec"]["holderIdentity"], "alice@laptop");
+    assert_eq!(kept["metadata"]["uid"], made["metadata"]["uid"]);
+    lab.control_post("/lab/regions/0/fail").await;
+    lab.control_post("/lab/regions/0/recreate").await;
+    assert!(names(&lab.state().await, 0).is_empty());
+    let (status, gone) = get(&lab, 0, &one("c8dr-runbook")).await;
+    assert_eq!(status, 404, "{gone}");
+    lab.shutdown().await;
+}

@@ -893,3 +893,464 @@ async fn zoned_statefulsets_list_scale_and_forward() {
     );
     lab.shutdown().await;
 }
+
+/// The run lease as c8dr would take it (issue 17 §1).
+fn run_lease(holder: &str, renew: &str) -> k8s_openapi::api::coordination::v1::Lease {
+    serde_json::from_value(json!({
+        "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+        "metadata": {"name": "c8dr-runbook", "labels": {"app.kubernetes.io/name": "c8dr"},
+                     "annotations": {"c8dr.io/run": "FO-20261201-1", "c8dr.io/step": "FO-1"}},
+        "spec": {"holderIdentity": holder, "leaseDurationSeconds": 30,
+                 "acquireTime": "2026-12-01T06:00:00.123456Z", "renewTime": renew,
+                 "leaseTransitions": 0},
+    }))
+    .expect("a Lease")
+}
+
+/// The `Status` of a refused call, or a panic naming what came instead.
+fn api_error<T: std::fmt::Debug>(r: Result<T, kube::Error>) -> Box<kube::core::Status> {
+    match r {
+        Err(kube::Error::Api(s)) => s,
+        other => panic!("expected a Status from the API server, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kube_rs_takes_a_lease_with_optimistic_concurrency() {
+    use futures_util::StreamExt;
+    use kube::api::{PostParams, WatchEvent, WatchParams};
+    use kube::runtime::watcher;
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let k0 = region(&lab, 0).await;
+    let leases = k0.leases();
+    let pp = PostParams::default();
+    let start = leases
+        .list(&ListParams::default())
+        .await
+        .expect("list leases");
+    assert!(start.items.is_empty(), "{:?}", start.items);
+    let rv0 = start.metadata.resource_version.clone().expect("list rv");
+
+    // A raw watch from the list's version sees every event by its name, and kube-rs's
+    // watcher (as a cockpit would run it) sees the lease come, change and go.
+    let mut raw = leases
+        .watch(&WatchParams::default().timeout(20), &rv0)
+        .await
+        .expect("watch")
+        .boxed();
+    let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
+    let watching = {
+        let leases = leases.clone();
+        tokio::spawn(async move {
+            let mut w = std::pin::pin!(watcher(leases, watcher::Config::default()));
+            while let Some(e) = w.next().await {
+                let seen = match e {
+                    Ok(watcher::Event::InitDone) => "ready".to_string(),
+                    Ok(watcher::Event::Apply(l)) => {
+                        format!(
+                            "apply {}",
+                            l.spec.and_then(|s| s.holder_identity).unwrap_or_default()
+                        )
+                    }
+                    Ok(watcher::Event::Delete(l)) => {
+                        format!("delete {}", l.metadata.name.unwrap_or_default())
+                    }
+                    Ok(_) => continue,
+                    Err(e) => format!("error {e}"),
+                };
+                if seen_tx.send(seen).is_err() {
+                    return;
+                }
+            }
+        })
+    };
+
+    // The watcher has listed (nothing) before the lease is taken.
+    let ready = tokio::time::timeout(DEADLINE, seen_rx.recv()).await;
+    assert_eq!(ready.ok().flatten().as_deref(), Some("ready"));
+    let made = leases
+        .create(
+            &pp,
+            &run_lease("alice@laptop", "2026-12-01T06:00:00.123456Z"),
+        )
+        .await
+        .expect("create the lease");
+    let meta = &made.metadata;
+    assert_eq!(meta.namespace.as_deref(), Some(k0.namespace.as_str()));
+    assert!(meta.uid.is_some() && meta.creation_timestamp.is_some());
+    let rv1 = meta.resource_version.clone().expect("rv");
+    let spec = made.spec.clone().expect("spec kept");
+    assert_eq!(spec.holder_identity.as_deref(), Some("alice@laptop"));
+    assert_eq!(spec.lease_duration_seconds, Some(30));
+    assert_eq!(spec.lease_transitions, Some(0));
+    assert_eq!(
+        serde_json::to_value(&spec.renew_time).unwrap(),
+        json!("2026-12-01T06:00:00.123456Z"),
+        "MicroTime kept to the microsecond"
+    );
+    assert_eq!(
+        meta.annotations
+            .as_ref()
+            .and_then(|a| a.get("c8dr.io/run"))
+            .map(String::as_str),
+        Some("FO-20261201-1")
+    );
+
+    // A second c8dr creating the same lease: 409 AlreadyExists, as a real API server says it.
+    let taken = api_error(
+        leases
+            .create(&pp, &run_lease("bob@desk", "2026-12-01T06:00:01.000000Z"))
+            .await,
+    );
+    assert_eq!((taken.code, taken.reason.as_str()), (409, "AlreadyExists"));
+    assert_eq!(
+        taken.message,
+        "leases.coordination.k8s.io \"c8dr-runbook\" already exists"
+    );
+
+    let got = leases.get("c8dr-runbook").await.expect("get");
+    assert_eq!(got.metadata.resource_version.as_deref(), Some(rv1.as_str()));
+
+    // The holder renews with the version it read: accepted, a new version.
+    let mut renewed = got.clone();
+    renewed.spec = Some(k8s_openapi::api::coordination::v1::LeaseSpec {
+        renew_time: serde_json::from_value(json!("2026-12-01T06:00:10.000000Z")).unwrap(),
+        ..spec.clone()
+    });
+    let after = leases
+        .replace("c8dr-runbook", &pp, &renewed)
+        .await
+        .expect("replace with the current version");
+    let rv2 = after.metadata.resource_version.clone().expect("rv");
+    assert_ne!(rv2, rv1, "every write is a new version");
+
+    // Bob, who read the lease before the renewal, loses the race: 409 Conflict.
+    let mut stale = got.clone();
+    stale.spec = Some(k8s_openapi::api::coordination::v1::LeaseSpec {
+        holder_identity: Some("bob@desk".into()),
+        lease_transitions: Some(1),
+        ..spec.clone()
+    });
+    let conflict = api_error(leases.replace("c8dr-runbook", &pp, &stale).await);
+    assert_eq!((conflict.code, conflict.reason.as_str()), (409, "Conflict"));
+    assert_eq!(
+        conflict.message,
+        "Operation cannot be fulfilled on leases.coordination.k8s.io \"c8dr-runbook\": \
+         the object has been modified; please apply your changes to the latest version and try again"
+    );
+    // Without a version at all: refused (a Lease is never updated unconditionally).
+    let mut blind = stale.clone();
+    blind.metadata.resource_version = None;
+    let invalid = api_error(leases.replace("c8dr-runbook", &pp, &blind).await);
+    assert_eq!((invalid.code, invalid.reason.as_str()), (422, "Invalid"));
+    let now = leases.get("c8dr-runbook").await.expect("get");
+    assert_eq!(
+        now.spec.and_then(|s| s.holder_identity).as_deref(),
+        Some("alice@laptop"),
+        "the refused writes changed nothing"
+    );
+
+    // A merge patch of the run's step, with and without a version precondition.
+    let step = |rv: Option<&str>| {
+        let mut p = json!({"metadata": {"annotations": {"c8dr.io/step": "FO-2"}}});
+        if let Some(rv) = rv {
+            p["metadata"]["resourceVersion"] = json!(rv);
+        }
+        Patch::Merge(p)
+    };
+    let stale_patch = api_error(
+        leases
+            .patch("c8dr-runbook", &PatchParams::default(), &step(Some(&rv1)))
+            .await,
+    );
+    assert_eq!(
+        (stale_patch.code, stale_patch.reason.as_str()),
+        (409, "Conflict")
+    );
+    let patched = leases
+        .patch("c8dr-runbook", &PatchParams::default(), &step(Some(&rv2)))
+        .await
+        .expect("patch with the current version");
+    let rv3 = patched.metadata.resource_version.clone().expect("rv");
+    assert_ne!(rv3, rv2);
+    let ann = patched.metadata.annotations.clone().unwrap_or_default();
+    assert_eq!(ann.get("c8dr.io/step").map(String::as_str), Some("FO-2"));
+    assert_eq!(
+        ann.get("c8dr.io/run").map(String::as_str),
+        Some("FO-20261201-1")
+    );
+    assert_eq!(
+        patched.spec.and_then(|s| s.holder_identity).as_deref(),
+        Some("alice@laptop")
+    );
+
+    // Listed in the namespace and across namespaces, with label selectors.
+    let listed = leases
+        .list(&ListParams::default().labels("app.kubernetes.io/name=c8dr"))
+        .await
+        .expect("list");
+    assert_eq!(listed.items.len(), 1);
+    let rv_list: u64 = listed.metadata.resource_version.unwrap().parse().unwrap();
+    assert!(rv_list >= rv3.parse().unwrap());
+    assert!(
+        leases
+            .list(&ListParams::default().labels("app.kubernetes.io/name=other"))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let all: kube::Api<k8s_openapi::api::coordination::v1::Lease> =
+        kube::Api::all(k0.client.clone());
+    assert_eq!(
+        all.list(&ListParams::default()).await.unwrap().items.len(),
+        1
+    );
+    // Another namespace has none, and a name that is not there is 404 NotFound.
+    let elsewhere: kube::Api<k8s_openapi::api::coordination::v1::Lease> =
+        kube::Api::namespaced(k0.client.clone(), "kube-system");
+    assert!(
+        elsewhere
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let missing = api_error(leases.get("nobody").await);
+    assert_eq!((missing.code, missing.reason.as_str()), (404, "NotFound"));
+    assert_eq!(
+        missing.message,
+        "leases.coordination.k8s.io \"nobody\" not found"
+    );
+    assert!(leases.get_opt("nobody").await.unwrap().is_none());
+
+    // The lab's truth shows the lease of region 0.
+    let state = lab.state().await;
+    let truth = &state["regions"][0]["leases"][0];
+    assert_eq!(truth["name"], "c8dr-runbook", "{state}");
+    assert_eq!(truth["holderIdentity"], "alice@laptop");
+    assert_eq!(truth["renewTime"], "2026-12-01T06:00:10.000000Z");
+    assert_eq!(truth["leaseDurationSeconds"], 30);
+    assert_eq!(truth["annotations"]["c8dr.io/step"], "FO-2");
+
+    // Released: deleted, and gone.
+    let deleted = leases
+        .delete("c8dr-runbook", &DeleteParams::default())
+        .await
+        .expect("delete");
+    if let Some(status) = deleted.right() {
+        assert!(status.is_success(), "{status:?}");
+    }
+    assert!(leases.get_opt("c8dr-runbook").await.unwrap().is_none());
+    let gone = api_error(
+        leases
+            .delete("c8dr-runbook", &DeleteParams::default())
+            .await,
+    );
+    assert_eq!(gone.code, 404);
+
+    let mut events = vec![];
+    while events.len() < 4 {
+        match tokio::time::timeout(DEADLINE, raw.next()).await {
+            Ok(Some(Ok(WatchEvent::Added(l)))) => {
+                events.push(format!("ADDED {}", l.metadata.resource_version.unwrap()))
+            }
+            Ok(Some(Ok(WatchEvent::Modified(l)))) => {
+                events.push(format!("MODIFIED {}", l.metadata.resource_version.unwrap()))
+            }
+            Ok(Some(Ok(WatchEvent::Deleted(_)))) => events.push("DELETED".into()),
+            Ok(Some(Ok(WatchEvent::Bookmark(_)))) => {}
+            other => panic!("watch ended early after {events:?}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        events,
+        [
+            format!("ADDED {rv1}"),
+            format!("MODIFIED {rv2}"),
+            format!("MODIFIED {rv3}"),
+            "DELETED".to_string()
+        ]
+    );
+    let mut seen = vec![];
+    while seen.len() < 4 {
+        match tokio::time::timeout(DEADLINE, seen_rx.recv()).await {
+            Ok(Some(s)) => seen.push(s),
+            other => panic!("watcher stopped after {seen:?}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "apply alice@laptop",
+            "apply alice@laptop",
+            "apply alice@laptop",
+            "delete c8dr-runbook"
+        ]
+    );
+    watching.abort();
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_gets_annotates_watches_and_deletes_a_lease() {
+    if kubectl().is_none() {
+        return;
+    }
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let ready = lab.lab.ready.clone();
+    let cache = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let (ok, out, err) = kubectl_in(&ready, cache.path(), 1, args, stdin);
+        assert!(ok, "kubectl {args:?}: {err}");
+        out
+    };
+    let manifest =
+        serde_json::to_string(&run_lease("alice@laptop", "2026-12-01T06:00:00.123456Z")).unwrap();
+    assert!(run(&["create", "--validate=false", "-f", "-"], Some(&manifest)).contains("created"));
+    let (ok, _, err) = kubectl_in(
+        &ready,
+        cache.path(),
+        1,
+        &["create", "--validate=false", "-f", "-"],
+        Some(&manifest),
+    );
+    assert!(!ok && err.contains("already exists"), "{err}");
+
+    // The server-side table, with the columns a real cluster prints.
+    let table = run(&["get", "leases"], None);
+    let header: Vec<&str> = table
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    assert_eq!(header, ["NAME", "HOLDER", "AGE"], "{table}");
+    assert!(
+        table.contains("c8dr-runbook") && table.contains("alice@laptop"),
+        "{table}"
+    );
+    let json: Value =
+        serde_json::from_str(&run(&["get", "lease", "c8dr-runbook", "-o", "json"], None))
+            .expect("kubectl -o json");
+    assert_eq!(json["spec"]["holderIdentity"], "alice@laptop");
+    assert_eq!(json["spec"]["renewTime"], "2026-12-01T06:00:00.123456Z");
+    serde_json::from_value::<k8s_openapi::api::coordination::v1::Lease>(json.clone())
+        .expect("a Lease as k8s-openapi reads it");
+    let yaml = run(&["get", "lease", "c8dr-runbook", "-o", "yaml"], None);
+    assert!(yaml.contains("holderIdentity: alice@laptop"), "{yaml}");
+    assert!(yaml.contains("kind: Lease"), "{yaml}");
+
+    // kubectl annotate: a merge patch; --overwrite to change, `key-` to remove.
+    assert!(
+        run(
+            &["annotate", "lease", "c8dr-runbook", "c8dr.io/note=war-room"],
+            None
+        )
+        .contains("annotated")
+    );
+    assert!(
+        run(
+            &[
+                "annotate",
+                "--overwrite",
+                "lease",
+                "c8dr-runbook",
+                "c8dr.io/step=FO-3"
+            ],
+            None
+        )
+        .contains("annotated")
+    );
+    assert!(
+        run(
+            &["annotate", "lease", "c8dr-runbook", "c8dr.io/note-"],
+            None
+        )
+        .contains("annotated")
+    );
+    let k1 = region(&lab, 1).await;
+    let lease = k1
+        .leases()
+        .get("c8dr-runbook")
+        .await
+        .expect("kube-rs reads it");
+    let ann = lease.metadata.annotations.unwrap_or_default();
+    assert_eq!(ann.get("c8dr.io/step").map(String::as_str), Some("FO-3"));
+    assert_eq!(
+        ann.get("c8dr.io/run").map(String::as_str),
+        Some("FO-20261201-1")
+    );
+    assert!(!ann.contains_key("c8dr.io/note"), "{ann:?}");
+    // With a stale --resource-version the annotation is refused.
+    let (ok, _, err) = kubectl_in(
+        &ready,
+        cache.path(),
+        1,
+        &[
+            "annotate",
+            "--overwrite",
+            "--resource-version=1",
+            "lease",
+            "c8dr-runbook",
+            "c8dr.io/step=FO-9",
+        ],
+        None,
+    );
+    assert!(!ok && err.contains("the object has been modified"), "{err}");
+
+    // `kubectl get leases -w` starts and shows the row.
+    let reg = &ready.regions[1];
+    let mut watch = kubectl()
+        .expect("kubectl")
+        .arg("--kubeconfig")
+        .arg(&ready.kubeconfig)
+        .args([
+            "--context",
+            &reg.kube_context,
+            "-n",
+            &reg.namespace,
+            "--cache-dir",
+        ])
+        .arg(cache.path())
+        .args(["get", "leases", "-w"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kubectl -w runs");
+    let stdout = watch.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let mut lines = vec![];
+    let until = Instant::now() + DEADLINE;
+    while !lines.iter().any(|l: &String| l.contains("c8dr-runbook")) && Instant::now() < until {
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(200)) {
+            lines.push(l);
+        }
+    }
+    let _ = watch.kill();
+    let _ = watch.wait();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("c8dr-runbook") && l.contains("alice@laptop")),
+        "kubectl get leases -w: {lines:?}"
+    );
+
+    assert!(run(&["delete", "lease", "c8dr-runbook"], None).contains("deleted"));
+    assert!(!run(&["get", "leases"], None).contains("c8dr-runbook"));
+    let state = lab.state().await;
+    assert_eq!(state["regions"][1]["leases"], json!([]), "{state}");
+    lab.shutdown().await;
+}
