@@ -94,11 +94,6 @@ impl RegionKube {
         Api::namespaced(self.client.clone(), &self.namespace)
     }
 
-    /// Leases (`coordination.k8s.io/v1`) in the region's namespace: the run lease.
-    pub fn leases(&self) -> Api<Lease> {
-        Api::namespaced(self.client.clone(), &self.namespace)
-    }
-
     /// The SHA-256 digest (hex) of a Secret's key, `None` when the secret or the key is absent.
     /// The value itself is dropped here: it never reaches facts, logs or errors.
     pub async fn secret_digest(
