@@ -86,14 +86,16 @@ pub enum Judged {
     Expired(String),
 }
 
-/// Pure: what `found` means for run `run` at `now`.
-pub fn judge(found: Option<&RunLease>, run: &str, now: jiff::Timestamp) -> Judged {
+/// Pure: what `found` means for run `run` of `holder` at `now`. A run is identified by its
+/// id and its holder together: run ids are timestamps, and two laptops starting the same
+/// failover in the same second make the same id.
+pub fn judge(found: Option<&RunLease>, run: &str, holder: &str, now: jiff::Timestamp) -> Judged {
     let Some(l) = found else {
         return Judged::Free;
     };
     match l.liveness(now) {
         Liveness::Released => Judged::Free,
-        _ if l.run == run => Judged::Ours,
+        _ if l.run == run && l.holder.as_deref() == Some(holder) => Judged::Ours,
         Liveness::Live => Judged::Held(l.sentence(now)),
         Liveness::Expired => Judged::Expired(l.sentence(now)),
     }
@@ -256,7 +258,7 @@ pub async fn take(
         let now = jiff::Timestamp::now();
         let mine = found.as_ref().map(parse);
         if let Some(l) = elsewhere.as_ref().map(parse) {
-            match judge(Some(&l), &claim.run, now) {
+            match judge(Some(&l), &claim.run, &claim.holder, now) {
                 Judged::Held(s) => {
                     return Err(LeaseError::Held(format!("{s} ({})", k_label(kubes, other))));
                 }
@@ -264,8 +266,10 @@ pub async fn take(
             }
         }
         let mut took_over = None;
-        let transition = match judge(mine.as_ref(), &claim.run, now) {
-            Judged::Free => mine.as_ref().is_some_and(|l| l.run != claim.run),
+        let transition = match judge(mine.as_ref(), &claim.run, &claim.holder, now) {
+            Judged::Free => mine
+                .as_ref()
+                .is_some_and(|l| l.run != claim.run || l.holder.is_some()),
             Judged::Ours => false,
             Judged::Held(s) => return Err(LeaseError::Held(format!("{s} ({place})"))),
             Judged::Expired(s) => {
@@ -282,7 +286,7 @@ pub async fn take(
         };
         let acquired = mine
             .as_ref()
-            .filter(|l| l.run == claim.run && l.holder.is_some())
+            .filter(|l| l.run == claim.run && l.holder.as_deref() == Some(claim.holder.as_str()))
             .and_then(|l| l.acquired);
         let record = claim.lease(now, acquired);
         let object = write(found.as_ref(), &kube.namespace, &record, transition);
@@ -377,7 +381,10 @@ impl Keeper {
             let _ = stop.send(());
         }
         let Ok(Some((lease, mut record))) = self.task.await else {
-            return Err(format!("{}: the lease was lost before the end", self.place));
+            return Err(format!(
+                "{}: lease {NAME} not released: another run took it during this one, and it stays theirs",
+                self.place
+            ));
         };
         record.holder = None;
         record.step = last.step;
@@ -392,8 +399,16 @@ impl Keeper {
         .await
         {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(format!("{}: releasing lease {NAME}: {e}", self.place)),
-            Err(_) => Err(format!("{}: releasing lease {NAME} timed out", self.place)),
+            Ok(Err(e)) => Err(format!(
+                "{}: releasing lease {NAME}: {e} (it expires on its own in {} s)",
+                self.place,
+                DURATION.as_secs()
+            )),
+            Err(_) => Err(format!(
+                "{}: releasing lease {NAME} timed out (it expires on its own in {} s)",
+                self.place,
+                DURATION.as_secs()
+            )),
         }
     }
 }
@@ -450,7 +465,7 @@ async fn renew(
                 hold.send_replace((Hold::Held { until }, String::new()));
             }
             Ok(Err(kube::Error::Api(s))) if s.is_conflict() => match api.get_opt(NAME).await {
-                Ok(Some(l)) if parse(&l).run == record.run && parse(&l).holder.is_some() => {
+                Ok(Some(l)) if parse(&l).run == record.run && parse(&l).holder == record.holder => {
                     lease = l;
                     retry_now = true;
                 }

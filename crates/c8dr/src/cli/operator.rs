@@ -260,11 +260,9 @@ pub async fn execute(
         }
     };
     if let Some(e) = claim.release(&state).await {
-        eprintln!(
-            "warning: {e} (the lease expires on its own in {} s)",
-            lease::DURATION.as_secs()
-        );
+        eprintln!("warning: {e}");
     }
+
     println!(
         "\n{}: {} in {:.1} s (c8dr's own time {:.1} s){}",
         state.run,

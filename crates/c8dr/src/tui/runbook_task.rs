@@ -209,10 +209,7 @@ async fn claim(
 /// Releases the lease with the run's end; a failure is the operator's to know.
 async fn release(claim: session::RunClaim, state: &RunState) -> Result<()> {
     match claim.release(state).await {
-        Some(e) => Err(color_eyre::eyre::eyre!(
-            "{e} (it expires on its own in {} s)",
-            lease::DURATION.as_secs()
-        )),
+        Some(e) => Err(color_eyre::eyre::eyre!("{e}")),
         None => Ok(()),
     }
 }
