@@ -9,7 +9,8 @@
 //! patch is a precondition; kubectl annotate sends them) and delete (a `Success` Status;
 //! `preconditions` honoured). Every refusal is a `Status` with the real reason and message.
 //! `spec` keeps the fields the API defines (MicroTimes in UTC to the microsecond); metadata
-//! keeps labels and annotations. The objects live in the simulation's namespace state
+//! keeps labels and annotations. Not served: server-side apply, JSON patches (415) and dry
+//! runs (400, rather than answering a write that did not happen). The objects live in the simulation's namespace state
 //! ([`crate::sim::kube::RegionKube::leases`]): they survive a region failing and coming back
 //! and are gone with a recreated namespace.
 
@@ -373,8 +374,13 @@ fn create_in(
 }
 
 /// `POST …/namespaces/{ns}/leases`.
-pub async fn create(State(ctx): State<Ctx>, Path(ns): Path<String>, body: Bytes) -> Response {
-    if let Some(e) = other_namespace(&ctx, &ns) {
+pub async fn create(
+    State(ctx): State<Ctx>,
+    Path(ns): Path<String>,
+    Query(q): Params,
+    body: Bytes,
+) -> Response {
+    if let Some(e) = other_namespace(&ctx, &ns).or_else(|| dry_run(&q)) {
         return e;
     }
     let d = match parse(&body).and_then(|b| decode(&b)) {
@@ -397,6 +403,45 @@ pub async fn create(State(ctx): State<Ctx>, Path(ns): Path<String>, body: Bytes)
         );
     }
     ctx.transact(|_, sim| create_in(&ctx, sim, &name, &d), answer)
+}
+
+/// A storage precondition (`uid` or `resourceVersion` of `meta` equal to `want`), failing as
+/// the API server's storage fails it: a 409 with the storage error in the message.
+fn precondition(
+    ctx: &Ctx,
+    name: &str,
+    meta: &Value,
+    field: &str,
+    want: &str,
+) -> Result<(), Response> {
+    let have = meta[field].as_str().unwrap_or("");
+    if have == want {
+        return Ok(());
+    }
+    let what = if field == "uid" {
+        "UID"
+    } else {
+        "ResourceVersion"
+    };
+    Err(conflict(
+        name,
+        &format!(
+            "StorageError: invalid object, Code: 4, Key: /registry/leases/{}/{name}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: {what} in precondition: {want}, {what} in object meta: {have}",
+            ctx.namespace
+        ),
+    ))
+}
+
+/// The lab writes or refuses; a server-side dry run (`dryRun=All`) would show a write that
+/// did not happen as if it had, so it is refused rather than done.
+fn dry_run(q: &[(String, String)]) -> Option<Response> {
+    q.iter().any(|(k, _)| k == "dryRun").then(|| {
+        status(
+            400,
+            "BadRequest",
+            "the lab's API server does not do dry runs (dryRun): nothing was written",
+        )
+    })
 }
 
 /// The update of stored lease `name` to `d`, checked against the stored version and uid.
@@ -422,19 +467,11 @@ fn update_in(
             ),
         ));
     };
+    if let Some(uid) = &d.uid {
+        precondition(ctx, name, meta, "uid", uid)?;
+    }
     if meta["resourceVersion"].as_str() != Some(rv.as_str()) {
         return Err(conflict(name, OPTIMISTIC_LOCK));
-    }
-    if let Some(uid) = &d.uid
-        && meta["uid"].as_str() != Some(uid.as_str())
-    {
-        return Err(conflict(
-            name,
-            &format!(
-                "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
-                meta["uid"].as_str().unwrap_or("")
-            ),
-        ));
     }
     let obj = stored(ctx, name, d, Some(&current), 0);
     sim.kube[ctx.region as usize]
@@ -447,9 +484,10 @@ fn update_in(
 pub async fn replace(
     State(ctx): State<Ctx>,
     Path((ns, name)): Path<(String, String)>,
+    Query(q): Params,
     body: Bytes,
 ) -> Response {
-    if let Some(e) = other_namespace(&ctx, &ns) {
+    if let Some(e) = other_namespace(&ctx, &ns).or_else(|| dry_run(&q)) {
         return e;
     }
     let d = match parse(&body).and_then(|b| decode(&b)) {
@@ -518,10 +556,11 @@ fn merge(target: &mut Value, patch: &Value, strategic: bool) {
 pub async fn patch(
     State(ctx): State<Ctx>,
     Path((ns, name)): Path<(String, String)>,
+    Query(q): Params,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(e) = other_namespace(&ctx, &ns) {
+    if let Some(e) = other_namespace(&ctx, &ns).or_else(|| dry_run(&q)) {
         return e;
     }
     let content_type = headers
@@ -578,9 +617,10 @@ pub async fn patch(
 pub async fn delete(
     State(ctx): State<Ctx>,
     Path((ns, name)): Path<(String, String)>,
+    Query(q): Params,
     body: Bytes,
 ) -> Response {
-    if let Some(e) = other_namespace(&ctx, &ns) {
+    if let Some(e) = other_namespace(&ctx, &ns).or_else(|| dry_run(&q)) {
         return e;
     }
     let options: Value = if body.iter().all(u8::is_ascii_whitespace) {
@@ -598,17 +638,9 @@ pub async fn delete(
                 return Err(not_found(&name));
             };
             let meta = &current["metadata"];
-            for (field, what) in [("uid", "UID"), ("resourceVersion", "ResourceVersion")] {
-                if let Some(want) = pre[field].as_str()
-                    && meta[field].as_str() != Some(want)
-                {
-                    return Err(conflict(
-                        &name,
-                        &format!(
-                            "Precondition failed: {what} in precondition: {want}, {what} in object meta: {}",
-                            meta[field].as_str().unwrap_or("")
-                        ),
-                    ));
+            for field in ["uid", "resourceVersion"] {
+                if let Some(want) = pre[field].as_str() {
+                    precondition(&ctx, &name, meta, field, want)?;
                 }
             }
             sim.kube[ctx.region as usize].leases.remove(&name);

@@ -414,7 +414,41 @@ async fn leases_are_discovered_and_answer_like_the_api_server() {
     )
     .await;
     assert_eq!(status, 201, "{created}");
-    let (status, deleted) = send(&lab, lab.http.delete(api(&lab, 0, &one("elsewhere")))).await;
+    // A server-side dry run is refused, not answered as if written.
+    let (status, dry) = send(
+        &lab,
+        lab.http
+            .delete(format!("{}?dryRun=All", api(&lab, 0, &one("elsewhere")))),
+    )
+    .await;
+    assert_eq!(status, 400, "{dry}");
+    // Delete preconditions: a stale version or another uid is a 409 Conflict.
+    for pre in [json!({"resourceVersion": "1"}), json!({"uid": "not-it"})] {
+        let (status, refused) = send(
+            &lab,
+            lab.http
+                .delete(api(&lab, 0, &one("elsewhere")))
+                .json(&json!({"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": pre})),
+        )
+        .await;
+        assert_eq!(status, 409, "{refused}");
+        assert_eq!(refused["reason"], "Conflict");
+        assert!(
+            refused["message"]
+                .as_str()
+                .unwrap()
+                .contains("Precondition failed"),
+            "{refused}"
+        );
+    }
+    let (status, deleted) = send(
+        &lab,
+        lab.http
+            .delete(api(&lab, 0, &one("elsewhere")))
+            .json(&json!({"preconditions": {"uid": created["metadata"]["uid"],
+                                      "resourceVersion": created["metadata"]["resourceVersion"]}})),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(deleted["status"], "Success", "{deleted}");
     assert_eq!(deleted["details"]["uid"], created["metadata"]["uid"]);
