@@ -140,7 +140,9 @@ struct Decoded {
 }
 
 /// Decodes a Lease: its type, metadata and the spec fields of `coordination.k8s.io/v1`
-/// (others are dropped, as the API server drops unknown fields). 400 for what does not
+/// (others are dropped, as the API server drops unknown fields, and so are `strategy` and
+/// `preferredHolder`, as it drops them while the `CoordinatedLeaderElection` gate is off,
+/// its default). 400 for what does not
 /// decode, 422 for what does not validate.
 fn decode(body: &Value) -> Result<Decoded, Response> {
     let Some(obj) = body.as_object() else {
@@ -217,9 +219,7 @@ fn spec(spec: Option<&Value>) -> Result<Map<String, Value>, Response> {
             continue;
         }
         let (kept, expected) = match field.as_str() {
-            "holderIdentity" | "strategy" | "preferredHolder" => {
-                (v.as_str().map(|s| json!(s)), "a string")
-            }
+            "holderIdentity" => (v.as_str().map(|s| json!(s)), "a string"),
             "leaseDurationSeconds" | "leaseTransitions" => (
                 v.as_i64()
                     .and_then(|n| i32::try_from(n).ok())
@@ -263,12 +263,6 @@ fn validate(name: &str, spec: &Map<String, Value>) -> Option<String> {
         return Some(format!(
             "spec.leaseTransitions: Invalid value: {t}: must be greater than or equal to 0"
         ));
-    }
-    if spec.contains_key("preferredHolder") && !spec.contains_key("strategy") {
-        return Some(
-            "spec.preferredHolder: Forbidden: preferredHolder is only allowed if strategy is set"
-                .into(),
-        );
     }
     None
 }
@@ -396,10 +390,12 @@ pub async fn create(
         );
     }
     if d.resource_version.is_some() {
+        // The storage refuses it with a plain error, which the API server answers as a 500
+        // of unknown reason.
         return status(
             500,
-            "InternalError",
-            "Internal error occurred: resourceVersion should not be set on objects to be created",
+            "",
+            "resourceVersion should not be set on objects to be created",
         );
     }
     ctx.transact(|_, sim| create_in(&ctx, sim, &name, &d), answer)
@@ -718,7 +714,7 @@ mod tests {
     fn a_lease_body_decodes_or_is_refused_with_the_api_servers_codes() {
         let d = decode(&json!({"apiVersion": API_VERSION, "kind": "Lease",
             "metadata": {"name": "c8dr-runbook", "resourceVersion": "7", "annotations": {"k": "v"}},
-            "spec": {"holderIdentity": "alice", "leaseDurationSeconds": 30, "unknown": 1,
+            "spec": {"holderIdentity": "alice", "leaseDurationSeconds": 30, "unknown": 1, "strategy": "OldestEmulationVersion",
                      "renewTime": "2026-12-01T06:00:00.5Z"}}))
         .expect("a Lease");
         assert_eq!(d.resource_version.as_deref(), Some("7"));
