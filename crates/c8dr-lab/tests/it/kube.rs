@@ -362,6 +362,10 @@ async fn leases_are_discovered_and_answer_like_the_api_server() {
             400,
         ),
         (json!([1, 2]), 400),
+        (
+            json!({"metadata": {"name": "x", "resourceVersion": "5"}}),
+            500,
+        ),
     ] {
         let (status, answer) = send(&lab, post(0, bad.clone())).await;
         assert_eq!(status, code, "{bad} → {answer}");
