@@ -9,7 +9,8 @@
 //! patch is a precondition; kubectl annotate sends them) and delete (a `Success` Status;
 //! `preconditions` honoured). Every refusal is a `Status` with the real reason and message.
 //! `spec` keeps the fields the API defines (MicroTimes in UTC to the microsecond); metadata
-//! keeps labels and annotations. The objects live in the simulation's namespace state
+//! keeps labels and annotations. Not served: server-side apply, JSON patches (415) and dry
+//! runs (400, rather than answering a write that did not happen). The objects live in the simulation's namespace state
 //! ([`crate::sim::kube::RegionKube::leases`]): they survive a region failing and coming back
 //! and are gone with a recreated namespace.
 
@@ -139,7 +140,9 @@ struct Decoded {
 }
 
 /// Decodes a Lease: its type, metadata and the spec fields of `coordination.k8s.io/v1`
-/// (others are dropped, as the API server drops unknown fields). 400 for what does not
+/// (others are dropped, as the API server drops unknown fields, and so are `strategy` and
+/// `preferredHolder`, as it drops them while the `CoordinatedLeaderElection` gate is off,
+/// its default). 400 for what does not
 /// decode, 422 for what does not validate.
 fn decode(body: &Value) -> Result<Decoded, Response> {
     let Some(obj) = body.as_object() else {
@@ -216,9 +219,7 @@ fn spec(spec: Option<&Value>) -> Result<Map<String, Value>, Response> {
             continue;
         }
         let (kept, expected) = match field.as_str() {
-            "holderIdentity" | "strategy" | "preferredHolder" => {
-                (v.as_str().map(|s| json!(s)), "a string")
-            }
+            "holderIdentity" => (v.as_str().map(|s| json!(s)), "a string"),
             "leaseDurationSeconds" | "leaseTransitions" => (
                 v.as_i64()
                     .and_then(|n| i32::try_from(n).ok())
@@ -262,12 +263,6 @@ fn validate(name: &str, spec: &Map<String, Value>) -> Option<String> {
         return Some(format!(
             "spec.leaseTransitions: Invalid value: {t}: must be greater than or equal to 0"
         ));
-    }
-    if spec.contains_key("preferredHolder") && !spec.contains_key("strategy") {
-        return Some(
-            "spec.preferredHolder: Forbidden: preferredHolder is only allowed if strategy is set"
-                .into(),
-        );
     }
     None
 }
@@ -373,8 +368,13 @@ fn create_in(
 }
 
 /// `POST …/namespaces/{ns}/leases`.
-pub async fn create(State(ctx): State<Ctx>, Path(ns): Path<String>, body: Bytes) -> Response {
-    if let Some(e) = other_namespace(&ctx, &ns) {
+pub async fn create(
+    State(ctx): State<Ctx>,
+    Path(ns): Path<String>,
+    Query(q): Params,
+    body: Bytes,
+) -> Response {
+    if let Some(e) = other_namespace(&ctx, &ns).or_else(|| dry_run(&q)) {
         return e;
     }
     let d = match parse(&body).and_then(|b| decode(&b)) {
@@ -390,13 +390,54 @@ pub async fn create(State(ctx): State<Ctx>, Path(ns): Path<String>, body: Bytes)
         );
     }
     if d.resource_version.is_some() {
+        // The storage refuses it with a plain error, which the API server answers as a 500
+        // of unknown reason.
         return status(
             500,
-            "InternalError",
-            "Internal error occurred: resourceVersion should not be set on objects to be created",
+            "",
+            "resourceVersion should not be set on objects to be created",
         );
     }
     ctx.transact(|_, sim| create_in(&ctx, sim, &name, &d), answer)
+}
+
+/// A storage precondition (`uid` or `resourceVersion` of `meta` equal to `want`), failing as
+/// the API server's storage fails it: a 409 with the storage error in the message.
+fn precondition(
+    ctx: &Ctx,
+    name: &str,
+    meta: &Value,
+    field: &str,
+    want: &str,
+) -> Result<(), Response> {
+    let have = meta[field].as_str().unwrap_or("");
+    if have == want {
+        return Ok(());
+    }
+    let what = if field == "uid" {
+        "UID"
+    } else {
+        "ResourceVersion"
+    };
+    Err(conflict(
+        name,
+        &format!(
+            "StorageError: invalid object, Code: 4, Key: /registry/leases/{}/{name}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: {what} in precondition: {want}, {what} in object meta: {have}",
+            ctx.namespace
+        ),
+    ))
+}
+
+/// The lab writes or refuses; a server-side dry run (`dryRun=All`) would show a write that
+/// did not happen as if it had, so it is refused rather than done.
+fn dry_run(q: &[(String, String)]) -> Option<Response> {
+    q.iter().any(|(k, _)| k == "dryRun").then(|| {
+        status(
+            400,
+            "BadRequest",
+            "the lab's API server does not do dry runs (dryRun): nothing was written",
+        )
+    })
 }
 
 /// The update of stored lease `name` to `d`, checked against the stored version and uid.
@@ -422,19 +463,11 @@ fn update_in(
             ),
         ));
     };
+    if let Some(uid) = &d.uid {
+        precondition(ctx, name, meta, "uid", uid)?;
+    }
     if meta["resourceVersion"].as_str() != Some(rv.as_str()) {
         return Err(conflict(name, OPTIMISTIC_LOCK));
-    }
-    if let Some(uid) = &d.uid
-        && meta["uid"].as_str() != Some(uid.as_str())
-    {
-        return Err(conflict(
-            name,
-            &format!(
-                "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
-                meta["uid"].as_str().unwrap_or("")
-            ),
-        ));
     }
     let obj = stored(ctx, name, d, Some(&current), 0);
     sim.kube[ctx.region as usize]
@@ -447,9 +480,10 @@ fn update_in(
 pub async fn replace(
     State(ctx): State<Ctx>,
     Path((ns, name)): Path<(String, String)>,
+    Query(q): Params,
     body: Bytes,
 ) -> Response {
-    if let Some(e) = other_namespace(&ctx, &ns) {
+    if let Some(e) = other_namespace(&ctx, &ns).or_else(|| dry_run(&q)) {
         return e;
     }
     let d = match parse(&body).and_then(|b| decode(&b)) {
@@ -518,10 +552,11 @@ fn merge(target: &mut Value, patch: &Value, strategic: bool) {
 pub async fn patch(
     State(ctx): State<Ctx>,
     Path((ns, name)): Path<(String, String)>,
+    Query(q): Params,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(e) = other_namespace(&ctx, &ns) {
+    if let Some(e) = other_namespace(&ctx, &ns).or_else(|| dry_run(&q)) {
         return e;
     }
     let content_type = headers
@@ -578,9 +613,10 @@ pub async fn patch(
 pub async fn delete(
     State(ctx): State<Ctx>,
     Path((ns, name)): Path<(String, String)>,
+    Query(q): Params,
     body: Bytes,
 ) -> Response {
-    if let Some(e) = other_namespace(&ctx, &ns) {
+    if let Some(e) = other_namespace(&ctx, &ns).or_else(|| dry_run(&q)) {
         return e;
     }
     let options: Value = if body.iter().all(u8::is_ascii_whitespace) {
@@ -598,17 +634,9 @@ pub async fn delete(
                 return Err(not_found(&name));
             };
             let meta = &current["metadata"];
-            for (field, what) in [("uid", "UID"), ("resourceVersion", "ResourceVersion")] {
-                if let Some(want) = pre[field].as_str()
-                    && meta[field].as_str() != Some(want)
-                {
-                    return Err(conflict(
-                        &name,
-                        &format!(
-                            "Precondition failed: {what} in precondition: {want}, {what} in object meta: {}",
-                            meta[field].as_str().unwrap_or("")
-                        ),
-                    ));
+            for field in ["uid", "resourceVersion"] {
+                if let Some(want) = pre[field].as_str() {
+                    precondition(&ctx, &name, meta, field, want)?;
                 }
             }
             sim.kube[ctx.region as usize].leases.remove(&name);
@@ -686,7 +714,7 @@ mod tests {
     fn a_lease_body_decodes_or_is_refused_with_the_api_servers_codes() {
         let d = decode(&json!({"apiVersion": API_VERSION, "kind": "Lease",
             "metadata": {"name": "c8dr-runbook", "resourceVersion": "7", "annotations": {"k": "v"}},
-            "spec": {"holderIdentity": "alice", "leaseDurationSeconds": 30, "unknown": 1,
+            "spec": {"holderIdentity": "alice", "leaseDurationSeconds": 30, "unknown": 1, "strategy": "OldestEmulationVersion",
                      "renewTime": "2026-12-01T06:00:00.5Z"}}))
         .expect("a Lease");
         assert_eq!(d.resource_version.as_deref(), Some("7"));

@@ -7,7 +7,11 @@
 //! subresource, pod port-forward over the WebSocket channel protocol, persistent volume
 //! claims (listed, deleted), Secrets (base64 `data`; created, replaced, patched, deleted) and
 //! patches of the broker StatefulSet's container env (`kubectl set env`, a Helm upgrade; see
-//! [`write`]). A failed region's API server is closed like its other listeners.
+//! [`write`]), and Leases (`coordination.k8s.io/v1`: c8dr's run lease) with the real API
+//! server's semantics: create (409 `AlreadyExists`), update and patch with `resourceVersion`
+//! preconditions (409 `Conflict`), delete, list/watch, kubectl's NAME/HOLDER/AGE table (see
+//! [`lease`]). Watches answer kubectl's `-w` with one-row Tables. A failed region's API
+//! server is closed like its other listeners; its Leases are kept until it is recreated.
 
 // Handlers return ready-made error responses; boxing them would only add noise.
 #![allow(clippy::result_large_err)]

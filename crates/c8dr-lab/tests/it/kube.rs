@@ -362,6 +362,10 @@ async fn leases_are_discovered_and_answer_like_the_api_server() {
             400,
         ),
         (json!([1, 2]), 400),
+        (
+            json!({"metadata": {"name": "x", "resourceVersion": "5"}}),
+            500,
+        ),
     ] {
         let (status, answer) = send(&lab, post(0, bad.clone())).await;
         assert_eq!(status, code, "{bad} → {answer}");
@@ -414,7 +418,41 @@ async fn leases_are_discovered_and_answer_like_the_api_server() {
     )
     .await;
     assert_eq!(status, 201, "{created}");
-    let (status, deleted) = send(&lab, lab.http.delete(api(&lab, 0, &one("elsewhere")))).await;
+    // A server-side dry run is refused, not answered as if written.
+    let (status, dry) = send(
+        &lab,
+        lab.http
+            .delete(format!("{}?dryRun=All", api(&lab, 0, &one("elsewhere")))),
+    )
+    .await;
+    assert_eq!(status, 400, "{dry}");
+    // Delete preconditions: a stale version or another uid is a 409 Conflict.
+    for pre in [json!({"resourceVersion": "1"}), json!({"uid": "not-it"})] {
+        let (status, refused) = send(
+            &lab,
+            lab.http
+                .delete(api(&lab, 0, &one("elsewhere")))
+                .json(&json!({"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": pre})),
+        )
+        .await;
+        assert_eq!(status, 409, "{refused}");
+        assert_eq!(refused["reason"], "Conflict");
+        assert!(
+            refused["message"]
+                .as_str()
+                .unwrap()
+                .contains("Precondition failed"),
+            "{refused}"
+        );
+    }
+    let (status, deleted) = send(
+        &lab,
+        lab.http
+            .delete(api(&lab, 0, &one("elsewhere")))
+            .json(&json!({"preconditions": {"uid": created["metadata"]["uid"],
+                                      "resourceVersion": created["metadata"]["resourceVersion"]}})),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(deleted["status"], "Success", "{deleted}");
     assert_eq!(deleted["details"]["uid"], created["metadata"]["uid"]);
@@ -449,5 +487,51 @@ async fn leases_are_discovered_and_answer_like_the_api_server() {
     assert!(names(&lab.state().await, 0).is_empty());
     let (status, gone) = get(&lab, 0, &one("c8dr-runbook")).await;
     assert_eq!(status, 404, "{gone}");
+    lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_writers_of_one_lease_are_served_one_after_the_other() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    let url = api(&lab, 0, LEASES);
+    // Eight c8drs take the lease at the same moment: one creates it, seven hear AlreadyExists.
+    let creates = (0..8).map(|i| {
+        let req = lab
+            .http
+            .post(url.clone())
+            .json(&lease("c8dr-runbook", &format!("op-{i}")));
+        async move { req.send().await.expect("answer").status().as_u16() }
+    });
+    let mut codes = futures_util::future::join_all(creates).await;
+    codes.sort_unstable();
+    assert_eq!(codes, [201, 409, 409, 409, 409, 409, 409, 409]);
+    let one = format!("{url}/c8dr-runbook");
+    let (_, current) = send(&lab, lab.http.get(one.clone())).await;
+    let rv = current["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The same unchanged object written back keeps its version, as a no-op update does.
+    let (status, same) = send(&lab, lab.http.put(one.clone()).json(&current)).await;
+    assert_eq!(status, 200, "{same}");
+    assert_eq!(same["metadata"]["resourceVersion"], rv);
+    // Eight take it over from the same version: exactly one wins, seven hear Conflict.
+    let takeovers = (0..8).map(|i| {
+        let mut body = current.clone();
+        body["spec"]["holderIdentity"] = json!(format!("taker-{i}"));
+        let req = lab.http.put(one.clone()).json(&body);
+        async move { req.send().await.expect("answer").status().as_u16() }
+    });
+    let mut codes = futures_util::future::join_all(takeovers).await;
+    codes.sort_unstable();
+    assert_eq!(codes, [200, 409, 409, 409, 409, 409, 409, 409]);
+    let (_, after) = send(&lab, lab.http.get(one)).await;
+    assert!(
+        after["spec"]["holderIdentity"]
+            .as_str()
+            .unwrap()
+            .starts_with("taker-")
+    );
+    assert_ne!(after["metadata"]["resourceVersion"], rv);
     lab.shutdown().await;
 }
