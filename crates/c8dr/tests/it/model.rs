@@ -829,4 +829,5 @@ fn brokers_answering_beyond_the_pod_count_make_the_expected_count_unknown() {
     assert_eq!((r0.brokers_up, r0.brokers_expected), (Some(1), None));
 }
 
+mod malformed;
 mod unknown;
