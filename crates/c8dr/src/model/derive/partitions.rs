@@ -1,5 +1,6 @@
 //! Partitions and quorum: which partitions exist, and for each its configured replicas, the
-//! live ones from the best-placed gateway, and whether a majority of them is live.
+//! live ones from the best-placed gateway, and whether a majority of them is live (told only
+//! when it does not depend on a health or state word c8dr does not know).
 
 use super::MAX_PARTITIONS;
 use super::facts::{Facts, Gateway, Holder};
