@@ -74,7 +74,7 @@ impl ExportingOutcome {
         };
         match http_status {
             204 => ExportingOutcome::Succeeded,
-            200 => match serde_json::from_slice::<ExportingWrapper>(body) {
+            200 => match crate::decode::<ExportingWrapper>(body) {
                 Ok(w) if w.status == 204 || w.status == 200 => ExportingOutcome::Succeeded,
                 Ok(w) => ExportingOutcome::Failed {
                     status: w.status,

@@ -9,6 +9,7 @@ mod open_enum;
 
 pub mod backups;
 pub mod cluster;
+pub mod decode;
 pub mod elasticsearch;
 pub mod error;
 pub mod exporters;
@@ -20,6 +21,7 @@ pub mod topology;
 pub mod zones;
 
 pub use cluster::*;
+pub use decode::{DecodeError, PathSegment, decode};
 pub use error::{ErrorBody, ProblemDetail};
 pub use exporters::*;
 pub use ids::{BrokerId, Zone, ZoneMap};

@@ -21,6 +21,9 @@ macro_rules! open_enum {
         }
 
         impl $name {
+            /// The words this version knows, as they go on the wire.
+            pub const KNOWN: &'static [&'static str] = &[$($wire),+];
+
             /// The word as it goes on the wire.
             pub fn as_str(&self) -> &str {
                 match self {

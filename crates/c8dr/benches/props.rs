@@ -1,6 +1,6 @@
 //! The property tests of issue 17 §2 with many more cases than `cargo test` runs (64 each):
 //! the model's derive, the API types and the configuration parser on mutated and random
-//! input, drawing at every size, the journal reader. A bench binary: `cargo bench --bench props`; `PROPS_CASES=N` sets the
+//! input (errors naming the field, unknown enum words kept), drawing at every size, the journal reader. A bench binary: `cargo bench --bench props`; `PROPS_CASES=N` sets the
 //! cases per property (default 5000). The properties are the test binaries' own files.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -38,7 +38,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(5000);
     let config = || props_model::config_with(cases);
-    let props: [(&str, &dyn Fn()); 7] = [
+    let props: [(&str, &dyn Fn()); 9] = [
         ("model::derive", &|| props_model::check_derive(config())),
         ("API types, mutated payloads", &|| {
             api_props::check_mutated(config())
@@ -48,6 +48,12 @@ fn main() {
         }),
         ("API types, random input", &|| {
             api_props::check_random(config())
+        }),
+        ("API types, errors name the field", &|| {
+            api_props::check_error_paths(config())
+        }),
+        ("API types, unknown enum words kept", &|| {
+            api_props::check_unknown_kept(config())
         }),
         ("configuration parser", &|| {
             props_config::check_config(config())

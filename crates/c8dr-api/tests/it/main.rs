@@ -1,6 +1,7 @@
 //! The API crate's tests: every real payload in `fixtures/` parses into the API types.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod decode;
 mod examples;
 mod props;
 mod zones;

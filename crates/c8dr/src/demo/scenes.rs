@@ -141,7 +141,7 @@ fn answers(sim: &Sim, r: Region) -> Vec<Answer> {
     let pods = objects::render(sim, id)
         .into_iter()
         .filter(|x| x.kind == Kind::Pod)
-        .map(|p| serde_json::from_value::<Pod>(p.value))
+        .map(|p| crate::api::decode::<Pod>(p.value.to_string().as_bytes()))
         .collect::<Result<Vec<_>, _>>()
         .map(|pods| table::pods(&pods, objects::RELEASE, r))
         .map_err(|e| SourceError::malformed(&e));

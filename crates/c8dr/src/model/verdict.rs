@@ -96,6 +96,7 @@ pub fn judge(v: &ClusterView, now: jiff::Timestamp) -> Verdict {
     let mut reasons = Reasons::default();
     let lost = unreachable_regions(v, now, &mut reasons);
     quorum(v, &lost, &mut reasons);
+    unknown_health(v, &mut reasons);
     topology_kind(v, &mut reasons);
     blind_spots(v, now, &mut reasons);
     // What to do about the exporters comes before what to watch about the brokers.
@@ -250,9 +251,26 @@ fn quorum(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
             without.len(),
             list(&without)
         )),
-        Processing::Unknown if lost.is_empty() => out
-            .unknown
-            .push("processing unknown: no fresh topology from either region".to_string()),
+        Processing::Unknown if lost.is_empty() => {
+            // Replicas answer, but whether a majority lives depends on health words c8dr does
+            // not know (see `unknown_health`).
+            let undecided: Vec<i32> = v
+                .partitions
+                .iter()
+                .filter(|p| {
+                    p.has_quorum.is_none() && p.replica_count > 0 && !p.live_replicas.is_empty()
+                })
+                .map(|p| p.id)
+                .collect();
+            out.unknown.push(if undecided.is_empty() {
+                "processing unknown: no fresh topology from either region".to_string()
+            } else {
+                format!(
+                    "processing unknown: whether partitions {} have quorum depends on words c8dr does not know (a replica's health or state)",
+                    list(&undecided)
+                )
+            })
+        }
         _ => {}
     }
     // A live majority but no leader: nothing is processed there either.
@@ -275,6 +293,27 @@ fn quorum(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
         out.warning.push(format!(
             "partitions {} have no leader (election in progress?)",
             list(&leaderless)
+        ));
+    }
+}
+
+/// Replicas reporting a health c8dr does not know (a later version's word): said as it came,
+/// never taken for healthy.
+fn unknown_health(v: &ClusterView, out: &mut Reasons) {
+    let mut by_word: std::collections::BTreeMap<&str, Vec<i32>> = Default::default();
+    for b in &v.brokers {
+        for p in &b.partitions {
+            if matches!(p.health, ReplicaHealth::Other(_) | ReplicaHealth::Unknown) {
+                by_word.entry(p.health.as_str()).or_default().push(p.id);
+            }
+        }
+    }
+    for (word, mut ids) in by_word {
+        ids.sort();
+        ids.dedup();
+        out.warning.push(format!(
+            "partitions {} report health {word}, which c8dr does not know: not counted as healthy",
+            list(&ids)
         ));
     }
 }
@@ -589,7 +628,14 @@ fn exporters(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
                 e.id,
                 name(v, r)
             )),
-            (ExporterState::Enabling | ExporterState::Disabling | ExporterState::Unknown, _) => {
+            // A state c8dr does not know (`Other`) is said, never passed over as fine.
+            (
+                ExporterState::Enabling
+                | ExporterState::Disabling
+                | ExporterState::Unknown
+                | ExporterState::Other(_),
+                _,
+            ) => {
                 out.warning.push(format!("exporter {} is {}", e.id, e.status))
             }
             _ => {}

@@ -90,9 +90,13 @@ pub fn classify(expect: Expect, answer: &Result<Answer, SendError>) -> Verdict {
         (Expect::Change, 202) | (Expect::Change, 200) => {
             // A change needs its plan back; anything else is a garbled answer, which may
             // still have started a change: its outcome is unknown.
-            match serde_json::from_slice::<crate::api::PlannedOperationsResponse>(&a.body) {
+            match crate::api::decode::<crate::api::PlannedOperationsResponse>(&a.body) {
                 Ok(_) => Verdict::Success,
-                Err(e) => Verdict::Unknown(format!("HTTP {}: unreadable plan: {e}", a.status)),
+                Err(e) => Verdict::Unknown(format!(
+                    "HTTP {}: unreadable plan: {}",
+                    a.status,
+                    clean(&e.to_string())
+                )),
             }
         }
         // The configuration after the cancel; whether the change really ended is read from
@@ -180,6 +184,19 @@ mod tests {
             status,
             body: body.as_bytes().to_vec(),
         })
+    }
+
+    #[test]
+    fn an_unreadable_plan_names_the_field() {
+        let plan =
+            r#"{"changeId":"two","currentTopology":[],"plannedChanges":[],"expectedTopology":[]}"#;
+        match classify(Expect::Change, &answer(202, plan)) {
+            Verdict::Unknown(m) => assert!(
+                m.starts_with("HTTP 202: unreadable plan: changeId: invalid type: string \"two\""),
+                "{m}"
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -27,9 +27,12 @@ pub enum SourceError {
         status: u16,
         message: Option<String>,
     },
-    /// The body is not what the API documents. `message` is the parser's words; it is left
-    /// out where they could quote a secret (a token answer), keeping only the position.
+    /// The body is not what the API documents. `path` is the JSON path of the value that did
+    /// not fit (`brokers[2].partitions[0].health`; empty for the body as a whole); `message`
+    /// is the parser's words, left out where they could quote a secret (a token answer),
+    /// keeping only the path and the position.
     Malformed {
+        path: String,
         line: usize,
         column: usize,
         message: Option<String>,
@@ -67,12 +70,25 @@ impl SourceError {
         }
     }
 
-    /// The JSON parser's complaint: its words (cleaned: they can quote the answer), and where.
-    pub fn malformed(e: &serde_json::Error) -> SourceError {
+    /// The JSON parser's complaint: the field, its words (cleaned: they can quote the
+    /// answer), and where.
+    pub fn malformed(e: &crate::api::DecodeError) -> SourceError {
         SourceError::Malformed {
-            line: e.line(),
-            column: e.column(),
-            message: Some(crate::text::clean(&e.to_string())),
+            path: crate::text::clean(&e.path_text()),
+            line: e.line,
+            column: e.column,
+            message: Some(crate::text::clean(&e.message)),
+        }
+    }
+
+    /// The field and where, without the parser's words: for bodies that hold secrets (a
+    /// token answer), which those words could quote. Keys are no secret; values are.
+    pub fn malformed_at(e: &crate::api::DecodeError) -> SourceError {
+        SourceError::Malformed {
+            path: crate::text::clean(&e.path_text()),
+            line: e.line,
+            column: e.column,
+            message: None,
         }
     }
 
@@ -125,13 +141,20 @@ impl fmt::Display for SourceError {
                 None => write!(f, "HTTP {status}"),
             },
             SourceError::Malformed {
-                message: Some(m), ..
-            } => write!(f, "unreadable answer: {}", clean(m)),
-            SourceError::Malformed {
+                path,
                 line,
                 column,
-                message: None,
-            } => write!(f, "unreadable answer (line {line}, column {column})"),
+                message,
+            } => {
+                f.write_str("unreadable answer")?;
+                match message {
+                    Some(m) if path.is_empty() => write!(f, ": {}", clean(m))?,
+                    Some(m) => write!(f, ": {}: {}", clean(path), clean(m))?,
+                    None if path.is_empty() => {}
+                    None => write!(f, " at {}", clean(path))?,
+                }
+                write!(f, " (line {line}, column {column})")
+            }
             SourceError::TooLarge { announced: Some(n) } => write!(
                 f,
                 "answer larger than {cap_mib} MiB (Content-Length {n}, not read)"
@@ -186,6 +209,7 @@ mod tests {
                 SourceError::Token {
                     url: "https://idp/token".into(),
                     cause: Box::new(SourceError::Malformed {
+                        path: String::new(),
                         line: 1,
                         column: 7,
                         message: None,

@@ -177,12 +177,8 @@ async fn fetch_token(
         expires_in: Option<u64>,
     }
     let body = read_capped(resp).await?;
-    // Only the position: serde's message could quote the token itself.
-    let t: T = serde_json::from_slice(&body).map_err(|e| SourceError::Malformed {
-        line: e.line(),
-        column: e.column(),
-        message: None,
-    })?;
+    // The field and the position only: serde's words could quote the token itself.
+    let t: T = crate::api::decode(&body).map_err(|e| SourceError::malformed_at(&e))?;
     let lifetime = Duration::from_secs(t.expires_in.unwrap_or(300).saturating_sub(30).max(10));
     Ok(Token {
         value: t.access_token,
@@ -242,9 +238,9 @@ pub async fn get(
     Ok(bytes)
 }
 
-/// A JSON body parsed, or where and why it is not what was expected.
+/// A JSON body parsed, or which field is not what was expected, why, and where.
 pub fn json<T: DeserializeOwned>(body: &[u8]) -> Result<T, SourceError> {
-    serde_json::from_slice(body).map_err(|e| SourceError::malformed(&e))
+    crate::api::decode(body).map_err(|e| SourceError::malformed(&e))
 }
 
 /// GETs `base + path` and parses the JSON answer.
@@ -388,6 +384,72 @@ mod tests {
             server_message(b"\x1b[31mplain text\x1b[0m"),
             r"\u{1b}[31mplain text\u{1b}[0m"
         );
+    }
+
+    /// A real topology (`fixtures/`) with the value at `pointer` replaced.
+    fn real_topology_with(pointer: &str, with: serde_json::Value) -> Vec<u8> {
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(
+            "../../fixtures/camunda-api/examples/v2-topology-get-region-lost-before-failover-8.8.0-doc.json",
+        );
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        *v.pointer_mut(pointer).unwrap() = with;
+        serde_json::to_vec_pretty(&v).unwrap()
+    }
+
+    #[test]
+    fn a_wrong_value_is_named_by_its_json_path() {
+        let body = real_topology_with("/brokers/2/partitions/0/health", serde_json::json!(3));
+        let err = json::<crate::api::TopologyResponse>(&body).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(
+                "unreadable answer: brokers[2].partitions[0].health: invalid type: integer `3`, expected a string (line "
+            ),
+            "{text}"
+        );
+        // The document as a whole: no path, the parser's words and where.
+        let err = json::<crate::api::TopologyResponse>(b"{not json").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unreadable answer: key must be a string (line 1, column 2)"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_token_answer_of_the_wrong_shape_names_the_field_never_its_value() {
+        for (body, field) in [
+            (
+                r#"{"access_token":"tok-s3cret","expires_in":"s3cret-2"}"#,
+                "expires_in",
+            ),
+            (r#"{"access_token":["tok-s3cret"]}"#, "access_token"),
+            (r#"{"token":"tok-s3cret"}"#, ""),
+        ] {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            let base = serve(&head, body.as_bytes().to_vec(), false).await;
+            let http = client(Duration::from_secs(5), None).unwrap();
+            let err = fetch_token(&http, &format!("{base}/token"), &[])
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(!err.contains("s3cret"), "{err}");
+            assert!(err.starts_with("unreadable answer"), "{err}");
+            if field.is_empty() {
+                assert!(
+                    err.starts_with("unreadable answer (line 1, column "),
+                    "{err}"
+                );
+            } else {
+                assert!(
+                    err.starts_with(&format!("unreadable answer at {field} (line 1, column ")),
+                    "{err}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ fn example<T: serde::de::DeserializeOwned>(name: &str) -> T {
     serde_json::from_str(&text).unwrap()
 }
 
-fn cfg() -> ModelConfig {
+pub(crate) fn cfg() -> ModelConfig {
     ModelConfig {
         name: "test".into(),
         region_names: PerRegion(["london".into(), "paris".into()]),
@@ -31,7 +31,7 @@ fn cfg() -> ModelConfig {
     }
 }
 
-fn now() -> jiff::Timestamp {
+pub(crate) fn now() -> jiff::Timestamp {
     "2026-11-27T12:00:00Z".parse().unwrap()
 }
 
@@ -464,7 +464,7 @@ fn the_upgrade_watch_counts_spare_replicas_per_partition() {
 }
 
 /// Four brokers, two per region, one partition on all four, as both gateways see it.
-fn healthy_pair(edit: impl Fn(&mut serde_json::Value)) -> Snapshot {
+pub(crate) fn healthy_pair(edit: impl Fn(&mut serde_json::Value)) -> Snapshot {
     let mut brokers = vec![
         broker(0, &[(1, "leader")]),
         broker(1, &[(1, "follower")]),
@@ -828,3 +828,6 @@ fn brokers_answering_beyond_the_pod_count_make_the_expected_count_unknown() {
     let r0 = v.region(Region::ZERO).unwrap();
     assert_eq!((r0.brokers_up, r0.brokers_expected), (Some(1), None));
 }
+
+mod malformed;
+mod unknown;

@@ -24,6 +24,15 @@ impl Holder {
     pub fn is_live(&self) -> bool {
         self.health != ReplicaHealth::Dead
     }
+
+    /// Live for certain: a health c8dr knows that is not `dead`. A word a later version sends
+    /// may mean dead, so such a replica is live only perhaps.
+    pub fn is_surely_live(&self) -> bool {
+        matches!(
+            self.health,
+            ReplicaHealth::Healthy | ReplicaHealth::Unhealthy
+        )
+    }
 }
 
 /// One region's gateway view, indexed once so that every lookup is O(1).
@@ -91,6 +100,9 @@ pub(super) struct Facts<'a> {
     pub replicas: Option<BTreeMap<i32, Vec<BrokerId>>>,
     /// Cluster members (none without a fresh configuration: never guessed from a topology).
     pub members: Option<BTreeSet<BrokerId>>,
+    /// Partitions with a configured replica in a state c8dr does not know: it may or may not
+    /// vote, so their quorum is not told.
+    pub undecided: BTreeSet<i32>,
 }
 
 impl<'a> Facts<'a> {
@@ -118,6 +130,7 @@ impl<'a> Facts<'a> {
             gateways,
             replicas: cluster.map(configured_replicas),
             members: cluster.map(|c| c.brokers.iter().map(|b| b.id).collect()),
+            undecided: cluster.map_or_else(BTreeSet::new, |c| undecided(c, anomalies)),
         }
     }
 
@@ -166,6 +179,29 @@ fn configured_replicas(c: &ClusterTopology) -> BTreeMap<i32, Vec<BrokerId>> {
     for v in out.values_mut() {
         v.sort();
         v.dedup();
+    }
+    out
+}
+
+/// Partitions with a replica in a state c8dr does not know (a later version's word, or
+/// `UNKNOWN`), each said once as an anomaly with the word.
+fn undecided(c: &ClusterTopology, anomalies: &mut Vec<String>) -> BTreeSet<i32> {
+    let mut out = BTreeSet::new();
+    for b in &c.brokers {
+        for p in &b.partitions {
+            if matches!(
+                p.state,
+                PartitionStateCode::Other(_) | PartitionStateCode::Unknown
+            ) && out.insert(p.id)
+            {
+                anomalies.push(format!(
+                    "broker {} holds partition {} in state {}, which c8dr does not know: whether the partition has quorum is not told",
+                    b.id,
+                    p.id,
+                    clean(p.state.as_str())
+                ));
+            }
+        }
     }
     out
 }

@@ -1,5 +1,6 @@
 //! Partitions and quorum: which partitions exist, and for each its configured replicas, the
-//! live ones from the best-placed gateway, and whether a majority of them is live.
+//! live ones from the best-placed gateway, and whether a majority of them is live (told only
+//! when it does not depend on a health or state word c8dr does not know).
 
 use super::MAX_PARTITIONS;
 use super::facts::{Facts, Gateway, Holder};
@@ -54,7 +55,15 @@ pub(super) fn ids(facts: &Facts, anomalies: &mut Vec<String>) -> Vec<i32> {
 pub(super) fn partitions(ids: &[i32], facts: &Facts) -> Vec<PartitionView> {
     let rf = facts.replication_factor();
     ids.iter()
-        .map(|&p| partition(p, &facts.gateways, facts.replicas.as_ref(), rf))
+        .map(|&p| {
+            partition(
+                p,
+                &facts.gateways,
+                facts.replicas.as_ref(),
+                rf,
+                facts.undecided.contains(&p),
+            )
+        })
         .collect()
 }
 
@@ -77,6 +86,7 @@ fn partition(
     gateways: &[Gateway],
     replicas: Option<&BTreeMap<i32, Vec<BrokerId>>>,
     rf: Option<i32>,
+    undecided: bool,
 ) -> PartitionView {
     let configured: Vec<BrokerId> = replicas
         .and_then(|r| r.get(&p).cloned())
@@ -87,9 +97,18 @@ fn partition(
         rf.unwrap_or(0).max(0) as usize
     };
     let best = best_view(p, gateways, replicas.is_some().then_some(&configured[..]));
+    // A majority is told only when it holds whatever the health words c8dr does not know
+    // mean (they may mean dead), and denied only when it fails even if they mean live.
+    let sure = best.as_ref().map_or(0, |(_, holders)| {
+        holders.iter().filter(|h| h.is_surely_live()).count()
+    });
     let has_quorum = match (&best, count) {
         (None, _) | (_, 0) => None,
-        (Some((live, _)), n) => Some(live.len() * 2 > n),
+        // A replica whose state c8dr does not know may or may not vote.
+        _ if undecided => None,
+        (Some(_), n) if sure * 2 > n => Some(true),
+        (Some((live, _)), n) if live.len() * 2 > n => None,
+        (Some(_), _) => Some(false),
     };
     let (live, holders) = best.unwrap_or_default();
     let leader = if has_quorum == Some(true) {
@@ -107,7 +126,7 @@ fn partition(
         reported_leaders: reported_leaders(p, gateways),
         replicas: configured,
         replica_count: count,
-        spare: has_quorum.map(|_| live.len() as i64 - (count / 2 + 1) as i64),
+        spare: has_quorum.map(|_| sure as i64 - (count / 2 + 1) as i64),
         live_replicas: live,
         has_quorum,
         health: worst_health(&holders),
@@ -154,7 +173,8 @@ fn reported_leaders(p: i32, gateways: &[Gateway]) -> Vec<BrokerId> {
     reported
 }
 
-/// The worst health its replicas report; words c8dr does not know count as the worst.
+/// The worst health its replicas report: `dead` first (it surely stops processing), then
+/// words c8dr does not know (they may mean as much), then `unhealthy`.
 fn worst_health(holders: &[Holder]) -> ReplicaHealth {
     holders
         .iter()
@@ -162,8 +182,8 @@ fn worst_health(holders: &[Holder]) -> ReplicaHealth {
         .max_by_key(|h| match h {
             ReplicaHealth::Healthy => 0,
             ReplicaHealth::Unhealthy => 1,
-            ReplicaHealth::Dead => 2,
-            _ => 3,
+            ReplicaHealth::Dead => 3,
+            _ => 2,
         })
         .unwrap_or(ReplicaHealth::Unknown)
 }
