@@ -924,6 +924,25 @@ fn the_event_log_tells_another_runs_story() {
             "failover of paris in progress by alice@laptop since 11:58:01Z, FO-0 running".into()
         )]
     );
+    // `status` says it under the verdict; `status --json` lists it where it was found.
+    assert!(
+        c8dr::report::human(&started).contains(
+            "\nRUN       failover of paris in progress by alice@laptop since 11:58:01Z, FO-0 running\n"
+        ),
+        "{}",
+        c8dr::report::human(&started)
+    );
+    let json = serde_json::to_value(&started).unwrap();
+    assert_eq!(json["version"], 2);
+    let run = &json["runs"][0];
+    assert_eq!(
+        (&run["region"], &run["liveness"]),
+        (&json!(0), &json!("live"))
+    );
+    assert_eq!(run["lease"]["holder"], "alice@laptop");
+    assert_eq!(run["lease"]["run"], "failover-r1-20261127t115801");
+    assert_eq!(run["lease"]["renewed"], "2026-11-27T11:58:01Z");
+    assert_eq!(run["lease"]["duration"], 30);
     // Renewed, nothing else changed: no news.
     let renewed = view(
         Some(run_lease(alice, "FO-0", "running", "2026-11-27T11:58:10Z")),

@@ -1281,7 +1281,11 @@ fn another_operators_run_shows_above_the_verdict_and_our_own_does_not() {
         assert_eq!(wide.contains("the holder may have died"), expired);
         // No advice to start the failover alice runs (c8dr would refuse it next to hers);
         // her lease expired, taking it over may be what is needed.
-        assert_eq!(wide.contains("(failover by alice@laptop)"), !expired, "{wide}");
+        assert_eq!(
+            wide.contains("(failover by alice@laptop)"),
+            !expired,
+            "{wide}"
+        );
         assert_eq!(wide.contains("F: failover runbook"), expired, "{wide}");
     }
     let waiting = scene("runbook-failover-waiting-80x24");
