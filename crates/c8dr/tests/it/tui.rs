@@ -1357,3 +1357,47 @@ fn the_observed_run_banner_fits_every_width() {
         "{screen}"
     );
 }
+
+/// An observer whose Role predates leases: london refuses the run lease (403). Its region
+/// pane says that source fails; the region stays up and the verdict OK.
+#[test]
+fn a_refused_lease_read_shows_in_the_region_pane_not_in_the_verdict() {
+    use c8dr::model::{Obs, Source};
+    use c8dr::source::table::{Update, store};
+    let settings = c8dr_lab::sim::Settings {
+        camunda: c8dr_lab::sim::Camunda::V88,
+        brokers: 8,
+        partitions: 8,
+        replication_factor: 4,
+    };
+    let mut sim = c8dr_lab::sim::Sim::new(settings, scenes::clock());
+    sim.tick(std::time::Duration::from_secs(45));
+    let mut snap = scenes::observe(&sim, scenes::clock());
+    let refused = c8dr::source::SourceError::Kube(
+        "forbidden: the Role needs get on leases (docs/bastion.md): leases.coordination.k8s.io \"c8dr-runbook\" is forbidden".into(),
+    );
+    store(
+        &mut snap,
+        Update::new(
+            Region::ZERO,
+            None,
+            Source::RunLease,
+            Obs::failed(scenes::clock(), refused),
+        ),
+    );
+    let cfg = scenes::model_config(c8dr_lab::sim::Camunda::V88);
+    let view = c8dr::model::derive(&snap, &cfg, scenes::clock(), None);
+    let mut app = App::new(false, vec![], vec!["default".into()], scenes::clock());
+    app.update_view(view);
+    let screen = text(&app, "default", 120, 36);
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(lines[1].contains("✔ OK"), "{screen}");
+    assert!(
+        screen.contains("│⚠ failing for 0 s: run lease (forbidden: the Role needs"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("✔ up · data <2s old ⚠ 1 source fails"),
+        "{screen}"
+    );
+}
