@@ -101,6 +101,10 @@ fn headline(s: &mut String, v: &ClusterView) {
     for r in v.verdict.reasons.iter().skip(1) {
         let _ = writeln!(s, "{:<9} {r}", "");
     }
+    // Runs other c8dr cockpits hold leases for (issue 17 §1); a released one is history.
+    for run in v.runs.iter().filter(|r| r.held()) {
+        let _ = writeln!(s, "{:<9} {}", "RUN", run.sentence);
+    }
     let _ = writeln!(
         s,
         "\nprocessing {} · partitions {} · cluster {} brokers, RF {}, {} partitions{}",

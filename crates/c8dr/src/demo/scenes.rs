@@ -1,8 +1,10 @@
 //! Fixed scenes for `c8dr screenshots` and the render snapshot tests: the lab's simulation at
 //! a fixed clock, driven into a situation, observed the way the observation loop would see it
-//! (each region's gateway, configuration, exporters, partitions, Elasticsearch, pods, DNS).
+//! (each region's gateway, configuration, exporters, partitions, Elasticsearch, pods, the run
+//! lease, DNS).
 
 use crate::api::{PerRegion, Region};
+use crate::model::run_lease::RunLease;
 use crate::model::{self, ClusterView, ModelConfig, Obs, Snapshot, Source};
 use crate::source::SourceError;
 use crate::source::table::{self, Reading, Update, store};
@@ -53,6 +55,7 @@ pub fn observe(sim: &Sim, now: jiff::Timestamp) -> Snapshot {
             Source::Partitions,
             Source::ElasticsearchHealth,
             Source::Pods,
+            Source::RunLease,
         ]
         .into_iter()
         .collect();
@@ -110,6 +113,8 @@ fn answers(sim: &Sim, r: Region) -> Vec<Answer> {
         .map(|s| (None, s, Err(refused.clone())))
         .collect();
         out.push((None, Source::Pods, Err(pods)));
+        let lease = SourceError::Kube(refused.to_string());
+        out.push((None, Source::RunLease, Err(lease)));
         return out;
     }
     // The bodies the lab's servers send: serialised views of the simulation.
@@ -146,6 +151,8 @@ fn answers(sim: &Sim, r: Region) -> Vec<Answer> {
         .map(|pods| table::pods(&pods, objects::RELEASE, r))
         .map_err(|e| SourceError::malformed(&e));
     out.push((None, Source::Pods, pods));
+    // The lab keeps no run lease: its Kubernetes API answers 404, which is none.
+    out.push((None, Source::RunLease, Ok(Reading::RunLease(None))));
     out
 }
 
@@ -158,9 +165,68 @@ pub struct Scene {
     pub setup: fn(&mut Sim),
     /// Opens a runbook pane on top (runbook scenes).
     pub runbook: fn(&mut App),
+    /// The run lease another c8dr holds at the scene's clock, and the region whose namespace
+    /// holds it (observed-run scenes).
+    pub lease: LeaseAt,
 }
 
+/// A scene's run lease at its clock (see [`Scene::lease`]).
+pub type LeaseAt = fn(jiff::Timestamp) -> Option<(Region, RunLease)>;
+
 fn no_runbook(_: &mut App) {}
+
+fn no_lease(_: jiff::Timestamp) -> Option<(Region, RunLease)> {
+    None
+}
+
+/// alice's failover of paris from her laptop, waiting at the force removal for her to type
+/// the region's name; her lease in london's namespace, renewed `renewed_ago` before `now`.
+pub fn alice_failover(now: jiff::Timestamp, renewed_ago: i64) -> RunLease {
+    let ago = |s: i64| now - jiff::SignedDuration::from_secs(s);
+    RunLease {
+        holder: Some("alice@laptop".into()),
+        run: "failover-r1-20261127t115842".into(),
+        procedure: "failover".into(),
+        region: Some(Region::ONE),
+        region_name: "paris".into(),
+        step: Some("FO-1".into()),
+        step_title: Some("Force-remove paris's brokers 1, 3, 5, 7".into()),
+        state: "waiting for approval".into(),
+        acquired: Some(ago(78)),
+        renewed: Some(ago(renewed_ago)),
+        duration: Some(Duration::from_secs(30)),
+    }
+}
+
+/// alice's run, going on.
+fn alice_live(now: jiff::Timestamp) -> Option<(Region, RunLease)> {
+    Some((Region::ZERO, alice_failover(now, 4)))
+}
+
+/// alice's run, its lease not renewed for 50 s: her laptop may have died.
+fn alice_expired(now: jiff::Timestamp) -> Option<(Region, RunLease)> {
+    Some((Region::ZERO, alice_failover(now, 50)))
+}
+
+/// The run lease as the poll reads it: written as the holder writes the object, sent as the
+/// Kubernetes API sends it, parsed as the table of reads parses it.
+pub fn lease_update(region: Region, run: &RunLease, now: jiff::Timestamp) -> Update {
+    let object = crate::source::lease::write(None, "camunda", run, true);
+    let parsed = serde_json::to_value(&object)
+        .and_then(serde_json::from_value)
+        .map(|l| Reading::RunLease(Some(crate::source::lease::parse(&l))))
+        .map_err(|e| SourceError::malformed(&e));
+    Update::new(
+        region,
+        None,
+        Source::RunLease,
+        Obs {
+            at: now,
+            took: Duration::ZERO,
+            value: parsed,
+        },
+    )
+}
 
 fn healthy(_: &mut Sim) {}
 
@@ -440,6 +506,7 @@ pub const SCENES: &[Scene] = &[
         theme: "default",
         setup: healthy,
         runbook: no_runbook,
+        lease: no_lease,
     },
     Scene {
         name: "region1-lost",
@@ -448,6 +515,7 @@ pub const SCENES: &[Scene] = &[
         theme: "default",
         setup: region1_lost,
         runbook: no_runbook,
+        lease: no_lease,
     },
     Scene {
         name: "region0-lost-traffic-on-it",
@@ -456,6 +524,7 @@ pub const SCENES: &[Scene] = &[
         theme: "default",
         setup: region0_lost_traffic_on_it,
         runbook: no_runbook,
+        lease: no_lease,
     },
     Scene {
         name: "after-failover",
@@ -464,6 +533,7 @@ pub const SCENES: &[Scene] = &[
         theme: "default",
         setup: after_failover,
         runbook: no_runbook,
+        lease: no_lease,
     },
     Scene {
         name: "region1-lost-80x24",
@@ -472,6 +542,7 @@ pub const SCENES: &[Scene] = &[
         theme: "default",
         setup: region1_lost,
         runbook: no_runbook,
+        lease: no_lease,
     },
     Scene {
         name: "region1-lost-high-contrast",
@@ -480,6 +551,7 @@ pub const SCENES: &[Scene] = &[
         theme: "high-contrast",
         setup: region1_lost,
         runbook: no_runbook,
+        lease: no_lease,
     },
     Scene {
         name: "region1-lost-mono",
@@ -488,6 +560,7 @@ pub const SCENES: &[Scene] = &[
         theme: "mono",
         setup: region1_lost,
         runbook: no_runbook,
+        lease: no_lease,
     },
     Scene {
         name: "healthy-200x50",
@@ -496,6 +569,7 @@ pub const SCENES: &[Scene] = &[
         theme: "default",
         setup: healthy,
         runbook: no_runbook,
+        lease: no_lease,
     },
     Scene {
         name: "runbook-failover-confirm",
@@ -504,6 +578,7 @@ pub const SCENES: &[Scene] = &[
         theme: "default",
         setup: region1_lost,
         runbook: failover_confirm,
+        lease: no_lease,
     },
     Scene {
         name: "runbook-failover-waiting-80x24",
@@ -512,6 +587,7 @@ pub const SCENES: &[Scene] = &[
         theme: "default",
         setup: region1_lost,
         runbook: failover_waiting,
+        lease: no_lease,
     },
     Scene {
         name: "runbook-failback-running",
@@ -520,6 +596,7 @@ pub const SCENES: &[Scene] = &[
         theme: "default",
         setup: after_failover,
         runbook: failback_running,
+        lease: no_lease,
     },
     Scene {
         name: "runbook-failover-cancel-offer",
@@ -528,6 +605,25 @@ pub const SCENES: &[Scene] = &[
         theme: "default",
         setup: region1_lost,
         runbook: failover_cancel_offer,
+        lease: no_lease,
+    },
+    Scene {
+        name: "observed-run",
+        width: 120,
+        height: 36,
+        theme: "default",
+        setup: region1_lost,
+        runbook: no_runbook,
+        lease: alice_live,
+    },
+    Scene {
+        name: "observed-run-expired-80x24",
+        width: 80,
+        height: 24,
+        theme: "default",
+        setup: region1_lost,
+        runbook: no_runbook,
+        lease: alice_expired,
     },
 ];
 
@@ -548,7 +644,11 @@ pub fn views(scene: &Scene) -> (ClusterView, ClusterView) {
     let before = model::derive(&observe(&sim, before_at), &cfg, before_at, None);
     (scene.setup)(&mut sim);
     sim.tick(Duration::from_secs(60));
-    let after = model::derive(&observe(&sim, clock()), &cfg, clock(), Some(&before));
+    let mut snap = observe(&sim, clock());
+    if let Some((region, run)) = (scene.lease)(clock()) {
+        store(&mut snap, lease_update(region, &run, clock()));
+    }
+    let after = model::derive(&snap, &cfg, clock(), Some(&before));
     (before, after)
 }
 

@@ -47,6 +47,7 @@ pub fn diff(before: &ClusterView, after: &ClusterView) -> Vec<Event> {
     exporters(before, after, &mut events);
     change(before, after, &mut events);
     processing(before, after, &mut events);
+    runs(before, after, &mut events);
     events.out
 }
 
@@ -213,5 +214,36 @@ fn processing(before: &ClusterView, after: &ClusterView, events: &mut Events) {
             _ => Level::Critical,
         };
         events.push(level, format!("processing {}", after.processing.as_str()));
+    }
+}
+
+/// A run's story as its lease tells it (issue 17 §1), so the war room's event pane follows
+/// another c8dr's run: it appears, moves on a step or a state, its lease expires (or is
+/// renewed again), it is released with its outcome. A run released before this cockpit first
+/// saw it is no news.
+fn runs(before: &ClusterView, after: &ClusterView, events: &mut Events) {
+    use super::run_lease::Liveness;
+    for r in &after.runs {
+        let prev = before
+            .runs
+            .iter()
+            .find(|b| b.region == r.region && b.lease.run == r.lease.run);
+        let level = match (prev, r.liveness) {
+            (None, Liveness::Released) => None,
+            (None, _) => Some(Level::Warning),
+            (Some(p), l) if p.liveness != l => Some(match l {
+                Liveness::Live => Level::Ok,
+                Liveness::Expired => Level::Warning,
+                Liveness::Released if r.lease.state == "completed" => Level::Ok,
+                Liveness::Released => Level::Warning,
+            }),
+            // Released before and still: its outcome was told when it was released.
+            (Some(_), Liveness::Released) => None,
+            (Some(p), _) => (p.lease.step != r.lease.step || p.lease.state != r.lease.state)
+                .then_some(Level::Ok),
+        };
+        if let Some(level) = level {
+            events.push(level, r.sentence.clone());
+        }
     }
 }

@@ -63,6 +63,10 @@ pub enum Source {
     SnapshotRepositories,
     BrokerStatefulSet,
     Backups,
+    /// The runbook run lease (`c8dr-runbook`) in the region's namespace: which run another
+    /// c8dr is doing on the cluster. Not Camunda's, and never a say in whether a region
+    /// answers or in the verdict: a failing read is that source's problem alone.
+    RunLease,
     /// The traffic hostname's addresses (not a region's: never in a region's `configured`).
     Dns,
 }
@@ -91,6 +95,7 @@ impl Source {
             Source::SnapshotRepositories => "ES snapshot repos",
             Source::BrokerStatefulSet => "StatefulSet",
             Source::Backups => "mgmt backups",
+            Source::RunLease => "run lease",
             Source::Dns => "DNS",
         }
     }
@@ -108,6 +113,7 @@ impl Source {
             Source::SnapshotRepositories => "Elasticsearch _snapshot",
             Source::BrokerStatefulSet => "Kubernetes StatefulSet <release>-zeebe",
             Source::Backups => "management /actuator/backupRuntime (backups ≤8.7)",
+            Source::RunLease => "Kubernetes lease c8dr-runbook",
             Source::Dns => "DNS traffic hostname",
         }
     }
@@ -144,6 +150,8 @@ pub struct RegionObservations {
     pub broker_env: Option<Obs<std::collections::BTreeMap<String, String>>>,
     /// Zeebe backups (8.8+ `/actuator/backupRuntime`, ≤8.7 `/actuator/backups`).
     pub backups: Option<Obs<Vec<crate::api::backups::BackupInfo>>>,
+    /// The run lease: `None` inside when there is none (never created, or deleted).
+    pub run_lease: Option<Obs<Option<super::run_lease::RunLease>>>,
 }
 
 impl RegionObservations {
@@ -168,6 +176,7 @@ impl RegionObservations {
             s(Source::ElasticsearchHealth, &self.es_health),
             s(Source::ElasticsearchIndices, &self.es_indices),
             s(Source::Pods, &self.pods),
+            s(Source::RunLease, &self.run_lease),
         ]
         .into_iter()
         .flatten()
@@ -203,6 +212,7 @@ impl RegionObservations {
             Source::SnapshotRepositories => err(&self.es_repositories),
             Source::BrokerStatefulSet => err(&self.broker_env),
             Source::Backups => err(&self.backups),
+            Source::RunLease => err(&self.run_lease),
             Source::Dns => None,
         }
     }

@@ -55,7 +55,8 @@ fn ser_secs<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S
 }
 
 /// Whether a lease binds anyone at `now`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Liveness {
     /// Held, renewed in time: its run is alive (as far as a clock can tell).
     Live,

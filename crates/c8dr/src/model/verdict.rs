@@ -352,13 +352,16 @@ fn topology_kind(v: &ClusterView, out: &mut Reasons) {
 fn blind_spots(v: &ClusterView, now: jiff::Timestamp, out: &mut Reasons) {
     // Every source that fails in a region that answers, named with since when: Camunda's
     // own endpoints leave c8dr blind to what it decides on (unknown); the others (pods,
-    // Elasticsearch indices) are a warning. Elasticsearch health speaks through its status.
+    // Elasticsearch indices) are a warning. Elasticsearch health speaks through its status;
+    // the run lease tells of a run, not of Camunda (its region pane says when it fails).
     for r in v.regions.iter().filter(|r| r.reachable == Reach::Up) {
         if let Some(w) = r.failing_words(now, super::Source::is_camunda) {
             out.unknown.push(format!("{}: {w}", name(v, r.id)));
         }
         if let Some(w) = r.failing_words(now, |s| {
-            !s.is_camunda() && s != super::Source::ElasticsearchHealth
+            !s.is_camunda()
+                && s != super::Source::ElasticsearchHealth
+                && s != super::Source::RunLease
         }) {
             out.warning.push(format!("{}: {w}", name(v, r.id)));
         }

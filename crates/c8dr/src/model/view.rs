@@ -507,6 +507,26 @@ pub struct ExportView {
     pub lag_samples: Vec<(jiff::Timestamp, i64)>,
 }
 
+/// A runbook run as its lease, read fresh from a region's namespace, publishes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunView {
+    /// The region whose namespace holds the lease (the surviving one's, as a run takes it).
+    pub region: Region,
+    /// `live`, `expired` (held, not renewed in time: the holder may have died) or
+    /// `released` (the run ended; `lease.state` is its outcome).
+    pub liveness: super::run_lease::Liveness,
+    /// In words: "failover of paris in progress by alice@laptop since 06:03:01Z, FO-2 running".
+    pub sentence: String,
+    pub lease: super::run_lease::RunLease,
+}
+
+impl RunView {
+    /// The lease binds someone: the run goes on, or its holder may have died.
+    pub fn held(&self) -> bool {
+        self.liveness != super::run_lease::Liveness::Released
+    }
+}
+
 /// The whole picture at one instant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClusterView {
@@ -524,6 +544,9 @@ pub struct ClusterView {
     pub export: ExportView,
     pub cluster: ClusterSummary,
     pub traffic: TrafficView,
+    /// The runbook runs that c8dr cockpits publish on the cluster (their leases), each
+    /// where it was found: a live one is a run going on, by this c8dr or another.
+    pub runs: Vec<RunView>,
     /// What c8dr saw that does not add up (gateways that disagree, answers too large to be
     /// real); each makes the verdict unknown at best.
     pub anomalies: Vec<String>,

@@ -173,6 +173,7 @@ impl Observer {
                         Source::SnapshotRepositories => r.es_repositories.is_some(),
                         Source::BrokerStatefulSet => r.broker_env.is_some(),
                         Source::Backups => r.backups.is_some(),
+                        Source::RunLease => r.run_lease.is_some(),
                         Source::Partitions => {
                             polled[i] != usize::MAX && r.partitions.len() >= polled[i]
                         }

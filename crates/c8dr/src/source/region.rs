@@ -131,7 +131,8 @@ impl RegionIo {
                 api: Api::Broker, ..
             }
             | Request::Pods
-            | Request::BrokerStatefulSet => self.kube.is_some(),
+            | Request::BrokerStatefulSet
+            | Request::RunLease => self.kube.is_some(),
             Request::Get { api, .. } => self.base(*api).is_some(),
             Request::Dns => false,
         }
@@ -163,6 +164,7 @@ async fn connect_kube(
                 Source::Exporters,
                 Source::ElasticsearchHealth,
                 Source::Pods,
+                Source::RunLease,
             ] {
                 problems.insert(s, problem.clone());
             }
@@ -317,11 +319,36 @@ async fn fetch(
             };
             Ok(broker_env(sts))
         }
+        (Request::RunLease, Target::Region(io)) => {
+            let k = io.kube.as_ref().ok_or(SourceError::NotConfigured)?;
+            let name = crate::model::run_lease::NAME;
+            // Any 404 is no lease, whoever answers it (an API server's NotFound, a proxy's
+            // page for a path it does not know): nobody published a run there.
+            let lease = match k.leases().get(name).await {
+                Ok(l) => Some(l),
+                Err(kube::Error::Api(s)) if s.code == 404 => None,
+                Err(e) => return Err(SourceError::Kube(lease_words(&e))),
+            };
+            Ok(Reading::RunLease(lease.as_ref().map(super::lease::parse)))
+        }
         (Request::Dns, Target::Traffic(t)) => dns::lookup(&t.hostname, t.nameserver, timeout)
             .await
             .map(Reading::Dns)
             .map_err(|e| SourceError::Dns(format!("{e:#}"))),
         _ => Err(SourceError::NotConfigured),
+    }
+}
+
+/// A failed read of the run lease in words (the source's name says which object); a refusal
+/// names the permission it lacks, since that is how the read fails where an observer's Role
+/// predates leases.
+fn lease_words(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(s) if s.code == 403 => format!(
+            "forbidden: the Role needs get on leases (docs/bastion.md): {}",
+            s.message
+        ),
+        e => e.to_string(),
     }
 }
 
@@ -371,6 +398,93 @@ mod tests {
         assert_eq!(
             backups(io).await,
             Err(SourceError::http(500, Some("down".into())))
+        );
+    }
+
+    /// A region reached through a Kubernetes API whose lease path answers `status` and `body`.
+    async fn kube_region(
+        status: StatusCode,
+        body: &'static str,
+        dir: &std::path::Path,
+    ) -> Arc<RegionIo> {
+        let app = axum::Router::new().route(
+            "/apis/coordination.k8s.io/v1/namespaces/ns/leases/c8dr-runbook",
+            get(move || async move { (status, body) }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let kubeconfig = dir.join("kubeconfig");
+        std::fs::write(
+            &kubeconfig,
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: \"{base}\"}}\n\
+                 users:\n- name: u\n  user: {{}}\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\n"
+            ),
+        )
+        .unwrap();
+        let none = "http://127.0.0.1:9";
+        let text = format!(
+            "name = \"t\"\n[[regions]]\nid = 0\nname = \"a\"\nrest_url = \"{none}\"\n\
+             management_url = \"{none}\"\nelasticsearch_url = \"{none}\"\n\
+             [regions.kube]\ncontext = \"x\"\nnamespace = \"ns\"\nkubeconfig = \"{}\"\n\
+             [[regions]]\nid = 1\nname = \"b\"\nmanagement_url = \"http://127.0.0.1:10\"\n",
+            kubeconfig.display()
+        );
+        let config = Config::parse(&text, std::path::Path::new("t.toml")).unwrap();
+        let http = http::client(Duration::from_secs(5), None).unwrap();
+        let region = config.region(crate::api::Region::ZERO).unwrap();
+        Arc::new(RegionIo::connect(region, http, &mut vec![]).await)
+    }
+
+    async fn run_lease(status: StatusCode, body: &'static str) -> Result<Reading, SourceError> {
+        let dir = tempfile::tempdir().unwrap();
+        let io = kube_region(status, body, dir.path()).await;
+        let row = row(Source::RunLease).unwrap();
+        assert!(io.asks(&row.request));
+        read(row, &Target::Region(io), Duration::from_secs(5))
+            .await
+            .obs
+            .value
+    }
+
+    #[tokio::test]
+    async fn the_run_lease_is_read_and_none_there_is_no_lease() {
+        let lease = r#"{"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+            "metadata": {"name": "c8dr-runbook", "annotations": {"c8dr/run": "failover-r1-x",
+                "c8dr/procedure": "failover", "c8dr/region-name": "paris", "c8dr/step": "FO-2",
+                "c8dr/state": "running"}},
+            "spec": {"holderIdentity": "alice@laptop", "leaseDurationSeconds": 30}}"#;
+        let Ok(Reading::RunLease(Some(l))) = run_lease(StatusCode::OK, lease).await else {
+            panic!("the lease reads")
+        };
+        assert_eq!(
+            (l.holder.as_deref(), l.run.as_str(), l.step.as_deref()),
+            (Some("alice@laptop"), "failover-r1-x", Some("FO-2"))
+        );
+        let not_found = r#"{"kind": "Status", "apiVersion": "v1", "status": "Failure",
+            "reason": "NotFound", "code": 404, "message": "leases "c8dr-runbook" not found"}"#;
+        assert_eq!(
+            run_lease(StatusCode::NOT_FOUND, not_found).await,
+            Ok(Reading::RunLease(None))
+        );
+        // A proxy's page for a path it does not know: no lease either.
+        assert_eq!(
+            run_lease(StatusCode::NOT_FOUND, "404 page not found").await,
+            Ok(Reading::RunLease(None))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_lease_read_names_the_permission_it_lacks() {
+        let forbidden = r#"{"kind": "Status", "apiVersion": "v1", "status": "Failure",
+            "reason": "Forbidden", "code": 403, "message": "leases.coordination.k8s.io "c8dr-runbook" is forbidden: User "bob" cannot get resource "leases""}"#;
+        let Err(SourceError::Kube(e)) = run_lease(StatusCode::FORBIDDEN, forbidden).await else {
+            panic!("a refusal is a kube error")
+        };
+        assert!(
+            e.starts_with("forbidden: the Role needs get on leases") && e.contains("User \"bob\""),
+            "{e}"
         );
     }
 

@@ -12,6 +12,7 @@ use crate::api::elasticsearch::{CatIndex, ClusterHealth, ClusterInfo, GetReposit
 use crate::api::{
     BrokerId, ClusterTopology, ExporterStatus, PartitionsResponse, Region, TopologyResponse,
 };
+use crate::model::run_lease::RunLease;
 use crate::model::{Obs, PodInfo, RegionObservations, Snapshot, Source};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
@@ -54,6 +55,9 @@ pub enum Request {
     Pods,
     /// The StatefulSet `<release>-zeebe`, parsed by [`broker_env`].
     BrokerStatefulSet,
+    /// The run lease ([`crate::model::run_lease::NAME`]) of the region's namespace, parsed
+    /// by [`crate::source::lease::parse`]; none there (404) is no lease, not an error.
+    RunLease,
     /// The traffic hostname, looked up at the configured nameserver (not a region's).
     Dns,
 }
@@ -80,6 +84,7 @@ pub enum Reading {
     SnapshotRepositories(GetRepositoryResponse),
     BrokerEnv(BTreeMap<String, String>),
     Backups(Vec<BackupInfo>),
+    RunLease(Option<RunLease>),
     Dns(Vec<IpAddr>),
 }
 
@@ -173,6 +178,12 @@ pub const READS: &[Read] = &[
         source: Source::BrokerStatefulSet,
         request: Request::BrokerStatefulSet,
         cadence: Cadence::Slow,
+    },
+    // Every poll: observers follow another c8dr's run step by step, and it is one small GET.
+    Read {
+        source: Source::RunLease,
+        request: Request::RunLease,
+        cadence: Cadence::Fast,
     },
     Read {
         source: Source::Dns,
@@ -310,6 +321,7 @@ pub fn store(snap: &mut Snapshot, u: Update) {
         Source::SnapshotRepositories => r.es_repositories = Some(obs(when, Err(e))),
         Source::BrokerStatefulSet => r.broker_env = Some(obs(when, Err(e))),
         Source::Backups => r.backups = Some(obs(when, Err(e))),
+        Source::RunLease => r.run_lease = Some(obs(when, Err(e))),
         Source::Dns => *dns = Some(obs(when, Err(e))),
     }
 }
@@ -340,6 +352,7 @@ fn put(
         Reading::SnapshotRepositories(v) => r.es_repositories = Some(obs(when, Ok(v))),
         Reading::BrokerEnv(v) => r.broker_env = Some(obs(when, Ok(v))),
         Reading::Backups(v) => r.backups = Some(obs(when, Ok(v))),
+        Reading::RunLease(v) => r.run_lease = Some(obs(when, Ok(v))),
         Reading::Dns(v) => *dns = Some(obs(when, Ok(v))),
     }
 }
@@ -416,6 +429,7 @@ mod tests {
             Source::SnapshotRepositories,
             Source::BrokerStatefulSet,
             Source::Backups,
+            Source::RunLease,
             Source::Dns,
         ];
         for s in all {

@@ -5,14 +5,22 @@
 use super::app::{App, Mode};
 use super::theme::Theme;
 use super::widgets::{
-    change, detail, drill, events, exporters, footer, header, help, partitions, preflight, quit,
-    region, run_line, verdict,
+    change, detail, drill, events, exporters, footer, header, help, observed_run, partitions,
+    preflight, quit, region, run_line, verdict,
 };
 use crate::model::{ClusterView, Reach, RegionView};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
+
+/// The runs the verdict speaks of: this cockpit's, and another c8dr's.
+fn runs(app: &App) -> verdict::Runs<'_> {
+    verdict::Runs {
+        own: app.run_in_progress().map(|p| &p.state),
+        other: observed_run::observed(app).map(|(r, _)| r),
+    }
+}
 
 /// Smallest usable terminal.
 pub const MIN_WIDTH: u16 = 60;
@@ -32,37 +40,38 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme) {
         header::read_only_banner(f, rows[1], t);
     }
     header::frozen_banner(f, rows[2], app, t);
+    observed_run::draw(f, rows[3], app, t);
     match app.shown() {
         Some(v) => {
-            verdict::draw(f, rows[3], v, app.run_in_progress().map(|p| &p.state), t);
-            body(f, rows[4], app, v, t);
+            verdict::draw(f, rows[4], v, runs(app), t);
+            body(f, rows[5], app, v, t);
         }
         None => {
             f.render_widget(
                 Paragraph::new(" waiting for the first observations …").style(t.dim()),
-                rows[3],
+                rows[4],
             );
         }
     }
-    run_line::draw(f, rows[5], app, t);
-    footer::draw(f, rows[6], app, t);
+    run_line::draw(f, rows[6], app, t);
+    footer::draw(f, rows[7], app, t);
     overlay(f, area, app, t);
 }
 
-/// The dashboard's rows: header, read-only banner, frozen banner, verdict, body, run line,
-/// footer.
+/// The dashboard's rows: header, read-only banner, frozen banner, another c8dr's run,
+/// verdict, body, run line, footer.
 fn rows(app: &App, area: Rect) -> std::rc::Rc<[Rect]> {
     let banner = u16::from(app.read_only);
     // A frozen screen says so on a line of its own, at every size.
     let frozen = u16::from(app.frozen.is_some());
     let verdict_h = app.shown().map_or(1, |v| {
-        verdict::height(v, app.run_in_progress().map(|p| &p.state), area.width)
-            .min(if area.height >= 30 { 4 } else { 3 })
+        verdict::height(v, runs(app), area.width).min(if area.height >= 30 { 4 } else { 3 })
     });
     Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(banner),
         Constraint::Length(frozen),
+        Constraint::Length(observed_run::height(app)),
         Constraint::Length(verdict_h),
         Constraint::Min(0),
         Constraint::Length(run_line::height(app)),
@@ -81,7 +90,7 @@ fn compact(body: Rect) -> bool {
 /// one does not: the keys skip them there).
 pub fn bottom_panes_shown(app: &App, width: u16, height: u16) -> bool {
     let area = Rect::new(0, 0, width, height);
-    width >= MIN_WIDTH && height >= MIN_HEIGHT && !compact(rows(app, area)[4])
+    width >= MIN_WIDTH && height >= MIN_HEIGHT && !compact(rows(app, area)[5])
 }
 
 fn too_small(f: &mut Frame, area: Rect, t: &Theme) {
@@ -116,8 +125,12 @@ fn overlay(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         Mode::Drill(i) => drill::draw(f, area, &app.drills, *i, t),
         Mode::Preflight => preflight::draw(f, area, &app.preflight, t),
         Mode::Events => {
-            // Under the header and its banners: a frozen screen stays marked.
-            let top = 1 + u16::from(app.read_only) + u16::from(app.frozen.is_some());
+            // Under the header and its banners: a frozen screen stays marked, another c8dr's
+            // run in sight.
+            let top = 1
+                + u16::from(app.read_only)
+                + u16::from(app.frozen.is_some())
+                + observed_run::height(app);
             let below = Rect {
                 y: area.y + top,
                 height: area.height.saturating_sub(top),

@@ -3,6 +3,7 @@
 
 use crate::common::examples_dir;
 use c8dr::api::*;
+use c8dr::model::run_lease::RunLease;
 use c8dr::model::{self, Level, ModelConfig, Obs, PodInfo, Processing, Reach, Snapshot, Source};
 use c8dr::source::SourceError;
 use serde_json::json;
@@ -831,3 +832,176 @@ fn brokers_answering_beyond_the_pod_count_make_the_expected_count_unknown() {
 
 mod malformed;
 mod unknown;
+/// alice's failover of paris as her lease publishes it, on `step` in `state`, renewed at
+/// `renewed` for 30 s (`holder` none: released).
+fn run_lease(holder: Option<&str>, step: &str, state: &str, renewed: &str) -> RunLease {
+    RunLease {
+        holder: holder.map(str::to_string),
+        run: "failover-r1-20261127t115801".into(),
+        procedure: "failover".into(),
+        region: Some(Region::ONE),
+        region_name: "paris".into(),
+        step: Some(step.into()),
+        step_title: None,
+        state: state.into(),
+        acquired: Some("2026-11-27T11:58:01Z".parse().unwrap()),
+        renewed: Some(renewed.parse().unwrap()),
+        duration: Some(Duration::from_secs(30)),
+    }
+}
+
+#[test]
+fn a_failing_lease_read_is_a_source_problem_never_a_region_or_verdict_one() {
+    // No RBAC permission on leases: the Kubernetes API refuses the read in london.
+    let forbidden = SourceError::Kube(
+        "forbidden: the Role needs get on leases (docs/bastion.md): leases.coordination.k8s.io \"c8dr-runbook\" is forbidden".into(),
+    );
+    let mut s = healthy_pair(|_| {});
+    s.regions[Region::ZERO].configured.insert(Source::RunLease);
+    s.regions[Region::ZERO].run_lease = Some(Obs::failed(now(), forbidden.clone()));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.verdict.level, Level::Ok, "{:?}", v.verdict.reasons);
+    let r0 = v.region(Region::ZERO).unwrap();
+    assert_eq!(r0.reachable, Reach::Up);
+    assert_eq!(r0.last_error, None);
+    let lease = r0
+        .sources
+        .iter()
+        .find(|x| x.source == Source::RunLease)
+        .unwrap();
+    assert!(
+        !lease.ok
+            && lease
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("forbidden"))
+    );
+    assert!(v.runs.is_empty());
+
+    // A region whose only answer is the lease's (its Camunda endpoints not asked yet) is not
+    // up on it, nor down on its refusal.
+    let mut s = Snapshot::default();
+    s.regions[Region::ONE].configured.insert(Source::RunLease);
+    s.regions[Region::ONE].run_lease = Some(Obs::ok(now(), None));
+    s.regions[Region::ZERO].configured.insert(Source::RunLease);
+    s.regions[Region::ZERO].run_lease = Some(Obs::failed(now(), forbidden));
+    let v = model::derive(&s, &cfg(), now(), None);
+    for r in &v.regions {
+        assert_eq!(r.reachable, Reach::Unknown, "{r:?}");
+        assert_eq!((r.data_age_s, &r.last_error), (None, &None));
+    }
+}
+
+#[test]
+fn the_event_log_tells_another_runs_story() {
+    let at = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+    let view = |lease: Option<RunLease>, now: &str, prev: Option<&model::ClusterView>| {
+        let mut s = healthy_pair(|_| {});
+        for r in Region::BOTH {
+            if let Some(o) = &mut s.regions[r].topology {
+                o.at = at(now);
+            }
+        }
+        s.regions[Region::ZERO].configured.insert(Source::RunLease);
+        s.regions[Region::ZERO].run_lease = Some(Obs::ok(at(now), lease));
+        model::derive(&s, &cfg(), at(now), prev)
+    };
+    let texts = |a: &model::ClusterView, b: &model::ClusterView| -> Vec<(Level, String)> {
+        model::events::diff(a, b)
+            .into_iter()
+            .map(|e| (e.level, e.text))
+            .collect()
+    };
+    let alice = Some("alice@laptop");
+    let none = view(None, "2026-11-27T11:58:00Z", None);
+    let started = view(
+        Some(run_lease(alice, "FO-0", "running", "2026-11-27T11:58:01Z")),
+        "2026-11-27T11:58:02Z",
+        Some(&none),
+    );
+    assert_eq!(
+        texts(&none, &started),
+        [(
+            Level::Warning,
+            "failover of paris in progress by alice@laptop since 11:58:01Z, FO-0 running".into()
+        )]
+    );
+    // `status` says it under the verdict; `status --json` lists it where it was found.
+    assert!(
+        c8dr::report::human(&started).contains(
+            "\nRUN       failover of paris in progress by alice@laptop since 11:58:01Z, FO-0 running\n"
+        ),
+        "{}",
+        c8dr::report::human(&started)
+    );
+    let json = serde_json::to_value(&started).unwrap();
+    assert_eq!(json["version"], 2);
+    let run = &json["runs"][0];
+    assert_eq!(
+        (&run["region"], &run["liveness"]),
+        (&json!(0), &json!("live"))
+    );
+    assert_eq!(run["lease"]["holder"], "alice@laptop");
+    assert_eq!(run["lease"]["run"], "failover-r1-20261127t115801");
+    assert_eq!(run["lease"]["renewed"], "2026-11-27T11:58:01Z");
+    assert_eq!(run["lease"]["duration"], 30);
+    // Renewed, nothing else changed: no news.
+    let renewed = view(
+        Some(run_lease(alice, "FO-0", "running", "2026-11-27T11:58:10Z")),
+        "2026-11-27T11:58:11Z",
+        Some(&started),
+    );
+    assert!(texts(&started, &renewed).is_empty());
+    let next = view(
+        Some(run_lease(
+            alice,
+            "FO-1",
+            "waiting for approval",
+            "2026-11-27T11:58:20Z",
+        )),
+        "2026-11-27T11:58:21Z",
+        Some(&renewed),
+    );
+    assert_eq!(
+        texts(&renewed, &next),
+        [(
+            Level::Ok,
+            "failover of paris in progress by alice@laptop since 11:58:01Z, FO-1 waiting for approval"
+                .into()
+        )]
+    );
+    // Not renewed for more than its 30 s: the holder may have died.
+    let expired = view(
+        Some(run_lease(
+            alice,
+            "FO-1",
+            "waiting for approval",
+            "2026-11-27T11:58:20Z",
+        )),
+        "2026-11-27T11:58:55Z",
+        Some(&next),
+    );
+    let e = texts(&next, &expired);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].0, Level::Warning);
+    assert!(e[0].1.contains("lease EXPIRED"), "{e:?}");
+    let mut done = run_lease(None, "FO-7", "completed", "2026-11-27T11:59:30Z");
+    done.step = None;
+    let released = view(Some(done.clone()), "2026-11-27T11:59:31Z", Some(&expired));
+    assert_eq!(
+        texts(&expired, &released),
+        [(
+            Level::Ok,
+            "failover of paris completed (run failover-r1-20261127t115801)".into()
+        )]
+    );
+    assert!(
+        texts(
+            &released,
+            &view(Some(done.clone()), "2026-11-27T11:59:40Z", None)
+        )
+        .is_empty()
+    );
+    // A run released before this cockpit looked is no news.
+    assert!(texts(&none, &view(Some(done), "2026-11-27T11:59:40Z", None)).is_empty());
+}

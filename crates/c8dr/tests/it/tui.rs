@@ -1220,3 +1220,184 @@ fn pane_keys_skip_the_panes_a_small_screen_does_not_draw() {
         "{seen:?}"
     );
 }
+
+/// alice's failover of paris, its lease in london's namespace renewed 4 s ago.
+fn alice_live(now: jiff::Timestamp) -> Option<(Region, c8dr::model::run_lease::RunLease)> {
+    Some((Region::ZERO, scenes::alice_failover(now, 4)))
+}
+
+/// The same, not renewed for 50 s of its 30.
+fn alice_expired(now: jiff::Timestamp) -> Option<(Region, c8dr::model::run_lease::RunLease)> {
+    Some((Region::ZERO, scenes::alice_failover(now, 50)))
+}
+
+/// This cockpit's own failover (the run of the waiting scene's pane), as its lease says.
+fn own_run(now: jiff::Timestamp) -> Option<(Region, c8dr::model::run_lease::RunLease)> {
+    let mut l = scenes::alice_failover(now, 4);
+    l.run = "failover-r1-20261127t120304".into();
+    l.holder = Some("me@this-laptop".into());
+    Some((Region::ZERO, l))
+}
+
+fn flat(screen: &str) -> String {
+    screen.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Issue 17 §1: every cockpit connected to the cluster shows the run another c8dr is doing,
+/// on its own line between the header and the verdict (which keeps its place); an expired
+/// lease is a warning that its holder may have died; this cockpit's own run has its run line
+/// instead of the banner.
+#[test]
+fn another_operators_run_shows_above_the_verdict_and_our_own_does_not() {
+    let lost = scene("region1-lost");
+    for (name, lease, sign) in [
+        (
+            "observed_live",
+            alice_live as scenes::LeaseAt,
+            "▶ failover of paris in progress by alice@laptop",
+        ),
+        (
+            "observed_expired",
+            alice_expired,
+            "⚠ lease EXPIRED: failover of paris by alice@laptop",
+        ),
+    ] {
+        let app = scenes::app(&scenes::Scene { lease, ..*lost });
+        for (w, h) in [(80, 24), (120, 36)] {
+            let screen = text(&app, "default", w, h);
+            let lines: Vec<&str> = screen.lines().collect();
+            assert!(
+                lines[1].starts_with(&format!(" {sign}")),
+                "{w}x{h}:\n{screen}"
+            );
+            assert!(
+                lines[2].contains("CRITICAL"),
+                "the verdict follows: {w}x{h}:\n{screen}"
+            );
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
+        }
+        let expired = name == "observed_expired";
+        let wide = flat(&text(&app, "default", 200, 50));
+        assert_eq!(wide.contains("the holder may have died"), expired);
+        // No advice to start the failover alice runs (c8dr would refuse it next to hers);
+        // her lease expired, taking it over may be what is needed.
+        assert_eq!(
+            wide.contains("(failover by alice@laptop)"),
+            !expired,
+            "{wide}"
+        );
+        assert_eq!(wide.contains("F: failover runbook"), expired, "{wide}");
+    }
+    let waiting = scene("runbook-failover-waiting-80x24");
+    let app = scenes::app(&scenes::Scene {
+        lease: own_run,
+        ..*waiting
+    });
+    for (w, h) in [(80, 24), (120, 36)] {
+        let screen = text(&app, "default", w, h);
+        // No banner: the verdict comes right under the header (the events pane may tell
+        // the run's story as its lease publishes it, ours included).
+        assert!(
+            screen
+                .lines()
+                .nth(1)
+                .unwrap_or_default()
+                .contains("CRITICAL"),
+            "{w}x{h}:\n{screen}"
+        );
+        assert!(
+            flat(&screen).contains("▶ RUN failover"),
+            "{w}x{h}:\n{screen}"
+        );
+        insta::assert_snapshot!(format!("observed_own_run_{w}x{h}"), screen);
+    }
+    // A released lease's outcome is the events' to tell, not the dashboard's.
+    fn released(now: jiff::Timestamp) -> Option<(Region, c8dr::model::run_lease::RunLease)> {
+        let mut l = scenes::alice_failover(now, 4);
+        l.holder = None;
+        l.state = "completed".into();
+        Some((Region::ZERO, l))
+    }
+    let app = scenes::app(&scenes::Scene {
+        lease: released,
+        ..*lost
+    });
+    assert_eq!(
+        text(&app, "default", 120, 36),
+        text(&lost_app(), "default", 120, 36)
+    );
+}
+
+/// The banner keeps to its line at every width, cut with an ellipsis, and the events
+/// overlay stays under it.
+#[test]
+fn the_observed_run_banner_fits_every_width() {
+    let app = scenes::app(&scenes::Scene {
+        lease: alice_expired,
+        ..*scene("region1-lost")
+    });
+    for w in 60..=140u16 {
+        let screen = text(&app, "default", w, 24);
+        let banner = screen.lines().nth(1).unwrap_or_default();
+        assert!(banner.trim_start().starts_with('⚠'), "{w}: {banner:?}");
+        assert!(
+            banner.contains("holder may have died") || banner.trim_end().ends_with('…'),
+            "{w}: {banner:?}"
+        );
+    }
+    let mut app = app;
+    app.mode = Mode::Events;
+    let screen = text(&app, "default", 80, 24);
+    assert!(
+        screen
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .contains("lease EXPIRED"),
+        "{screen}"
+    );
+}
+
+/// An observer whose Role predates leases: london refuses the run lease (403). Its region
+/// pane says that source fails; the region stays up and the verdict OK.
+#[test]
+fn a_refused_lease_read_shows_in_the_region_pane_not_in_the_verdict() {
+    use c8dr::model::{Obs, Source};
+    use c8dr::source::table::{Update, store};
+    let settings = c8dr_lab::sim::Settings {
+        camunda: c8dr_lab::sim::Camunda::V88,
+        brokers: 8,
+        partitions: 8,
+        replication_factor: 4,
+    };
+    let mut sim = c8dr_lab::sim::Sim::new(settings, scenes::clock());
+    sim.tick(std::time::Duration::from_secs(45));
+    let mut snap = scenes::observe(&sim, scenes::clock());
+    let refused = c8dr::source::SourceError::Kube(
+        "forbidden: the Role needs get on leases (docs/bastion.md): leases.coordination.k8s.io \"c8dr-runbook\" is forbidden".into(),
+    );
+    store(
+        &mut snap,
+        Update::new(
+            Region::ZERO,
+            None,
+            Source::RunLease,
+            Obs::failed(scenes::clock(), refused),
+        ),
+    );
+    let cfg = scenes::model_config(c8dr_lab::sim::Camunda::V88);
+    let view = c8dr::model::derive(&snap, &cfg, scenes::clock(), None);
+    let mut app = App::new(false, vec![], vec!["default".into()], scenes::clock());
+    app.update_view(view);
+    let screen = text(&app, "default", 120, 36);
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(lines[1].contains("✔ OK"), "{screen}");
+    assert!(
+        screen.contains("│⚠ failing for 0 s: run lease (forbidden: the Role needs"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("✔ up · data <2s old ⚠ 1 source fails"),
+        "{screen}"
+    );
+}

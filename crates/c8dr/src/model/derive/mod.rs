@@ -20,6 +20,7 @@ mod exporters;
 mod facts;
 mod partitions;
 mod regions;
+mod runs;
 mod topology;
 mod traffic;
 
@@ -38,7 +39,8 @@ pub const MAX_BROKERS: usize = 1024;
 pub const MAX_EXPORTERS: usize = 64;
 
 /// Schema version of the JSON view.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: `runs` (issue 17 §1).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What every subject reads: the observations, the configuration, the instant, and the
 /// previous view for what needs memory.
@@ -161,6 +163,7 @@ pub fn derive(
             topology::topology(&facts, &cfg.zones),
         ),
         traffic,
+        runs: runs::runs(&cx),
         anomalies,
         zones: cfg.zones,
     };

@@ -14,8 +14,14 @@ use std::collections::BTreeMap;
 type Stamp<E> = (Source, jiff::Timestamp, Result<(), E>);
 
 /// The stamps that decide whether a region answers: Camunda's own endpoints; only when none
-/// of those is observed, the others (an old pod list must not keep a dead region "up").
+/// of those is observed, the others (an old pod list must not keep a dead region "up"). The
+/// run lease never does: it tells of a run, and a Kubernetes API that refuses it (no RBAC
+/// permission on leases) says nothing of the region.
 fn deciding_stamps<E>(all: Vec<Stamp<E>>) -> Vec<Stamp<E>> {
+    let all: Vec<Stamp<E>> = all
+        .into_iter()
+        .filter(|(src, _, _)| *src != Source::RunLease)
+        .collect();
     let slow = |src: &Source| matches!(src, Source::Pods | Source::ElasticsearchIndices);
     if all.iter().any(|(src, _, _)| src.is_camunda()) {
         all.into_iter()

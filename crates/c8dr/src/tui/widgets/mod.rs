@@ -11,6 +11,7 @@ pub mod exporters;
 pub mod footer;
 pub mod header;
 pub mod help;
+pub mod observed_run;
 pub mod partitions;
 pub mod preflight;
 pub mod quit;

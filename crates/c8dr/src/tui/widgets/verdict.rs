@@ -3,7 +3,8 @@
 //! all, the headline says how many are not shown: a reminder is never silently cut off.
 
 use super::{level_style, level_word};
-use crate::model::{Advice, ClusterView, Front, Processing, Reason};
+use crate::model::run_lease::Liveness;
+use crate::model::{Advice, ClusterView, Front, Processing, Reason, RunView};
 use crate::runbook::engine::RunState;
 use crate::runbook::plan::Procedure;
 use crate::tui::theme::Theme;
@@ -31,32 +32,58 @@ fn lines_needed(reasons: &[String], width: u16) -> Vec<usize> {
         .collect()
 }
 
+/// The runs going on: this cockpit's own, and another c8dr's whose lease is held.
+#[derive(Clone, Copy, Default)]
+pub struct Runs<'a> {
+    pub own: Option<&'a RunState>,
+    pub other: Option<&'a RunView>,
+}
+
 /// A reason as the dashboard says it: its runbook's key, or, while that runbook runs, that it
-/// runs (telling the operator to press F during the failover they are running is false advice).
-fn words(r: &Reason, run: Option<&RunState>) -> String {
-    let running = match (&r.advice, run.map(|s| s.inputs.procedure)) {
-        (Some(Advice::FailOver { .. }), Some(Procedure::Failover)) => Some("failover"),
-        (Some(Advice::FailBack { .. }), Some(Procedure::Failback)) => Some("failback"),
+/// runs (telling the operator to press F during the failover they are running is false advice;
+/// so is it during a colleague's, which c8dr would refuse to start next to it). A colleague's
+/// run whose lease expired leaves the key: taking it over is what may be needed.
+fn words(r: &Reason, runs: Runs) -> String {
+    let procedure = |p: Procedure| match (&r.advice, p) {
+        (Some(Advice::FailOver { .. }), Procedure::Failover) => Some("failover"),
+        (Some(Advice::FailBack { .. }), Procedure::Failback) => Some("failback"),
         _ => None,
     };
-    match running {
-        Some(what) => format!("{} ({what} running: r returns to it)", r.text),
+    if let Some(what) = runs.own.and_then(|s| procedure(s.inputs.procedure)) {
+        return format!("{} ({what} running: r returns to it)", r.text);
+    }
+    let theirs = runs
+        .other
+        .filter(|o| o.liveness == Liveness::Live)
+        .and_then(|o| {
+            let p = match o.lease.procedure.as_str() {
+                "failover" => Procedure::Failover,
+                "failback" => Procedure::Failback,
+                _ => return None,
+            };
+            Some((
+                procedure(p)?,
+                o.lease.holder.as_deref().unwrap_or("another c8dr"),
+            ))
+        });
+    match theirs {
+        Some((what, by)) => format!("{} ({what} by {by})", r.text),
         None => r.words(Front::Tui),
     }
 }
 
-/// The reasons as the dashboard says them, `run` being the run in progress.
-fn reasons(v: &ClusterView, run: Option<&RunState>) -> Vec<String> {
-    v.verdict.detail.iter().map(|r| words(r, run)).collect()
+/// The reasons as the dashboard says them, with the runs going on.
+fn reasons(v: &ClusterView, runs: Runs) -> Vec<String> {
+    v.verdict.detail.iter().map(|r| words(r, runs)).collect()
 }
 
 /// Lines the verdict needs at this width: the headline, then the further reasons.
-pub fn height(v: &ClusterView, run: Option<&RunState>, width: u16) -> u16 {
+pub fn height(v: &ClusterView, run: Runs, width: u16) -> u16 {
     let reasons = reasons(v, run);
     lines_needed(&reasons, width).iter().sum::<usize>().max(1) as u16
 }
 
-pub fn draw(f: &mut Frame, area: Rect, v: &ClusterView, run: Option<&RunState>, t: &Theme) {
+pub fn draw(f: &mut Frame, area: Rect, v: &ClusterView, run: Runs, t: &Theme) {
     let (glyph, word) = level_word(v.verdict.level);
     let style = level_style(t, v.verdict.level);
     let processing = match v.processing {
