@@ -557,19 +557,26 @@ mod tests {
     #[test]
     fn a_run_takes_a_free_lease_back_its_own_and_refuses_a_live_foreign_one() {
         let now: jiff::Timestamp = "2026-12-01T06:01:00Z".parse().unwrap();
-        assert_eq!(judge(None, "a", now), Judged::Free);
+        let me = "alice@laptop";
+        assert_eq!(judge(None, "a", me, now), Judged::Free);
         let released = lease("b", None, "2026-12-01T06:00:50Z");
-        assert_eq!(judge(Some(&released), "a", now), Judged::Free);
+        assert_eq!(judge(Some(&released), "a", me, now), Judged::Free);
         let live = lease("b", Some("bob@host"), "2026-12-01T06:00:50Z");
+        let held = judge(Some(&live), "a", me, now);
         assert!(
-            matches!(judge(Some(&live), "a", now), Judged::Held(s) if s.contains("bob@host") && s.contains("FO-1"))
+            matches!(&held, Judged::Held(s) if s.contains("bob@host") && s.contains("FO-1")),
+            "{held:?}"
         );
-        assert_eq!(judge(Some(&live), "b", now), Judged::Ours);
+        assert_eq!(judge(Some(&live), "b", "bob@host", now), Judged::Ours);
+        // The same run id from another laptop (same second): not ours.
+        assert!(matches!(judge(Some(&live), "b", me, now), Judged::Held(_)));
         let dead = lease("b", Some("bob@host"), "2026-12-01T06:00:00Z");
+        let expired = judge(Some(&dead), "a", me, now);
         assert!(
-            matches!(judge(Some(&dead), "a", now), Judged::Expired(s) if s.contains("EXPIRED"))
+            matches!(&expired, Judged::Expired(s) if s.contains("EXPIRED")),
+            "{expired:?}"
         );
         // A crashed run resumes its own lease without typing anything.
-        assert_eq!(judge(Some(&dead), "b", now), Judged::Ours);
+        assert_eq!(judge(Some(&dead), "b", "bob@host", now), Judged::Ours);
     }
 }

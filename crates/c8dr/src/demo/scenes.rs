@@ -212,8 +212,8 @@ fn alice_expired(now: jiff::Timestamp) -> Option<(Region, RunLease)> {
 /// Kubernetes API sends it, parsed as the table of reads parses it.
 pub fn lease_update(region: Region, run: &RunLease, now: jiff::Timestamp) -> Update {
     let object = crate::source::lease::write(None, "camunda", run, true);
-    let parsed = serde_json::to_value(&object)
-        .and_then(serde_json::from_value)
+    let bytes = serde_json::to_vec(&object).unwrap_or_default();
+    let parsed = c8dr_api::decode(&bytes)
         .map(|l| Reading::RunLease(Some(crate::source::lease::parse(&l))))
         .map_err(|e| SourceError::malformed(&e));
     Update::new(
