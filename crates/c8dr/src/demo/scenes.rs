@@ -388,6 +388,30 @@ fn failover_confirm(app: &mut App) {
     app.mode = crate::tui::app::Mode::Runbook;
 }
 
+/// Starting a failover while alice's lease expired (her laptop may have died): the pane asks
+/// for the region's name before taking it over, with what is at stake.
+fn failover_takeover(app: &mut App) {
+    let mut p = pane(crate::runbook::plan::Procedure::Failover, Region::ONE);
+    let now = app.now;
+    p.ask = Some(crate::tui::runbook::Ask {
+        key: "lease".into(),
+        what: "Take over the expired run lease of another run".into(),
+        preview: crate::runbook::engine::Preview {
+            guards: vec![
+                format!(
+                    "{} (region 0 (london) namespace camunda-london)",
+                    alice_failover(now, 50).sentence(now)
+                ),
+                "take it over only if its holder is gone".into(),
+            ],
+            ..Default::default()
+        },
+        confirmation: crate::runbook::gate::Confirmation::TypeRegionName("paris".into()),
+    });
+    app.runbook = Some(p);
+    app.mode = crate::tui::app::Mode::Runbook;
+}
+
 /// The force question left for later (Esc): the dashboard's run line says the run waits.
 fn failover_waiting(app: &mut App) {
     failover_confirm(app);
@@ -623,6 +647,15 @@ pub const SCENES: &[Scene] = &[
         theme: "default",
         setup: region1_lost,
         runbook: no_runbook,
+        lease: alice_expired,
+    },
+    Scene {
+        name: "runbook-lease-takeover-80x24",
+        width: 80,
+        height: 24,
+        theme: "default",
+        setup: region1_lost,
+        runbook: failover_takeover,
         lease: alice_expired,
     },
 ];

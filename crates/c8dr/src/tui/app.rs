@@ -308,10 +308,15 @@ impl App {
     }
 
     pub fn note(&mut self, text: impl Into<String>) {
+        self.note_at(crate::model::Level::Ok, text);
+    }
+
+    /// A note that is a problem (a run that did not start): marked as a warning in the log.
+    pub fn note_at(&mut self, level: crate::model::Level, text: impl Into<String>) {
         let text = text.into();
         self.push_events(vec![Event {
             at: self.now.to_string(),
-            level: crate::model::Level::Ok,
+            level,
             text: text.clone(),
         }]);
         self.message = Some(text);

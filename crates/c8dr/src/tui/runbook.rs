@@ -602,7 +602,32 @@ fn prompt(pane: &Pane, t: &Theme) -> Vec<Line<'static>> {
                         t.warning(),
                     )));
                 }
-                if let Confirmation::TypeRegionName(name) = &a.confirmation {
+                let about_step = pane.state.steps.iter().any(|s| s.key == a.key);
+                if !about_step {
+                    // A question before the run (taking over another run's expired lease):
+                    // what is at stake, in full, since no step's detail shows it.
+                    v.push(Line::from(Span::styled(
+                        format!(" {}", a.what),
+                        t.warning(),
+                    )));
+                    for g in &a.preview.guards {
+                        v.push(Line::from(format!("   {}", crate::text::clean(g))));
+                    }
+                }
+                if let Confirmation::TypeRegionName(name) = &a.confirmation
+                    && !about_step
+                {
+                    v.push(Line::from(Span::styled(
+                        " Esc not now · Ctrl-X do not start the run".to_string(),
+                        t.dim(),
+                    )));
+                    v.push(typing_line(
+                        format!(" type {name} and Enter to take the lease over: "),
+                        t.critical(),
+                        &pane.typed,
+                        t,
+                    ));
+                } else if let Confirmation::TypeRegionName(name) = &a.confirmation {
                     // Every letter is text here (a region's name may hold any): the other
                     // answers are keys no name contains.
                     // Declining a cancel offer keeps the change and leaves the step refused

@@ -258,6 +258,6 @@ pub fn apply(app: &mut App, msg: ToUi) {
                 p.typed.clear();
             }
         }
-        ToUi::Error(e) => app.note(e),
+        ToUi::Error(e) => app.note_at(crate::model::Level::Warning, e),
     }
 }
