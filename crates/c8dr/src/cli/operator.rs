@@ -321,13 +321,14 @@ async fn claim(
                 return Ok(c);
             }
             Err(e) => {
-                let expired = matches!(
-                    e.downcast_ref::<lease::LeaseError>(),
-                    Some(lease::LeaseError::Expired { .. })
-                );
+                let kind = e.downcast_ref::<lease::LeaseError>();
+                let expired = matches!(kind, Some(lease::LeaseError::Expired { .. }));
+                let failed = matches!(kind, Some(lease::LeaseError::Failed(_)));
                 if !expired || yes || typed.is_some() {
                     return Err(e.wrap_err(NextStep(if expired {
                         format!("if its holder is gone: --take-over-lease {region_name}")
+                    } else if failed {
+                        "nothing was sent and no run was started; if the Lease API is forbidden (docs/bastion.md) or down, --without-lease runs on this machine's lock alone".into()
                     } else {
                         "nothing was sent and no run was started".into()
                     })));
