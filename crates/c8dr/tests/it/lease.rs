@@ -461,3 +461,74 @@ async fn a_run_whose_lease_was_taken_sends_nothing_more() {
     );
     lab.shutdown().await;
 }
+
+/// `config` without any `[regions.kube]` table (direct URLs only), written beside it.
+fn without_kube(lab: &TestLab, config: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(config).unwrap();
+    let mut out = String::new();
+    let mut skip = false;
+    for line in text.lines() {
+        if line.starts_with('[') {
+            skip = line == "[regions.kube]";
+        }
+        if !skip {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    assert!(!out.contains("[regions.kube]") && out.contains("[[regions]]"));
+    let path = lab.lab.dir.join("no-kube.toml");
+    crate::at_rest::write_private(&path, &out);
+    path
+}
+
+async fn lab_leases(lab: &TestLab) -> Vec<serde_json::Value> {
+    let s = lab.state().await;
+    s["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["leases"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_kube_context_or_with_without_lease_only_this_machine_is_locked_and_it_says_so() {
+    let lab = TestLab::start(Camunda::V88, 10.0).await;
+    lab.control_post("/lab/regions/1/fail").await;
+    lab.control_post("/lab/traffic/0").await;
+    let cfg = config_file(&lab);
+    let state = tempfile::tempdir().unwrap();
+    let args = ["failover", "--lost", "paris", "--execute", "--yes"];
+
+    let o = c8dr(&without_kube(&lab, &cfg), state.path(), "gina", &args)
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    assert!(
+        err.contains("warning: no Kubernetes context for region0: no run lease in the cluster; only this machine's run lock guards the run, and other machines cannot see it"),
+        "{err}"
+    );
+    assert!(lab_leases(&lab).await.is_empty());
+
+    // With a context but --without-lease (the Lease API forbidden): the same, said so, audited.
+    let o = c8dr(
+        &cfg,
+        state.path(),
+        "gina",
+        &[&args[..], &["--without-lease"]].concat(),
+    )
+    .output()
+    .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    assert!(
+        err.contains("warning: --without-lease: no run lease"),
+        "{err}"
+    );
+    assert!(lab_leases(&lab).await.is_empty());
+    let audit = std::fs::read_to_string(state.path().join("c8dr").join("audit.jsonl")).unwrap();
+    assert_eq!(audit.matches("\"outcome\":\"local\"").count(), 2, "{audit}");
+    lab.shutdown().await;
+}
