@@ -14,7 +14,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-async fn region(lab: &TestLab, r: usize) -> RegionKube {
+pub async fn region(lab: &TestLab, r: usize) -> RegionKube {
     let ready = &lab.lab.ready;
     let reg = &ready.regions[r];
     RegionKube::connect(

@@ -5,6 +5,7 @@
 
 use crate::common::{DEADLINE, TestLab};
 use crate::drive::{forces, requests};
+use crate::kube::region;
 use c8dr::source::RegionKube;
 use c8dr_lab::sim::Camunda;
 use k8s_openapi::api::coordination::v1::Lease;
@@ -13,20 +14,6 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
-
-async fn region(lab: &TestLab, r: usize) -> RegionKube {
-    let ready = &lab.lab.ready;
-    let reg = &ready.regions[r];
-    RegionKube::connect(
-        &format!("region {r} ({})", reg.name),
-        &reg.kube_context,
-        &reg.namespace,
-        "camunda",
-        Some(&ready.kubeconfig),
-    )
-    .await
-    .expect("kube client per context")
-}
 
 /// The lab's config with a fast poll, written beside it.
 fn config_file(lab: &TestLab) -> PathBuf {
