@@ -236,19 +236,24 @@ pub async fn take(
     let api = kube.leases();
     let place = format!("{} namespace {}", kube.label, kube.namespace);
     for attempt in 1..=ATTEMPTS {
-        // The other region's lease too: a run started there (a failback seen the other way
-        // round) is as much in the way.
+        // The other region's lease too: a run started there (a failover of this region, by
+        // someone who believes the other one lost) is as much in the way. Read together, so
+        // a lost region's silent API server costs one timeout, not one more; unanswered, it
+        // is left out (the home region decides).
         let other = home.other();
-        let elsewhere = match &kubes[other] {
-            Some(k) => tokio::time::timeout(timeout, k.leases().get_opt(NAME))
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .flatten(),
-            None => None,
+        let elsewhere = async {
+            match &kubes[other] {
+                Some(k) => tokio::time::timeout(timeout, k.leases().get_opt(NAME))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .flatten(),
+                None => None,
+            }
         };
-        let found = tokio::time::timeout(timeout, api.get_opt(NAME))
-            .await
+        let (elsewhere, found) =
+            tokio::join!(elsewhere, tokio::time::timeout(timeout, api.get_opt(NAME)));
+        let found = found
             .map_err(|_| {
                 LeaseError::Failed(format!(
                     "{place}: reading lease {NAME} timed out after {timeout:?}"
