@@ -62,12 +62,12 @@ pub fn holder() -> String {
     format!("{}@{}", super::session::user(), host())
 }
 
-/// This machine's name: `C8DR_HOST`, else the kernel's, else `$HOSTNAME`.
+/// This machine's name: `C8DR_HOST` (a shared bastion account names the person, a jump host
+/// the machine), else the operating system's.
 fn host() -> String {
     std::env::var("C8DR_HOST")
         .ok()
-        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
-        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| hostname::get().ok().map(|h| h.to_string_lossy().into_owned()))
         .map(|h| crate::text::clean(h.trim()))
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "unknown-host".into())
