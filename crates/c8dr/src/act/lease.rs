@@ -67,7 +67,11 @@ pub fn holder() -> String {
 fn host() -> String {
     std::env::var("C8DR_HOST")
         .ok()
-        .or_else(|| hostname::get().ok().map(|h| h.to_string_lossy().into_owned()))
+        .or_else(|| {
+            hostname::get()
+                .ok()
+                .map(|h| h.to_string_lossy().into_owned())
+        })
         .map(|h| crate::text::clean(h.trim()))
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "unknown-host".into())
@@ -147,6 +151,11 @@ pub enum Hold {
 pub struct LeaseGuard(watch::Receiver<(Hold, String)>);
 
 impl LeaseGuard {
+    /// Another run took the lease (or it was released): nothing this run sends can help.
+    pub fn lost(&self) -> bool {
+        matches!(self.0.borrow().0, Hold::Lost(_) | Hold::Released)
+    }
+
     /// `Ok` while the lease is provably held; otherwise why not, in words for the operator.
     pub fn check(&self) -> Result<(), String> {
         let (hold, last_error) = &*self.0.borrow();

@@ -301,7 +301,12 @@ impl Executor for Live {
 
     async fn send(&mut self, req: &Request, _approved: &Approved) -> Result<Answer, SendError> {
         if let Some(why) = self.lease_refuses() {
-            return Err(SendError::NotSent(why));
+            // Lost to another run: for good. Not renewed in time: maybe only for a moment.
+            return Err(if self.lease.as_ref().is_some_and(LeaseGuard::lost) {
+                SendError::Refused(why)
+            } else {
+                SendError::NotSent(why)
+            });
         }
         let Some(base) = self.base(req.api, req.region).map(str::to_string) else {
             return Err(SendError::NotSent(format!(

@@ -24,12 +24,15 @@ pub enum SendError {
     /// It may have reached the server (timed out, connection lost after sending, answer cut
     /// short): its effect must be checked before anything is sent again.
     Unknown(String),
+    /// The executor refused to send it, for good (the run lease went to another run):
+    /// trying again cannot help.
+    Refused(String),
 }
 
 impl SendError {
     pub fn message(&self) -> &str {
         match self {
-            SendError::NotSent(m) | SendError::Unknown(m) => m,
+            SendError::NotSent(m) | SendError::Unknown(m) | SendError::Refused(m) => m,
         }
     }
 }
@@ -39,6 +42,7 @@ impl std::fmt::Display for SendError {
         match self {
             SendError::NotSent(m) => write!(f, "not sent: {m}"),
             SendError::Unknown(m) => write!(f, "outcome unknown: {m}"),
+            SendError::Refused(m) => write!(f, "not sent: {m}"),
         }
     }
 }
@@ -75,6 +79,7 @@ pub fn classify(expect: Expect, answer: &Result<Answer, SendError>) -> Verdict {
         Ok(a) => a,
         Err(SendError::NotSent(e)) => return Verdict::Retry(clean(e)),
         Err(SendError::Unknown(e)) => return Verdict::Unknown(clean(e)),
+        Err(SendError::Refused(e)) => return Verdict::Fatal(clean(e)),
     };
     match (expect, a.status) {
         (Expect::Exporting, s) => match ExportingOutcome::from_response(s, &a.body) {

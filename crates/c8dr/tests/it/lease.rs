@@ -439,6 +439,9 @@ async fn a_run_whose_lease_was_taken_sends_nothing_more() {
         op.failures
     );
     assert_eq!(forces(&requests(&lab).await), 0, "the force never left");
+    // Lost for good: failed at once, not retried with backoff.
+    let fo1 = state.steps.iter().position(|s| s.key == "FO-1").unwrap();
+    assert_eq!(state.progress[fo1].attempts, 1, "{:?}", op.failures);
     // Releasing leaves carol's lease alone.
     assert!(held.release(&state).await.is_some());
     let l = lease(&region(&lab, 0).await).await.unwrap();

@@ -346,7 +346,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                     status: sent.answer.as_ref().ok().map(|a| a.status),
                     verdict: Some(
                         match (&sent.verdict, &sent.answer) {
-                            (_, Err(SendError::NotSent(_))) => "not_sent",
+                            (_, Err(SendError::NotSent(_) | SendError::Refused(_))) => "not_sent",
                             (Verdict::Success, _) => "success",
                             (Verdict::Unknown(_), _) => "unknown",
                             _ => "failed",

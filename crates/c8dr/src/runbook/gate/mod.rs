@@ -343,7 +343,7 @@ impl<E: Executor> Gate<E> {
         {
             *v = Some(
                 match &result {
-                    Err(SendError::NotSent(_)) => "not_sent",
+                    Err(SendError::NotSent(_) | SendError::Refused(_)) => "not_sent",
                     _ => verdict.word(),
                 }
                 .into(),
