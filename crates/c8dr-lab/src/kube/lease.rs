@@ -657,6 +657,128 @@ pub async fn delete(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kube::{KubeServer, PortMap};
+    use crate::server::Shared;
+    use crate::sim::{Camunda, Settings, Sim};
+    use futures_util::FutureExt;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// Region 0's API server over a fresh simulation, without listeners.
+    fn server() -> Ctx {
+        let settings = Settings {
+            camunda: Camunda::V88,
+            brokers: 8,
+            partitions: 8,
+            replication_factor: 4,
+        };
+        let sim = Sim::new(settings, jiff::Timestamp::UNIX_EPOCH);
+        let namespace = objects::namespace(&sim, 0);
+        let nowhere = std::net::SocketAddr::from(([127, 0, 0, 1], 9));
+        let ports = PortMap {
+            region_rest: nowhere,
+            region_management: nowhere,
+            region_elasticsearch: nowhere,
+            brokers: Default::default(),
+        };
+        let (_stop, shutdown) = tokio::sync::watch::channel(false);
+        KubeServer::new(
+            Shared::new(sim, 1.0, None, None),
+            0,
+            namespace,
+            ports,
+            shutdown,
+        )
+    }
+
+    /// A handler's answer (they never wait on anything): its status and JSON body.
+    fn run(answer: impl std::future::Future<Output = Response>) -> (u16, Value) {
+        let r = answer.now_or_never().expect("a handler answers at once");
+        let code = r.status().as_u16();
+        let body = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .now_or_never()
+            .expect("a whole body")
+            .expect("a body");
+        (code, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    /// Every get, list and watch poll renders the simulation and syncs the store while leases
+    /// are written: a reader's rendering must never be recorded after a newer write's, or the
+    /// lease flickers (a DELETED+ADDED or a MODIFIED back and forth: a version that moves
+    /// without a write, so the holder's next renewal is a spurious 409; a delete undone).
+    #[test]
+    fn reads_racing_writes_never_move_a_lease_without_a_write() {
+        let ctx = server();
+        let ns = ctx.namespace.clone();
+        let stop = Arc::new(AtomicBool::new(false));
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let (ctx, stop) = (ctx.clone(), stop.clone());
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        ctx.synced(|_| ());
+                    }
+                })
+            })
+            .collect();
+        let lease = |rv: Option<&str>, holder: &str| {
+            let mut l = json!({"apiVersion": API_VERSION, "kind": "Lease",
+                "metadata": {"name": "c8dr-runbook"},
+                "spec": {"holderIdentity": holder, "leaseDurationSeconds": 30}});
+            if let Some(rv) = rv {
+                l["metadata"]["resourceVersion"] = json!(rv);
+            }
+            Bytes::from(l.to_string())
+        };
+        let path = || Path((ns.clone(), "c8dr-runbook".to_string()));
+        let rounds = 40;
+        let mut refused = vec![];
+        for round in 0..rounds {
+            let (code, made) = run(create(
+                State(ctx.clone()),
+                Path(ns.clone()),
+                Query(vec![]),
+                lease(None, "alice"),
+            ));
+            let rv = made["metadata"]["resourceVersion"].as_str().unwrap_or("");
+            let (renewed, _) = run(replace(
+                State(ctx.clone()),
+                path(),
+                Query(vec![]),
+                lease(Some(rv), "alice-renewed"),
+            ));
+            let (deleted, _) = run(delete(
+                State(ctx.clone()),
+                path(),
+                Query(vec![]),
+                Bytes::new(),
+            ));
+            if (code, renewed, deleted) != (201, 200, 200) {
+                refused.push((round, code, renewed, deleted));
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        for r in readers {
+            r.join().expect("a reader");
+        }
+        let events: Vec<&str> = ctx
+            .synced(|s| s.events_since(Kind::Lease, 0))
+            .expect("events kept")
+            .iter()
+            .map(|e| e.kind_of_event)
+            .collect();
+        let flickers = events
+            .chunks(3)
+            .filter(|c| *c != ["ADDED", "MODIFIED", "DELETED"])
+            .count();
+        assert_eq!(
+            (events.len(), flickers, refused.len()),
+            (3 * rounds, 0, 0),
+            "(events, rounds that flickered, rounds refused); first refused (round, create, \
+             replace, delete): {:?}",
+            &refused[..refused.len().min(5)]
+        );
+    }
 
     #[test]
     fn micro_times_are_utc_to_the_microsecond() {

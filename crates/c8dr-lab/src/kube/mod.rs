@@ -81,10 +81,15 @@ impl KubeServer {
     }
 
     /// Renders the region now and records what changed; runs `f` on the store.
+    ///
+    /// The rendering is taken under the store's lock, as [`Self::transact`] takes its own:
+    /// renderings are then recorded in the order they were taken. Rendered before the lock,
+    /// a reader's rendering could wait out a write and be recorded after it, an older state
+    /// over a newer one: a lease DELETED and ADDED again (its version moved twice without a
+    /// write) or MODIFIED back and forth, a delete undone for a moment.
     pub(crate) fn synced<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
-        let rendered = self.shared.with(|sim| objects::render(sim, self.region));
         let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        store.sync(rendered);
+        store.sync(self.shared.with(|sim| objects::render(sim, self.region)));
         f(&store)
     }
 
