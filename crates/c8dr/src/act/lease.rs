@@ -224,6 +224,8 @@ pub struct Keeper {
     namespace: String,
     /// The expired lease this run took over (its sentence), for the audit trail.
     pub took_over: Option<String>,
+    /// Why the other region's lease could not be read, if it could not: the operator is told.
+    pub unseen: Option<String>,
 }
 
 /// Takes the run lease in `home`'s namespace for `claim`, after reading both regions' (a live
@@ -252,12 +254,12 @@ pub async fn take(
         let other = home.other();
         let elsewhere = async {
             match &kubes[other] {
-                Some(k) => tokio::time::timeout(timeout, k.leases().get_opt(NAME))
-                    .await
-                    .ok()
-                    .and_then(Result::ok)
-                    .flatten(),
-                None => None,
+                Some(k) => match tokio::time::timeout(timeout, k.leases().get_opt(NAME)).await {
+                    Ok(Ok(l)) => Ok(l),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => Err(format!("timed out after {timeout:?}")),
+                },
+                None => Err("no Kubernetes context configured".into()),
             }
         };
         let (elsewhere, found) =
@@ -271,7 +273,16 @@ pub async fn take(
             .map_err(|e| LeaseError::Failed(format!("{place}: reading lease {NAME}: {e}")))?;
         let now = jiff::Timestamp::now();
         let mine = found.as_ref().map(parse);
-        if let Some(l) = elsewhere.as_ref().map(parse) {
+        // Unread, it cannot be seen: said, never taken for "no run there" silently (in a
+        // network split, an operator on the other side may be failing over this region).
+        let unseen = elsewhere.as_ref().err().map(|e| {
+            format!(
+                "the run lease in {} could not be read ({}): a run started from that side is not seen",
+                k_label(kubes, other),
+                crate::text::clean(e)
+            )
+        });
+        if let Some(l) = elsewhere.ok().flatten().as_ref().map(parse) {
             match judge(Some(&l), &claim.run, &claim.holder, now) {
                 Judged::Held(s) => {
                     return Err(LeaseError::Held(format!("{s} ({})", k_label(kubes, other))));
@@ -312,6 +323,7 @@ pub async fn take(
             Ok(lease) => {
                 let mut keeper = Keeper::start(api, lease, record, place, kube.namespace);
                 keeper.took_over = took_over;
+                keeper.unseen = unseen;
                 return Ok(keeper);
             }
             Err(kube::Error::Api(s)) if s.is_conflict() || s.is_already_exists() => {
@@ -376,6 +388,7 @@ impl Keeper {
             api,
             namespace,
             took_over: None,
+            unseen: None,
         }
     }
 

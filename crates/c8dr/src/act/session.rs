@@ -160,10 +160,14 @@ pub async fn claim(
     }
     match lease::take(&kubes, home, claim, typed, live.timeout()).await {
         Ok(keeper) => {
-            let (outcome, detail) = match &keeper.took_over {
+            let (outcome, mut detail) = match &keeper.took_over {
                 Some(old) => ("taken over", format!("{}; took over: {old}", keeper.place)),
                 None => ("taken", keeper.place.clone()),
             };
+            if let Some(u) = &keeper.unseen {
+                detail.push_str(&format!("; {u}"));
+                out.warning = Some(u.clone());
+            }
             audit
                 .append(&entry(outcome, detail))
                 .wrap_err("writing the audit trail")?;

@@ -306,6 +306,9 @@ async fn claim(
     loop {
         match session::claim(live, &claim, typed.as_deref(), args.without, audit, &user).await {
             Ok(c) => {
+                if let (Some(_), Some(w)) = (&c.keeper, &c.warning) {
+                    eprintln!("warning: {w}");
+                }
                 match &c.keeper {
                     Some(k) => println!(
                         "run lease {} taken in {}{}",

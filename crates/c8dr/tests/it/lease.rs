@@ -98,10 +98,17 @@ async fn two_laptops_start_the_same_failover_together_one_runs_and_the_other_nam
     } else {
         (&b, &a, &bob, &alice, "bob@bob-laptop")
     };
-    let (out, _) = text(winner);
+    let (out, werr) = text(winner);
     assert!(
         out.contains("run lease c8dr-runbook taken in region 0 (london)"),
         "{out}"
+    );
+    // The lost region's API server is down: its lease cannot be read, and the run says so.
+    assert!(
+        werr.contains(
+            "warning: the run lease in region 1 (paris) namespace camunda-paris could not be read"
+        ) && werr.contains("a run started from that side is not seen"),
+        "{werr}"
     );
     let (_, err) = text(loser);
     assert!(
