@@ -177,6 +177,7 @@ impl Observer {
                         Source::Partitions => {
                             polled[i] != usize::MAX && r.partitions.len() >= polled[i]
                         }
+                        Source::Metrics => polled[i] != usize::MAX && r.metrics.len() >= polled[i],
                         // The traffic hostname is not a region's: `dns_polled` covers it.
                         Source::Dns => true,
                     })
