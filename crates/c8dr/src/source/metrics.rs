@@ -144,6 +144,14 @@ mod tests {
     }
 
     #[test]
+    fn the_older_simpleclient_format_with_a_trailing_comma_reads_too() {
+        // Zeebe before Micrometer (prometheus simpleclient) ended label sets with a comma.
+        let body = b"zeebe_exporter_last_exported_position{exporter=\"elasticsearch\",partition=\"1\",} 2295191.0\n";
+        let got = parse(body).unwrap();
+        assert_eq!(got.partitions[&1].exported["elasticsearch"], 2_295_191);
+    }
+
+    #[test]
     fn an_answer_without_zeebe_metrics_is_refused_not_read_as_no_exporters() {
         for body in [
             &b"<html>login</html>"[..],
