@@ -14,6 +14,7 @@ pub mod elasticsearch;
 pub mod error;
 pub mod exporters;
 pub mod ids;
+pub mod metrics;
 pub mod partitions;
 pub mod region;
 pub mod time;

@@ -8,6 +8,7 @@
 pub mod dns;
 pub mod files;
 pub mod kube;
+pub mod metrics;
 pub mod server;
 pub mod sim;
 pub mod views;

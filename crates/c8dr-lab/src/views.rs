@@ -346,6 +346,8 @@ pub struct LabState {
     pub exporters: Vec<ExporterStatus>,
     /// Any partition has exporting paused.
     pub exporting_paused: bool,
+    /// Exporters stalled by `/lab/exporters/{id}/stall`.
+    pub stalled_exporters: Vec<String>,
     /// 8.10: the exporting state in the configuration, as `GET /v2/exporting` folds it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exporting: Option<&'static str>,
@@ -535,6 +537,7 @@ pub fn lab_state(sim: &Sim) -> LabState {
             .collect(),
         exporters: exporters(sim),
         exporting_paused: sim.partitions.values().any(|rt| rt.paused),
+        stalled_exporters: sim.stalled_exporters.iter().cloned().collect(),
         exporting: sim.exporting_in_config().then(|| sim.exporting_status()),
         pending_change: sim.pending.as_ref().map(|pc| ChangeTruth {
             id: pc.id,

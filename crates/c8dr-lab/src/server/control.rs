@@ -13,6 +13,8 @@
 //! `sync_elasticsearch_passwords.sh`);
 //! `POST /lab/exporting/stall|release` (8.10: a pause held pending as a cluster change, until
 //! cancelled or released: camunda/camunda#63506 with exporting changes);
+//! `POST /lab/exporters/{id}/stall|unstall` (`id` an exporter or `regionN`: the exporter
+//! stops advancing while its target still answers, camunda/camunda#38724);
 //! `POST /lab/network/split|heal`; `POST /lab/traffic/0|1|both`;
 //! `GET|POST|DELETE /lab/faults`; `GET|DELETE /lab/requests` (every mutating request that
 //! reached a Camunda or Elasticsearch endpoint); `GET|POST /lab/clock?speed=F` (how fast
@@ -40,6 +42,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/lab/regions/{id}/{action}", post(region))
         .route("/lab/network/{action}", post(network))
         .route("/lab/exporting/{action}", post(exporting))
+        .route("/lab/exporters/{id}/{action}", post(exporter))
         .route("/lab/brokers/{id}/hang", post(hang))
         .route("/lab/clock", get(clock).post(set_clock))
         .route("/lab/regions/{id}/webapps/{state}", post(webapps))
@@ -177,6 +180,34 @@ async fn exporting(State(shared): State<Arc<Shared>>, Path(action): Path<String>
     match result {
         Ok(state) => Json(state).into_response(),
         Err(e) => e,
+    }
+}
+
+/// `POST /lab/exporters/{id}/stall|unstall`: `id` an exporter id or `regionN` (that region's
+/// exporters).
+async fn exporter(
+    State(shared): State<Arc<Shared>>,
+    Path((id, action)): Path<(String, String)>,
+) -> Response {
+    let stall = match action.as_str() {
+        "stall" => true,
+        "unstall" => false,
+        other => {
+            return error(
+                StatusCode::NOT_FOUND,
+                format!("unknown exporter action {other:?}; use stall or unstall"),
+            );
+        }
+    };
+    let result = shared.with(|sim| {
+        sim.stall_exporters(&id, stall).map(|which| {
+            tracing::info!(exporters = ?which, stall, "lab: exporter stall");
+            views::lab_state(sim)
+        })
+    });
+    match result {
+        Ok(state) => Json(state).into_response(),
+        Err(message) => error(StatusCode::NOT_FOUND, message),
     }
 }
 

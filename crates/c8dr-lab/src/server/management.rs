@@ -2,7 +2,7 @@
 //!
 //! Cluster changes (`PATCH /actuator/cluster`, `POST /actuator/cluster/brokers`, cancelling
 //! the one in flight with `DELETE /actuator/cluster/changes/{id}`), exporters,
-//! exporting pause/resume, a broker's partitions and health. Request validation and status
+//! exporting pause/resume, a broker's partitions, health and Prometheus metrics. Request validation and status
 //! codes follow `ClusterApiUtils` and `ClusterEndpointErrorResponseIT` (api-notes §3.1).
 
 use super::Shared;
@@ -57,6 +57,7 @@ pub fn router(shared: Arc<Shared>, entry: Entry) -> Router {
         .route("/actuator/exporting/{op}", post(exporting))
         .route("/actuator/rebalance", post(rebalance))
         .route("/actuator/partitions", get(get_partitions))
+        .route("/actuator/prometheus", get(prometheus))
         .route("/actuator/partitions/{id}", partition)
         .route("/actuator/backupRuntime", get(backups))
         .route("/actuator/backups", get(backups))
@@ -443,6 +444,38 @@ async fn get_partitions(State((shared, entry)): State<Ctx>) -> Response {
         Ok(b) => Json(views::partitions(sim, b)).into_response(),
         Err(resp) => *resp,
     })
+}
+
+/// `GET /actuator/prometheus`: the broker's meters in the text format (`crate::metrics`);
+/// behind a gateway, those of a broker it reaches (an 8.7 standalone gateway has none of the
+/// broker's). Like Spring's endpoint, it refuses a client that accepts neither the text format
+/// nor anything (406): `Accept: application/json` alone gets no metrics.
+async fn prometheus(
+    State((shared, entry)): State<Ctx>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let accept = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("*/*");
+    if !(accept.contains("text/plain") || accept.contains("*/*")) {
+        return StatusCode::NOT_ACCEPTABLE.into_response();
+    }
+    let body = shared.with(|sim| match entry {
+        Entry::Gateway(_) if sim.settings.camunda.family87() => Ok(crate::metrics::gateway()),
+        _ => partitions_broker(sim, entry).map(|b| crate::metrics::broker(sim, b)),
+    });
+    match body {
+        Ok(text) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                c8dr_api::metrics::CONTENT_TYPE,
+            )],
+            text,
+        )
+            .into_response(),
+        Err(resp) => *resp,
+    }
 }
 
 /// `GET /actuator/partitions/{id}`: one replica's status; 404 for a partition the broker

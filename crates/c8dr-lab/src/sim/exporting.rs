@@ -245,6 +245,36 @@ impl Sim {
         }
     }
 
+    /// `POST /lab/exporters/{id}/stall|unstall`: the exporter `id` (or every exporter whose
+    /// target is region N's Elasticsearch, for `regionN`) stops advancing while its target
+    /// still answers, or advances again. Answers the exporters it applied to; none is an error.
+    pub fn stall_exporters(&mut self, id: &str, stall: bool) -> Result<Vec<String>, String> {
+        let region = id.strip_prefix("region").and_then(|r| r.parse::<u8>().ok());
+        let which: Vec<String> = self
+            .exporters
+            .iter()
+            .filter(|e| match region {
+                Some(r) => Self::exporter_region(e) == Some(r),
+                None => e.as_str() == id,
+            })
+            .cloned()
+            .collect();
+        if which.is_empty() {
+            return Err(format!(
+                "no exporter {id:?}; the exporters are {}",
+                self.exporters.join(", ")
+            ));
+        }
+        for e in &which {
+            if stall {
+                self.stalled_exporters.insert(e.clone());
+            } else {
+                self.stalled_exporters.remove(e);
+            }
+        }
+        Ok(which)
+    }
+
     /// `GET /v2/exporting`: one state when every replica reports it, else `MIXED`.
     pub fn exporting_status(&self) -> &'static str {
         let mut states = self

@@ -299,6 +299,9 @@ pub struct Sim {
     /// A numbered cluster being migrated to `zones` (`migration.rs`): the zoned brokers run
     /// beside the numbered ones (`keepUnzonedBrokers`) until `PUT …/zones` takes them in.
     pub migration: bool,
+    /// Exporters stalled by `POST /lab/exporters/{id}/stall`: enabled, their target answers,
+    /// and still their position does not move (camunda/camunda#38724).
+    pub stalled_exporters: BTreeSet<String>,
 }
 
 /// Every broker a member of round-robin partitions, each replica exporting to every exporter.
@@ -450,6 +453,7 @@ impl Sim {
             history: Vec::new(),
             exporting: exporting::Exporting::default(),
             migration: false,
+            stalled_exporters: BTreeSet::new(),
         };
         // A correctly set-up deployment has the failback's snapshot repository registered in
         // both regions (one shared bucket).
@@ -672,6 +676,7 @@ impl Sim {
             let flowing: Vec<String> = enabled
                 .into_iter()
                 .filter(|e| self.exporter_target_reachable(e, leader))
+                .filter(|e| !self.stalled_exporters.contains(e))
                 .collect();
             let Some(rt) = self.partitions.get_mut(&p) else {
                 continue;

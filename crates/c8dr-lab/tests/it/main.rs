@@ -6,6 +6,7 @@ mod common;
 mod e2e;
 mod es;
 mod kube;
+mod prometheus;
 mod spec;
 mod v810;
 mod zones;

@@ -1,6 +1,6 @@
 //! The lab's drills for the `d` menu of `c8dr demo`: what an incident does to a deployment
 //! (a region fails — also in the middle of a cluster change, which then blocks the failover —,
-//! the network splits, traffic moves, an endpoint hangs), each one call on the
+//! the network splits, traffic moves, an endpoint hangs, an exporter stalls), each one call on the
 //! lab's control API. Injected into the TUI as a [`Drills`] trait object.
 
 use crate::api::Region;
@@ -103,6 +103,14 @@ pub const DRILLS: &[(&str, Call)] = &[
     (
         "Fail region 1 during a cluster change (camunda/camunda#63506)",
         Call::Post("/lab/regions/1/fail-mid-change"),
+    ),
+    (
+        "Stall exporter of region 1 (camunda/camunda#38724)",
+        Call::Post("/lab/exporters/region1/stall"),
+    ),
+    (
+        "Unstall exporter of region 1",
+        Call::Post("/lab/exporters/region1/unstall"),
     ),
 ];
 

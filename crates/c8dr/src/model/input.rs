@@ -56,6 +56,11 @@ pub enum Source {
     Cluster,
     Exporters,
     Partitions,
+    /// Each broker's Prometheus metrics (`/actuator/prometheus`): exporter positions and
+    /// phase, committed positions, health, roles, topology change. Not in
+    /// [`Source::is_camunda`]: a deployment may not expose it, and its failing must not make
+    /// a region look unreachable.
+    Metrics,
     ElasticsearchHealth,
     ElasticsearchIndices,
     Pods,
@@ -88,6 +93,7 @@ impl Source {
             Source::Cluster => "mgmt cluster",
             Source::Exporters => "mgmt exporters",
             Source::Partitions => "mgmt partitions",
+            Source::Metrics => "mgmt metrics",
             Source::ElasticsearchHealth => "ES health",
             Source::ElasticsearchIndices => "ES indices",
             Source::Pods => "pods",
@@ -106,6 +112,7 @@ impl Source {
             Source::Cluster => "management /actuator/cluster",
             Source::Exporters => "management /actuator/exporters",
             Source::Partitions => "management /actuator/partitions",
+            Source::Metrics => "management /actuator/prometheus",
             Source::ElasticsearchHealth => "Elasticsearch _cluster/health",
             Source::ElasticsearchIndices => "Elasticsearch _cat/indices",
             Source::Pods => "Kubernetes pods",
@@ -141,6 +148,8 @@ pub struct RegionObservations {
     pub exporters: Option<Obs<Vec<ExporterStatus>>>,
     /// Per broker id: its `/actuator/partitions`.
     pub partitions: BTreeMap<BrokerId, Obs<PartitionsResponse>>,
+    /// Per broker id: its `/actuator/prometheus`, typed.
+    pub metrics: BTreeMap<BrokerId, Obs<crate::api::metrics::BrokerMetrics>>,
     pub es_health: Option<Obs<ClusterHealth>>,
     pub es_indices: Option<Obs<Vec<CatIndex>>>,
     pub pods: Option<Obs<Vec<PodInfo>>>,
@@ -205,6 +214,7 @@ impl RegionObservations {
                 .partitions
                 .values()
                 .find_map(|o| o.value.as_ref().err()),
+            Source::Metrics => self.metrics.values().find_map(|o| o.value.as_ref().err()),
             Source::ElasticsearchHealth => err(&self.es_health),
             Source::ElasticsearchIndices => err(&self.es_indices),
             Source::Pods => err(&self.pods),

@@ -210,21 +210,28 @@ pub async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, SourceE
     Ok(body)
 }
 
-/// GETs `base + path`: the body of a success, or why there is none (an error status comes
-/// with the server's message, cleaned: it goes to a terminal).
+/// GETs `base + path` asking for JSON: the body of a success, or why there is none (an error
+/// status comes with the server's message, cleaned: it goes to a terminal).
 pub async fn get(
     http: &reqwest::Client,
     auth: &Auth,
     base: &str,
     path: &str,
 ) -> Result<Vec<u8>, SourceError> {
+    get_as(http, auth, base, path, "application/json").await
+}
+
+/// [`get`] asking for `accept` (the Prometheus text format of a metrics scrape).
+pub async fn get_as(
+    http: &reqwest::Client,
+    auth: &Auth,
+    base: &str,
+    path: &str,
+    accept: &str,
+) -> Result<Vec<u8>, SourceError> {
     let url = format!("{base}{path}");
     let req = auth
-        .apply(
-            http,
-            http.get(&url)
-                .header(reqwest::header::ACCEPT, "application/json"),
-        )
+        .apply(http, http.get(&url).header(reqwest::header::ACCEPT, accept))
         .await?;
     let resp = req.send().await.map_err(|e| SourceError::transport(&e))?;
     let status = resp.status();

@@ -10,6 +10,7 @@ pub mod forward;
 pub mod http;
 pub mod kube;
 pub mod lease;
+pub mod metrics;
 pub mod region;
 pub mod table;
 

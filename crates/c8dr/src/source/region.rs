@@ -266,15 +266,17 @@ async fn fetch(
             Request::Get {
                 api: Api::Broker,
                 path,
+                accept,
                 parse,
                 ..
             },
             Target::Broker { io, base, .. },
-        ) => parse(&http::get(&io.http, io.auth(Api::Broker), base, path).await?),
+        ) => parse(&http::get_as(&io.http, io.auth(Api::Broker), base, path, accept).await?),
         (
             Request::Get {
                 api,
                 path,
+                accept,
                 or_on_404,
                 parse,
             },
@@ -282,9 +284,12 @@ async fn fetch(
         ) => {
             let base = io.base(api).ok_or(SourceError::NotConfigured)?;
             let auth = io.auth(api);
-            let body = match (http::get(&io.http, auth, base, path).await, or_on_404) {
+            let body = match (
+                http::get_as(&io.http, auth, base, path, accept).await,
+                or_on_404,
+            ) {
                 (Err(SourceError::Status { status: 404, .. }), Some(older)) => {
-                    http::get(&io.http, auth, base, older).await
+                    http::get_as(&io.http, auth, base, older, accept).await
                 }
                 (answer, _) => answer,
             }?;

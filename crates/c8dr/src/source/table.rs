@@ -9,6 +9,7 @@ use super::http::json;
 use super::kube::{broker_of_pod, is_ready};
 use crate::api::backups::BackupInfo;
 use crate::api::elasticsearch::{CatIndex, ClusterHealth, ClusterInfo, GetRepositoryResponse};
+use crate::api::metrics::BrokerMetrics;
 use crate::api::{
     BrokerId, ClusterTopology, ExporterStatus, PartitionsResponse, Region, TopologyResponse,
 };
@@ -43,11 +44,14 @@ pub enum Cadence {
 /// What a read asks.
 #[derive(Debug, Clone, Copy)]
 pub enum Request {
-    /// `GET path` on `api`, the JSON answer parsed by `parse`. On 404, `or_on_404` when given:
-    /// the name the same data has in older versions.
+    /// `GET path` on `api` asking for `accept`, the answer parsed by `parse`. On 404,
+    /// `or_on_404` when given: the name the same data has in older versions.
     Get {
         api: Api,
         path: &'static str,
+        /// The `Accept` header: JSON, or the Prometheus text format (Spring answers a
+        /// metrics scrape that asks for JSON with 406).
+        accept: &'static str,
         or_on_404: Option<&'static str>,
         parse: fn(&[u8]) -> Result<Reading, SourceError>,
     },
@@ -77,6 +81,7 @@ pub enum Reading {
     Cluster(Box<ClusterTopology>),
     Exporters(Vec<ExporterStatus>),
     Partitions(PartitionsResponse),
+    Metrics(Box<BrokerMetrics>),
     ElasticsearchHealth(ClusterHealth),
     ElasticsearchIndices(Vec<CatIndex>),
     Pods(Vec<PodInfo>),
@@ -96,10 +101,14 @@ const fn get(
     Request::Get {
         api,
         path,
+        accept: JSON,
         or_on_404: None,
         parse,
     }
 }
+
+/// The `Accept` of a JSON read.
+pub const JSON: &str = "application/json";
 
 /// Every source c8dr reads.
 pub const READS: &[Read] = &[
@@ -129,6 +138,7 @@ pub const READS: &[Read] = &[
         request: Request::Get {
             api: Api::Management,
             path: "/actuator/backupRuntime",
+            accept: JSON,
             or_on_404: Some("/actuator/backups"),
             parse: |b| json(b).map(Reading::Backups),
         },
@@ -139,6 +149,19 @@ pub const READS: &[Read] = &[
         request: get(Api::Broker, "/actuator/partitions", |b| {
             json(b).map(Reading::Partitions)
         }),
+        cadence: Cadence::Fast,
+    },
+    // Per broker like the partitions: each broker exposes only its own partitions' meters
+    // (the exporter positions on the partition's leader).
+    Read {
+        source: Source::Metrics,
+        request: Request::Get {
+            api: Api::Broker,
+            path: "/actuator/prometheus",
+            accept: crate::api::metrics::ACCEPT,
+            or_on_404: None,
+            parse: |b| super::metrics::parse(b).map(|m| Reading::Metrics(Box::new(m))),
+        },
         cadence: Cadence::Fast,
     },
     Read {
@@ -314,6 +337,7 @@ pub fn store(snap: &mut Snapshot, u: Update) {
         Source::Cluster => r.cluster = Some(obs(when, Err(e))),
         Source::Exporters => r.exporters = Some(obs(when, Err(e))),
         Source::Partitions => partition(r, u.broker, obs(when, Err(e))),
+        Source::Metrics => metrics(r, u.broker, obs(when, Err(e))),
         Source::ElasticsearchHealth => r.es_health = Some(obs(when, Err(e))),
         Source::ElasticsearchIndices => r.es_indices = Some(obs(when, Err(e))),
         Source::Pods => r.pods = Some(obs(when, Err(e))),
@@ -345,6 +369,7 @@ fn put(
         Reading::Cluster(v) => r.cluster = Some(obs(when, Ok(*v))),
         Reading::Exporters(v) => r.exporters = Some(obs(when, Ok(v))),
         Reading::Partitions(v) => partition(r, broker, obs(when, Ok(v))),
+        Reading::Metrics(v) => metrics(r, broker, obs(when, Ok(*v))),
         Reading::ElasticsearchHealth(v) => r.es_health = Some(obs(when, Ok(v))),
         Reading::ElasticsearchIndices(v) => r.es_indices = Some(obs(when, Ok(v))),
         Reading::Pods(v) => r.pods = Some(obs(when, Ok(v))),
@@ -360,6 +385,12 @@ fn put(
 fn partition(r: &mut RegionObservations, broker: Option<BrokerId>, o: Obs<PartitionsResponse>) {
     if let Some(b) = broker {
         r.partitions.insert(b, o);
+    }
+}
+
+fn metrics(r: &mut RegionObservations, broker: Option<BrokerId>, o: Obs<BrokerMetrics>) {
+    if let Some(b) = broker {
+        r.metrics.insert(b, o);
     }
 }
 
@@ -422,6 +453,7 @@ mod tests {
             Source::Cluster,
             Source::Exporters,
             Source::Partitions,
+            Source::Metrics,
             Source::ElasticsearchHealth,
             Source::ElasticsearchIndices,
             Source::Pods,

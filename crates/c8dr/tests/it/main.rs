@@ -14,6 +14,7 @@ mod cli;
 mod fail_closed;
 mod kube;
 mod lease;
+mod metrics;
 mod model;
 mod observe;
 mod preflight;

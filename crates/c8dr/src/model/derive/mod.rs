@@ -16,6 +16,7 @@
 
 mod brokers;
 mod cluster;
+pub mod exporter_lag;
 mod exporters;
 mod facts;
 mod partitions;
