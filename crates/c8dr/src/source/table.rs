@@ -162,7 +162,9 @@ pub const READS: &[Read] = &[
             or_on_404: None,
             parse: |b| super::metrics::parse(b).map(|m| Reading::Metrics(Box::new(m))),
         },
-        cadence: Cadence::Fast,
+        // A real broker's exposition runs to hundreds of KB and no verdict reads it yet
+        // (issue 16 §2 will): the slow cadence until then.
+        cadence: Cadence::Slow,
     },
     Read {
         source: Source::ElasticsearchHealth,
