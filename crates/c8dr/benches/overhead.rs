@@ -533,6 +533,40 @@ async fn recreate(lab: &Lab) -> Result<()> {
     Ok(())
 }
 
+/// After the raw script (untimed): the lab's ground truth says it really did it — replication
+/// factor `rf`, `size` members, region 1's exporter in `exporter` state.
+async fn truth(lab: &Lab, rf: u64, size: u64, exporter: &str) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        let s: Value = c8dr::source::http::client(Duration::from_secs(30), None)?
+            .get(format!("{}/lab/state", lab.ready.control))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let exp_ok = s["exporters"].as_array().is_some_and(|a| {
+            a.iter().any(|e| {
+                e["exporterId"]
+                    .as_str()
+                    .is_some_and(|id| id.ends_with("region1"))
+                    && e["status"] == exporter
+            })
+        });
+        if s["replication_factor"] == rf && s["cluster_size"] == size && exp_ok {
+            return Ok(());
+        }
+        if start.elapsed() > Duration::from_secs(5) {
+            bail!(
+                "the raw script left the lab at RF {} size {} exporters {}: expected RF {rf} size {size} {exporter}",
+                s["replication_factor"],
+                s["cluster_size"],
+                s["exporters"]
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// One raw run: (failover, failback).
 async fn raw_once(camunda: Camunda, zoned: bool, k: &Knobs) -> Result<(Duration, Duration)> {
     let lab = lab(camunda, zoned, k.speed).await?;
@@ -540,10 +574,12 @@ async fn raw_once(camunda: Camunda, zoned: bool, k: &Knobs) -> Result<(Duration,
     let t = Instant::now();
     raw.failover().await?;
     let fo = t.elapsed();
+    truth(&lab, 2, 4, "DISABLED").await?;
     recreate(&lab).await?;
     let t = Instant::now();
     raw.failback().await?;
     let fb = t.elapsed();
+    truth(&lab, 4, 8, "ENABLED").await?;
     lab.shutdown().await;
     Ok((fo, fb))
 }
