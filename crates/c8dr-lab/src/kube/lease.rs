@@ -286,6 +286,20 @@ fn dns_subdomain(name: &str) -> Option<&'static str> {
     )
 }
 
+/// A create's or replace's Lease, after the checks both make first: the namespace is the
+/// region's, no dry run, a body that decodes as a Lease.
+fn written_lease(
+    ctx: &Ctx,
+    ns: &str,
+    q: &[(String, String)],
+    body: &Bytes,
+) -> Result<Decoded, Response> {
+    if let Some(e) = other_namespace(ctx, ns).or_else(|| dry_run(q)) {
+        return Err(e);
+    }
+    parse(body).and_then(|b| decode(&b))
+}
+
 fn parse(body: &Bytes) -> Result<Value, Response> {
     serde_json::from_slice(body).map_err(|e| undecodable(&e.to_string()))
 }
@@ -374,10 +388,7 @@ pub async fn create(
     Query(q): Params,
     body: Bytes,
 ) -> Response {
-    if let Some(e) = other_namespace(&ctx, &ns).or_else(|| dry_run(&q)) {
-        return e;
-    }
-    let d = match parse(&body).and_then(|b| decode(&b)) {
+    let d = match written_lease(&ctx, &ns, &q, &body) {
         Ok(d) => d,
         Err(e) => return e,
     };
@@ -483,10 +494,7 @@ pub async fn replace(
     Query(q): Params,
     body: Bytes,
 ) -> Response {
-    if let Some(e) = other_namespace(&ctx, &ns).or_else(|| dry_run(&q)) {
-        return e;
-    }
-    let d = match parse(&body).and_then(|b| decode(&b)) {
+    let d = match written_lease(&ctx, &ns, &q, &body) {
         Ok(d) => d,
         Err(e) => return e,
     };
