@@ -576,19 +576,12 @@ where
     Watched { store, task }
 }
 
-/// kubectl against one region of the lab, with its own HTTP cache directory.
-fn kubectl_in(
-    ready: &c8dr_lab::Ready,
-    cache: &std::path::Path,
-    r: usize,
-    args: &[&str],
-    stdin: Option<&str>,
-) -> (bool, String, String) {
-    use std::io::Write as _;
+/// kubectl aimed at one region of the lab (its context and namespace), with its own HTTP
+/// cache directory.
+fn kubectl_for(ready: &c8dr_lab::Ready, cache: &std::path::Path, r: usize) -> Command {
     let reg = &ready.regions[r];
-    let mut child = kubectl()
-        .expect("kubectl")
-        .arg("--kubeconfig")
+    let mut c = kubectl().expect("kubectl");
+    c.arg("--kubeconfig")
         .arg(&ready.kubeconfig)
         .args([
             "--context",
@@ -597,7 +590,20 @@ fn kubectl_in(
             &reg.namespace,
             "--cache-dir",
         ])
-        .arg(cache)
+        .arg(cache);
+    c
+}
+
+/// kubectl against one region of the lab, run to its end.
+fn kubectl_in(
+    ready: &c8dr_lab::Ready,
+    cache: &std::path::Path,
+    r: usize,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> (bool, String, String) {
+    use std::io::Write as _;
+    let mut child = kubectl_for(ready, cache, r)
         .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -1301,19 +1307,7 @@ async fn kubectl_gets_annotates_watches_and_deletes_a_lease() {
     assert!(!ok && err.contains("the object has been modified"), "{err}");
 
     // `kubectl get leases -w` starts and shows the row.
-    let reg = &ready.regions[1];
-    let mut watch = kubectl()
-        .expect("kubectl")
-        .arg("--kubeconfig")
-        .arg(&ready.kubeconfig)
-        .args([
-            "--context",
-            &reg.kube_context,
-            "-n",
-            &reg.namespace,
-            "--cache-dir",
-        ])
-        .arg(cache.path())
+    let mut watch = kubectl_for(&ready, cache.path(), 1)
         .args(["get", "leases", "-w"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
