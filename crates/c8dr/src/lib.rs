@@ -23,3 +23,4 @@ pub mod signals;
 pub mod source;
 pub mod text;
 pub mod tui;
+pub mod watch;

@@ -2,6 +2,8 @@
 //! words for people, and one monitoring-plugin line with performance data for Nagios-style
 //! checks. Every state is a word, not only a colour (there is no colour here at all).
 
+pub mod thresholds;
+
 use crate::model::{ClusterView, Level, Processing, Reach, ReplicaRole};
 use std::fmt::Write;
 
@@ -288,14 +290,23 @@ fn exporters(s: &mut String, v: &ClusterView) {
 }
 
 /// The monitoring-plugin line and its exit code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
-pub fn check(v: &ClusterView) -> (String, i32) {
-    let code = match v.verdict.level {
+pub fn check(v: &ClusterView, t: &thresholds::Args) -> (String, i32) {
+    let judged = t.judge(v);
+    let level = thresholds::worse(v.verdict.level, judged.level);
+    let code = match level {
         Level::Ok => 0,
         Level::Warning => 1,
         Level::Critical => 2,
         Level::Unknown => 3,
     };
-    let text = v.verdict.reasons.join("; ").replace('|', "/");
+    let reasons: Vec<&str> = v
+        .verdict
+        .reasons
+        .iter()
+        .chain(&judged.reasons)
+        .map(String::as_str)
+        .collect();
+    let text = reasons.join("; ").replace('|', "/");
     let total = v.partitions.len();
     // Nagios' max stays empty when no region tells how many brokers it should have.
     let brokers_total = v
@@ -326,15 +337,18 @@ pub fn check(v: &ClusterView) -> (String, i32) {
             u8::from(r.reachable == Reach::Up)
         ));
     }
+    let age = thresholds::Args::perf(t.age_warning.as_ref(), t.age_critical.as_ref());
+    for r in &v.regions {
+        if let Some(a) = r.data_age_s {
+            perf.push(format!("region{}_data_age={a:.1}s{age};0;", r.id));
+        }
+    }
     if let Some(l) = v.export.lag {
-        perf.push(format!("export_lag={l};;;0;"));
+        let lag = thresholds::Args::perf(t.lag_warning.as_ref(), t.lag_critical.as_ref());
+        perf.push(format!("export_lag={l}{lag};0;"));
     }
     (
-        format!(
-            "C8DR {} - {text} | {}",
-            level_word(v.verdict.level),
-            perf.join(" ")
-        ),
+        format!("C8DR {} - {text} | {}", level_word(level), perf.join(" ")),
         code,
     )
 }

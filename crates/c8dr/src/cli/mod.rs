@@ -71,8 +71,19 @@ pub enum Command {
         json: bool,
     },
     /// Monitoring-plugin check: one line with performance data; exit 0 OK, 1 WARNING,
-    /// 2 CRITICAL, 3 UNKNOWN.
-    Check,
+    /// 2 CRITICAL, 3 UNKNOWN. Thresholds use the monitoring-plugin range syntax (`10`,
+    /// `10:`, `~:10`, `10:20`, `@10:20`): outside the range (inside with `@`) raises the level.
+    Check {
+        #[command(flatten)]
+        thresholds: crate::report::thresholds::Args,
+    },
+    /// Headless: observes both regions and serves the view as Prometheus metrics on
+    /// `/metrics` and the watcher's own health on `/healthz` (docs/watch.md).
+    Watch {
+        /// The address to listen on (`127.0.0.1:0` picks a free port and prints it).
+        #[arg(long, default_value = crate::watch::DEFAULT_LISTEN, value_name = "ADDR")]
+        listen: String,
+    },
     /// The resolved configuration (secrets as references), log and state paths.
     Info,
     /// Checks the deployment against the documented dual-region requirements; exit 2 when a
@@ -303,7 +314,7 @@ pub async fn run_status(flag: Option<&std::path::Path>, json: bool) -> i32 {
         } else {
             write!(out, "{}", crate::report::human(&view))?;
         }
-        Ok::<_, color_eyre::eyre::Report>(crate::report::check(&view).1)
+        Ok::<_, color_eyre::eyre::Report>(crate::report::check(&view, &Default::default()).1)
     }
     .await;
     result.unwrap_or_else(|e| {
@@ -313,7 +324,10 @@ pub async fn run_status(flag: Option<&std::path::Path>, json: bool) -> i32 {
 }
 
 /// `c8dr check`: never fails with a stack trace; any problem is UNKNOWN (exit 3).
-pub async fn run_check(flag: Option<&std::path::Path>) -> i32 {
+pub async fn run_check(
+    flag: Option<&std::path::Path>,
+    thresholds: &crate::report::thresholds::Args,
+) -> i32 {
     log_to_state_dir();
     let result = async {
         let config = load_config(flag)?;
@@ -322,7 +336,7 @@ pub async fn run_check(flag: Option<&std::path::Path>) -> i32 {
     .await;
     match result {
         Ok(view) => {
-            let (line, code) = crate::report::check(&view);
+            let (line, code) = crate::report::check(&view, thresholds);
             println!("{line}");
             code
         }
@@ -509,7 +523,12 @@ pub async fn run(cli: Cli) -> Result<()> {
         #[cfg(feature = "demo")]
         Command::Lab(args) => crate::demo::run_lab(&args).await,
         Command::Status { json } => std::process::exit(run_status(flag, json).await),
-        Command::Check => std::process::exit(run_check(flag).await),
+        Command::Check { thresholds } => std::process::exit(run_check(flag, &thresholds).await),
+        Command::Watch { listen } => {
+            log_to_state_dir();
+            let config = load_config(flag)?;
+            crate::signals::until_stopped(crate::watch::run(&config, &listen)).await
+        }
         Command::Info => run_info(flag),
         Command::Preflight { json, strict } => {
             let code = run_preflight(flag, json, strict).await?;

@@ -29,4 +29,5 @@ mod terminal;
 mod truth;
 mod tui;
 mod tui_zoned;
+mod watch;
 mod zones;
