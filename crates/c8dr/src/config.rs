@@ -5,6 +5,8 @@
 //! line of the file or a value from it: a typo next to a secret must not put it on a screen,
 //! in a monitoring system (`c8dr check`) or in a ticket.
 
+pub mod notify;
+
 use crate::api;
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use serde::{Deserialize, Deserializer};
@@ -35,6 +37,8 @@ pub struct Config {
     pub traffic: Option<Traffic>,
     #[serde(default)]
     pub runbook: Runbook,
+    #[serde(default)]
+    pub notify: notify::Notify,
     /// Where the file was read from (not a key).
     #[serde(skip)]
     pub path: PathBuf,
@@ -675,6 +679,7 @@ impl Config {
                 out.push((key("elasticsearch_auth.password_file"), p));
             }
         }
+        out.extend(self.notify.secret_files());
         out
     }
 
@@ -753,6 +758,7 @@ impl Config {
         if let Some(t) = &self.traffic {
             t.validate()?;
         }
+        self.notify.validate()?;
         Ok(())
     }
 

@@ -14,6 +14,7 @@ pub mod config;
 pub mod demo;
 pub mod logging;
 pub mod model;
+pub mod notify;
 pub mod observe;
 pub mod preflight;
 pub mod private_fs;

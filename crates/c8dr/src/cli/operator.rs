@@ -185,6 +185,7 @@ pub async fn execute(
     let (dir, mut audit) = session::books()?;
     let identity = session::identity(yes.then_some("--yes"));
     let settings = setup::settings(config, read_only, override_guards);
+    let notifier = crate::notify::Notifier::start(config, crate::config::notify::Sender::Cockpit);
     let (state, claim) = match resume {
         Some(run) => {
             let j = session::reopen(&dir, run)?;
@@ -203,6 +204,7 @@ pub async fn execute(
                 yes,
                 lease_args,
                 &mut audit,
+                &notifier,
             )
             .await?;
             println!(
@@ -238,6 +240,7 @@ pub async fn execute(
                 yes,
                 lease_args,
                 &mut audit,
+                &notifier,
             )
             .await?;
             let journal = Journal::create_locked(lock, &dir, &run)
@@ -262,6 +265,8 @@ pub async fn execute(
     if let Some(e) = claim.release(&state).await {
         eprintln!("warning: {e}");
     }
+    // The last step's message must leave before the process does.
+    notifier.flush(std::time::Duration::from_secs(5)).await;
 
     println!(
         "\n{}: {} in {:.1} s (c8dr's own time {:.1} s){}",
@@ -293,6 +298,7 @@ async fn claim(
     yes: bool,
     args: &LeaseArgs,
     audit: &mut crate::act::audit::Audit,
+    notifier: &crate::notify::Notifier,
 ) -> Result<session::RunClaim> {
     let claim = lease::Claim {
         holder: lease::holder(),
@@ -321,6 +327,16 @@ async fn claim(
                     ),
                     None => eprintln!("warning: {}", c.warning.clone().unwrap_or_default()),
                 }
+                // The run's steps, as its lease shows them, go to the webhooks too.
+                notifier.follow_run(
+                    c.publisher().subscribe(),
+                    crate::notify::RunMeta {
+                        run: run.to_string(),
+                        procedure: procedure.name().to_string(),
+                        region: region_name.to_string(),
+                        holder: claim.holder.clone(),
+                    },
+                );
                 return Ok(c);
             }
             Err(e) => {

@@ -197,3 +197,173 @@ async fn check_thresholds_raise_the_level_and_fill_the_performance_data() {
     );
     lab.shutdown().await;
 }
+
+/// A webhook receiver for the tests: every body it was sent.
+async fn webhook() -> (
+    std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+    String,
+) {
+    let got = std::sync::Arc::new(std::sync::Mutex::new(vec![]));
+    let sink = got.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: axum::Json<serde_json::Value>| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().unwrap().push(body.0);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (got, url)
+}
+
+/// The lab's configuration with a `[notify]` webhook (generic format, no rate limit to
+/// speak of), in `dir`, private as c8dr wants it.
+fn config_with_webhook(lab: &TestLab, dir: &std::path::Path, url: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let url_file = dir.join("hook-url");
+    std::fs::write(&url_file, url).unwrap();
+    std::fs::set_permissions(&url_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut text = std::fs::read_to_string(&lab.lab.ready.config).unwrap();
+    text.push_str(&format!(
+        "\n[notify]\nmin_interval_s = 0\nverdict_senders = [\"watch\"]\n\
+         [[notify.webhooks]]\nname = \"test\"\nformat = \"generic\"\nurl_file = \"{}\"\n",
+        url_file.display()
+    ));
+    let path = dir.join("c8dr.toml");
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    path
+}
+
+/// Every message the receiver got, as "kind level/step state".
+fn messages(got: &std::sync::Mutex<Vec<serde_json::Value>>) -> Vec<serde_json::Value> {
+    got.lock()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["messages"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_hear_the_verdict_change_from_watch_and_every_step_of_a_failover() {
+    let lab = TestLab::start(c8dr_lab::sim::Camunda::V88, 10.0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (got, url) = webhook().await;
+    let config = config_with_webhook(&lab, dir.path(), &url);
+    let mut child = Child(
+        c8dr()
+            .arg("--config")
+            .arg(&config)
+            .args(["watch", "--listen", "127.0.0.1:0"])
+            .env("XDG_STATE_HOME", dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("c8dr watch starts"),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let line = rx.recv_timeout(DEADLINE).expect("a ready line");
+    let base = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .and_then(|w| w.strip_suffix("/metrics"))
+        .map(|a| format!("http://{a}"))
+        .unwrap();
+    // Past the watcher's warm-up (the lab's poll timeout × 2 + 1 s), with an OK verdict.
+    let http = reqwest::Client::new();
+    wait_until("an OK verdict settled", DEADLINE, || async {
+        let body = http
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .text()
+            .await
+            .map_err(|e| e.to_string())?;
+        let sc =
+            Scrape::parse(body.lines().map(|l| Ok(l.to_string()))).map_err(|e| e.to_string())?;
+        let views = sample(&sc, "c8dr_views_total", &[]).unwrap_or(0.0);
+        if sample(&sc, "c8dr_verdict_level", &[]) == Some(0.0) && views > 12.0 {
+            Ok(())
+        } else {
+            Err(format!("{views} views"))
+        }
+    })
+    .await;
+    assert!(
+        messages(&got).is_empty(),
+        "nothing to tell yet: {:?}",
+        messages(&got)
+    );
+    lab.control_post("/lab/regions/1/fail").await;
+    wait_until("the CRITICAL verdict at the webhook", DEADLINE, || async {
+        let m = messages(&got);
+        m.iter()
+            .find(|m| m["kind"] == "verdict" && m["level"] == "critical")
+            .cloned()
+            .ok_or(format!("{m:?}"))
+    })
+    .await;
+    drop(child);
+
+    // The failover, run by the binary: each step's progress reaches the webhook, the last
+    // one (completed) before the process exits.
+    let out = tokio::task::spawn_blocking({
+        let config = config.clone();
+        let state = dir.path().to_path_buf();
+        move || {
+            c8dr()
+                .arg("--config")
+                .arg(&config)
+                .args(["failover", "--lost", "paris", "--execute", "--yes"])
+                .env("XDG_STATE_HOME", &state)
+                .env("C8DR_OPERATOR", "erin")
+                .env("C8DR_HOST", "erin-laptop")
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let steps: Vec<String> = messages(&got)
+        .iter()
+        .filter(|m| m["kind"] == "runbook")
+        .map(|m| {
+            format!(
+                "{} {}",
+                m["step"].as_str().unwrap_or("-"),
+                m["state"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert!(steps.iter().any(|s| s.starts_with("FO-1 ")), "{steps:?}");
+    assert!(
+        steps.last().is_some_and(|s| s.ends_with(" completed")),
+        "{steps:?}"
+    );
+    let one = messages(&got)
+        .into_iter()
+        .find(|m| m["kind"] == "runbook")
+        .unwrap();
+    assert_eq!(one["holder"], "erin@erin-laptop");
+    assert_eq!(one["region"], "paris");
+    assert_eq!(one["procedure"], "failover");
+    lab.shutdown().await;
+}
