@@ -10,6 +10,7 @@ use crate::act::ledger::FileLedger;
 use crate::act::session;
 use crate::api::Region;
 use crate::config::Config;
+use crate::notify::Notifier;
 use crate::runbook::engine::{Preview, Recovery, RunState, Runner};
 use crate::runbook::gate::Confirmation;
 use crate::runbook::gate::{Decision, Gate};
@@ -105,6 +106,7 @@ async fn run(
         started(&state, false)
     })
     .await?;
+    let notifier = notify(config, &claim, &state);
     let journal = Journal::create(&dir, &run)?;
     let settings = setup::settings(config, read_only, false);
     let gate = Gate::new(
@@ -116,7 +118,7 @@ async fn run(
     let (state, _, _) = Runner::start(gate, Publishing { inner: op, publish }, settings, state)?
         .run()
         .await;
-    release(claim, &state).await
+    release(claim, &state, notifier).await
 }
 
 /// Continues a journaled run, as `c8dr failover --resume RUN` does.
@@ -129,6 +131,7 @@ async fn resume(config: &Config, id: &str, mut op: PaneOperator) -> Result<()> {
     let state = RunState::new(id, inputs, steps);
     let started = || ToUi::Started(Box::new(Pane::new(state.clone(), details.clone(), false)));
     let claim = claim(&mut live, &state, &mut audit, &mut op, started).await?;
+    let notifier = notify(config, &claim, &state);
     let settings = setup::settings(config, false, false);
     let gate = Gate::new(
         live,
@@ -145,7 +148,23 @@ async fn resume(config: &Config, id: &str, mut op: PaneOperator) -> Result<()> {
     )
     .run()
     .await;
-    release(claim, &state).await
+    release(claim, &state, notifier).await
+}
+
+/// The run's steps go to the configured webhooks, as its lease shows them.
+fn notify(config: &Config, claim: &session::RunClaim, state: &RunState) -> Notifier {
+    let notifier = Notifier::start(config, crate::config::notify::Sender::Cockpit);
+    let r = state.inputs.region;
+    notifier.follow_run(
+        claim.publisher().subscribe(),
+        crate::notify::RunMeta {
+            run: state.run.clone(),
+            procedure: state.inputs.procedure.name().to_string(),
+            region: state.inputs.names[r].clone(),
+            holder: lease::holder(),
+        },
+    );
+    notifier
 }
 
 /// Takes the run lease, then opens the pane (`started`). Another run's expired lease is
@@ -206,9 +225,12 @@ async fn claim(
     }
 }
 
-/// Releases the lease with the run's end; a failure is the operator's to know.
-async fn release(claim: session::RunClaim, state: &RunState) -> Result<()> {
-    match claim.release(state).await {
+/// Releases the lease with the run's end, then lets the last notification go (in this
+/// task, never the cockpit's loop); a failure is the operator's to know.
+async fn release(claim: session::RunClaim, state: &RunState, notifier: Notifier) -> Result<()> {
+    let released = claim.release(state).await;
+    notifier.flush(std::time::Duration::from_secs(5)).await;
+    match released {
         Some(e) => Err(color_eyre::eyre::eyre!("{e}")),
         None => Ok(()),
     }
