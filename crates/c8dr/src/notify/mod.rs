@@ -159,6 +159,43 @@ impl Notifier {
     }
 }
 
+/// Tells a view's verdict changes to the notifier and, where asked, the terminal bell,
+/// from the end of the first poll round on: the first views are made of the first answers
+/// and the verdict settles from UNKNOWN then, which is no change anyone needs to hear.
+pub struct Verdicts {
+    notifier: Notifier,
+    bell: bool,
+    since: std::time::Instant,
+    warm_up: Duration,
+}
+
+impl Verdicts {
+    pub fn new(config: &Config, notifier: Notifier) -> Verdicts {
+        Verdicts {
+            notifier,
+            bell: config.notify.bell,
+            since: std::time::Instant::now(),
+            warm_up: config.poll.timeout() * 2 + Duration::from_secs(1),
+        }
+    }
+
+    /// Tells the change from `prev` to `next`; true when the bell should ring (it is on,
+    /// and the verdict just became CRITICAL).
+    pub fn changed(
+        &self,
+        prev: Option<&crate::model::ClusterView>,
+        next: &crate::model::ClusterView,
+    ) -> bool {
+        let Some(prev) = prev.filter(|_| self.since.elapsed() > self.warm_up) else {
+            return false;
+        };
+        self.notifier.verdict(prev, next);
+        self.bell
+            && next.verdict.level == crate::model::Level::Critical
+            && prev.verdict.level != crate::model::Level::Critical
+    }
+}
+
 /// What names a run in its notifications.
 #[derive(Debug, Clone)]
 pub struct RunMeta {

@@ -258,3 +258,51 @@ fn secrets_in_the_file_and_half_given_webhooks_are_refused() {
     }
     assert!(toml::from_str::<Notify>("[[webhooks]]\nname = \"a\"\nformat = \"email\"\n").is_err());
 }
+
+#[cfg(feature = "demo")]
+mod verdicts {
+    use super::*;
+    use crate::demo::scenes;
+
+    fn config(extra: &str) -> Config {
+        let text = format!(
+            "name = \"prod-eu\"\n[poll]\ntimeout_ms = 50\n\
+             [[regions]]\nid = 0\nname = \"london\"\nmanagement_url = \"http://127.0.0.1:1\"\n\
+             [[regions]]\nid = 1\nname = \"paris\"\nmanagement_url = \"http://127.0.0.1:2\"\n{extra}"
+        );
+        Config::parse(&text, std::path::Path::new("c.toml")).unwrap()
+    }
+
+    fn lost() -> (crate::model::ClusterView, crate::model::ClusterView) {
+        let s = scenes::SCENES
+            .iter()
+            .find(|s| s.name == "region1-lost")
+            .unwrap();
+        scenes::views(s)
+    }
+
+    #[tokio::test]
+    async fn the_bell_rings_once_on_a_new_critical_verdict_only_when_asked_and_never_while_warming_up()
+     {
+        let (healthy, critical) = lost();
+        let quiet = Verdicts::new(&config(""), Notifier::default());
+        let loud = Verdicts::new(&config("[notify]\nbell = true\n"), Notifier::default());
+        // The first poll round (2 × 50 ms + 1 s here): no change is told.
+        assert!(!loud.changed(Some(&healthy), &critical));
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        assert!(
+            !quiet.changed(Some(&healthy), &critical),
+            "the bell is off by default"
+        );
+        assert!(loud.changed(Some(&healthy), &critical));
+        assert!(
+            !loud.changed(Some(&critical), &critical),
+            "not again while it stays critical"
+        );
+        assert!(!loud.changed(Some(&critical), &healthy));
+        assert!(
+            !loud.changed(None, &critical),
+            "the first view is no change"
+        );
+    }
+}

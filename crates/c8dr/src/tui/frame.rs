@@ -51,6 +51,13 @@ impl<W: Write> Screen<W> {
         self.last = None;
     }
 
+    /// Rings the terminal's bell (BEL), now: `[notify] bell` on a verdict that just became
+    /// CRITICAL. A write error is ignored: a bell is never worth stopping the cockpit for.
+    pub fn bell(&mut self) {
+        let _ = self.out.write_all(b"\x07");
+        let _ = self.out.flush();
+    }
+
     /// Writes what changed since the last frame; returns whether it wrote.
     pub fn show(&mut self, frame: &Buffer) -> std::io::Result<bool> {
         if self.last.as_ref() == Some(frame) {
@@ -70,5 +77,39 @@ impl<W: Write> Screen<W> {
         self.out.flush()?;
         self.last = Some(frame.clone());
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// A terminal that keeps what it was sent.
+    #[derive(Clone, Default)]
+    struct Wire(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Wire {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::ErrorKind::Other)?
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_bell_reaches_the_terminal_at_once_and_alone() {
+        let wire = Wire::default();
+        let mut screen = Screen::new(wire.clone());
+        screen.bell();
+        assert_eq!(
+            wire.0.lock().map(|w| w.clone()).unwrap_or_default(),
+            b"\x07"
+        );
     }
 }

@@ -174,6 +174,10 @@ where
     let mut screen = frame::Screen::new(out);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut engine: Option<runbook_task::Handle> = None;
+    let verdicts = crate::notify::Verdicts::new(
+        config,
+        crate::notify::Notifier::start(config, crate::config::notify::Sender::Cockpit),
+    );
     loop {
         let (width, height) = size().wrap_err("reading the terminal size")?;
         app.size = Some((width, height));
@@ -203,6 +207,9 @@ where
                     let now = jiff::Timestamp::now();
                     let view = model::derive(&snap, &cfg, now, app.view.as_ref());
                     app.preflight = crate::preflight::run(config, &snap, &view);
+                    if verdicts.changed(app.view.as_ref(), &view) {
+                        screen.bell();
+                    }
                     app.update_view(view);
                 }
             }
@@ -211,6 +218,9 @@ where
                 app.tick(jiff::Timestamp::now());
                 let snap = observer.snapshot.borrow().clone();
                 let view = model::derive(&snap, &cfg, app.now, app.view.as_ref());
+                if verdicts.changed(app.view.as_ref(), &view) {
+                    screen.bell();
+                }
                 app.update_view(view);
             }
         }

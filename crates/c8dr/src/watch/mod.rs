@@ -90,10 +90,11 @@ pub async fn run(config: &Config, listen: &str) -> Result<()> {
     tracing::info!("c8dr watch listening on {bound}");
     println!("c8dr watch: serving http://{bound}/metrics and /healthz");
     let cfg = ModelConfig::from_config(config);
-    let notifier = crate::notify::Notifier::start(config, crate::config::notify::Sender::Watch);
+    let verdicts = crate::notify::Verdicts::new(
+        config,
+        crate::notify::Notifier::start(config, crate::config::notify::Sender::Watch),
+    );
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let started = Instant::now();
-    let warm_up = config.poll.timeout() * 2 + Duration::from_secs(1);
     loop {
         tokio::select! {
             changed = observer.snapshot.changed() => {
@@ -111,11 +112,7 @@ pub async fn run(config: &Config, listen: &str) -> Result<()> {
         // The previous view is read under the lock and the new one derived outside it.
         let prev = shared.lock().map(|l| l.view.clone()).unwrap_or_default();
         let view = model::derive(&snap, &cfg, now, prev.as_ref());
-        // The first views are made of the first answers: the verdict settles from UNKNOWN
-        // within the first round, which is no change anyone needs to be told about.
-        if let Some(prev) = prev.as_ref().filter(|_| started.elapsed() > warm_up) {
-            notifier.verdict(prev, &view);
-        }
+        verdicts.changed(prev.as_ref(), &view);
         if let Ok(mut l) = shared.lock() {
             count(&mut l.counters, prev.as_ref(), &view);
             l.view = Some(view);
