@@ -144,93 +144,90 @@ fn deployment(e: &mut Exposition, v: &ClusterView) {
     change_and_runs(e, v);
 }
 
-fn regions(e: &mut Exposition, v: &ClusterView) {
-    let ids: Vec<(String, &str)> = v
-        .regions
-        .iter()
-        .map(|r| (r.id.to_string(), r.name.as_str()))
-        .collect();
-    let labels = |i: usize| [("region", ids[i].0.as_str()), ("name", ids[i].1)];
-    {
-        let mut f = e.family(
-            "c8dr_region_reachable",
-            Kind::Gauge,
-            "1 when the region's Camunda answers, 0 when it does not (no sample while unknown)",
-        );
-        for (i, r) in v.regions.iter().enumerate() {
-            match r.reachable {
-                Reach::Up => f.sample(&labels(i), 1.0),
-                Reach::Down => f.sample(&labels(i), 0.0),
-                Reach::Unknown => continue,
-            };
+/// One gauge per region, where `value` knows it.
+fn per_region(
+    e: &mut Exposition,
+    v: &ClusterView,
+    name: &'static str,
+    help: &str,
+    value: impl Fn(&crate::model::RegionView) -> Option<f64>,
+) {
+    let mut f = e.family(name, Kind::Gauge, help);
+    for r in &v.regions {
+        if let Some(x) = value(r) {
+            let id = r.id.to_string();
+            f.sample(&[("region", &id), ("name", &r.name)], x);
         }
     }
-    {
-        let mut f = e.family(
-            "c8dr_region_data_age_seconds",
-            Kind::Gauge,
-            "Age of the newest answer from the region's Camunda",
-        );
-        for (i, r) in v.regions.iter().enumerate() {
-            if let Some(a) = r.data_age_s {
-                f.sample(&labels(i), a);
-            }
-        }
-    }
-    {
-        let mut f = e.family(
-            "c8dr_region_brokers_up",
-            Kind::Gauge,
-            "Brokers of the region the cluster topology shows",
-        );
-        for (i, r) in v.regions.iter().enumerate() {
-            if let Some(n) = r.brokers_up {
-                f.sample(&labels(i), n as f64);
-            }
-        }
-    }
-    {
-        let mut f = e.family(
-            "c8dr_region_brokers_expected",
-            Kind::Gauge,
-            "Brokers the region should have (from the cluster size)",
-        );
-        for (i, r) in v.regions.iter().enumerate() {
-            if let Some(n) = r.brokers_expected {
-                f.sample(&labels(i), n as f64);
-            }
-        }
-    }
-    {
-        let mut f = e.family(
-            "c8dr_source_up",
-            Kind::Gauge,
-            "1 when c8dr's read of this source in the region last succeeded",
-        );
-        for (i, r) in v.regions.iter().enumerate() {
-            for s in &r.sources {
+}
+
+/// One gauge per region and source, where `value` knows it.
+fn per_source(
+    e: &mut Exposition,
+    v: &ClusterView,
+    name: &'static str,
+    help: &str,
+    value: impl Fn(&crate::model::SourceView) -> Option<f64>,
+) {
+    let mut f = e.family(name, Kind::Gauge, help);
+    for r in &v.regions {
+        let id = r.id.to_string();
+        for s in &r.sources {
+            if let Some(x) = value(s) {
                 let word = source_word(s.source);
-                let [region, name] = labels(i);
-                f.sample(&[region, name, ("source", &word)], flag(s.ok));
+                f.sample(&[("region", &id), ("name", &r.name), ("source", &word)], x);
             }
         }
     }
-    {
-        let mut f = e.family(
-            "c8dr_source_age_seconds",
-            Kind::Gauge,
-            "Age of the source's last successful answer in the region",
-        );
-        for (i, r) in v.regions.iter().enumerate() {
-            for s in &r.sources {
-                if let Some(a) = s.age_s {
-                    let word = source_word(s.source);
-                    let [region, name] = labels(i);
-                    f.sample(&[region, name, ("source", &word)], a);
-                }
-            }
-        }
-    }
+}
+
+fn regions(e: &mut Exposition, v: &ClusterView) {
+    per_region(
+        e,
+        v,
+        "c8dr_region_reachable",
+        "1 when the region's Camunda answers, 0 when it does not (no sample while unknown)",
+        |r| match r.reachable {
+            Reach::Up => Some(1.0),
+            Reach::Down => Some(0.0),
+            Reach::Unknown => None,
+        },
+    );
+    per_region(
+        e,
+        v,
+        "c8dr_region_data_age_seconds",
+        "Age of the newest answer from the region's Camunda",
+        |r| r.data_age_s,
+    );
+    per_region(
+        e,
+        v,
+        "c8dr_region_brokers_up",
+        "Brokers of the region the cluster topology shows",
+        |r| r.brokers_up.map(|n| n as f64),
+    );
+    per_region(
+        e,
+        v,
+        "c8dr_region_brokers_expected",
+        "Brokers the region should have (from the cluster size)",
+        |r| r.brokers_expected.map(|n| n as f64),
+    );
+    per_source(
+        e,
+        v,
+        "c8dr_source_up",
+        "1 when c8dr's read of this source in the region last succeeded",
+        |s| Some(flag(s.ok)),
+    );
+    per_source(
+        e,
+        v,
+        "c8dr_source_age_seconds",
+        "Age of the source's last successful answer in the region",
+        |s| s.age_s,
+    );
 }
 
 fn partitions(e: &mut Exposition, v: &ClusterView) {

@@ -34,16 +34,15 @@ impl Drop for Child {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn watch_serves_metrics_a_prometheus_parser_reads_and_they_follow_a_lost_region() {
-    let lab = TestLab::start(c8dr_lab::sim::Camunda::V89, 10.0).await;
-    let state = tempfile::tempdir().unwrap();
+/// `c8dr --config CONFIG watch` on a free port: the child (killed on drop) and its base URL,
+/// from the line it prints once it listens.
+fn spawn_watch(config: &std::path::Path, state: &std::path::Path) -> (Child, String) {
     let mut child = Child(
         c8dr()
             .arg("--config")
-            .arg(&lab.lab.ready.config)
+            .arg(config)
             .args(["watch", "--listen", "127.0.0.1:0"])
-            .env("XDG_STATE_HOME", state.path())
+            .env("XDG_STATE_HOME", state)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -63,6 +62,14 @@ async fn watch_serves_metrics_a_prometheus_parser_reads_and_they_follow_a_lost_r
         .and_then(|w| w.strip_suffix("/metrics"))
         .map(|a| format!("http://{a}"))
         .unwrap_or_else(|| panic!("no address in {line:?}"));
+    (child, base)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_serves_metrics_a_prometheus_parser_reads_and_they_follow_a_lost_region() {
+    let lab = TestLab::start(c8dr_lab::sim::Camunda::V89, 10.0).await;
+    let state = tempfile::tempdir().unwrap();
+    let (child, base) = spawn_watch(&lab.lab.ready.config, state.path());
     let http = reqwest::Client::new();
 
     // Healthy once the first view is derived.
@@ -255,31 +262,7 @@ async fn webhooks_hear_the_verdict_change_from_watch_and_every_step_of_a_failove
     let dir = tempfile::tempdir().unwrap();
     let (got, url) = webhook().await;
     let config = config_with_webhook(&lab, dir.path(), &url);
-    let mut child = Child(
-        c8dr()
-            .arg("--config")
-            .arg(&config)
-            .args(["watch", "--listen", "127.0.0.1:0"])
-            .env("XDG_STATE_HOME", dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("c8dr watch starts"),
-    );
-    let stdout = child.0.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let line = rx.recv_timeout(DEADLINE).expect("a ready line");
-    let base = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("http://"))
-        .and_then(|w| w.strip_suffix("/metrics"))
-        .map(|a| format!("http://{a}"))
-        .unwrap();
+    let (child, base) = spawn_watch(&config, dir.path());
     // Past the watcher's warm-up (the lab's poll timeout × 2 + 1 s), with an OK verdict.
     let http = reqwest::Client::new();
     wait_until("an OK verdict settled", DEADLINE, || async {
