@@ -235,10 +235,24 @@ pub fn build(
                 .into(),
         );
     } else if critical_at.is_none() {
-        notes.push(
+        let seen_by_the_run_only = start_ms.is_some_and(|s| {
+            hist.iter().any(|e| {
+                matches!(
+                    e,
+                    history::Entry::Verdict {
+                        level: HLevel::Critical,
+                        ..
+                    }
+                ) && ms(e.at()).is_some_and(|a| a > s)
+            })
+        });
+        notes.push(if seen_by_the_run_only {
+            "the first CRITICAL verdict in the history is the run's own, after it started: no cockpit watched before, so the incident was detected outside c8dr (time to detect cannot be told)"
+                .into()
+        } else {
             "no CRITICAL verdict in the history leading into the run (time to detect cannot be told)"
-                .into(),
-        );
+                .into()
+        });
     }
     let window_from = match (start_ms, seen_at.as_deref().and_then(ms)) {
         (Some(s), Some(seen)) => Some(seen.max(s - MAX_LOOKBACK_MS)),

@@ -288,6 +288,16 @@ fn what_cannot_be_told_is_said_not_guessed() {
         "{:?}",
         r.notes
     );
+    // Only the run itself saw it (a `c8dr failover` without a cockpit).
+    let own = vec![verdict(&t("08:01:31"), HLevel::Critical, "run")];
+    let r = build("failover-r1-x", &journal(), &[], &own);
+    assert_eq!(r.timings.detect_ms, None);
+    assert!(
+        r.notes.iter().any(|n| n.contains("detected outside c8dr")),
+        "{:?}",
+        r.notes
+    );
+    assert_eq!(r.history.len(), 1, "what the run saw is shown");
 }
 
 #[test]
