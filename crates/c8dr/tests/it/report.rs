@@ -147,14 +147,21 @@ async fn a_failover_rehearsal_makes_a_report_whose_timeline_matches_the_journal_
     );
 
     let (s, c) = (state.path().to_path_buf(), config_path.clone());
-    let (json_out, md_out) = tokio::task::spawn_blocking(move || {
+    let (json_out, md_out, missing) = tokio::task::spawn_blocking(move || {
         (
             c8dr(&s, &c, &["report", "latest", "--format", "json"]),
             c8dr(&s, &c, &["report", "latest"]),
+            c8dr(&s, &c, &["report", "failover-r1-nope"]),
         )
     })
     .await
     .unwrap();
+    assert!(!missing.status.success());
+    let said = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        said.contains("no run \"failover-r1-nope\"") && said.contains("c8dr journal"),
+        "{said}"
+    );
     assert!(
         json_out.status.success(),
         "{}",
