@@ -163,6 +163,19 @@ impl Tracker {
     }
 }
 
+impl Tracker {
+    /// An event the observer noted itself (a drill played, a run that did not start), not
+    /// derived from a view.
+    pub fn note(&self, e: &Event) -> Entry {
+        Entry::Event {
+            at: e.at.clone(),
+            level: e.level.into(),
+            text: scrub(&e.text),
+            by: self.by.clone(),
+        }
+    }
+}
+
 /// `text` cleaned of control characters, with the user info of any URL in it removed
 /// (`https://user:secret@host/` becomes `https://host/`).
 pub fn scrub(text: &str) -> String {

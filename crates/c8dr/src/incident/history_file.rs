@@ -175,6 +175,17 @@ impl History {
     /// writer thread (never waited for).
     pub fn observe(&mut self, view: &ClusterView, events: &[Event]) {
         let entries = self.tracker.observe(view, events);
+        self.send(entries);
+    }
+
+    /// An event the observer noted itself (the cockpit's notes: a drill played, a run that
+    /// did not start), handed to the writer thread like the others.
+    pub fn note(&mut self, event: &Event) {
+        let entry = self.tracker.note(event);
+        self.send(vec![entry]);
+    }
+
+    fn send(&mut self, entries: Vec<Entry>) {
         if entries.is_empty() {
             return;
         }
@@ -311,9 +322,15 @@ mod tests {
         );
         h.observe(&view, &[]);
         h.observe(&view, &[]);
+        h.note(&Event {
+            at: "2026-12-01T08:00:01Z".into(),
+            level: crate::model::Level::Ok,
+            text: "drill: Fail region 1".into(),
+        });
         drop(h);
         let (entries, _) = read(&path).unwrap();
-        assert_eq!(entries.len(), 1, "{entries:?}");
+        assert_eq!(entries.len(), 2, "{entries:?}");
         assert!(matches!(&entries[0], Entry::Verdict { by, .. } if by == "run"));
+        assert!(matches!(&entries[1], Entry::Event { text, .. } if text == "drill: Fail region 1"));
     }
 }

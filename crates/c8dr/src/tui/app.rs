@@ -329,11 +329,15 @@ impl App {
     /// A note that is a problem (a run that did not start): marked as a warning in the log.
     pub fn note_at(&mut self, level: crate::model::Level, text: impl Into<String>) {
         let text = text.into();
-        self.push_events(vec![Event {
+        let event = Event {
             at: self.now.to_string(),
             level,
             text: text.clone(),
-        }]);
+        };
+        if let Some(h) = &mut self.history {
+            h.note(&event);
+        }
+        self.push_events(vec![event]);
         self.message = Some(text);
     }
 
