@@ -121,6 +121,15 @@ pub enum Command {
         /// A run id as listed (the journal's file name without `.jsonl`).
         run: Option<String>,
     },
+    /// The incident record of a run: the verdicts shown before and during it, each step with
+    /// its evidence, the decisions, every request, and the times against the documented RTO.
+    Report {
+        /// A run id as `c8dr journal` lists it, or `latest`.
+        run: String,
+        /// Markdown (the default) or JSON (docs/report.md describes it).
+        #[arg(long, value_enum, default_value = "md")]
+        format: crate::incident::Format,
+    },
     /// Shell completions on stdout, e.g. `c8dr completions bash > /etc/bash_completion.d/c8dr`.
     Completions {
         #[arg(value_enum)]
@@ -536,6 +545,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Journal { run } => run_journal(run.as_deref()),
         Command::Audit { run } => run_audit(run.as_deref()),
+        Command::Report { run, format } => run_report(&run, format),
         Command::Completions { shell } => install::completions(shell),
         Command::Man => install::man(),
         Command::Failover { lost, run } => {
@@ -639,6 +649,19 @@ fn run_audit(run: Option<&str>) -> Result<()> {
     for b in bad {
         eprintln!("unreadable audit line: {}", crate::text::clean(&b));
     }
+    Ok(())
+}
+
+/// `c8dr report RUN [--format md|json]`.
+fn run_report(run: &str, format: crate::incident::Format) -> Result<()> {
+    let Some(books) = crate::incident::load::Books::in_state_dir() else {
+        return Err(eyre!(
+            "no state directory: neither XDG_STATE_HOME nor HOME is set"
+        ));
+    };
+    let record = crate::incident::load::load(&books, run).map_err(|e| eyre!(e))?;
+    let text = crate::incident::render(&record, format).map_err(|e| eyre!(e))?;
+    print!("{text}");
     Ok(())
 }
 

@@ -218,7 +218,7 @@ pub async fn execute(
                 publish: claim.publisher(),
             };
             let state = RunState::new(run, inputs, steps);
-            let gate = Gate::new(live, FileLedger::new(journal, audit), identity);
+            let gate = Gate::new(observed(live), FileLedger::new(journal, audit), identity);
             let (state, _, _) = Runner::resume(gate, term, &replay, settings, state)
                 .run()
                 .await;
@@ -257,7 +257,7 @@ pub async fn execute(
                 publish: claim.publisher(),
             };
             let state = RunState::new(&run, inputs, steps);
-            let gate = Gate::new(live, FileLedger::new(journal, audit), identity);
+            let gate = Gate::new(observed(live), FileLedger::new(journal, audit), identity);
             let (state, _, _) = Runner::start(gate, term, settings, state)?.run().await;
             (state, claim)
         }
@@ -284,6 +284,17 @@ pub async fn execute(
         Some(Outcome::Completed) => 0,
         _ => 1,
     })
+}
+
+/// The run's executor, its views of the cluster kept in the history (issue 16 §5) like the
+/// cockpit's, for the incident record.
+fn observed(
+    live: crate::act::live::Live,
+) -> crate::incident::recording::Recording<crate::act::live::Live> {
+    crate::incident::recording::Recording::new(
+        live,
+        crate::incident::history_file::History::in_state_dir("run"),
+    )
 }
 
 /// Takes the run lease, asking for the region's name when another run's lease expired (never

@@ -6,6 +6,7 @@
 pub mod drills;
 pub mod operator;
 mod operator_kubectl;
+pub mod report_scene;
 pub mod scenes;
 
 use crate::config::Config;

@@ -658,6 +658,15 @@ pub const SCENES: &[Scene] = &[
         runbook: failover_takeover,
         lease: alice_expired,
     },
+    Scene {
+        name: "incident-report",
+        width: 120,
+        height: 36,
+        theme: "default",
+        setup: after_failover,
+        runbook: super::report_scene::open,
+        lease: no_lease,
+    },
 ];
 
 /// The scene's views: before (healthy) and after its setup, at the fixed clock.

@@ -61,6 +61,8 @@ pub enum Mode {
     Runbook,
     /// The events, full screen (the timeline), scrolled by the events pane's selection.
     Events,
+    /// The incident record of a run (`:report [RUN]`), scrolled.
+    Report,
     /// Quit asked while a run is in progress: y quits, any other key returns to this mode.
     ConfirmQuit(Box<Mode>),
 }
@@ -81,6 +83,8 @@ pub enum Action {
     AbortRunbook,
     /// Copy to the clipboard over OSC 52 (works through ssh and tmux).
     Copy(String),
+    /// Show the incident record of a run (`latest` or its id): `:report [RUN]`.
+    ShowReport(String),
     Quit,
 }
 
@@ -122,6 +126,11 @@ pub struct App {
     /// The terminal's size at the last frame (the loop sets it): the pane keys skip panes
     /// that size does not draw. `None`: every pane counts.
     pub size: Option<(u16, u16)>,
+    /// Where the verdict's changes and the events are kept for the incident record (the
+    /// live cockpit sets it; writing is the history's thread's, never this loop's).
+    pub history: Option<crate::incident::history_file::History>,
+    /// The incident record shown by `:report` (the loop reads the files and sets it).
+    pub report: Option<super::report::Pane>,
 }
 
 /// Picks the drill menu's entry for a view and the run in progress (an index into the drill
@@ -172,6 +181,8 @@ impl App {
             drill_suggest: None,
             help_over_run: false,
             size: None,
+            history: None,
+            report: None,
         }
     }
 
@@ -233,10 +244,14 @@ impl App {
 
     /// A new view from the model; records what changed.
     pub fn update_view(&mut self, view: ClusterView) {
-        if let Some(prev) = &self.view {
-            let new = crate::model::events::diff(prev, &view);
-            self.push_events(new);
+        let new = match &self.view {
+            Some(prev) => crate::model::events::diff(prev, &view),
+            None => vec![],
+        };
+        if let Some(h) = &mut self.history {
+            h.observe(&view, &new);
         }
+        self.push_events(new);
         self.view = Some(view);
     }
 
@@ -314,11 +329,15 @@ impl App {
     /// A note that is a problem (a run that did not start): marked as a warning in the log.
     pub fn note_at(&mut self, level: crate::model::Level, text: impl Into<String>) {
         let text = text.into();
-        self.push_events(vec![Event {
+        let event = Event {
             at: self.now.to_string(),
             level,
             text: text.clone(),
-        }]);
+        };
+        if let Some(h) = &mut self.history {
+            h.note(&event);
+        }
+        self.push_events(vec![event]);
         self.message = Some(text);
     }
 
@@ -711,6 +730,17 @@ impl App {
                     Some(Action::ResumeRunbook(id))
                 }
             }
+            "report" => Some(Action::ShowReport("latest".into())),
+            c if c.starts_with("report ") => {
+                let id = c.trim_start_matches("report ").trim();
+                if id.is_empty() || id.contains(['/', '\\']) {
+                    self.message =
+                        Some("report of which run? :report RUN (see c8dr journal)".into());
+                    None
+                } else {
+                    Some(Action::ShowReport(id.to_string()))
+                }
+            }
             c if c.starts_with("partition ") => {
                 if let Ok(id) = c.trim_start_matches("partition ").trim().parse() {
                     self.mode = Mode::Detail(Detail::Partition(id));
@@ -726,12 +756,35 @@ impl App {
             "" => None,
             other => {
                 self.message = Some(format!(
-                    "unknown command {other:?}: try help, quit, theme NAME, partition N, broker N, resume RUN{}",
+                    "unknown command {other:?}: try help, quit, theme NAME, partition N, broker N, resume RUN, report [RUN]{}",
                     if self.has_drills() { ", drill" } else { "" }
                 ));
                 None
             }
         }
+    }
+
+    /// The incident record's keys: scroll, close (back where it was opened), quit.
+    fn on_report(&mut self, msg: Msg) -> Option<Action> {
+        let by = match msg {
+            Msg::Up => -1,
+            Msg::Down => 1,
+            Msg::PageUp => -(PAGE as isize),
+            Msg::PageDown => PAGE as isize,
+            Msg::Back => {
+                self.mode = self.after_overlay();
+                return None;
+            }
+            Msg::Quit => {
+                self.mode = self.after_overlay();
+                return self.request_quit();
+            }
+            _ => return None,
+        };
+        if let Some(p) = &mut self.report {
+            p.scroll_by(by);
+        }
+        None
     }
 
     /// The drill menu's keys: choose, run, close.
@@ -761,6 +814,9 @@ impl App {
         // Overlays take their own keys.
         if let Mode::Drill(i) = self.mode {
             return self.on_drill_menu(i, msg);
+        }
+        if self.mode == Mode::Report {
+            return self.on_report(msg);
         }
         if self.mode == Mode::Events
             && matches!(

@@ -144,6 +144,16 @@ fn overlay(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             }
         }
         Mode::Runbook => overlay_runbook(f, area, app, t),
+        Mode::Report => {
+            if let Some(p) = &app.report {
+                let below = Rect {
+                    y: area.y + 1,
+                    height: area.height.saturating_sub(1),
+                    ..area
+                };
+                super::report::draw(f, below, p, t);
+            }
+        }
         _ => {}
     }
 }

@@ -128,7 +128,7 @@ pub const BINDINGS: &[Binding] = &[
         context: Context::Dashboard,
         keys: &[Key::Char(':')],
         label: ":",
-        help: "command: quit, theme NAME, partition N, broker N, resume RUN",
+        help: "command: quit, theme NAME, partition N, broker N, resume RUN, report [RUN]",
         msg: Msg::Command,
     },
     Binding {

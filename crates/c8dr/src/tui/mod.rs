@@ -14,6 +14,7 @@ pub mod frame;
 pub mod glyphs;
 pub mod keymap;
 pub mod palette;
+pub mod report;
 pub mod runbook;
 mod runbook_task;
 pub mod theme;
@@ -108,6 +109,7 @@ fn theme_dir() -> Option<PathBuf> {
 pub async fn run(config: &Config, options: Options) -> Result<()> {
     let mut observer = Observer::start(config).await?;
     let (mut app, themes) = new_app(config, &options);
+    app.history = crate::incident::history_file::History::in_state_dir("cockpit");
 
     install_panic_hook();
     let caps = caps::Caps::from_env();
@@ -276,10 +278,29 @@ async fn dispatch(
                 app.note("runbook: abort requested; the run stops at the next wait");
             }
         }
+        Action::ShowReport(run) => show_report(app, &run),
         Action::Copy(text) => {
             osc52(&text);
             app.message = Some("copied to the clipboard (OSC 52)".into());
         }
+    }
+}
+
+/// `:report [RUN]`: reads the run's journal, the audit trail and the history from the state
+/// directory (local files, read once on request) and opens the record; a problem is said in
+/// the footer.
+fn show_report(app: &mut App, run: &str) {
+    let Some(books) = crate::incident::load::Books::in_state_dir() else {
+        app.message = Some("report: no state directory (neither XDG_STATE_HOME nor HOME)".into());
+        return;
+    };
+    match crate::incident::load::load(&books, run) {
+        Ok(record) => {
+            let text = crate::incident::markdown::render(&record);
+            app.report = Some(report::Pane::new(&record.run, &text));
+            app.mode = app::Mode::Report;
+        }
+        Err(e) => app.message = Some(format!("report: {}", crate::text::clean(&e))),
     }
 }
 

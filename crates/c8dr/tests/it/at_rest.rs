@@ -117,7 +117,15 @@ async fn a_whole_rehearsal_leaves_no_password_in_any_file_c8dr_wrote() {
     )
     .await;
     assert_completed(&fb);
-    for args in ["status", "status --json", "journal", "audit"] {
+    // The incident records (issue 16 §5) print the journal, the audit and the history.
+    for args in [
+        "status",
+        "status --json",
+        "journal",
+        "audit",
+        "report latest",
+        "report latest --format json",
+    ] {
         printed.push(cli(args).await.unwrap());
     }
     let runs = files_under(&books.runs);
@@ -128,6 +136,9 @@ async fn a_whole_rehearsal_leaves_no_password_in_any_file_c8dr_wrote() {
         .collect();
     for id in &run_ids {
         printed.push(cli(&format!("journal {id}")).await.unwrap());
+        let report = cli(&format!("report {id} --format json")).await.unwrap();
+        assert!(report.status.success(), "report {id}");
+        printed.push(report);
     }
 
     let mut secrets = forms(
@@ -151,6 +162,7 @@ async fn a_whole_rehearsal_leaves_no_password_in_any_file_c8dr_wrote() {
     for expected in [
         "state/c8dr/c8dr.log",
         "state/c8dr/audit.jsonl",
+        "state/c8dr/history.jsonl",
         "state/c8dr/runs/.lock",
         "demo/c8dr.log",
     ] {

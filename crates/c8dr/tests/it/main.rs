@@ -22,6 +22,7 @@ mod props_config;
 mod props_journal;
 mod props_model;
 mod props_tui;
+mod report;
 mod runbook;
 mod runbook_810;
 mod runbook_kube;

@@ -201,12 +201,31 @@ impl<E: Executor> Gate<E> {
                 }),
             },
         };
-        if let Err(r) = &result
-            && needs != Confirmation::ConfirmManualStep
-        {
-            self.refused(step, r.why(), false);
+        match &result {
+            Err(r) if needs != Confirmation::ConfirmManualStep => {
+                self.refused(step, r.why(), false)
+            }
+            Err(_) => {}
+            Ok(a) => self.approved(step, &needs, a),
         }
         result
+    }
+
+    /// Audits an approval (issue 16 §5: the incident record names every decision): what
+    /// was confirmed and who gave it; never what was typed.
+    fn approved(&mut self, step: &Step, needs: &Confirmation, a: &Approval) {
+        let how = match needs {
+            Confirmation::Yes => "approved",
+            Confirmation::TypeRegionName(_) => "approved with the region's name typed",
+            Confirmation::ConfirmManualStep => "confirmed done by hand",
+        };
+        let by = if a.unattended {
+            format!("unattended ({}): nobody was asked", a.by)
+        } else {
+            format!("by {}", a.by)
+        };
+        let what = format!("{} step {how} {by}", step.danger.word());
+        self.clerk.note(step, "approve", "approved", &what);
     }
 
     /// An override of refused guards needs the region's name typed exactly; it is audited.

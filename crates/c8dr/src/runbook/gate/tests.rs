@@ -125,7 +125,13 @@ fn force_needs_the_region_name_and_read_only_refuses_mutations() {
         g.approve(0, &step(Danger::Mutating), Decision::Decline),
         Err(Refusal::Declined(_))
     ));
-    let refusals = seen.lock().unwrap().audit.len();
+    let refusals = seen
+        .lock()
+        .unwrap()
+        .audit
+        .iter()
+        .filter(|e| e.kind == "refused")
+        .count();
     assert_eq!(refusals, 3, "every refusal is audited");
     let (mut g, _) = gate(202, PLAN, true);
     assert!(matches!(
@@ -133,6 +139,46 @@ fn force_needs_the_region_name_and_read_only_refuses_mutations() {
         Err(Refusal::Refused(_))
     ));
     assert!(g.refuse_read_only(&step(Danger::Mutating)).is_err());
+}
+
+/// Issue 16 §5: the incident record names every decision, so the gate audits an approval
+/// with what was confirmed and by whom (never what was typed).
+#[test]
+fn approvals_are_audited_with_what_was_confirmed_and_by_whom() {
+    let (mut g, seen) = gate(202, PLAN, false);
+    g.approve(0, &step(Danger::Force), yes(Some("paris")))
+        .unwrap();
+    g.approve(0, &step(Danger::Mutating), yes(None)).unwrap();
+    let approvals: Vec<Entry> = seen
+        .lock()
+        .unwrap()
+        .audit
+        .iter()
+        .filter(|e| e.kind == "approve")
+        .cloned()
+        .collect();
+    assert_eq!(approvals.len(), 2, "{approvals:?}");
+    let force = approvals[0].detail.as_deref().unwrap();
+    assert!(
+        force.contains("FORCE") && force.contains("region's name typed") && force.contains("ops"),
+        "{force}"
+    );
+    assert_eq!(approvals[0].outcome, "approved");
+    assert_eq!(approvals[0].step, "FO-1");
+    assert!(approvals[1].detail.as_deref().unwrap().contains("mutating"));
+
+    let (mut g, seen) = gate(202, PLAN, false);
+    g.clerk.identity = Identity::unattended("ops", "--yes");
+    g.approve(0, &step(Danger::Force), yes(None)).unwrap_err();
+    g.approve(0, &step(Danger::Force), yes(Some("paris")))
+        .unwrap();
+    let s = seen.lock().unwrap();
+    let a = s.audit.iter().find(|e| e.kind == "approve").unwrap();
+    assert!(
+        a.detail.as_deref().unwrap().contains("unattended (--yes)"),
+        "{a:?}"
+    );
+    assert_eq!(a.user, "ops");
 }
 
 #[test]
@@ -232,6 +278,7 @@ async fn an_approval_is_used_up_unless_the_request_provably_did_not_take_effect(
     assert!(
         s.audit
             .iter()
+            .filter(|e| e.kind != "approve")
             .all(|e| e.kind == "request" && e.user == "ops" && e.outcome == "failed"),
         "{:?}",
         s.audit
