@@ -159,9 +159,10 @@ impl Notifier {
     }
 }
 
-/// Tells a view's verdict changes to the notifier and, where asked, the terminal bell,
-/// from the end of the first poll round on: the first views are made of the first answers
-/// and the verdict settles from UNKNOWN then, which is no change anyone needs to hear.
+/// Tells a view's verdict changes to the notifier and, where asked, the terminal bell, once
+/// `warm_up` has passed: a cockpit shows views made of the first answers, and its verdict
+/// settles from UNKNOWN in the first poll round, which is no change anyone needs to hear
+/// (`c8dr watch` waits for that round before its first view and needs no warm-up).
 pub struct Verdicts {
     notifier: Notifier,
     bell: bool,
@@ -170,13 +171,18 @@ pub struct Verdicts {
 }
 
 impl Verdicts {
-    pub fn new(config: &Config, notifier: Notifier) -> Verdicts {
+    pub fn new(config: &Config, notifier: Notifier, warm_up: Duration) -> Verdicts {
         Verdicts {
             notifier,
             bell: config.notify.bell,
             since: std::time::Instant::now(),
-            warm_up: config.poll.timeout() * 2 + Duration::from_secs(1),
+            warm_up,
         }
+    }
+
+    /// The first poll round's length: how long a cockpit's verdict may take to settle.
+    pub fn first_round(config: &Config) -> Duration {
+        config.poll.timeout() * 2 + Duration::from_secs(1)
     }
 
     /// Tells the change from `prev` to `next`; true when the bell should ring (it is on,

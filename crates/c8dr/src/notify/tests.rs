@@ -285,8 +285,10 @@ mod verdicts {
     async fn the_bell_rings_once_on_a_new_critical_verdict_only_when_asked_and_never_while_warming_up()
      {
         let (healthy, critical) = lost();
-        let quiet = Verdicts::new(&config(""), Notifier::default());
-        let loud = Verdicts::new(&config("[notify]\nbell = true\n"), Notifier::default());
+        let (quiet, loud) = (config(""), config("[notify]\nbell = true\n"));
+        let round = Verdicts::first_round(&loud);
+        let quiet = Verdicts::new(&quiet, Notifier::default(), round);
+        let loud = Verdicts::new(&loud, Notifier::default(), round);
         // The first poll round (2 × 50 ms + 1 s here): no change is told.
         assert!(!loud.changed(Some(&healthy), &critical));
         tokio::time::sleep(Duration::from_millis(1200)).await;

@@ -179,6 +179,7 @@ where
     let verdicts = crate::notify::Verdicts::new(
         config,
         crate::notify::Notifier::start(config, crate::config::notify::Sender::Cockpit),
+        crate::notify::Verdicts::first_round(config),
     );
     loop {
         let (width, height) = size().wrap_err("reading the terminal size")?;

@@ -44,23 +44,31 @@ fn stale_after(config: &Config) -> Duration {
     (config.poll.interval() * 3).max(Duration::from_secs(10))
 }
 
-/// Folds a new view into the counters (pure, so tested without a loop).
-fn count(c: &mut metrics::Counters, prev: Option<&ClusterView>, next: &ClusterView) {
+/// Folds a new view into the counters and returns its events (pure, so tested without a
+/// loop).
+fn count(
+    c: &mut metrics::Counters,
+    prev: Option<&ClusterView>,
+    next: &ClusterView,
+) -> Vec<model::events::Event> {
     c.views += 1;
-    if let Some(prev) = prev {
-        if prev.verdict.level != next.verdict.level {
-            c.verdict_changes += 1;
-        }
-        for e in model::events::diff(prev, next) {
-            let i = match e.level {
-                Level::Ok => 0,
-                Level::Warning => 1,
-                Level::Critical => 2,
-                Level::Unknown => 3,
-            };
-            c.events[i] += 1;
-        }
+    let Some(prev) = prev else {
+        return vec![];
+    };
+    if prev.verdict.level != next.verdict.level {
+        c.verdict_changes += 1;
     }
+    let events = model::events::diff(prev, next);
+    for e in &events {
+        let i = match e.level {
+            Level::Ok => 0,
+            Level::Warning => 1,
+            Level::Critical => 2,
+            Level::Unknown => 3,
+        };
+        c.events[i] += 1;
+    }
+    events
 }
 
 /// Runs until the process is stopped: observes, derives, serves. Prints one line on stdout
@@ -90,11 +98,19 @@ pub async fn run(config: &Config, listen: &str) -> Result<()> {
     tracing::info!("c8dr watch listening on {bound}");
     println!("c8dr watch: serving http://{bound}/metrics and /healthz");
     let cfg = ModelConfig::from_config(config);
+    // The first view waits for every source's first answer (bounded), so the first verdict
+    // is a settled one and every change after it is a real one; `/healthz` says "starting"
+    // meanwhile.
+    observer
+        .first_complete(crate::notify::Verdicts::first_round(config))
+        .await;
     let verdicts = crate::notify::Verdicts::new(
         config,
         crate::notify::Notifier::start(config, crate::config::notify::Sender::Watch),
+        Duration::ZERO,
     );
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut history = crate::incident::history_file::History::in_state_dir("watch");
     loop {
         tokio::select! {
             changed = observer.snapshot.changed() => {
@@ -113,8 +129,16 @@ pub async fn run(config: &Config, listen: &str) -> Result<()> {
         let prev = shared.lock().map(|l| l.view.clone()).unwrap_or_default();
         let view = model::derive(&snap, &cfg, now, prev.as_ref());
         verdicts.changed(prev.as_ref(), &view);
+        let events = match shared.lock() {
+            Ok(mut l) => count(&mut l.counters, prev.as_ref(), &view),
+            Err(_) => vec![],
+        };
+        // A watcher that ran through the incident is the best witness for its record
+        // (`c8dr report`): what it saw goes to the state dir's history, by "watch".
+        if let Some(h) = &mut history {
+            h.observe(&view, &events);
+        }
         if let Ok(mut l) = shared.lock() {
-            count(&mut l.counters, prev.as_ref(), &view);
             l.view = Some(view);
             l.derived = Some(Instant::now());
         }
@@ -186,7 +210,7 @@ mod tests {
         assert_eq!(healthy.verdict.level, Level::Ok);
         assert_eq!(lost.verdict.level, Level::Critical);
         let mut c = metrics::Counters::default();
-        count(&mut c, None, &healthy);
+        assert!(count(&mut c, None, &healthy).is_empty());
         assert_eq!((c.views, c.verdict_changes), (1, 0));
         count(&mut c, Some(&healthy), &healthy);
         assert_eq!((c.views, c.verdict_changes, c.events), (2, 0, [0; 4]));

@@ -263,7 +263,8 @@ async fn webhooks_hear_the_verdict_change_from_watch_and_every_step_of_a_failove
     let (got, url) = webhook().await;
     let config = config_with_webhook(&lab, dir.path(), &url);
     let (child, base) = spawn_watch(&config, dir.path());
-    // Past the watcher's warm-up (the lab's poll timeout × 2 + 1 s), with an OK verdict.
+    // The watcher's first view is made after every source answered once: an OK verdict
+    // then is the settled one.
     let http = reqwest::Client::new();
     wait_until("an OK verdict settled", DEADLINE, || async {
         let body = http
@@ -276,11 +277,10 @@ async fn webhooks_hear_the_verdict_change_from_watch_and_every_step_of_a_failove
             .map_err(|e| e.to_string())?;
         let sc =
             Scrape::parse(body.lines().map(|l| Ok(l.to_string()))).map_err(|e| e.to_string())?;
-        let views = sample(&sc, "c8dr_views_total", &[]).unwrap_or(0.0);
-        if sample(&sc, "c8dr_verdict_level", &[]) == Some(0.0) && views > 12.0 {
+        if sample(&sc, "c8dr_verdict_level", &[]) == Some(0.0) {
             Ok(())
         } else {
-            Err(format!("{views} views"))
+            Err("not OK yet".to_string())
         }
     })
     .await;
@@ -297,6 +297,21 @@ async fn webhooks_hear_the_verdict_change_from_watch_and_every_step_of_a_failove
             .cloned()
             .ok_or(format!("{m:?}"))
     })
+    .await;
+    // What the watcher saw is in the history the incident record reads, by "watch".
+    let history = dir.path().join("c8dr").join("history.jsonl");
+    wait_until(
+        "the watcher's CRITICAL verdict in the history",
+        DEADLINE,
+        || async {
+            let text = std::fs::read_to_string(&history).map_err(|e| e.to_string())?;
+            text.lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .find(|e| e["kind"] == "verdict" && e["level"] == "critical" && e["by"] == "watch")
+                .map(|_| ())
+                .ok_or(text)
+        },
+    )
     .await;
     drop(child);
 
