@@ -151,6 +151,29 @@ word_enum! {
 }
 
 word_enum! {
+    /// What an exporter's position does, from successive observations of the brokers'
+    /// metrics (derived by c8dr, not a state Camunda reports).
+    pub enum ExporterFlow {
+        /// It moves, or there is nothing new to export.
+        Exporting => "exporting",
+        /// It stands still while the log grows and its Elasticsearch answers.
+        Stuck => "stuck",
+        /// It stands still while the log grows and its Elasticsearch does not answer: it
+        /// waits for its target (a lost region's exporter, until it is disabled).
+        Blocked => "blocked",
+        /// It stands still while the log grows, and whether its Elasticsearch answers is not
+        /// known (not configured, or not read yet).
+        Stalled => "stalled",
+        /// Exporting is paused (a backup): standing still is meant.
+        Paused => "paused",
+        /// Not enabled (`/actuator/exporters`): nothing to judge.
+        Disabled => "disabled",
+        /// Not observed (long enough) to tell.
+        Unknown => "unknown",
+    }
+}
+
+word_enum! {
     /// A topology change's status (`/actuator/cluster`).
     pub enum ChangeState {
         InProgress => "IN_PROGRESS",

@@ -350,6 +350,7 @@ async fn examples_through_the_live_parsing_path() {
             kube: PerRegion([None, None]),
             stale_after: Duration::from_secs(60),
             stale_after_slow: Duration::from_secs(60),
+            exporter_still_after: Duration::ZERO,
         };
         let v = model::derive(&snap, &cfg, now, None);
         assert!(!v.verdict.reasons.is_empty(), "{name}");
