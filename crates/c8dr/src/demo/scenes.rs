@@ -705,8 +705,7 @@ pub fn views(scene: &Scene) -> (ClusterView, ClusterView) {
     let before_at = clock() - jiff::SignedDuration::from_secs(15);
     let before = model::derive(&observe(&sim, before_at), &cfg, before_at, None);
     (scene.setup)(&mut sim);
-    // As long as between the two observations, so that rates derived from them are true.
-    sim.tick(Duration::from_secs(15));
+    sim.tick(Duration::from_secs(60));
     let mut snap = observe(&sim, clock());
     if let Some((region, run)) = (scene.lease)(clock()) {
         store(&mut snap, lease_update(region, &run, clock()));

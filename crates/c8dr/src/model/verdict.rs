@@ -698,12 +698,12 @@ fn standstill(v: &ClusterView, e: &ExporterView, out: &mut Reasons) -> bool {
         .region
         .map(|r| format!("{}'s Elasticsearch", name(v, r)))
         .unwrap_or_else(|| "its Elasticsearch".into());
-    let derived = "derived by c8dr from the brokers' /actuator/prometheus";
+    let derived = "derived from the brokers' metrics";
     if flow == ExporterFlow::Stalled {
         out.warning.push(format!(
-            "{} stalled on partitions {}, {growing}: its position stands still{still} while the log grows, and c8dr cannot tell whether {target} answers ({derived})",
+            "{} stalled on partitions {}, {growing}: still{still} while the log grows, and c8dr cannot tell whether {target} answers ({derived})",
             e.id,
-            list(&partitions),
+            id_ranges(&partitions),
         ));
         return true;
     }
@@ -718,7 +718,7 @@ fn standstill(v: &ClusterView, e: &ExporterView, out: &mut Reasons) -> bool {
     let brokers = if leaders.is_empty() {
         "the brokers leading them".to_string()
     } else {
-        format!("the brokers leading them ({})", list(&leaders))
+        format!("brokers {} (leading them)", list(&leaders))
     };
     // A disabled exporter that keeps retrying blocks the others (the 8.8 report).
     let disabled: Vec<&str> = v
@@ -736,9 +736,9 @@ fn standstill(v: &ClusterView, e: &ExporterView, out: &mut Reasons) -> bool {
         )
     };
     out.warning.push(format!(
-        "{} stuck on partitions {}, {growing}: its position stands still{still} while the log grows and {target} answers, so the log cannot be compacted and disks fill{retrying}; restart {brokers} one at a time (the documented workaround for a stuck exporter, camunda/camunda#38724) ({derived})",
+        "{} stuck on partitions {}, {growing}: still{still} while {target} answers; the log cannot be compacted and disks fill{retrying}. Restart {brokers} one at a time: the documented workaround (camunda/camunda#38724) ({derived})",
         e.id,
-        list(&partitions),
+        id_ranges(&partitions),
     ));
     true
 }

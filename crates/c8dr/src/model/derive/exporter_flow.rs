@@ -119,7 +119,10 @@ fn flow(
         };
     }
     let grew = last.1 > committed_then;
-    if !grew || still_for < still_after.as_secs_f64() {
+    if !grew {
+        return ExporterFlow::Idle;
+    }
+    if still_for < still_after.as_secs_f64() {
         return ExporterFlow::Exporting;
     }
     if phase != Exporting::Running {
@@ -264,8 +267,12 @@ fn fold(e: &mut ExporterView, partitions: Vec<ExporterPartitionView>) {
         f
     } else if partitions.iter().all(|p| p.flow == ExporterFlow::Paused) {
         ExporterFlow::Paused
-    } else if any(ExporterFlow::Exporting) || any(ExporterFlow::Paused) {
+    } else if any(ExporterFlow::Exporting) {
         ExporterFlow::Exporting
+    } else if any(ExporterFlow::Idle) {
+        ExporterFlow::Idle
+    } else if any(ExporterFlow::Paused) {
+        ExporterFlow::Paused
     } else {
         ExporterFlow::Unknown
     };
@@ -401,7 +408,7 @@ mod tests {
         let e = run(ExporterState::Enabled, Reach::Up, 0.0, &idle);
         assert_eq!(
             (e.flow, e.stuck, e.lag),
-            (ExporterFlow::Exporting, Some(false), Some(0))
+            (ExporterFlow::Idle, Some(false), Some(0))
         );
     }
 

@@ -75,29 +75,11 @@ pub fn flow_span(e: &ExporterView, t: &Theme) -> Option<Span<'static>> {
         ExporterFlow::Stalled => ("⚠ stalled", t.warning()),
         ExporterFlow::Paused => ("⏸ paused", t.warning()),
         ExporterFlow::Exporting => ("✔ exporting", t.ok()),
+        ExporterFlow::Idle => ("◦ idle", t.dim()),
         ExporterFlow::Disabled => return None,
         ExporterFlow::Unknown => ("? unknown", t.unknown()),
     };
     Some(Span::styled(text, style))
-}
-
-/// Partition ids as ranges: "1-8", "1-3, 6".
-pub fn ranges(ids: &[i32]) -> String {
-    let mut out: Vec<String> = vec![];
-    let mut i = 0;
-    while i < ids.len() {
-        let mut j = i;
-        while j + 1 < ids.len() && ids[j + 1] == ids[j] + 1 {
-            j += 1;
-        }
-        out.push(if j > i {
-            format!("{}-{}", ids[i], ids[j])
-        } else {
-            ids[i].to_string()
-        });
-        i = j + 1;
-    }
-    out.join(", ")
 }
 
 /// The partitions where its position stands still, "P1-8".
@@ -107,7 +89,7 @@ fn still_on(e: &ExporterView) -> Option<String> {
         e.flow,
         ExporterFlow::Stuck | ExporterFlow::Blocked | ExporterFlow::Stalled
     )
-    .then(|| format!("P{}", ranges(&ids)))
+    .then(|| format!("P{}", crate::model::id_ranges(&ids)))
 }
 
 fn exporter(
@@ -133,23 +115,26 @@ fn exporter(
         .and_then(|r| v.region(r))
         .map(|r| format!(" → {}", r.name))
         .unwrap_or_default();
-    let mut spans = vec![
-        Span::styled(
-            format!("{}{to} ", e.id),
-            if selected {
-                t.selected()
-            } else {
-                Style::default()
-            },
-        ),
-        Span::styled(e.status.to_string(), style),
-        Span::styled(if e.legacy { " (legacy)" } else { "" }, t.dim()),
-    ];
-    if e.re_enabled {
-        spans.push(Span::styled(" ✖ re-enabled", t.critical()));
+    let flow = flow_span(e, t);
+    let mut spans = vec![Span::styled(
+        format!("{}{to} ", e.id),
+        if selected {
+            t.selected()
+        } else {
+            Style::default()
+        },
+    )];
+    // A flow is judged only for an enabled exporter: the word says it, the room is short.
+    if flow.is_none() || e.status != ExporterState::Enabled || e.re_enabled || into_down {
+        spans.push(Span::styled(format!("{} ", e.status), style));
     }
-    if let Some(flow) = flow_span(e, t) {
-        spans.push(Span::raw(" "));
+    if e.legacy {
+        spans.push(Span::styled("(legacy) ", t.dim()));
+    }
+    if e.re_enabled {
+        spans.push(Span::styled("✖ re-enabled ", t.critical()));
+    }
+    if let Some(flow) = flow {
         spans.push(flow);
         if one_line {
             let rest: Vec<String> = still_on(e).into_iter().chain(e.lag_words()).collect();
@@ -161,18 +146,19 @@ fn exporter(
     Line::from(spans)
 }
 
-/// "  P1-8 · lag 1234 +52/s · still 9 s · running".
+/// " P1-8 · lag 1234 +52/s · still 9 s" (and the phase when not running).
 fn details(e: &ExporterView, t: &Theme) -> Line<'static> {
     let parts: Vec<String> = still_on(e)
         .into_iter()
         .chain(e.lag_words())
         .chain(e.moved_words())
-        .chain(Some(e.phase.to_string()))
+        // Exporting and stuck are judged on running leaders only: say the phase otherwise.
+        .chain((e.phase != Exporting::Running).then(|| e.phase.to_string()))
         .collect();
     let style = match e.flow {
         ExporterFlow::Stuck => t.critical(),
         ExporterFlow::Blocked | ExporterFlow::Stalled | ExporterFlow::Paused => t.warning(),
         _ => t.dim(),
     };
-    Line::from(Span::styled(format!("  {}", parts.join(" · ")), style))
+    Line::from(Span::styled(format!(" {}", parts.join(" · ")), style))
 }

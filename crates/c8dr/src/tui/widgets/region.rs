@@ -92,7 +92,7 @@ impl Look<'_> {
             let still = e.partitions_in(e.flow);
             let mut rest: Vec<String> = vec![];
             if standstill {
-                rest.push(format!(" P{}", exporters::ranges(&still)));
+                rest.push(format!(" P{}", crate::model::id_ranges(&still)));
             }
             if compact {
                 rest.extend(e.lag_words().map(|w| format!(" · {w}")));

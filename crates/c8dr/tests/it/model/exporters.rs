@@ -102,11 +102,11 @@ fn a_stuck_exporter_is_named_with_partitions_rate_and_remedy_and_the_other_stays
         .find(|r| r.starts_with("camundaregion1 stuck on partitions 1, lag growing 100/s"))
         .unwrap_or_else(|| panic!("{:?}", v.verdict.reasons));
     assert!(
-        told.contains("restart the brokers leading them (0)"),
+        told.contains("Restart brokers 0 (leading them) one at a time"),
         "{told}"
     );
     assert!(told.contains("camunda/camunda#38724"), "{told}");
-    assert!(told.contains("derived by c8dr"), "{told}");
+    assert!(told.contains("derived from the brokers' metrics"), "{told}");
     assert!(
         !v.verdict
             .reasons
