@@ -8,8 +8,11 @@
 //! a follower's reading would show an exporter standing still that is not. Readings from
 //! followers alone leave the exported position unknown, never still.
 //!
-//! Both regions' brokers belong to one cluster, so their readings are pooled; only answers
-//! that `fresh` accepts count (a stale scrape must not hide a lag that grew since).
+//! The committed position is the one the exporting leader reported in the same scrape when it
+//! did (replicas scraped a moment later would add the log's growth in between to the lag),
+//! else the highest any replica reports. Both regions' brokers belong to one cluster, so their
+//! readings are pooled; only answers that `fresh` accepts count (a stale scrape must not hide
+//! a lag that grew since).
 
 use crate::api::metrics::{ExporterPhaseCode, RaftRoleCode};
 use crate::model::input::Snapshot;
@@ -45,6 +48,8 @@ pub fn readings(
 ) -> BTreeMap<(String, i32), Reading> {
     let mut committed: BTreeMap<i32, i64> = BTreeMap::new();
     let mut out: BTreeMap<(String, i32), Reading> = BTreeMap::new();
+    // The committed position beside the exported one taken for each reading.
+    let mut beside: BTreeMap<(String, i32), Option<i64>> = BTreeMap::new();
     let answers = snap
         .regions
         .iter()
@@ -67,16 +72,22 @@ pub fn readings(
                     exported: *pos,
                     phase: pm.exporter_phase,
                 });
-                if *pos > r.exported || (*pos == r.exported && at > r.at) {
+                let first = !beside.contains_key(&(id.clone(), *p));
+                if first || *pos > r.exported || (*pos == r.exported && at > r.at) {
                     r.exported = *pos;
                     r.phase = pm.exporter_phase.or(r.phase);
+                    beside.insert((id.clone(), *p), pm.committed_position);
                 }
                 r.at = r.at.max(at);
             }
         }
     }
-    for ((_, p), r) in out.iter_mut() {
-        r.committed = committed.get(p).copied();
+    for ((id, p), r) in out.iter_mut() {
+        r.committed = beside
+            .get(&(id.clone(), *p))
+            .copied()
+            .flatten()
+            .or_else(|| committed.get(p).copied());
     }
     out
 }
@@ -205,6 +216,34 @@ mod tests {
         assert_eq!(
             exporter_lag(&snap, at(50))[&("camundaregion1".to_string(), 1)],
             100
+        );
+    }
+
+    #[test]
+    fn the_leaders_own_committed_position_counts_beside_its_exported_one() {
+        // A follower scraped a moment later has committed more: that growth is no lag.
+        let mut snap = Snapshot::default();
+        put(
+            &mut snap,
+            Region::ZERO,
+            0,
+            100,
+            broker(1000, &[("camundaregion0", 990)]),
+        );
+        put(&mut snap, Region::ONE, 1, 101, broker(1050, &[]));
+        assert_eq!(
+            exporter_lag(&snap, at(50))[&("camundaregion0".to_string(), 1)],
+            10
+        );
+        // The leader exposes no committed position: the highest of the replicas'.
+        let mut quiet = broker(0, &[("camundaregion0", 990)]);
+        if let Some(p) = quiet.partitions.get_mut(&1) {
+            p.committed_position = None;
+        }
+        put(&mut snap, Region::ZERO, 0, 100, quiet);
+        assert_eq!(
+            exporter_lag(&snap, at(50))[&("camundaregion0".to_string(), 1)],
+            60
         );
     }
 }
