@@ -385,10 +385,12 @@ impl ExporterView {
         })
     }
 
-    /// "moved 0 s ago", or "still 9 s" while its position stands still.
+    /// "moved 0 s ago", or "still 9 s" while its position stands still; nothing before it
+    /// was observed twice (one scrape cannot tell whether it moved).
     pub fn moved_words(&self) -> Option<String> {
         let s = self.last_moved_s?;
         Some(match self.flow {
+            ExporterFlow::Unknown => return None,
             ExporterFlow::Stuck | ExporterFlow::Blocked | ExporterFlow::Stalled => {
                 format!("still {s:.0} s")
             }
@@ -416,6 +418,7 @@ impl ExporterView {
                 "stalled on partitions {} (Elasticsearch not watched)",
                 on(ExporterFlow::Stalled)
             ),
+            ExporterFlow::Unknown => "flow unknown".to_string(),
             f => f.to_string(),
         }
     }

@@ -300,6 +300,26 @@ async fn status_json_lists_exporters_with_lag_rate_and_stuck_and_a_failing_scrap
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         serde_json::from_str::<serde_json::Value>(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
     };
+    // The human summary lists each exporter under its region; one scrape tells no flow.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_c8dr"))
+        .arg("--config")
+        .arg(&cfg)
+        .arg("status")
+        .env("XDG_STATE_HOME", state.path())
+        .env_remove("C8DR_DEBUG")
+        .output()
+        .unwrap();
+    let human = String::from_utf8_lossy(&out.stdout);
+    for (region, id) in [
+        ("region0 london", "camundaregion0"),
+        ("region1 paris", "camundaregion1"),
+    ] {
+        assert!(
+            human.lines().any(|l| l.trim_start().starts_with(region)
+                && l.contains(&format!("{id} ENABLED · flow unknown · lag "))),
+            "{human}"
+        );
+    }
     let v = status();
     assert_eq!(v["version"], 3);
     let exporters = v["exporters"].as_array().unwrap();
