@@ -937,7 +937,7 @@ fn the_event_log_tells_another_runs_story() {
         c8dr::report::human(&started)
     );
     let json = serde_json::to_value(&started).unwrap();
-    assert_eq!(json["version"], 2);
+    assert_eq!(json["version"], 3);
     let run = &json["runs"][0];
     assert_eq!(
         (&run["region"], &run["liveness"]),

@@ -22,6 +22,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &ClusterView, t: &Theme) {
         .iter()
         .filter(|e| !e.partitions.is_empty())
         .count();
+    // The leaders' line when it tells what the exporter lines do not: no metrics, exporting
+    // not running, or the lag growing with no exporter line saying why (then it keeps its
+    // row, and the exporters take one each).
+    let told = v
+        .exporters
+        .iter()
+        .any(|e| matches!(e.flow, ExporterFlow::Stuck | ExporterFlow::Stalled));
+    let leaders =
+        with_flow == 0 || v.exporting != Exporting::Running || (v.export.lag_growing && !told);
+    let rows = rows.saturating_sub(usize::from(leaders));
     // A second line per exporter (lag, rate, standstill, phase) when they all fit.
     let two_lines = v.exporters.len() + with_flow <= rows;
     let mut lines: Vec<Line> = vec![];
@@ -30,6 +40,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &ClusterView, t: &Theme) {
         if two_lines && !e.partitions.is_empty() {
             lines.push(details(e, t));
         }
+    }
+    if leaders {
+        lines.truncate(rows);
     }
     lines.push(Line::from(vec![
         Span::raw("exporting "),
