@@ -98,6 +98,9 @@ pub fn write_config(dir: &Path, ready: &Ready, camunda: Camunda, direct: bool) -
         "name = \"lab-{}\"\nprimary = 0\n",
         camunda.label()
     ));
+    // The lab's exporters write continuously (no bulk delay): a position that stands still
+    // for two polls is stuck.
+    out.push_str("\n[exporters]\nbulk_delay_ms = 0\n");
     for r in &ready.regions {
         out.push_str(&format!(
             "\n[[regions]]\nid = {}\nname = {}\n",

@@ -31,6 +31,8 @@ pub struct Config {
     #[serde(default)]
     pub poll: Poll,
     #[serde(default)]
+    pub exporters: Exporters,
+    #[serde(default)]
     pub tls: Tls,
     pub regions: Vec<Region>,
     #[serde(default)]
@@ -139,6 +141,35 @@ impl Runbook {
     /// How long one mutating request may take (`request_timeout_s`).
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_s)
+    }
+}
+
+/// What c8dr must know of the deployment's exporters to judge them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exporters {
+    /// The exporters' `bulk.delay` in milliseconds: the longest a healthy exporter holds
+    /// records before it flushes them, so its position may stand still that long. Camunda's
+    /// default is 5 s; c8dr calls a position stuck only after twice this.
+    #[serde(default = "default_bulk_delay")]
+    pub bulk_delay_ms: u64,
+}
+
+fn default_bulk_delay() -> u64 {
+    5000
+}
+
+impl Default for Exporters {
+    fn default() -> Self {
+        Exporters {
+            bulk_delay_ms: default_bulk_delay(),
+        }
+    }
+}
+
+impl Exporters {
+    pub fn bulk_delay(&self) -> Duration {
+        Duration::from_millis(self.bulk_delay_ms)
     }
 }
 
@@ -729,6 +760,12 @@ impl Config {
             self.poll.slow_interval_ms,
             100,
             3_600_000,
+        )?;
+        within(
+            "exporters.bulk_delay_ms",
+            self.exporters.bulk_delay_ms,
+            0,
+            600_000,
         )?;
         if let Some(ca) = &self.tls.ca_file {
             crate::source::http::read_ca_file(ca).map_err(|e| format!("tls.ca_file: {e}"))?;

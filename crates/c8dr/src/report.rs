@@ -287,6 +287,15 @@ fn exporters(s: &mut String, v: &ClusterView) {
             ))
             .unwrap_or_default()
     );
+    // Per region, what each exporter's position does (from the brokers' metrics).
+    for e in v.exporters.iter().filter(|e| !e.partitions.is_empty()) {
+        let region = e
+            .region
+            .and_then(|r| v.region(r))
+            .map(|r| format!("region{} {}", r.id, r.name))
+            .unwrap_or_else(|| "region ?".into());
+        let _ = writeln!(s, "  {region:<16} {}", e.words());
+    }
 }
 
 /// The monitoring-plugin line and its exit code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).

@@ -39,6 +39,7 @@ pub fn model_config(camunda: Camunda) -> ModelConfig {
         ]),
         stale_after: Duration::from_secs(5),
         stale_after_slow: Duration::from_secs(12),
+        exporter_still_after: Duration::ZERO,
     }
 }
 
@@ -53,6 +54,7 @@ pub fn observe(sim: &Sim, now: jiff::Timestamp) -> Snapshot {
             Source::Cluster,
             Source::Exporters,
             Source::Partitions,
+            Source::Metrics,
             Source::ElasticsearchHealth,
             Source::Pods,
             Source::RunLease,
@@ -141,6 +143,9 @@ fn answers(sim: &Sim, r: Region) -> Vec<Answer> {
         let partitions = body(&views::partitions(sim, *b));
         let parsed = table::parse(Source::Partitions, &partitions);
         out.push((Some(*b), Source::Partitions, parsed));
+        let metrics = c8dr_lab::metrics::broker(sim, *b);
+        let parsed = table::parse(Source::Metrics, metrics.as_bytes());
+        out.push((Some(*b), Source::Metrics, parsed));
     }
     // As the Kubernetes client would: a pod that does not parse fails the whole list.
     let pods = objects::render(sim, id)
@@ -229,6 +234,12 @@ pub fn lease_update(region: Region, run: &RunLease, now: jiff::Timestamp) -> Upd
 }
 
 fn healthy(_: &mut Sim) {}
+
+/// Region 1's exporter stops advancing while its Elasticsearch answers (the drill "Stall
+/// exporter of region 1").
+fn exporter_stuck(sim: &mut Sim) {
+    let _ = sim.stall_exporters("region1", true);
+}
 
 fn region1_lost(sim: &mut Sim) {
     sim.fail_region(1);
@@ -665,6 +676,24 @@ pub const SCENES: &[Scene] = &[
         theme: "default",
         setup: after_failover,
         runbook: super::report_scene::open,
+        lease: no_lease,
+    },
+    Scene {
+        name: "exporter-stuck",
+        width: 120,
+        height: 36,
+        theme: "default",
+        setup: exporter_stuck,
+        runbook: no_runbook,
+        lease: no_lease,
+    },
+    Scene {
+        name: "exporter-stuck-80x24",
+        width: 80,
+        height: 24,
+        theme: "default",
+        setup: exporter_stuck,
+        runbook: no_runbook,
         lease: no_lease,
     },
 ];

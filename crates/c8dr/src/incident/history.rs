@@ -300,6 +300,7 @@ pub(crate) mod tests_support {
             kube: PerRegion([None, None]),
             stale_after: std::time::Duration::from_secs(5),
             stale_after_slow: std::time::Duration::from_secs(12),
+            exporter_still_after: std::time::Duration::ZERO,
         };
         let mut v = crate::model::derive(
             &crate::model::Snapshot::default(),

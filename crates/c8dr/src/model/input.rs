@@ -197,6 +197,15 @@ impl RegionObservations {
                 o.value.as_ref().map(|_| ()).map_err(ToString::to_string),
             ));
         }
+        // Listed for the region's sources; never deciding whether the region answers
+        // (not Camunda's own endpoint for that: see `Source::Metrics`).
+        for o in self.metrics.values() {
+            out.push((
+                Source::Metrics,
+                o.at,
+                o.value.as_ref().map(|_| ()).map_err(ToString::to_string),
+            ));
+        }
         out
     }
 
@@ -255,6 +264,9 @@ pub struct ModelConfig {
     /// The same for the sources read on the slow cadence (pods, Elasticsearch's indices …):
     /// their answer must outlive the time between two reads, or it blinks out before each.
     pub stale_after_slow: Duration,
+    /// How long a healthy exporter's position may stand still while it collects records
+    /// for a flush (twice the exporters' `bulk.delay`): longer, and it is stuck.
+    pub exporter_still_after: Duration,
 }
 
 impl ModelConfig {
@@ -289,6 +301,7 @@ impl ModelConfig {
             }),
             stale_after: c.poll.interval() * 3 + c.poll.timeout(),
             stale_after_slow: c.poll.slow_interval() * 2 + c.poll.timeout(),
+            exporter_still_after: c.exporters.bulk_delay() * 2,
         }
     }
 }

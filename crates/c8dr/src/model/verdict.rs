@@ -611,9 +611,20 @@ fn exporters(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
     }
     let mut lag_told = false;
     for e in &v.exporters {
+        lag_told |= standstill(v, e, out);
         let Some(r) = e.region else { continue };
         let reach = v.region(r).map(|x| x.reachable).unwrap_or(Reach::Unknown);
         let region_lost = lost.iter().any(|l| l.id == r);
+        if e.re_enabled {
+            out.critical.push(format!(
+                "{} was DISABLED and is {} again while {} does not answer: a broker restart brings a disabled exporter back before 8.8.25 (camunda/camunda#52260); disable it again (failover step 2: POST /actuator/exporters/{}/disable), or the log cannot be compacted",
+                e.id,
+                e.status,
+                name(v, r),
+                e.id,
+            ));
+            continue;
+        }
         match (&e.status, reach) {
             (ExporterState::Enabled | ExporterState::Enabling, Reach::Down) if region_lost => {
                 let lag = growing_lag(v)
@@ -653,6 +664,83 @@ fn exporters(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
         out.warning
             .push(format!("{l}: the log cannot be compacted and disks fill"));
     }
+}
+
+/// An exporter whose position stands still while the log grows: stuck (its Elasticsearch
+/// answers), or stalled (c8dr cannot tell whether it answers). Named with its partitions, the
+/// growth rate and the documented remedy; says whether it told of a growing lag.
+fn standstill(v: &ClusterView, e: &ExporterView, out: &mut Reasons) -> bool {
+    let (flow, partitions) = match e.flow {
+        ExporterFlow::Stuck => (ExporterFlow::Stuck, e.stuck_partitions()),
+        ExporterFlow::Stalled => (
+            ExporterFlow::Stalled,
+            e.partitions_in(ExporterFlow::Stalled),
+        ),
+        _ => return false,
+    };
+    let of = |ps: &[i32]| -> Vec<&ExporterPartitionView> {
+        e.partitions.iter().filter(|p| ps.contains(&p.id)).collect()
+    };
+    let these = of(&partitions);
+    let rates: Vec<f64> = these.iter().filter_map(|p| p.lag_rate_per_s).collect();
+    let growing = if rates.is_empty() {
+        "lag growing".to_string()
+    } else {
+        format!("lag growing {:.0}/s", rates.iter().sum::<f64>())
+    };
+    let still = these
+        .iter()
+        .filter_map(|p| p.last_moved_s)
+        .reduce(f64::max)
+        .map(|s| format!(" for {s:.0} s"))
+        .unwrap_or_default();
+    let target = e
+        .region
+        .map(|r| format!("{}'s Elasticsearch", name(v, r)))
+        .unwrap_or_else(|| "its Elasticsearch".into());
+    let derived = "derived from the brokers' metrics";
+    if flow == ExporterFlow::Stalled {
+        out.warning.push(format!(
+            "{} stalled on partitions {}, {growing}: still{still} while the log grows, and c8dr cannot tell whether {target} answers ({derived})",
+            e.id,
+            id_ranges(&partitions),
+        ));
+        return true;
+    }
+    let mut leaders: Vec<BrokerId> = v
+        .partitions
+        .iter()
+        .filter(|p| partitions.contains(&p.id))
+        .filter_map(|p| p.leader)
+        .collect();
+    leaders.sort();
+    leaders.dedup();
+    let brokers = if leaders.is_empty() {
+        "the brokers leading them".to_string()
+    } else {
+        format!("brokers {} (leading them)", list(&leaders))
+    };
+    // A disabled exporter that keeps retrying blocks the others (the 8.8 report).
+    let disabled: Vec<&str> = v
+        .exporters
+        .iter()
+        .filter(|x| x.id != e.id && x.status == ExporterState::Disabled && !x.legacy)
+        .map(|x| x.id.as_str())
+        .collect();
+    let retrying = if disabled.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; {} is DISABLED but may still be retrying and blocking it",
+            disabled.join(", ")
+        )
+    };
+    out.warning.push(format!(
+        "{} stuck on partitions {}, {growing}: still{still} while {target} answers; the log cannot be compacted and disks fill{retrying}. Restart {brokers} one at a time: the documented workaround (camunda/camunda#38724) ({derived})",
+        e.id,
+        id_ranges(&partitions),
+    ));
+    true
 }
 
 /// A topology change in progress or one that did not complete; an Elasticsearch that is

@@ -334,6 +334,10 @@ pub struct PartitionView {
     pub health: ReplicaHealth,
 }
 
+/// One exporter as `/actuator/exporters` lists it, and what its position does on each
+/// partition according to the brokers' metrics (`/actuator/prometheus`). Lags and rates are
+/// derived by c8dr: max committed − max exported per partition over the brokers (never a sum
+/// over replicas), rates from successive observations.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExporterView {
     pub id: String,
@@ -342,6 +346,131 @@ pub struct ExporterView {
     pub status: ExporterState,
     /// Legacy `elasticsearchregionN` exporter on an 8.8+ cluster.
     pub legacy: bool,
+    /// Records behind over its partitions: the sum of each partition's lag (null: no
+    /// partition's lag is known).
+    pub lag: Option<i64>,
+    /// How fast that total changes, positions per second (null: not observed long enough).
+    pub lag_rate_per_s: Option<f64>,
+    /// The leaders' exporter phase over its partitions (`running`, `paused`, `mixed`, …).
+    pub phase: Exporting,
+    /// Seconds since its position last moved on the partition where it stood still longest
+    /// (counted from the first observation of that position: at least this long).
+    pub last_moved_s: Option<f64>,
+    /// What its position does, the worst of its partitions.
+    pub flow: ExporterFlow,
+    /// Stuck on some partition: its position stands still while the log grows and its
+    /// Elasticsearch answers (null: c8dr cannot tell yet).
+    pub stuck: Option<bool>,
+    /// Whether its Elasticsearch answers (the region's `_cluster/health`).
+    pub target: Reach,
+    /// Seen DISABLED, now enabled again while its region does not answer: a restart brought
+    /// it back (camunda/camunda#52260, fixed in 8.8.25), not the failback.
+    pub re_enabled: bool,
+    /// Per partition, in id order (empty: no metrics).
+    pub partitions: Vec<ExporterPartitionView>,
+}
+
+impl ExporterView {
+    /// The partitions it is stuck on.
+    pub fn stuck_partitions(&self) -> Vec<i32> {
+        self.partitions_in(ExporterFlow::Stuck)
+    }
+
+    /// "lag 1234 +52/s": the lag over its partitions and how fast it changes.
+    pub fn lag_words(&self) -> Option<String> {
+        let lag = self.lag?;
+        Some(match self.lag_rate_per_s {
+            Some(r) => format!("lag {lag} {r:+.0}/s"),
+            None => format!("lag {lag}"),
+        })
+    }
+
+    /// "moved 0 s ago", or "still 9 s" while its position stands still; nothing before it
+    /// was observed twice (one scrape cannot tell whether it moved).
+    pub fn moved_words(&self) -> Option<String> {
+        let s = self.last_moved_s?;
+        Some(match self.flow {
+            ExporterFlow::Unknown => return None,
+            ExporterFlow::Stuck | ExporterFlow::Blocked | ExporterFlow::Stalled => {
+                format!("still {s:.0} s")
+            }
+            _ => format!("moved {s:.0} s ago"),
+        })
+    }
+
+    /// What its position does: "exporting", "STUCK on partitions 1, 2", "blocked on
+    /// partitions 1, 2 (its Elasticsearch does not answer)".
+    pub fn flow_words(&self) -> String {
+        let on = |f: ExporterFlow| {
+            self.partitions_in(f)
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self.flow {
+            ExporterFlow::Stuck => format!("STUCK on partitions {}", on(ExporterFlow::Stuck)),
+            ExporterFlow::Blocked => format!(
+                "blocked on partitions {} (its Elasticsearch does not answer)",
+                on(ExporterFlow::Blocked)
+            ),
+            ExporterFlow::Stalled => format!(
+                "stalled on partitions {} (Elasticsearch not watched)",
+                on(ExporterFlow::Stalled)
+            ),
+            ExporterFlow::Unknown => "flow unknown".to_string(),
+            f => f.to_string(),
+        }
+    }
+
+    /// The whole line: "camundaregion1 ENABLED · STUCK on partitions 1, 2 · lag 1234 +52/s ·
+    /// still 9 s · phase running".
+    pub fn words(&self) -> String {
+        let mut parts = vec![format!("{} {}", self.id, self.status), self.flow_words()];
+        parts.extend(self.lag_words());
+        parts.extend(self.moved_words());
+        parts.push(format!("phase {}", self.phase));
+        parts.join(" · ")
+    }
+
+    /// The partitions whose flow is `flow`.
+    pub fn partitions_in(&self, flow: ExporterFlow) -> Vec<i32> {
+        self.partitions
+            .iter()
+            .filter(|p| p.flow == flow)
+            .map(|p| p.id)
+            .collect()
+    }
+}
+
+/// One exporter on one partition, from the brokers' metrics.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExporterPartitionView {
+    pub id: i32,
+    /// Highest committed position of any replica − the leader's exported position.
+    pub lag: Option<i64>,
+    /// How fast the lag changes, positions per second (null: not observed long enough).
+    pub lag_rate_per_s: Option<f64>,
+    /// The leader's exporter phase.
+    pub phase: Exporting,
+    /// Seconds since the exported position last moved (at least: counted from the first
+    /// observation of the current position).
+    pub last_moved_s: Option<f64>,
+    pub flow: ExporterFlow,
+    #[serde(skip)]
+    pub history: PositionHistory,
+}
+
+/// The model's memory of one exporter on one partition, carried from view to view: the
+/// recent observations (one per scrape, never per frame) and since when the exported
+/// position stands where it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PositionHistory {
+    /// (when the leader was scraped, committed, exported), oldest first, bounded.
+    pub samples: Vec<(jiff::Timestamp, i64, i64)>,
+    /// The first observation of the current exported position, and the committed position
+    /// then.
+    pub still_since: Option<(jiff::Timestamp, i64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

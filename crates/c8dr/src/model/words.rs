@@ -151,6 +151,32 @@ word_enum! {
 }
 
 word_enum! {
+    /// What an exporter's position does, from successive observations of the brokers'
+    /// metrics (derived by c8dr, not a state Camunda reports).
+    pub enum ExporterFlow {
+        /// It moves (or stands still for less than a flush takes).
+        Exporting => "exporting",
+        /// It stands still, and so does the log: nothing new to export (processing halted,
+        /// or no load).
+        Idle => "idle",
+        /// It stands still while the log grows and its Elasticsearch answers.
+        Stuck => "stuck",
+        /// It stands still while the log grows and its Elasticsearch does not answer: it
+        /// waits for its target (a lost region's exporter, until it is disabled).
+        Blocked => "blocked",
+        /// It stands still while the log grows, and whether its Elasticsearch answers is not
+        /// known (not configured, or not read yet).
+        Stalled => "stalled",
+        /// Exporting is paused (a backup): standing still is meant.
+        Paused => "paused",
+        /// Not enabled (`/actuator/exporters`): nothing to judge.
+        Disabled => "disabled",
+        /// Not observed (long enough) to tell.
+        Unknown => "unknown",
+    }
+}
+
+word_enum! {
     /// A topology change's status (`/actuator/cluster`).
     pub enum ChangeState {
         InProgress => "IN_PROGRESS",
@@ -160,9 +186,35 @@ word_enum! {
     } + Other
 }
 
+/// Ids as ranges where they run on: "1-8", "1-3, 6".
+pub fn id_ranges(ids: &[i32]) -> String {
+    let mut out: Vec<String> = vec![];
+    let mut i = 0;
+    while i < ids.len() {
+        let mut j = i;
+        while j + 1 < ids.len() && ids[j + 1] == ids[j].saturating_add(1) {
+            j += 1;
+        }
+        out.push(if j > i {
+            format!("{}-{}", ids[i], ids[j])
+        } else {
+            ids[i].to_string()
+        });
+        i = j + 1;
+    }
+    out.join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_run_into_ranges() {
+        assert_eq!(id_ranges(&[1, 2, 3, 4, 5, 6, 7, 8]), "1-8");
+        assert_eq!(id_ranges(&[1, 2, 3, 6, 8, 9]), "1-3, 6, 8-9");
+        assert_eq!(id_ranges(&[]), "");
+    }
 
     #[test]
     fn words_round_trip_and_unknown_words_are_kept_cleaned() {

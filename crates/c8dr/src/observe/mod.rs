@@ -177,12 +177,7 @@ impl Observer {
                         Source::Partitions => {
                             polled[i] != usize::MAX && r.partitions.len() >= polled[i]
                         }
-                        // No verdict reads the brokers' metrics yet, so a one-shot
-                        // `status`/`check` does not wait for them: waiting kept its snapshot
-                        // open into later polls, one of whose timeouts then decided the
-                        // verdict (fail_closed::defect8 under load). The stuck-exporter verdict
-                        // must wait for them (`r.metrics.len() >= polled[i]`, like partitions).
-                        Source::Metrics => true,
+                        Source::Metrics => polled[i] != usize::MAX && r.metrics.len() >= polled[i],
                         // The traffic hostname is not a region's: `dns_polled` covers it.
                         Source::Dns => true,
                     })

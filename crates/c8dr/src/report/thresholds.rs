@@ -64,6 +64,24 @@ pub struct Judgement {
     pub reasons: Vec<String>,
 }
 
+/// The export lag the thresholds judge: the largest of any exporter on any partition (from
+/// the brokers' metrics), named; else the leaders' largest from `/actuator/partitions`.
+fn worst_lag(v: &ClusterView) -> (String, Option<f64>) {
+    let worst = v
+        .exporters
+        .iter()
+        .flat_map(|x| x.partitions.iter().map(move |p| (x, p)))
+        .filter_map(|(x, p)| p.lag.map(|l| (l, x, p.id)))
+        .max_by_key(|(l, _, _)| *l);
+    match worst {
+        Some((l, x, p)) => (
+            format!("export lag of {} on partition {p}", x.id),
+            Some(l as f64),
+        ),
+        None => ("export lag".to_string(), v.export.lag.map(|l| l as f64)),
+    }
+}
+
 /// How bad a level is for the combined result: a threshold's UNKNOWN (the value could not
 /// be measured) must not hide a CRITICAL.
 fn severity(l: Level) -> u8 {
@@ -128,9 +146,10 @@ impl Args {
             level: Level::Ok,
             reasons: vec![],
         };
+        let (what, lag) = worst_lag(v);
         judge(
-            "export lag",
-            v.export.lag.map(|l| l as f64),
+            &what,
+            lag,
             "",
             self.lag_warning.as_ref(),
             self.lag_critical.as_ref(),

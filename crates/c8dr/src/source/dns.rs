@@ -1,7 +1,9 @@
 //! The DNS lookup behind the traffic check: which addresses the public hostname resolves to,
 //! asked of a configured nameserver (a port may be given) or the system resolver.
-
-use color_eyre::eyre::{Result, WrapErr, eyre};
+//!
+//! Errors are words, not `eyre` reports: this runs every slow poll, and a report captures a
+//! backtrace when `RUST_BACKTRACE` is set, symbolised on a runtime thread (see
+//! `forward::forward`).
 use hickory_resolver::Resolver;
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
@@ -13,7 +15,7 @@ pub async fn lookup(
     hostname: &str,
     nameserver: Option<SocketAddr>,
     timeout: Duration,
-) -> Result<Vec<IpAddr>> {
+) -> Result<Vec<IpAddr>, String> {
     let mut opts = ResolverOpts::default();
     opts.timeout = timeout;
     opts.attempts = 1;
@@ -30,12 +32,13 @@ pub async fn lookup(
                 TokioRuntimeProvider::default(),
             )
         }
-        None => Resolver::builder_tokio().wrap_err("reading the system resolver configuration")?,
+        None => Resolver::builder_tokio()
+            .map_err(|e| format!("reading the system resolver configuration: {e}"))?,
     };
     let resolver = builder
         .with_options(opts)
         .build()
-        .wrap_err("building the DNS resolver")?;
+        .map_err(|e| format!("building the DNS resolver: {e}"))?;
     let fqdn = if hostname.ends_with('.') {
         hostname.to_string()
     } else {
@@ -46,10 +49,10 @@ pub async fn lookup(
         resolver.lookup_ip(fqdn.as_str()),
     )
     .await
-    .map_err(|_| eyre!("DNS lookup of {hostname} timed out"))?
-    .wrap_err_with(|| {
+    .map_err(|_| format!("DNS lookup of {hostname} timed out"))?
+    .map_err(|e| {
         format!(
-            "DNS lookup of {hostname} at {}",
+            "DNS lookup of {hostname} at {}: {e}",
             nameserver.map_or("the system resolver".into(), |n| n.to_string())
         )
     })?;

@@ -7,7 +7,7 @@
 
 use super::kube::RegionKube;
 use crate::api::BrokerId;
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use color_eyre::eyre::{Result, WrapErr};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use tokio::net::{TcpListener, TcpStream};
@@ -65,8 +65,8 @@ impl PortForward {
                     match result {
                         Ok(()) => {}
                         Err(e) => {
-                            tracing::warn!(region = %kube.label, error = %format!("{e:#}"), "port-forward failed");
-                            *slot = Some(format!("{e:#}"));
+                            tracing::warn!(region = %kube.label, error = %e, "port-forward failed");
+                            *slot = Some(e);
                         }
                     }
                 });
@@ -96,7 +96,7 @@ impl PortForward {
 }
 
 /// The pod a new connection goes to.
-pub async fn pick_pod(kube: &RegionKube, target: &ForwardTarget) -> Result<String> {
+pub async fn pick_pod(kube: &RegionKube, target: &ForwardTarget) -> Result<String, String> {
     match target {
         ForwardTarget::Broker(b) => Ok(b.pod(&kube.release)),
         ForwardTarget::Gateway => {
@@ -105,7 +105,7 @@ pub async fn pick_pod(kube: &RegionKube, target: &ForwardTarget) -> Result<Strin
                 .await?
                 .into_iter()
                 .next()
-                .ok_or_else(|| eyre!("{}: no Ready pod behind service {service}", kube.label))
+                .ok_or_else(|| format!("{}: no Ready pod behind service {service}", kube.label))
         }
         ForwardTarget::Elasticsearch => {
             let mut last = None;
@@ -116,7 +116,7 @@ pub async fn pick_pod(kube: &RegionKube, target: &ForwardTarget) -> Result<Strin
                 match kube.ready_pods_of_service(&service).await {
                     Ok(pods) if !pods.is_empty() => return Ok(pods[0].clone()),
                     Ok(_) => {
-                        last = Some(eyre!(
+                        last = Some(format!(
                             "{}: no Ready pod behind service {service}",
                             kube.label
                         ))
@@ -124,25 +124,30 @@ pub async fn pick_pod(kube: &RegionKube, target: &ForwardTarget) -> Result<Strin
                     Err(e) => last = Some(e),
                 }
             }
-            Err(last.unwrap_or_else(|| eyre!("{}: no Elasticsearch service", kube.label)))
+            Err(last.unwrap_or_else(|| format!("{}: no Elasticsearch service", kube.label)))
         }
     }
 }
 
+/// One connection's tunnel. Its errors are words, never an `eyre::Report`: a report captures
+/// a backtrace when `RUST_BACKTRACE` is set, and symbolising it held both runtime threads for
+/// seconds per failed tunnel, so a region whose brokers refused stopped every observation
+/// (the other region's answers went stale and a one-shot `status` called it unreachable:
+/// fail_closed::defect8).
 async fn forward(
     kube: &RegionKube,
     target: &ForwardTarget,
     port: u16,
     mut conn: TcpStream,
-) -> Result<()> {
+) -> Result<(), String> {
     let pod = pick_pod(kube, target).await?;
     let mut pf = kube
         .pods()
         .portforward(&pod, &[port])
         .await
-        .wrap_err_with(|| format!("{}: port-forward to pod {pod}:{port}", kube.label))?;
+        .map_err(|e| format!("{}: port-forward to pod {pod}:{port}: {e}", kube.label))?;
     let mut upstream = pf.take_stream(port).ok_or_else(|| {
-        eyre!(
+        format!(
             "{}: port-forward to {pod}:{port} gave no stream",
             kube.label
         )
@@ -155,10 +160,10 @@ async fn forward(
     if let Some(error) = error
         && let Some(message) = error.await
     {
-        return Err(eyre!("{}: pod {pod}:{port}: {message}", kube.label));
+        return Err(format!("{}: pod {pod}:{port}: {message}", kube.label));
     }
     if let Err(e) = copied {
         tracing::debug!(region = %kube.label, %pod, error = %e, "tunnel closed");
     }
-    joined.map_err(|e| eyre!("{}: port-forward to {pod}:{port} ended: {e}", kube.label))
+    joined.map_err(|e| format!("{}: port-forward to {pod}:{port} ended: {e}", kube.label))
 }

@@ -3,7 +3,7 @@
 //! poll loop lists pods on its slow cadence; nothing here keeps a watch open.
 
 use crate::api::{BrokerId, Region};
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use color_eyre::eyre::{Result, WrapErr};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret, Service};
@@ -113,12 +113,18 @@ impl RegionKube {
             .map(|v| crate::runbook::audit::digest(&v.0)))
     }
 
-    /// Names of the Ready pods a Service selects, sorted.
-    pub async fn ready_pods_of_service(&self, service: &str) -> Result<Vec<String>> {
-        let svc =
-            self.services().get(service).await.wrap_err_with(|| {
-                format!("{}: service {service} in {}", self.label, self.namespace)
-            })?;
+    /// Names of the Ready pods a Service selects, sorted. The error is words, not a report:
+    /// this runs for every port-forwarded connection, and a report captures a backtrace
+    /// (see `forward`).
+    pub async fn ready_pods_of_service(&self, service: &str) -> Result<Vec<String>, String> {
+        let svc = self.services().get(service).await.map_err(|e| {
+            format!(
+                "{}: service {service} in {}: {}",
+                self.label,
+                self.namespace,
+                kube_error(&e)
+            )
+        })?;
         let selector: Vec<String> = svc
             .spec
             .and_then(|s| s.selector)
@@ -127,13 +133,19 @@ impl RegionKube {
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         if selector.is_empty() {
-            return Err(eyre!("{}: service {service} selects no pods", self.label));
+            return Err(format!("{}: service {service} selects no pods", self.label));
         }
         let pods = self
             .pods()
             .list(&ListParams::default().labels(&selector.join(",")))
             .await
-            .wrap_err_with(|| format!("{}: pods of service {service}", self.label))?;
+            .map_err(|e| {
+                format!(
+                    "{}: pods of service {service}: {}",
+                    self.label,
+                    kube_error(&e)
+                )
+            })?;
         let mut ready: Vec<String> = pods
             .items
             .iter()

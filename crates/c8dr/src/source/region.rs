@@ -339,7 +339,7 @@ async fn fetch(
         (Request::Dns, Target::Traffic(t)) => dns::lookup(&t.hostname, t.nameserver, timeout)
             .await
             .map(Reading::Dns)
-            .map_err(|e| SourceError::Dns(format!("{e:#}"))),
+            .map_err(SourceError::Dns),
         _ => Err(SourceError::NotConfigured),
     }
 }

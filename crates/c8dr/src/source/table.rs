@@ -162,9 +162,10 @@ pub const READS: &[Read] = &[
             or_on_404: None,
             parse: |b| super::metrics::parse(b).map(|m| Reading::Metrics(Box::new(m))),
         },
-        // A real broker's exposition runs to hundreds of KB and no verdict reads it yet
-        // (issue 16 §2 will): the slow cadence until then.
-        cadence: Cadence::Slow,
+        // Every poll: the stuck-exporter verdict stands on successive positions, and names a
+        // stalled exporter within two polls. Bounded like every read (the poll timeout, at
+        // most `MAX_BODY`), and the parser keeps only the meters c8dr reads.
+        cadence: Cadence::Fast,
     },
     Read {
         source: Source::ElasticsearchHealth,

@@ -293,7 +293,65 @@ fn partitions(e: &mut Exposition, v: &ClusterView) {
     }
 }
 
+/// One gauge per exporter and partition, where `value` knows it.
+fn per_exporter_partition(
+    e: &mut Exposition,
+    v: &ClusterView,
+    name: &'static str,
+    help: &str,
+    value: impl Fn(&crate::model::ExporterPartitionView) -> Option<f64>,
+) {
+    let mut f = e.family(name, Kind::Gauge, help);
+    for x in &v.exporters {
+        let region = x.region.map(|r| r.to_string()).unwrap_or_default();
+        for p in &x.partitions {
+            if let Some(val) = value(p) {
+                let id = p.id.to_string();
+                f.sample(
+                    &[("exporter", &x.id), ("region", &region), ("partition", &id)],
+                    val,
+                );
+            }
+        }
+    }
+}
+
 fn exporters(e: &mut Exposition, v: &ClusterView) {
+    per_exporter_partition(
+        e,
+        v,
+        "c8dr_exporter_lag_positions",
+        "Log positions committed on the partition but not yet exported by the exporter",
+        |p| p.lag.map(|l| l as f64),
+    );
+    per_exporter_partition(
+        e,
+        v,
+        "c8dr_exporter_lag_rate_positions_per_second",
+        "How fast the exporter's lag on the partition grows (negative: it shrinks)",
+        |p| p.lag_rate_per_s,
+    );
+    per_exporter_partition(
+        e,
+        v,
+        "c8dr_exporter_still_seconds",
+        "Seconds since the exporter's position on the partition last moved (at least)",
+        |p| p.last_moved_s,
+    );
+    {
+        let mut f = e.family(
+            "c8dr_exporter_stuck",
+            Kind::Gauge,
+            "1 when the exporter stands still while the log grows and its Elasticsearch \
+             answers, 0 when not (no sample while c8dr cannot tell yet)",
+        );
+        for x in &v.exporters {
+            if let Some(stuck) = x.stuck {
+                let region = x.region.map(|r| r.to_string()).unwrap_or_default();
+                f.sample(&[("exporter", &x.id), ("region", &region)], flag(stuck));
+            }
+        }
+    }
     {
         let mut f = e.family(
             "c8dr_exporter_enabled",
@@ -312,7 +370,7 @@ fn exporters(e: &mut Exposition, v: &ClusterView) {
         e.family(
             "c8dr_export_lag_positions",
             Kind::Gauge,
-            "Log positions committed but not yet exported, summed over the partition leaders",
+            "The largest export lag over the partitions (processed − exported, /actuator/partitions)",
         )
         .sample(&[], lag as f64);
     }
@@ -464,11 +522,37 @@ mod tests {
     }
 
     #[test]
+    fn a_stuck_exporter_is_named_per_region_and_partition() {
+        let (_, stuck) = scene("exporter-stuck");
+        let sc = scrape(Some(&stuck));
+        let is = |x: &str| find(&sc, "c8dr_exporter_stuck", &[("exporter", x)]);
+        assert_eq!(is("camundaregion1"), [1.0]);
+        assert_eq!(is("camundaregion0"), [0.0]);
+        let lags = |x: &str| find(&sc, "c8dr_exporter_lag_positions", &[("exporter", x)]);
+        let partitions = stuck.partitions.len();
+        assert_eq!(lags("camundaregion1").len(), partitions);
+        let max = |v: Vec<f64>| v.into_iter().fold(0.0, f64::max);
+        assert!(max(lags("camundaregion1")) > max(lags("camundaregion0")));
+        assert!(
+            find(
+                &sc,
+                "c8dr_exporter_lag_rate_positions_per_second",
+                &[("exporter", "camundaregion1"), ("region", "1")]
+            )
+            .iter()
+            .all(|r| *r > 0.0)
+        );
+    }
+
+    #[test]
     fn unknown_is_no_sample_rather_than_zero() {
         let (mut view, _) = scene("healthy");
         view.regions[1].reachable = Reach::Unknown;
         view.partitions[0].has_quorum = None;
         view.traffic.agrees = None;
+        for x in &mut view.exporters {
+            x.stuck = None;
+        }
         let sc = scrape(Some(&view));
         assert!(find(&sc, "c8dr_region_reachable", &[("region", "1")]).is_empty());
         assert_eq!(
@@ -478,6 +562,7 @@ mod tests {
         let p = view.partitions[0].id.to_string();
         assert!(find(&sc, "c8dr_partition_quorum", &[("partition", &p)]).is_empty());
         assert!(find(&sc, "c8dr_traffic_agreement", &[]).is_empty());
+        assert!(find(&sc, "c8dr_exporter_stuck", &[]).is_empty());
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub(crate) fn cfg() -> ModelConfig {
         kube: PerRegion([None, None]),
         stale_after: Duration::from_secs(5),
         stale_after_slow: Duration::from_secs(12),
+        exporter_still_after: Duration::ZERO,
     }
 }
 
@@ -830,6 +831,7 @@ fn brokers_answering_beyond_the_pod_count_make_the_expected_count_unknown() {
     assert_eq!((r0.brokers_up, r0.brokers_expected), (Some(1), None));
 }
 
+mod exporters;
 mod malformed;
 mod unknown;
 /// alice's failover of paris as her lease publishes it, on `step` in `state`, renewed at
@@ -935,7 +937,7 @@ fn the_event_log_tells_another_runs_story() {
         c8dr::report::human(&started)
     );
     let json = serde_json::to_value(&started).unwrap();
-    assert_eq!(json["version"], 2);
+    assert_eq!(json["version"], 3);
     let run = &json["runs"][0];
     assert_eq!(
         (&run["region"], &run["liveness"]),

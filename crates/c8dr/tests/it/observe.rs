@@ -222,9 +222,9 @@ async fn check_exit_codes_and_status_for_scripts() {
     assert_eq!(v["regions"][1]["brokers_expected"], 4);
     assert!(v["brokers"][3]["partitions"][0]["role"].as_str().is_some());
     assert_eq!(v["traffic"]["agrees"], true);
-    // Schema 2: the runs other cockpits publish. The lab keeps no run lease (its Kubernetes
+    // Schema 2 (now 3): the runs other cockpits publish. The lab keeps no run lease (its Kubernetes
     // API answers 404): read fine in both regions, and no run.
-    assert_eq!(v["version"], 2);
+    assert_eq!(v["version"], 3);
     assert_eq!(v["runs"], serde_json::json!([]));
     for r in 0..2 {
         let lease = v["regions"][r]["sources"]
@@ -350,6 +350,7 @@ async fn examples_through_the_live_parsing_path() {
             kube: PerRegion([None, None]),
             stale_after: Duration::from_secs(60),
             stale_after_slow: Duration::from_secs(60),
+            exporter_still_after: Duration::ZERO,
         };
         let v = model::derive(&snap, &cfg, now, None);
         assert!(!v.verdict.reasons.is_empty(), "{name}");

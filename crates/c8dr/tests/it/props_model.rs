@@ -38,6 +38,7 @@ fn cfg() -> ModelConfig {
         kube: PerRegion([None, None]),
         stale_after: Duration::from_secs(5),
         stale_after_slow: Duration::from_secs(12),
+        exporter_still_after: Duration::ZERO,
     }
 }
 

@@ -55,6 +55,32 @@ fn dashboard_snapshots_at_every_documented_size_and_theme() {
     }
 }
 
+/// Region 1's exporter stuck while its Elasticsearch answers (issue 16 §2): every size names
+/// it stuck, with its partitions, lag and rate, and region 0's exporting.
+#[test]
+fn a_stuck_exporter_is_shown_per_region_at_every_size() {
+    let app = scenes::app(scene("exporter-stuck"));
+    for (w, h) in [(80, 24), (120, 36), (200, 50)] {
+        let screen = text(&app, "default", w, h);
+        insta::assert_snapshot!(format!("exporter_stuck_{w}x{h}"), screen);
+        let stuck = screen
+            .lines()
+            .find(|l| l.contains("camundaregion1") && l.contains("STUCK"))
+            .unwrap_or_else(|| panic!("{w}x{h}: camundaregion1 STUCK\n{screen}"));
+        assert!(
+            stuck.contains("P1-8") && stuck.contains("/s"),
+            "{w}x{h}: {stuck}"
+        );
+        assert!(
+            screen
+                .lines()
+                .any(|l| l.contains("camundaregion0") && l.contains("exporting")),
+            "{w}x{h}: region 0's exporter exporting\n{screen}"
+        );
+        assert!(screen.contains("lag "), "{w}x{h}\n{screen}");
+    }
+}
+
 #[test]
 fn overlay_and_detail_snapshots() {
     let mut app = lost_app();

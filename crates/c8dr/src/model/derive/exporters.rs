@@ -3,8 +3,8 @@
 
 use super::{Ctx, MAX_EXPORTERS, bounded};
 use crate::api::{ExporterPhase, ExporterStatus, Region};
-use crate::model::view::{ClusterView, ExportView, ExporterView, Family};
-use crate::model::words::{ExporterState, Exporting};
+use crate::model::view::{ClusterView, ExportView, ExporterView, Family, Reach, RegionView};
+use crate::model::words::{ElasticsearchStatus, ExporterFlow, ExporterState, Exporting};
 use crate::text::clean;
 
 /// The region an exporter list came from, and the list.
@@ -59,19 +59,72 @@ pub(super) fn family(version: Option<&str>, list: ExporterList) -> Family {
     }
 }
 
-pub(super) fn views(list: ExporterList, family: Family) -> Vec<ExporterView> {
-    list.map(|(_, l)| {
-        l.iter()
-            .map(|e| ExporterView {
-                id: clean(&e.exporter_id),
-                region: crate::api::exporter_region(&e.exporter_id),
-                status: ExporterState::from_word(e.status.as_str()),
+pub(super) fn views(
+    cx: &Ctx,
+    list: ExporterList,
+    family: Family,
+    regions: &[RegionView],
+    partitions: &[i32],
+    exporting: Exporting,
+) -> Vec<ExporterView> {
+    let Some((_, l)) = list else {
+        return vec![];
+    };
+    let readings = super::exporter_lag::readings(cx.snap, |at| cx.is_fresh(at));
+    let judge = super::exporter_flow::Judge {
+        now: cx.now,
+        stale: cx.stale,
+        still_after: cx.cfg.exporter_still_after,
+        partitions,
+        exporting,
+    };
+    l.iter()
+        .map(|e| {
+            let id = clean(&e.exporter_id);
+            let region = crate::api::exporter_region(&e.exporter_id);
+            let status = ExporterState::from_word(e.status.as_str());
+            let prev = cx
+                .prev
+                .and_then(|p| p.exporters.iter().find(|x| x.id == id));
+            let region_view = region.and_then(|r| regions.iter().find(|x| x.id == r));
+            let region_down = region_view.is_some_and(|r| r.reachable == Reach::Down);
+            // Seen disabled, enabled again while its region stays lost: a broker restart
+            // brought it back (camunda/camunda#52260), not a failback (which enables it into
+            // a region that answers).
+            let re_enabled = region_down
+                && matches!(status, ExporterState::Enabled | ExporterState::Enabling)
+                && prev.is_some_and(|p| p.status == ExporterState::Disabled || p.re_enabled);
+            let view = ExporterView {
                 legacy: family == Family::V88Plus
                     && e.exporter_id.starts_with("elasticsearchregion"),
-            })
-            .collect()
-    })
-    .unwrap_or_default()
+                id,
+                region,
+                status,
+                lag: None,
+                lag_rate_per_s: None,
+                phase: Exporting::Unknown,
+                last_moved_s: None,
+                flow: ExporterFlow::Unknown,
+                stuck: None,
+                target: region_view.map_or(Reach::Unknown, |r| target(&r.elasticsearch.status)),
+                re_enabled,
+                partitions: vec![],
+            };
+            super::exporter_flow::judge(view, &readings, prev, &judge)
+        })
+        .collect()
+}
+
+/// Whether an exporter's Elasticsearch answers, from its region's `_cluster/health`.
+fn target(es: &ElasticsearchStatus) -> Reach {
+    match es {
+        ElasticsearchStatus::Green
+        | ElasticsearchStatus::Yellow
+        | ElasticsearchStatus::Red
+        | ElasticsearchStatus::Other(_) => Reach::Up,
+        ElasticsearchStatus::Unreachable => Reach::Down,
+        ElasticsearchStatus::NotConfigured | ElasticsearchStatus::Unknown => Reach::Unknown,
+    }
 }
 
 /// How far back lag samples are kept, and how many at most.

@@ -16,6 +16,7 @@
 
 mod brokers;
 mod cluster;
+mod exporter_flow;
 pub mod exporter_lag;
 mod exporters;
 mod facts;
@@ -41,7 +42,9 @@ pub const MAX_EXPORTERS: usize = 64;
 
 /// Schema version of the JSON view.
 /// 2: `runs` (issue 17 §1).
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: `exporters[]` per exporter and partition: `lag`, `lag_rate_per_s`, `phase`,
+/// `last_moved_s`, `flow`, `stuck`, `target`, `re_enabled`, `partitions[]` (issue 16 §2).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// What every subject reads: the observations, the configuration, the instant, and the
 /// previous view for what needs memory.
@@ -137,7 +140,14 @@ pub fn derive(
     let family = exporters::family(gateway_version.as_deref(), exporter_list);
     let export = exporters::export_view(&cx);
     let regions = regions::regions(&cx, &facts, &brokers);
-    let exporters = exporters::views(exporter_list, family);
+    let exporters = exporters::views(
+        &cx,
+        exporter_list,
+        family,
+        &regions,
+        &partition_ids,
+        export.exporting,
+    );
     let traffic = traffic::traffic(&cx, &regions, &brokers, &exporters);
     let mut view = ClusterView {
         version: SCHEMA_VERSION,

@@ -54,6 +54,7 @@ mod tests {
             kube: PerRegion([Some("a/b".into()), Some("c/d".into())]),
             stale_after: Duration::from_secs(5),
             stale_after_slow: Duration::from_secs(12),
+            exporter_still_after: Duration::ZERO,
         }
     }
 
