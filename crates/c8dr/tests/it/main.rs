@@ -28,5 +28,6 @@ mod runbook_kube;
 mod terminal;
 mod truth;
 mod tui;
+mod tui_loop;
 mod tui_zoned;
 mod zones;
