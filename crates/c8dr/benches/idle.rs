@@ -91,10 +91,12 @@ async fn watch(
     );
     let counter = Counter::default();
     let (keys_tx, keys) = tokio::sync::mpsc::unbounded_channel();
+    let counts = Arc::new(tui::Counts::default());
     let io = Io {
         out: counter.clone(),
         size: move || Ok(size),
         keys,
+        counts: counts.clone(),
     };
     let c = counter.clone();
     let measure = async move {
@@ -119,9 +121,18 @@ async fn watch(
             c.writes.load(Ordering::Relaxed),
         );
         let cpu0 = cpu_time();
+        let loop0 = counts.get();
         let start = Instant::now();
         tokio::time::sleep(Duration::from_secs(seconds)).await;
         let secs = start.elapsed().as_secs_f64();
+        let loop1 = counts.get();
+        let rate = |a: usize, b: usize| (b - a) as f64 / secs;
+        println!(
+            "  the loop: {:.1} views derived/s, {:.1} frames drawn/s, {:.1} written/s",
+            rate(loop0.0, loop1.0),
+            rate(loop0.1, loop1.1),
+            rate(loop0.2, loop1.2)
+        );
         if let (Some(a), Some(b), Some(rss)) = (cpu0, cpu_time(), rss_mb()) {
             println!(
                 "  idle, {what}: CPU {:.1} % of a core, RSS {rss:.1} MB",

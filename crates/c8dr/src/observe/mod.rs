@@ -128,6 +128,18 @@ impl Observer {
         })
     }
 
+    /// An observer that polls nothing: its snapshots come from `snapshot`'s sender (the
+    /// cockpit loop's tests feed it by hand).
+    pub fn fed(snapshot: watch::Receiver<Snapshot>) -> Observer {
+        Observer {
+            snapshot,
+            partitions_polled: PerRegion::from_fn(|_| Arc::new(AtomicUsize::new(0))),
+            dns_polled: false,
+            tasks: vec![],
+            _forwards: vec![],
+        }
+    }
+
     /// Waits (at most `deadline`) for every region's REST topology to be asked again after
     /// `after`, so timings are taken on warm connections and tunnels.
     pub async fn next_round(&mut self, after: &Snapshot, deadline: Duration) -> Snapshot {

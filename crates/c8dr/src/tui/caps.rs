@@ -4,6 +4,7 @@
 //! colour on screen that the terminal would garble.
 
 use super::app::App;
+use super::frame::Canvas;
 use super::glyphs::Glyphs;
 use super::palette::Colours;
 use super::theme::Theme;
@@ -38,10 +39,22 @@ impl Caps {
     /// `app` drawn as this terminal shows it: the theme brought down to its colours, the
     /// frame to its glyphs.
     pub fn render(&self, app: &App, theme: &Theme, width: u16, height: u16) -> Buffer {
+        std::mem::take(self.draw(&mut Canvas::default(), app, theme, width, height))
+    }
+
+    /// [`Caps::render`] into `canvas`, whose buffer the live loop keeps from frame to frame.
+    pub fn draw<'c>(
+        &self,
+        canvas: &'c mut Canvas,
+        app: &App,
+        theme: &Theme,
+        width: u16,
+        height: u16,
+    ) -> &'c mut Buffer {
         let theme = self.colours.theme(theme.clone());
-        let mut buf = super::frame::render(app, &theme, width, height);
-        self.glyphs.apply(&mut buf);
-        self.colours.apply(&mut buf);
+        let buf = canvas.draw(app, &theme, width, height);
+        self.glyphs.apply(buf);
+        self.colours.apply(buf);
         buf
     }
 }

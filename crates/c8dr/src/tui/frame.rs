@@ -12,17 +12,46 @@ use crossterm::terminal::{BeginSynchronizedUpdate, Clear, ClearType, EndSynchron
 use ratatui::Terminal;
 use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
 use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 use std::io::{BufWriter, Write};
 
 /// Draws `app` into a `width`×`height` buffer.
 pub fn render(app: &App, theme: &Theme, width: u16, height: u16) -> Buffer {
-    let backend = TestBackend::new(width, height);
-    match Terminal::new(backend) {
-        Ok(mut term) => {
-            let _ = term.draw(|f| draw::draw(f, app, theme));
-            term.backend().buffer().clone()
+    std::mem::take(Canvas::default().draw(app, theme, width, height))
+}
+
+/// Where frames are drawn off-screen, kept from one frame to the next: a frame costs its
+/// drawing, not fresh screen-sized buffers. Drawing through `Terminal::draw` into a new
+/// `TestBackend` made four of them per frame (two for the terminal, the backend's, the
+/// copy returned) and diffed two; at 200×50 each is ~0.4 MB, which the allocator took from the
+/// kernel and gave back every frame: over half a frame's time went to page faults and `free`
+/// (`perf record` of `benches/render.rs`, issue 18 §3).
+#[derive(Default)]
+pub struct Canvas {
+    term: Option<Terminal<TestBackend>>,
+}
+
+impl Canvas {
+    /// Draws `app` at `width`×`height`; the buffer is the canvas's until the next draw.
+    pub fn draw(&mut self, app: &App, theme: &Theme, width: u16, height: u16) -> &mut Buffer {
+        let area = Rect::new(0, 0, width, height);
+        if self
+            .term
+            .as_ref()
+            .is_some_and(|t| t.backend().buffer().area != area)
+        {
+            self.term = None;
         }
-        Err(_) => Buffer::empty(ratatui::layout::Rect::new(0, 0, width, height)),
+        let term = self.term.get_or_insert_with(|| {
+            // A `TestBackend` never fails (its error type is `Infallible`).
+            let Ok(t) = Terminal::new(TestBackend::new(width, height));
+            t
+        });
+        // What `Terminal::draw` does to the buffer, without handing it to a backend: the
+        // frame is drawn from blank, and the screen diffs it against what it last wrote.
+        term.current_buffer_mut().reset();
+        draw::draw(&mut term.get_frame(), app, theme);
+        term.current_buffer_mut()
     }
 }
 
@@ -75,7 +104,11 @@ impl<W: Write> Screen<W> {
         }
         crossterm::queue!(self.out, EndSynchronizedUpdate)?;
         self.out.flush()?;
-        self.last = Some(frame.clone());
+        // Copied into the last frame's cells (same size: no allocation).
+        match &mut self.last {
+            Some(last) if last.area == frame.area => last.content.clone_from(&frame.content),
+            last => *last = Some(frame.clone()),
+        }
         Ok(true)
     }
 }

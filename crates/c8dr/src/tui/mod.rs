@@ -3,7 +3,10 @@
 //! The loop never waits for the network: observations arrive on a watch channel from the
 //! observation loop, keys on a channel from a reader thread, and a 1 s tick moves the clock.
 //! Each frame is rendered off-screen first and written only when it differs from the last one,
-//! inside a synchronized update, so an idle screen writes nothing.
+//! inside a synchronized update, so an idle screen writes nothing. A frame is drawn only when
+//! something woke the loop that may change it (a key, a resize, the clock, the runbook,
+//! derived observations), and a poll round's observations are derived together ([`settle`]),
+//! so an idle cockpit costs a few frames a second, not one per source answered.
 
 pub mod app;
 pub mod caps;
@@ -31,6 +34,7 @@ use drills::Drills;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use theme::Theme;
 use tokio::sync::mpsc;
@@ -133,6 +137,7 @@ pub async fn run(config: &Config, options: Options) -> Result<()> {
                 out: std::io::stdout(),
                 size,
                 keys,
+                counts: Arc::default(),
             },
             &mut observer,
             config,
@@ -150,6 +155,37 @@ pub struct Io<W, S> {
     pub size: S,
     /// Keys and resizes; the loop ends when the sender is gone.
     pub keys: mpsc::UnboundedReceiver<TermEvent>,
+    /// What the loop did, for the idle bench and the tests.
+    pub counts: Arc<Counts>,
+}
+
+/// What the cockpit's loop did so far: views derived and frames drawn (and written, when
+/// they differed from the screen).
+#[derive(Debug, Default)]
+pub struct Counts {
+    pub views: AtomicUsize,
+    pub frames: AtomicUsize,
+    pub written: AtomicUsize,
+}
+
+impl Counts {
+    /// (views, frames, written) so far.
+    pub fn get(&self) -> (usize, usize, usize) {
+        (
+            self.views.load(Ordering::Relaxed),
+            self.frames.load(Ordering::Relaxed),
+            self.written.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// How long new observations wait for the rest of their poll round before they are derived
+/// and drawn. Each source's answer is a new snapshot (about 20 a second on the demo lab, the
+/// fast reads of both regions arriving within milliseconds of each other): drawing each one
+/// was most of an idle cockpit's CPU. A fifth of the poll interval at most, so the data still
+/// shows well within one poll interval; keys never wait for it.
+fn settle(config: &Config) -> Duration {
+    (config.poll.interval() / 5).min(Duration::from_millis(50))
 }
 
 /// The cockpit's loop: draws, then waits for a key, new observations, the runbook engine
@@ -171,9 +207,12 @@ where
         out,
         size,
         mut keys,
+        counts,
     } = io;
     let cfg = ModelConfig::from_config(config);
+    let settle = settle(config);
     let mut screen = frame::Screen::new(out);
+    let mut canvas = frame::Canvas::default();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut engine: Option<runbook_task::Handle> = None;
     let verdicts = crate::notify::Verdicts::new(
@@ -181,18 +220,38 @@ where
         crate::notify::Notifier::start(config, crate::config::notify::Sender::Cockpit),
         crate::notify::Verdicts::first_round(config),
     );
+    // New observations not derived yet: they are, at this instant.
+    let mut pending: Option<tokio::time::Instant> = None;
+    let mut observing = true;
+    // No observations derived yet: the first ones are at once (the screen waits for them).
+    let mut first = true;
+    // Whether anything the frame shows may have changed since it was drawn: everything
+    // that wakes the loop does, except news that observations are waiting.
+    let mut redraw = true;
     loop {
-        let (width, height) = size().wrap_err("reading the terminal size")?;
-        app.size = Some((width, height));
-        let theme = themes
-            .get(app.theme_name())
-            .cloned()
-            .unwrap_or_else(|| Theme::built_in("default"));
-        let next = caps.render(app, &theme, width, height);
-        screen.show(&next).wrap_err("drawing")?;
+        if redraw {
+            let (width, height) = size().wrap_err("reading the terminal size")?;
+            app.size = Some((width, height));
+            let theme = themes
+                .get(app.theme_name())
+                .cloned()
+                .unwrap_or_else(|| Theme::built_in("default"));
+            let next = caps.draw(&mut canvas, app, &theme, width, height);
+            counts.frames.fetch_add(1, Ordering::Relaxed);
+            if screen.show(next).wrap_err("drawing")? {
+                counts.written.fetch_add(1, Ordering::Relaxed);
+            }
+        }
         if app.quit {
             return Ok(());
         }
+        redraw = true;
+        let settled = async move {
+            match pending {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             ev = keys.recv() => match ev {
                 None => return Ok(()),
@@ -204,16 +263,30 @@ where
                 Some(TermEvent::Resize(..)) => screen.invalidate(),
                 Some(_) => {}
             },
-            changed = observer.snapshot.changed() => {
-                if changed.is_ok() {
-                    let snap = observer.snapshot.borrow().clone();
-                    let now = jiff::Timestamp::now();
-                    let view = model::derive(&snap, &cfg, now, app.view.as_ref());
-                    app.preflight = crate::preflight::run(config, &snap, &view);
-                    if verdicts.changed(app.view.as_ref(), &view) {
-                        screen.bell();
+            changed = observer.snapshot.changed(), if observing && pending.is_none() => {
+                match changed {
+                    Ok(()) if first => {
+                        first = false;
+                        if take_observations(app, observer, &cfg, config, &counts, &verdicts) {
+                            screen.bell();
+                        }
                     }
-                    app.update_view(view);
+                    Ok(()) => {
+                        redraw = false;
+                        pending = Some(tokio::time::Instant::now() + settle);
+                    }
+                    // The observation loop is gone: nothing more will come (and `changed`
+                    // would return at once, for ever).
+                    Err(_) => {
+                        redraw = false;
+                        observing = false;
+                    }
+                }
+            }
+            () = settled => {
+                pending = None;
+                if take_observations(app, observer, &cfg, config, &counts, &verdicts) {
+                    screen.bell();
                 }
             }
             Some(msg) = runbook_task::next(&mut engine) => runbook_task::apply(app, msg),
@@ -221,6 +294,7 @@ where
                 app.tick(jiff::Timestamp::now());
                 let snap = observer.snapshot.borrow().clone();
                 let view = model::derive(&snap, &cfg, app.now, app.view.as_ref());
+                counts.views.fetch_add(1, Ordering::Relaxed);
                 if verdicts.changed(app.view.as_ref(), &view) {
                     screen.bell();
                 }
@@ -228,6 +302,25 @@ where
             }
         }
     }
+}
+
+/// Derives the view of the newest observations, and the preflight's checks of them, and
+/// tells a verdict change; true when the bell should ring.
+fn take_observations(
+    app: &mut App,
+    observer: &mut Observer,
+    cfg: &ModelConfig,
+    config: &Config,
+    counts: &Counts,
+    verdicts: &crate::notify::Verdicts,
+) -> bool {
+    let snap = observer.snapshot.borrow_and_update().clone();
+    let view = model::derive(&snap, cfg, jiff::Timestamp::now(), app.view.as_ref());
+    counts.views.fetch_add(1, Ordering::Relaxed);
+    app.preflight = crate::preflight::run(config, &snap, &view);
+    let ring = verdicts.changed(app.view.as_ref(), &view);
+    app.update_view(view);
+    ring
 }
 
 /// Carries out what a key asked for: a drill, a runbook to start, resume, answer, recover

@@ -29,6 +29,7 @@ mod runbook_kube;
 mod terminal;
 mod truth;
 mod tui;
+mod tui_loop;
 mod tui_zoned;
 mod watch;
 mod zones;
