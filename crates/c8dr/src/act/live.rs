@@ -372,7 +372,7 @@ impl Live {
         Facts {
             view,
             es,
-            webapps: kept.webapps.clone(),
+            webapps: kept.webapps,
             kube,
             run: Default::default(),
         }
