@@ -27,7 +27,9 @@
 //! zone removed and added back by name, `DELETE|POST /actuator/cluster/zones/{zone}`).
 //!
 //! `cargo bench --bench overhead [-- --speed 20 --runs 3]`; also `OVERHEAD_SPEED`,
-//! `OVERHEAD_RUNS`, `OVERHEAD_POLL_MS`, `OVERHEAD_FAMILIES=8.7,8.10`, `OVERHEAD_ZONES=0`.
+//! `OVERHEAD_RUNS`, `OVERHEAD_POLL_MS`, `OVERHEAD_FAMILIES=8.7,8.10`, `OVERHEAD_ZONES=0`, and
+//! `OVERHEAD_STEPS=1`: where each run's time went (the raw script's parts as milliseconds
+//! since it started, c8dr's steps from its journal).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -59,6 +61,8 @@ struct Raw {
     /// read before the failover removes it (as the ECS `failover.sh` keeps it for failback).
     zone: Option<String>,
     layout: std::sync::Mutex<Option<Value>>,
+    /// `OVERHEAD_STEPS=1`: when each part of the script finished (ms since it started).
+    marks: std::sync::Mutex<Option<(Instant, Vec<String>)>>,
 }
 
 /// How long any one wait may take (real time) before the script gives up.
@@ -93,7 +97,32 @@ impl Raw {
             poll: poll.max(Duration::from_millis(1)),
             zone: r.regions.get(1).and_then(|g| g.zone.clone()),
             layout: std::sync::Mutex::new(None),
+            marks: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Starts the script's marks (`OVERHEAD_STEPS=1`).
+    fn start_marks(&self) {
+        if std::env::var("OVERHEAD_STEPS").is_ok_and(|v| v != "0")
+            && let Ok(mut m) = self.marks.lock()
+        {
+            *m = Some((Instant::now(), vec![]));
+        }
+    }
+
+    /// `what` is done: noted with the time since the script started.
+    fn mark(&self, what: &str) {
+        if let Ok(mut m) = self.marks.lock()
+            && let Some((t, v)) = m.as_mut()
+        {
+            v.push(format!("{what} @{}", t.elapsed().as_millis()));
+        }
+    }
+
+    /// The marks so far, and no more marking.
+    fn take_marks(&self) -> Option<String> {
+        let mut m = self.marks.lock().ok()?;
+        m.take().map(|(_, v)| v.join(" "))
     }
 
     fn ids(&self, region: u32) -> Vec<u32> {
@@ -338,6 +367,7 @@ impl Raw {
             .await?
         };
         self.change_done(change).await?;
+        self.mark("FO-1");
         let lost = self.exporter(1);
         let change = self
             .mutate(
@@ -348,7 +378,10 @@ impl Raw {
             .await?;
         self.exporter_is(&lost, "DISABLED").await?;
         self.change_done(change).await?;
-        self.lab("/lab/traffic/0").await
+        self.mark("FO-2");
+        self.lab("/lab/traffic/0").await?;
+        self.mark("FO-3");
+        Ok(())
     }
 
     /// FB-1 … FB-7/8 of recreated region 1 (§4.2 / §4.4, §4.5's ECK prerequisites).
@@ -368,12 +401,14 @@ impl Raw {
             |t| Ok(t["brokers"].as_array().is_some_and(|b| b.len() == all)),
         )
         .await?;
+        self.mark("FB-1");
         // FB-2: the survivor's webapps off (8.7 scales; 8.8+ a Helm upgrade that rolls).
         self.lab("/lab/regions/0/webapps/off").await?;
         if !v87 {
             self.rolled_out(0).await?;
         }
         self.exporting("pause").await?;
+        self.mark("FB-2 paused");
         // FB-3 (8.7) / FB-4: snapshot the survivor, restore in the recreated region (§2.7).
         let repo = json!({"type": "s3", "settings": c8dr_lab::sim::default_repository()});
         let global = (!v87).then(|| json!({"include_global_state": true}));
@@ -395,6 +430,7 @@ impl Raw {
             v["snapshots"][0]["state"] == "SUCCESS"
         })
         .await?;
+        self.mark("snapshot");
         self.es(1, Method::PUT, "/_snapshot/camunda_backup", Some(repo))
             .await?;
         self.es(
@@ -408,6 +444,7 @@ impl Raw {
             v["snapshots"][0]["state"] == "SUCCESS"
         })
         .await?;
+        self.mark("restore");
         if !v87 {
             self.es_green(0).await?;
             self.es_green(1).await?;
@@ -427,8 +464,10 @@ impl Raw {
             .await?;
         self.exporter_is(&lost, "ENABLED").await?;
         self.change_done(change).await?;
+        self.mark("FB-5");
         // FB-6.
         self.exporting("resume").await?;
+        self.mark("FB-6");
         // FB-7: the brokers back, RF 4 (never forced: camunda/camunda-docs#9432).
         let layout = self.layout.lock().map_err(|_| eyre!("poisoned"))?.clone();
         let change = if let (Some(zone), Some(layout)) = (&self.zone, layout) {
@@ -457,6 +496,7 @@ impl Raw {
             .await?
         };
         self.change_done(change).await?;
+        self.mark("FB-7");
         if !v87 {
             // FB-8: the webapps back in both regions (Helm upgrades that roll the brokers).
             self.lab("/lab/regions/0/webapps/on").await?;
@@ -572,13 +612,21 @@ async fn raw_once(camunda: Camunda, zoned: bool, k: &Knobs) -> Result<(Duration,
     let lab = lab(camunda, zoned, k.speed).await?;
     let raw = Raw::new(&lab, camunda, Options::default().brokers, k.poll)?;
     let t = Instant::now();
+    raw.start_marks();
     raw.failover().await?;
     let fo = t.elapsed();
+    if let Some(m) = raw.take_marks() {
+        eprintln!("{} raw failover: {m}", camunda.label());
+    }
     truth(&lab, 2, 4, "DISABLED").await?;
     recreate(&lab).await?;
     let t = Instant::now();
+    raw.start_marks();
     raw.failback().await?;
     let fb = t.elapsed();
+    if let Some(m) = raw.take_marks() {
+        eprintln!("{} raw failback: {m}", camunda.label());
+    }
     truth(&lab, 4, 8, "ENABLED").await?;
     lab.shutdown().await;
     Ok((fo, fb))

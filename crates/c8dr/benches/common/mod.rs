@@ -75,6 +75,7 @@ pub async fn run_c8dr(
     procedure: Procedure,
 ) -> Result<Timed> {
     let start = Instant::now();
+    let start_at = jiff::Timestamp::now();
     let run = session::run_id(procedure, Region::ONE);
     let runs = dir.join("runs");
     let (live, _, inputs, steps) =
@@ -104,10 +105,77 @@ pub async fn run_c8dr(
     if state.outcome != Some(Outcome::Completed) {
         bail!("{} {}: {:?}", procedure.name(), run, state.message);
     }
+    if std::env::var("OVERHEAD_STEPS").is_ok_and(|v| v != "0") {
+        eprintln!(
+            "{} {}: {}",
+            camunda.label(),
+            procedure.name(),
+            step_times(&runs.join(format!("{run}.jsonl")), start_at)
+        );
+    }
     Ok(Timed {
         wall: start.elapsed(),
         own: state.own(),
     })
+}
+
+/// Where a run's time went, from its journal: the facts read before the run (`prep`), then
+/// per step the milliseconds from its first record to its last, and the gap before the next
+/// step's first record (when it is not zero).
+pub fn step_times(journal: &Path, start: jiff::Timestamp) -> String {
+    let Ok(text) = std::fs::read_to_string(journal) else {
+        return format!("no journal at {}", journal.display());
+    };
+    let ms = |a: jiff::Timestamp, b: jiff::Timestamp| {
+        (b - a).total(jiff::Unit::Millisecond).unwrap_or(0.0)
+    };
+    let mut out = vec![];
+    let mut steps: Vec<(String, jiff::Timestamp, jiff::Timestamp)> = vec![];
+    let mut last = start;
+    let mut first_record = None;
+    for line in text.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let Some(at) = v["at"]
+            .as_str()
+            .and_then(|a| a.parse::<jiff::Timestamp>().ok())
+        else {
+            continue;
+        };
+        first_record.get_or_insert(at);
+        last = at;
+        let Some(step) = v["step"].as_u64() else {
+            continue;
+        };
+        let key = v["name"]
+            .as_str()
+            .and_then(|n| n.split(' ').next())
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("#{step}"));
+        match steps.last_mut() {
+            Some((k, _, end)) if v["name"].is_null() || *k == key => *end = at,
+            _ => steps.push((key, at, at)),
+        }
+    }
+    out.push(format!(
+        "prep {:.0}",
+        ms(start, first_record.unwrap_or(start))
+    ));
+    let mut prev_end: Option<jiff::Timestamp> = first_record;
+    for (key, a, b) in &steps {
+        let gap = prev_end.map_or(0.0, |p| ms(p, *a));
+        if gap >= 1.0 {
+            out.push(format!("(+{gap:.0})"));
+        }
+        out.push(format!("{key} {:.0}", ms(*a, *b)));
+        prev_end = Some(*b);
+    }
+    out.push(format!(
+        "end +{:.0} ms",
+        prev_end.map_or(0.0, |p| ms(p, last))
+    ));
+    out.join(" ")
 }
 
 /// The median of `v` (the upper one of an even count); zero when empty.

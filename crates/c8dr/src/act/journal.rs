@@ -1,5 +1,7 @@
 //! The run journal's file: one append-only JSON-lines file per run, fsynced after every
-//! record so a crash loses at most the record being written. Reading it back: a torn last line
+//! record that a resume stands on (requests, answers, finished steps: `Record::durable`), so
+//! a crash loses at most the record being written and the step progress markers after the
+//! last such record. Reading it back: a torn last line
 //! is the crash itself and is dropped, a bad line anywhere else is corruption and is reported
 //! with the file and line. The journal holds the run lock ([`RunLock`]) while it is open: one
 //! run at a time. Its files are readable by their owner only. The records and their replay
@@ -99,12 +101,16 @@ impl Journal {
         &self.path
     }
 
-    /// Appends one record and waits until it is on disk.
+    /// Appends one record; a durable one (`Record::durable`) is on disk, with every record
+    /// before it, when this returns.
     pub fn append(&mut self, record: &Record) -> io::Result<()> {
         let mut line = serde_json::to_vec(record).map_err(io::Error::other)?;
         line.push(b'\n');
         self.file.write_all(&line)?;
-        self.file.sync_data()
+        if record.durable() {
+            self.file.sync_data()?;
+        }
+        Ok(())
     }
 }
 

@@ -3,7 +3,9 @@
 //! the dashboard, never a cached snapshot: a step decides on what is true now), plus what only
 //! the runbook asks (the snapshot repository, the run's snapshot, the webapps' Deployments or
 //! profiles, and for a failback the broker StatefulSet's env, the digests of the Elasticsearch
-//! password Secrets and what an earlier install left in the namespace).
+//! password Secrets and what an earlier install left in the namespace). A wait's re-read
+//! (`Executor::read`) asks fresh only what decides the check waited for; the rest is kept
+//! from the last read and decides nothing (`runbook::needs`).
 
 use super::lease::LeaseGuard;
 use crate::api::elasticsearch::GetSnapshotsResponse;
@@ -15,6 +17,7 @@ use crate::runbook::check::{EsFacts, Facts};
 use crate::runbook::check_kube::{self, KubeFacts};
 use crate::runbook::gate::Approved;
 use crate::runbook::gate::Executor;
+use crate::runbook::needs::Needs;
 use crate::runbook::plan::{Api, Request, Scale};
 use crate::source::http::{self, Auth};
 use crate::source::table::{self, store};
@@ -25,10 +28,13 @@ use std::time::Duration;
 
 pub struct Live {
     model: ModelConfig,
-    /// For mutating requests: their own timeout (minutes, not the poll's seconds).
-    mutating_http: reqwest::Client,
+    /// The reads' client, also for mutating requests, with a per-request timeout: building
+    /// a client loads the trust roots, which cost more than the run's first steps.
+    http: reqwest::Client,
+    /// Mutating requests' timeout (minutes, not the poll's seconds).
+    mutating_timeout: Duration,
     /// For requests that wait server-side (snapshot, restore).
-    long_http: reqwest::Client,
+    long_timeout: Duration,
     timeout: Duration,
     regions: PerRegion<Arc<RegionIo>>,
     traffic: Option<Arc<Traffic>>,
@@ -36,12 +42,14 @@ pub struct Live {
     /// The failback's snapshot; `None` (a failover) skips the snapshot and index reads.
     snapshot: Option<String>,
     prev: Option<ClusterView>,
+    /// The last read's inputs, for the next narrow read to build on.
+    kept: Option<Kept>,
     _forwards: Vec<Arc<PortForward>>,
     /// The run lease's word: while it is not provably held, nothing mutating leaves.
     lease: Option<LeaseGuard>,
 }
 
-/// The sources a step decides on; a failback adds the indices.
+/// The sources a step decides on; a failback adds the indices (see [`Live::sources`]).
 const FRESH: [Source; 5] = [
     Source::Topology,
     Source::Cluster,
@@ -78,17 +86,16 @@ impl Live {
         let regions = PerRegion([r0, r1]);
         Ok(Live {
             model: ModelConfig::from_config(config),
-            mutating_http: http::client(
-                config.runbook.request_timeout(),
-                config.tls.ca_file.as_deref(),
-            )?,
-            long_http: http::client(config.runbook.step_timeout(), config.tls.ca_file.as_deref())?,
+            http: reads,
+            mutating_timeout: config.runbook.request_timeout(),
+            long_timeout: config.runbook.step_timeout(),
             timeout,
             regions,
             traffic: Traffic::of(config).map(Arc::new),
             repository: config.runbook.snapshot_repository.clone(),
             snapshot: snapshot.map(str::to_string),
             prev: None,
+            kept: None,
             _forwards: forwards,
             lease: None,
         })
@@ -134,28 +141,42 @@ impl Live {
         io.problem(source)
     }
 
-    /// The region's fresh reads, what a failback asks of its Elasticsearch and its Kubernetes
-    /// objects, and whether its webapps run.
-    async fn read_region(&self, r: Region) -> (Vec<Update>, EsFacts, Option<bool>, KubeFacts) {
+    /// The region's fresh reads of `sources`, and of `parts`: what a failback asks of its
+    /// Elasticsearch and its Kubernetes objects, and whether its webapps run (`None`: not
+    /// read this time).
+    async fn read_region(
+        &self,
+        r: Region,
+        sources: &[Source],
+        parts: Parts,
+    ) -> (
+        Vec<Update>,
+        Option<EsFacts>,
+        Option<Option<bool>>,
+        Option<KubeFacts>,
+    ) {
         let io = &self.regions[r];
-        let mut sources = FRESH.to_vec();
-        if self.snapshot.is_some() {
-            sources.push(Source::ElasticsearchIndices);
-            sources.push(Source::BrokerStatefulSet);
-        }
-        let reads = futures_util::future::join_all(sources.into_iter().map(|s| self.fresh(io, s)));
-        let (updates, es, apps, kube) = tokio::join!(
-            reads,
-            self.es_facts(io),
-            timed(self.timeout, webapps(io)),
-            self.kube_facts(io)
-        );
-        (
-            updates.into_iter().flatten().collect(),
-            es,
-            apps.value.ok(),
-            kube,
-        )
+        let reads = futures_util::future::join_all(sources.iter().map(|s| self.fresh(io, *s)));
+        let es = async {
+            match parts.es {
+                true => Some(self.es_facts(io).await),
+                false => None,
+            }
+        };
+        let apps = async {
+            match parts.webapps {
+                true => Some(timed(self.timeout, webapps(io)).await.value.ok()),
+                false => None,
+            }
+        };
+        let kube = async {
+            match parts.kube {
+                true => Some(self.kube_facts(io).await),
+                false => None,
+            }
+        };
+        let (updates, es, apps, kube) = tokio::join!(reads, es, apps, kube);
+        (updates.into_iter().flatten().collect(), es, apps, kube)
     }
 
     /// A failback's reads of the region's Secrets (digests only) and leftovers; the broker
@@ -247,29 +268,87 @@ async fn webapps(io: &RegionIo) -> Result<bool, SourceError> {
     Ok(on)
 }
 
-impl Executor for Live {
-    async fn facts(&mut self) -> Facts {
+/// The last full read's inputs: what a narrow read keeps of what it does not ask again.
+#[derive(Clone)]
+struct Kept {
+    snap: Snapshot,
+    es: PerRegion<EsFacts>,
+    webapps: PerRegion<Option<bool>>,
+    kube: PerRegion<KubeFacts>,
+}
+
+impl Live {
+    /// The region's sources a step may decide on; a failback adds the indices and the
+    /// broker StatefulSet.
+    fn sources(&self) -> Vec<Source> {
+        let mut sources = FRESH.to_vec();
+        if self.snapshot.is_some() {
+            sources.push(Source::ElasticsearchIndices);
+            sources.push(Source::BrokerStatefulSet);
+        }
+        sources
+    }
+
+    /// Everything fresh (`narrow` is `None`), or what `narrow` names fresh over the last full
+    /// read; the view is derived again either way.
+    async fn read_fresh(&mut self, narrow: Option<&Needs>) -> Facts {
+        let want = |s: Source| narrow.is_none_or(|n| n.sources.contains(&s));
         let dns = async {
+            if !want(Source::Dns) {
+                return None;
+            }
             let row = table::row(Source::Dns)?;
             let target = Target::Traffic(self.traffic.clone()?);
             Some(read(row, &target, self.timeout).await)
         };
+        let sources: Vec<Source> = self.sources().into_iter().filter(|s| want(*s)).collect();
+        let parts = narrow.map_or(Parts::ALL, |n| Parts {
+            es: n.snapshot,
+            webapps: n.webapps,
+            kube: n.kube,
+        });
         // Boxed: the reads are large futures, and the engine awaits them in many places.
         let ((u0, e0, w0, k0), (u1, e1, w1, k1), dns) = tokio::join!(
-            Box::pin(self.read_region(Region::ZERO)),
-            Box::pin(self.read_region(Region::ONE)),
+            Box::pin(self.read_region(Region::ZERO, &sources, parts)),
+            Box::pin(self.read_region(Region::ONE, &sources, parts)),
             Box::pin(dns)
         );
-        let mut snap = Snapshot::default();
+        let mut kept = match (narrow, &self.kept) {
+            (Some(_), Some(k)) => k.clone(),
+            _ => Kept {
+                snap: Snapshot::default(),
+                es: PerRegion::default(),
+                webapps: PerRegion([None, None]),
+                kube: PerRegion::default(),
+            },
+        };
         for u in u0.into_iter().chain(u1) {
-            snap.regions[u.region].configured.insert(u.source);
-            store(&mut snap, u);
+            kept.snap.regions[u.region].configured.insert(u.source);
+            store(&mut kept.snap, u);
         }
         if let Some(u) = dns {
-            store(&mut snap, u);
+            store(&mut kept.snap, u);
         }
-        let mut es = PerRegion([e0, e1]);
-        let mut kube = PerRegion([k0, k1]);
+        for (r, (e, w, k)) in Region::BOTH.into_iter().zip([(e0, w0, k0), (e1, w1, k1)]) {
+            if let Some(e) = e {
+                kept.es[r] = e;
+            }
+            if let Some(w) = w {
+                kept.webapps[r] = w;
+            }
+            if let Some(k) = k {
+                kept.kube[r] = k;
+            }
+        }
+        let facts = self.assemble(&kept);
+        self.kept = Some(kept);
+        facts
+    }
+
+    /// The facts of `kept`: the broker env and the indices from the table's reads, the view
+    /// derived now.
+    fn assemble(&mut self, kept: &Kept) -> Facts {
+        let (snap, mut es, mut kube) = (&kept.snap, kept.es.clone(), kept.kube.clone());
         for (k, o) in kube.values_mut().zip(snap.regions.values()) {
             k.env = o
                 .broker_env
@@ -288,15 +367,42 @@ impl Executor for Live {
             e.indices_error = indices.value.as_ref().err().cloned();
         }
         let now = jiff::Timestamp::now();
-        let view = crate::model::derive(&snap, &self.model, now, self.prev.as_ref());
+        let view = crate::model::derive(snap, &self.model, now, self.prev.as_ref());
         self.prev = Some(view.clone());
         Facts {
             view,
             es,
-            webapps: PerRegion([w0, w1]),
+            webapps: kept.webapps,
             kube,
             run: Default::default(),
         }
+    }
+}
+
+/// Which of a region's reads beyond the table a read makes.
+#[derive(Clone, Copy)]
+struct Parts {
+    es: bool,
+    webapps: bool,
+    kube: bool,
+}
+
+impl Parts {
+    const ALL: Parts = Parts {
+        es: true,
+        webapps: true,
+        kube: true,
+    };
+}
+
+impl Executor for Live {
+    async fn facts(&mut self) -> Facts {
+        self.read_fresh(None).await
+    }
+
+    async fn read(&mut self, needs: &Needs) -> Facts {
+        let narrow = (!needs.all && self.kept.is_some()).then_some(needs);
+        self.read_fresh(narrow).await
     }
 
     async fn send(&mut self, req: &Request, _approved: &Approved) -> Result<Answer, SendError> {
@@ -318,14 +424,18 @@ impl Executor for Live {
                 }
             )));
         };
-        let client = if req.long {
-            &self.long_http
+        let client = &self.http;
+        let timeout = if req.long {
+            self.long_timeout
         } else {
-            &self.mutating_http
+            self.mutating_timeout
         };
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|e| SendError::NotSent(format!("method {}: {e}", req.method)))?;
-        let mut rb = client.request(method, format!("{base}{}", req.path));
+        // The request's own timeout overrides the client's (the reads').
+        let mut rb = client
+            .request(method, format!("{base}{}", req.path))
+            .timeout(timeout);
         if let Some(body) = &req.body {
             rb = rb.json(body);
         }

@@ -138,6 +138,16 @@ fn now() -> String {
 }
 
 impl Record {
+    /// Whether the journal waits for this record to be on disk before the run goes on. A
+    /// step's passing states (checking, ready, running, verifying, manual) are not: a resume
+    /// decides nothing on them (it carries only finished steps and settles requests), and the
+    /// next record that is durable — the request, its answer, the step's final state — takes
+    /// them to disk with it, in order. Everything else is (issue 18 §2: an fsync costs a few
+    /// milliseconds, five passing states per step cost more than the step's own reads).
+    pub fn durable(&self) -> bool {
+        !matches!(self, Self::Step { state, .. } if !state.is_final())
+    }
+
     pub fn run_started(run: &str, procedure: &str, region: Region, camunda: &str) -> Self {
         Self::RunStarted {
             run: run.to_string(),
@@ -634,6 +644,39 @@ pub fn render_run(summary: &RunSummary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_resume_stands_on_is_durable_a_steps_passing_state_is_not() {
+        let step = |state| Record::step(0, "FO-1 Force", state, None);
+        for s in [
+            StepState::Done,
+            StepState::Skipped,
+            StepState::Failed,
+            StepState::Aborted,
+        ] {
+            assert!(step(s).durable(), "{s:?}");
+        }
+        for s in [
+            StepState::Pending,
+            StepState::Checking,
+            StepState::Ready,
+            StepState::Running,
+            StepState::Verifying,
+            StepState::Manual,
+        ] {
+            assert!(!step(s).durable(), "{s:?}");
+        }
+        assert!(Record::request(1, "PATCH", "http://gw/x").durable());
+        assert!(Record::run_started("r", "failover", Region::ONE, "8.8").durable());
+        assert!(
+            Record::RunEnded {
+                outcome: Outcome::Completed,
+                at: now(),
+                own_ms: None
+            }
+            .durable()
+        );
+    }
 
     #[test]
     fn a_cancel_aside_is_not_the_steps_attempt_and_is_remembered_as_cancelled() {

@@ -22,6 +22,7 @@
 //! again when the cluster shows it never arrived.
 
 mod heal;
+pub mod pace;
 mod settle;
 mod step;
 mod unblock;
@@ -30,6 +31,7 @@ mod wait;
 use super::check::{self, Eval, Facts, RunFacts};
 use super::gate::{Confirmation, Decision, Executor, Gate};
 use super::journal::{Attempt, Outcome, Record, Replay, StepState};
+use super::needs::Needs;
 use super::plan::{Action, Check, Inputs, RequestKind, Step};
 use heal::waits_for_recreated_brokers;
 use std::collections::{BTreeMap, BTreeSet};
@@ -94,7 +96,8 @@ pub struct Settings {
     /// Proceed past refused guards (audited as overrides).
     pub override_guards: bool,
     pub step_timeout: Duration,
-    /// How often facts are read while waiting.
+    /// How often facts are read while waiting, once a wait has lasted (a fresh wait starts
+    /// faster: [`pace`]).
     pub poll: Duration,
     pub attempts: u32,
     pub backoff: Duration,
@@ -560,9 +563,21 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         f
     }
 
+    /// Facts with what `needs` names read fresh (a wait's re-read), with what the run knows.
+    async fn read(&mut self, needs: &Needs) -> Facts {
+        let mut f = self.gate.read(needs).await;
+        f.run = self.known.clone();
+        f
+    }
+
     /// Fresh facts judged by `c`, shown in the pane.
     async fn judge(&mut self, idx: usize, c: &Check) -> (Facts, Eval) {
-        let facts = self.facts().await;
+        self.judge_on(idx, c, &Needs::all()).await
+    }
+
+    /// `c` judged on facts with what `needs` names read fresh, shown in the pane.
+    async fn judge_on(&mut self, idx: usize, c: &Check, needs: &Needs) -> (Facts, Eval) {
+        let facts = self.read(needs).await;
         let eval = check::evaluate(c, &facts);
         self.show(idx, &eval);
         (facts, eval)

@@ -17,7 +17,9 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         if self.settle_earlier_request(idx, &step).await? {
             return Ok(());
         }
-        let (facts, eval) = self.judge(idx, &step.check).await;
+        let (facts, eval) = self
+            .judge_on(idx, &step.check, &Needs::of_step(&step))
+            .await;
         if self.already_satisfied(idx, &step, &eval) {
             return Ok(());
         }
@@ -113,7 +115,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 let approval = self.approval(idx, step, eval, guards).await?;
                 self.set(idx, StepState::Running, "");
                 // The moment of acting: what held when the operator confirmed must hold now.
-                let facts = self.facts().await;
+                let facts = self.read(&Needs::of_step(step)).await;
                 self.guards(step, &facts, Some("at the moment of acting"))?;
                 self.gate
                     .scale(approval, idx, step)
@@ -205,7 +207,8 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let facts = self.facts().await;
+            // The newest change is all the dry run's journal line needs.
+            let facts = self.read(&Needs::cluster()).await;
             let seen = newest_change(&facts);
             let Some(sent) = self.gate.dry_run(idx, step, seen).await else {
                 return Ok(None);
@@ -317,7 +320,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             self.wait_no_pending(idx, "waiting for the pending change before sending")
                 .await?;
         }
-        let (facts, eval) = self.judge(idx, &step.check).await;
+        let (facts, eval) = self.judge_on(idx, &step.check, &Needs::of_step(step)).await;
         if eval.met == Some(true) && !check::partly_unobservable(&step.check) {
             self.note(
                 idx,

@@ -1,6 +1,7 @@
 //! Waiting: for a check to be met (with the pod restarts a hung recreated broker needs), for a
 //! pending topology change to finish, and between attempts — each wait bounded by the step's
-//! timeout and ended early when the operator asks to stop.
+//! timeout and ended early when the operator asks to stop. A wait re-reads only what decides
+//! it ([`Needs`]), fast at first and backing off to the poll ([`pace`]).
 
 use super::*;
 
@@ -9,8 +10,19 @@ impl<E: Executor, O: Operator> Runner<E, O> {
     /// that ends FAILED or CANCELLED stops the wait at once.
     pub(super) async fn verify(&mut self, idx: usize, c: &Check) -> Result<(), Stop> {
         let until = Instant::now() + self.settings.step_timeout;
+        // The check's own reads, the cluster's changes (this run's change ending FAILED stops
+        // the wait) and, while recreated brokers are awaited, their pods.
+        let mut needs = Needs::of(c).with(Needs::cluster());
+        if waits_for_recreated_brokers(c) {
+            needs = needs.with(Needs::sources(&[
+                crate::model::Source::Pods,
+                crate::model::Source::Topology,
+            ]));
+        }
+        let mut reads = 0;
         loop {
-            let (facts, eval) = self.judge(idx, c).await;
+            let (facts, eval) = self.judge_on(idx, c, &needs).await;
+            reads += 1;
             if eval.met == Some(true) {
                 return Ok(());
             }
@@ -40,14 +52,17 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                     eval.evidence
                 )));
             }
-            self.sleep(self.settings.poll).await?;
+            self.sleep(pace::interval(self.settings.poll, reads))
+                .await?;
         }
     }
 
     pub(super) async fn wait_no_pending(&mut self, idx: usize, why: &str) -> Result<(), Stop> {
         let until = Instant::now() + self.settings.step_timeout;
+        let mut reads = 0;
         loop {
-            let facts = self.facts().await;
+            let facts = self.read(&Needs::cluster()).await;
+            reads += 1;
             let Some(c) = facts.view.cluster.pending_change.clone() else {
                 return Ok(());
             };
@@ -71,7 +86,8 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                     self.settings.step_timeout.as_secs()
                 )));
             }
-            self.sleep(self.settings.poll).await?;
+            self.sleep(pace::interval(self.settings.poll, reads))
+                .await?;
         }
     }
 

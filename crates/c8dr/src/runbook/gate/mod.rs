@@ -16,6 +16,7 @@ use super::answer::{self, Answer, SendError, Verdict};
 use super::audit::{self, Entry};
 use super::check::Facts;
 use super::journal::Record;
+use super::needs::Needs;
 use super::plan::{Action, Danger, Expect, Request, RequestKind, Scale, Step};
 use crate::api::Region;
 use std::future::Future;
@@ -25,6 +26,12 @@ use std::time::Instant;
 /// Reads facts and performs calls; only the gate calls it.
 pub trait Executor: Send {
     fn facts(&mut self) -> impl Future<Output = Facts> + Send;
+    /// Facts with at least what `needs` names read fresh (a wait's re-read); the rest may be
+    /// kept from the last [`Executor::facts`]. The default reads everything.
+    fn read(&mut self, needs: &Needs) -> impl Future<Output = Facts> + Send {
+        let _ = needs;
+        self.facts()
+    }
     /// Performs a request; only the gate holds an [`Approved`]. An error says whether the
     /// request may have reached the server.
     fn send(
@@ -143,6 +150,14 @@ impl<E: Executor> Gate<E> {
     /// Fresh facts (a read: no approval needed).
     pub(in crate::runbook) async fn facts(&mut self) -> Facts {
         Box::pin(self.exec.facts()).await
+    }
+
+    /// Facts with what `needs` names read fresh (a read: no approval needed).
+    pub(in crate::runbook) async fn read(&mut self, needs: &Needs) -> Facts {
+        if needs.all {
+            return self.facts().await;
+        }
+        Box::pin(self.exec.read(needs)).await
     }
 
     /// One record of the run's progress (step states, the run's start and end).
