@@ -172,13 +172,30 @@ fn leaders(before: &ClusterView, after: &ClusterView, events: &mut Events) {
 
 fn exporters(before: &ClusterView, after: &ClusterView, events: &mut Events) {
     for e in &after.exporters {
-        if let Some(b) = before.exporters.iter().find(|x| x.id == e.id)
-            && b.status != e.status
-        {
+        let Some(b) = before.exporters.iter().find(|x| x.id == e.id) else {
+            continue;
+        };
+        if b.status != e.status {
             events.push(
                 Level::Ok,
                 format!("exporter {} {} → {}", e.id, b.status, e.status),
             );
+        }
+        // Stuck and moving again are told once each; "cannot tell" (null) in between, as
+        // after a failed scrape, is neither.
+        match (b.stuck, e.stuck) {
+            (Some(false) | None, Some(true)) => events.push(
+                Level::Warning,
+                format!(
+                    "exporter {} stuck on partitions {}",
+                    e.id,
+                    super::words::id_ranges(&e.stuck_partitions())
+                ),
+            ),
+            (Some(true), Some(false)) => {
+                events.push(Level::Ok, format!("exporter {} moves again", e.id))
+            }
+            _ => {}
         }
     }
 }

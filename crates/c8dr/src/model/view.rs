@@ -380,7 +380,7 @@ impl ExporterView {
     pub fn lag_words(&self) -> Option<String> {
         let lag = self.lag?;
         Some(match self.lag_rate_per_s {
-            Some(r) => format!("lag {lag} {r:+.0}/s"),
+            Some(r) => format!("lag {lag} {}", super::words::rate_words(r)),
             None => format!("lag {lag}"),
         })
     }

@@ -186,6 +186,13 @@ word_enum! {
     } + Other
 }
 
+/// A rate per second with its sign: "+428/s", "-12/s", and "+0/s" for anything that rounds
+/// to nothing (never "-0/s").
+pub fn rate_words(r: f64) -> String {
+    let r = if r.abs() < 0.5 { 0.0 } else { r };
+    format!("{r:+.0}/s")
+}
+
 /// Ids as ranges where they run on: "1-8", "1-3, 6".
 pub fn id_ranges(ids: &[i32]) -> String {
     let mut out: Vec<String> = vec![];
@@ -208,6 +215,14 @@ pub fn id_ranges(ids: &[i32]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates_never_say_minus_zero() {
+        assert_eq!(rate_words(-0.3), "+0/s");
+        assert_eq!(rate_words(0.4), "+0/s");
+        assert_eq!(rate_words(427.6), "+428/s");
+        assert_eq!(rate_words(-12.0), "-12/s");
+    }
 
     #[test]
     fn ids_run_into_ranges() {

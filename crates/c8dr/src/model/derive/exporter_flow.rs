@@ -20,8 +20,11 @@ use std::time::Duration;
 /// How far back samples are kept, and how many at most.
 const WINDOW: Duration = Duration::from_secs(60);
 const MAX_SAMPLES: usize = 64;
-/// A rate needs samples spanning at least this long.
+/// A rate needs samples spanning at least this long, and is taken over at most this long:
+/// a minute would carry a change of regime (a region lost, leaders moved) for a minute,
+/// showing a lag that stands still as falling fast.
 const MIN_RATE_SPAN_S: f64 = 1.0;
+const RATE_WINDOW: Duration = Duration::from_secs(15);
 
 /// What the flow of one exporter is judged with.
 pub(super) struct Judge<'a> {
@@ -78,7 +81,10 @@ fn remember(prev: &PositionHistory, r: &Reading, now: jiff::Timestamp) -> Positi
 
 /// Positions per second the lag changed over the samples, once they span long enough.
 fn lag_rate(samples: &[(jiff::Timestamp, i64, i64)]) -> Option<f64> {
-    let (first, last) = (samples.first()?, samples.last()?);
+    let last = samples.last()?;
+    let first = samples
+        .iter()
+        .find(|s| secs(last.0.duration_since(s.0)) <= RATE_WINDOW.as_secs_f64())?;
     let span = secs(last.0.duration_since(first.0));
     let lag = |s: &(jiff::Timestamp, i64, i64)| (s.1 - s.2).max(0);
     (span >= MIN_RATE_SPAN_S).then(|| (lag(last) - lag(first)) as f64 / span)
@@ -197,6 +203,9 @@ pub(super) fn judge(
             }
             // A scrape that failed once leaves the last reading standing while it is fresh:
             // a stuck exporter must not blink out (and restart its clock) on one timeout.
+            // Only an alarm is kept, though: "exporting" without a reading is no fact (a
+            // partition whose leader went with a lost region exports nothing), so the
+            // flow is unknown until a reading comes.
             (None, Some(b))
                 if b.history
                     .samples
@@ -208,6 +217,13 @@ pub(super) fn judge(
                     .history
                     .still_since
                     .map(|(t, _)| secs(j.now.duration_since(t)));
+                if !matches!(
+                    b.flow,
+                    ExporterFlow::Stuck | ExporterFlow::Blocked | ExporterFlow::Stalled
+                ) {
+                    b.flow = ExporterFlow::Unknown;
+                    b.lag_rate_per_s = None;
+                }
                 b
             }
             _ => ExporterPartitionView {
@@ -484,6 +500,42 @@ mod tests {
         );
         assert_eq!((e.flow, e.stuck), (ExporterFlow::Unknown, None));
         assert!(e.partitions.is_empty());
+    }
+
+    #[test]
+    fn without_a_reading_a_moving_exporter_is_not_said_to_export() {
+        // Exporting, then its partition's readings stop (its leader went with a region).
+        let steps = [(0.0, 1000, 980), (1.0, 1100, 1080), (2.0, 1200, 1180)];
+        let moving = run(ExporterState::Enabled, Reach::Up, 0.0, &steps);
+        assert_eq!(moving.flow, ExporterFlow::Exporting);
+        let j = Judge {
+            now: t(3.0),
+            stale: Duration::from_secs(5),
+            still_after: Duration::ZERO,
+            partitions: &[1],
+            exporting: Exporting::Unknown,
+        };
+        let e = judge(
+            exporter(ExporterState::Enabled, Reach::Up),
+            &BTreeMap::new(),
+            Some(&moving),
+            &j,
+        );
+        assert_eq!(
+            (e.flow, e.stuck, e.lag_rate_per_s),
+            (ExporterFlow::Unknown, None, None)
+        );
+        assert_eq!(e.lag, Some(20), "the last lag stays, as the last known");
+    }
+
+    #[test]
+    fn a_lag_that_fell_and_stands_still_has_no_rate_once_the_window_passed() {
+        // The lag was 500, fell to 10 when leaders moved, and stands there for 20 s.
+        let mut steps = vec![(0.0, 1500, 1000), (1.0, 1010, 1000)];
+        steps.extend((2..22).map(|i| (f64::from(i), 1010, 1000)));
+        let e = run(ExporterState::Enabled, Reach::Up, 0.0, &steps);
+        assert_eq!(e.lag, Some(10));
+        assert_eq!(e.lag_rate_per_s, Some(0.0), "{e:?}");
     }
 
     #[test]

@@ -101,7 +101,7 @@ impl Look<'_> {
                     rest.push(format!(" · phase {}", e.phase));
                 }
             } else if let Some(rate) = e.lag_rate_per_s {
-                rest.push(format!(" {rate:+.0}/s"));
+                rest.push(format!(" {}", crate::model::rate_words(rate)));
             }
             spans.push(Span::raw(rest.concat()));
         } else {

@@ -191,3 +191,35 @@ fn an_exporter_the_failover_disabled_that_is_enabled_again_is_an_alarm() {
     );
     assert!(!v.exporters[1].re_enabled);
 }
+
+#[test]
+fn the_event_log_tells_an_exporter_getting_stuck_and_moving_again_once_each() {
+    let steps = stalled_region1();
+    let mut views: Vec<ClusterView> = vec![];
+    for (i, s) in steps.iter().enumerate() {
+        let v = model::derive(s, &cfg(), at(i as i64), views.last());
+        views.push(v);
+    }
+    let texts = |a: &ClusterView, b: &ClusterView| -> Vec<String> {
+        model::events::diff(a, b)
+            .into_iter()
+            .map(|e| e.text)
+            .collect()
+    };
+    let told: Vec<String> = views
+        .windows(2)
+        .flat_map(|w| texts(&w[0], &w[1]))
+        .filter(|t| t.contains("stuck") || t.contains("moves again"))
+        .collect();
+    assert_eq!(told, ["exporter camundaregion1 stuck on partitions 1"]);
+    // It moves again: told once.
+    let mut moving = views.last().cloned().unwrap();
+    for x in &mut moving.exporters {
+        x.stuck = Some(false);
+    }
+    let last = views.last().unwrap();
+    assert_eq!(
+        texts(last, &moving),
+        ["exporter camundaregion1 moves again"]
+    );
+}
