@@ -22,7 +22,33 @@ pub fn user() -> String {
     ["C8DR_OPERATOR", "USER", "LOGNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+        .or_else(login_of_this_process)
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The login of this process's user from `/etc/passwd`, where the environment names nobody
+/// (a container, a cron job, `env -i`): the audit trail and the run lease then still say who.
+#[cfg(unix)]
+fn login_of_this_process() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    login_of(&passwd, uid)
+}
+
+#[cfg(not(unix))]
+fn login_of_this_process() -> Option<String> {
+    None
+}
+
+/// The name of `uid` in a passwd file's text (`name:x:uid:…`).
+fn login_of(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let id: u32 = f.nth(1)?.parse().ok()?;
+        (id == uid && !name.is_empty()).then(|| crate::text::clean(name))
+    })
 }
 
 /// The identity of a run started here: the person at the keyboard, or `by` approving in their
@@ -263,4 +289,18 @@ pub fn books() -> Result<(std::path::PathBuf, Audit)> {
     };
     let audit = Audit::open(&audit).wrap_err_with(|| format!("opening {}", audit.display()))?;
     Ok((dir, audit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_uid_is_named_from_the_passwd_file() {
+        let passwd =
+            "root:x:0:0:root:/root:/bin/bash\n# comment\nalice:x:1000:1000::/home/alice:/bin/sh\n";
+        assert_eq!(login_of(passwd, 1000).as_deref(), Some("alice"));
+        assert_eq!(login_of(passwd, 0).as_deref(), Some("root"));
+        assert_eq!(login_of(passwd, 7), None);
+    }
 }
