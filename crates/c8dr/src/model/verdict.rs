@@ -237,11 +237,27 @@ fn quorum(v: &ClusterView, lost: &[&RegionView], out: &mut Reasons) {
         ));
     }
     let none_down = v.regions.iter().all(|r| r.reachable != Reach::Down);
+    // A region whose Camunda reads fail right now is not yet judged down (one fresh answer
+    // keeps it up for a few seconds), but it does not "answer" either: the first seconds of
+    // a lost region must not read as a network split ("do not fail over").
+    let failing: Vec<String> = v
+        .regions
+        .iter()
+        .filter(|r| r.reachable == Reach::Up && r.last_error.is_some())
+        .map(|r| format!("region{} {}", r.id, r.name))
+        .collect();
     // Recovery mode stops processing by design: not a split, not failing elections, not a
     // blind spot (`recovery` says why instead).
     let recovering = !v.cluster.topology.recovering.is_empty();
     match v.processing {
         Processing::Halted | Processing::Unknown if recovering => {}
+        Processing::Halted if none_down && dead.len() < total && !failing.is_empty() => {
+            out.critical.push(format!(
+                "{}/{total} partitions without quorum; processing halted while {} stops answering: a lost region or a network split, told apart within seconds",
+                without.len(),
+                failing.join(" and ")
+            ))
+        }
         Processing::Halted if none_down && dead.len() < total => out.critical.push(format!(
             "{}/{total} partitions without quorum; processing halted although both regions answer: their brokers cannot reach each other (network split between regions): do not fail over; restore inter-region connectivity",
             without.len()

@@ -162,6 +162,40 @@ fn a_split_halts_both_halves_even_though_every_broker_is_seen() {
 }
 
 #[test]
+fn the_first_seconds_of_a_lost_region_are_not_called_a_network_split() {
+    // Region 1's topology answered a moment ago (still fresh), its cluster read now fails:
+    // the region is not down yet, but it does not answer either.
+    let t0 = topo(
+        vec![broker(0, &[(1, "leader")]), broker(2, &[(1, "follower")])],
+        4,
+        4,
+        1,
+    );
+    let t1 = topo(
+        vec![broker(1, &[(1, "follower")]), broker(3, &[(1, "follower")])],
+        4,
+        4,
+        1,
+    );
+    let mut s = snap_with_topology(Region::ZERO, t0);
+    s.regions[Region::ONE].configured.insert(Source::Topology);
+    s.regions[Region::ONE].topology = Some(Obs::ok(now() - jiff::SignedDuration::from_secs(1), t1));
+    s.regions[Region::ONE].configured.insert(Source::Cluster);
+    s.regions[Region::ONE].cluster = Some(Obs::failed(now(), refused()));
+    let v = model::derive(&s, &cfg(), now(), None);
+    assert_eq!(v.processing, Processing::Halted);
+    let words = v.verdict.reasons.join(" | ");
+    assert!(
+        !words.contains("cannot reach each other") && !words.contains("do not fail over"),
+        "{words}"
+    );
+    assert!(
+        words.contains("processing halted while region1 paris stops answering"),
+        "{words}"
+    );
+}
+
+#[test]
 fn odd_shapes_unknown_words_and_missing_fields_do_not_break_the_model() {
     // Six brokers, RF 3, a broker with no partitions, a role nobody knows.
     let t = topo(
