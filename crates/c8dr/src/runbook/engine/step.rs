@@ -189,8 +189,15 @@ impl<E: Executor, O: Operator> Runner<E, O> {
             return Ok(None);
         };
         if !ok {
-            let why =
-                format!("the dry run did not answer with a plan ({text}): the force is not sent");
+            // 409 is the management API's "another topology change is in progress": a change
+            // started between this step's guards and its dry run (another run, another tool).
+            let why = if text.starts_with("HTTP 409") {
+                format!(
+                    "another topology change is pending: the dry run was refused ({text}): the force is not sent"
+                )
+            } else {
+                format!("the dry run did not answer with a plan ({text}): the force is not sent")
+            };
             let overridden = self.overriding();
             self.gate.refused(step, &why, overridden);
             if !overridden {
