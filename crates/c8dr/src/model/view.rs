@@ -371,6 +371,31 @@ pub struct ExporterView {
 }
 
 impl ExporterView {
+    /// An exporter as `/actuator/exporters` lists it, before its metrics are judged: nothing
+    /// known yet of its lag, rate, phase or flow.
+    pub fn listed(
+        id: String,
+        region: Option<Region>,
+        status: ExporterState,
+        target: Reach,
+    ) -> Self {
+        ExporterView {
+            id,
+            region,
+            status,
+            legacy: false,
+            lag: None,
+            lag_rate_per_s: None,
+            phase: Exporting::Unknown,
+            last_moved_s: None,
+            flow: ExporterFlow::Unknown,
+            stuck: None,
+            target,
+            re_enabled: false,
+            partitions: vec![],
+        }
+    }
+
     /// The partitions it is stuck on.
     pub fn stuck_partitions(&self) -> Vec<i32> {
         self.partitions_in(ExporterFlow::Stuck)

@@ -314,21 +314,7 @@ mod tests {
     }
 
     fn exporter(status: ExporterState, target: Reach) -> ExporterView {
-        ExporterView {
-            id: "camundaregion1".into(),
-            region: Some(Region::ONE),
-            status,
-            legacy: false,
-            lag: None,
-            lag_rate_per_s: None,
-            phase: Exporting::Unknown,
-            last_moved_s: None,
-            flow: ExporterFlow::Unknown,
-            stuck: None,
-            target,
-            re_enabled: false,
-            partitions: vec![],
-        }
+        ExporterView::listed("camundaregion1".into(), Some(Region::ONE), status, target)
     }
 
     fn reading(at: f64, committed: i64, exported: i64) -> Reading {

@@ -4,7 +4,7 @@
 use super::{Ctx, MAX_EXPORTERS, bounded};
 use crate::api::{ExporterPhase, ExporterStatus, Region};
 use crate::model::view::{ClusterView, ExportView, ExporterView, Family, Reach, RegionView};
-use crate::model::words::{ElasticsearchStatus, ExporterFlow, ExporterState, Exporting};
+use crate::model::words::{ElasticsearchStatus, ExporterState, Exporting};
 use crate::text::clean;
 
 /// The region an exporter list came from, and the list.
@@ -94,21 +94,13 @@ pub(super) fn views(
             let re_enabled = region_down
                 && matches!(status, ExporterState::Enabled | ExporterState::Enabling)
                 && prev.is_some_and(|p| p.status == ExporterState::Disabled || p.re_enabled);
+            let legacy =
+                family == Family::V88Plus && e.exporter_id.starts_with("elasticsearchregion");
+            let target = region_view.map_or(Reach::Unknown, |r| target(&r.elasticsearch.status));
             let view = ExporterView {
-                legacy: family == Family::V88Plus
-                    && e.exporter_id.starts_with("elasticsearchregion"),
-                id,
-                region,
-                status,
-                lag: None,
-                lag_rate_per_s: None,
-                phase: Exporting::Unknown,
-                last_moved_s: None,
-                flow: ExporterFlow::Unknown,
-                stuck: None,
-                target: region_view.map_or(Reach::Unknown, |r| target(&r.elasticsearch.status)),
+                legacy,
                 re_enabled,
-                partitions: vec![],
+                ..ExporterView::listed(id, region, status, target)
             };
             super::exporter_flow::judge(view, &readings, prev, &judge)
         })
