@@ -4,11 +4,19 @@
 //! ([`FIRST`]) and back off geometrically (×1.5 per read) to the configured poll, which every
 //! later read of a long wait keeps. ×1.5 rather than ×2: an effect is seen at most its own
 //! duration late (75 ms early on, about half of it once the wait lasts), never more than one
-//! poll late. Pure, so the schedule and its load bound are tested without a clock.
+//! poll late.
+//!
+//! A topology change in flight says how far it is (`completed` of all its operations), so
+//! while one moves the next read goes where its progress projects the end ([`Progress`]),
+//! when that is sooner than the back-off: a change seen half done after 300 ms is read again
+//! about 300 ms later, not a whole back-off step after its end. Pure, so the schedule and
+//! its load bound are tested without a clock.
 //!
 //! Load bound (docs/performance.md): the engine reads one thing at a time, so two reads of a
-//! wait are at least [`FIRST`] apart; a wait reads at most 6 times in its first second (at 0,
-//! 50, 125, 238, 406 and 659 ms) and then once per poll.
+//! wait are at least [`FIRST`] apart; the back-off reads at most 6 times in a wait's first
+//! second (at 0, 50, 125, 238, 406 and 659 ms) and then once per poll; a projection moves a
+//! read earlier only after a read that saw the change progress, so it adds at most one read
+//! per operation of the change.
 
 use std::time::Duration;
 
@@ -23,6 +31,53 @@ pub fn interval(poll: Duration, reads: u32) -> Duration {
     Duration::try_from_secs_f64(grown)
         .unwrap_or(Duration::MAX)
         .min(poll)
+}
+
+/// What a wait learnt of the change it waits for, to project the change's end from its
+/// pace so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// The change and how many of its operations were done at the previous read.
+    seen: Option<(i64, usize)>,
+}
+
+impl Progress {
+    /// The pause before the next read of a wait that has made `reads` reads over `elapsed`,
+    /// the last of which saw `pending` (id, operations done, operations in all) or no
+    /// change: the back-off's, or sooner when the change moved since the previous read and
+    /// its pace so far (operations done over `elapsed`) ends it sooner — never sooner than
+    /// [`FIRST`].
+    pub fn next(
+        &mut self,
+        poll: Duration,
+        reads: u32,
+        elapsed: Duration,
+        pending: Option<(i64, usize, usize)>,
+    ) -> Duration {
+        let backoff = interval(poll, reads);
+        let Some((id, done, total)) = pending else {
+            self.seen = None;
+            return backoff;
+        };
+        let moved = match self.seen {
+            Some((seen_id, seen_done)) => seen_id != id || done > seen_done,
+            None => done > 0,
+        };
+        self.seen = Some((id, done));
+        match projected(elapsed, done, total) {
+            Some(end) if moved => backoff.min(end.max(FIRST)),
+            _ => backoff,
+        }
+    }
+}
+
+/// How long a change that did `done` of its `total` operations in `elapsed` still takes at
+/// that pace; `None` before its first operation or after its last.
+fn projected(elapsed: Duration, done: usize, total: usize) -> Option<Duration> {
+    if done == 0 || done >= total {
+        return None;
+    }
+    Duration::try_from_secs_f64(elapsed.as_secs_f64() * (total - done) as f64 / done as f64).ok()
 }
 
 #[cfg(test)]
@@ -93,5 +148,75 @@ mod tests {
                 "done at {done:?}, seen at {seen:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_moving_change_is_read_where_its_pace_ends_it() {
+        let mut p = Progress::default();
+        let ms = |d: Duration| d.as_millis();
+        // Half done after 300 ms: read again 300 ms later rather than the back-off's 500 ms.
+        let d = p.next(POLL, 7, Duration::from_millis(300), Some((4, 5, 10)));
+        assert_eq!(ms(d), 300);
+        // Nine tenths after 400 ms: about 44 ms left, but never sooner than FIRST.
+        let d = p.next(POLL, 8, Duration::from_millis(400), Some((4, 9, 10)));
+        assert_eq!(d, FIRST);
+        // A projection later than the back-off does not slow the back-off down.
+        let mut q = Progress::default();
+        assert_eq!(
+            q.next(POLL, 1, Duration::from_millis(50), Some((4, 1, 100))),
+            interval(POLL, 1)
+        );
+    }
+
+    #[test]
+    fn a_change_that_did_not_move_is_read_at_the_back_off() {
+        let mut p = Progress::default();
+        // Nothing done yet: no pace to project from.
+        assert_eq!(
+            p.next(POLL, 3, Duration::from_millis(200), Some((4, 0, 10))),
+            interval(POLL, 3)
+        );
+        let d = p.next(POLL, 4, Duration::from_millis(400), Some((4, 8, 10)));
+        assert_eq!(d.as_millis(), 100);
+        // The same progress again: the projection was wrong, so the back-off rules (the
+        // extra reads are bounded by the change's operations).
+        assert_eq!(
+            p.next(POLL, 5, Duration::from_millis(450), Some((4, 8, 10))),
+            interval(POLL, 5)
+        );
+        // Another change (or none) starts over.
+        assert_eq!(
+            p.next(POLL, 6, Duration::from_millis(500), Some((5, 8, 10)))
+                .as_millis(),
+            125
+        );
+        assert_eq!(p.next(POLL, 7, Duration::from_millis(600), None), POLL);
+        assert_eq!(p.seen, None);
+    }
+
+    #[test]
+    fn projections_add_at_most_one_read_per_operation() {
+        // A change of 12 operations, one every 90 ms; reads take no time. Count the reads
+        // made sooner than the back-off alone would have made them.
+        let ops = 12;
+        let done_at = |t: Duration| ((t.as_millis() / 90) as usize).min(ops);
+        let mut p = Progress::default();
+        let (mut t, mut reads, mut sooner) = (Duration::ZERO, 0u32, 0);
+        while done_at(t) < ops {
+            reads += 1;
+            let d = p.next(POLL, reads, t, Some((1, done_at(t), ops)));
+            if d < interval(POLL, reads) {
+                sooner += 1;
+            }
+            assert!(d >= FIRST);
+            t += d;
+        }
+        assert!(sooner <= ops, "{sooner} reads moved sooner");
+        // Seen done at most a read's FIRST, or one back-off step, after it ended.
+        let end = Duration::from_millis(90 * ops as u64);
+        assert!(
+            t - end <= interval(POLL, reads),
+            "seen at {t:?}, done at {end:?}"
+        );
     }
 }

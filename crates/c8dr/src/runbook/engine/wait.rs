@@ -19,7 +19,7 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                 crate::model::Source::Topology,
             ]));
         }
-        let mut reads = 0;
+        let (started, mut reads, mut progress) = (Instant::now(), 0, pace::Progress::default());
         loop {
             let (facts, eval) = self.judge_on(idx, c, &needs).await;
             reads += 1;
@@ -52,14 +52,15 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                     eval.evidence
                 )));
             }
-            self.sleep(pace::interval(self.settings.poll, reads))
+            let pending = pending_progress(&facts.view);
+            self.sleep(progress.next(self.settings.poll, reads, started.elapsed(), pending))
                 .await?;
         }
     }
 
     pub(super) async fn wait_no_pending(&mut self, idx: usize, why: &str) -> Result<(), Stop> {
         let until = Instant::now() + self.settings.step_timeout;
-        let mut reads = 0;
+        let (started, mut reads, mut progress) = (Instant::now(), 0, pace::Progress::default());
         loop {
             let facts = self.read(&Needs::cluster()).await;
             reads += 1;
@@ -86,7 +87,8 @@ impl<E: Executor, O: Operator> Runner<E, O> {
                     self.settings.step_timeout.as_secs()
                 )));
             }
-            self.sleep(pace::interval(self.settings.poll, reads))
+            let pending = Some((c.id, c.done, c.total));
+            self.sleep(progress.next(self.settings.poll, reads, started.elapsed(), pending))
                 .await?;
         }
     }
@@ -99,4 +101,12 @@ impl<E: Executor, O: Operator> Runner<E, O> {
         self.tick();
         Ok(())
     }
+}
+
+/// The change in flight, as the pace projects its end from: id, operations done, in all.
+fn pending_progress(v: &crate::model::ClusterView) -> Option<(i64, usize, usize)> {
+    v.cluster
+        .pending_change
+        .as_ref()
+        .map(|c| (c.id, c.done, c.total))
 }
