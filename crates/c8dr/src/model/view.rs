@@ -401,13 +401,23 @@ impl ExporterView {
         self.partitions_in(ExporterFlow::Stuck)
     }
 
-    /// "lag 1234 +52/s": the lag over its partitions and how fast it changes.
+    /// "lag 1234 +52/s": the lag over its partitions and how fast it changes; "lag 42 on 4 of
+    /// 8 partitions" while some partition's lag is not known (its leader went with a lost
+    /// region, its scrape failed), so a partial sum is never read as the whole.
     pub fn lag_words(&self) -> Option<String> {
         let lag = self.lag?;
-        Some(match self.lag_rate_per_s {
+        let mut w = match self.lag_rate_per_s {
             Some(r) => format!("lag {lag} {}", super::words::rate_words(r)),
             None => format!("lag {lag}"),
-        })
+        };
+        let known = self.partitions.iter().filter(|p| p.lag.is_some()).count();
+        if known < self.partitions.len() {
+            w.push_str(&format!(
+                " on {known} of {} partitions",
+                self.partitions.len()
+            ));
+        }
+        Some(w)
     }
 
     /// "moved 0 s ago", or "still 9 s" while its position stands still; nothing before it

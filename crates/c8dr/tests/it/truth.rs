@@ -214,7 +214,9 @@ fn a_growing_export_lag_is_a_warning_with_its_rate_from_successive_observations(
     );
     let screen = screen(&v, &v, 120, 36);
     assert!(
-        screen.contains("exporting running · lag") && screen.contains("⚠ +"),
+        (screen.contains("exporting running · max lag ")
+            || screen.contains("exporting running · lag ≤"))
+            && screen.contains("⚠ +"),
         "{screen}"
     );
     // The reminder comes before what only needs watching (the reduced replication factor).

@@ -555,4 +555,38 @@ mod tests {
         assert_eq!(e.partitions[1].flow, ExporterFlow::Unknown);
         assert_eq!((e.flow, e.stuck), (ExporterFlow::Exporting, None));
     }
+
+    fn lagging(id: i32, lag: Option<i64>) -> ExporterPartitionView {
+        ExporterPartitionView {
+            id,
+            lag,
+            lag_rate_per_s: None,
+            phase: Exporting::Running,
+            last_moved_s: None,
+            flow: ExporterFlow::Unknown,
+            history: PositionHistory::default(),
+        }
+    }
+
+    #[test]
+    fn a_lag_summed_over_some_partitions_says_how_many() {
+        let mut e = ExporterView::listed(
+            "camundaregion0".into(),
+            Some(Region::ZERO),
+            ExporterState::Enabled,
+            Reach::Up,
+        );
+        // The leaders of partitions 2 and 4 went with the lost region: no lag known there.
+        let parts = (1..=4)
+            .map(|p| lagging(p, (p % 2 == 1).then_some(10 * i64::from(p))))
+            .collect();
+        fold(&mut e, parts);
+        assert_eq!(e.lag, Some(40));
+        assert_eq!(
+            e.lag_words().as_deref(),
+            Some("lag 40 on 2 of 4 partitions")
+        );
+        fold(&mut e, (1..=4).map(|p| lagging(p, Some(1))).collect());
+        assert_eq!(e.lag_words().as_deref(), Some("lag 4"));
+    }
 }

@@ -34,42 +34,23 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &ClusterView, t: &Theme) {
     let rows = rows.saturating_sub(usize::from(leaders));
     // A second line per exporter (lag, rate, standstill, phase) when they all fit.
     let two_lines = v.exporters.len() + with_flow <= rows;
+    let width = usize::from(area.width.saturating_sub(2));
     let mut lines: Vec<Line> = vec![];
     for (i, e) in v.exporters.iter().enumerate() {
-        lines.push(exporter(v, e, focused && app.selected == i, !two_lines, t));
+        let one_line = (!two_lines).then_some(width);
+        lines.push(exporter(v, e, focused && app.selected == i, one_line, t));
         if two_lines && !e.partitions.is_empty() {
-            lines.push(details(e, t));
+            lines.push(details(e, width, t));
         }
     }
     if leaders {
         lines.truncate(rows);
     }
-    lines.push(Line::from(vec![
-        Span::raw("exporting "),
-        Span::styled(
-            v.exporting.to_string(),
-            // Running while the lag grows is not well: the log cannot be compacted.
-            if v.exporting == Exporting::Running && !v.export.lag_growing {
-                t.ok()
-            } else {
-                t.warning()
-            },
-        ),
-        Span::raw(
-            v.export
-                .lag
-                .map(|l| format!(" · lag {l}"))
-                .unwrap_or_default(),
-        ),
-        Span::styled(
-            if v.export.lag_growing {
-                format!(" ⚠ {:+.0}/s", v.export.lag_per_s.unwrap_or_default())
-            } else {
-                String::new()
-            },
-            t.warning(),
-        ),
-    ]));
+    lines.push(leaders_line(
+        v,
+        usize::from(area.width.saturating_sub(2)),
+        t,
+    ));
     f.render_widget(
         Paragraph::new(lines).block(block(t, " Exporters ", focused)),
         area,
@@ -109,7 +90,7 @@ fn exporter(
     v: &ClusterView,
     e: &ExporterView,
     selected: bool,
-    one_line: bool,
+    one_line: Option<usize>,
     t: &Theme,
 ) -> Line<'static> {
     // Enabled into a region that does not answer: what to disable, not a healthy state.
@@ -149,10 +130,12 @@ fn exporter(
     }
     if let Some(flow) = flow {
         spans.push(flow);
-        if one_line {
+        if let Some(width) = one_line {
             let rest: Vec<String> = still_on(e).into_iter().chain(e.lag_words()).collect();
+            let room = width.saturating_sub(Line::from(spans.clone()).width() + 1);
+            let rest = fitting(&rest, " ", room);
             if !rest.is_empty() {
-                spans.push(Span::raw(format!(" {}", rest.join(" "))));
+                spans.push(Span::raw(format!(" {rest}")));
             }
         }
     }
@@ -160,7 +143,7 @@ fn exporter(
 }
 
 /// " P1-8 · lag 1234 +52/s · still 9 s" (and the phase when not running).
-fn details(e: &ExporterView, t: &Theme) -> Line<'static> {
+fn details(e: &ExporterView, width: usize, t: &Theme) -> Line<'static> {
     let parts: Vec<String> = still_on(e)
         .into_iter()
         .chain(e.lag_words())
@@ -173,5 +156,143 @@ fn details(e: &ExporterView, t: &Theme) -> Line<'static> {
         ExporterFlow::Blocked | ExporterFlow::Stalled | ExporterFlow::Paused => t.warning(),
         _ => t.dim(),
     };
-    Line::from(Span::styled(format!(" {}", parts.join(" · ")), style))
+    let text = fitting(&parts, " · ", width.saturating_sub(1));
+    Line::from(Span::styled(format!(" {text}"), style))
+}
+
+/// The parts joined by `sep`, as many whole ones as fit in `room` columns: a clipped part
+/// could cut a number's digits and show a smaller one than the true one.
+fn fitting(parts: &[String], sep: &str, room: usize) -> String {
+    let mut out = String::new();
+    for p in parts {
+        let next = if out.is_empty() {
+            p.clone()
+        } else {
+            format!("{out}{sep}{p}")
+        };
+        if Span::raw(next.as_str()).width() > room {
+            break;
+        }
+        out = next;
+    }
+    out
+}
+
+/// The leaders' own word on exporting, for the whole cluster, and their lag: the most behind
+/// partition, told apart from the exporters' sums above it ("leaders: exporting running ·
+/// max lag 12"). Words go before numbers when the pane is narrow: a clipped line would cut
+/// the lag's digits and show a smaller number than the true one.
+fn leaders_line(v: &ClusterView, width: usize, t: &Theme) -> Line<'static> {
+    // Running while the lag grows is not well: the log cannot be compacted.
+    let style = if v.exporting == Exporting::Running && !v.export.lag_growing {
+        t.ok()
+    } else {
+        t.warning()
+    };
+    let growth = v
+        .export
+        .lag_growing
+        .then(|| format!(" ⚠ {:+.0}/s", v.export.lag_per_s.unwrap_or_default()));
+    let state = v.exporting.to_string();
+    let line = |label: &'static str, lag: Option<String>, growth: Option<String>| {
+        Line::from(vec![
+            Span::raw(label),
+            Span::styled(state.clone(), style),
+            Span::raw(lag.unwrap_or_default()),
+            Span::styled(growth.unwrap_or_default(), t.warning()),
+        ])
+    };
+    let lag = v.export.lag;
+    let candidates = [
+        line(
+            "leaders: exporting ",
+            lag.map(|l| format!(" · max lag {l}")),
+            growth.clone(),
+        ),
+        line(
+            "exporting ",
+            lag.map(|l| format!(" · max lag {l}")),
+            growth.clone(),
+        ),
+        line("exporting ", lag.map(|l| format!(" · lag ≤{l}")), growth),
+    ];
+    candidates
+        .into_iter()
+        .find(|l| l.width() <= width)
+        .unwrap_or_else(|| line("exporting ", None, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{PerRegion, Region};
+    use crate::model::{ModelConfig, Snapshot};
+    use std::time::Duration;
+
+    fn view(lag: i64) -> ClusterView {
+        let names = PerRegion(["london".to_string(), "paris".to_string()]);
+        let cfg = ModelConfig {
+            name: "t".into(),
+            zones: crate::api::ZoneMap::from_names(&names),
+            region_names: names,
+            primary: Region::ZERO,
+            active_active: false,
+            traffic_addresses: PerRegion([vec![], vec![]]),
+            dns_configured: false,
+            kube: PerRegion([None, None]),
+            stale_after: Duration::from_secs(5),
+            stale_after_slow: Duration::from_secs(12),
+            exporter_still_after: Duration::ZERO,
+        };
+        let now = jiff::Timestamp::UNIX_EPOCH;
+        let mut v = crate::model::derive(&Snapshot::default(), &cfg, now, None);
+        v.exporting = Exporting::Running;
+        v.export.lag = Some(lag);
+        v
+    }
+
+    fn text(l: &Line) -> String {
+        l.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn parts_that_do_not_fit_are_left_out_whole() {
+        let parts = [
+            "P1-8".to_string(),
+            "lag 1234 +52/s".into(),
+            "still 9 s".into(),
+        ];
+        assert_eq!(
+            fitting(&parts, " · ", 40),
+            "P1-8 · lag 1234 +52/s · still 9 s"
+        );
+        assert_eq!(fitting(&parts, " · ", 30), "P1-8 · lag 1234 +52/s");
+        assert_eq!(fitting(&parts, " · ", 20), "P1-8");
+        assert_eq!(fitting(&parts, " · ", 3), "");
+    }
+
+    #[test]
+    fn the_leaders_line_says_whose_lag_and_never_clips_its_digits() {
+        let t = Theme::built_in("default");
+        let v = view(123_456);
+        let wide = leaders_line(&v, 60, &t);
+        assert_eq!(text(&wide), "leaders: exporting running · max lag 123456");
+        // Narrower: the words go first, the number stays whole.
+        for width in 0..60 {
+            let l = leaders_line(&v, width, &t);
+            let s = text(&l);
+            assert!(
+                l.width() <= width || s == "exporting running",
+                "{width}: {s:?}"
+            );
+            assert!(
+                !s.contains("lag") || s.ends_with("123456"),
+                "{width}: {s:?}"
+            );
+        }
+        assert_eq!(
+            text(&leaders_line(&v, 31, &t)),
+            "exporting running · lag ≤123456"
+        );
+    }
 }

@@ -62,6 +62,7 @@ impl Look<'_> {
         r: &RegionView,
         exporter: Option<&ExporterView>,
         compact: bool,
+        extras: bool,
     ) -> Vec<Span<'static>> {
         let t = self.t;
         let Some(e) = exporter else {
@@ -96,9 +97,11 @@ impl Look<'_> {
             }
             if compact {
                 rest.extend(e.lag_words().map(|w| format!(" · {w}")));
-                rest.extend(e.moved_words().map(|w| format!(" · {w}")));
-                if !matches!(e.phase, Exporting::Running | Exporting::Paused) {
-                    rest.push(format!(" · phase {}", e.phase));
+                if extras {
+                    rest.extend(e.moved_words().map(|w| format!(" · {w}")));
+                    if !matches!(e.phase, Exporting::Running | Exporting::Paused) {
+                        rest.push(format!(" · phase {}", e.phase));
+                    }
                 }
             } else if let Some(rate) = e.lag_rate_per_s {
                 rest.push(format!(" {}", crate::model::rate_words(rate)));
@@ -161,7 +164,12 @@ pub fn draw(
         .iter()
         .find(|e| e.region == Some(r.id) && !e.legacy);
     let lines = if compact {
-        compact_lines(r, exporter, &look)
+        compact_lines(
+            r,
+            exporter,
+            &look,
+            usize::from(area.width.saturating_sub(2)),
+        )
     } else {
         let mut lines = summary_lines(v, r, exporter, &look);
         let selected = focused.then_some(app.selected);
@@ -197,13 +205,9 @@ fn compact_lines(
     r: &RegionView,
     exporter: Option<&ExporterView>,
     look: &Look,
+    width: usize,
 ) -> Vec<Line<'static>> {
-    vec![
-        Line::from(vec![
-            reach_span(r, look.t),
-            failing_mark(r, look.t),
-            Span::styled(format!(" · brokers {}", brokers_words(r)), look.brokers(r)),
-        ]),
+    let exporter_line = |extras: bool| {
         Line::from(
             [
                 Span::raw("ES "),
@@ -212,9 +216,24 @@ fn compact_lines(
                 Span::raw(" · "),
             ]
             .into_iter()
-            .chain(look.exporter(r, exporter, true))
+            .chain(look.exporter(r, exporter, true, extras))
             .collect::<Vec<_>>(),
-        ),
+        )
+    };
+    // Since when it moved and its phase only where they fit: a clipped "moved 153 s ago"
+    // would read as 15.
+    let full = exporter_line(true);
+    vec![
+        Line::from(vec![
+            reach_span(r, look.t),
+            failing_mark(r, look.t),
+            Span::styled(format!(" · brokers {}", brokers_words(r)), look.brokers(r)),
+        ]),
+        if full.width() <= width {
+            full
+        } else {
+            exporter_line(false)
+        },
     ]
 }
 
@@ -254,7 +273,7 @@ fn summary_lines(
         ]),
         Line::from(
             std::iter::once(Span::raw("exporter into it: "))
-                .chain(look.exporter(r, exporter, false))
+                .chain(look.exporter(r, exporter, false, true))
                 .collect::<Vec<_>>(),
         ),
     ];
