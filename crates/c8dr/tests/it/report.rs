@@ -3,9 +3,10 @@
 //! the audit trail, that parses as JSON, and that holds no secret.
 
 use crate::common::{DEADLINE, TestLab};
+use c8dr::api::Region;
 use c8dr::incident::history::{Entry, HLevel};
 use c8dr::incident::history_file::{self, History};
-use c8dr::model::Level;
+use c8dr::model::{ClusterView, Level, Reach};
 use c8dr::tui::app::App;
 use c8dr_lab::sim::Camunda;
 use serde_json::Value;
@@ -14,29 +15,42 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// A cockpit's observation path on the lab: the observer's snapshots derived and handed to the
-/// app, as the loop does, until the verdict reaches `level`.
+/// app, as the loop does, until the view shows `what`.
 async fn observe_until(
     app: &mut App,
     observer: &c8dr::observe::Observer,
     cfg: &c8dr::model::ModelConfig,
-    level: Level,
+    what: &str,
+    until: impl Fn(&ClusterView) -> bool,
 ) {
     let start = Instant::now();
     loop {
         let snap = observer.snapshot.borrow().clone();
         let view = c8dr::model::derive(&snap, cfg, jiff::Timestamp::now(), app.view.as_ref());
         app.update_view(view);
-        let now = app.view.as_ref().map(|v| v.verdict.level);
-        if now == Some(level) {
+        if app.view.as_ref().is_some_and(&until) {
             return;
         }
         assert!(
             start.elapsed() < DEADLINE,
-            "timed out waiting for a {level:?} verdict; last {now:?}: {:?}",
+            "timed out waiting for {what}; last verdict {:?}: {:?}",
+            app.view.as_ref().map(|v| v.verdict.level),
             app.view.as_ref().map(|v| &v.verdict.reasons)
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+fn ok(v: &ClusterView) -> bool {
+    v.verdict.level == Level::Ok
+}
+
+/// Critical, and region 1 told unreachable: the verdict turns critical as soon as the
+/// partitions lose quorum, a moment before the region is judged down (and its event told).
+fn region1_lost(v: &ClusterView) -> bool {
+    v.verdict.level == Level::Critical
+        && v.region(Region::ONE)
+            .is_some_and(|r| r.reachable == Reach::Down)
 }
 
 fn app() -> App {
@@ -58,9 +72,9 @@ async fn the_cockpit_keeps_its_verdict_changes_and_events_in_the_history() {
     let observer = c8dr::observe::Observer::start(&config).await.unwrap();
     let mut app = app();
     app.history = Some(History::start(path.clone(), "cockpit"));
-    observe_until(&mut app, &observer, &cfg, Level::Ok).await;
+    observe_until(&mut app, &observer, &cfg, "an OK verdict", ok).await;
     lab.control_post("/lab/regions/1/fail").await;
-    observe_until(&mut app, &observer, &cfg, Level::Critical).await;
+    observe_until(&mut app, &observer, &cfg, "region 1 lost", region1_lost).await;
     // The writer finishes what it was handed when the history goes.
     app.history = None;
     let (entries, bad) = history_file::read(&path).unwrap();
@@ -121,9 +135,9 @@ async fn a_failover_rehearsal_makes_a_report_whose_timeline_matches_the_journal_
     let observer = c8dr::observe::Observer::start(&config).await.unwrap();
     let mut app = app();
     app.history = Some(History::start(books.join("history.jsonl"), "cockpit"));
-    observe_until(&mut app, &observer, &cfg, Level::Ok).await;
+    observe_until(&mut app, &observer, &cfg, "an OK verdict", ok).await;
     lab.control_post("/lab/regions/1/fail").await;
-    observe_until(&mut app, &observer, &cfg, Level::Critical).await;
+    observe_until(&mut app, &observer, &cfg, "region 1 lost", region1_lost).await;
     app.history = None;
     drop(observer);
 

@@ -484,7 +484,14 @@ async fn a_crash_mid_step_resumes_without_a_second_force() {
     task.abort();
     let _ = task.await;
 
-    let (journal, replay) = Journal::reopen(&path).expect("reopen");
+    // The aborted run closed its lock, but a process another test spawned at that moment
+    // holds a copy of the descriptor (and so the lock) until it execs: wait for that, as an
+    // operator resuming seconds later never notices.
+    let (journal, replay) = wait_until("the journal to reopen", DEADLINE, || {
+        let path = path.clone();
+        async move { Journal::reopen(&path).map_err(|e| e.to_string()) }
+    })
+    .await;
     let (_, _, _, basis) = replay.started().expect("started");
     let basis = basis.cloned().expect("basis journaled");
     let (live, _, inputs, steps) = session::prepare(
