@@ -287,27 +287,7 @@ pub(crate) mod tests_support {
     use crate::model::Verdict;
 
     pub(crate) fn view(at: &str, level: Level, reasons: &[&str]) -> ClusterView {
-        use crate::api::{PerRegion, Region};
-        let names = PerRegion(["london".to_string(), "paris".to_string()]);
-        let cfg = crate::model::ModelConfig {
-            name: "t".into(),
-            zones: crate::api::ZoneMap::from_names(&names),
-            region_names: names,
-            primary: Region::ZERO,
-            active_active: false,
-            traffic_addresses: PerRegion([vec![], vec![]]),
-            dns_configured: false,
-            kube: PerRegion([None, None]),
-            stale_after: std::time::Duration::from_secs(5),
-            stale_after_slow: std::time::Duration::from_secs(12),
-            exporter_still_after: std::time::Duration::ZERO,
-        };
-        let mut v = crate::model::derive(
-            &crate::model::Snapshot::default(),
-            &cfg,
-            jiff::Timestamp::UNIX_EPOCH,
-            None,
-        );
+        let mut v = crate::model::tests_support::empty_view();
         v.at = at.into();
         v.verdict = Verdict {
             level,

@@ -225,27 +225,9 @@ fn leaders_line(v: &ClusterView, width: usize, t: &Theme) -> Line<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{PerRegion, Region};
-    use crate::model::{ModelConfig, Snapshot};
-    use std::time::Duration;
 
     fn view(lag: i64) -> ClusterView {
-        let names = PerRegion(["london".to_string(), "paris".to_string()]);
-        let cfg = ModelConfig {
-            name: "t".into(),
-            zones: crate::api::ZoneMap::from_names(&names),
-            region_names: names,
-            primary: Region::ZERO,
-            active_active: false,
-            traffic_addresses: PerRegion([vec![], vec![]]),
-            dns_configured: false,
-            kube: PerRegion([None, None]),
-            stale_after: Duration::from_secs(5),
-            stale_after_slow: Duration::from_secs(12),
-            exporter_still_after: Duration::ZERO,
-        };
-        let now = jiff::Timestamp::UNIX_EPOCH;
-        let mut v = crate::model::derive(&Snapshot::default(), &cfg, now, None);
+        let mut v = crate::model::tests_support::empty_view();
         v.exporting = Exporting::Running;
         v.export.lag = Some(lag);
         v
