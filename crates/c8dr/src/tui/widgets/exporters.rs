@@ -162,7 +162,7 @@ fn details(e: &ExporterView, width: usize, t: &Theme) -> Line<'static> {
 
 /// The parts joined by `sep`, as many whole ones as fit in `room` columns: a clipped part
 /// could cut a number's digits and show a smaller one than the true one.
-fn fitting(parts: &[String], sep: &str, room: usize) -> String {
+pub fn fitting(parts: &[String], sep: &str, room: usize) -> String {
     let mut out = String::new();
     for p in parts {
         let next = if out.is_empty() {

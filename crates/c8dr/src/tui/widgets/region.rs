@@ -24,6 +24,8 @@ struct Look<'a> {
     stale: bool,
 }
 
+const RE_ENABLED: &str = " ✖ re-enabled";
+
 impl Look<'_> {
     fn dim(&self, s: Style) -> Style {
         if self.stale { s.fg(self.t.dim) } else { s }
@@ -56,13 +58,14 @@ impl Look<'_> {
     /// region that does not answer is a warning, never greyed (it is what to do next). With
     /// the brokers' metrics, what its position does: compact panes (the only exporter view
     /// at 80×24) say it all, "camundaregion1 ✖ STUCK P1-8 · lag 1234 +52/s · still 9 s";
-    /// wide ones only a standstill (the exporters pane has the rest).
+    /// wide ones only a standstill (the exporters pane has the rest). `room`: the columns a
+    /// compact pane has left for it (what does not fit is left out whole); `None` for a wide
+    /// pane.
     fn exporter(
         &self,
         r: &RegionView,
         exporter: Option<&ExporterView>,
-        compact: bool,
-        extras: bool,
+        room: Option<usize>,
     ) -> Vec<Span<'static>> {
         let t = self.t;
         let Some(e) = exporter else {
@@ -81,7 +84,7 @@ impl Look<'_> {
                 format!("{} {} ⚠ disable it", e.id, e.status),
                 t.warning(),
             ));
-        } else if let Some(flow) = flow.filter(|_| compact || standstill) {
+        } else if let Some(flow) = flow.filter(|_| room.is_some() || standstill) {
             spans.push(Span::styled(
                 format!("{} ", e.id),
                 self.dim(Style::default()),
@@ -90,23 +93,40 @@ impl Look<'_> {
                 spans.push(Span::styled(format!("{} ", e.status), t.warning()));
             }
             spans.push(flow);
-            let still = e.partitions_in(e.flow);
-            let mut rest: Vec<String> = vec![];
-            if standstill {
-                rest.push(format!(" P{}", crate::model::id_ranges(&still)));
-            }
-            if compact {
-                rest.extend(e.lag_words().map(|w| format!(" · {w}")));
-                if extras {
-                    rest.extend(e.moved_words().map(|w| format!(" · {w}")));
-                    if !matches!(e.phase, Exporting::Running | Exporting::Paused) {
-                        rest.push(format!(" · phase {}", e.phase));
+            let still = standstill
+                .then(|| format!(" P{}", crate::model::id_ranges(&e.partitions_in(e.flow))));
+            let rest = match room {
+                Some(room) => {
+                    let parts: Vec<String> = e
+                        .lag_words()
+                        .into_iter()
+                        .chain(e.moved_words())
+                        .chain(
+                            (!matches!(e.phase, Exporting::Running | Exporting::Paused))
+                                .then(|| format!("phase {}", e.phase)),
+                        )
+                        .collect();
+                    let still = still.unwrap_or_default();
+                    // What goes before the parts and after them (the re-enabled alarm).
+                    let tail = if e.re_enabled { RE_ENABLED } else { "" };
+                    let used = Line::from(spans.clone()).width()
+                        + Span::raw(format!("{still} · {tail}")).width();
+                    let parts = exporters::fitting(&parts, " · ", room.saturating_sub(used));
+                    if parts.is_empty() {
+                        still
+                    } else {
+                        format!("{still} · {parts}")
                     }
                 }
-            } else if let Some(rate) = e.lag_rate_per_s {
-                rest.push(format!(" {}", crate::model::rate_words(rate)));
-            }
-            spans.push(Span::raw(rest.concat()));
+                None => still
+                    .into_iter()
+                    .chain(
+                        e.lag_rate_per_s
+                            .map(|r| format!(" {}", crate::model::rate_words(r))),
+                    )
+                    .collect(),
+            };
+            spans.push(Span::raw(rest));
         } else {
             let style = if e.status == ExporterState::Enabled {
                 t.ok()
@@ -119,7 +139,7 @@ impl Look<'_> {
             ));
         }
         if e.re_enabled {
-            spans.push(Span::styled(" ✖ re-enabled", t.critical()));
+            spans.push(Span::styled(RE_ENABLED, t.critical()));
         }
         spans
     }
@@ -207,33 +227,24 @@ fn compact_lines(
     look: &Look,
     width: usize,
 ) -> Vec<Line<'static>> {
-    let exporter_line = |extras: bool| {
-        Line::from(
-            [
-                Span::raw("ES "),
-                look.elasticsearch(r),
-                // The exporter's id says what it is: the room goes to what it does.
-                Span::raw(" · "),
-            ]
-            .into_iter()
-            .chain(look.exporter(r, exporter, true, extras))
-            .collect::<Vec<_>>(),
-        )
-    };
-    // Since when it moved and its phase only where they fit: a clipped "moved 153 s ago"
-    // would read as 15.
-    let full = exporter_line(true);
+    let head = vec![
+        Span::raw("ES "),
+        look.elasticsearch(r),
+        // The exporter's id says what it is: the room goes to what it does.
+        Span::raw(" · "),
+    ];
+    let room = width.saturating_sub(Line::from(head.clone()).width());
     vec![
         Line::from(vec![
             reach_span(r, look.t),
             failing_mark(r, look.t),
             Span::styled(format!(" · brokers {}", brokers_words(r)), look.brokers(r)),
         ]),
-        if full.width() <= width {
-            full
-        } else {
-            exporter_line(false)
-        },
+        Line::from(
+            head.into_iter()
+                .chain(look.exporter(r, exporter, Some(room)))
+                .collect::<Vec<_>>(),
+        ),
     ]
 }
 
@@ -273,7 +284,7 @@ fn summary_lines(
         ]),
         Line::from(
             std::iter::once(Span::raw("exporter into it: "))
-                .chain(look.exporter(r, exporter, false, true))
+                .chain(look.exporter(r, exporter, None))
                 .collect::<Vec<_>>(),
         ),
     ];
