@@ -10,7 +10,10 @@
 //! loop alone against the lab in another process (`c8dr lab`, this package's binary), then
 //! WITH the lab in-process, as `c8dr demo` runs.
 //!
-//! `cargo bench --bench idle` (`IDLE_SECONDS` sets how long each size is watched; 30 s).
+//! And `c8dr watch` (issue 16 §3) in a process of its own against the same separate lab: its
+//! idle CPU and memory, one `/metrics` scrape, and a broker's exposition that it scrapes.
+//!
+//! `cargo bench --bench idle` (`IDLE_SECONDS` sets how long each is watched; 30 s).
 
 use c8dr::config::Config;
 use c8dr::observe::Observer;
@@ -55,7 +58,12 @@ impl Write for Counter {
 /// This process's CPU time (user + system) so far, from `/proc/self/stat` (clock ticks of
 /// 10 ms, Linux's `CLK_TCK` of 100).
 fn cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    cpu_time_of("self")
+}
+
+/// The CPU time of process `pid` (`self` for this one).
+fn cpu_time_of(pid: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // After the command name's closing parenthesis: state is field 3, utime 14, stime 15.
     let rest = stat.rsplit_once(')')?.1;
     let f: Vec<&str> = rest.split_whitespace().collect();
@@ -65,7 +73,12 @@ fn cpu_time() -> Option<Duration> {
 
 /// This process's resident memory in MB (`VmRSS` of `/proc/self/status`).
 fn rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    rss_mb_of("self")
+}
+
+/// The resident memory of process `pid` in MB.
+fn rss_mb_of(pid: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
@@ -166,6 +179,89 @@ async fn watch(
     run
 }
 
+/// `c8dr watch` (issue 16 §3) as operators run it, this package's binary in a process of its
+/// own against the lab of `config`: after 10 s of warm-up (first rounds, port-forwards), its
+/// CPU and resident memory over `seconds`, then what one scrape of its `/metrics` costs, and
+/// what c8dr scrapes of each broker per poll (`/actuator/prometheus`, from `ready`).
+async fn watch_process(
+    config: &std::path::Path,
+    ready: &serde_json::Value,
+    seconds: u64,
+) -> color_eyre::eyre::Result<()> {
+    use color_eyre::eyre::eyre;
+    let state = tempfile::tempdir()?;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_c8dr"))
+        .arg("--config")
+        .arg(config)
+        .args(["watch", "--listen", "127.0.0.1:0"])
+        .env("XDG_STATE_HOME", state.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let pid = child.id().to_string();
+    let mut line = String::new();
+    if let Some(out) = child.stdout.take() {
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line)?;
+    }
+    let url = line
+        .split_whitespace()
+        .find(|w| w.ends_with("/metrics"))
+        .map(str::to_string)
+        .ok_or_else(|| eyre!("c8dr watch said {line:?}, no address"));
+    let measured = async {
+        let url = url?;
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        let (cpu0, start) = (cpu_time_of(&pid), Instant::now());
+        tokio::time::sleep(Duration::from_secs(seconds)).await;
+        let secs = start.elapsed().as_secs_f64();
+        if let (Some(a), Some(b), Some(rss)) = (cpu0, cpu_time_of(&pid), rss_mb_of(&pid)) {
+            println!(
+                "idle, c8dr watch (its own process, the lab in another) over {secs:.0} s: CPU {:.2} % of a core, RSS {rss:.1} MB",
+                (b - a).as_secs_f64() / secs * 100.0
+            );
+        }
+        let http = reqwest::Client::new();
+        let t = Instant::now();
+        let body = http.get(&url).send().await?.bytes().await?;
+        println!(
+            "  its /metrics: {} bytes in {:.1} ms",
+            body.len(),
+            t.elapsed().as_secs_f64() * 1000.0
+        );
+        let (mut sizes, mut times) = (vec![], vec![]);
+        for b in ready["brokers"].as_array().into_iter().flatten() {
+            let Some(m) = b["management"].as_str() else {
+                continue;
+            };
+            let t = Instant::now();
+            let body = http
+                .get(format!("{m}/actuator/prometheus"))
+                .header("Accept", "text/plain")
+                .send()
+                .await?
+                .bytes()
+                .await?;
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            sizes.push(body.len());
+        }
+        let range = |v: &[f64]| {
+            v.iter().copied().fold((f64::MAX, 0.0f64), |(lo, hi), x| (lo.min(x), hi.max(x)))
+        };
+        let (tlo, thi) = range(&times);
+        println!(
+            "  a broker's /actuator/prometheus (what c8dr scrapes per broker and poll): {}–{} bytes, {tlo:.1}–{thi:.1} ms over {} brokers",
+            sizes.iter().min().unwrap_or(&0),
+            sizes.iter().max().unwrap_or(&0),
+            sizes.len()
+        );
+        Ok::<(), color_eyre::eyre::Report>(())
+    }
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    measured
+}
+
 fn main() -> color_eyre::eyre::Result<()> {
     let seconds = std::env::var("IDLE_SECONDS")
         .ok()
@@ -200,9 +296,13 @@ fn main() -> color_eyre::eyre::Result<()> {
             "TUI loop alone (the lab in another process)",
         )
         .await;
+        let watched = match alone {
+            Ok(()) => watch_process(std::path::Path::new(path), &ready, seconds).await,
+            Err(e) => Err(e),
+        };
         let _ = child.kill();
         let _ = child.wait();
-        alone?;
+        watched?;
         // With the lab in this process, as `c8dr demo` runs it.
         let lab = Lab::start(Options::default()).await?;
         let mut ready = Instant::now();
