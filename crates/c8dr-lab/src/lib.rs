@@ -426,15 +426,19 @@ impl Launcher {
         Ok(addr)
     }
 
-    /// The clock: changes progress and positions advance even when nobody asks.
+    /// The clock: changes progress and positions advance even when nobody asks. It ticks
+    /// about every 0.4 simulated seconds (every 20 ms at ×20, the tests' speed; every
+    /// 100 ms at most): every request ticks the simulation anyway, so this only moves what
+    /// nobody asks about, and a demo at ×1 does not wake 50 times a second for it.
     fn clock(&mut self) {
         let shared = self.shared.clone();
         let mut stop = self.shutdown_rx.clone();
         self.tasks.push(tokio::spawn(async move {
-            let mut interval = tokio::time::interval(Duration::from_millis(20));
             loop {
+                let every = Duration::from_secs_f64(0.4 / shared.speed().max(0.001))
+                    .clamp(Duration::from_millis(20), Duration::from_millis(100));
                 tokio::select! {
-                    _ = interval.tick() => shared.with(|_| ()),
+                    _ = tokio::time::sleep(every) => shared.with(|_| ()),
                     _ = stop.changed() => return,
                 }
             }
