@@ -461,6 +461,25 @@ fn a_region_without_members_still_expects_its_brokers() {
         (london.brokers_up, london.brokers_expected),
         (Some(0), Some(4))
     );
+    // Seen while the install still creates its pods (two of four listed so far): the last
+    // view's four stand, not "0/2".
+    let mut early = scenes::observe(&sim, t2);
+    let pods = early.regions[Region::ZERO]
+        .pods
+        .as_mut()
+        .and_then(|o| o.value.as_mut().ok())
+        .expect("london's pods");
+    let mut brokers = 0;
+    pods.retain(|p| {
+        p.broker.is_none() || {
+            brokers += 1;
+            brokers <= 2
+        }
+    });
+    let v = model::derive(&early, &cfg, t2, Some(&lost));
+    let london = v.region(Region::ZERO).unwrap();
+    assert_eq!(london.pods_total, Some(2));
+    assert_eq!(london.brokers_expected, Some(4));
 }
 
 #[test]

@@ -123,7 +123,8 @@ fn region(r: Region, cx: &Ctx, facts: &Facts, brokers: &[BrokerView]) -> RegionV
     // pods, else what was known before; never half the cluster size (regions need not hold
     // equal shares). A region with no members (a failover removed them; a recreated region
     // not yet added back) still expects the brokers its pods or the last view knew: "0/4",
-    // not "0/0", is what tells the operator brokers are missing.
+    // not "0/0", is what tells the operator brokers are missing — and not "0/2" while a
+    // fresh install's pods are still being created: then the larger of the two counts.
     let members = facts.members.as_ref().map(|m| {
         m.iter()
             .filter(|b| cx.cfg.zones.region_of(**b) == Some(r))
@@ -131,7 +132,11 @@ fn region(r: Region, cx: &Ctx, facts: &Facts, brokers: &[BrokerView]) -> RegionV
     });
     let pods = region_pods.map(|p| p.iter().filter(|p| p.broker.is_some()).count());
     let before = prev_region.and_then(|p| p.brokers_expected);
-    let expected = [members, pods, before]
+    let without_members = match (pods, before) {
+        (Some(p), Some(b)) => Some(p.max(b)),
+        (p, b) => p.or(b),
+    };
+    let expected = [members, without_members]
         .into_iter()
         .flatten()
         .find(|n| *n > 0)
