@@ -751,8 +751,10 @@ fn standstill(v: &ClusterView, e: &ExporterView, out: &mut Reasons) -> bool {
             disabled.join(", ")
         )
     };
+    // "One at a time" before the list: a screen that cuts the verdict must not leave
+    // "restart brokers 0, 1, … 7" standing alone (all at once would stop processing).
     out.warning.push(format!(
-        "{} stuck on partitions {}, {growing}: still{still} while {target} answers; the log cannot be compacted and disks fill{retrying}. Restart {brokers} one at a time: the documented workaround (camunda/camunda#38724) ({derived})",
+        "{} stuck on partitions {}, {growing}: still{still} while {target} answers; the log cannot be compacted and disks fill{retrying}. One at a time, restart {brokers}: the documented workaround (camunda/camunda#38724) ({derived})",
         e.id,
         id_ranges(&partitions),
     ));

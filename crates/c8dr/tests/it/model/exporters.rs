@@ -102,7 +102,7 @@ fn a_stuck_exporter_is_named_with_partitions_rate_and_remedy_and_the_other_stays
         .find(|r| r.starts_with("camundaregion1 stuck on partitions 1, lag growing 100/s"))
         .unwrap_or_else(|| panic!("{:?}", v.verdict.reasons));
     assert!(
-        told.contains("Restart brokers 0 (leading them) one at a time"),
+        told.contains("One at a time, restart brokers 0 (leading them)"),
         "{told}"
     );
     assert!(told.contains("camunda/camunda#38724"), "{told}");
