@@ -26,6 +26,26 @@ const BACKOFF: Duration = Duration::from_secs(1);
 /// One delivery's time limit.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Delivery problems not yet shown, in words naming the webhook (never its URL): a webhook
+/// that refuses or keeps failing, a queue that overflowed. Kept for the process (the
+/// cockpit's dashboard and its runs each have a notifier) and taken by the cockpit's loop
+/// into its event log; bounded, so a process that never takes them (watch, the CLI, which
+/// log them) does not grow.
+static PROBLEMS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+const PROBLEMS_KEPT: usize = 20;
+
+fn problem(text: String) {
+    let mut p = PROBLEMS.lock().unwrap_or_else(|e| e.into_inner());
+    if !p.contains(&text) && p.len() < PROBLEMS_KEPT {
+        p.push(text);
+    }
+}
+
+/// The delivery problems since the last call, oldest first.
+pub fn take_problems() -> Vec<String> {
+    std::mem::take(&mut *PROBLEMS.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
 /// A handle to send notifications with; cheap to clone. Without webhooks it does nothing.
 #[derive(Clone, Default)]
 pub struct Notifier {
@@ -110,6 +130,10 @@ impl Notifier {
             if h.tx.try_send(m.clone()).is_err() {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(webhook = %h.name, "notification dropped: the queue is full");
+                problem(format!(
+                    "webhook {}: notifications dropped, its queue is full",
+                    h.name
+                ));
             }
         }
     }
@@ -290,6 +314,10 @@ async fn deliver(
             }
             Err(Failure::Final(why)) => {
                 tracing::warn!(webhook = %hook.name, "notification not sent: {why}");
+                problem(format!(
+                    "webhook {}: notification not sent: {why}",
+                    hook.name
+                ));
                 return;
             }
             Err(Failure::Retry(why, after)) => {
@@ -302,6 +330,10 @@ async fn deliver(
         }
     }
     tracing::warn!(webhook = %hook.name, "notification given up after {ATTEMPTS} attempts");
+    problem(format!(
+        "webhook {}: notification given up after {ATTEMPTS} attempts (c8dr's log has each)",
+        hook.name
+    ));
 }
 
 enum Failure {

@@ -143,6 +143,16 @@ async fn a_failing_webhook_is_retried_and_a_refusing_one_is_not() {
     n.send(verdict(Level::Critical));
     n.flush(Duration::from_secs(5)).await;
     assert_eq!(rx.count(), 1, "a 404 is not retried");
+    // Told where the operator looks too (the cockpit's loop puts it in its event log), by
+    // the webhook's name. The only test that takes the problems: no other can steal it.
+    let problems = take_problems();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p == "webhook oncall: notification not sent: HTTP 404 Not Found"),
+        "{problems:?}"
+    );
+    assert!(problems.iter().all(|p| !p.contains(&url)), "{problems:?}");
 }
 
 #[tokio::test]

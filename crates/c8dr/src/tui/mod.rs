@@ -292,6 +292,10 @@ where
             Some(msg) = runbook_task::next(&mut engine) => runbook_task::apply(app, msg),
             _ = tick.tick() => {
                 app.tick(jiff::Timestamp::now());
+                // A webhook that fails says so where the operator looks, not only in the log.
+                for p in crate::notify::take_problems() {
+                    app.note_at(model::Level::Warning, p);
+                }
                 let snap = observer.snapshot.borrow().clone();
                 let view = model::derive(&snap, &cfg, app.now, app.view.as_ref());
                 counts.views.fetch_add(1, Ordering::Relaxed);
