@@ -249,12 +249,7 @@ async fn a_stalled_exporter_is_named_stuck_within_two_polls_and_clears_when_it_m
     let e0 = exporter(&v, "camundaregion0");
     assert_ne!(e0.stuck, Some(true), "{e0:?}");
     assert!(e0.stuck_partitions().is_empty(), "{e0:?}");
-    let reason = v
-        .verdict
-        .reasons
-        .iter()
-        .find(|r| r.starts_with("camundaregion1 stuck on partitions "))
-        .unwrap_or_else(|| panic!("{:?}", v.verdict.reasons));
+    let reason = crate::model::reason(&v, "camundaregion1 stuck on partitions ");
     assert!(
         reason.contains("lag growing ") && reason.contains("/s"),
         "{reason}"

@@ -37,6 +37,16 @@ pub(crate) fn now() -> jiff::Timestamp {
     "2026-11-27T12:00:00Z".parse().unwrap()
 }
 
+/// The verdict's reason that starts with `prefix`; the test fails naming all of them when
+/// none does.
+pub fn reason<'a>(v: &'a model::ClusterView, prefix: &str) -> &'a str {
+    v.verdict
+        .reasons
+        .iter()
+        .find(|r| r.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no reason starts with {prefix:?}: {:?}", v.verdict.reasons))
+}
+
 fn snap_with_topology(region: Region, t: TopologyResponse) -> Snapshot {
     let mut s = Snapshot::default();
     s.regions[region].configured.insert(Source::Topology);

@@ -95,12 +95,10 @@ fn a_stuck_exporter_is_named_with_partitions_rate_and_remedy_and_the_other_stays
     assert!((e1.lag_rate_per_s.unwrap() - 100.0).abs() < 0.01, "{e1:?}");
     assert_eq!(e1.region, Some(Region::ONE));
     assert_eq!(v.verdict.level, Level::Warning, "{:?}", v.verdict.reasons);
-    let told = v
-        .verdict
-        .reasons
-        .iter()
-        .find(|r| r.starts_with("camundaregion1 stuck on partitions 1, lag growing 100/s"))
-        .unwrap_or_else(|| panic!("{:?}", v.verdict.reasons));
+    let told = super::reason(
+        &v,
+        "camundaregion1 stuck on partitions 1, lag growing 100/s",
+    );
     assert!(
         told.contains("One at a time, restart brokers 0 (leading them)"),
         "{told}"
